@@ -1,0 +1,91 @@
+// Python entry points for the elementwise family: one function per op, tensors or numbers as operands.
+#include "cpu/elementwise.h"
+
+#include "bindings/common.h"
+
+namespace autocore::bindings {
+
+using cpu::EwOp;
+
+namespace {
+
+const Tensor* optional_out(const std::optional<Tensor>& out) { return out ? &*out : nullptr; }
+
+void def_binary(py::module_& m, EwOp op) {
+  const char* name = cpu::ew_op_name(op);
+  m.def(name, [op](const Tensor& a, const Tensor& b, const std::optional<Tensor>& out) {
+        ReleaseGilIfLarge nogil(std::max(a.numel(), b.numel()));
+        return cpu::binary(op, a, b, optional_out(out));
+      }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
+  m.def(name, [op](const Tensor& a, const Scalar& b, const std::optional<Tensor>& out) {
+        ReleaseGilIfLarge nogil(a.numel());
+        return cpu::binary(op, a, b, optional_out(out));
+      }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
+  m.def(name, [op](const Scalar& a, const Tensor& b, const std::optional<Tensor>& out) {
+        ReleaseGilIfLarge nogil(b.numel());
+        return cpu::binary(op, a, b, optional_out(out));
+      }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
+}
+
+void def_unary(py::module_& m, EwOp op) {
+  m.def(cpu::ew_op_name(op), [op](const Tensor& x, const std::optional<Tensor>& out) {
+        ReleaseGilIfLarge nogil(x.numel());
+        return cpu::unary(op, x, {}, optional_out(out));
+      }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+}
+
+void def_backward(py::module_& m, EwOp op) {
+  m.def(cpu::ew_op_name(op), [op](const Tensor& grad, const Tensor& saved) {
+    ReleaseGilIfLarge nogil(grad.numel());
+    return cpu::binary(op, grad, saved);
+  }, py::arg("grad"), py::arg("saved"));
+}
+
+void def_ternary(py::module_& m, EwOp op) {
+  m.def(cpu::ew_op_name(op), [op](const Tensor& grad, const Tensor& a, const Tensor& b) {
+    ReleaseGilIfLarge nogil(grad.numel());
+    return cpu::ternary(op, grad, a, b);
+  }, py::arg("grad"), py::arg("input"), py::arg("other"));
+}
+
+}  // namespace
+
+void bind_elementwise(py::module_& m) {
+  for (EwOp op : {EwOp::add, EwOp::sub, EwOp::mul, EwOp::div, EwOp::pow, EwOp::maximum, EwOp::minimum, EwOp::eq,
+                  EwOp::ne, EwOp::lt, EwOp::le, EwOp::gt, EwOp::ge})
+    def_binary(m, op);
+  for (EwOp op : {EwOp::neg, EwOp::abs, EwOp::exp, EwOp::log, EwOp::sqrt, EwOp::sin, EwOp::cos, EwOp::relu,
+                  EwOp::sigmoid, EwOp::tanh})
+    def_unary(m, op);
+  for (EwOp op : {EwOp::abs_backward, EwOp::sqrt_backward, EwOp::sin_backward, EwOp::cos_backward,
+                  EwOp::relu_backward, EwOp::sigmoid_backward, EwOp::tanh_backward})
+    def_backward(m, op);
+  for (EwOp op : {EwOp::div_backward_other, EwOp::pow_backward_base, EwOp::pow_backward_exponent,
+                  EwOp::maximum_backward, EwOp::minimum_backward})
+    def_ternary(m, op);
+
+  m.def("leaky_relu", [](const Tensor& x, double slope, const std::optional<Tensor>& out) {
+        ReleaseGilIfLarge nogil(x.numel());
+        return cpu::leaky_relu(x, slope, optional_out(out));
+      }, py::arg("input"), py::arg("negative_slope") = 0.01, py::kw_only(), py::arg("out") = py::none());
+  m.def("leaky_relu_backward", [](const Tensor& grad, const Tensor& x, double slope) {
+        ReleaseGilIfLarge nogil(grad.numel());
+        return cpu::binary(EwOp::leaky_relu_backward, grad, x, nullptr, cpu::OpParams{slope, 0});
+      }, py::arg("grad"), py::arg("saved"), py::arg("negative_slope") = 0.01);
+  m.def("clamp", [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max, const std::optional<Tensor>& out) {
+        ReleaseGilIfLarge nogil(x.numel());
+        return cpu::clamp(x, min ? &*min : nullptr, max ? &*max : nullptr, optional_out(out));
+      }, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(), py::kw_only(), py::arg("out") = py::none());
+  m.def("clamp_backward", [](const Tensor& grad, const Tensor& x, std::optional<double> min, std::optional<double> max) {
+        ReleaseGilIfLarge nogil(grad.numel());
+        cpu::OpParams params{min.value_or(-std::numeric_limits<double>::infinity()),
+                             max.value_or(std::numeric_limits<double>::infinity())};
+        return cpu::binary(EwOp::clamp_backward, grad, x, nullptr, params);
+      }, py::arg("grad"), py::arg("saved"), py::arg("min") = py::none(), py::arg("max") = py::none());
+  m.def("where", [](const Tensor& c, const Tensor& a, const Tensor& b) {
+        ReleaseGilIfLarge nogil(c.numel());
+        return cpu::where(c, a, b);
+      }, py::arg("condition"), py::arg("input"), py::arg("other"));
+}
+
+}  // namespace autocore::bindings

@@ -1,0 +1,53 @@
+// The autocore._C extension module: exception mapping, build information, and each family's bindings.
+#include "bindings/common.h"
+#include "core/parallel.h"
+#include "cpu/isa.h"
+
+namespace autocore::bindings {
+namespace {
+
+void register_exceptions() {
+  py::register_exception_translator([](std::exception_ptr error) {
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const IndexError& e) {
+      PyErr_SetString(PyExc_IndexError, e.what());
+    }
+  });
+}
+
+cpu::Isa isa_from_name(const std::string& name) {
+  for (int i = 0; i < cpu::kNumIsas; ++i)
+    if (name == cpu::isa_name(static_cast<cpu::Isa>(i))) return static_cast<cpu::Isa>(i);
+  fail<ValueError>("unknown instruction set '", name, "'; expected one of baseline, avx2, avx512");
+}
+
+}  // namespace
+}  // namespace autocore::bindings
+
+PYBIND11_MODULE(_C, m) {
+  using namespace autocore;
+  using namespace autocore::bindings;
+  m.doc() = "autocore's C++ tensor core and CPU kernels";
+  register_exceptions();
+
+  m.attr("__version__") = AUTOCORE_VERSION;
+#ifdef AUTOCORE_OPENMP
+  m.attr("has_openmp") = true;
+#else
+  m.attr("has_openmp") = false;
+#endif
+  m.def("compiled_isas", [] { return std::string(cpu::compiled_isas()); });
+  m.def("active_isa", [] { return std::string(cpu::isa_name(cpu::active_isa())); });
+  m.def("set_active_isa", [](const std::string& name) { cpu::set_active_isa(isa_from_name(name)); });
+  m.def("isa_supported", [](const std::string& name) { return cpu::isa_supported(isa_from_name(name)); });
+  m.def("get_num_threads", &get_num_threads);
+  m.def("set_num_threads", &set_num_threads);
+
+  bind_tensor(m);
+  bind_elementwise(m);
+}

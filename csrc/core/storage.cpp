@@ -1,0 +1,48 @@
+// Storage allocation: aligned host memory, or whatever a registered device backend provides.
+#include "core/storage.h"
+
+#include <cstdlib>
+
+#include "core/errors.h"
+
+namespace autocore {
+
+namespace {
+DeviceAllocator device_allocators[2] = {};
+}
+
+std::string Device::str() const {
+  if (type == DeviceType::CPU) return "cpu";
+  return index < 0 ? std::string("cuda") : "cuda:" + std::to_string(index);
+}
+
+void register_device_allocator(DeviceType type, DeviceAllocator allocator) {
+  device_allocators[static_cast<int>(type)] = allocator;
+}
+
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
+  if (device.is_cpu()) {
+    // aligned_alloc wants a multiple of the alignment; a zero-byte tensor still gets a valid pointer.
+    size_t padded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
+    void* data = std::aligned_alloc(kAlignment, padded == 0 ? kAlignment : padded);
+    if (!data) fail<RuntimeError>("out of memory: failed to allocate ", nbytes, " bytes on the CPU");
+    return std::shared_ptr<Storage>(new Storage(data, nbytes, device, [data] { std::free(data); }));
+  }
+  const DeviceAllocator& allocator = device_allocators[static_cast<int>(device.type)];
+  AC_CHECK(allocator.allocate, RuntimeError, "cannot allocate on device '", device.str(),
+           "': this build of autocore has no backend for it (rebuild with -C cmake.define.AUTOCORE_CUDA=ON)");
+  void* data = allocator.allocate(nbytes, device.index);
+  int index = device.index;
+  auto release = allocator.release;
+  return std::shared_ptr<Storage>(new Storage(data, nbytes, device, [data, index, release] { release(data, index); }));
+}
+
+std::shared_ptr<Storage> Storage::borrow(void* data, size_t nbytes, Device device, std::function<void()> release) {
+  return std::shared_ptr<Storage>(new Storage(data, nbytes, device, std::move(release)));
+}
+
+Storage::~Storage() {
+  if (release_) release_();
+}
+
+}  // namespace autocore

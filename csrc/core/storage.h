@@ -1,0 +1,57 @@
+// Reference-counted, 64-byte-aligned memory that knows which device it lives on.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace autocore {
+
+enum class DeviceType : uint8_t { CPU = 0, CUDA = 1 };
+
+struct Device {
+  DeviceType type = DeviceType::CPU;
+  int index = -1;  // -1: the CPU, or "the current CUDA device"
+
+  bool operator==(const Device& other) const { return type == other.type && index == other.index; }
+  bool operator!=(const Device& other) const { return !(*this == other); }
+  bool is_cpu() const { return type == DeviceType::CPU; }
+  std::string str() const;
+};
+
+// A device backend (the CUDA module) registers how it allocates; the CPU one is built in.
+struct DeviceAllocator {
+  void* (*allocate)(size_t nbytes, int device_index);
+  void (*release)(void* data, int device_index);
+};
+void register_device_allocator(DeviceType type, DeviceAllocator allocator);
+
+constexpr size_t kAlignment = 64;  // one cache line, and one AVX-512 register
+
+class Storage {
+ public:
+  // Owned memory, uninitialised.
+  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device = {});
+  // Memory owned by someone else (a numpy array, a DLPack producer); `release` runs when the last view dies.
+  static std::shared_ptr<Storage> borrow(void* data, size_t nbytes, Device device, std::function<void()> release);
+
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage();
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+
+ private:
+  Storage(void* data, size_t nbytes, Device device, std::function<void()> release)
+      : data_(data), nbytes_(nbytes), device_(device), release_(std::move(release)) {}
+
+  void* data_;
+  size_t nbytes_;
+  Device device_;
+  std::function<void()> release_;
+};
+
+}  // namespace autocore

@@ -1,0 +1,65 @@
+"""Shared test helpers: numpy round trips, non-contiguous views, central finite differences, and a
+fixture that runs a test once per instruction set this machine supports."""
+import numpy as np
+import pytest
+
+from autocore import _C
+
+ISAS = [isa for isa in ("baseline", "avx2", "avx512") if _C.isa_supported(isa)]
+
+
+@pytest.fixture(params=ISAS)
+def isa(request):
+    """Runs the test with each compiled ISA's kernels active, restoring the default afterwards."""
+    default = _C.active_isa()
+    _C.set_active_isa(request.param)
+    yield request.param
+    _C.set_active_isa(default)
+
+
+def tensor(array):
+    """A C++ tensor sharing `array`'s memory (any layout numpy has)."""
+    return _C.from_numpy(np.asarray(array))
+
+
+def array(t):
+    return np.asarray(t.numpy())
+
+
+def rand(rng, shape, dtype=np.float64, low=-2.0, high=2.0):
+    return rng.uniform(low, high, size=shape).astype(dtype)
+
+
+def noncontiguous(a):
+    """The same values as `a`, laid out with a step of 2 along the last dim (and transposed if 2-D+),
+    so kernels see a genuinely strided view."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return a
+    wide = np.zeros(a.shape[:-1] + (a.shape[-1] * 2,), a.dtype)
+    wide[..., ::2] = a
+    view = wide[..., ::2]
+    assert not view.flags.c_contiguous or view.size <= 1
+    return view
+
+
+def numeric_grad(f, inputs, grad_out, eps=1e-6):
+    """Central finite differences of sum(f(*inputs) * grad_out) with respect to each float64 input."""
+    grads = []
+    for x in inputs:
+        g = np.zeros_like(x)
+        flat, gflat = x.reshape(-1), g.reshape(-1)
+        for i in range(flat.size):
+            old = flat[i]
+            flat[i] = old + eps
+            plus = np.sum(f(*inputs) * grad_out)
+            flat[i] = old - eps
+            minus = np.sum(f(*inputs) * grad_out)
+            flat[i] = old
+            gflat[i] = (plus - minus) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def torch_or_skip():
+    return pytest.importorskip("torch", reason="PyTorch is not installed; parity checks skipped")
