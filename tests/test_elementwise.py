@@ -1,0 +1,271 @@
+"""Elementwise ops: forward against numpy on broadcast, strided, 0-d and size-0 shapes under every ISA;
+backward kernels against central finite differences; promotion and errors as in PyTorch."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autocore import _C
+from conftest import array, noncontiguous, numeric_grad, rand, tensor, torch_or_skip
+
+FLOATS = [np.float32, np.float64]
+
+BINARY = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+    "maximum": np.maximum, "minimum": np.minimum,
+    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+}
+UNARY = {
+    "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
+    "relu": lambda x: np.maximum(x, 0), "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "tanh": np.tanh,
+}
+POSITIVE_ONLY = {"log", "sqrt"}
+
+SHAPE_PAIRS = [
+    ((), ()), ((5,), ()), ((), (4,)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1)),
+    ((0, 3), (3,)), ((1,), (0,)), ((2, 1, 3), (2, 4, 1)), ((1, 1), (1, 1)), ((70000,), (70000,)),
+]
+
+
+def tol(dtype):
+    return dict(rtol=2e-6, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_binary_matches_numpy(isa, name, shapes, dtype):
+    rng = np.random.default_rng(1)
+    a, b = rand(rng, shapes[0], dtype), rand(rng, shapes[1], dtype, 0.5, 2.0)
+    expected = BINARY[name](a, b)
+    got = array(getattr(_C, name)(tensor(a), tensor(b)))
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, **tol(dtype))
+    got_strided = array(getattr(_C, name)(tensor(noncontiguous(a)), tensor(noncontiguous(b))))
+    np.testing.assert_allclose(got_strided, expected, **tol(dtype))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", [(), (0,), (1,), (7,), (3, 5), (2, 3, 4), (40000,)], ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_unary_matches_numpy(isa, name, shape, dtype):
+    rng = np.random.default_rng(2)
+    x = rand(rng, shape, dtype, 0.1, 3.0) if name in POSITIVE_ONLY else rand(rng, shape, dtype, -3.0, 3.0)
+    expected = UNARY[name](x).astype(dtype)
+    for view in (x, noncontiguous(x)):
+        got = array(getattr(_C, name)(tensor(view)))
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=4e-6 if dtype == np.float32 else 1e-14, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_pow_leaky_relu_clamp_where(isa, dtype):
+    rng = np.random.default_rng(3)
+    a, b = rand(rng, (4, 5), dtype, 0.5, 2.0), rand(rng, (5,), dtype, -2.0, 2.0)
+    np.testing.assert_allclose(array(_C.pow(tensor(a), tensor(b))), a ** b, **tol(dtype))
+    np.testing.assert_allclose(array(_C.pow(tensor(a), 2)), a ** 2, **tol(dtype))
+    np.testing.assert_allclose(array(_C.pow(2.0, tensor(b))), np.power(dtype(2.0), b), **tol(dtype))
+    x = rand(rng, (6, 7), dtype)
+    np.testing.assert_allclose(array(_C.leaky_relu(tensor(x), 0.2)), np.where(x < 0, x * dtype(0.2), x), **tol(dtype))
+    np.testing.assert_array_equal(array(_C.clamp(tensor(x), -0.5, 0.5)), np.clip(x, -0.5, 0.5))
+    np.testing.assert_array_equal(array(_C.clamp(tensor(x), min=0.25)), np.maximum(x, dtype(0.25)))
+    np.testing.assert_array_equal(array(_C.clamp(tensor(x), max=-0.25)), np.minimum(x, dtype(-0.25)))
+    np.testing.assert_array_equal(array(_C.clamp(tensor(x), 1.0, -1.0)), np.full_like(x, -1.0))  # min > max: max wins
+    cond = x > 0
+    np.testing.assert_array_equal(array(_C.where(tensor(cond), tensor(x), tensor(b[:1]))), np.where(cond, x, b[:1]))
+
+
+def test_integer_and_bool_ops():
+    a, b = np.array([[3, -7, 0]]), np.array([[2], [-3]])
+    for name in ("add", "sub", "mul", "maximum", "minimum", "lt", "eq"):
+        np.testing.assert_array_equal(array(getattr(_C, name)(tensor(a), tensor(b))), BINARY[name](a, b))
+    np.testing.assert_array_equal(array(_C.pow(tensor(a), 3)), a ** 3)
+    np.testing.assert_array_equal(array(_C.pow(tensor(np.array([1, -1, 2, 0])), tensor(np.array([-1, -3, -1, 2])))),
+                                  [1, -1, 0, 0])
+    np.testing.assert_array_equal(array(_C.abs(tensor(a))), np.abs(a))
+    big = np.array([2 ** 62], dtype=np.int64)
+    assert array(_C.add(tensor(big), tensor(big)))[0] == np.add(big, big)[0]  # wraps around like numpy and torch
+    t, f = np.array([True, False, True]), np.array([True, True, False])
+    np.testing.assert_array_equal(array(_C.add(tensor(t), tensor(f))), t | f)
+    np.testing.assert_array_equal(array(_C.mul(tensor(t), tensor(f))), t & f)
+
+
+def test_type_promotion_follows_pytorch():
+    i64, f32, f64 = tensor(np.arange(3)), tensor(np.ones(3, np.float32)), tensor(np.ones(3))
+    b = tensor(np.array([True, False, True]))
+    zero_d_f64 = tensor(np.array(2.0))
+    D = _C.DType
+    assert _C.add(i64, 2).dtype == D.int64
+    assert _C.add(i64, 2.5).dtype == D.float32          # int tensor with a Python float: default dtype
+    assert _C.mul(f32, 2.5).dtype == D.float32          # Python floats do not promote float32
+    assert _C.add(f32, f64).dtype == D.float64
+    assert _C.add(f32, zero_d_f64).dtype == D.float32   # a 0-d tensor of the same category does not promote
+    assert _C.add(i64, zero_d_f64).dtype == D.float64   # ...but of a higher category it does
+    assert _C.add(b, 1).dtype == D.int64
+    assert _C.add(b, True).dtype == D.bool
+    assert _C.div(i64, 2).dtype == D.float32            # true division
+    assert _C.exp(i64).dtype == D.float32
+    assert _C.lt(i64, 1.5).dtype == D.bool
+    np.testing.assert_array_equal(array(_C.lt(i64, 1.5)), [True, True, False])
+
+
+def test_out_argument_and_in_place():
+    a, b = np.arange(6.0).reshape(2, 3), np.array([1.0, 2.0, 3.0])
+    out = tensor(np.empty((2, 3)))
+    result = _C.add(tensor(a), tensor(b), out=out)
+    assert result.data_ptr == out.data_ptr
+    np.testing.assert_array_equal(array(out), a + b)
+    ta = tensor(a.copy())
+    _C.mul(ta, 3, out=ta)  # in place
+    np.testing.assert_array_equal(array(ta), a * 3)
+    wide = tensor(np.zeros((2, 3), np.float64))
+    _C.add(tensor(np.ones((2, 3), np.float32)), 1.0, out=wide)  # float32 result into a float64 out
+    np.testing.assert_array_equal(array(wide), np.full((2, 3), 2.0))
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type int64"):
+        _C.add(tensor(np.ones(3)), 1.0, out=tensor(np.zeros(3, np.int64)))
+    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"):
+        _C.add(tensor(np.ones(3)), tensor(np.ones((2, 3))), out=tensor(np.zeros(3)))
+
+
+def test_bad_input_raises_pytorch_errors():
+    with pytest.raises(RuntimeError, match=r"size of tensor a \(3\) must match the size of tensor b \(4\)"):
+        _C.add(tensor(np.ones((2, 3))), tensor(np.ones(4)))
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with two bool tensors"):
+        _C.sub(tensor(np.array([True])), tensor(np.array([False])))
+    with pytest.raises(RuntimeError, match="Negation, the `-` operator, on a bool tensor"):
+        _C.neg(tensor(np.array([True])))
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        _C.pow(tensor(np.arange(3)), -1)
+    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor"):
+        _C.where(tensor(np.ones(2)), tensor(np.ones(2)), tensor(np.ones(2)))
+    with pytest.raises(RuntimeError, match="At least one of 'min' or 'max'"):
+        _C.clamp(tensor(np.ones(2)))
+    with pytest.raises(TypeError):
+        _C.add(tensor(np.ones(2)), "two")
+
+
+def test_nan_propagation_matches_pytorch_semantics():
+    x = np.array([np.nan, -1.0, 2.0])
+    y = np.array([0.0, np.nan, 1.0])
+    np.testing.assert_array_equal(array(_C.maximum(tensor(x), tensor(y))), np.maximum(x, y))
+    np.testing.assert_array_equal(array(_C.minimum(tensor(x), tensor(y))), np.minimum(x, y))
+    assert np.isnan(array(_C.relu(tensor(x)))[0])
+    assert np.isnan(array(_C.clamp(tensor(x), 0.0, 1.0))[0])
+
+
+# ---- backward kernels against central finite differences (float64) ------------------------------
+
+def _grad_check(forward_np, backward, inputs, seed=0):
+    rng = np.random.default_rng(seed)
+    out_shape = np.broadcast_shapes(*[x.shape for x in inputs])
+    g = rng.normal(size=out_shape)
+    expected = numeric_grad(forward_np, [x.copy() for x in inputs], g)
+    got = backward(g, *inputs)
+    for e, a in zip(expected, got if isinstance(got, tuple) else (got,)):
+        np.testing.assert_allclose(a, e, rtol=1e-6, atol=1e-7)
+
+
+UNARY_BACKWARD = [  # name, numpy forward, backward(g, x) via the kernel, input range
+    ("abs", np.abs, lambda g, x: array(_C.abs_backward(tensor(g), tensor(x))), (-2, 2)),
+    ("sqrt", np.sqrt, lambda g, x: array(_C.sqrt_backward(tensor(g), tensor(np.sqrt(x)))), (0.2, 3)),
+    ("sin", np.sin, lambda g, x: array(_C.sin_backward(tensor(g), tensor(x))), (-3, 3)),
+    ("cos", np.cos, lambda g, x: array(_C.cos_backward(tensor(g), tensor(x))), (-3, 3)),
+    ("relu", lambda x: np.maximum(x, 0), lambda g, x: array(_C.relu_backward(tensor(g), _C.relu(tensor(x)))), (-2, 2)),
+    ("leaky_relu", lambda x: np.where(x > 0, x, 0.1 * x),
+     lambda g, x: array(_C.leaky_relu_backward(tensor(g), tensor(x), 0.1)), (-2, 2)),
+    ("sigmoid", lambda x: 1 / (1 + np.exp(-x)), lambda g, x: array(_C.sigmoid_backward(tensor(g), _C.sigmoid(tensor(x)))), (-4, 4)),
+    ("tanh", np.tanh, lambda g, x: array(_C.tanh_backward(tensor(g), _C.tanh(tensor(x)))), (-3, 3)),
+    ("clamp", lambda x: np.clip(x, -0.5, 0.7), lambda g, x: array(_C.clamp_backward(tensor(g), tensor(x), -0.5, 0.7)), (-2, 2)),
+    ("exp", np.exp, lambda g, x: array(_C.mul(tensor(g), _C.exp(tensor(x)))), (-2, 2)),
+    ("log", np.log, lambda g, x: array(_C.div(tensor(g), tensor(x))), (0.2, 3)),
+]
+
+
+@pytest.mark.parametrize("name,forward,backward,bounds", UNARY_BACKWARD, ids=[u[0] for u in UNARY_BACKWARD])
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4)], ids=str)
+def test_unary_backward_matches_finite_differences(isa, name, forward, backward, bounds, shape):
+    rng = np.random.default_rng(4)
+    x = rng.uniform(*bounds, size=shape)
+    if name in ("abs", "relu", "leaky_relu", "clamp"):  # keep clear of the kinks, where the derivative jumps
+        x = np.where(np.abs(x) < 1e-3, 0.3, x)
+        x = np.where(np.abs(x + 0.5) < 1e-3, 0.3, x)
+        x = np.where(np.abs(x - 0.7) < 1e-3, 0.3, x)
+    _grad_check(forward, backward, [x])
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((2, 1), (1, 3)), ((), (3,)), ((5,), ())], ids=str)
+def test_binary_backward_kernels_match_finite_differences(isa, shapes):
+    rng = np.random.default_rng(5)
+    a, b = rng.uniform(0.5, 2.0, size=shapes[0]), rng.uniform(-1.5, 1.5, size=shapes[1])
+    out_shape = np.broadcast_shapes(a.shape, b.shape)
+
+    def reduce_to(grad, shape):  # the autograd layer sums broadcast dims back; here numpy does it
+        while grad.ndim > len(shape):
+            grad = grad.sum(0)
+        return grad.sum(axis=tuple(i for i, s in enumerate(shape) if s == 1), keepdims=True).reshape(shape)
+
+    def div_backward(g, a, b):
+        return (reduce_to(g / b, a.shape), reduce_to(array(_C.div_backward_other(tensor(g), tensor(a), tensor(b))), b.shape))
+
+    def pow_backward(g, a, b):
+        return (reduce_to(array(_C.pow_backward_base(tensor(g), tensor(a), tensor(b))), a.shape),
+                reduce_to(array(_C.pow_backward_exponent(tensor(g), tensor(a), tensor(b))), b.shape))
+
+    def maximum_backward(g, a, b):
+        return (reduce_to(array(_C.maximum_backward(tensor(g), tensor(a), tensor(b))), a.shape),
+                reduce_to(array(_C.maximum_backward(tensor(g), tensor(b), tensor(a))), b.shape))
+
+    def minimum_backward(g, a, b):
+        return (reduce_to(array(_C.minimum_backward(tensor(g), tensor(a), tensor(b))), a.shape),
+                reduce_to(array(_C.minimum_backward(tensor(g), tensor(b), tensor(a))), b.shape))
+
+    assert out_shape == np.broadcast_shapes(a.shape, b.shape)
+    _grad_check(np.divide, div_backward, [a, b])
+    _grad_check(np.power, pow_backward, [a, b])
+    _grad_check(np.maximum, maximum_backward, [a, b])
+    _grad_check(np.minimum, minimum_backward, [a, b])
+
+
+def test_maximum_ties_split_the_gradient():
+    g, a = np.array([1.0, 1.0]), np.array([2.0, 3.0])
+    b = np.array([2.0, 1.0])
+    np.testing.assert_array_equal(array(_C.maximum_backward(tensor(g), tensor(a), tensor(b))), [0.5, 1.0])
+    np.testing.assert_array_equal(array(_C.maximum_backward(tensor(g), tensor(b), tensor(a))), [0.5, 0.0])
+
+
+# ---- property-based: any broadcastable pair, any layout -------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), name=st.sampled_from(["add", "sub", "mul", "maximum", "lt"]),
+       dtype=st.sampled_from(FLOATS))
+def test_broadcasting_property(data, name, dtype):
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=4))
+    a = data.draw(hnp.arrays(dtype, shapes.input_shapes[0], elements=st.floats(-100, 100, width=32)))
+    b = data.draw(hnp.arrays(dtype, shapes.input_shapes[1], elements=st.floats(-100, 100, width=32)))
+    if data.draw(st.booleans()):
+        a = noncontiguous(a)
+    np.testing.assert_array_equal(array(getattr(_C, name)(tensor(a), tensor(b))), BINARY[name](a, b))
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_incompatible_shapes_raise_runtime_error(data):
+    a_shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4))
+    b_shape = list(a_shape)
+    b_shape[-1] += 1
+    with pytest.raises(RuntimeError, match="must match the size"):
+        _C.mul(tensor(np.ones(a_shape)), tensor(np.ones(b_shape)))
+
+
+def test_matches_pytorch_where_installed():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(6)
+    a, b = rand(rng, (4, 1, 3), np.float32), rand(rng, (5, 1), np.float32, 0.5, 2)
+    for name in ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]:
+        expected = getattr(torch, name)(torch.from_numpy(np.abs(a) if name == "pow" else a), torch.from_numpy(b))
+        got = array(getattr(_C, name)(tensor(np.abs(a) if name == "pow" else a), tensor(b)))
+        np.testing.assert_allclose(got, expected.numpy(), rtol=1e-6)
+    for name in ["exp", "sigmoid", "tanh", "relu", "sin", "cos"]:
+        np.testing.assert_allclose(array(getattr(_C, name)(tensor(a))), getattr(torch, name)(torch.from_numpy(a)).numpy(),
+                                   rtol=2e-6, atol=1e-7)
+    assert str(torch.result_type(torch.arange(3), 2.5)).endswith(_C.add(tensor(np.arange(3)), 2.5).dtype.name)
