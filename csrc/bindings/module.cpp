@@ -50,4 +50,5 @@ PYBIND11_MODULE(_C, m) {
 
   bind_tensor(m);
   bind_elementwise(m);
+  bind_reduce(m);
 }
