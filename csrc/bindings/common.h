@@ -31,6 +31,7 @@ py::tuple to_tuple(const Dims& dims);
 void bind_tensor(py::module_& m);
 void bind_elementwise(py::module_& m);
 void bind_reduce(py::module_& m);
+void bind_layout_index(py::module_& m);
 
 }  // namespace autocore::bindings
 

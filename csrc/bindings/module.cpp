@@ -51,4 +51,5 @@ PYBIND11_MODULE(_C, m) {
   bind_tensor(m);
   bind_elementwise(m);
   bind_reduce(m);
+  bind_layout_index(m);
 }
