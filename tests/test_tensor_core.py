@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from autocore import _C
-from conftest import array, noncontiguous, tensor
+from conftest import array, noncontiguous, tensor, torch_or_skip
 
 DTYPES = [np.float32, np.float64, np.int64, np.bool_]
 
@@ -160,3 +160,41 @@ def test_isa_selection_is_reported_and_switchable(isa):
     assert "baseline" in _C.compiled_isas().split(",")
     with pytest.raises(ValueError, match="unknown instruction set"):
         _C.set_active_isa("sse9")
+
+
+# ---- DLPack ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dlpack_round_trip_with_numpy_shares_memory(dtype):
+    a = np.arange(24).reshape(4, 6).astype(dtype)[1:, ::2]
+    t = _C.from_dlpack(a)
+    assert t.shape == a.shape and t.strides == (6, 2)
+    np.testing.assert_array_equal(array(t), a)
+    b = np.from_dlpack(t)
+    assert np.shares_memory(a, b)
+    np.testing.assert_array_equal(b, a)
+
+
+def test_dlpack_keeps_the_producer_alive():
+    t = _C.from_dlpack(np.arange(5.0) * 2)  # the temporary array lives on through the tensor
+    np.testing.assert_array_equal(array(t), np.arange(5.0) * 2)
+    exported = np.from_dlpack(tensor(np.arange(3.0) + 1))
+    np.testing.assert_array_equal(exported, [1.0, 2.0, 3.0])
+
+
+def test_dlpack_rejects_unsupported_dtypes_and_used_capsules():
+    with pytest.raises(TypeError, match="unsupported dtype"):
+        _C.from_dlpack(np.arange(3, dtype=np.int32))
+    capsule = tensor(np.arange(3.0)).__dlpack__()
+    _C.from_dlpack(capsule)
+    with pytest.raises(TypeError, match="unused DLPack capsule"):
+        _C.from_dlpack(capsule)
+
+
+def test_dlpack_with_pytorch_where_installed():
+    torch = torch_or_skip()
+    x = torch.arange(6.0).reshape(2, 3)
+    t = _C.from_dlpack(x)
+    np.testing.assert_array_equal(array(t), x.numpy())
+    back = torch.from_dlpack(tensor(np.arange(4.0)))
+    assert back.tolist() == [0.0, 1.0, 2.0, 3.0]

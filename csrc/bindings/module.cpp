@@ -49,6 +49,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("set_num_threads", &set_num_threads);
 
   bind_tensor(m);
+  bind_dlpack(m);
   bind_elementwise(m);
   bind_reduce(m);
   bind_layout_index(m);

@@ -1,0 +1,112 @@
+// DLPack exchange: Tensor.__dlpack__ / __dlpack_device__ (producer) and from_dlpack (consumer).
+#include "core/dlpack.h"
+
+#include "bindings/common.h"
+
+namespace autocore::bindings {
+
+namespace {
+
+constexpr const char* kCapsuleName = "dltensor";
+constexpr const char* kUsedCapsuleName = "used_dltensor";
+
+// What a produced DLManagedTensor owns: a reference to the storage and the shape/strides arrays.
+struct ExportContext {
+  std::shared_ptr<Storage> storage;
+  int64_t shape[kMaxDims];
+  int64_t strides[kMaxDims];
+  DLManagedTensor managed;
+};
+
+DLDataType to_dl_dtype(DType dtype) {
+  switch (dtype) {
+    case DType::Bool: return {kDLBool, 8, 1};
+    case DType::Int64: return {kDLInt, 64, 1};
+    case DType::Float32: return {kDLFloat, 32, 1};
+    case DType::Float64: return {kDLFloat, 64, 1};
+  }
+  return {};
+}
+
+DType from_dl_dtype(DLDataType dt) {
+  AC_CHECK(dt.lanes == 1, TypeError, "from_dlpack: vector dtypes (lanes=", dt.lanes, ") are not supported");
+  if (dt.code == kDLFloat && dt.bits == 32) return DType::Float32;
+  if (dt.code == kDLFloat && dt.bits == 64) return DType::Float64;
+  if (dt.code == kDLInt && dt.bits == 64) return DType::Int64;
+  if (dt.code == kDLBool && dt.bits == 8) return DType::Bool;
+  fail<TypeError>("from_dlpack: unsupported dtype (code ", int(dt.code), ", ", int(dt.bits),
+                  " bits); autocore supports float32, float64, int64 and bool");
+}
+
+void delete_export(DLManagedTensor* self) { delete static_cast<ExportContext*>(self->manager_ctx); }
+
+py::capsule to_dlpack(const Tensor& t) {
+  AC_CHECK(t.device().is_cpu(), RuntimeError, "__dlpack__: only CPU tensors can be exported by this build");
+  auto* ctx = new ExportContext{t.storage(), {}, {}, {}};
+  for (int d = 0; d < t.dim(); ++d) ctx->shape[d] = t.shape()[d], ctx->strides[d] = t.strides()[d];
+  DLTensor& dl = ctx->managed.dl_tensor;
+  dl.data = t.storage()->data();
+  dl.device = {kDLCPU, 0};
+  dl.ndim = t.dim();
+  dl.dtype = to_dl_dtype(t.dtype());
+  dl.shape = ctx->shape;
+  dl.strides = ctx->strides;
+  dl.byte_offset = static_cast<uint64_t>(t.offset()) * t.itemsize();
+  ctx->managed.manager_ctx = ctx;
+  ctx->managed.deleter = &delete_export;
+  // A capsule nobody consumed still owns the tensor; a consumer renames it and takes ownership.
+  return py::capsule(&ctx->managed, kCapsuleName, [](PyObject* capsule) {
+    if (PyCapsule_IsValid(capsule, kCapsuleName)) {
+      auto* managed = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule, kCapsuleName));
+      managed->deleter(managed);
+    }
+  });
+}
+
+Tensor from_dlpack(const py::object& source) {
+  py::object capsule = source;
+  if (py::hasattr(source, "__dlpack__")) capsule = source.attr("__dlpack__")();
+  AC_CHECK(PyCapsule_IsValid(capsule.ptr(), kCapsuleName), TypeError,
+           "from_dlpack expects an object with __dlpack__ or an unused DLPack capsule");
+  auto* managed = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule.ptr(), kCapsuleName));
+  const DLTensor& dl = managed->dl_tensor;
+  AC_CHECK(dl.device.device_type == kDLCPU, RuntimeError, "from_dlpack: only CPU tensors can be imported by this build");
+  AC_CHECK(dl.ndim >= 0 && dl.ndim <= kMaxDims, RuntimeError, "from_dlpack: ", dl.ndim, " dimensions is more than the ",
+           kMaxDims, " autocore supports");
+  DType dtype = from_dl_dtype(dl.dtype);
+  Dims shape, strides;
+  for (int d = 0; d < dl.ndim; ++d) shape.push_back(dl.shape[d]);
+  Dims compact = contiguous_strides(shape);
+  int64_t reach = 0;
+  bool empty = false;
+  for (int d = 0; d < dl.ndim; ++d) {
+    int64_t stride = dl.strides ? dl.strides[d] : compact[d];
+    AC_CHECK(stride >= 0, ValueError, "from_dlpack: negative strides are not supported");
+    strides.push_back(stride);
+    empty |= shape[d] == 0;
+    reach += (shape[d] - 1) * stride;
+  }
+  PyCapsule_SetName(capsule.ptr(), kUsedCapsuleName);  // ownership passes to the storage below
+  size_t item = itemsize(dtype);
+  void* data = static_cast<char*>(dl.data) + dl.byte_offset;
+  auto storage = Storage::borrow(data, empty ? 0 : static_cast<size_t>(reach + 1) * item, Device{}, [managed] {
+    if (!managed->deleter) return;
+    py::gil_scoped_acquire gil;  // producers' deleters often release Python objects
+    managed->deleter(managed);
+  });
+  return Tensor(storage, dtype, shape, strides, 0);
+}
+
+}  // namespace
+
+void bind_dlpack(py::module_& m) {
+  auto tensor = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
+  tensor.def("__dlpack__", [](const Tensor& t, py::args, py::kwargs) { return to_dlpack(t); });
+  tensor.def("__dlpack_device__", [](const Tensor& t) {
+    AC_CHECK(t.device().is_cpu(), RuntimeError, "__dlpack_device__: only CPU tensors in this build");
+    return py::make_tuple(static_cast<int>(kDLCPU), 0);
+  });
+  m.def("from_dlpack", &from_dlpack, py::arg("source"));
+}
+
+}  // namespace autocore::bindings
