@@ -269,3 +269,21 @@ def test_matches_pytorch_where_installed():
         np.testing.assert_allclose(array(getattr(_C, name)(tensor(a))), getattr(torch, name)(torch.from_numpy(a)).numpy(),
                                    rtol=2e-6, atol=1e-7)
     assert str(torch.result_type(torch.arange(3), 2.5)).endswith(_C.add(tensor(np.arange(3)), 2.5).dtype.name)
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    import autocore
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(300, 400)).astype(np.float32), rng.normal(size=400).astype(np.float32)
+    default = autocore.get_num_threads()
+    results = []
+    for threads in (1, 2):
+        autocore.set_num_threads(threads)
+        results.append((array(_C.mul(_C.add(tensor(a), tensor(b)), 1.5)), array(_C.sum(tensor(a), 0)),
+                        array(_C.sum(tensor(a.reshape(-1))))))
+    autocore.set_num_threads(default)
+    np.testing.assert_array_equal(results[0][0], results[1][0])  # elementwise: bit-identical
+    np.testing.assert_array_equal(results[0][1], results[1][1])  # column sums split by column: identical
+    np.testing.assert_allclose(results[0][2], results[1][2], rtol=1e-6)  # a full sum regroups partials
+    with pytest.raises(RuntimeError, match="positive"):
+        autocore.set_num_threads(0)

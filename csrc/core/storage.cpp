@@ -3,12 +3,17 @@
 
 #include <cstdlib>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "core/errors.h"
 
 namespace autocore {
 
 namespace {
 DeviceAllocator device_allocators[2] = {};
+constexpr size_t kHugePage = size_t(2) << 20;
 }
 
 std::string Device::str() const {
@@ -22,10 +27,15 @@ void register_device_allocator(DeviceType type, DeviceAllocator allocator) {
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   if (device.is_cpu()) {
-    // aligned_alloc wants a multiple of the alignment; a zero-byte tensor still gets a valid pointer.
-    size_t padded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-    void* data = std::aligned_alloc(kAlignment, padded == 0 ? kAlignment : padded);
+    // Large blocks are aligned to and advised as huge pages (as numpy does): a fresh 40 MB result then
+    // takes 20 page faults instead of 10,000, which otherwise halve the bandwidth of a fresh output.
+    const size_t alignment = nbytes >= kHugePage ? kHugePage : kAlignment;
+    size_t padded = (nbytes + alignment - 1) / alignment * alignment;
+    void* data = std::aligned_alloc(alignment, padded == 0 ? alignment : padded);
     if (!data) fail<RuntimeError>("out of memory: failed to allocate ", nbytes, " bytes on the CPU");
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (alignment == kHugePage) madvise(data, padded, MADV_HUGEPAGE);
+#endif
     return std::shared_ptr<Storage>(new Storage(data, nbytes, device, [data] { std::free(data); }));
   }
   const DeviceAllocator& allocator = device_allocators[static_cast<int>(device.type)];
