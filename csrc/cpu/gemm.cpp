@@ -128,8 +128,10 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, MatrixView<T> a, MatrixView<
   const int64_t a_rows = (std::min<int64_t>(kt.mc, m) + kt.mr - 1) / kt.mr * kt.mr;
   const int64_t b_cols = (std::min<int64_t>(kt.nc, n) + kt.nr - 1) / kt.nr * kt.nr;
   thread_local ScratchBuffer scratch;
-  T* a_packed = static_cast<T*>(scratch.get((a_rows + b_cols) * kb * sizeof(T)));
-  T* b_packed = a_packed + a_rows * kb;
+  // B panels start on a cache line: the micro-kernel's vector loads from them are aligned.
+  const int64_t a_size = (a_rows * kb + 15) / 16 * 16;
+  T* a_packed = static_cast<T*>(scratch.get((a_size + b_cols * kb) * sizeof(T)));
+  T* b_packed = a_packed + a_size;
 
   if (nthreads == 1) {
     packed_gemm(kt, m, n, k, alpha, a, b, beta, c, ldc, a_packed, b_packed, 0, 1, [] {});

@@ -31,7 +31,7 @@ Dims with_matrix(Dims batch, int64_t rows, int64_t cols) {
 
 void check_product_dtypes(const Tensor& a, const Tensor& b) {
   AC_CHECK(a.dtype() == b.dtype(), RuntimeError, "expected m1 and m2 to have the same dtype, but got: ",
-           dtype_name(a.dtype()), " != ", dtype_name(b.dtype()));
+           cpp_type_name(a.dtype()), " != ", cpp_type_name(b.dtype()));
   AC_CHECK(a.dtype() != DType::Bool, RuntimeError, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
   check_same_device(a, b, "matmul");
   AC_CHECK(a.device().is_cpu(), RuntimeError, "matmul: expected CPU tensors");
@@ -89,7 +89,7 @@ void dispatch_gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scal
       return batched_gemm<float>(a, b, c, static_cast<float>(alpha.f), static_cast<float>(beta.f));
     case DType::Float64: return batched_gemm<double>(a, b, c, alpha.f, beta.f);
     case DType::Int64: return batched_gemm<int64_t>(a, b, c, 1, beta.f != 0 ? 1 : 0);
-    default: fail<RuntimeError>("\"addmm_impl_cpu_\" not implemented for '", dtype_name(c.dtype()), "'");
+    default: fail<RuntimeError>("\"addmm_impl_cpu_\" not implemented for '", scalar_type_name(c.dtype()), "'");
   }
 }
 
@@ -148,7 +148,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, const Tensor* out) {
   }
   if (!out) return result;
   AC_CHECK(out->dtype() == result.dtype(), RuntimeError, "Expected out tensor to have dtype ",
-           dtype_name(result.dtype()), ", but got ", dtype_name(out->dtype()), " instead");
+           cpp_type_name(result.dtype()), ", but got ", cpp_type_name(out->dtype()), " instead");
   AC_CHECK(out->shape() == result.shape(), RuntimeError, "matmul: out has shape ", out->shape().str(),
            " but the result has shape ", result.shape().str());
   copy_(*out, result);
@@ -185,7 +185,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   AC_CHECK(a.dim() == 1 && b.dim() == 1, RuntimeError, "1D tensors expected, but got ", a.dim(), "D and ", b.dim(),
            "D tensors");
   AC_CHECK(a.dtype() == b.dtype(), RuntimeError, "dot : expected both vectors to have same dtype, but found ",
-           dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+           scalar_type_name(a.dtype()), " and ", scalar_type_name(b.dtype()));
   check_product_dtypes(a, b);
   AC_CHECK(a.numel() == b.numel(), RuntimeError, "inconsistent tensor size, expected tensor [", a.numel(),
            "] and src [", b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
@@ -198,7 +198,7 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, const Scalar&
   AC_CHECK(b.dim() == 2, RuntimeError, "mat2 must be a matrix, got ", b.dim(), "-D tensor");
   check_product_dtypes(a, b);
   AC_CHECK(bias.dtype() == a.dtype(), RuntimeError, "self and mat2 must have the same dtype, but got ",
-           dtype_name(bias.dtype()), " and ", dtype_name(a.dtype()));
+           scalar_type_name(bias.dtype()), " and ", scalar_type_name(a.dtype()));
   check_same_device(bias, a, "addmm");
   const int64_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
   AC_CHECK(k == b.shape()[0], RuntimeError, "mat1 and mat2 shapes cannot be multiplied (", matrix_str(m, k), " and ",
