@@ -15,9 +15,8 @@ namespace autocore::cpu {
 
 namespace {
 
-// Below this many multiply-adds, or with a dimension smaller than a micro-tile can use, packing costs
-// more than it saves (e.g. an MLP's 32x10x16 layer, matrix-vector products).
-constexpr int64_t kDirectMaxMacs = 32 * 32 * 32;
+// Vector-shaped products (a row or a column of C) are memory-bound: packing would only add traffic.
+constexpr int64_t kDirectMaxSide = 2;
 // Threads are woken only for products with at least this many multiply-adds per thread.
 constexpr int64_t kMacsPerThread = 64 * 64 * 64;
 
@@ -60,39 +59,100 @@ void scale_rows(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
     for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
 }
 
-// Runs the blocked product with `nthreads` threads; thread `tid` does its share of packing and tiles.
+// One product's operands and block sizes, shared by every thread of the team.
+template <class T>
+struct Problem {
+  const GemmTable<T>& kt;
+  int64_t m, n, k, kc;  // kc: the k block, balanced so that no block is a sliver
+  T alpha;
+  MatrixView<T> a, b;
+  T beta;
+  T* c;
+  int64_t ldc;
+};
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The tiles of A panels [pa_begin, pa_end) x B panels [pb_begin, pb_end) of one block, A-panel-major: an
+// A panel (mr x kc) stays in L1 while the B panels (kc x nr each) stream past it from L2. Panels sit
+// p.kc deep apart whatever the block's depth, so a thread packing its panels for the next k block never
+// overwrites one that another thread is still reading.
+template <class T>
+void compute_tiles(const Problem<T>& p, int64_t m0, int64_t n0, int64_t kb, T beta, const T* a_packed,
+                   int64_t pa_begin, int64_t pa_end, const T* b_packed, int64_t pb_begin, int64_t pb_end) {
+  const int mr = p.kt.mr, nr = p.kt.nr;
+  for (int64_t pa = pa_begin; pa < pa_end; ++pa) {
+    const int64_t row = m0 + pa * mr;
+    const int rows = static_cast<int>(std::min<int64_t>(mr, p.m - row));
+    for (int64_t pb = pb_begin; pb < pb_end; ++pb) {
+      const int64_t col = n0 + pb * nr;
+      p.kt.micro_kernel(kb, a_packed + pa * mr * p.kc, b_packed + pb * nr * p.kc, p.c + row * p.ldc + col, p.ldc,
+                        rows, static_cast<int>(std::min<int64_t>(nr, p.n - col)), p.alpha, beta);
+    }
+  }
+}
+
+template <class T>
+void pack_a_panels(const Problem<T>& p, int64_t m0, int64_t mb, int64_t k0, int64_t kb, int64_t begin, int64_t end,
+                   int64_t step, T* a_packed) {
+  const int mr = p.kt.mr;
+  for (int64_t pa = begin; pa < end; pa += step)
+    p.kt.pack_a(offset_view(p.a, m0 + pa * mr, k0), std::min<int64_t>(mr, mb - pa * mr), kb, a_packed + pa * mr * p.kc);
+}
+
+template <class T>
+void pack_b_panels(const Problem<T>& p, int64_t k0, int64_t kb, int64_t n0, int64_t nb, int64_t begin, int64_t end,
+                   int64_t step, T* b_packed) {
+  const int nr = p.kt.nr;
+  for (int64_t pb = begin; pb < end; pb += step)
+    p.kt.pack_b(offset_view(p.b, k0, n0 + pb * nr), kb, std::min<int64_t>(nr, nb - pb * nr), b_packed + pb * nr * p.kc);
+}
+
+// Threads own whole rows of C: each packs its own A panels; the B block is packed by all and shared.
 // `sync` is a barrier across the team (a no-op on one thread).
 template <class T, class Sync>
-void packed_gemm(const GemmTable<T>& kt, int64_t m, int64_t n, int64_t k, T alpha, MatrixView<T> a,
-                 MatrixView<T> b, T beta, T* c, int64_t ldc, T* a_packed, T* b_packed, int tid, int nthreads,
-                 const Sync& sync) {
-  const int mr = kt.mr, nr = kt.nr;
-  for (int64_t m0 = 0; m0 < m; m0 += kt.mc) {
-    const int64_t mb = std::min<int64_t>(kt.mc, m - m0);
-    const int64_t a_panels = (mb + mr - 1) / mr;
-    for (int64_t k0 = 0; k0 < k; k0 += kt.kc) {
-      const int64_t kb = std::min<int64_t>(kt.kc, k - k0);
-      const T block_beta = k0 == 0 ? beta : T(1);
-      for (int64_t p = tid; p < a_panels; p += nthreads)
-        kt.pack_a(offset_view(a, m0 + p * mr, k0), std::min<int64_t>(mr, mb - p * mr), kb, a_packed + p * mr * kb);
-      for (int64_t n0 = 0; n0 < n; n0 += kt.nc) {
-        const int64_t nb = std::min<int64_t>(kt.nc, n - n0);
-        const int64_t b_panels = (nb + nr - 1) / nr;
-        for (int64_t p = tid; p < b_panels; p += nthreads)
-          kt.pack_b(offset_view(b, k0, n0 + p * nr), kb, std::min<int64_t>(nr, nb - p * nr), b_packed + p * nr * kb);
+void gemm_split_rows(const Problem<T>& p, T* a_packed, T* b_packed, int tid, int nthreads, const Sync& sync) {
+  const GemmTable<T>& kt = p.kt;
+  for (int64_t m0 = 0; m0 < p.m; m0 += kt.mc) {
+    const int64_t mb = std::min<int64_t>(kt.mc, p.m - m0);
+    const int64_t a_panels = ceil_div(mb, kt.mr);
+    const int64_t pa_begin = a_panels * tid / nthreads, pa_end = a_panels * (tid + 1) / nthreads;
+    for (int64_t k0 = 0; k0 < p.k; k0 += p.kc) {
+      const int64_t kb = std::min<int64_t>(p.kc, p.k - k0);
+      pack_a_panels(p, m0, mb, k0, kb, pa_begin, pa_end, 1, a_packed);
+      for (int64_t n0 = 0; n0 < p.n; n0 += kt.nc) {
+        const int64_t nb = std::min<int64_t>(kt.nc, p.n - n0);
+        const int64_t b_panels = ceil_div(nb, kt.nr);
+        sync();  // everyone is done reading the previous B block
+        pack_b_panels(p, k0, kb, n0, nb, tid, b_panels, nthreads, b_packed);
         sync();
-        // Tiles in A-panel-major order, split into contiguous runs: consecutive tiles of a thread share
-        // their A panel, which stays in L1 while B panels stream past it.
-        const int64_t tiles = a_panels * b_panels;
-        const int64_t begin = tiles * tid / nthreads, end = tiles * (tid + 1) / nthreads;
-        for (int64_t t = begin; t < end; ++t) {
-          const int64_t pa = t / b_panels, pb = t % b_panels;
-          const int64_t row = m0 + pa * mr, col = n0 + pb * nr;
-          kt.micro_kernel(kb, a_packed + pa * mr * kb, b_packed + pb * nr * kb, c + row * ldc + col, ldc,
-                          static_cast<int>(std::min<int64_t>(mr, m - row)),
-                          static_cast<int>(std::min<int64_t>(nr, n - col)), alpha, block_beta);
-        }
-        sync();  // the next block's packing overwrites what this one read
+        compute_tiles(p, m0, n0, kb, k0 == 0 ? p.beta : T(1), a_packed, pa_begin, pa_end, b_packed, 0, b_panels);
+      }
+    }
+  }
+}
+
+// Threads own whole columns of C: each packs its own B panels (they stay in its core's L2); the A block is
+// packed by all and shared. Better when C has more column panels than row panels.
+template <class T, class Sync>
+void gemm_split_cols(const Problem<T>& p, T* a_packed, T* b_packed, int tid, int nthreads, const Sync& sync) {
+  const GemmTable<T>& kt = p.kt;
+  const int64_t col_panels = ceil_div(p.n, kt.nr);
+  const int64_t col_begin = col_panels * tid / nthreads * kt.nr;
+  const int64_t col_end = std::min<int64_t>(p.n, col_panels * (tid + 1) / nthreads * kt.nr);
+  for (int64_t m0 = 0; m0 < p.m; m0 += kt.mc) {
+    const int64_t mb = std::min<int64_t>(kt.mc, p.m - m0);
+    const int64_t a_panels = ceil_div(mb, kt.mr);
+    for (int64_t k0 = 0; k0 < p.k; k0 += p.kc) {
+      const int64_t kb = std::min<int64_t>(p.kc, p.k - k0);
+      sync();  // everyone is done reading the previous A block
+      pack_a_panels(p, m0, mb, k0, kb, tid, a_panels, nthreads, a_packed);
+      sync();
+      for (int64_t n0 = col_begin; n0 < col_end; n0 += kt.nc) {
+        const int64_t nb = std::min<int64_t>(kt.nc, col_end - n0);
+        const int64_t b_panels = ceil_div(nb, kt.nr);
+        pack_b_panels(p, k0, kb, n0, nb, 0, b_panels, 1, b_packed);
+        compute_tiles(p, m0, n0, kb, k0 == 0 ? p.beta : T(1), a_packed, 0, a_panels, b_packed, 0, b_panels);
       }
     }
   }
@@ -117,32 +177,42 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, MatrixView<T> a, MatrixView<
   nthreads = 1;
 #endif
 
-  if (macs <= kDirectMaxMacs || m < kt.mr / 2 || n < kt.nr / 4) {
+  if (m <= kDirectMaxSide || n <= kDirectMaxSide) {
     parallel_for(0, m, std::max<int64_t>(1, (m + nthreads - 1) / nthreads), [&](int64_t lo, int64_t hi) {
       kt.direct(lo, hi, n, k, a, b, c, ldc, alpha, beta);
     });
     return;
   }
 
-  const int64_t kb = std::min<int64_t>(kt.kc, k);
-  const int64_t a_rows = (std::min<int64_t>(kt.mc, m) + kt.mr - 1) / kt.mr * kt.mr;
-  const int64_t b_cols = (std::min<int64_t>(kt.nc, n) + kt.nr - 1) / kt.nr * kt.nr;
+  // Balanced k blocks: 784 = 2 x 392 rather than 384 + 384 + 16, whose sliver would cost a whole pass.
+  const int64_t k_blocks = ceil_div(k, kt.kc);
+  const int64_t kc = (ceil_div(k, k_blocks) + 7) / 8 * 8;
+  const Problem<T> p{kt, m, n, k, kc, alpha, a, b, beta, c, ldc};
+  const bool split_cols = nthreads > 1 && ceil_div(n, kt.nr) >= ceil_div(m, kt.mr);
+  const int64_t a_rows = ceil_div(std::min<int64_t>(kt.mc, m), kt.mr) * kt.mr;
+  const int64_t b_cols = ceil_div(std::min<int64_t>(kt.nc, n), kt.nr) * kt.nr;
+  // Every block starts on a cache line, so the micro-kernel's vector loads from B panels are aligned.
+  auto lines = [](int64_t elements) { return ceil_div(elements * static_cast<int64_t>(sizeof(T)), 64) * 64 / sizeof(T); };
+  const int64_t a_size = lines(a_rows * kc), b_size = lines(b_cols * kc);
+  const int b_copies = split_cols ? nthreads : 1;
   thread_local ScratchBuffer scratch;
-  // B panels start on a cache line: the micro-kernel's vector loads from them are aligned.
-  const int64_t a_size = (a_rows * kb + 15) / 16 * 16;
-  T* a_packed = static_cast<T*>(scratch.get((a_size + b_cols * kb) * sizeof(T)));
+  T* a_packed = static_cast<T*>(scratch.get((a_size + b_copies * b_size) * sizeof(T)));
   T* b_packed = a_packed + a_size;
 
   if (nthreads == 1) {
-    packed_gemm(kt, m, n, k, alpha, a, b, beta, c, ldc, a_packed, b_packed, 0, 1, [] {});
+    gemm_split_rows(p, a_packed, b_packed, 0, 1, [] {});
     return;
   }
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nthreads)
-  packed_gemm(kt, m, n, k, alpha, a, b, beta, c, ldc, a_packed, b_packed, omp_get_thread_num(),
-              omp_get_num_threads(), [] {
+  {
+    const int tid = omp_get_thread_num(), team = omp_get_num_threads();
+    auto barrier = [] {
 #pragma omp barrier
-              });
+    };
+    if (split_cols) gemm_split_cols(p, a_packed, b_packed + tid * b_size, tid, team, barrier);
+    else gemm_split_rows(p, a_packed, b_packed, tid, team, barrier);
+  }
 #endif
 }
 
