@@ -3,6 +3,7 @@
 #include "cpu/matmul.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "core/parallel.h"
@@ -98,6 +99,14 @@ Tensor flatten_rows(const Tensor& t) {
   int64_t rows = 1;
   for (int d = 0; d + 1 < t.dim(); ++d) rows *= t.shape()[d];
   return reshape(t, Dims{rows, t.shape()[t.dim() - 1]});
+}
+
+// Every row of the contiguous 2-D c becomes a copy of `row` (contiguous, c's dtype): Linear's bias,
+// which the product then accumulates onto.
+void fill_rows(const Tensor& c, const Tensor& row) {
+  const size_t bytes = row.numel() * row.itemsize();
+  char* out = static_cast<char*>(c.data_ptr());
+  for (int64_t i = 0; i < c.shape()[0]; ++i) std::memcpy(out + i * bytes, row.data_ptr(), bytes);
 }
 
 // The product of two tensors with at least 2 dims each (vectors already unsqueezed).
@@ -233,7 +242,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) {
     AC_CHECK(bias->dtype() == x.dtype(), RuntimeError, "linear: bias has dtype ", dtype_name(bias->dtype()),
              " but input has dtype ", dtype_name(x.dtype()));
     check_same_device(*bias, x, "linear");
-    copy_(c, bias->expand(c.shape()));
+    AC_CHECK(bias->numel() == features && bias->dim() <= 1, RuntimeError, "linear: expected bias of shape [",
+             features, "], got ", bias->shape().str());
+    fill_rows(c, contiguous(*bias));
     beta = Scalar::from_int(1);
   }
   dispatch_gemm(x2, weight.transpose(0, 1), c, Scalar::from_int(1), beta);
