@@ -215,7 +215,9 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, const Scalar&
   const Tensor bias_expanded = bias.expand(Dims{m, n});
   Tensor c = Tensor::empty(Dims{m, n}, a.dtype(), a.device());
   const bool use_bias = beta.f != 0;  // as in PyTorch, beta = 0 ignores the bias (even its NaNs)
-  if (use_bias) copy_(c, bias_expanded);
+  const bool row_bias = bias.dim() >= 1 && bias.numel() == n && bias.shape()[bias.dim() - 1] == n;
+  if (use_bias && row_bias) fill_rows(c, contiguous(bias).view(Dims{n}));  // Linear's case, without the
+  else if (use_bias) copy_(c, bias_expanded);                              // general broadcast machinery
   dispatch_gemm(a, b, c, alpha, use_bias ? beta : Scalar::from_int(0));
   return c;
 }
