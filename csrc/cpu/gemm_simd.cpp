@@ -160,6 +160,14 @@ bool pack_b_transposed(const T* b, int64_t col_stride, int64_t depth, T* panel) 
 template <class T>
 void pack_a(MatrixView<T> a, int64_t rows, int64_t depth, T* panel) {
   constexpr int mr = kMr;
+  if (a.col_stride == 1 && rows == mr) {  // the common case, without a bounds test per element
+    const T* row[mr];
+    for (int r = 0; r < mr; ++r) row[r] = a.data + r * a.row_stride;
+    for (int64_t k = 0; k < depth; ++k, panel += mr)
+#pragma GCC unroll 16
+      for (int r = 0; r < mr; ++r) panel[r] = row[r][k];
+    return;
+  }
   if (a.col_stride == 1) {  // rows of A contiguous: gather mr rows step by step of k
     const T* row[mr];
     for (int r = 0; r < mr; ++r) row[r] = a.data + (r < rows ? r : 0) * a.row_stride;
