@@ -209,6 +209,14 @@ void micro_kernel(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t 
   R acc[mr][nv];
   for (int r = 0; r < mr; ++r)
     for (int v = 0; v < nv; ++v) acc[r][v] = V::zero();
+#if defined(__SSE2__)
+  // Start pulling the C tile into L1 now: its lines are needed only after the k loop.
+  for (int r = 0; r < rows; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + nr - 1), _MM_HINT_T0);
+  }
+#endif
+#pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k, a_panel += mr, b_panel += nr) {
     R b[nv];
     for (int v = 0; v < nv; ++v) b[v] = V::load(b_panel + v * w);
