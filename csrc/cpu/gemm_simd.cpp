@@ -109,32 +109,38 @@ constexpr int kMr = 4, kNrVecs = 4;
 
 template <class T> constexpr int kNr = kNrVecs * Vec<T>::width;
 
-// A full B panel whose columns are contiguous (B is a transposed view, as Linear's weight is): each step
-// of k gathers one element from each of the nr columns, three times faster than element-by-element
-// copies. Returns false where the ISA has no gather or the offsets overflow its 32-bit indices.
+// A B panel whose columns are contiguous (B is a transposed view, as Linear's weight is): each step of k
+// gathers one element from each of the panel's columns, three times faster than element-by-element
+// copies; AVX-512 masks off (and zero-fills) the columns past the edge. Returns false where the ISA has
+// no gather for this case or the offsets overflow its 32-bit indices.
 template <class T>
-bool pack_b_transposed(const T* b, int64_t col_stride, int64_t depth, T* panel) {
+bool pack_b_transposed(const T* b, int64_t col_stride, int64_t depth, int cols, T* panel) {
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
   constexpr int nr = kNr<T>, half = nr / 2;
   if (col_stride * nr >= (int64_t{1} << 31)) return false;
   const T* upper = b + half * col_stride;
 #if defined(__AVX512F__)
+  const int low_cols = cols < half ? cols : half, high_cols = cols - low_cols;
+  const auto low = static_cast<__mmask16>((1u << low_cols) - 1), high = static_cast<__mmask16>((1u << high_cols) - 1);
   if constexpr (std::is_same_v<T, float>) {
     const __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                              _mm512_set1_epi32(static_cast<int>(col_stride)));
+    const __m512 zero = _mm512_setzero_ps();
     for (int64_t k = 0; k < depth; ++k, panel += nr) {
-      _mm512_store_ps(panel, _mm512_i32gather_ps(index, b + k, 4));
-      _mm512_store_ps(panel + half, _mm512_i32gather_ps(index, upper + k, 4));
+      _mm512_store_ps(panel, _mm512_mask_i32gather_ps(zero, low, index, b + k, 4));
+      _mm512_store_ps(panel + half, _mm512_mask_i32gather_ps(zero, high, index, upper + k, 4));
     }
   } else {
     const __m256i index = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                              _mm256_set1_epi32(static_cast<int>(col_stride)));
+    const __m512d zero = _mm512_setzero_pd();
     for (int64_t k = 0; k < depth; ++k, panel += nr) {
-      _mm512_store_pd(panel, _mm512_i32gather_pd(index, b + k, 8));
-      _mm512_store_pd(panel + half, _mm512_i32gather_pd(index, upper + k, 8));
+      _mm512_store_pd(panel, _mm512_mask_i32gather_pd(zero, static_cast<__mmask8>(low), index, b + k, 8));
+      _mm512_store_pd(panel + half, _mm512_mask_i32gather_pd(zero, static_cast<__mmask8>(high), index, upper + k, 8));
     }
   }
 #else
+  if (cols != nr) return false;
   if constexpr (std::is_same_v<T, float>) {
     const __m256i index = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                              _mm256_set1_epi32(static_cast<int>(col_stride)));
@@ -188,7 +194,7 @@ void pack_b(MatrixView<T> b, int64_t depth, int64_t cols, T* panel) {
     for (int64_t k = 0; k < depth; ++k, panel += nr) std::memcpy(panel, b.data + k * b.row_stride, nr * sizeof(T));
     return;
   }
-  if (b.row_stride == 1 && cols == nr && pack_b_transposed(b.data, b.col_stride, depth, panel)) return;
+  if (b.row_stride == 1 && pack_b_transposed(b.data, b.col_stride, depth, static_cast<int>(cols), panel)) return;
   if (b.row_stride == 1) {  // columns contiguous (B is a transposed view): read each column in order
     for (int c = 0; c < nr; ++c) {
       const T* column = b.data + c * b.col_stride;
