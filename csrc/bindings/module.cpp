@@ -53,4 +53,5 @@ PYBIND11_MODULE(_C, m) {
   bind_elementwise(m);
   bind_reduce(m);
   bind_layout_index(m);
+  bind_softmax_loss(m);
 }
