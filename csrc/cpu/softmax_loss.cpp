@@ -412,6 +412,13 @@ struct PointwisePlan {
 
 Tensor expanded(const Tensor& t, const Dims& shape) { return contiguous(t.expand(shape)); }
 
+bool broadcasts_to(const Dims& from, const Dims& to) {
+  if (from.size() > to.size()) return false;
+  for (int i = 1; i <= from.size(); ++i)
+    if (from[from.size() - i] != 1 && from[from.size() - i] != to[to.size() - i]) return false;
+  return true;
+}
+
 PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
                              const Tensor* pos_weight) {
   const char* op = pointwise_loss_name(kind);
@@ -436,7 +443,7 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
     if (!extra) continue;
     check_cpu(*extra, op);
     check_dtype(*extra, input.dtype());
-    AC_CHECK(broadcast_shapes(extra->shape(), plan.shape) == plan.shape, RuntimeError, op, ": ",
+    AC_CHECK(broadcasts_to(extra->shape(), plan.shape), RuntimeError, op, ": ",
              extra == weight ? "weight" : "pos_weight", " of shape ", extra->shape().str(),
              " cannot be broadcast to the input's shape ", plan.shape.str());
   }
