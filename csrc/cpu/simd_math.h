@@ -1,6 +1,7 @@
 // exp and log for float and double written without branches or library calls, so that the loops in the
 // *_simd.cpp files that call them auto-vectorise for every ISA. Special values follow std::exp / std::log.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -8,6 +9,17 @@
 namespace autocore::cpu::simd {
 
 namespace detail {
+
+// a * b + c, fused where the ISA has FMA (one rounding, and half the instructions of the polynomials);
+// elsewhere std::fma would be a slow library call, so the baseline build multiplies and adds.
+template <class T>
+inline T madd(T a, T b, T c) {
+#ifdef __FMA__
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
 
 template <class T> struct Bits;
 template <> struct Bits<float> {
@@ -47,27 +59,27 @@ inline T pow2(typename Bits<T>::Int n) {
 // whose truncation error there is 0.35^13/13! ~ 2e-16.
 inline float exp_reduced(float r) {
   float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  return p * (r * r) + r + 1.0f;
+  p = madd(p, r, 1.3981999507e-3f);
+  p = madd(p, r, 8.3334519073e-3f);
+  p = madd(p, r, 4.1665795894e-2f);
+  p = madd(p, r, 1.6666665459e-1f);
+  p = madd(p, r, 5.0000001201e-1f);
+  return madd(p, r * r, r) + 1.0f;
 }
 
 inline double exp_reduced(double r) {
   double p = 1.0 / 479001600.0;  // 1/12!
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  return p * (r * r) + r + 1.0;
+  p = madd(p, r, 1.0 / 39916800.0);
+  p = madd(p, r, 1.0 / 3628800.0);
+  p = madd(p, r, 1.0 / 362880.0);
+  p = madd(p, r, 1.0 / 40320.0);
+  p = madd(p, r, 1.0 / 5040.0);
+  p = madd(p, r, 1.0 / 720.0);
+  p = madd(p, r, 1.0 / 120.0);
+  p = madd(p, r, 1.0 / 24.0);
+  p = madd(p, r, 1.0 / 6.0);
+  p = madd(p, r, 0.5);
+  return madd(p, r * r, r) + 1.0;
 }
 
 template <class T> struct ExpConstants;
@@ -97,14 +109,14 @@ inline T exp(T x) {
   using Int = typename detail::Bits<T>::Int;
   T xc = x < C::lo ? C::lo : x;
   xc = xc > C::hi ? C::hi : xc;
-  const T shifted = xc * C::log2e + C::round_magic;
+  const T shifted = detail::madd(xc, C::log2e, C::round_magic);
   const T n = shifted - C::round_magic;
   // The integers n and n/2 sit in the low mantissa bits of the shifted values: reading them there needs
   // no float->int conversion (undefined for NaN) and no 64-bit arithmetic shift (which AVX2 lacks).
   const Int magic_bits = detail::to_bits(C::round_magic);
   const Int ni = detail::to_bits(shifted) - magic_bits;
   const Int half = detail::to_bits(n * T(0.5) + C::round_magic) - magic_bits;
-  const T r = (xc - n * C::ln2_hi) - n * C::ln2_lo;
+  const T r = detail::madd(-n, C::ln2_lo, detail::madd(-n, C::ln2_hi, xc));
   return detail::exp_reduced(r) * detail::pow2<T>(half) * detail::pow2<T>(ni - half);
 }
 
@@ -115,26 +127,26 @@ namespace detail {
 inline float log_mantissa(float f) {
   const float s = f / (2.0f + f), z = s * s;
   float p = 1.0f / 11.0f;
-  p = p * z + 1.0f / 9.0f;
-  p = p * z + 1.0f / 7.0f;
-  p = p * z + 1.0f / 5.0f;
-  p = p * z + 1.0f / 3.0f;
+  p = madd(p, z, 1.0f / 9.0f);
+  p = madd(p, z, 1.0f / 7.0f);
+  p = madd(p, z, 1.0f / 5.0f);
+  p = madd(p, z, 1.0f / 3.0f);
   return f - s * f + 2.0f * s * (z * p);  // see the double version
 }
 
 inline double log_mantissa(double f) {
   const double s = f / (2.0 + f), z = s * s;
   double p = 1.0 / 23.0;
-  p = p * z + 1.0 / 21.0;
-  p = p * z + 1.0 / 19.0;
-  p = p * z + 1.0 / 17.0;
-  p = p * z + 1.0 / 15.0;
-  p = p * z + 1.0 / 13.0;
-  p = p * z + 1.0 / 11.0;
-  p = p * z + 1.0 / 9.0;
-  p = p * z + 1.0 / 7.0;
-  p = p * z + 1.0 / 5.0;
-  p = p * z + 1.0 / 3.0;
+  p = madd(p, z, 1.0 / 21.0);
+  p = madd(p, z, 1.0 / 19.0);
+  p = madd(p, z, 1.0 / 17.0);
+  p = madd(p, z, 1.0 / 15.0);
+  p = madd(p, z, 1.0 / 13.0);
+  p = madd(p, z, 1.0 / 11.0);
+  p = madd(p, z, 1.0 / 9.0);
+  p = madd(p, z, 1.0 / 7.0);
+  p = madd(p, z, 1.0 / 5.0);
+  p = madd(p, z, 1.0 / 3.0);
   // log(1+f) = f - (f - 2s) + 2s z p, and f - 2s = s f exactly in real arithmetic: this form keeps
   // the leading f exact, which is what keeps the relative error near 1 ulp close to m = 1.
   return f - s * f + 2.0 * s * (z * p);
