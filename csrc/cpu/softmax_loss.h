@@ -1,0 +1,110 @@
+// softmax / log_softmax over a dim, nll_loss, fused cross_entropy (one log-sum-exp pass per row), and the
+// pointwise losses mse, l1, binary cross-entropy with and without logits; forwards and backwards.
+// Kernels: cpu/softmax_loss_simd.cpp (exp/log from cpu/simd_math.h). Binding: bindings/softmax_loss.cpp.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "core/tensor.h"
+#include "cpu/reduce.h"
+
+namespace autocore::cpu {
+
+enum class Reduction : uint8_t { none, mean, sum };
+Reduction parse_reduction(const std::string& name);  // ValueError: "'xyz' is not a valid value for reduction"
+
+enum class PointwiseLoss : uint8_t { mse, l1, bce, bce_with_logits };
+const char* pointwise_loss_name(PointwiseLoss kind);
+
+// Softmax kernels see a contiguous [outer, r, inner] block (the softmax runs along r) through a
+// ReduceShape; out and the gradients share its layout, so one set of offsets serves every operand.
+using SoftmaxLoop = void (*)(const void* x, void* out, const ReduceShape& s, bool log);
+using SoftmaxBackwardLoop = void (*)(const void* grad, const void* out, void* grad_input, const ReduceShape& s,
+                                     bool log);
+
+// Cross-entropy over rows of `classes` contiguous logits, for the rows [begin, end). Targets have been
+// checked to lie in [0, classes) or equal ignore_index. weight (per class) may be null: all ones.
+struct CrossEntropyArgs {
+  const void* input;
+  const int64_t* target;
+  const void* weight;
+  int64_t classes, ignore_index;
+  double label_smoothing;
+  double weight_total;  // sum of the class weights (classes when weight is null), for label smoothing
+};
+// Writes the row's log-sum-exp (float64: with logits of 1e4 a float32 one would lose the gradient's
+// low bits), its loss w[t] * ((1 - eps) (lse - x_t) + eps/C sum_c w_c/w[t] (lse - x_c)) and w[t];
+// ignored rows get 0, 0, 0.
+using CrossEntropyLoop = void (*)(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
+                                  double* row_loss, double* row_weight);
+// grad_input row = grad[i * grad_stride] * scale * d(row loss)/dx, from the saved log-sum-exp.
+using CrossEntropyBackwardLoop = void (*)(const CrossEntropyArgs& a, int64_t begin, int64_t end,
+                                          const double* log_sum_exp, const void* grad, int64_t grad_stride,
+                                          double scale, void* grad_input);
+
+// Pointwise losses over n contiguous elements of equal shape (broadcasting is done by the caller);
+// weight and pos_weight may be null.
+struct PointwiseArgs {
+  const void* input;
+  const void* target;
+  const void* weight;
+  const void* pos_weight;
+};
+// With out: writes each element's loss and returns 0. Without: returns the sum over [begin, end).
+using PointwiseLossLoop = double (*)(PointwiseLoss kind, const PointwiseArgs& a, void* out, int64_t begin,
+                                     int64_t end);
+// grad_input[i] = grad[i * grad_stride] * scale * d loss_i / d input_i.
+using PointwiseLossBackwardLoop = void (*)(PointwiseLoss kind, const PointwiseArgs& a, const void* grad,
+                                           int64_t grad_stride, double scale, void* grad_input, int64_t begin,
+                                           int64_t end);
+
+enum class MathFn : uint8_t { exp, log, log1p, count };
+using MathLoop = void (*)(const void* x, void* out, int64_t n);
+
+struct SoftmaxLossKernels {
+  SoftmaxLoop softmax[kNumDTypes];  // floats only
+  SoftmaxBackwardLoop softmax_backward[kNumDTypes];
+  CrossEntropyLoop cross_entropy[kNumDTypes];
+  CrossEntropyBackwardLoop cross_entropy_backward[kNumDTypes];
+  PointwiseLossLoop pointwise_loss[kNumDTypes];
+  PointwiseLossBackwardLoop pointwise_loss_backward[kNumDTypes];
+  MathLoop math[static_cast<int>(MathFn::count)][kNumDTypes];  // simd_math.h over an array
+};
+
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+// softmax: out * (grad - sum(grad * out, dim)); log_softmax: grad - exp(out) * sum(grad, dim).
+Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim);
+Tensor log_softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim);
+
+// input (C), (N, C) or (N, C, d1, ...) of log-probabilities; target int64 of input's shape without C.
+// Returns (loss, total_weight) as PyTorch's nll_loss_forward: total_weight = sum of w[t] over the
+// targets that are not ignore_index, the divisor of the mean.
+std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight,
+                                   Reduction reduction, int64_t ignore_index);
+Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tensor& target, const Tensor* weight,
+                         Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
+
+// log_softmax + nll_loss (with PyTorch's label smoothing) in one pass per row. log_sum_exp (float64, the
+// target's shape) and total_weight are what the backward needs besides input and target.
+struct CrossEntropyResult {
+  Tensor loss, log_sum_exp, total_weight;
+};
+CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
+                                 Reduction reduction, int64_t ignore_index, double label_smoothing);
+// (softmax - smoothed one_hot(target)) * w * grad, divided by total_weight for the mean.
+Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
+                              const Tensor& log_sum_exp, const Tensor& total_weight, const Tensor* weight,
+                              Reduction reduction, int64_t ignore_index, double label_smoothing);
+
+// mse and l1 broadcast input against target; bce and bce_with_logits need equal shapes and broadcast
+// weight (and pos_weight) to them. The backward gives the gradient for input, in the broadcast shape.
+Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
+                      const Tensor* pos_weight, Reduction reduction);
+Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
+                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction);
+
+// simd_math.h's functions over a tensor, for testing them against numpy.
+Tensor simd_math(MathFn fn, const Tensor& x);
+
+}  // namespace autocore::cpu

@@ -1,0 +1,396 @@
+// Softmax and loss kernels, compiled once per instruction set. Row reductions keep kLanes independent
+// partial results (max, sum) so that the vectoriser can use whole registers; columns (softmax along a dim
+// that is not the last) work on tiles of kTile adjacent columns at once, vectorised across them.
+#include <cmath>
+#include <cstdint>
+
+#include "cpu/isa.h"
+#include "cpu/simd_math.h"
+#include "cpu/softmax_loss.h"
+
+namespace autocore::cpu::AUTOCORE_ISA {
+namespace {
+
+template <class T> constexpr int kLanes = 2 * 64 / sizeof(T);  // two AVX-512 registers
+constexpr int64_t kTile = 256;
+
+template <class T> inline T max_of(T a, T b) { return a > b ? a : b; }
+
+template <class T>
+T row_max(const T* x, int64_t n) {
+  constexpr int L = kLanes<T>;
+  T best = x[0];
+  int64_t i = 0;
+  if (n >= L) {
+    T acc[L];
+    for (int j = 0; j < L; ++j) acc[j] = x[j];
+    for (i = L; i + L <= n; i += L)
+      for (int j = 0; j < L; ++j) acc[j] = max_of(x[i + j], acc[j]);
+    for (int j = 0; j < L; ++j) best = max_of(acc[j], best);
+  }
+  for (; i < n; ++i) best = max_of(x[i], best);
+  return best;
+}
+
+// sum_i exp(x_i - shift), storing each term in out when out is given. Lane sums in T, totals in double.
+template <class T>
+double exp_sum(const T* x, T shift, T* out, int64_t n) {
+  constexpr int L = kLanes<T>;
+  T acc[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    T e[L];
+    for (int j = 0; j < L; ++j) e[j] = simd::exp(x[i + j] - shift);
+    if (out)
+      for (int j = 0; j < L; ++j) out[i + j] = e[j];
+    for (int j = 0; j < L; ++j) acc[j] += e[j];
+  }
+  double total = 0;
+  for (int j = 0; j < L; ++j) total += acc[j];
+  for (; i < n; ++i) {
+    T e = simd::exp(x[i] - shift);
+    if (out) out[i] = e;
+    total += e;
+  }
+  return total;
+}
+
+// sum_i w_i (shift - x_i) (w null: all ones): the label-smoothing term, free of cancellation as shift = max.
+template <class T>
+double weighted_gap_sum(const T* x, const T* w, T shift, int64_t n) {
+  constexpr int L = kLanes<T>;
+  T acc[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; ++j) acc[j] += (w ? w[i + j] : T(1)) * (shift - x[i + j]);
+  double total = 0;
+  for (int j = 0; j < L; ++j) total += acc[j];
+  for (; i < n; ++i) total += (w ? w[i] : T(1)) * (shift - x[i]);
+  return total;
+}
+
+template <class T>
+double dot(const T* a, const T* b, int64_t n) {  // b == nullptr: sum of a
+  constexpr int L = kLanes<T>;
+  T acc[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; ++j) acc[j] += a[i + j] * (b ? b[i + j] : T(1));
+  double total = 0;
+  for (int j = 0; j < L; ++j) total += acc[j];
+  for (; i < n; ++i) total += a[i] * (b ? b[i] : T(1));
+  return total;
+}
+
+// ---- softmax / log_softmax ------------------------------------------------------------------------
+
+// Rows: max, then exp(x - max) summed (and stored, for softmax), then one scaling pass over out.
+// log_softmax writes (x - max) - log(sum): x - max is exact near the max, so logits of 1e4 lose nothing.
+template <class T>
+void softmax_rows(const T* x, T* out, const ReduceShape& s, bool log) {
+  for (int64_t o = 0; o < s.outer; ++o) {
+    const T* row = x + o * s.outer_stride;
+    T* dst = out + o * s.outer_stride;
+    const T m = row_max(row, s.r);
+    const double total = exp_sum(row, m, log ? nullptr : dst, s.r);
+    if (log) {
+      const T log_sum = static_cast<T>(std::log(total));
+      for (int64_t i = 0; i < s.r; ++i) dst[i] = (row[i] - m) - log_sum;
+    } else {
+      const T inv = static_cast<T>(1.0 / total);
+      for (int64_t i = 0; i < s.r; ++i) dst[i] *= inv;
+    }
+  }
+}
+
+// Columns: the same three steps on a tile of adjacent columns, each step one sweep down the r rows.
+template <class T>
+void softmax_columns(const T* x, T* out, const ReduceShape& s, bool log) {
+  for (int64_t o = 0; o < s.outer; ++o) {
+    const T* xo = x + o * s.outer_stride;
+    T* oo = out + o * s.outer_stride;
+    for (int64_t i0 = 0; i0 < s.inner; i0 += kTile) {
+      const int64_t n = s.inner - i0 < kTile ? s.inner - i0 : kTile;
+      T m[kTile], total[kTile];
+      for (int64_t i = 0; i < n; ++i) m[i] = xo[i0 + i], total[i] = 0;
+      for (int64_t r = 1; r < s.r; ++r) {
+        const T* row = xo + r * s.r_stride + i0;
+        for (int64_t i = 0; i < n; ++i) m[i] = max_of(row[i], m[i]);
+      }
+      for (int64_t r = 0; r < s.r; ++r) {
+        const T* row = xo + r * s.r_stride + i0;
+        T* dst = oo + r * s.r_stride + i0;
+        for (int64_t i = 0; i < n; ++i) {
+          const T e = simd::exp(row[i] - m[i]);
+          total[i] += e;
+          if (!log) dst[i] = e;
+        }
+      }
+      if (log) {
+        for (int64_t i = 0; i < n; ++i) total[i] = simd::log(total[i]);
+        for (int64_t r = 0; r < s.r; ++r) {
+          const T* row = xo + r * s.r_stride + i0;
+          T* dst = oo + r * s.r_stride + i0;
+          for (int64_t i = 0; i < n; ++i) dst[i] = (row[i] - m[i]) - total[i];
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) total[i] = T(1) / total[i];
+        for (int64_t r = 0; r < s.r; ++r) {
+          T* dst = oo + r * s.r_stride + i0;
+          for (int64_t i = 0; i < n; ++i) dst[i] *= total[i];
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+void softmax_loop(const void* x, void* out, const ReduceShape& s, bool log) {
+  if (s.inner == 1) softmax_rows(static_cast<const T*>(x), static_cast<T*>(out), s, log);
+  else softmax_columns(static_cast<const T*>(x), static_cast<T*>(out), s, log);
+}
+
+template <class T>
+void softmax_backward_loop(const void* gv, const void* outv, void* giv, const ReduceShape& s, bool log) {
+  const T* g = static_cast<const T*>(gv);
+  const T* out = static_cast<const T*>(outv);
+  T* gi = static_cast<T*>(giv);
+  for (int64_t o = 0; o < s.outer; ++o) {
+    const int64_t base = o * s.outer_stride;
+    if (s.inner == 1) {
+      const T* go = g + base;
+      const T* oo = out + base;
+      T* dst = gi + base;
+      if (log) {
+        const T total = static_cast<T>(dot<T>(go, nullptr, s.r));
+        for (int64_t i = 0; i < s.r; ++i) dst[i] = go[i] - simd::exp(oo[i]) * total;
+      } else {
+        const T total = static_cast<T>(dot(go, oo, s.r));
+        for (int64_t i = 0; i < s.r; ++i) dst[i] = oo[i] * (go[i] - total);
+      }
+      continue;
+    }
+    for (int64_t i0 = 0; i0 < s.inner; i0 += kTile) {
+      const int64_t n = s.inner - i0 < kTile ? s.inner - i0 : kTile;
+      T total[kTile] = {};
+      for (int64_t r = 0; r < s.r; ++r) {
+        const int64_t at = base + r * s.r_stride + i0;
+        for (int64_t i = 0; i < n; ++i) total[i] += g[at + i] * (log ? T(1) : out[at + i]);
+      }
+      for (int64_t r = 0; r < s.r; ++r) {
+        const int64_t at = base + r * s.r_stride + i0;
+        if (log)
+          for (int64_t i = 0; i < n; ++i) gi[at + i] = g[at + i] - simd::exp(out[at + i]) * total[i];
+        else
+          for (int64_t i = 0; i < n; ++i) gi[at + i] = out[at + i] * (g[at + i] - total[i]);
+      }
+    }
+  }
+}
+
+// ---- cross-entropy ---------------------------------------------------------------------------------
+
+template <class T>
+void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
+                        double* row_loss, double* row_weight) {
+  const T* x = static_cast<const T*>(a.input);
+  const T* w = static_cast<const T*>(a.weight);
+  const int64_t C = a.classes;
+  const double eps = a.label_smoothing;
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t t = a.target[i];
+    if (t == a.ignore_index) {
+      log_sum_exp[i] = row_loss[i] = row_weight[i] = 0;
+      continue;
+    }
+    const T* row = x + i * C;
+    const T m = row_max(row, C);
+    const double log_sum = std::log(exp_sum<T>(row, m, nullptr, C));
+    const double wt = w ? static_cast<double>(w[t]) : 1.0;
+    // lse - x_t = (m - x_t) + log_sum: m - x_t is exact, so the loss keeps its precision at any scale.
+    double loss = (1 - eps) * wt * ((static_cast<double>(m) - row[t]) + log_sum);
+    if (eps != 0) loss += eps / C * (weighted_gap_sum(row, w, m, C) + a.weight_total * log_sum);
+    log_sum_exp[i] = static_cast<double>(m) + log_sum;
+    row_loss[i] = loss;
+    row_weight[i] = wt;
+  }
+}
+
+// d loss / d x_j = (1 - eps) w_t (p_j - [j = t]) + eps/C (W p_j - w_j), with p = exp(x - lse).
+template <class T>
+void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, const double* log_sum_exp,
+                                 const void* grad, int64_t grad_stride, double scale, void* grad_input) {
+  const T* x = static_cast<const T*>(a.input);
+  const T* w = static_cast<const T*>(a.weight);
+  const T* g = static_cast<const T*>(grad);
+  T* gi = static_cast<T*>(grad_input);
+  const int64_t C = a.classes;
+  const double eps = a.label_smoothing;
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t t = a.target[i];
+    const T* row = x + i * C;
+    T* dst = gi + i * C;
+    if (t == a.ignore_index) {
+      for (int64_t j = 0; j < C; ++j) dst[j] = 0;
+      continue;
+    }
+    const double gs = static_cast<double>(g[i * grad_stride]) * scale;
+    const double wt = w ? static_cast<double>(w[t]) : 1.0;
+    const T p_coef = static_cast<T>(gs * ((1 - eps) * wt + eps / C * a.weight_total));
+    const T w_coef = static_cast<T>(gs * eps / C);
+    // The float64 lse as hi + lo in T: (x - hi) - lo keeps x - lse exact to T's precision near the max.
+    const T hi = static_cast<T>(log_sum_exp[i]);
+    const T lo = static_cast<T>(log_sum_exp[i] - static_cast<double>(hi));
+    if (eps == 0) {
+      for (int64_t j = 0; j < C; ++j) dst[j] = p_coef * simd::exp((row[j] - hi) - lo);
+    } else {
+      for (int64_t j = 0; j < C; ++j) dst[j] = p_coef * simd::exp((row[j] - hi) - lo) - w_coef * (w ? w[j] : T(1));
+    }
+    dst[t] -= static_cast<T>(gs * (1 - eps) * wt);
+  }
+}
+
+// ---- pointwise losses ------------------------------------------------------------------------------
+
+template <PointwiseLoss K, class T>
+inline T pointwise_value(T x, T y, T w, T pw) {
+  if constexpr (K == PointwiseLoss::mse) {
+    return (x - y) * (x - y);
+  } else if constexpr (K == PointwiseLoss::l1) {
+    return std::fabs(x - y);
+  } else if constexpr (K == PointwiseLoss::bce) {
+    // PyTorch clamps each log at -100 so that x = 0 or 1 gives a finite loss.
+    const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log(T(1) - x), T(-100));
+    return -w * (y * log_x + (T(1) - y) * log_1mx);
+  } else {
+    // (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = max(-x, 0) + log1p(exp(-|x|)).
+    const T log_weight = T(1) + (pw - T(1)) * y;
+    const T softplus = max_of(-x, T(0)) + simd::log1p(simd::exp(-std::fabs(x)));
+    return w * ((T(1) - y) * x + log_weight * softplus);
+  }
+}
+
+template <PointwiseLoss K, class T>
+inline T pointwise_derivative(T x, T y, T w, T pw) {
+  if constexpr (K == PointwiseLoss::mse) {
+    return T(2) * (x - y);
+  } else if constexpr (K == PointwiseLoss::l1) {
+    const T d = x - y;
+    return d > T(0) ? T(1) : (d < T(0) ? T(-1) : T(0));
+  } else if constexpr (K == PointwiseLoss::bce) {
+    const T denominator = (T(1) - x) * x;  // PyTorch bounds it below by 1e-12
+    return w * (x - y) / (denominator > T(1e-12) ? denominator : T(1e-12));
+  } else {
+    const T sigmoid = T(1) / (T(1) + simd::exp(-x));
+    return w * ((T(1) + (pw - T(1)) * y) * sigmoid - pw * y);
+  }
+}
+
+template <PointwiseLoss K, class T>
+double pointwise_range(const PointwiseArgs& a, T* out, int64_t begin, int64_t end) {
+  const T* x = static_cast<const T*>(a.input);
+  const T* y = static_cast<const T*>(a.target);
+  const T* w = static_cast<const T*>(a.weight);
+  const T* pw = static_cast<const T*>(a.pos_weight);
+  if (out) {
+    for (int64_t i = begin; i < end; ++i)
+      out[i] = pointwise_value<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+    return 0;
+  }
+  constexpr int L = kLanes<T>;
+  T acc[L] = {};
+  int64_t i = begin;
+  for (; i + L <= end; i += L)
+    for (int j = 0; j < L; ++j)
+      acc[j] += pointwise_value<K>(x[i + j], y[i + j], w ? w[i + j] : T(1), pw ? pw[i + j] : T(1));
+  double total = 0;
+  for (int j = 0; j < L; ++j) total += acc[j];
+  for (; i < end; ++i) total += pointwise_value<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+  return total;
+}
+
+template <class T>
+double pointwise_loss_loop(PointwiseLoss kind, const PointwiseArgs& a, void* outv, int64_t begin, int64_t end) {
+  T* out = static_cast<T*>(outv);
+  switch (kind) {
+    case PointwiseLoss::mse: return pointwise_range<PointwiseLoss::mse, T>(a, out, begin, end);
+    case PointwiseLoss::l1: return pointwise_range<PointwiseLoss::l1, T>(a, out, begin, end);
+    case PointwiseLoss::bce: return pointwise_range<PointwiseLoss::bce, T>(a, out, begin, end);
+    case PointwiseLoss::bce_with_logits: return pointwise_range<PointwiseLoss::bce_with_logits, T>(a, out, begin, end);
+  }
+  return 0;
+}
+
+template <PointwiseLoss K, class T>
+void pointwise_backward_range(const PointwiseArgs& a, const T* g, int64_t grad_stride, T scale, T* gi,
+                              int64_t begin, int64_t end) {
+  const T* x = static_cast<const T*>(a.input);
+  const T* y = static_cast<const T*>(a.target);
+  const T* w = static_cast<const T*>(a.weight);
+  const T* pw = static_cast<const T*>(a.pos_weight);
+  if (grad_stride == 0) {
+    const T gs = g[0] * scale;
+    for (int64_t i = begin; i < end; ++i)
+      gi[i] = gs * pointwise_derivative<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+  } else {
+    for (int64_t i = begin; i < end; ++i)
+      gi[i] = g[i] * scale * pointwise_derivative<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+  }
+}
+
+template <class T>
+void pointwise_loss_backward_loop(PointwiseLoss kind, const PointwiseArgs& a, const void* grad, int64_t grad_stride,
+                                  double scale, void* grad_input, int64_t begin, int64_t end) {
+  const T* g = static_cast<const T*>(grad);
+  T* gi = static_cast<T*>(grad_input);
+  const T s = static_cast<T>(scale);
+  switch (kind) {
+    case PointwiseLoss::mse: return pointwise_backward_range<PointwiseLoss::mse>(a, g, grad_stride, s, gi, begin, end);
+    case PointwiseLoss::l1: return pointwise_backward_range<PointwiseLoss::l1>(a, g, grad_stride, s, gi, begin, end);
+    case PointwiseLoss::bce: return pointwise_backward_range<PointwiseLoss::bce>(a, g, grad_stride, s, gi, begin, end);
+    case PointwiseLoss::bce_with_logits:
+      return pointwise_backward_range<PointwiseLoss::bce_with_logits>(a, g, grad_stride, s, gi, begin, end);
+  }
+}
+
+// ---- simd_math over arrays -------------------------------------------------------------------------
+
+template <class T> void exp_loop(const void* x, void* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) static_cast<T*>(out)[i] = simd::exp(static_cast<const T*>(x)[i]);
+}
+template <class T> void log_loop(const void* x, void* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) static_cast<T*>(out)[i] = simd::log(static_cast<const T*>(x)[i]);
+}
+template <class T> void log1p_loop(const void* x, void* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) static_cast<T*>(out)[i] = simd::log1p(static_cast<const T*>(x)[i]);
+}
+
+template <class T> constexpr int idx = static_cast<int>(dtype_of<T>);
+
+template <class T>
+void add_dtype(SoftmaxLossKernels& k) {
+  k.softmax[idx<T>] = &softmax_loop<T>;
+  k.softmax_backward[idx<T>] = &softmax_backward_loop<T>;
+  k.cross_entropy[idx<T>] = &cross_entropy_loop<T>;
+  k.cross_entropy_backward[idx<T>] = &cross_entropy_backward_loop<T>;
+  k.pointwise_loss[idx<T>] = &pointwise_loss_loop<T>;
+  k.pointwise_loss_backward[idx<T>] = &pointwise_loss_backward_loop<T>;
+  k.math[int(MathFn::exp)][idx<T>] = &exp_loop<T>;
+  k.math[int(MathFn::log)][idx<T>] = &log_loop<T>;
+  k.math[int(MathFn::log1p)][idx<T>] = &log1p_loop<T>;
+}
+
+SoftmaxLossKernels build() {
+  SoftmaxLossKernels k{};
+  add_dtype<float>(k);
+  add_dtype<double>(k);
+  return k;
+}
+
+const SoftmaxLossKernels softmax_loss_kernels = build();
+
+}  // namespace
+
+AUTOCORE_REGISTER_KERNELS(SoftmaxLossKernels, softmax_loss_kernels);
+
+}  // namespace autocore::cpu::AUTOCORE_ISA

@@ -1,0 +1,620 @@
+"""softmax/log_softmax, nll_loss, fused cross_entropy and the pointwise losses against numpy references
+written here from the definitions (and PyTorch when installed), their backwards against central finite
+differences in float64, their errors, and the vectorised exp/log they are built on, under every ISA."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autocore import _C
+from conftest import array, noncontiguous, numeric_grad, rand, tensor, torch_or_skip
+
+FLOATS = [np.float32, np.float64]
+REDUCTIONS = ["none", "mean", "sum"]
+
+
+def tol(dtype):
+    return dict(rtol=2e-5, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+
+
+# ---- numpy references --------------------------------------------------------------------------------
+
+def np_softmax(x, axis):
+    x = x.astype(np.float64)
+    e = np.exp(x - x.max(axis, keepdims=True, initial=-np.inf))
+    return e / e.sum(axis, keepdims=True)
+
+
+def np_log_softmax(x, axis):
+    x = x.astype(np.float64)
+    shifted = x - x.max(axis, keepdims=True, initial=-np.inf)
+    with np.errstate(divide="ignore"):
+        return shifted - np.log(np.exp(shifted).sum(axis, keepdims=True))
+
+
+def class_last(x):
+    """(C) -> (1, C); (N, C, d...) -> (N, d..., C): classes on the last axis, one sample per row."""
+    return x[None] if x.ndim == 1 else np.moveaxis(x, 1, -1)
+
+
+def np_nll_parts(logp, target, weight, ignore_index):
+    """Per-sample losses -w[t] logp[t] (0 where ignored) and the per-sample weights w[t] (0 where ignored)."""
+    lp = class_last(logp.astype(np.float64))
+    t = np.asarray(target).reshape(lp.shape[:-1])
+    valid = t != ignore_index
+    safe = np.where(valid, t, 0)
+    picked = np.take_along_axis(lp, safe[..., None], -1)[..., 0]
+    w = (np.ones(lp.shape[-1]) if weight is None else weight.astype(np.float64))[safe] * valid
+    return -w * picked, w
+
+
+def reduce(losses, weights, reduction, shape):
+    if reduction == "none":
+        return losses.reshape(shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return losses.sum() if reduction == "sum" else losses.sum() / weights.sum()
+
+
+def np_nll_loss(logp, target, weight=None, reduction="mean", ignore_index=-100):
+    losses, w = np_nll_parts(logp, target, weight, ignore_index)
+    return reduce(losses, w, reduction, np.shape(target))
+
+
+def np_cross_entropy(x, target, weight=None, reduction="mean", ignore_index=-100, label_smoothing=0.0):
+    """PyTorch's definition: (1 - eps) nll(log_softmax) + eps/C * sum_c w_c (-log_softmax_c), the smoothing
+    term normalised like the nll term."""
+    axis = 0 if x.ndim == 1 else 1
+    logp = np_log_softmax(x, axis)
+    losses, w = np_nll_parts(logp, target, weight, ignore_index)
+    lp = class_last(logp)
+    cw = np.ones(lp.shape[-1]) if weight is None else weight.astype(np.float64)
+    smooth = -(lp * cw).sum(-1) * (w != 0 if weight is None else np.asarray(target).reshape(lp.shape[:-1]) != ignore_index)
+    C = x.shape[axis]
+    combined = (1 - label_smoothing) * losses + label_smoothing / C * smooth
+    return reduce(combined, w, reduction, np.shape(target))
+
+
+def np_pointwise(kind, x, y, weight=None, pos_weight=None):
+    x, y = np.broadcast_arrays(x.astype(np.float64), y.astype(np.float64))
+    w = 1.0 if weight is None else weight.astype(np.float64)
+    if kind == "mse_loss":
+        return (x - y) ** 2
+    if kind == "l1_loss":
+        return np.abs(x - y)
+    if kind == "binary_cross_entropy":
+        with np.errstate(divide="ignore"):
+            return -w * (y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log(1 - x), -100))
+    pw = 1.0 if pos_weight is None else pos_weight.astype(np.float64)
+    log_sigmoid = lambda v: -np.logaddexp(0, -v)  # noqa: E731
+    return -w * (pw * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x))
+
+
+def np_reduce_mean(losses, reduction):
+    if reduction == "none":
+        return losses
+    with np.errstate(invalid="ignore"):
+        return losses.sum() if reduction == "sum" else losses.sum() / losses.size
+
+
+# ---- simd_math.h -------------------------------------------------------------------------------------
+
+def ulp_error(ours, exact, dtype):
+    exact_rounded = exact.astype(dtype)
+    return np.abs(ours.astype(np.longdouble) - exact) / np.spacing(np.abs(exact_rounded)).astype(np.longdouble)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_simd_exp_matches_numpy(isa, dtype):
+    edge = 88.8 if dtype == np.float32 else 709.9
+    x = np.concatenate([np.linspace(-edge - 20, edge, 400001), np.linspace(-1, 1, 10001)]).astype(dtype)
+    ours = array(_C._simd_exp(tensor(x)))
+    exact = np.exp(x.astype(np.longdouble))
+    normal = (exact > np.finfo(dtype).tiny) & (exact < np.finfo(dtype).max)
+    limit = 2.0 if dtype == np.float32 else 5.0  # double: 5 ulp ~ 1.1e-15 relative
+    assert ulp_error(ours[normal], exact[normal], dtype).max() <= limit
+    with np.errstate(over="ignore", under="ignore"):
+        reference = np.exp(x)
+    # Subnormal results round once, as std::exp's do; overflow gives inf exactly where numpy's does.
+    sub = ~normal
+    np.testing.assert_allclose(ours[sub], reference[sub], rtol=1e-6 if dtype == np.float32 else 1e-12,
+                               atol=2 * np.finfo(dtype).smallest_subnormal)
+    assert (np.isinf(ours) == np.isinf(reference)).all()
+    special = np.array([-np.inf, np.inf, np.nan, 0.0, -0.0, -1e30, 1e30], dtype)
+    out = array(_C._simd_exp(tensor(special)))
+    np.testing.assert_array_equal(out[:2], [0.0, np.inf])
+    assert np.isnan(out[2]) and out[3] == 1 and out[4] == 1 and out[5] == 0 and out[6] == np.inf
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_simd_log_and_log1p_match_numpy(isa, dtype):
+    rng = np.random.default_rng(0)
+    info = np.finfo(dtype)
+    x = np.concatenate([
+        np.exp(rng.uniform(np.log(info.tiny), np.log(info.max), 200000)),
+        rng.uniform(0.5, 2.0, 100000), 1 + np.linspace(-1e-3, 1e-3, 2001),
+        [info.smallest_subnormal, info.smallest_subnormal * 3, info.tiny / 3, info.tiny, info.max],
+    ]).astype(dtype)
+    ours = array(_C._simd_log(tensor(x)))
+    exact = np.log(x.astype(np.longdouble))
+    nonzero = exact != 0
+    assert ulp_error(ours[nonzero], exact[nonzero], dtype).max() <= 2.0
+    assert (ours[~nonzero] == 0).all()
+    special = np.array([0.0, -0.0, -1.0, np.inf, -np.inf, np.nan], dtype)
+    out = array(_C._simd_log(tensor(special)))
+    np.testing.assert_array_equal(out[:2], [-np.inf, -np.inf])
+    assert np.isnan(out[2]) and out[3] == np.inf and np.isnan(out[4]) and np.isnan(out[5])
+    u = np.concatenate([np.geomspace(1e-30, 1e3, 20001), -np.geomspace(1e-30, 0.999, 20001), [0.0]]).astype(dtype)
+    ours = array(_C._simd_log1p(tensor(u)))
+    exact = np.log1p(u.astype(np.longdouble))
+    nonzero = exact != 0
+    assert ulp_error(ours[nonzero], exact[nonzero], dtype).max() <= 3.0
+    out = array(_C._simd_log1p(tensor(np.array([-1.0, np.inf, np.nan, -2.0], dtype))))
+    assert out[0] == -np.inf and out[1] == np.inf and np.isnan(out[2]) and np.isnan(out[3])
+
+
+# ---- softmax / log_softmax ---------------------------------------------------------------------------
+
+SOFTMAX_CASES = [((), 0), ((), -1), ((7,), 0), ((3, 5), 1), ((3, 5), 0), ((3, 5), -2), ((2, 3, 4), 1),
+                 ((2, 3, 300), 1), ((2, 300, 3), 2), ((4, 0, 3), 2), ((4, 0, 3), 1), ((1, 1), 1), ((1, 6, 1), 1),
+                 ((64, 1000), 1), ((3, 70000), 0), ((1, 5, 700), 1)]
+
+
+@pytest.mark.parametrize("shape,dim", SOFTMAX_CASES, ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_softmax_and_log_softmax_match_numpy(isa, shape, dim, dtype):
+    rng = np.random.default_rng(1)
+    x = rand(rng, shape, dtype, -5, 5)
+    axis = dim if x.ndim else None
+    expected = np_softmax(x, axis) if x.ndim else np.float64(1.0)
+    expected_log = np_log_softmax(x, axis) if x.ndim else np.float64(0.0)
+    for view in (x, noncontiguous(x)):
+        out = array(_C.softmax(tensor(view), dim))
+        assert out.dtype == dtype and out.shape == shape
+        np.testing.assert_allclose(out, expected, **tol(dtype))
+        np.testing.assert_allclose(array(_C.log_softmax(tensor(view), dim)), expected_log, **tol(dtype))
+    if x.size and x.ndim:
+        np.testing.assert_allclose(out.astype(np.float64).sum(axis), 1.0, rtol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_softmax_is_stable_for_huge_logits(isa, dtype):
+    x = np.array([[1e4, 1e4 - 1, 1e4 - 30], [-1e4, -1e4 + 2, -1e4 + 0.5], [1e4, -1e4, 0.0]], dtype)
+    for dim, axis in ((1, 1), (0, 0)):
+        p = array(_C.softmax(tensor(x), dim))
+        lp = array(_C.log_softmax(tensor(x), dim))
+        assert np.isfinite(p).all() and np.isfinite(lp).all()
+        np.testing.assert_allclose(p, np_softmax(x, axis), rtol=1e-6, atol=1e-30)
+        # (x - max) - log(sum) is exact in float32 too: no error of 1e4's ulp (1e-3) leaks in.
+        np.testing.assert_allclose(lp, np_log_softmax(x, axis), rtol=1e-6, atol=1e-6)
+
+
+def test_softmax_special_values():
+    x = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, 3.0], [np.nan, 1.0, 2.0]])
+    p = array(_C.softmax(tensor(x), 1))
+    np.testing.assert_allclose(p[0], [1 / (1 + np.e), 0.0, np.e / (1 + np.e)])
+    np.testing.assert_array_equal(p[1], [0.0, 0.0, 1.0])
+    assert np.isnan(p[2]).all()
+    lp = array(_C.log_softmax(tensor(x), 1))
+    assert lp[1, 0] == -np.inf and lp[1, 2] == 0.0
+
+
+@pytest.mark.parametrize("shape,dim", [((4,), 0), ((3, 5), 1), ((3, 5), 0), ((2, 3, 4), 1), ((2, 3, 4), -1), ((), 0)],
+                         ids=str)
+def test_softmax_backwards_match_finite_differences(isa, shape, dim):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=shape)
+    g = rng.normal(size=shape)
+    axis = dim if x.ndim else None
+    for forward, ours, backward in (
+        ((lambda a: np_softmax(a, axis)) if x.ndim else (lambda a: np.ones_like(a)), _C.softmax, _C.softmax_backward),
+        ((lambda a: np_log_softmax(a, axis)) if x.ndim else (lambda a: np.zeros_like(a)), _C.log_softmax,
+         _C.log_softmax_backward),
+    ):
+        out = ours(tensor(x), dim)
+        expected = numeric_grad(forward, [x.copy()], g)[0]
+        np.testing.assert_allclose(array(backward(tensor(noncontiguous(g)), out, dim)), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_softmax_backwards_float32_and_inner_layouts_match_numpy(isa, dtype):
+    rng = np.random.default_rng(3)
+    x = rand(rng, (3, 300, 5), dtype)
+    g = rand(rng, (3, 300, 5), dtype)
+    for dim in (0, 1, 2):
+        p = np_softmax(x, dim)
+        expected = p * (g - (g * p).sum(dim, keepdims=True))
+        np.testing.assert_allclose(array(_C.softmax_backward(tensor(g), _C.softmax(tensor(x), dim), dim)), expected,
+                                   **tol(dtype))
+        expected_log = g - p * g.astype(np.float64).sum(dim, keepdims=True)
+        np.testing.assert_allclose(array(_C.log_softmax_backward(tensor(g), _C.log_softmax(tensor(x), dim), dim)),
+                                   expected_log, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_softmax_random_shapes(data):
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=6))
+    dim = data.draw(st.integers(-max(len(shape), 1), max(len(shape), 1) - 1))
+    dtype = data.draw(st.sampled_from(FLOATS))
+    x = np.random.default_rng(len(shape)).uniform(-3, 3, size=shape).astype(dtype)
+    expected = np_softmax(x, dim) if x.ndim else np.float64(1.0)
+    np.testing.assert_allclose(array(_C.softmax(tensor(x), dim)), expected, **tol(dtype))
+    np.testing.assert_allclose(array(_C.log_softmax(tensor(x), dim)),
+                               np_log_softmax(x, dim) if x.ndim else 0.0, **tol(dtype))
+
+
+def test_softmax_errors():
+    with pytest.raises(RuntimeError, match="\"softmax_lastdim_kernel_impl\" not implemented for 'Long'"):
+        _C.softmax(tensor(np.arange(3)), 0)
+    with pytest.raises(RuntimeError, match="\"log_softmax_kernel_impl\" not implemented for 'Long'"):
+        _C.log_softmax(tensor(np.arange(6).reshape(2, 3)), 0)
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
+        _C.softmax(tensor(np.ones((2, 3))), 2)
+    with pytest.raises(RuntimeError, match=r"grad of shape \[2, 2\] does not match output of shape \[2, 3\]"):
+        _C.softmax_backward(tensor(np.ones((2, 2))), tensor(np.ones((2, 3))), 1)
+    with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
+        _C.log_softmax_backward(tensor(np.ones((2, 3), np.float32)), tensor(np.ones((2, 3))), 1)
+
+
+def test_softmax_matches_torch():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(4)
+    x = rand(rng, (5, 7, 3), np.float32, -10, 10)
+    for dim in (0, 1, 2, -1):
+        np.testing.assert_allclose(array(_C.softmax(tensor(x), dim)), torch.softmax(torch.from_numpy(x), dim).numpy(),
+                                   rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(array(_C.log_softmax(tensor(x), dim)),
+                                   torch.log_softmax(torch.from_numpy(x), dim).numpy(), rtol=1e-5, atol=1e-5)
+
+
+# ---- nll_loss ----------------------------------------------------------------------------------------
+
+CLASS_SHAPES = [(5,), (4, 5), (0, 5), (3, 4, 2), (2, 3, 2, 3), (1, 1), (6, 1000)]
+
+
+def class_targets(rng, shape, ignore_index=-100, ignore_some=True):
+    C = shape[0] if len(shape) == 1 else shape[1]
+    target_shape = () if len(shape) == 1 else (shape[0],) + shape[2:]
+    t = rng.integers(0, C, size=target_shape).astype(np.int64)
+    if ignore_some and t.size > 1:
+        t.reshape(-1)[:: 3] = ignore_index
+    return t
+
+
+@pytest.mark.parametrize("shape", CLASS_SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_loss_matches_numpy(isa, shape, dtype, reduction, weighted):
+    rng = np.random.default_rng(5)
+    x = rand(rng, shape, dtype, -3, 0)
+    C = shape[0] if len(shape) == 1 else shape[1]
+    w = rand(rng, (C,), dtype, 0.1, 2) if weighted else None
+    for ignore_index in (-100, 1):
+        t = class_targets(rng, shape, ignore_index)
+        expected = np_nll_loss(x, t, w, reduction, ignore_index)
+        loss, total_weight = _C.nll_loss(tensor(noncontiguous(x)), tensor(t), tensor(w) if weighted else None,
+                                         reduction, ignore_index)
+        np.testing.assert_allclose(array(loss), expected, **tol(dtype))
+        _, weights = np_nll_parts(x, t, w, ignore_index)
+        np.testing.assert_allclose(array(total_weight), weights.sum(), **tol(dtype))
+
+
+def test_nll_loss_all_ignored_mean_is_nan_and_sum_is_zero():
+    x, t = tensor(np.zeros((3, 4))), tensor(np.full(3, -100))
+    assert np.isnan(array(_C.nll_loss(x, t)[0]))
+    assert array(_C.nll_loss(x, t, reduction="sum")[0]) == 0
+    np.testing.assert_array_equal(array(_C.nll_loss(x, t, reduction="none")[0]), [0, 0, 0])
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 5), (3, 4, 2)], ids=str)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss_backward_matches_finite_differences(isa, shape, reduction):
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=shape)
+    C = shape[0] if len(shape) == 1 else shape[1]
+    w = rng.uniform(0.5, 2, size=C)
+    t = class_targets(rng, shape)
+    loss, total_weight = _C.nll_loss(tensor(x), tensor(t), tensor(w), reduction)
+    g = rng.normal(size=array(loss).shape)
+    expected = numeric_grad(lambda a: np_nll_loss(a, t, w, reduction), [x.copy()], g)[0]
+    ours = _C.nll_loss_backward(tensor(g), list(shape), tensor(t), tensor(w), reduction, -100, total_weight)
+    np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_nll_loss_errors():
+    x = tensor(np.zeros((3, 4)))
+    with pytest.raises(IndexError, match="Target 5 is out of bounds."):
+        _C.nll_loss(x, tensor(np.array([0, 5, 1])))
+    with pytest.raises(IndexError, match="Target -1 is out of bounds."):
+        _C.nll_loss(x, tensor(np.array([0, -1, 1])))
+    with pytest.raises(ValueError, match=r"Expected input batch_size \(3\) to match target batch_size \(2\)."):
+        _C.nll_loss(x, tensor(np.array([0, 1])))
+    with pytest.raises(ValueError, match=r"Expected 1 or more dimensions \(got 0\)"):
+        _C.nll_loss(tensor(np.float64(1.0)), tensor(np.int64(0)))
+    with pytest.raises(RuntimeError, match="0D or 1D target tensor expected, multi-target not supported"):
+        _C.nll_loss(x, tensor(np.zeros((3, 2), np.int64)))
+    with pytest.raises(RuntimeError, match=r"size mismatch \(got input: \[3, 4, 2\], target: \[3, 3\]\)"):
+        _C.nll_loss(tensor(np.zeros((3, 4, 2))), tensor(np.zeros((3, 3), np.int64)))
+    with pytest.raises(RuntimeError, match="expected scalar type Long but found Double"):
+        _C.nll_loss(x, tensor(np.zeros(3)))
+    with pytest.raises(RuntimeError, match=r"weight tensor should be defined either for all 4 classes or no classes "
+                                           r"but got weight tensor of shape: \[3\]"):
+        _C.nll_loss(x, tensor(np.zeros(3, np.int64)), tensor(np.ones(3)))
+    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+        _C.nll_loss(tensor(np.zeros((3, 4), np.int64)), tensor(np.zeros(3, np.int64)))
+    with pytest.raises(ValueError, match="'xyz' is not a valid value for reduction"):
+        _C.nll_loss(x, tensor(np.zeros(3, np.int64)), reduction="xyz")
+
+
+def test_nll_loss_matches_torch():
+    torch = torch_or_skip()
+    F = torch.nn.functional
+    rng = np.random.default_rng(7)
+    for shape in [(6, 5), (5,), (3, 5, 2, 2)]:
+        x = rand(rng, shape, np.float32, -4, 0)
+        w = rand(rng, (5,), np.float32, 0.2, 2)
+        for ignore_index in (-100, 2):
+            t = class_targets(rng, shape, ignore_index)
+            for reduction in REDUCTIONS:
+                for weight in (None, w):
+                    xt = torch.from_numpy(x).requires_grad_()
+                    expected = F.nll_loss(xt, torch.from_numpy(t), None if weight is None else torch.from_numpy(weight),
+                                          ignore_index=ignore_index, reduction=reduction)
+                    loss, total = _C.nll_loss(tensor(x), tensor(t), None if weight is None else tensor(weight),
+                                              reduction, ignore_index)
+                    np.testing.assert_allclose(array(loss), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+                    g = rng.normal(size=expected.shape).astype(np.float32)
+                    expected.backward(torch.from_numpy(g))
+                    grad = _C.nll_loss_backward(tensor(g), list(shape), tensor(t),
+                                                None if weight is None else tensor(weight), reduction, ignore_index, total)
+                    np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---- cross_entropy -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", CLASS_SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.3])
+def test_cross_entropy_matches_numpy(isa, shape, dtype, reduction, label_smoothing):
+    rng = np.random.default_rng(8)
+    x = rand(rng, shape, dtype, -5, 5)
+    C = shape[0] if len(shape) == 1 else shape[1]
+    for weighted in (False, True):
+        w = rand(rng, (C,), dtype, 0.1, 2) if weighted else None
+        t = class_targets(rng, shape)
+        loss, lse, total_weight = _C.cross_entropy(tensor(noncontiguous(x)), tensor(t), tensor(w) if weighted else None,
+                                                   reduction=reduction, label_smoothing=label_smoothing)
+        np.testing.assert_allclose(array(loss), np_cross_entropy(x, t, w, reduction, -100, label_smoothing),
+                                   **tol(dtype))
+        assert array(lse).dtype == np.float64 and array(lse).shape == t.shape
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 5), (3, 4, 2), (2, 3, 2, 2)], ids=str)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.25])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_backward_matches_finite_differences(isa, shape, reduction, label_smoothing, weighted):
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=shape) * 2
+    C = shape[0] if len(shape) == 1 else shape[1]
+    w = rng.uniform(0.5, 2, size=C) if weighted else None
+    t = class_targets(rng, shape)
+    loss, lse, total_weight = _C.cross_entropy(tensor(x), tensor(t), tensor(w) if weighted else None,
+                                               reduction=reduction, label_smoothing=label_smoothing)
+    g = rng.normal(size=array(loss).shape)
+    expected = numeric_grad(lambda a: np_cross_entropy(a, t, w, reduction, -100, label_smoothing), [x.copy()], g)[0]
+    ours = _C.cross_entropy_backward(tensor(noncontiguous(g) if g.ndim else g), tensor(x), tensor(t), lse, total_weight,
+                                     tensor(w) if weighted else None, reduction=reduction,
+                                     label_smoothing=label_smoothing)
+    np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_cross_entropy_is_exact_for_huge_logits(isa, dtype):
+    x = np.array([[1e4, 1e4 - 1, 1e4 - 3], [-1e4, -1e4 + 2, -1e4 + 0.5]], dtype)
+    t = np.array([1, 0])
+    loss, lse, total = _C.cross_entropy(tensor(x), tensor(t), reduction="none")
+    np.testing.assert_allclose(array(loss), np_cross_entropy(x, t, reduction="none"), rtol=1e-6)
+    grad = array(_C.cross_entropy_backward(tensor(np.ones(2, dtype)), tensor(x), tensor(t), lse, total,
+                                           reduction="none"))
+    expected = np_softmax(x, 1) - np.eye(3)[t]
+    np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_cross_entropy_errors():
+    x = tensor(np.zeros((3, 4)))
+    with pytest.raises(IndexError, match="Target 4 is out of bounds."):
+        _C.cross_entropy(x, tensor(np.array([0, 4, 1])))
+    with pytest.raises(ValueError, match="'avg' is not a valid value for reduction"):
+        _C.cross_entropy(x, tensor(np.array([0, 1, 1])), reduction="avg")
+    with pytest.raises(RuntimeError, match="label_smoothing must be between 0.0 and 1.0. Got: 1.5"):
+        _C.cross_entropy(x, tensor(np.array([0, 1, 1])), label_smoothing=1.5)
+    with pytest.raises(ValueError, match=r"Expected input batch_size \(3\) to match target batch_size \(4\)."):
+        _C.cross_entropy(x, tensor(np.array([0, 1, 1, 2])))
+    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+        _C.cross_entropy(tensor(np.zeros((3, 4), np.int64)), tensor(np.array([0, 1, 1])))
+    loss, lse, total = _C.cross_entropy(x, tensor(np.array([0, 1, 1])), reduction="sum")
+    with pytest.raises(RuntimeError, match="expected grad_output to be a single number"):
+        _C.cross_entropy_backward(tensor(np.ones(3)), x, tensor(np.array([0, 1, 1])), lse, total, reduction="sum")
+    with pytest.raises(RuntimeError, match=r"log_sum_exp of shape \[3\] does not match the target's shape \[2\]"):
+        _C.cross_entropy_backward(tensor(np.float64(1)), tensor(np.zeros((2, 4))), tensor(np.array([0, 1])), lse, total)
+
+
+def test_cross_entropy_matches_torch():
+    torch = torch_or_skip()
+    F = torch.nn.functional
+    rng = np.random.default_rng(10)
+    for shape in [(8, 5), (5,), (3, 5, 4), (2, 5, 2, 3)]:
+        x = rand(rng, shape, np.float32, -6, 6)
+        w = rand(rng, (5,), np.float32, 0.2, 2)
+        for ignore_index in (-100, 3):
+            t = class_targets(rng, shape, ignore_index)
+            for reduction in REDUCTIONS:
+                for weight in (None, w):
+                    for label_smoothing in (0.0, 0.1):
+                        xt = torch.from_numpy(x).requires_grad_()
+                        expected = F.cross_entropy(xt, torch.from_numpy(t),
+                                                   None if weight is None else torch.from_numpy(weight),
+                                                   ignore_index=ignore_index, reduction=reduction,
+                                                   label_smoothing=label_smoothing)
+                        loss, lse, total = _C.cross_entropy(tensor(x), tensor(t),
+                                                            None if weight is None else tensor(weight), ignore_index,
+                                                            reduction, label_smoothing)
+                        np.testing.assert_allclose(array(loss), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+                        g = rng.normal(size=expected.shape).astype(np.float32)
+                        expected.backward(torch.from_numpy(g))
+                        grad = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(t), lse, total,
+                                                         None if weight is None else tensor(weight), ignore_index,
+                                                         reduction, label_smoothing)
+                        np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+# ---- pointwise losses --------------------------------------------------------------------------------
+
+POINTWISE = ["mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+POINTWISE_SHAPES = [(), (7,), (3, 4), (0, 3), (2, 3, 4), (70000,)]
+
+
+def pointwise_inputs(rng, kind, shape, dtype):
+    if kind == "binary_cross_entropy":
+        return rand(rng, shape, dtype, 0.02, 0.98), rand(rng, shape, dtype, 0, 1)
+    if kind == "binary_cross_entropy_with_logits":
+        return rand(rng, shape, dtype, -8, 8), rand(rng, shape, dtype, 0, 1)
+    return rand(rng, shape, dtype), rand(rng, shape, dtype)
+
+
+@pytest.mark.parametrize("kind", POINTWISE)
+@pytest.mark.parametrize("shape", POINTWISE_SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_pointwise_losses_match_numpy(isa, kind, shape, dtype, reduction):
+    rng = np.random.default_rng(11)
+    x, y = pointwise_inputs(rng, kind, shape, dtype)
+    fn = getattr(_C, kind)
+    with np.errstate(invalid="ignore"):
+        expected = np_reduce_mean(np_pointwise(kind, x, y), reduction)
+    np.testing.assert_allclose(array(fn(tensor(noncontiguous(x)), tensor(y), reduction=reduction)), expected,
+                               **tol(dtype))
+    if kind.startswith("binary"):
+        w = rand(rng, shape[-1:], dtype, 0.2, 2)  # broadcast along the last dim
+        extra = dict(pos_weight=tensor(rand(rng, shape[-1:], dtype, 0.5, 3))) if kind.endswith("logits") else {}
+        pw = array(extra["pos_weight"]) if extra else None
+        with np.errstate(invalid="ignore"):
+            expected = np_reduce_mean(np_pointwise(kind, x, y, w, pw), reduction)
+        np.testing.assert_allclose(array(fn(tensor(x), tensor(y), weight=tensor(w), reduction=reduction, **extra)),
+                                   expected, **tol(dtype))
+
+
+@pytest.mark.parametrize("kind", POINTWISE)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_pointwise_backwards_match_finite_differences(isa, kind, reduction):
+    rng = np.random.default_rng(12)
+    x, y = pointwise_inputs(rng, kind, (3, 4), np.float64)
+    if kind == "l1_loss":
+        x[np.abs(x - y) < 1e-3] += 0.01  # keep away from the kink
+    weights = {}
+    if kind.startswith("binary"):
+        weights["weight"] = rng.uniform(0.2, 2, size=4)
+    if kind.endswith("logits"):
+        weights["pos_weight"] = rng.uniform(0.5, 3, size=(3, 1))
+    forward = lambda a: np_reduce_mean(np_pointwise(kind, a, y, weights.get("weight"), weights.get("pos_weight")),  # noqa: E731
+                                       reduction)
+    g = rng.normal(size=np.shape(forward(x)))
+    expected = numeric_grad(forward, [x.copy()], g)[0]
+    named = {k: tensor(v) for k, v in weights.items()}
+    ours = getattr(_C, kind + "_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **named)
+    np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_mse_and_l1_broadcast_with_a_warning():
+    rng = np.random.default_rng(13)
+    x, y = rng.normal(size=(3, 4)), rng.normal(size=(4,))
+    with pytest.warns(UserWarning, match="Using a target size"):
+        out = _C.mse_loss(tensor(x), tensor(y), reduction="none")
+    np.testing.assert_allclose(array(out), (x - y) ** 2)
+    with pytest.warns(UserWarning, match=r"torch.Size\(\[4\]\)"):
+        np.testing.assert_allclose(array(_C.l1_loss(tensor(y), tensor(x))), np.abs(y - x).mean())
+    grad = _C.mse_loss_backward(tensor(np.float64(1.0)), tensor(y), tensor(x))
+    np.testing.assert_allclose(array(grad), 2 * (y - x) / 12)
+
+
+def test_binary_cross_entropy_clamps_logs_and_logits_are_stable():
+    x = np.array([0.0, 1.0, 0.0, 1.0])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(array(_C.binary_cross_entropy(tensor(x), tensor(y), reduction="none")),
+                                  [100, 100, 0, 0])
+    logits = np.array([1e4, -1e4, 50.0, -50.0, 0.0], np.float32)
+    target = np.array([1.0, 0.0, 0.0, 1.0, 0.5], np.float32)
+    out = array(_C.binary_cross_entropy_with_logits(tensor(logits), tensor(target), reduction="none"))
+    np.testing.assert_allclose(out, [0.0, 0.0, 50.0, 50.0, np.log(2)], rtol=1e-6, atol=1e-30)
+    tiny = array(_C.binary_cross_entropy_with_logits(tensor(np.array([30.0])), tensor(np.array([1.0])),
+                                                     reduction="none"))
+    np.testing.assert_allclose(tiny, np.log1p(np.exp(-30.0)), rtol=1e-12)  # log1p, not log(1 + 1e-13)
+
+
+@pytest.mark.filterwarnings("ignore:Using a target size")
+def test_pointwise_errors():
+    x = tensor(np.full(3, 0.5))
+    with pytest.raises(ValueError, match=r"Using a target size \(torch.Size\(\[2\]\)\) that is different to the "
+                                         r"input size \(torch.Size\(\[3\]\)\) is deprecated"):
+        _C.binary_cross_entropy(x, tensor(np.ones(2)))
+    with pytest.raises(ValueError, match=r"Target size \(torch.Size\(\[2\]\)\) must be the same as input size "
+                                         r"\(torch.Size\(\[3\]\)\)"):
+        _C.binary_cross_entropy_with_logits(x, tensor(np.ones(2)))
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        _C.binary_cross_entropy(tensor(np.array([0.5, 1.5])), tensor(np.ones(2)))
+    with pytest.raises(RuntimeError, match="The size of tensor a"):
+        _C.mse_loss(x, tensor(np.ones(2)))
+    with pytest.raises(ValueError, match="'mea' is not a valid value for reduction"):
+        _C.l1_loss(x, x, reduction="mea")
+    with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
+        _C.mse_loss(x, tensor(np.ones(3, np.float32)))
+    with pytest.raises(RuntimeError, match=r"weight of shape \[2\] cannot be broadcast"):
+        _C.binary_cross_entropy(x, x, weight=tensor(np.ones(2)))
+    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+        _C.mse_loss(tensor(np.arange(3)), tensor(np.arange(3)))
+
+
+def test_pointwise_losses_match_torch():
+    torch = torch_or_skip()
+    F = torch.nn.functional
+    rng = np.random.default_rng(14)
+    for kind in POINTWISE:
+        x, y = pointwise_inputs(rng, kind, (6, 5), np.float32)
+        extra_np = {}
+        if kind.startswith("binary"):
+            extra_np["weight"] = rand(rng, (5,), np.float32, 0.2, 2)
+        if kind.endswith("logits"):
+            extra_np["pos_weight"] = rand(rng, (5,), np.float32, 0.5, 3)
+        for reduction in REDUCTIONS:
+            xt = torch.from_numpy(x).requires_grad_()
+            expected = getattr(F, kind)(xt, torch.from_numpy(y), reduction=reduction,
+                                        **{k: torch.from_numpy(v) for k, v in extra_np.items()})
+            extra = {k: tensor(v) for k, v in extra_np.items()}
+            ours = getattr(_C, kind)(tensor(x), tensor(y), reduction=reduction, **extra)
+            np.testing.assert_allclose(array(ours), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+            g = rng.normal(size=expected.shape).astype(np.float32)
+            expected.backward(torch.from_numpy(g))
+            grad = getattr(_C, kind + "_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **extra)
+            np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    import autocore
+    rng = np.random.default_rng(15)
+    x = rng.normal(size=(512, 300)).astype(np.float32)
+    t = rng.integers(0, 300, size=512)
+    y = rng.normal(size=(512, 300)).astype(np.float32)
+    default = autocore.get_num_threads()
+    results = []
+    for threads in (1, 2):
+        autocore.set_num_threads(threads)
+        loss, lse, total = _C.cross_entropy(tensor(x), tensor(t))
+        results.append([array(_C.softmax(tensor(x), 0)), array(_C.log_softmax(tensor(x), 1)), array(loss),
+                        array(_C.cross_entropy_backward(tensor(np.float32(1)), tensor(x), tensor(t), lse, total)),
+                        array(_C.mse_loss(tensor(x), tensor(y)))])
+    autocore.set_num_threads(default)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
