@@ -144,15 +144,18 @@ bool pack_b_transposed(const T* b, int64_t col_stride, int64_t depth, int cols, 
   if constexpr (std::is_same_v<T, float>) {
     const __m256i index = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                              _mm256_set1_epi32(static_cast<int>(col_stride)));
+    // The masked form with an explicit zero source: GCC's plain form warns of an uninitialised source.
+    const __m256 zero = _mm256_setzero_ps(), all = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
     for (int64_t k = 0; k < depth; ++k, panel += nr) {
-      _mm256_store_ps(panel, _mm256_i32gather_ps(b + k, index, 4));
-      _mm256_store_ps(panel + half, _mm256_i32gather_ps(upper + k, index, 4));
+      _mm256_store_ps(panel, _mm256_mask_i32gather_ps(zero, b + k, index, all, 4));
+      _mm256_store_ps(panel + half, _mm256_mask_i32gather_ps(zero, upper + k, index, all, 4));
     }
   } else {
     const __m128i index = _mm_mullo_epi32(_mm_setr_epi32(0, 1, 2, 3), _mm_set1_epi32(static_cast<int>(col_stride)));
+    const __m256d zero = _mm256_setzero_pd(), all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
     for (int64_t k = 0; k < depth; ++k, panel += nr) {
-      _mm256_store_pd(panel, _mm256_i32gather_pd(b + k, index, 8));
-      _mm256_store_pd(panel + half, _mm256_i32gather_pd(upper + k, index, 8));
+      _mm256_store_pd(panel, _mm256_mask_i32gather_pd(zero, b + k, index, all, 8));
+      _mm256_store_pd(panel + half, _mm256_mask_i32gather_pd(zero, upper + k, index, all, 8));
     }
   }
 #endif
