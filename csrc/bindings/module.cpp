@@ -56,4 +56,5 @@ PYBIND11_MODULE(_C, m) {
   bind_matmul(m);
   bind_softmax_loss(m);
   bind_random(m);
+  bind_optim_update(m);
 }
