@@ -1,8 +1,12 @@
 // Random fill loops, compiled once per instruction set. Counters are processed a block at a time: the
-// Philox rounds of a block are independent lanes the compiler can vectorise; the partial counters at
-// either end of a thread's range go through the same code one at a time.
+// Philox rounds run across the block's counters in structure-of-arrays form (one vector lane per
+// counter), and the transforms are branch-free loops over the block's words, with their own polynomial
+// log and sin/cos so that Box-Muller vectorises too. The partial counters at either end of a thread's
+// range go through the same transforms one counter at a time.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "core/random.h"
 #include "cpu/isa.h"
@@ -11,75 +15,168 @@
 namespace autocore::cpu::AUTOCORE_ISA {
 namespace {
 
-constexpr int kBlock = 16;  // counters per block: 64 words, a few vector registers per Philox lane
-constexpr double kTwoPi = 6.283185307179586476925286766559;
+constexpr int kBlock = 16;  // counters per block: one AVX-512 register per Philox word
 
-// Uniform in [0, 1) from the top 24 (float) or 53 (double) bits: every value is exactly representable.
-inline float unit_float(uint32_t r) { return static_cast<float>(r >> 8) * 0x1.0p-24f; }
-inline double unit_double(uint32_t lo, uint32_t hi) {
-  return static_cast<double>(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) * 0x1.0p-53;
-}
-// Uniform in (0, 1]: the radius of Box-Muller takes its log, which must stay finite.
-inline float unit_float_open0(uint32_t r) { return static_cast<float>((r >> 8) + 1) * 0x1.0p-24f; }
-inline double unit_double_open0(uint32_t lo, uint32_t hi) {
-  return static_cast<double>((((static_cast<uint64_t>(hi) << 32) | lo) >> 11) + 1) * 0x1.0p-53;
+// Philox4x32-10 of counters first .. first+kBlock-1 (philox_at's layout and rounds), stored counter-major:
+// words[4 * j + w] is word w of counter j, so element order in the words is element order in the output.
+inline void philox_block(uint64_t seed, uint64_t first, uint32_t* __restrict words) {
+  using namespace philox_detail;
+  const uint32_t key0 = static_cast<uint32_t>(seed), key1 = static_cast<uint32_t>(seed >> 32);
+  for (int j = 0; j < kBlock; ++j) {  // vectorised across j; the rounds unroll inside each lane
+    const uint64_t counter = first + static_cast<uint64_t>(j);
+    uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32), c2 = 0, c3 = 0;
+    uint32_t k0 = key0, k1 = key1;
+#pragma GCC unroll 10
+    for (int round = 0; round < 10; ++round) {
+      const uint64_t p0 = static_cast<uint64_t>(kMul0) * c0, p1 = static_cast<uint64_t>(kMul1) * c2;
+      c0 = static_cast<uint32_t>(p1 >> 32) ^ c1 ^ k0;
+      c2 = static_cast<uint32_t>(p0 >> 32) ^ c3 ^ k1;
+      c1 = static_cast<uint32_t>(p1);
+      c3 = static_cast<uint32_t>(p0);
+      k0 += kWeyl0;
+      k1 += kWeyl1;
+    }
+    words[4 * j] = c0;
+    words[4 * j + 1] = c1;
+    words[4 * j + 2] = c2;
+    words[4 * j + 3] = c3;
+  }
 }
 
-// Each transform turns one counter's four words into its E output values.
+// Uniform in [0, 1) from the top 24 (float) or 53 (double) random bits: every value is exact. Conversions
+// go through int32 so they vectorise on every ISA.
+inline float unit_float(uint32_t r) { return static_cast<float>(static_cast<int32_t>(r >> 8)) * 0x1.0p-24f; }
+inline double unit_double(uint32_t lo, uint32_t hi) {  // ((hi << 32 | lo) >> 11) * 2^-53
+  const double top = static_cast<double>(static_cast<int32_t>(hi ^ 0x80000000u)) + 2147483648.0;
+  return top * 0x1.0p-32 + static_cast<double>(static_cast<int32_t>(lo >> 11)) * 0x1.0p-53;
+}
+
+// log(x) for normal, positive x: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) with
+// s = (m - 1) / (m + 1), |s| <= 0.172, summed to below T's rounding error (6 terms for float, 12 for double).
+template <class T> struct Bits;
+template <> struct Bits<float> {
+  using U = uint32_t;
+  static constexpr int kMantissa = 23, kBias = 127, kLogTerms = 6, kSinTerms = 6;
+};
+template <> struct Bits<double> {
+  using U = uint64_t;
+  static constexpr int kMantissa = 52, kBias = 1023, kLogTerms = 12, kSinTerms = 10;
+};
+
+template <class T>
+inline T log_positive(T x) {
+  using U = typename Bits<T>::U;
+  constexpr int kM = Bits<T>::kMantissa;
+  constexpr U kMantissaMask = (U(1) << kM) - 1, kBiasBits = static_cast<U>(Bits<T>::kBias) << kM;
+  // Integer operations only up to the series: a floating compare or select under -ftrapping-math keeps
+  // GCC from if-converting, and so from vectorising, the loop.
+  U bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const T sqrt2 = T(1.4142135623730951);
+  U sqrt2_bits;
+  std::memcpy(&sqrt2_bits, &sqrt2, sizeof sqrt2_bits);
+  const U high = (bits & kMantissaMask) > (sqrt2_bits & kMantissaMask) ? 1 : 0;  // mantissa above sqrt(2)
+  const U mantissa_bits = ((bits & kMantissaMask) | kBiasBits) - (high << kM);    // m in [sqrt(1/2), sqrt(2))
+  // The exponent (plus high) as a T without an int-to-float conversion (AVX2 has none for int64): placed in
+  // the mantissa of 2^kM, it is that number minus 2^kM. The sign bit of x is 0.
+  const U exponent_bits = ((bits >> kM) + high) | (static_cast<U>(Bits<T>::kBias + kM) << kM);
+  T m, e;
+  std::memcpy(&m, &mantissa_bits, sizeof m);
+  std::memcpy(&e, &exponent_bits, sizeof e);
+  e = e - (T(U(1) << kM) + T(Bits<T>::kBias));
+  const T s = (m - T(1)) / (m + T(1)), z = s * s;
+  T series = T(1) / T(2 * Bits<T>::kLogTerms - 1);
+#pragma GCC unroll 16
+  for (int k = Bits<T>::kLogTerms - 2; k >= 0; --k) series = series * z + T(1) / T(2 * k + 1);
+  return e * T(0.69314718055994530942) + T(2) * s * series;
+}
+
+// sin and cos of 2 pi u for u in [0, 1): u = q / 4 + r exactly, |r| <= 1/8, then Taylor series of
+// x = 2 pi r (|x| <= pi / 4) rotated by q quarter turns (q in 0..4; 4 is a whole turn).
+template <class T>
+inline void sincos_2pi(T u, T* sin_out, T* cos_out) {
+  const int32_t q = static_cast<int32_t>(u * T(4) + T(0.5));
+  const T x = (u - static_cast<T>(q) * T(0.25)) * T(6.283185307179586476925286766559);
+  const T x2 = x * x;
+  constexpr int N = Bits<T>::kSinTerms;
+  T s = T(1), c = T(1);  // Horner over the Taylor coefficients (-1)^k / (2k+1)! and (-1)^k / (2k)!
+#pragma GCC unroll 16
+  for (int k = N; k >= 1; --k) {
+    s = T(1) - x2 * T(1.0 / ((2 * k) * (2 * k + 1))) * s;
+    c = T(1) - x2 * T(1.0 / ((2 * k - 1) * (2 * k))) * c;
+  }
+  s = s * x;
+  // Quadrant logic on the integer q (floating compares would stop vectorisation, as in log_positive).
+  const bool odd = q & 1;
+  const T sin_abs = odd ? c : s, cos_abs = odd ? s : c;
+  *sin_out = sin_abs * ((q & 2) ? T(-1) : T(1));
+  *cos_out = cos_abs * (((q + 1) & 2) ? T(-1) : T(1));
+}
+
+// Each rule turns `counters` counters' words into their E values each.
 template <class T> struct Uniform;
 template <> struct Uniform<float> {
   static constexpr int E = 4;
-  static void apply(const uint32_t* r, float* out, const RandomParams& p) {
+  static void apply(const uint32_t* w, float* out, int counters, const RandomParams& p, int64_t) {
     const float from = static_cast<float>(p.a), to = static_cast<float>(p.b), span = to - from;
-    for (int e = 0; e < 4; ++e) {
-      const float x = unit_float(r[e]) * span + from;
-      out[e] = x < to ? x : std::nextafter(to, from);  // rounding may reach `to`; the range is half-open
+    const float below_to = std::nextafter(to, from);  // rounding may reach `to`; the range is half-open
+    for (int i = 0; i < 4 * counters; ++i) {
+      const float x = unit_float(w[i]) * span + from;
+      out[i] = x < to ? x : below_to;
     }
   }
 };
 template <> struct Uniform<double> {
   static constexpr int E = 2;
-  static void apply(const uint32_t* r, double* out, const RandomParams& p) {
-    const double span = p.b - p.a;
-    for (int e = 0; e < 2; ++e) {
-      const double x = unit_double(r[2 * e], r[2 * e + 1]) * span + p.a;
-      out[e] = x < p.b ? x : std::nextafter(p.b, p.a);
+  static void apply(const uint32_t* w, double* out, int counters, const RandomParams& p, int64_t) {
+    const double from = p.a, to = p.b, span = to - from, below_to = std::nextafter(to, from);
+    for (int i = 0; i < 2 * counters; ++i) {
+      const double x = unit_double(w[2 * i], w[2 * i + 1]) * span + from;
+      out[i] = x < to ? x : below_to;
     }
   }
 };
 
-// Box-Muller: radius sqrt(-2 log u1), angle 2 pi u2 give two independent standard normals.
+// Box-Muller: radius sqrt(-2 log u1) with u1 in (0, 1] (so the log is finite), angle 2 pi u2, two normals.
 template <class T> struct Normal;
 template <> struct Normal<float> {
   static constexpr int E = 4;
-  static void apply(const uint32_t* r, float* out, const RandomParams& p) {
+  static void apply(const uint32_t* w, float* out, int counters, const RandomParams& p, int64_t) {
     const float mean = static_cast<float>(p.a), std = static_cast<float>(p.b);
-    for (int e = 0; e < 4; e += 2) {
-      const float radius = std::sqrt(-2.0f * std::log(unit_float_open0(r[e])));
-      const float angle = static_cast<float>(kTwoPi) * unit_float(r[e + 1]);
-      out[e] = radius * std::cos(angle) * std + mean;
-      out[e + 1] = radius * std::sin(angle) * std + mean;
+    for (int i = 0; i < 2 * counters; ++i) {
+      const float u1 = unit_float(w[2 * i]) + 0x1.0p-24f;
+      const float radius = std::sqrt(-2.0f * log_positive(u1));
+      float s, c;
+      sincos_2pi(unit_float(w[2 * i + 1]), &s, &c);
+      out[2 * i] = radius * c * std + mean;
+      out[2 * i + 1] = radius * s * std + mean;
     }
   }
 };
 template <> struct Normal<double> {
   static constexpr int E = 2;
-  static void apply(const uint32_t* r, double* out, const RandomParams& p) {
-    const double radius = std::sqrt(-2.0 * std::log(unit_double_open0(r[0], r[1])));
-    const double angle = kTwoPi * unit_double(r[2], r[3]);
-    out[0] = radius * std::cos(angle) * p.b + p.a;
-    out[1] = radius * std::sin(angle) * p.b + p.a;
+  static void apply(const uint32_t* w, double* out, int counters, const RandomParams& p, int64_t) {
+    const double mean = p.a, std = p.b;
+    for (int i = 0; i < counters; ++i) {
+      const double u1 = unit_double(w[4 * i], w[4 * i + 1]) + 0x1.0p-53;
+      const double radius = std::sqrt(-2.0 * log_positive(u1));
+      double s, c;
+      sincos_2pi(unit_double(w[4 * i + 2], w[4 * i + 3]), &s, &c);
+      out[2 * i] = radius * c * std + mean;
+      out[2 * i + 1] = radius * s * std + mean;
+    }
   }
 };
 
 // Lemire's multiply-shift maps 64 random bits onto [0, range) with a bias of at most range / 2^64.
 struct RandInt {
   static constexpr int E = 2;
-  static void apply(const uint32_t* r, int64_t* out, const RandomParams& p) {
-    for (int e = 0; e < 2; ++e) {
-      const uint64_t bits = (static_cast<uint64_t>(r[2 * e + 1]) << 32) | r[2 * e];
-      const uint64_t scaled = static_cast<uint64_t>((static_cast<unsigned __int128>(bits) * p.range) >> 64);
-      out[e] = static_cast<int64_t>(static_cast<uint64_t>(p.low) + scaled);
+  static void apply(const uint32_t* w, int64_t* out, int counters, const RandomParams& p, int64_t) {
+    const uint64_t low = static_cast<uint64_t>(p.low), range = p.range;
+    for (int i = 0; i < 2 * counters; ++i) {
+      const uint64_t bits = (static_cast<uint64_t>(w[2 * i + 1]) << 32) | w[2 * i];
+      const auto scaled = static_cast<uint64_t>((static_cast<unsigned __int128>(bits) * range) >> 64);
+      out[i] = static_cast<int64_t>(low + scaled);
     }
   }
 };
@@ -87,46 +184,37 @@ struct RandInt {
 // 1 with probability p: a 53-bit uniform below p (so p = 0 never fires and p = 1 always does).
 template <class T> struct Bernoulli {
   static constexpr int E = 2;
-  static void apply(const uint32_t* r, T* out, const double* probabilities, double p) {
-    for (int e = 0; e < 2; ++e)
-      out[e] = static_cast<T>(unit_double(r[2 * e], r[2 * e + 1]) < (probabilities ? probabilities[e] : p));
+  static void apply(const uint32_t* w, T* out, int counters, const RandomParams& p, int64_t first) {
+    if (p.p) {
+      const double* probabilities = p.p + first;
+      for (int i = 0; i < 2 * counters; ++i)
+        out[i] = static_cast<T>(unit_double(w[2 * i], w[2 * i + 1]) < probabilities[i]);
+    } else {
+      const double probability = p.a;
+      for (int i = 0; i < 2 * counters; ++i) out[i] = static_cast<T>(unit_double(w[2 * i], w[2 * i + 1]) < probability);
+    }
   }
 };
 
-// Runs `transform(words, values, first_element)` for counters covering [begin, end) and stores the values
-// that fall inside the range.
-template <class T, int E, class Transform>
-inline void fill_range(T* out, int64_t begin, int64_t end, uint64_t seed, uint64_t base, const Transform& transform) {
+// Fills elements [begin, end): whole blocks straight into `out`, the counters around them one at a time.
+template <class Rule, class T>
+void fill_loop(void* outv, int64_t begin, int64_t end, uint64_t seed, uint64_t base, const RandomParams& p) {
+  constexpr int E = Rule::E;
+  T* out = static_cast<T*>(outv);
   int64_t k = begin / E;
   const int64_t k_end = (end + E - 1) / E;
+  uint32_t words[4 * kBlock];
   for (; k + kBlock <= k_end && (k + kBlock) * E <= end; k += kBlock) {
-    uint32_t words[kBlock][4];
-    for (int j = 0; j < kBlock; ++j) {
-      const Philox4x32 r = philox_at(seed, base + static_cast<uint64_t>(k + j));
-      for (int w = 0; w < 4; ++w) words[j][w] = r.v[w];
-    }
-    for (int j = 0; j < kBlock; ++j) transform(words[j], out + (k + j) * E, (k + j) * E);
+    philox_block(seed, base + static_cast<uint64_t>(k), words);
+    Rule::apply(words, out + k * E, kBlock, p, k * E);
   }
-  for (; k < k_end; ++k) {  // the tail: fewer than a block of counters, the last maybe partial
+  for (; k < k_end; ++k) {
     const Philox4x32 r = philox_at(seed, base + static_cast<uint64_t>(k));
     T values[E];
-    transform(r.v, values, k * E);
+    Rule::apply(r.v, values, 1, p, k * E);
     for (int e = 0; e < E; ++e)
       if (k * E + e >= begin && k * E + e < end) out[k * E + e] = values[e];
   }
-}
-
-template <class Rule, class T>
-void fill_loop(void* outv, int64_t begin, int64_t end, uint64_t seed, uint64_t base, const RandomParams& p) {
-  fill_range<T, Rule::E>(static_cast<T*>(outv), begin, end, seed, base,
-                         [&](const uint32_t* r, T* values, int64_t) { Rule::apply(r, values, p); });
-}
-
-template <class T>
-void bernoulli_loop(void* outv, int64_t begin, int64_t end, uint64_t seed, uint64_t base, const RandomParams& p) {
-  fill_range<T, 2>(static_cast<T*>(outv), begin, end, seed, base, [&](const uint32_t* r, T* values, int64_t first) {
-    Bernoulli<T>::apply(r, values, p.p ? p.p + first : nullptr, p.a);
-  });
 }
 
 template <class T> constexpr int idx = static_cast<int>(dtype_of<T>);
@@ -138,9 +226,9 @@ RandomKernels build() {
   k.normal[idx<float>] = &fill_loop<Normal<float>, float>;
   k.normal[idx<double>] = &fill_loop<Normal<double>, double>;
   k.randint = &fill_loop<RandInt, int64_t>;
-  k.bernoulli[idx<bool>] = &bernoulli_loop<bool>;
-  k.bernoulli[idx<float>] = &bernoulli_loop<float>;
-  k.bernoulli[idx<double>] = &bernoulli_loop<double>;
+  k.bernoulli[idx<bool>] = &fill_loop<Bernoulli<bool>, bool>;
+  k.bernoulli[idx<float>] = &fill_loop<Bernoulli<float>, float>;
+  k.bernoulli[idx<double>] = &fill_loop<Bernoulli<double>, double>;
   return k;
 }
 
