@@ -204,6 +204,16 @@ def test_normal_statistics_and_finiteness(isa, dtype):
     assert ((counts - expected) ** 2 / expected).sum() < 30  # 7 degrees of freedom
 
 
+@pytest.mark.parametrize("low,high", [(0, 10), (-7, 13), (5, 5 + 2 ** 32 - 1), (-2 ** 40, 2 ** 41), (-2 ** 63, 2 ** 63 - 1)])
+def test_randint_is_lemire_multiply_shift_of_64_counter_bits(isa, low, high):
+    seed, n = 99, 37
+    _C.manual_seed(seed)
+    got = _C.randint(low, high, [n]).numpy()
+    words = [w for c in range((n + 1) // 2) for w in philox_words(seed, c)]
+    bits = [words[2 * i + 1] << 32 | words[2 * i] for i in range(n)]
+    np.testing.assert_array_equal(got, [low + (b * (high - low) >> 64) for b in bits])
+
+
 def test_normal_with_zero_std_is_the_mean():
     np.testing.assert_array_equal(filled(_C.normal_, 7, np.float32, 1.5, 0.0), np.full(7, 1.5, np.float32))
 

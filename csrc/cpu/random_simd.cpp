@@ -168,11 +168,20 @@ template <> struct Normal<double> {
   }
 };
 
-// Lemire's multiply-shift maps 64 random bits onto [0, range) with a bias of at most range / 2^64.
+// Lemire's multiply-shift maps 64 random bits onto [0, range) with a bias of at most range / 2^64:
+// (bits * range) >> 64. For range < 2^32 the same value comes from two 32x32->64 products, which vectorise:
+// (hi * range + (lo * range >> 32)) >> 32, with no overflow since hi * range + 2^32 < 2^64.
 struct RandInt {
   static constexpr int E = 2;
   static void apply(const uint32_t* w, int64_t* out, int counters, const RandomParams& p, int64_t) {
     const uint64_t low = static_cast<uint64_t>(p.low), range = p.range;
+    if (range >> 32 == 0) {
+      for (int i = 0; i < 2 * counters; ++i) {
+        const uint64_t partial = (static_cast<uint64_t>(w[2 * i]) * range) >> 32;
+        out[i] = static_cast<int64_t>(low + ((static_cast<uint64_t>(w[2 * i + 1]) * range + partial) >> 32));
+      }
+      return;
+    }
     for (int i = 0; i < 2 * counters; ++i) {
       const uint64_t bits = (static_cast<uint64_t>(w[2 * i + 1]) << 32) | w[2 * i];
       const auto scaled = static_cast<uint64_t>((static_cast<unsigned __int128>(bits) * range) >> 64);
