@@ -272,6 +272,21 @@ def test_dropout_scales_kept_elements_and_handles_p_0_and_1(isa, dtype):
     assert array(out).shape == (0, 3)
 
 
+def test_randperm_is_fisher_yates_over_the_randint_bit_stream(isa):
+    seed, n = 31, 40000  # more steps than one chunk of bits
+    _C.manual_seed(seed)
+    got = _C.randperm(n).numpy()
+    words = np.array([philox_words(seed, c) for c in range(n // 2)], np.uint64).ravel()
+    bits = (words[1::2] << np.uint64(32)) | words[0::2]
+    expected = list(range(n))
+    for s in range(n - 1):
+        i = n - 1 - s
+        j = int(bits[s]) * (i + 1) >> 64
+        expected[i], expected[j] = expected[j], expected[i]
+    np.testing.assert_array_equal(got, expected)
+    assert _C.get_rng_state().numpy()[1] == n // 2
+
+
 def test_randperm_is_a_uniform_permutation(isa):
     _C.manual_seed(14)
     for n in (0, 1, 2, 17, 100000):

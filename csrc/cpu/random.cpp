@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "core/parallel.h"
 #include "cpu/copy.h"
@@ -146,8 +147,9 @@ std::pair<Tensor, Tensor> dropout(const Tensor& x, double p, bool train, Generat
   return {out, mask};
 }
 
-// Fisher-Yates from the last position down: step s (position n-1-s) swaps with a uniform j in [0, n-1-s],
-// its 64 bits taken from counter base + s / 2. Sequential by nature; n counters' worth is cheap.
+// Fisher-Yates from the last position down: step s (position n-1-s) swaps with j = (bits_s * (n-s)) >> 64,
+// uniform in [0, n-1-s], bits_s being the 64 bits of randint's layout (counter base + s / 2). The bits are
+// drawn a chunk at a time by the vectorised loop; the swaps are sequential by nature.
 Tensor randperm(int64_t n, Generator* generator) {
   AC_CHECK(n >= 0, RuntimeError, "Trying to create tensor with negative dimension ", n, ": [", n, "]");
   Tensor out = Tensor::empty(Dims{n}, DType::Int64);
@@ -156,14 +158,17 @@ Tensor randperm(int64_t n, Generator* generator) {
   if (n < 2) return out;
   const int64_t steps = n - 1;
   const auto [seed, base] = pick(generator).reserve(static_cast<uint64_t>((steps + 1) / 2));
-  Philox4x32 words{};
-  for (int64_t s = 0; s < steps; ++s) {
-    if (s % 2 == 0) words = philox_at(seed, base + static_cast<uint64_t>(s / 2));
-    const int lane = 2 * static_cast<int>(s % 2);
-    const uint64_t bits = (static_cast<uint64_t>(words.v[lane + 1]) << 32) | words.v[lane];
-    const int64_t i = n - 1 - s;
-    const auto j = static_cast<int64_t>((static_cast<unsigned __int128>(bits) * static_cast<uint64_t>(i + 1)) >> 64);
-    std::swap(perm[i], perm[j]);
+  constexpr int64_t kChunk = 1 << 14;  // 128 KiB of bits: stays in L2 while the swaps consume it
+  std::vector<uint64_t> bits(static_cast<size_t>(std::min(kChunk, steps)));
+  const RandomLoop raw_bits = kernels<RandomKernels>().raw_bits;
+  for (int64_t first = 0; first < steps; first += kChunk) {  // first is even: chunks start on a counter
+    const int64_t count = std::min(kChunk, steps - first);
+    raw_bits(bits.data(), 0, count, seed, base + static_cast<uint64_t>(first / 2), RandomParams{});
+    for (int64_t c = 0; c < count; ++c) {
+      const int64_t i = n - 1 - (first + c);
+      const auto j = static_cast<int64_t>((static_cast<unsigned __int128>(bits[c]) * static_cast<uint64_t>(i + 1)) >> 64);
+      std::swap(perm[i], perm[j]);
+    }
   }
   return out;
 }

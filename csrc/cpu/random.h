@@ -26,6 +26,7 @@ struct RandomKernels {
   RandomLoop uniform[kNumDTypes];    // floats: 4 per counter (float, 24-bit), 2 per counter (double, 53-bit)
   RandomLoop normal[kNumDTypes];     // floats: Box-Muller, 4 (float) or 2 (double) per counter
   RandomLoop randint;                // int64: 2 per counter, 64 random bits each
+  RandomLoop raw_bits;               // uint64 (stored in int64): the 64 bits randint maps, unmapped
   RandomLoop bernoulli[kNumDTypes];  // bool, float, double outputs: 2 per counter, a 53-bit uniform each
 };
 // Elements drawn per counter: one 32-bit word per float, two per double or 64-bit integer.

@@ -190,6 +190,13 @@ struct RandInt {
   }
 };
 
+struct RawBits {
+  static constexpr int E = 2;
+  static void apply(const uint32_t* w, uint64_t* out, int counters, const RandomParams&, int64_t) {
+    for (int i = 0; i < 2 * counters; ++i) out[i] = (static_cast<uint64_t>(w[2 * i + 1]) << 32) | w[2 * i];
+  }
+};
+
 // 1 with probability p: a 53-bit uniform below p (so p = 0 never fires and p = 1 always does).
 template <class T> struct Bernoulli {
   static constexpr int E = 2;
@@ -235,6 +242,7 @@ RandomKernels build() {
   k.normal[idx<float>] = &fill_loop<Normal<float>, float>;
   k.normal[idx<double>] = &fill_loop<Normal<double>, double>;
   k.randint = &fill_loop<RandInt, int64_t>;
+  k.raw_bits = &fill_loop<RawBits, uint64_t>;
   k.bernoulli[idx<bool>] = &fill_loop<Bernoulli<bool>, bool>;
   k.bernoulli[idx<float>] = &fill_loop<Bernoulli<float>, float>;
   k.bernoulli[idx<double>] = &fill_loop<Bernoulli<double>, double>;
