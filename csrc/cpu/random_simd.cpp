@@ -1,16 +1,15 @@
 // Random fill loops, compiled once per instruction set. Counters are processed a block at a time: the
-// Philox rounds run across the block's counters in structure-of-arrays form (one vector lane per
-// counter), and the transforms are branch-free loops over the block's words, with their own polynomial
-// log and sin/cos so that Box-Muller vectorises too. The partial counters at either end of a thread's
+// Philox rounds run across the block's counters (one vector lane per counter), and the transforms are
+// branch-free loops over the block's words, with simd_math's log and a polynomial sin/cos so that
+// Box-Muller vectorises too. The partial counters at either end of a thread's
 // range go through the same transforms one counter at a time.
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <type_traits>
 
 #include "core/random.h"
 #include "cpu/isa.h"
 #include "cpu/random.h"
+#include "cpu/simd_math.h"
 
 namespace autocore::cpu::AUTOCORE_ISA {
 namespace {
@@ -51,45 +50,9 @@ inline double unit_double(uint32_t lo, uint32_t hi) {  // ((hi << 32 | lo) >> 11
   return top * 0x1.0p-32 + static_cast<double>(static_cast<int32_t>(lo >> 11)) * 0x1.0p-53;
 }
 
-// log(x) for normal, positive x: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) with
-// s = (m - 1) / (m + 1), |s| <= 0.172, summed to below T's rounding error (6 terms for float, 12 for double).
-template <class T> struct Bits;
-template <> struct Bits<float> {
-  using U = uint32_t;
-  static constexpr int kMantissa = 23, kBias = 127, kLogTerms = 6, kSinTerms = 6;
-};
-template <> struct Bits<double> {
-  using U = uint64_t;
-  static constexpr int kMantissa = 52, kBias = 1023, kLogTerms = 12, kSinTerms = 10;
-};
-
-template <class T>
-inline T log_positive(T x) {
-  using U = typename Bits<T>::U;
-  constexpr int kM = Bits<T>::kMantissa;
-  constexpr U kMantissaMask = (U(1) << kM) - 1, kBiasBits = static_cast<U>(Bits<T>::kBias) << kM;
-  // Integer operations only up to the series: a floating compare or select under -ftrapping-math keeps
-  // GCC from if-converting, and so from vectorising, the loop.
-  U bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  const T sqrt2 = T(1.4142135623730951);
-  U sqrt2_bits;
-  std::memcpy(&sqrt2_bits, &sqrt2, sizeof sqrt2_bits);
-  const U high = (bits & kMantissaMask) > (sqrt2_bits & kMantissaMask) ? 1 : 0;  // mantissa above sqrt(2)
-  const U mantissa_bits = ((bits & kMantissaMask) | kBiasBits) - (high << kM);    // m in [sqrt(1/2), sqrt(2))
-  // The exponent (plus high) as a T without an int-to-float conversion (AVX2 has none for int64): placed in
-  // the mantissa of 2^kM, it is that number minus 2^kM. The sign bit of x is 0.
-  const U exponent_bits = ((bits >> kM) + high) | (static_cast<U>(Bits<T>::kBias + kM) << kM);
-  T m, e;
-  std::memcpy(&m, &mantissa_bits, sizeof m);
-  std::memcpy(&e, &exponent_bits, sizeof e);
-  e = e - (T(U(1) << kM) + T(Bits<T>::kBias));
-  const T s = (m - T(1)) / (m + T(1)), z = s * s;
-  T series = T(1) / T(2 * Bits<T>::kLogTerms - 1);
-#pragma GCC unroll 16
-  for (int k = Bits<T>::kLogTerms - 2; k >= 0; --k) series = series * z + T(1) / T(2 * k + 1);
-  return e * T(0.69314718055994530942) + T(2) * s * series;
-}
+// Taylor terms for sin and cos on |x| <= pi/4: the first omitted one, (pi/4)^(2N+1) / (2N+1)!, is below
+// T's rounding error.
+template <class T> constexpr int kSinCosTerms = sizeof(T) == 4 ? 6 : 10;
 
 // sin and cos of 2 pi u for u in [0, 1): u = q / 4 + r exactly, |r| <= 1/8, then Taylor series of
 // x = 2 pi r (|x| <= pi / 4) rotated by q quarter turns (q in 0..4; 4 is a whole turn).
@@ -98,7 +61,7 @@ inline void sincos_2pi(T u, T* sin_out, T* cos_out) {
   const int32_t q = static_cast<int32_t>(u * T(4) + T(0.5));
   const T x = (u - static_cast<T>(q) * T(0.25)) * T(6.283185307179586476925286766559);
   const T x2 = x * x;
-  constexpr int N = Bits<T>::kSinTerms;
+  constexpr int N = kSinCosTerms<T>;
   T s = T(1), c = T(1);  // Horner over the Taylor coefficients (-1)^k / (2k+1)! and (-1)^k / (2k)!
 #pragma GCC unroll 16
   for (int k = N; k >= 1; --k) {
@@ -106,7 +69,7 @@ inline void sincos_2pi(T u, T* sin_out, T* cos_out) {
     c = T(1) - x2 * T(1.0 / ((2 * k - 1) * (2 * k))) * c;
   }
   s = s * x;
-  // Quadrant logic on the integer q (floating compares would stop vectorisation, as in log_positive).
+  // Quadrant logic on the integer q: integer selects vectorise on every ISA.
   const bool odd = q & 1;
   const T sin_abs = odd ? c : s, cos_abs = odd ? s : c;
   *sin_out = sin_abs * ((q & 2) ? T(-1) : T(1));
@@ -145,7 +108,7 @@ template <> struct Normal<float> {
     const float mean = static_cast<float>(p.a), std = static_cast<float>(p.b);
     for (int i = 0; i < 2 * counters; ++i) {
       const float u1 = unit_float(w[2 * i]) + 0x1.0p-24f;
-      const float radius = std::sqrt(-2.0f * log_positive(u1));
+      const float radius = std::sqrt(-2.0f * simd::log(u1));
       float s, c;
       sincos_2pi(unit_float(w[2 * i + 1]), &s, &c);
       out[2 * i] = radius * c * std + mean;
@@ -159,7 +122,7 @@ template <> struct Normal<double> {
     const double mean = p.a, std = p.b;
     for (int i = 0; i < counters; ++i) {
       const double u1 = unit_double(w[4 * i], w[4 * i + 1]) + 0x1.0p-53;
-      const double radius = std::sqrt(-2.0 * log_positive(u1));
+      const double radius = std::sqrt(-2.0 * simd::log(u1));
       double s, c;
       sincos_2pi(unit_double(w[4 * i + 2], w[4 * i + 3]), &s, &c);
       out[2 * i] = radius * c * std + mean;
