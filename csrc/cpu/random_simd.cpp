@@ -1,8 +1,8 @@
 // Random fill loops, compiled once per instruction set. Counters are processed a block at a time: the
 // Philox rounds run across the block's counters (one vector lane per counter), and the transforms are
 // branch-free loops over the block's words, with simd_math's log and a polynomial sin/cos so that
-// Box-Muller vectorises too. The partial counters at either end of a thread's
-// range go through the same transforms one counter at a time.
+// Box-Muller vectorises too. The partial counters at either end of a thread's range go through the same
+// transforms one counter at a time.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
