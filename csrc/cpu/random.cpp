@@ -88,7 +88,8 @@ namespace {
 
 void check_bernoulli_output(const Tensor& t) {
   check_output(t, "bernoulli_");
-  AC_CHECK(t.dtype() != DType::Int64, RuntimeError, "bernoulli_: expected a float32, float64 or bool tensor, got int64");
+  AC_CHECK(t.dtype() != DType::Int64, RuntimeError,
+           "bernoulli_: expected a float32, float64 or bool tensor, got int64");
 }
 
 }  // namespace
@@ -109,10 +110,14 @@ Tensor bernoulli_(const Tensor& t, const Tensor& p, Generator* generator) {
            dtype_name(p.dtype()));
   AC_CHECK(broadcast_shapes(t.shape(), p.shape()) == t.shape(), RuntimeError, "bernoulli_: p of shape ",
            p.shape().str(), " cannot be broadcast to the output's shape ", t.shape().str());
-  Tensor probabilities = contiguous(to_dtype(p.expand(t.shape()), DType::Float64));
-  const double* data = probabilities.data<double>();
+  // Padded to whole counters: the loop reads a counter's two probabilities even when only one is used.
+  const int64_t n = t.numel(), padded = (n + kWidePerCounter - 1) / kWidePerCounter * kWidePerCounter;
+  Tensor probabilities = Tensor::empty(Dims{padded}, DType::Float64);
+  double* data = probabilities.data<double>();
+  if (n > 0) copy_(probabilities.slice(0, 0, n, 1).view(t.shape()), p);
+  for (int64_t i = n; i < padded; ++i) data[i] = 0;
   bool in_range = true;
-  for (int64_t i = 0; i < probabilities.numel(); ++i) in_range &= data[i] >= 0 && data[i] <= 1;  // NaN fails too
+  for (int64_t i = 0; i < n; ++i) in_range &= data[i] >= 0 && data[i] <= 1;  // NaN fails too
   AC_CHECK(in_range, RuntimeError, "bernoulli_: expected every probability in p to be in [0, 1]");
   RandomParams params;
   params.p = data;
@@ -166,7 +171,8 @@ Tensor randperm(int64_t n, Generator* generator) {
     raw_bits(bits.data(), 0, count, seed, base + static_cast<uint64_t>(first / 2), RandomParams{});
     for (int64_t c = 0; c < count; ++c) {
       const int64_t i = n - 1 - (first + c);
-      const auto j = static_cast<int64_t>((static_cast<unsigned __int128>(bits[c]) * static_cast<uint64_t>(i + 1)) >> 64);
+      const auto j =
+          static_cast<int64_t>((static_cast<unsigned __int128>(bits[c]) * static_cast<uint64_t>(i + 1)) >> 64);
       std::swap(perm[i], perm[j]);
     }
   }

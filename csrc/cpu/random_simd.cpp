@@ -230,7 +230,8 @@ template <class T> struct Bernoulli {
         out[i] = static_cast<T>(unit_double(w[2 * i], w[2 * i + 1]) < probabilities[i]);
     } else {
       const double probability = p.a;
-      for (int i = 0; i < 2 * counters; ++i) out[i] = static_cast<T>(unit_double(w[2 * i], w[2 * i + 1]) < probability);
+      for (int i = 0; i < 2 * counters; ++i)
+        out[i] = static_cast<T>(unit_double(w[2 * i], w[2 * i + 1]) < probability);
     }
   }
 };
@@ -243,7 +244,7 @@ void fill_loop(void* outv, int64_t begin, int64_t end, uint64_t seed, uint64_t b
   int64_t k = begin / E;
   const int64_t k_end = (end + E - 1) / E;
   uint32_t words[4 * kBlock];
-  for (; k + kBlock <= k_end && (k + kBlock) * E <= end; k += kBlock) {
+  for (; k * E >= begin && (k + kBlock) * E <= end; k += kBlock) {  // whole blocks inside [begin, end)
     philox_block(seed, base + static_cast<uint64_t>(k), words);
     Rule::apply(words, out + k * E, kBlock, p, k * E);
   }
