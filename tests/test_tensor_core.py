@@ -198,3 +198,12 @@ def test_dlpack_with_pytorch_where_installed():
     np.testing.assert_array_equal(array(t), x.numpy())
     back = torch.from_dlpack(tensor(np.arange(4.0)))
     assert back.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_empty_tensor_with_zero_strides_can_be_written():
+    """numpy gives some empty arrays zero strides; writing into them writes nothing and must not raise."""
+    empty = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(0, 3), strides=(0, 0))
+    t = _C.from_numpy(empty)
+    t.fill_(1.0)
+    t.copy_(_C.from_numpy(np.zeros((0, 3), np.float32)))
+    assert t.shape == (0, 3)

@@ -15,6 +15,7 @@ bool can_cast(DType from, DType to) {
 }
 
 void check_no_internal_overlap(const Tensor& out, const char* op) {
+  if (out.numel() == 0) return;  // nothing is written (numpy gives empty arrays zero strides)
   for (int d = 0; d < out.dim(); ++d)
     AC_CHECK(out.strides()[d] != 0 || out.shape()[d] <= 1, RuntimeError, op,
              ": unsupported operation: more than one element of the written-to tensor refers to a single memory "
