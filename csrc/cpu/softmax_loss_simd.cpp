@@ -3,6 +3,7 @@
 // that is not the last) work on tiles of kTile adjacent columns at once, vectorised across them.
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "cpu/isa.h"
 #include "cpu/simd_math.h"
@@ -15,24 +16,58 @@ template <class T> constexpr int kLanes = 2 * 64 / sizeof(T);  // two AVX-512 re
 constexpr int64_t kTile = 256;
 
 template <class T> inline T max_of(T a, T b) { return a > b ? a : b; }
+template <class T> constexpr T kNegInf = -std::numeric_limits<T>::infinity();
 
+// The last `rest` (< L) elements of a row as one full block padded with `fill`: short rows (10 classes)
+// then run the vector body once instead of a scalar tail of exp calls.
+// Written as one conditional load per lane, which AVX2 and AVX-512 turn into masked loads (no copy
+// loop, and no store-to-load stall when the block is read back as vectors).
+template <class T>
+inline void load_tail(const T* x, int64_t rest, T fill, T* block) {
+  for (int j = 0; j < kLanes<T>; ++j) block[j] = j < rest ? x[j] : fill;
+}
+
+// Lane partials folded pairwise (a tree the vectoriser maps onto halving registers): a serial chain over
+// 32 lanes would cost more than the whole row when rows are short.
+// Each step has a constant width, so that it becomes one vector operation on half the register.
+template <int Width, bool Max, class T>
+inline void fold_step(T* acc) {
+  for (int j = 0; j < Width; ++j) acc[j] = Max ? max_of(acc[j + Width], acc[j]) : acc[j] + acc[j + Width];
+  if constexpr (Width > 1) fold_step<Width / 2, Max>(acc);
+}
+
+template <class T>
+inline T fold_sum(T* acc) {
+  fold_step<kLanes<T> / 2, false>(acc);
+  return acc[0];
+}
+
+template <class T>
+inline T fold_max(T* acc) {
+  fold_step<kLanes<T> / 2, true>(acc);
+  return acc[0];
+}
+
+// NaN never wins here; the exp pass that follows turns a NaN anywhere in the row into a NaN sum.
 template <class T>
 T row_max(const T* x, int64_t n) {
   constexpr int L = kLanes<T>;
-  T best = x[0];
+  T acc[L];
+  for (int j = 0; j < L; ++j) acc[j] = kNegInf<T>;
   int64_t i = 0;
-  if (n >= L) {
-    T acc[L];
-    for (int j = 0; j < L; ++j) acc[j] = x[j];
-    for (i = L; i + L <= n; i += L)
-      for (int j = 0; j < L; ++j) acc[j] = max_of(x[i + j], acc[j]);
-    for (int j = 0; j < L; ++j) best = max_of(acc[j], best);
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; ++j) acc[j] = max_of(x[i + j], acc[j]);
+  if (i < n) {
+    T block[L];
+    load_tail(x + i, n - i, kNegInf<T>, block);
+    for (int j = 0; j < L; ++j) acc[j] = max_of(block[j], acc[j]);
   }
-  for (; i < n; ++i) best = max_of(x[i], best);
-  return best;
+  return fold_max(acc);
 }
 
-// sum_i exp(x_i - shift), storing each term in out when out is given. Lane sums in T, totals in double.
+// sum_i exp(x_i - shift), storing each term in out when out is given. Lane sums in T, the total in
+// double. The tail is padded with shift itself and its lanes masked out afterwards: padding with -inf
+// would make exp underflow, and underflowing lanes cost a microcode assist each on x86.
 template <class T>
 double exp_sum(const T* x, T shift, T* out, int64_t n) {
   constexpr int L = kLanes<T>;
@@ -45,14 +80,37 @@ double exp_sum(const T* x, T shift, T* out, int64_t n) {
       for (int j = 0; j < L; ++j) out[i + j] = e[j];
     for (int j = 0; j < L; ++j) acc[j] += e[j];
   }
-  double total = 0;
-  for (int j = 0; j < L; ++j) total += acc[j];
-  for (; i < n; ++i) {
-    T e = simd::exp(x[i] - shift);
-    if (out) out[i] = e;
-    total += e;
+  if (i < n) {
+    T block[L], e[L];
+    const int64_t rest = n - i;
+    load_tail(x + i, rest, shift, block);
+    for (int j = 0; j < L; ++j) e[j] = simd::exp(block[j] - shift);
+    if (out)
+      for (int64_t j = 0; j < rest; ++j) out[i + j] = e[j];
+    for (int j = 0; j < L; ++j) acc[j] += j < rest ? e[j] : T(0);
   }
-  return total;
+  return fold_sum(acc);
+}
+
+// out_i = coef * exp((x_i - hi) - lo), the tail through a padded block too.
+template <class T>
+void scaled_exp(const T* x, T hi, T lo, T coef, T* out, int64_t n) {
+  constexpr int L = kLanes<T>;
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; ++j) out[i + j] = coef * simd::exp((x[i + j] - hi) - lo);
+  if (i < n) {
+    T block[L], e[L];
+    load_tail(x + i, n - i, hi, block);
+    for (int j = 0; j < L; ++j) e[j] = coef * simd::exp((block[j] - hi) - lo);
+    for (int64_t j = 0; j < n - i; ++j) out[i + j] = e[j];
+  }
+}
+
+// log of a few row sums at once, so that short rows do not each pay for a scalar std::log.
+constexpr int kRowBlock = 16;
+inline void log_block(const double* sums, double* logs) {
+  for (int k = 0; k < kRowBlock; ++k) logs[k] = simd::log(sums[k]);
 }
 
 // sum_i w_i (shift - x_i) (w null: all ones): the label-smoothing term, free of cancellation as shift = max.
@@ -63,8 +121,7 @@ double weighted_gap_sum(const T* x, const T* w, T shift, int64_t n) {
   int64_t i = 0;
   for (; i + L <= n; i += L)
     for (int j = 0; j < L; ++j) acc[j] += (w ? w[i + j] : T(1)) * (shift - x[i + j]);
-  double total = 0;
-  for (int j = 0; j < L; ++j) total += acc[j];
+  double total = fold_sum(acc);
   for (; i < n; ++i) total += (w ? w[i] : T(1)) * (shift - x[i]);
   return total;
 }
@@ -76,8 +133,7 @@ double dot(const T* a, const T* b, int64_t n) {  // b == nullptr: sum of a
   int64_t i = 0;
   for (; i + L <= n; i += L)
     for (int j = 0; j < L; ++j) acc[j] += a[i + j] * (b ? b[i + j] : T(1));
-  double total = 0;
-  for (int j = 0; j < L; ++j) total += acc[j];
+  double total = fold_sum(acc);
   for (; i < n; ++i) total += a[i] * (b ? b[i] : T(1));
   return total;
 }
@@ -88,17 +144,28 @@ double dot(const T* a, const T* b, int64_t n) {  // b == nullptr: sum of a
 // log_softmax writes (x - max) - log(sum): x - max is exact near the max, so logits of 1e4 lose nothing.
 template <class T>
 void softmax_rows(const T* x, T* out, const ReduceShape& s, bool log) {
-  for (int64_t o = 0; o < s.outer; ++o) {
-    const T* row = x + o * s.outer_stride;
-    T* dst = out + o * s.outer_stride;
-    const T m = row_max(row, s.r);
-    const double total = exp_sum(row, m, log ? nullptr : dst, s.r);
-    if (log) {
-      const T log_sum = static_cast<T>(std::log(total));
-      for (int64_t i = 0; i < s.r; ++i) dst[i] = (row[i] - m) - log_sum;
-    } else {
-      const T inv = static_cast<T>(1.0 / total);
-      for (int64_t i = 0; i < s.r; ++i) dst[i] *= inv;
+  for (int64_t o0 = 0; o0 < s.outer; o0 += kRowBlock) {
+    const int64_t rows = s.outer - o0 < kRowBlock ? s.outer - o0 : kRowBlock;
+    T maxes[kRowBlock];
+    double sums[kRowBlock], logs[kRowBlock];
+    for (int k = 0; k < kRowBlock; ++k) sums[k] = 1;
+    for (int64_t k = 0; k < rows; ++k) {
+      const int64_t at = (o0 + k) * s.outer_stride;
+      maxes[k] = row_max(x + at, s.r);
+      sums[k] = exp_sum(x + at, maxes[k], log ? nullptr : out + at, s.r);
+    }
+    if (log) log_block(sums, logs);
+    for (int64_t k = 0; k < rows; ++k) {
+      const T* row = x + (o0 + k) * s.outer_stride;
+      T* dst = out + (o0 + k) * s.outer_stride;
+      const T m = maxes[k];
+      if (log) {
+        const T log_sum = static_cast<T>(logs[k]);
+        for (int64_t i = 0; i < s.r; ++i) dst[i] = (row[i] - m) - log_sum;
+      } else {
+        const T inv = static_cast<T>(1.0 / sums[k]);
+        for (int64_t i = 0; i < s.r; ++i) dst[i] *= inv;
+      }
     }
   }
 }
@@ -197,22 +264,33 @@ void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, d
   const T* w = static_cast<const T*>(a.weight);
   const int64_t C = a.classes;
   const double eps = a.label_smoothing;
-  for (int64_t i = begin; i < end; ++i) {
-    const int64_t t = a.target[i];
-    if (t == a.ignore_index) {
-      log_sum_exp[i] = row_loss[i] = row_weight[i] = 0;
-      continue;
+  for (int64_t b = begin; b < end; b += kRowBlock) {
+    const int64_t rows = end - b < kRowBlock ? end - b : kRowBlock;
+    T maxes[kRowBlock];
+    double sums[kRowBlock], logs[kRowBlock], gaps[kRowBlock];
+    for (int k = 0; k < kRowBlock; ++k) sums[k] = 1;
+    for (int64_t k = 0; k < rows; ++k) {
+      if (a.target[b + k] == a.ignore_index) continue;
+      const T* row = x + (b + k) * C;
+      maxes[k] = row_max(row, C);
+      sums[k] = exp_sum<T>(row, maxes[k], nullptr, C);
+      if (eps != 0) gaps[k] = weighted_gap_sum(row, w, maxes[k], C);
     }
-    const T* row = x + i * C;
-    const T m = row_max(row, C);
-    const double log_sum = std::log(exp_sum<T>(row, m, nullptr, C));
-    const double wt = w ? static_cast<double>(w[t]) : 1.0;
-    // lse - x_t = (m - x_t) + log_sum: m - x_t is exact, so the loss keeps its precision at any scale.
-    double loss = (1 - eps) * wt * ((static_cast<double>(m) - row[t]) + log_sum);
-    if (eps != 0) loss += eps / C * (weighted_gap_sum(row, w, m, C) + a.weight_total * log_sum);
-    log_sum_exp[i] = static_cast<double>(m) + log_sum;
-    row_loss[i] = loss;
-    row_weight[i] = wt;
+    log_block(sums, logs);
+    for (int64_t k = 0; k < rows; ++k) {
+      const int64_t i = b + k, t = a.target[i];
+      if (t == a.ignore_index) {
+        log_sum_exp[i] = row_loss[i] = row_weight[i] = 0;
+        continue;
+      }
+      const double m = maxes[k], wt = w ? static_cast<double>(w[t]) : 1.0;
+      // lse - x_t = (m - x_t) + log(sum): m - x_t is exact, so the loss keeps its precision at any scale.
+      double loss = (1 - eps) * wt * ((m - x[i * C + t]) + logs[k]);
+      if (eps != 0) loss += eps / C * (gaps[k] + a.weight_total * logs[k]);
+      log_sum_exp[i] = m + logs[k];
+      row_loss[i] = loss;
+      row_weight[i] = wt;
+    }
   }
 }
 
@@ -242,7 +320,7 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
     const T hi = static_cast<T>(log_sum_exp[i]);
     const T lo = static_cast<T>(log_sum_exp[i] - static_cast<double>(hi));
     if (eps == 0) {
-      for (int64_t j = 0; j < C; ++j) dst[j] = p_coef * simd::exp((row[j] - hi) - lo);
+      scaled_exp(row, hi, lo, p_coef, dst, C);
     } else {
       for (int64_t j = 0; j < C; ++j) dst[j] = p_coef * simd::exp((row[j] - hi) - lo) - w_coef * (w ? w[j] : T(1));
     }
@@ -303,8 +381,7 @@ double pointwise_range(const PointwiseArgs& a, T* out, int64_t begin, int64_t en
   for (; i + L <= end; i += L)
     for (int j = 0; j < L; ++j)
       acc[j] += pointwise_value<K>(x[i + j], y[i + j], w ? w[i + j] : T(1), pw ? pw[i + j] : T(1));
-  double total = 0;
-  for (int j = 0; j < L; ++j) total += acc[j];
+  double total = fold_sum(acc);
   for (; i < end; ++i) total += pointwise_value<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
   return total;
 }
