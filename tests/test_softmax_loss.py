@@ -471,6 +471,76 @@ def test_cross_entropy_matches_torch():
                         np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
+def np_cross_entropy_probs(x, probs, weight=None, reduction="mean", label_smoothing=0.0):
+    axis = 0 if x.ndim == 1 else 1
+    C = x.shape[axis]
+    y = probs.astype(np.float64) * (1 - label_smoothing) + label_smoothing / C
+    shape = [1] * x.ndim
+    shape[axis] = C
+    w = np.ones(shape) if weight is None else weight.astype(np.float64).reshape(shape)
+    losses = -(np_log_softmax(x, axis) * y * w).sum(axis)
+    if reduction == "none":
+        return losses
+    with np.errstate(invalid="ignore"):
+        return losses.sum() if reduction == "sum" else losses.sum() / (x.size // C if x.size else 0)
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 5), (0, 5), (3, 4, 2), (6, 40)], ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_cross_entropy_with_probability_targets(isa, shape, dtype, reduction, label_smoothing):
+    rng = np.random.default_rng(16)
+    x = rand(rng, shape, dtype, -4, 4)
+    axis = 0 if x.ndim == 1 else 1
+    y = rng.uniform(0, 1, size=shape)
+    y = (y / np.maximum(y.sum(axis, keepdims=True), 1e-9)).astype(dtype)
+    C = shape[axis]
+    for weighted in (False, True):
+        w = rand(rng, (C,), dtype, 0.2, 2) if weighted else None
+        loss, lse, total = _C.cross_entropy(tensor(noncontiguous(x)), tensor(noncontiguous(y)),
+                                            tensor(w) if weighted else None, reduction=reduction,
+                                            label_smoothing=label_smoothing)
+        np.testing.assert_allclose(array(loss), np_cross_entropy_probs(x, y, w, reduction, label_smoothing), **tol(dtype))
+        if dtype == np.float64 and x.size:
+            g = rng.normal(size=array(loss).shape)
+            expected = numeric_grad(lambda a: np_cross_entropy_probs(a, y, w, reduction, label_smoothing),
+                                    [x.copy()], g)[0]
+            ours = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), lse, total, tensor(w) if weighted else None,
+                                             reduction=reduction, label_smoothing=label_smoothing)
+            np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_cross_entropy_probability_target_errors_and_torch_parity():
+    x = tensor(np.zeros((3, 4)))
+    with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+        _C.cross_entropy(x, tensor(np.full((3, 4), 0.25)), ignore_index=1)
+    with pytest.raises(RuntimeError, match="Expected floating point type for target with class probabilities, got Long"):
+        _C.cross_entropy(x, tensor(np.zeros((3, 4), np.int64)))
+    torch = torch_or_skip()
+    F = torch.nn.functional
+    rng = np.random.default_rng(17)
+    for shape in [(6, 5), (3, 5, 2)]:
+        x = rand(rng, shape, np.float32, -5, 5)
+        y = rng.dirichlet(np.ones(5), size=int(np.prod(shape)) // 5).astype(np.float32)
+        y = np.moveaxis(y.reshape((shape[0],) + shape[2:] + (5,)), -1, 1).copy()
+        w = rand(rng, (5,), np.float32, 0.2, 2)
+        for reduction in REDUCTIONS:
+            for weight in (None, w):
+                xt = torch.from_numpy(x).requires_grad_()
+                expected = F.cross_entropy(xt, torch.from_numpy(y), None if weight is None else torch.from_numpy(weight),
+                                           reduction=reduction, label_smoothing=0.1)
+                loss, lse, total = _C.cross_entropy(tensor(x), tensor(y), None if weight is None else tensor(weight),
+                                                    reduction=reduction, label_smoothing=0.1)
+                np.testing.assert_allclose(array(loss), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+                g = rng.normal(size=expected.shape).astype(np.float32)
+                expected.backward(torch.from_numpy(g))
+                grad = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), lse, total,
+                                                 None if weight is None else tensor(weight), reduction=reduction,
+                                                 label_smoothing=0.1)
+                np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
 # ---- pointwise losses --------------------------------------------------------------------------------
 
 POINTWISE = ["mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]

@@ -334,14 +334,32 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
   AC_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, RuntimeError,
            "label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
   CrossEntropyPlan plan;
-  plan.layout = class_layout(input.shape(), target);
+  // PyTorch's rule: a target of the input's own shape holds class probabilities.
+  const bool probs = input.dim() >= 1 && target.shape() == input.shape();
+  if (probs) {
+    AC_CHECK(is_floating(target.dtype()), RuntimeError,
+             "Expected floating point type for target with class probabilities, got ", torch_type_name(target.dtype()));
+    AC_CHECK(ignore_index < 0, RuntimeError, "ignore_index is not supported for floating point target");
+    plan.layout.classes = input.dim() == 1 ? input.shape()[0] : input.shape()[1];
+    if (input.dim() > 1) {
+      plan.layout.batch = input.shape()[0];
+      plan.layout.target_shape.push_back(plan.layout.batch);
+      for (int d = 2; d < input.dim(); ++d) {
+        plan.layout.inner *= input.shape()[d];
+        plan.layout.target_shape.push_back(input.shape()[d]);
+      }
+    }
+  } else {
+    plan.layout = class_layout(input.shape(), target);
+  }
   check_floating(input, "log_softmax_lastdim_kernel_impl");
-  check_dtype(target, DType::Int64);
+  if (probs) check_dtype(target, input.dtype());
+  else check_dtype(target, DType::Int64);
   check_weight(weight, input, plan.layout.classes);
   plan.rows = class_rows(input, plan.layout);
-  plan.target = contiguous(target);
+  plan.target = probs ? class_rows(target, plan.layout) : contiguous(target);
   plan.n = plan.layout.batch * plan.layout.inner;
-  check_targets(plan.target.data<int64_t>(), plan.n, plan.layout.classes, ignore_index);
+  if (!probs) check_targets(plan.target.data<int64_t>(), plan.n, plan.layout.classes, ignore_index);
   double weight_total = static_cast<double>(plan.layout.classes);
   if (weight) {
     plan.weight = contiguous(*weight);
@@ -352,7 +370,8 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
       return total;
     });
   }
-  plan.args = {plan.rows.data_ptr(), plan.target.data<int64_t>(), weight ? plan.weight.data_ptr() : nullptr,
+  plan.args = {plan.rows.data_ptr(), probs ? nullptr : plan.target.data<int64_t>(),
+               probs ? plan.target.data_ptr() : nullptr, weight ? plan.weight.data_ptr() : nullptr,
                plan.layout.classes, ignore_index, label_smoothing, weight_total};
   return plan;
 }

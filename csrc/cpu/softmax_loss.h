@@ -26,15 +26,16 @@ using SoftmaxBackwardLoop = void (*)(const void* grad, const void* out, void* gr
 // checked to lie in [0, classes) or equal ignore_index. weight (per class) may be null: all ones.
 struct CrossEntropyArgs {
   const void* input;
-  const int64_t* target;
+  const int64_t* target;  // class indices, or null when probs is given
+  const void* probs;      // class probabilities, rows like input (PyTorch's float targets)
   const void* weight;
   int64_t classes, ignore_index;
   double label_smoothing;
   double weight_total;  // sum of the class weights (classes when weight is null), for label smoothing
 };
 // Writes the row's log-sum-exp (float64: with logits of 1e4 a float32 one would lose the gradient's
-// low bits), its loss w[t] * ((1 - eps) (lse - x_t) + eps/C sum_c w_c/w[t] (lse - x_c)) and w[t];
-// ignored rows get 0, 0, 0.
+// low bits), its loss (1 - eps) w[t] (lse - x_t) + eps/C sum_c w_c (lse - x_c) and w[t]; ignored rows get
+// 0, 0, 0. With probs: the loss sum_c w_c y_c (lse - x_c), y = (1 - eps) probs + eps/C, and weight 1.
 using CrossEntropyLoop = void (*)(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
                                   double* row_loss, double* row_weight);
 // grad_input row = grad[i * grad_stride] * scale * d(row loss)/dx, from the saved log-sum-exp.
@@ -86,7 +87,9 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
                          Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
 
 // log_softmax + nll_loss (with PyTorch's label smoothing) in one pass per row. log_sum_exp (float64, the
-// target's shape) and total_weight are what the backward needs besides input and target.
+// shape of the loss with reduction='none') and total_weight are what the backward needs besides input and
+// target. A floating target of input's shape holds class probabilities, as in PyTorch: its mean divides by
+// the number of samples, which is then what total_weight holds.
 struct CrossEntropyResult {
   Tensor loss, log_sum_exp, total_weight;
 };

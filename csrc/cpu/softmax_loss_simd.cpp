@@ -257,9 +257,45 @@ void softmax_backward_loop(const void* gv, const void* outv, void* giv, const Re
 
 // ---- cross-entropy ---------------------------------------------------------------------------------
 
+// Probability targets: y_c = (1 - eps) probs_c + eps/C, the loss sum_c w_c y_c ((m - x_c) + log_sum).
+template <class T>
+void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
+                              double* row_loss, double* row_weight) {
+  const T* x = static_cast<const T*>(a.input);
+  const T* probs = static_cast<const T*>(a.probs);
+  const T* w = static_cast<const T*>(a.weight);
+  const int64_t C = a.classes;
+  const T keep = static_cast<T>(1 - a.label_smoothing), spread = static_cast<T>(a.label_smoothing / C);
+  constexpr int L = kLanes<T>;
+  for (int64_t i = begin; i < end; ++i) {
+    const T* row = x + i * C;
+    const T* y = probs + i * C;
+    const T m = row_max(row, C);
+    const double log_sum = std::log(exp_sum<T>(row, m, nullptr, C));
+    T gap[L] = {}, mass[L] = {};  // sum w y (m - x) and sum w y, in lanes
+    int64_t j = 0;
+    for (; j + L <= C; j += L)
+      for (int l = 0; l < L; ++l) {
+        const T wy = (w ? w[j + l] : T(1)) * (keep * y[j + l] + spread);
+        gap[l] += wy * (m - row[j + l]);
+        mass[l] += wy;
+      }
+    double total_gap = fold_sum(gap), total_mass = fold_sum(mass);
+    for (; j < C; ++j) {
+      const T wy = (w ? w[j] : T(1)) * (keep * y[j] + spread);
+      total_gap += wy * (m - row[j]);
+      total_mass += wy;
+    }
+    log_sum_exp[i] = static_cast<double>(m) + log_sum;
+    row_loss[i] = total_gap + total_mass * log_sum;
+    row_weight[i] = 1;
+  }
+}
+
 template <class T>
 void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
                         double* row_loss, double* row_weight) {
+  if (a.probs) return cross_entropy_probs_loop<T>(a, begin, end, log_sum_exp, row_loss, row_weight);
   const T* x = static_cast<const T*>(a.input);
   const T* w = static_cast<const T*>(a.weight);
   const int64_t C = a.classes;
@@ -304,6 +340,24 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
   T* gi = static_cast<T*>(grad_input);
   const int64_t C = a.classes;
   const double eps = a.label_smoothing;
+  if (a.probs) {
+    // d loss / d x_j = p_j sum_c w_c y_c - w_j y_j
+    const T* probs = static_cast<const T*>(a.probs);
+    const T keep = static_cast<T>(1 - eps), spread = static_cast<T>(eps / C);
+    for (int64_t i = begin; i < end; ++i) {
+      const T* row = x + i * C;
+      const T* y = probs + i * C;
+      T* dst = gi + i * C;
+      const T gs = static_cast<T>(static_cast<double>(g[i * grad_stride]) * scale);
+      double mass = 0;
+      for (int64_t j = 0; j < C; ++j) mass += (w ? w[j] : T(1)) * (keep * y[j] + spread);
+      const T hi = static_cast<T>(log_sum_exp[i]);
+      const T lo = static_cast<T>(log_sum_exp[i] - static_cast<double>(hi));
+      scaled_exp(row, hi, lo, static_cast<T>(gs * mass), dst, C);
+      for (int64_t j = 0; j < C; ++j) dst[j] -= gs * (w ? w[j] : T(1)) * (keep * y[j] + spread);
+    }
+    return;
+  }
   for (int64_t i = begin; i < end; ++i) {
     const int64_t t = a.target[i];
     const T* row = x + i * C;
