@@ -596,6 +596,12 @@ def test_pointwise_backwards_match_finite_differences(isa, kind, reduction):
     named = {k: tensor(v) for k, v in weights.items()}
     ours = getattr(_C, kind + "_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **named)
     np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
+    # and with respect to the target
+    forward_target = lambda b: np_reduce_mean(np_pointwise(kind, x, b, weights.get("weight"),  # noqa: E731
+                                                           weights.get("pos_weight")), reduction)
+    expected = numeric_grad(forward_target, [y.copy()], g)[0]
+    ours = getattr(_C, kind + "_target_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **named)
+    np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
 
 
 def test_mse_and_l1_broadcast_with_a_warning():
@@ -660,7 +666,8 @@ def test_pointwise_losses_match_torch():
             extra_np["pos_weight"] = rand(rng, (5,), np.float32, 0.5, 3)
         for reduction in REDUCTIONS:
             xt = torch.from_numpy(x).requires_grad_()
-            expected = getattr(F, kind)(xt, torch.from_numpy(y), reduction=reduction,
+            yt = torch.from_numpy(y).requires_grad_()
+            expected = getattr(F, kind)(xt, yt, reduction=reduction,
                                         **{k: torch.from_numpy(v) for k, v in extra_np.items()})
             extra = {k: tensor(v) for k, v in extra_np.items()}
             ours = getattr(_C, kind)(tensor(x), tensor(y), reduction=reduction, **extra)
@@ -669,6 +676,8 @@ def test_pointwise_losses_match_torch():
             expected.backward(torch.from_numpy(g))
             grad = getattr(_C, kind + "_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **extra)
             np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+            grad = getattr(_C, kind + "_target_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **extra)
+            np.testing.assert_allclose(array(grad), yt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_results_do_not_depend_on_the_thread_count():

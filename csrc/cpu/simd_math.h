@@ -6,6 +6,14 @@
 #include <cstring>
 #include <limits>
 
+// Every function is force-inlined: a call left in a loop (GCC's inliner gives up once a loop body holds a
+// few of these) stops that loop from vectorising.
+#if defined(__GNUC__)
+#define AUTOCORE_SIMD_INLINE inline __attribute__((always_inline))
+#else
+#define AUTOCORE_SIMD_INLINE inline
+#endif
+
 namespace autocore::cpu::simd {
 
 namespace detail {
@@ -13,7 +21,7 @@ namespace detail {
 // a * b + c, fused where the ISA has FMA (one rounding, and half the instructions of the polynomials);
 // elsewhere std::fma would be a slow library call, so the baseline build multiplies and adds.
 template <class T>
-inline T madd(T a, T b, T c) {
+AUTOCORE_SIMD_INLINE T madd(T a, T b, T c) {
 #ifdef __FMA__
   return std::fma(a, b, c);
 #else
@@ -34,14 +42,14 @@ template <> struct Bits<double> {
 };
 
 template <class T>
-inline typename Bits<T>::Int to_bits(T x) {
+AUTOCORE_SIMD_INLINE typename Bits<T>::Int to_bits(T x) {
   typename Bits<T>::Int i;
   std::memcpy(&i, &x, sizeof(T));
   return i;
 }
 
 template <class T>
-inline T from_bits(typename Bits<T>::Int i) {
+AUTOCORE_SIMD_INLINE T from_bits(typename Bits<T>::Int i) {
   T x;
   std::memcpy(&x, &i, sizeof(T));
   return x;
@@ -49,7 +57,7 @@ inline T from_bits(typename Bits<T>::Int i) {
 
 // 2^n for n in the normal exponent range, built straight into the exponent field.
 template <class T>
-inline T pow2(typename Bits<T>::Int n) {
+AUTOCORE_SIMD_INLINE T pow2(typename Bits<T>::Int n) {
   using Int = typename Bits<T>::Int;
   using UInt = typename Bits<T>::UInt;
   return from_bits<T>(static_cast<Int>(static_cast<UInt>(n + Bits<T>::kBias) << Bits<T>::kMantissa));
@@ -57,7 +65,7 @@ inline T pow2(typename Bits<T>::Int n) {
 
 // exp(r) on |r| <= ln2/2. float: Cephes' minimax polynomial (~1 ulp); double: Taylor to degree 12,
 // whose truncation error there is 0.35^13/13! ~ 2e-16.
-inline float exp_reduced(float r) {
+AUTOCORE_SIMD_INLINE float exp_reduced(float r) {
   float p = 1.9875691500e-4f;
   p = madd(p, r, 1.3981999507e-3f);
   p = madd(p, r, 8.3334519073e-3f);
@@ -67,7 +75,7 @@ inline float exp_reduced(float r) {
   return madd(p, r * r, r) + 1.0f;
 }
 
-inline double exp_reduced(double r) {
+AUTOCORE_SIMD_INLINE double exp_reduced(double r) {
   double p = 1.0 / 479001600.0;  // 1/12!
   p = madd(p, r, 1.0 / 39916800.0);
   p = madd(p, r, 1.0 / 3628800.0);
@@ -104,7 +112,7 @@ template <> struct ExpConstants<double> {
 // results that overflow become inf and those in the subnormal range round once, as std::exp does.
 // -inf gives 0, +inf gives inf, NaN stays NaN (the clamps are written so that NaN passes through).
 template <class T>
-inline T exp(T x) {
+AUTOCORE_SIMD_INLINE T exp(T x) {
   using C = detail::ExpConstants<T>;
   using Int = typename detail::Bits<T>::Int;
   T xc = x < C::lo ? C::lo : x;
@@ -124,7 +132,7 @@ namespace detail {
 
 // log(1 + f) for m = 1 + f in [sqrt(1/2), sqrt(2)): with s = f / (2 + f), log(m) = 2 atanh(s)
 // = 2s (1 + s^2/3 + s^4/5 + ...), |s| <= 0.172, so s^2 <= 0.0295.
-inline float log_mantissa(float f) {
+AUTOCORE_SIMD_INLINE float log_mantissa(float f) {
   const float s = f / (2.0f + f), z = s * s;
   float p = 1.0f / 11.0f;
   p = madd(p, z, 1.0f / 9.0f);
@@ -134,7 +142,7 @@ inline float log_mantissa(float f) {
   return f - s * f + 2.0f * s * (z * p);  // see the double version
 }
 
-inline double log_mantissa(double f) {
+AUTOCORE_SIMD_INLINE double log_mantissa(double f) {
   const double s = f / (2.0 + f), z = s * s;
   double p = 1.0 / 23.0;
   p = madd(p, z, 1.0 / 21.0);
@@ -169,7 +177,7 @@ template <> struct LogConstants<double> {
 // log(x) = e ln2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)). Subnormal inputs are scaled up by
 // a power of two first. x < 0 or NaN gives NaN, 0 gives -inf, +inf gives +inf.
 template <class T>
-inline T log(T x) {
+AUTOCORE_SIMD_INLINE T log(T x) {
   using B = detail::Bits<T>;
   using C = detail::LogConstants<T>;
   using Int = typename B::Int;
@@ -200,7 +208,7 @@ inline T log(T x) {
 // log(1 + u), accurate for tiny u: log(w) * u / (w - 1) with w = 1 + u rounded cancels the rounding of w
 // (Goldberg's trick); when w rounds to 1, log1p(u) = u to working precision.
 template <class T>
-inline T log1p(T u) {
+AUTOCORE_SIMD_INLINE T log1p(T u) {
   const T w = u + T(1);
   const T d = w - T(1);
   const T ratio = u / (d == T(0) ? T(1) : d);

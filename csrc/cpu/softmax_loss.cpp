@@ -471,13 +471,8 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   if (weight) plan.weight = expanded(*weight, plan.shape);
   if (pos_weight) plan.pos_weight = expanded(*pos_weight, plan.shape);
   if (kind == PointwiseLoss::bce) {
-    dispatch_floating(input.dtype(), op, [&](auto zero) {
-      using T = decltype(zero);
-      const T* x = plan.input.data<T>();
-      bool in_range = true;
-      for (int64_t i = 0; i < plan.input.numel(); ++i) in_range &= x[i] >= T(0) && x[i] <= T(1);
-      AC_CHECK(in_range, RuntimeError, "all elements of input should be between 0 and 1");
-    });
+    const bool in_range = table().in_unit_interval[int(input.dtype())](plan.input.data_ptr(), plan.input.numel());
+    AC_CHECK(in_range, RuntimeError, "all elements of input should be between 0 and 1");
   }
   plan.args = {plan.input.data_ptr(), plan.target.data_ptr(), weight ? plan.weight.data_ptr() : nullptr,
                pos_weight ? plan.pos_weight.data_ptr() : nullptr};
@@ -510,7 +505,8 @@ Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& tar
 }
 
 Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
-                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction) {
+                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction,
+                               bool wrt_target) {
   PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
   check_cpu(grad, "loss backward");
   check_dtype(grad, input.dtype());
@@ -521,7 +517,7 @@ Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Ten
   Tensor result = Tensor::empty(plan.shape, input.dtype());
   PointwiseLossBackwardLoop loop = table().pointwise_loss_backward[int(input.dtype())];
   parallel_for(0, n, kElementwiseGrain, [&](int64_t b, int64_t e) {
-    loop(kind, plan.args, g.data_ptr(), stride, scale, result.data_ptr(), b, e);
+    loop(kind, plan.args, g.data_ptr(), stride, scale, wrt_target, result.data_ptr(), b, e);
   });
   return result;
 }

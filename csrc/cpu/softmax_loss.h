@@ -54,10 +54,13 @@ struct PointwiseArgs {
 // With out: writes each element's loss and returns 0. Without: returns the sum over [begin, end).
 using PointwiseLossLoop = double (*)(PointwiseLoss kind, const PointwiseArgs& a, void* out, int64_t begin,
                                      int64_t end);
-// grad_input[i] = grad[i * grad_stride] * scale * d loss_i / d input_i.
+// grad_input[i] = grad[i * grad_stride] * scale * d loss_i / d input_i (or d target_i).
 using PointwiseLossBackwardLoop = void (*)(PointwiseLoss kind, const PointwiseArgs& a, const void* grad,
-                                           int64_t grad_stride, double scale, void* grad_input, int64_t begin,
-                                           int64_t end);
+                                           int64_t grad_stride, double scale, bool wrt_target, void* grad_input,
+                                           int64_t begin, int64_t end);
+
+// True when every x_i lies in [0, 1] (NaN does not): binary_cross_entropy's input check.
+using RangeCheckLoop = bool (*)(const void* x, int64_t n);
 
 enum class MathFn : uint8_t { exp, log, log1p, count };
 using MathLoop = void (*)(const void* x, void* out, int64_t n);
@@ -69,6 +72,7 @@ struct SoftmaxLossKernels {
   CrossEntropyBackwardLoop cross_entropy_backward[kNumDTypes];
   PointwiseLossLoop pointwise_loss[kNumDTypes];
   PointwiseLossBackwardLoop pointwise_loss_backward[kNumDTypes];
+  RangeCheckLoop in_unit_interval[kNumDTypes];
   MathLoop math[static_cast<int>(MathFn::count)][kNumDTypes];  // simd_math.h over an array
 };
 
@@ -101,11 +105,13 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
                               Reduction reduction, int64_t ignore_index, double label_smoothing);
 
 // mse and l1 broadcast input against target; bce and bce_with_logits need equal shapes and broadcast
-// weight (and pos_weight) to them. The backward gives the gradient for input, in the broadcast shape.
+// weight (and pos_weight) to them. The backward gives the gradient for input (or, wrt_target, for target)
+// in the broadcast shape; summing it back to the operand's own shape is the caller's (autograd's) job.
 Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
                       const Tensor* pos_weight, Reduction reduction);
 Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
-                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction);
+                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction,
+                               bool wrt_target = false);
 
 // simd_math.h's functions over a tensor, for testing them against numpy.
 Tensor simd_math(MathFn fn, const Tensor& x);

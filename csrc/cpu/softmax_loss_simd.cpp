@@ -385,7 +385,7 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
 // ---- pointwise losses ------------------------------------------------------------------------------
 
 template <PointwiseLoss K, class T>
-inline T pointwise_value(T x, T y, T w, T pw) {
+AUTOCORE_SIMD_INLINE T pointwise_value(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse) {
     return (x - y) * (x - y);
   } else if constexpr (K == PointwiseLoss::l1) {
@@ -403,7 +403,7 @@ inline T pointwise_value(T x, T y, T w, T pw) {
 }
 
 template <PointwiseLoss K, class T>
-inline T pointwise_derivative(T x, T y, T w, T pw) {
+AUTOCORE_SIMD_INLINE T pointwise_derivative(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse) {
     return T(2) * (x - y);
   } else if constexpr (K == PointwiseLoss::l1) {
@@ -418,70 +418,129 @@ inline T pointwise_derivative(T x, T y, T w, T pw) {
   }
 }
 
+// d loss / d target.
 template <PointwiseLoss K, class T>
-double pointwise_range(const PointwiseArgs& a, T* out, int64_t begin, int64_t end) {
-  const T* x = static_cast<const T*>(a.input);
-  const T* y = static_cast<const T*>(a.target);
+AUTOCORE_SIMD_INLINE T pointwise_target_derivative(T x, T y, T w, T pw) {
+  if constexpr (K == PointwiseLoss::mse || K == PointwiseLoss::l1) {
+    return -pointwise_derivative<K>(x, y, w, pw);
+  } else if constexpr (K == PointwiseLoss::bce) {
+    const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log(T(1) - x), T(-100));
+    return w * (log_1mx - log_x);
+  } else {
+    const T softplus = max_of(-x, T(0)) + simd::log1p(simd::exp(-std::fabs(x)));  // -log sigmoid(x)
+    return w * ((pw - T(1)) * softplus - x);
+  }
+}
+
+// The loops are instantiated per (kind, has weight, has pos_weight) so that no pointer test is left in
+// them to stop the vectoriser; the element functions are force-inlined for the same reason.
+template <PointwiseLoss K, bool HasW, bool HasPw, class T>
+AUTOCORE_SIMD_INLINE T value_at(const PointwiseArgs& a, int64_t i) {
   const T* w = static_cast<const T*>(a.weight);
   const T* pw = static_cast<const T*>(a.pos_weight);
+  return pointwise_value<K>(static_cast<const T*>(a.input)[i], static_cast<const T*>(a.target)[i],
+                            HasW ? w[i] : T(1), HasPw ? pw[i] : T(1));
+}
+
+template <PointwiseLoss K, bool HasW, bool HasPw, bool WrtTarget, class T>
+AUTOCORE_SIMD_INLINE T derivative_at(const PointwiseArgs& a, int64_t i) {
+  const T x = static_cast<const T*>(a.input)[i], y = static_cast<const T*>(a.target)[i];
+  const T w = HasW ? static_cast<const T*>(a.weight)[i] : T(1);
+  const T pw = HasPw ? static_cast<const T*>(a.pos_weight)[i] : T(1);
+  if constexpr (WrtTarget) return pointwise_target_derivative<K>(x, y, w, pw);
+  else return pointwise_derivative<K>(x, y, w, pw);
+}
+
+template <PointwiseLoss K, bool HasW, bool HasPw, class T>
+double pointwise_range(const PointwiseArgs& a, T* out, int64_t begin, int64_t end) {
   if (out) {
-    for (int64_t i = begin; i < end; ++i)
-      out[i] = pointwise_value<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+    for (int64_t i = begin; i < end; ++i) out[i] = value_at<K, HasW, HasPw, T>(a, i);
     return 0;
   }
   constexpr int L = kLanes<T>;
   T acc[L] = {};
   int64_t i = begin;
   for (; i + L <= end; i += L)
-    for (int j = 0; j < L; ++j)
-      acc[j] += pointwise_value<K>(x[i + j], y[i + j], w ? w[i + j] : T(1), pw ? pw[i + j] : T(1));
+    for (int j = 0; j < L; ++j) acc[j] += value_at<K, HasW, HasPw, T>(a, i + j);
   double total = fold_sum(acc);
-  for (; i < end; ++i) total += pointwise_value<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+  for (; i < end; ++i) total += value_at<K, HasW, HasPw, T>(a, i);
   return total;
+}
+
+template <PointwiseLoss K, bool HasW, bool HasPw, bool WrtTarget, class T>
+void pointwise_backward_loop(const PointwiseArgs& a, const T* g, int64_t grad_stride, T scale, T* gi, int64_t begin,
+                             int64_t end) {
+  if (grad_stride == 0) {
+    const T gs = g[0] * scale;
+    for (int64_t i = begin; i < end; ++i) gi[i] = gs * derivative_at<K, HasW, HasPw, WrtTarget, T>(a, i);
+  } else {
+    for (int64_t i = begin; i < end; ++i) gi[i] = g[i] * scale * derivative_at<K, HasW, HasPw, WrtTarget, T>(a, i);
+  }
+}
+
+template <PointwiseLoss K, bool HasW, bool HasPw, class T>
+void pointwise_backward_range(const PointwiseArgs& a, const T* g, int64_t grad_stride, T scale, bool wrt_target,
+                              T* gi, int64_t begin, int64_t end) {
+  if (wrt_target) pointwise_backward_loop<K, HasW, HasPw, true>(a, g, grad_stride, scale, gi, begin, end);
+  else pointwise_backward_loop<K, HasW, HasPw, false>(a, g, grad_stride, scale, gi, begin, end);
+}
+
+template <PointwiseLoss K, class T>
+double pointwise_forward_by_weights(const PointwiseArgs& a, T* out, int64_t begin, int64_t end) {
+  if (a.weight && a.pos_weight) return pointwise_range<K, true, true>(a, out, begin, end);
+  if (a.weight) return pointwise_range<K, true, false>(a, out, begin, end);
+  if (a.pos_weight) return pointwise_range<K, false, true>(a, out, begin, end);
+  return pointwise_range<K, false, false>(a, out, begin, end);
 }
 
 template <class T>
 double pointwise_loss_loop(PointwiseLoss kind, const PointwiseArgs& a, void* outv, int64_t begin, int64_t end) {
   T* out = static_cast<T*>(outv);
   switch (kind) {
-    case PointwiseLoss::mse: return pointwise_range<PointwiseLoss::mse, T>(a, out, begin, end);
-    case PointwiseLoss::l1: return pointwise_range<PointwiseLoss::l1, T>(a, out, begin, end);
-    case PointwiseLoss::bce: return pointwise_range<PointwiseLoss::bce, T>(a, out, begin, end);
-    case PointwiseLoss::bce_with_logits: return pointwise_range<PointwiseLoss::bce_with_logits, T>(a, out, begin, end);
+    case PointwiseLoss::mse: return pointwise_range<PointwiseLoss::mse, false, false>(a, out, begin, end);
+    case PointwiseLoss::l1: return pointwise_range<PointwiseLoss::l1, false, false>(a, out, begin, end);
+    case PointwiseLoss::bce: return pointwise_forward_by_weights<PointwiseLoss::bce>(a, out, begin, end);
+    case PointwiseLoss::bce_with_logits:
+      return pointwise_forward_by_weights<PointwiseLoss::bce_with_logits>(a, out, begin, end);
   }
   return 0;
 }
 
 template <PointwiseLoss K, class T>
-void pointwise_backward_range(const PointwiseArgs& a, const T* g, int64_t grad_stride, T scale, T* gi,
-                              int64_t begin, int64_t end) {
-  const T* x = static_cast<const T*>(a.input);
-  const T* y = static_cast<const T*>(a.target);
-  const T* w = static_cast<const T*>(a.weight);
-  const T* pw = static_cast<const T*>(a.pos_weight);
-  if (grad_stride == 0) {
-    const T gs = g[0] * scale;
-    for (int64_t i = begin; i < end; ++i)
-      gi[i] = gs * pointwise_derivative<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
-  } else {
-    for (int64_t i = begin; i < end; ++i)
-      gi[i] = g[i] * scale * pointwise_derivative<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
-  }
+void pointwise_backward_by_weights(const PointwiseArgs& a, const T* g, int64_t stride, T scale, bool wrt_target,
+                                   T* gi, int64_t begin, int64_t end) {
+  if (a.weight && a.pos_weight) return pointwise_backward_range<K, true, true>(a, g, stride, scale, wrt_target, gi, begin, end);
+  if (a.weight) return pointwise_backward_range<K, true, false>(a, g, stride, scale, wrt_target, gi, begin, end);
+  if (a.pos_weight) return pointwise_backward_range<K, false, true>(a, g, stride, scale, wrt_target, gi, begin, end);
+  return pointwise_backward_range<K, false, false>(a, g, stride, scale, wrt_target, gi, begin, end);
 }
 
 template <class T>
 void pointwise_loss_backward_loop(PointwiseLoss kind, const PointwiseArgs& a, const void* grad, int64_t grad_stride,
-                                  double scale, void* grad_input, int64_t begin, int64_t end) {
+                                  double scale, bool wrt_target, void* grad_input, int64_t begin, int64_t end) {
   const T* g = static_cast<const T*>(grad);
   T* gi = static_cast<T*>(grad_input);
   const T s = static_cast<T>(scale);
   switch (kind) {
-    case PointwiseLoss::mse: return pointwise_backward_range<PointwiseLoss::mse>(a, g, grad_stride, s, gi, begin, end);
-    case PointwiseLoss::l1: return pointwise_backward_range<PointwiseLoss::l1>(a, g, grad_stride, s, gi, begin, end);
-    case PointwiseLoss::bce: return pointwise_backward_range<PointwiseLoss::bce>(a, g, grad_stride, s, gi, begin, end);
+    case PointwiseLoss::mse:
+      return pointwise_backward_range<PointwiseLoss::mse, false, false>(a, g, grad_stride, s, wrt_target, gi, begin, end);
+    case PointwiseLoss::l1:
+      return pointwise_backward_range<PointwiseLoss::l1, false, false>(a, g, grad_stride, s, wrt_target, gi, begin, end);
+    case PointwiseLoss::bce:
+      return pointwise_backward_by_weights<PointwiseLoss::bce>(a, g, grad_stride, s, wrt_target, gi, begin, end);
     case PointwiseLoss::bce_with_logits:
-      return pointwise_backward_range<PointwiseLoss::bce_with_logits>(a, g, grad_stride, s, gi, begin, end);
+      return pointwise_backward_by_weights<PointwiseLoss::bce_with_logits>(a, g, grad_stride, s, wrt_target, gi,
+                                                                           begin, end);
   }
+}
+
+// Counted rather than early-exited, so that the loop vectorises; the check reads x once either way.
+template <class T>
+bool in_unit_interval_loop(const void* xv, int64_t n) {
+  const T* x = static_cast<const T*>(xv);
+  int64_t outside = 0;
+  for (int64_t i = 0; i < n; ++i) outside += !(x[i] >= T(0) && x[i] <= T(1));
+  return outside == 0;
 }
 
 // ---- simd_math over arrays -------------------------------------------------------------------------
@@ -506,6 +565,7 @@ void add_dtype(SoftmaxLossKernels& k) {
   k.cross_entropy_backward[idx<T>] = &cross_entropy_backward_loop<T>;
   k.pointwise_loss[idx<T>] = &pointwise_loss_loop<T>;
   k.pointwise_loss_backward[idx<T>] = &pointwise_loss_backward_loop<T>;
+  k.in_unit_interval[idx<T>] = &in_unit_interval_loop<T>;
   k.math[int(MathFn::exp)][idx<T>] = &exp_loop<T>;
   k.math[int(MathFn::log)][idx<T>] = &log_loop<T>;
   k.math[int(MathFn::log1p)][idx<T>] = &log1p_loop<T>;
