@@ -126,6 +126,22 @@ def test_simd_exp_matches_numpy(isa, dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
+def test_simd_exp_at_the_overflow_and_underflow_edges(isa, dtype):
+    info = np.finfo(dtype)
+    top = np.log(np.float64(info.max))                      # 88.72 / 709.78
+    bottom = np.log(np.float64(info.smallest_subnormal))    # -103.28 / -744.44
+    x = np.array([np.nextafter(dtype(top), dtype(0)), dtype(top), np.nextafter(dtype(top), dtype(np.inf)),
+                  np.log(np.float64(info.tiny)), bottom + 0.1, bottom - 0.8, dtype(-88.0), dtype(-87.0),
+                  dtype(-708.0), dtype(88.0), dtype(709.0)], dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        expected = np.exp(x)
+    ours = array(_C._simd_exp(tensor(x)))
+    np.testing.assert_array_equal(np.isinf(ours), np.isinf(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(ours[finite], expected[finite], rtol=4 * info.eps, atol=info.smallest_subnormal)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_simd_log_and_log1p_match_numpy(isa, dtype):
     rng = np.random.default_rng(0)
     info = np.finfo(dtype)
@@ -421,6 +437,25 @@ def test_cross_entropy_is_exact_for_huge_logits(isa, dtype):
                                            reduction="none"))
     expected = np_softmax(x, 1) - np.eye(3)[t]
     np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_class_losses_random_shapes(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5))
+    axis = 0 if len(shape) == 1 else 1
+    shape = shape[:axis] + (max(shape[axis], 1),) + shape[axis + 1:]  # a target needs a class to name
+    dtype = data.draw(st.sampled_from(FLOATS))
+    reduction = data.draw(st.sampled_from(REDUCTIONS))
+    label_smoothing = data.draw(st.sampled_from([0.0, 0.15]))
+    rng = np.random.default_rng(sum(shape))
+    x = rng.uniform(-4, 4, size=shape).astype(dtype)
+    t = class_targets(rng, shape, ignore_some=data.draw(st.booleans()))
+    loss, lse, total = _C.cross_entropy(tensor(x), tensor(t), reduction=reduction, label_smoothing=label_smoothing)
+    np.testing.assert_allclose(array(loss), np_cross_entropy(x, t, None, reduction, -100, label_smoothing), **tol(dtype))
+    logp = np_log_softmax(x, 0 if x.ndim == 1 else 1).astype(dtype)
+    np.testing.assert_allclose(array(_C.nll_loss(tensor(logp), tensor(t), reduction=reduction)[0]),
+                               np_nll_loss(logp, t, None, reduction), **tol(dtype))
 
 
 def test_cross_entropy_errors():

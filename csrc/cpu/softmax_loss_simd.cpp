@@ -268,6 +268,12 @@ void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t 
   const T keep = static_cast<T>(1 - a.label_smoothing), spread = static_cast<T>(a.label_smoothing / C);
   constexpr int L = kLanes<T>;
   for (int64_t i = begin; i < end; ++i) {
+    if (C == 0) {  // no classes: an empty sum
+      log_sum_exp[i] = -std::numeric_limits<double>::infinity();
+      row_loss[i] = 0;
+      row_weight[i] = 1;
+      continue;
+    }
     const T* row = x + i * C;
     const T* y = probs + i * C;
     const T m = row_max(row, C);
