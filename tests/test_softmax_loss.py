@@ -68,7 +68,8 @@ def np_cross_entropy(x, target, weight=None, reduction="mean", ignore_index=-100
     losses, w = np_nll_parts(logp, target, weight, ignore_index)
     lp = class_last(logp)
     cw = np.ones(lp.shape[-1]) if weight is None else weight.astype(np.float64)
-    smooth = -(lp * cw).sum(-1) * (w != 0 if weight is None else np.asarray(target).reshape(lp.shape[:-1]) != ignore_index)
+    valid = np.asarray(target).reshape(lp.shape[:-1]) != ignore_index
+    smooth = -(lp * cw).sum(-1) * valid
     C = x.shape[axis]
     combined = (1 - label_smoothing) * losses + label_smoothing / C * smooth
     return reduce(combined, w, reduction, np.shape(target))
@@ -383,7 +384,8 @@ def test_nll_loss_matches_torch():
                     g = rng.normal(size=expected.shape).astype(np.float32)
                     expected.backward(torch.from_numpy(g))
                     grad = _C.nll_loss_backward(tensor(g), list(shape), tensor(t),
-                                                None if weight is None else tensor(weight), reduction, ignore_index, total)
+                                                None if weight is None else tensor(weight), reduction, ignore_index,
+                                                total)
                     np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
@@ -452,7 +454,8 @@ def test_class_losses_random_shapes(data):
     x = rng.uniform(-4, 4, size=shape).astype(dtype)
     t = class_targets(rng, shape, ignore_some=data.draw(st.booleans()))
     loss, lse, total = _C.cross_entropy(tensor(x), tensor(t), reduction=reduction, label_smoothing=label_smoothing)
-    np.testing.assert_allclose(array(loss), np_cross_entropy(x, t, None, reduction, -100, label_smoothing), **tol(dtype))
+    expected = np_cross_entropy(x, t, None, reduction, -100, label_smoothing)
+    np.testing.assert_allclose(array(loss), expected, **tol(dtype))
     logp = np_log_softmax(x, 0 if x.ndim == 1 else 1).astype(dtype)
     np.testing.assert_allclose(array(_C.nll_loss(tensor(logp), tensor(t), reduction=reduction)[0]),
                                np_nll_loss(logp, t, None, reduction), **tol(dtype))
@@ -536,13 +539,15 @@ def test_cross_entropy_with_probability_targets(isa, shape, dtype, reduction, la
         loss, lse, total = _C.cross_entropy(tensor(noncontiguous(x)), tensor(noncontiguous(y)),
                                             tensor(w) if weighted else None, reduction=reduction,
                                             label_smoothing=label_smoothing)
-        np.testing.assert_allclose(array(loss), np_cross_entropy_probs(x, y, w, reduction, label_smoothing), **tol(dtype))
+        expected = np_cross_entropy_probs(x, y, w, reduction, label_smoothing)
+        np.testing.assert_allclose(array(loss), expected, **tol(dtype))
         if dtype == np.float64 and x.size:
             g = rng.normal(size=array(loss).shape)
             expected = numeric_grad(lambda a: np_cross_entropy_probs(a, y, w, reduction, label_smoothing),
                                     [x.copy()], g)[0]
-            ours = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), lse, total, tensor(w) if weighted else None,
-                                             reduction=reduction, label_smoothing=label_smoothing)
+            ours = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), lse, total,
+                                             tensor(w) if weighted else None, reduction=reduction,
+                                             label_smoothing=label_smoothing)
             np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
 
 
@@ -550,7 +555,8 @@ def test_cross_entropy_probability_target_errors_and_torch_parity():
     x = tensor(np.zeros((3, 4)))
     with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
         _C.cross_entropy(x, tensor(np.full((3, 4), 0.25)), ignore_index=1)
-    with pytest.raises(RuntimeError, match="Expected floating point type for target with class probabilities, got Long"):
+    with pytest.raises(RuntimeError, match="Expected floating point type for target with class probabilities, got "
+                                           "Long"):
         _C.cross_entropy(x, tensor(np.zeros((3, 4), np.int64)))
     torch = torch_or_skip()
     F = torch.nn.functional
@@ -563,7 +569,8 @@ def test_cross_entropy_probability_target_errors_and_torch_parity():
         for reduction in REDUCTIONS:
             for weight in (None, w):
                 xt = torch.from_numpy(x).requires_grad_()
-                expected = F.cross_entropy(xt, torch.from_numpy(y), None if weight is None else torch.from_numpy(weight),
+                expected = F.cross_entropy(xt, torch.from_numpy(y),
+                                           None if weight is None else torch.from_numpy(weight),
                                            reduction=reduction, label_smoothing=0.1)
                 loss, lse, total = _C.cross_entropy(tensor(x), tensor(y), None if weight is None else tensor(weight),
                                                     reduction=reduction, label_smoothing=0.1)
@@ -624,8 +631,8 @@ def test_pointwise_backwards_match_finite_differences(isa, kind, reduction):
         weights["weight"] = rng.uniform(0.2, 2, size=4)
     if kind.endswith("logits"):
         weights["pos_weight"] = rng.uniform(0.5, 3, size=(3, 1))
-    forward = lambda a: np_reduce_mean(np_pointwise(kind, a, y, weights.get("weight"), weights.get("pos_weight")),  # noqa: E731
-                                       reduction)
+    forward = lambda a: np_reduce_mean(  # noqa: E731
+        np_pointwise(kind, a, y, weights.get("weight"), weights.get("pos_weight")), reduction)
     g = rng.normal(size=np.shape(forward(x)))
     expected = numeric_grad(forward, [x.copy()], g)[0]
     named = {k: tensor(v) for k, v in weights.items()}

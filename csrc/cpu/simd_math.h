@@ -190,7 +190,8 @@ AUTOCORE_SIMD_INLINE T log(T x) {
   const Int offset = bits - sqrt_half_bits;
   // The exponent, biased to be positive so that a logical shift extracts it, is turned into a float by
   // planting it in the mantissa of 2^kMantissa: AVX2 has neither 64-bit arithmetic shifts nor int64->double.
-  const UInt biased = (static_cast<UInt>(offset) + (static_cast<UInt>(C::exponent_bias) << B::kMantissa)) >> B::kMantissa;
+  const UInt bias_bits = static_cast<UInt>(C::exponent_bias) << B::kMantissa;
+  const UInt biased = (static_cast<UInt>(offset) + bias_bits) >> B::kMantissa;
   const T two_mantissa = detail::pow2<T>(B::kMantissa);
   const T ef = detail::from_bits<T>(static_cast<Int>(biased) | detail::to_bits(two_mantissa)) - two_mantissa -
                (subnormal ? T(C::exponent_bias + C::subnormal_shift) : T(C::exponent_bias));

@@ -173,6 +173,15 @@ void check_targets(const int64_t* target, int64_t n, int64_t classes, int64_t ig
   }
 }
 
+Tensor scalar_tensor(double value, DType dtype) {
+  Tensor out = Tensor::empty(Dims{}, dtype);
+  dispatch_floating(dtype, "loss", [&](auto zero) {
+    using T = decltype(zero);
+    *out.data<T>() = static_cast<T>(value);
+  });
+  return out;
+}
+
 // The reduced loss of a class-index loss: the sum, or the sum over the total weight (0/0 = nan).
 Tensor reduce_rows(const std::vector<double>& row_loss, double total_weight, Reduction reduction, DType dtype,
                    const Dims& target_shape) {
@@ -188,15 +197,7 @@ Tensor reduce_rows(const std::vector<double>& row_loss, double total_weight, Red
   double total = 0;
   for (double v : row_loss) total += v;
   if (reduction == Reduction::mean) total /= total_weight;
-  Tensor out = Tensor::empty(Dims{}, dtype);
-  dispatch_floating(dtype, "loss", [&](auto zero) { *out.data<decltype(zero)>() = static_cast<decltype(zero)>(total); });
-  return out;
-}
-
-Tensor scalar_tensor(double value, DType dtype) {
-  Tensor out = Tensor::empty(Dims{}, dtype);
-  dispatch_floating(dtype, "loss", [&](auto zero) { *out.data<decltype(zero)>() = static_cast<decltype(zero)>(value); });
-  return out;
+  return scalar_tensor(total, dtype);
 }
 
 double scalar_value(const Tensor& t, const char* name) {

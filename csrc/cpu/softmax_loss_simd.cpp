@@ -515,7 +515,8 @@ double pointwise_loss_loop(PointwiseLoss kind, const PointwiseArgs& a, void* out
 template <PointwiseLoss K, class T>
 void pointwise_backward_by_weights(const PointwiseArgs& a, const T* g, int64_t stride, T scale, bool wrt_target,
                                    T* gi, int64_t begin, int64_t end) {
-  if (a.weight && a.pos_weight) return pointwise_backward_range<K, true, true>(a, g, stride, scale, wrt_target, gi, begin, end);
+  if (a.weight && a.pos_weight)
+    return pointwise_backward_range<K, true, true>(a, g, stride, scale, wrt_target, gi, begin, end);
   if (a.weight) return pointwise_backward_range<K, true, false>(a, g, stride, scale, wrt_target, gi, begin, end);
   if (a.pos_weight) return pointwise_backward_range<K, false, true>(a, g, stride, scale, wrt_target, gi, begin, end);
   return pointwise_backward_range<K, false, false>(a, g, stride, scale, wrt_target, gi, begin, end);
@@ -529,9 +530,11 @@ void pointwise_loss_backward_loop(PointwiseLoss kind, const PointwiseArgs& a, co
   const T s = static_cast<T>(scale);
   switch (kind) {
     case PointwiseLoss::mse:
-      return pointwise_backward_range<PointwiseLoss::mse, false, false>(a, g, grad_stride, s, wrt_target, gi, begin, end);
+      return pointwise_backward_range<PointwiseLoss::mse, false, false>(a, g, grad_stride, s, wrt_target, gi, begin,
+                                                                        end);
     case PointwiseLoss::l1:
-      return pointwise_backward_range<PointwiseLoss::l1, false, false>(a, g, grad_stride, s, wrt_target, gi, begin, end);
+      return pointwise_backward_range<PointwiseLoss::l1, false, false>(a, g, grad_stride, s, wrt_target, gi, begin,
+                                                                       end);
     case PointwiseLoss::bce:
       return pointwise_backward_by_weights<PointwiseLoss::bce>(a, g, grad_stride, s, wrt_target, gi, begin, end);
     case PointwiseLoss::bce_with_logits:
