@@ -114,11 +114,11 @@ Tensor softmax_backward_impl(const Tensor& grad, const Tensor& out, int64_t dim,
   const ReduceShape s = softmax_shape(out.shape(), d);
   SoftmaxBackwardLoop loop = table().softmax_backward[int(out.dtype())];
   const char* gp = static_cast<const char*>(g.data_ptr());
-  const char* op_ = static_cast<const char*>(o.data_ptr());
+  const char* outp = static_cast<const char*>(o.data_ptr());
   char* dst = static_cast<char*>(result.data_ptr());
   const size_t size = out.itemsize();
   parallel_blocks(s, [&](const ReduceShape& part, int64_t offset) {
-    loop(gp + offset * size, op_ + offset * size, dst + offset * size, part, log);
+    loop(gp + offset * size, outp + offset * size, dst + offset * size, part, log);
   });
   return result;
 }

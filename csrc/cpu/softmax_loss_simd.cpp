@@ -19,17 +19,15 @@ template <class T> inline T max_of(T a, T b) { return a > b ? a : b; }
 template <class T> constexpr T kNegInf = -std::numeric_limits<T>::infinity();
 
 // The last `rest` (< L) elements of a row as one full block padded with `fill`: short rows (10 classes)
-// then run the vector body once instead of a scalar tail of exp calls.
-// Written as one conditional load per lane, which AVX2 and AVX-512 turn into masked loads (no copy
-// loop, and no store-to-load stall when the block is read back as vectors).
+// then run the vector body once instead of a scalar tail of exp calls. One conditional load per lane,
+// which AVX2 and AVX-512 turn into masked loads: no copy loop, no store-to-load stall on the read back.
 template <class T>
 inline void load_tail(const T* x, int64_t rest, T fill, T* block) {
   for (int j = 0; j < kLanes<T>; ++j) block[j] = j < rest ? x[j] : fill;
 }
 
-// Lane partials folded pairwise (a tree the vectoriser maps onto halving registers): a serial chain over
-// 32 lanes would cost more than the whole row when rows are short.
-// Each step has a constant width, so that it becomes one vector operation on half the register.
+// Lane partials folded pairwise, each step of constant width so that it is one vector operation on half
+// the register: a serial chain over 32 lanes would cost more than a whole short row.
 template <int Width, bool Max, class T>
 inline void fold_step(T* acc) {
   for (int j = 0; j < Width; ++j) acc[j] = Max ? max_of(acc[j + Width], acc[j]) : acc[j] + acc[j + Width];
