@@ -205,6 +205,17 @@ def test_softmax_is_stable_for_huge_logits(isa, dtype):
         np.testing.assert_allclose(lp, np_log_softmax(x, axis), rtol=1e-6, atol=1e-6)
 
 
+def test_float32_softmax_long_rows_and_columns_match_numpy(isa):
+    rng = np.random.default_rng(18)
+    x = rng.uniform(-1, 1, size=(2, 300000)).astype(np.float32)
+    expected = np_log_softmax(x, 1)
+    np.testing.assert_allclose(array(_C.log_softmax(tensor(x), 1)), expected, rtol=0, atol=2e-6)
+    np.testing.assert_allclose(array(_C.log_softmax(tensor(np.ascontiguousarray(x.T)), 0)), expected.T, rtol=0,
+                               atol=2e-6)
+    loss = array(_C.cross_entropy(tensor(x), tensor(np.array([3, 7])), reduction="none")[0])
+    np.testing.assert_allclose(loss, -expected[[0, 1], [3, 7]], rtol=1e-6)
+
+
 def test_softmax_special_values():
     x = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, 3.0], [np.nan, 1.0, 2.0]])
     p = array(_C.softmax(tensor(x), 1))

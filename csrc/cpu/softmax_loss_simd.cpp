@@ -14,6 +14,9 @@ namespace {
 
 template <class T> constexpr int kLanes = 2 * 64 / sizeof(T);  // two AVX-512 registers
 constexpr int64_t kTile = 256;
+// Lane sums are folded into a double total every kCascade elements (rows every kCascadeRows), so that the
+// float error grows with the number of blocks rather than with a long row's length, as in reduce.
+constexpr int64_t kCascade = 4096, kCascadeRows = 128;
 
 template <class T> inline T max_of(T a, T b) { return a > b ? a : b; }
 template <class T> constexpr T kNegInf = -std::numeric_limits<T>::infinity();
@@ -70,8 +73,13 @@ template <class T>
 double exp_sum(const T* x, T shift, T* out, int64_t n) {
   constexpr int L = kLanes<T>;
   T acc[L] = {};
+  double total = 0;
   int64_t i = 0;
   for (; i + L <= n; i += L) {
+    if (i % kCascade == 0 && i > 0) {
+      total += fold_sum(acc);
+      for (int j = 0; j < L; ++j) acc[j] = 0;
+    }
     T e[L];
     for (int j = 0; j < L; ++j) e[j] = simd::exp(x[i + j] - shift);
     if (out)
@@ -87,7 +95,7 @@ double exp_sum(const T* x, T shift, T* out, int64_t n) {
       for (int64_t j = 0; j < rest; ++j) out[i + j] = e[j];
     for (int j = 0; j < L; ++j) acc[j] += j < rest ? e[j] : T(0);
   }
-  return fold_sum(acc);
+  return total + fold_sum(acc);
 }
 
 // out_i = coef * exp((x_i - hi) - lo), the tail through a padded block too.
@@ -116,10 +124,16 @@ template <class T>
 double weighted_gap_sum(const T* x, const T* w, T shift, int64_t n) {
   constexpr int L = kLanes<T>;
   T acc[L] = {};
+  double total = 0;
   int64_t i = 0;
-  for (; i + L <= n; i += L)
+  for (; i + L <= n; i += L) {
+    if (i % kCascade == 0 && i > 0) {
+      total += fold_sum(acc);
+      for (int j = 0; j < L; ++j) acc[j] = 0;
+    }
     for (int j = 0; j < L; ++j) acc[j] += (w ? w[i + j] : T(1)) * (shift - x[i + j]);
-  double total = fold_sum(acc);
+  }
+  total += fold_sum(acc);
   for (; i < n; ++i) total += (w ? w[i] : T(1)) * (shift - x[i]);
   return total;
 }
@@ -128,10 +142,16 @@ template <class T>
 double dot(const T* a, const T* b, int64_t n) {  // b == nullptr: sum of a
   constexpr int L = kLanes<T>;
   T acc[L] = {};
+  double total = 0;
   int64_t i = 0;
-  for (; i + L <= n; i += L)
+  for (; i + L <= n; i += L) {
+    if (i % kCascade == 0 && i > 0) {
+      total += fold_sum(acc);
+      for (int j = 0; j < L; ++j) acc[j] = 0;
+    }
     for (int j = 0; j < L; ++j) acc[j] += a[i + j] * (b ? b[i + j] : T(1));
-  double total = fold_sum(acc);
+  }
+  total += fold_sum(acc);
   for (; i < n; ++i) total += a[i] * (b ? b[i] : T(1));
   return total;
 }
@@ -176,21 +196,28 @@ void softmax_columns(const T* x, T* out, const ReduceShape& s, bool log) {
     T* oo = out + o * s.outer_stride;
     for (int64_t i0 = 0; i0 < s.inner; i0 += kTile) {
       const int64_t n = s.inner - i0 < kTile ? s.inner - i0 : kTile;
-      T m[kTile], total[kTile];
-      for (int64_t i = 0; i < n; ++i) m[i] = xo[i0 + i], total[i] = 0;
+      T m[kTile], total[kTile], block[kTile];
+      double cascade[kTile];
+      for (int64_t i = 0; i < n; ++i) m[i] = xo[i0 + i], cascade[i] = 0;
       for (int64_t r = 1; r < s.r; ++r) {
         const T* row = xo + r * s.r_stride + i0;
         for (int64_t i = 0; i < n; ++i) m[i] = max_of(row[i], m[i]);
       }
-      for (int64_t r = 0; r < s.r; ++r) {
-        const T* row = xo + r * s.r_stride + i0;
-        T* dst = oo + r * s.r_stride + i0;
-        for (int64_t i = 0; i < n; ++i) {
-          const T e = simd::exp(row[i] - m[i]);
-          total[i] += e;
-          if (!log) dst[i] = e;
+      for (int64_t r0 = 0; r0 < s.r; r0 += kCascadeRows) {
+        const int64_t r1 = s.r - r0 < kCascadeRows ? s.r : r0 + kCascadeRows;
+        for (int64_t i = 0; i < n; ++i) block[i] = 0;
+        for (int64_t r = r0; r < r1; ++r) {
+          const T* row = xo + r * s.r_stride + i0;
+          T* dst = oo + r * s.r_stride + i0;
+          for (int64_t i = 0; i < n; ++i) {
+            const T e = simd::exp(row[i] - m[i]);
+            block[i] += e;
+            if (!log) dst[i] = e;
+          }
         }
+        for (int64_t i = 0; i < n; ++i) cascade[i] += block[i];
       }
+      for (int64_t i = 0; i < n; ++i) total[i] = static_cast<T>(cascade[i]);
       if (log) {
         for (int64_t i = 0; i < n; ++i) total[i] = simd::log(total[i]);
         for (int64_t r = 0; r < s.r; ++r) {
@@ -237,11 +264,18 @@ void softmax_backward_loop(const void* gv, const void* outv, void* giv, const Re
     }
     for (int64_t i0 = 0; i0 < s.inner; i0 += kTile) {
       const int64_t n = s.inner - i0 < kTile ? s.inner - i0 : kTile;
-      T total[kTile] = {};
-      for (int64_t r = 0; r < s.r; ++r) {
-        const int64_t at = base + r * s.r_stride + i0;
-        for (int64_t i = 0; i < n; ++i) total[i] += g[at + i] * (log ? T(1) : out[at + i]);
+      T total[kTile], block[kTile];
+      double cascade[kTile] = {};
+      for (int64_t r0 = 0; r0 < s.r; r0 += kCascadeRows) {
+        const int64_t r1 = s.r - r0 < kCascadeRows ? s.r : r0 + kCascadeRows;
+        for (int64_t i = 0; i < n; ++i) block[i] = 0;
+        for (int64_t r = r0; r < r1; ++r) {
+          const int64_t at = base + r * s.r_stride + i0;
+          for (int64_t i = 0; i < n; ++i) block[i] += g[at + i] * (log ? T(1) : out[at + i]);
+        }
+        for (int64_t i = 0; i < n; ++i) cascade[i] += block[i];
       }
+      for (int64_t i = 0; i < n; ++i) total[i] = static_cast<T>(cascade[i]);
       for (int64_t r = 0; r < s.r; ++r) {
         const int64_t at = base + r * s.r_stride + i0;
         if (log)
