@@ -362,9 +362,9 @@ def test_nll_loss_errors():
         _C.nll_loss(tensor(np.float64(1.0)), tensor(np.int64(0)))
     with pytest.raises(RuntimeError, match="0D or 1D target tensor expected, multi-target not supported"):
         _C.nll_loss(x, tensor(np.zeros((3, 2), np.int64)))
-    with pytest.raises(RuntimeError, match=r"size mismatch \(got input: \[3, 4, 2\], target: \[3, 3\]\)"):
+    with pytest.raises(RuntimeError, match=r"Expected target size \[3, 2\], got \[3, 3\]"):
         _C.nll_loss(tensor(np.zeros((3, 4, 2))), tensor(np.zeros((3, 3), np.int64)))
-    with pytest.raises(RuntimeError, match="expected scalar type Long but found Double"):
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long, but got Double"):
         _C.nll_loss(x, tensor(np.zeros(3)))
     with pytest.raises(RuntimeError, match=r"weight tensor should be defined either for all 4 classes or no classes "
                                            r"but got weight tensor of shape: \[3\]"):
@@ -669,6 +669,16 @@ def test_mse_and_l1_broadcast_with_a_warning():
     np.testing.assert_allclose(array(grad), 2 * (y - x) / 12)
 
 
+def test_mse_and_l1_promote_dtypes_as_torch():
+    x32, x64 = np.array([0.5, 2.0], np.float32), np.array([1.0, -1.0])
+    out = _C.mse_loss(tensor(x32), tensor(x64), reduction="none")
+    assert out.dtype == _C.DType.float64
+    np.testing.assert_array_equal(array(out), (x32.astype(np.float64) - x64) ** 2)
+    assert _C.l1_loss(tensor(x32), tensor(np.array([1, 2])), reduction="sum").dtype == _C.DType.float32
+    grad = _C.mse_loss_backward(tensor(np.float64(1.0)), tensor(x32), tensor(x64))
+    np.testing.assert_array_equal(array(grad), x32.astype(np.float64) - x64)
+
+
 def test_binary_cross_entropy_clamps_logs_and_logits_are_stable():
     x = np.array([0.0, 1.0, 0.0, 1.0])
     y = np.array([1.0, 0.0, 0.0, 1.0])
@@ -699,7 +709,7 @@ def test_pointwise_errors():
     with pytest.raises(ValueError, match="'mea' is not a valid value for reduction"):
         _C.l1_loss(x, x, reduction="mea")
     with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
-        _C.mse_loss(x, tensor(np.ones(3, np.float32)))
+        _C.binary_cross_entropy(x, tensor(np.ones(3, np.float32)))
     with pytest.raises(RuntimeError, match=r"weight of shape \[2\] cannot be broadcast"):
         _C.binary_cross_entropy(x, x, weight=tensor(np.ones(2)))
     with pytest.raises(RuntimeError, match="not implemented for 'Long'"):

@@ -152,8 +152,11 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
   }
   if (input.size() == 2)
     AC_CHECK(target.dim() == 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
-  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
-           ", target: ", target.shape().str(), ")");
+  if (input.size() == 2)
+    AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
+             ", target: ", target.shape().str(), ")");
+  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ",
+           layout.target_shape.str(), ", got ", target.shape().str());
   return layout;
 }
 
@@ -164,6 +167,11 @@ void check_weight(const Tensor* weight, const Tensor& input, int64_t classes) {
            "weight tensor should be defined either for all ", classes,
            " classes or no classes but got weight tensor of shape: ", weight->shape().str());
   check_dtype(*weight, input.dtype());
+}
+
+void check_class_target_dtype(const Tensor& target) {
+  AC_CHECK(target.dtype() == DType::Int64, RuntimeError, "expected target dtype to be Long, but got ",
+           torch_type_name(target.dtype()));
 }
 
 void check_targets(const int64_t* target, int64_t n, int64_t classes, int64_t ignore_index) {
@@ -260,7 +268,7 @@ std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, co
   check_cpu(target, "nll_loss");
   const ClassLayout layout = class_layout(input.shape(), target);
   check_floating(input, "nll_loss_out_frame");
-  check_dtype(target, DType::Int64);
+  check_class_target_dtype(target);
   check_weight(weight, input, layout.classes);
   Tensor x = contiguous(input), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
   const int64_t n = layout.batch * layout.inner, C = layout.classes, inner = layout.inner;
@@ -291,7 +299,7 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
   check_cpu(target, "nll_loss_backward");
   const ClassLayout layout = class_layout(input_shape, target);
   check_floating(grad, "nll_loss_backward_out_frame");
-  check_dtype(target, DType::Int64);
+  check_class_target_dtype(target);
   check_weight(weight, grad, layout.classes);
   const int64_t stride = grad_stride(grad, layout.target_shape, reduction, "nll_loss_backward");
   const double scale = reduction == Reduction::mean ? 1.0 / scalar_value(total_weight, "total_weight") : 1.0;
@@ -355,7 +363,7 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
   }
   check_floating(input, "log_softmax_lastdim_kernel_impl");
   if (probs) check_dtype(target, input.dtype());
-  else check_dtype(target, DType::Int64);
+  else check_class_target_dtype(target);
   check_weight(weight, input, plan.layout.classes);
   plan.rows = class_rows(input, plan.layout);
   plan.target = probs ? class_rows(target, plan.layout) : contiguous(target);
@@ -425,6 +433,7 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
 namespace {
 
 struct PointwisePlan {
+  DType dtype;
   Dims shape;
   Tensor input, target, weight, pos_weight;  // contiguous, all of `shape`
   PointwiseArgs args;
@@ -444,9 +453,13 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   const char* op = pointwise_loss_name(kind);
   check_cpu(input, op);
   check_cpu(target, op);
-  check_floating(input, op);
-  check_dtype(target, input.dtype());
   PointwisePlan plan;
+  // mse and l1 compute in the promoted dtype, as PyTorch's do; the binary cross-entropies need one dtype.
+  const bool promotes = kind == PointwiseLoss::mse || kind == PointwiseLoss::l1;
+  plan.dtype = promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();
+  AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", torch_type_name(plan.dtype),
+           "'");
+  if (!promotes) check_dtype(target, input.dtype());
   if (kind == PointwiseLoss::mse || kind == PointwiseLoss::l1) {
     plan.shape = broadcast_shapes(input.shape(), target.shape());
   } else if (kind == PointwiseLoss::bce) {
@@ -462,17 +475,17 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   for (const Tensor* extra : {weight, pos_weight}) {
     if (!extra) continue;
     check_cpu(*extra, op);
-    check_dtype(*extra, input.dtype());
+    check_dtype(*extra, plan.dtype);
     AC_CHECK(broadcasts_to(extra->shape(), plan.shape), RuntimeError, op, ": ",
              extra == weight ? "weight" : "pos_weight", " of shape ", extra->shape().str(),
              " cannot be broadcast to the input's shape ", plan.shape.str());
   }
-  plan.input = expanded(input, plan.shape);
-  plan.target = expanded(target, plan.shape);
+  plan.input = expanded(to_dtype(input, plan.dtype), plan.shape);
+  plan.target = expanded(to_dtype(target, plan.dtype), plan.shape);
   if (weight) plan.weight = expanded(*weight, plan.shape);
   if (pos_weight) plan.pos_weight = expanded(*pos_weight, plan.shape);
   if (kind == PointwiseLoss::bce) {
-    const bool in_range = table().in_unit_interval[int(input.dtype())](plan.input.data_ptr(), plan.input.numel());
+    const bool in_range = table().in_unit_interval[int(plan.dtype)](plan.input.data_ptr(), plan.input.numel());
     AC_CHECK(in_range, RuntimeError, "all elements of input should be between 0 and 1");
   }
   plan.args = {plan.input.data_ptr(), plan.target.data_ptr(), weight ? plan.weight.data_ptr() : nullptr,
@@ -485,10 +498,10 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
 Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
                       const Tensor* pos_weight, Reduction reduction) {
   PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
-  PointwiseLossLoop loop = table().pointwise_loss[int(input.dtype())];
+  PointwiseLossLoop loop = table().pointwise_loss[int(plan.dtype)];
   const int64_t n = product(plan.shape);
   if (reduction == Reduction::none) {
-    Tensor out = Tensor::empty(plan.shape, input.dtype());
+    Tensor out = Tensor::empty(plan.shape, plan.dtype);
     parallel_for(0, n, kElementwiseGrain, [&](int64_t b, int64_t e) { loop(kind, plan.args, out.data_ptr(), b, e); });
     return out;
   }
@@ -502,7 +515,7 @@ Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& tar
   double total = 0;
   for (double v : partial) total += v;
   if (reduction == Reduction::mean) total /= static_cast<double>(n);  // 0/0 = nan for an empty input
-  return scalar_tensor(total, input.dtype());
+  return scalar_tensor(total, plan.dtype);
 }
 
 Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
@@ -510,13 +523,13 @@ Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Ten
                                bool wrt_target) {
   PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
   check_cpu(grad, "loss backward");
-  check_dtype(grad, input.dtype());
+  check_dtype(grad, plan.dtype);
   const int64_t stride = grad_stride(grad, plan.shape, reduction, pointwise_loss_name(kind));
   const int64_t n = product(plan.shape);
   const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(n) : 1.0;
   Tensor g = contiguous(grad);
-  Tensor result = Tensor::empty(plan.shape, input.dtype());
-  PointwiseLossBackwardLoop loop = table().pointwise_loss_backward[int(input.dtype())];
+  Tensor result = Tensor::empty(plan.shape, plan.dtype);
+  PointwiseLossBackwardLoop loop = table().pointwise_loss_backward[int(plan.dtype)];
   parallel_for(0, n, kElementwiseGrain, [&](int64_t b, int64_t e) {
     loop(kind, plan.args, g.data_ptr(), stride, scale, wrt_target, result.data_ptr(), b, e);
   });
