@@ -754,9 +754,15 @@ def test_results_do_not_depend_on_the_thread_count():
     for threads in (1, 2):
         autocore.set_num_threads(threads)
         loss, lse, total = _C.cross_entropy(tensor(x), tensor(t))
+        nll_total = _C.nll_loss(tensor(x), tensor(t))[1]
         results.append([array(_C.softmax(tensor(x), 0)), array(_C.log_softmax(tensor(x), 1)), array(loss),
                         array(_C.cross_entropy_backward(tensor(np.float32(1)), tensor(x), tensor(t), lse, total)),
-                        array(_C.mse_loss(tensor(x), tensor(y)))])
+                        array(_C.mse_loss(tensor(x), tensor(y))),
+                        array(_C.nll_loss_backward(tensor(np.float32(2)), [512, 300], tensor(t), None, "sum", -100,
+                                                   nll_total))])
     autocore.set_num_threads(default)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+    expected = np.zeros((512, 300), np.float32)
+    expected[np.arange(512), t] = -2
+    np.testing.assert_array_equal(results[1][-1], expected)

@@ -3,6 +3,7 @@
 // do not depend on the thread count).
 #include "cpu/softmax_loss.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -311,16 +312,20 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
   dispatch_floating(grad.dtype(), "nll_loss_backward", [&](auto zero) {
     using T = decltype(zero);
     T* dst = result.data<T>();
-    for (int64_t i = 0; i < result.numel(); ++i) dst[i] = 0;
     const T* gp = g.data<T>();
     const T* wp = weight ? w.data<T>() : nullptr;
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t c = tp[i];
-      if (c == ignore_index) continue;
-      const int64_t b = i / inner, k = i % inner;
-      const double wc = wp ? static_cast<double>(wp[c]) : 1.0;
-      dst[(b * C + c) * inner + k] = static_cast<T>(-wc * static_cast<double>(gp[i * stride]) * scale);
-    }
+    // Each sample's [C, inner] block is zeroed and then given its targets' entries by the same thread:
+    // the output is mostly zeros, and writing them is the cost worth spreading.
+    parallel_rows(layout.batch, C * inner, [&](int64_t b0, int64_t b1) {
+      std::fill(dst + b0 * C * inner, dst + b1 * C * inner, T(0));
+      for (int64_t i = b0 * inner; i < b1 * inner; ++i) {
+        const int64_t c = tp[i];
+        if (c == ignore_index) continue;
+        const int64_t b = i / inner, k = i % inner;
+        const double wc = wp ? static_cast<double>(wp[c]) : 1.0;
+        dst[(b * C + c) * inner + k] = static_cast<T>(-wc * static_cast<double>(gp[i * stride]) * scale);
+      }
+    });
   });
   return result;
 }
