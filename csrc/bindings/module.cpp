@@ -53,5 +53,6 @@ PYBIND11_MODULE(_C, m) {
   bind_elementwise(m);
   bind_reduce(m);
   bind_layout_index(m);
+  bind_matmul(m);
   bind_softmax_loss(m);
 }

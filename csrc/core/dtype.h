@@ -30,6 +30,28 @@ constexpr const char* dtype_name(DType dtype) {
   return "?";
 }
 
+// The names PyTorch's messages use: ScalarType ("Float", in "not implemented for 'Float'") and the
+// C++ type ("float", in "but got: float != double").
+constexpr const char* scalar_type_name(DType dtype) {
+  switch (dtype) {
+    case DType::Bool: return "Bool";
+    case DType::Int64: return "Long";
+    case DType::Float32: return "Float";
+    case DType::Float64: return "Double";
+  }
+  return "?";
+}
+
+constexpr const char* cpp_type_name(DType dtype) {
+  switch (dtype) {
+    case DType::Bool: return "bool";
+    case DType::Int64: return "long int";
+    case DType::Float32: return "float";
+    case DType::Float64: return "double";
+  }
+  return "?";
+}
+
 constexpr bool is_floating(DType dtype) { return dtype == DType::Float32 || dtype == DType::Float64; }
 
 template <class T> struct DTypeOf;

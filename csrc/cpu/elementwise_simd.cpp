@@ -1,5 +1,6 @@
 // Elementwise inner loops, compiled once per instruction set (see isa.h). Each op is a functor holding
 // its math; the loop template gives the compiler dense runs (and scalar-broadcast runs) to vectorise.
+// exp, log, sigmoid and tanh come from simd_math.h, branch-free, so those loops vectorise too.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -9,6 +10,7 @@
 
 #include "cpu/elementwise.h"
 #include "cpu/isa.h"
+#include "cpu/simd_math.h"
 
 namespace autocore::cpu::AUTOCORE_ISA {
 namespace {
@@ -59,15 +61,15 @@ COMPARE(Ge, a >= b);
 
 UNARY(Neg, wrap_sub(T(0), x));
 UNARY(Abs, x < 0 ? wrap_sub(T(0), x) : x);
-UNARY(Exp, std::exp(x));
-UNARY(Log, std::log(x));
+UNARY(Exp, simd::exp(x));
+UNARY(Log, simd::log(x));
 UNARY(Sqrt, std::sqrt(x));
 UNARY(Sin, std::sin(x));
 UNARY(Cos, std::cos(x));
 UNARY(Relu, x < 0 ? T(0) : x);  // NaN passes through, as in PyTorch
 UNARY(LeakyRelu, x < 0 ? x * T(p.alpha) : x);
-UNARY(Sigmoid, T(1) / (T(1) + std::exp(-x)));
-UNARY(Tanh, std::tanh(x));
+UNARY(Sigmoid, simd::sigmoid(x));
+UNARY(Tanh, simd::tanh(x));
 struct Clamp {  // min(max(x, lo), hi): with lo > hi every element becomes hi, as in PyTorch
   template <class T> static T apply(T x, const OpParams& p) {
     T r = x < p.alpha ? T(p.alpha) : x;
@@ -88,7 +90,7 @@ BINARY(ClampBackward, (b >= p.alpha && b <= p.beta) ? a : T(0));
 
 TERNARY(DivBackwardOther, -g * (a / b) / b);
 TERNARY(PowBackwardBase, b == 0 ? T(0) : g * b * std::pow(a, b - 1));
-TERNARY(PowBackwardExponent, (a == 0 && b >= 0) ? T(0) : g * std::pow(a, b) * std::log(a));
+TERNARY(PowBackwardExponent, (a == 0 && b >= 0) ? T(0) : g * std::pow(a, b) * simd::log(a));
 // Ties split the gradient in half between the two inputs, as PyTorch does.
 TERNARY(MaximumBackward, a < b ? T(0) : a == b ? g / 2 : g);
 TERNARY(MinimumBackward, a > b ? T(0) : a == b ? g / 2 : g);

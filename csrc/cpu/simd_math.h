@@ -1,4 +1,4 @@
-// exp and log for float and double written without branches or library calls, so that the loops in the
+// exp, log, log1p and tanh for float and double written without branches or library calls, so that the loops in the
 // *_simd.cpp files that call them auto-vectorise for every ISA. Special values follow std::exp / std::log.
 #pragma once
 #include <cmath>
@@ -215,6 +215,48 @@ AUTOCORE_SIMD_INLINE T log1p(T u) {
   const T ratio = u / (d == T(0) ? T(1) : d);
   const T inf = std::numeric_limits<T>::infinity();
   return d == T(0) ? u : (w == inf ? w : log(w) * ratio);
+}
+
+namespace detail {
+
+// tanh(x) / x - 1 = z P(z) / Q(z) with z = x^2 on |x| < 0.625 (Cephes' tanh and tanhf approximations).
+inline float tanh_small(float x) {
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = madd(p, z, 2.06390887954e-2f);
+  p = madd(p, z, -5.37397155531e-2f);
+  p = madd(p, z, 1.33314422036e-1f);
+  p = madd(p, z, -3.33332819422e-1f);
+  return madd(x * z, p, x);
+}
+
+inline double tanh_small(double x) {
+  const double z = x * x;
+  double p = -9.64399179425052238628e-1;
+  p = madd(p, z, -9.92877231001918586564e1);
+  p = madd(p, z, -1.61468768441708447952e3);
+  double q = z + 1.12811678491632931402e2;
+  q = madd(q, z, 2.23548839060100448583e3);
+  q = madd(q, z, 4.84406305325125486048e3);
+  return madd(x * z, p / q, x);
+}
+
+}  // namespace detail
+
+// tanh(x): the polynomial near 0, where 1 - 2 / (exp(2|x|) + 1) would cancel, and that form elsewhere
+// (exp's overflow to inf gives exactly +-1). Both are computed and one selected, so loops vectorise.
+template <class T>
+inline T tanh(T x) {
+  const T ax = x < T(0) ? -x : x;
+  const T large = T(1) - T(2) / (exp(ax + ax) + T(1));
+  const T signed_large = x < T(0) ? -large : large;
+  return ax < T(0.625) ? detail::tanh_small(x) : (x != x ? x : signed_large);
+}
+
+// The logistic function 1 / (1 + exp(-x)): exp(-x) = inf for very negative x gives exactly 0.
+template <class T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
 }
 
 }  // namespace autocore::cpu::simd
