@@ -1,5 +1,5 @@
-// exp, log, log1p and tanh for float and double written without branches or library calls, so that the loops in the
-// *_simd.cpp files that call them auto-vectorise for every ISA. Special values follow std::exp / std::log.
+// exp, log, log1p, tanh and sigmoid for float and double, written without branches or library calls so that
+// the loops in the *_simd.cpp files that call them auto-vectorise for every ISA. Special values follow std::.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -220,7 +220,7 @@ AUTOCORE_SIMD_INLINE T log1p(T u) {
 namespace detail {
 
 // tanh(x) / x - 1 = z P(z) / Q(z) with z = x^2 on |x| < 0.625 (Cephes' tanh and tanhf approximations).
-inline float tanh_small(float x) {
+AUTOCORE_SIMD_INLINE float tanh_small(float x) {
   const float z = x * x;
   float p = -5.70498872745e-3f;
   p = madd(p, z, 2.06390887954e-2f);
@@ -230,7 +230,7 @@ inline float tanh_small(float x) {
   return madd(x * z, p, x);
 }
 
-inline double tanh_small(double x) {
+AUTOCORE_SIMD_INLINE double tanh_small(double x) {
   const double z = x * x;
   double p = -9.64399179425052238628e-1;
   p = madd(p, z, -9.92877231001918586564e1);
@@ -246,7 +246,7 @@ inline double tanh_small(double x) {
 // tanh(x): the polynomial near 0, where 1 - 2 / (exp(2|x|) + 1) would cancel, and that form elsewhere
 // (exp's overflow to inf gives exactly +-1). Both are computed and one selected, so loops vectorise.
 template <class T>
-inline T tanh(T x) {
+AUTOCORE_SIMD_INLINE T tanh(T x) {
   const T ax = x < T(0) ? -x : x;
   const T large = T(1) - T(2) / (exp(ax + ax) + T(1));
   const T signed_large = x < T(0) ? -large : large;
@@ -255,7 +255,7 @@ inline T tanh(T x) {
 
 // The logistic function 1 / (1 + exp(-x)): exp(-x) = inf for very negative x gives exactly 0.
 template <class T>
-inline T sigmoid(T x) {
+AUTOCORE_SIMD_INLINE T sigmoid(T x) {
   return T(1) / (T(1) + exp(-x));
 }
 

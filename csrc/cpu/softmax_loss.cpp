@@ -20,17 +20,6 @@ constexpr int64_t kLossBlock = 16384;  // elements per partial sum of a pointwis
 
 const SoftmaxLossKernels& table() { return kernels<SoftmaxLossKernels>(); }
 
-// The names PyTorch's dispatch errors use ("not implemented for 'Long'").
-const char* torch_type_name(DType dtype) {
-  switch (dtype) {
-    case DType::Bool: return "Bool";
-    case DType::Int64: return "Long";
-    case DType::Float32: return "Float";
-    case DType::Float64: return "Double";
-  }
-  return "?";
-}
-
 std::string torch_size(const Dims& shape) { return "torch.Size(" + shape.str() + ")"; }
 
 void check_cpu(const Tensor& x, const char* op) {
@@ -39,12 +28,12 @@ void check_cpu(const Tensor& x, const char* op) {
 
 void check_floating(const Tensor& x, const char* kernel_name) {
   AC_CHECK(is_floating(x.dtype()), RuntimeError, "\"", kernel_name, "\" not implemented for '",
-           torch_type_name(x.dtype()), "'");
+           scalar_type_name(x.dtype()), "'");
 }
 
 void check_dtype(const Tensor& t, DType expected) {
-  AC_CHECK(t.dtype() == expected, RuntimeError, "expected scalar type ", torch_type_name(expected), " but found ",
-           torch_type_name(t.dtype()));
+  AC_CHECK(t.dtype() == expected, RuntimeError, "expected scalar type ", scalar_type_name(expected), " but found ",
+           scalar_type_name(t.dtype()));
 }
 
 // Splits [0, rows) over threads, giving each thread at least kElementwiseGrain elements of work.
@@ -172,7 +161,7 @@ void check_weight(const Tensor* weight, const Tensor& input, int64_t classes) {
 
 void check_class_target_dtype(const Tensor& target) {
   AC_CHECK(target.dtype() == DType::Int64, RuntimeError, "expected target dtype to be Long, but got ",
-           torch_type_name(target.dtype()));
+           scalar_type_name(target.dtype()));
 }
 
 void check_targets(const int64_t* target, int64_t n, int64_t classes, int64_t ignore_index) {
@@ -352,7 +341,7 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
   const bool probs = input.dim() >= 1 && target.shape() == input.shape();
   if (probs) {
     AC_CHECK(is_floating(target.dtype()), RuntimeError,
-             "Expected floating point type for target with class probabilities, got ", torch_type_name(target.dtype()));
+             "Expected floating point type for target with class probabilities, got ", scalar_type_name(target.dtype()));
     AC_CHECK(ignore_index < 0, RuntimeError, "ignore_index is not supported for floating point target");
     plan.layout.classes = input.dim() == 1 ? input.shape()[0] : input.shape()[1];
     if (input.dim() > 1) {
@@ -462,7 +451,7 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   // mse and l1 compute in the promoted dtype, as PyTorch's do; the binary cross-entropies need one dtype.
   const bool promotes = kind == PointwiseLoss::mse || kind == PointwiseLoss::l1;
   plan.dtype = promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();
-  AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", torch_type_name(plan.dtype),
+  AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", scalar_type_name(plan.dtype),
            "'");
   if (!promotes) check_dtype(target, input.dtype());
   if (kind == PointwiseLoss::mse || kind == PointwiseLoss::l1) {
