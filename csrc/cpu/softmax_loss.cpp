@@ -341,7 +341,8 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
   const bool probs = input.dim() >= 1 && target.shape() == input.shape();
   if (probs) {
     AC_CHECK(is_floating(target.dtype()), RuntimeError,
-             "Expected floating point type for target with class probabilities, got ", scalar_type_name(target.dtype()));
+             "Expected floating point type for target with class probabilities, got ",
+             scalar_type_name(target.dtype()));
     AC_CHECK(ignore_index < 0, RuntimeError, "ignore_index is not supported for floating point target");
     plan.layout.classes = input.dim() == 1 ? input.shape()[0] : input.shape()[1];
     if (input.dim() > 1) {
