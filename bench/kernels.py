@@ -10,7 +10,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 from common import machine_description  # noqa: E402
 
-SECTIONS = ["matmul", "elementwise", "softmax_loss"]
+SECTIONS = ["matmul", "elementwise", "softmax_loss", "optim_update", "random"]
 
 
 def main(argv):

@@ -35,6 +35,8 @@ void bind_layout_index(py::module_& m);
 void bind_matmul(py::module_& m);
 void bind_softmax_loss(py::module_& m);
 void bind_dlpack(py::module_& m);
+void bind_random(py::module_& m);
+void bind_optim_update(py::module_& m);
 
 }  // namespace autocore::bindings
 

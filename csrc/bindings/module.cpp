@@ -55,4 +55,6 @@ PYBIND11_MODULE(_C, m) {
   bind_layout_index(m);
   bind_matmul(m);
   bind_softmax_loss(m);
+  bind_random(m);
+  bind_optim_update(m);
 }

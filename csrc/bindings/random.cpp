@@ -1,0 +1,117 @@
+// Python entry points for the random generator and fills. Seeds are any Python int in
+// [-2^63, 2^64): negative ones wrap to their two's complement, as torch.manual_seed does.
+#include "cpu/random.h"
+
+#include <array>
+
+#include "bindings/common.h"
+#include "cpu/copy.h"
+
+namespace autocore::bindings {
+
+namespace {
+
+uint64_t seed_from_python(const py::int_& value) {
+  PyObject* o = value.ptr();
+  uint64_t seed = PyLong_AsUnsignedLongLong(o);
+  if (!PyErr_Occurred()) return seed;
+  PyErr_Clear();
+  long long signed_seed = PyLong_AsLongLong(o);
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    fail<ValueError>("Overflow when unpacking long long");
+  }
+  return static_cast<uint64_t>(signed_seed);
+}
+
+// The state is an int64 tensor [seed, offset] (both as their 64-bit patterns).
+Tensor get_state(const Generator& generator) {
+  Tensor state = Tensor::empty(Dims{2}, DType::Int64);
+  state.data<int64_t>()[0] = static_cast<int64_t>(generator.initial_seed());
+  state.data<int64_t>()[1] = static_cast<int64_t>(generator.offset());
+  return state;
+}
+
+void set_state(Generator& generator, const Tensor& state) {
+  AC_CHECK(state.device().is_cpu() && state.dtype() == DType::Int64 && state.numel() == 2, RuntimeError,
+           "Expected an RNG state of 2 int64 values (seed, offset), but got a tensor of dtype ",
+           dtype_name(state.dtype()), " and shape ", state.shape().str());
+  const Tensor flat = cpu::contiguous(state);
+  generator.set_state(static_cast<uint64_t>(flat.data<int64_t>()[0]), static_cast<uint64_t>(flat.data<int64_t>()[1]));
+}
+
+Generator* optional(const std::shared_ptr<Generator>& generator) { return generator.get(); }
+
+}  // namespace
+
+void bind_random(py::module_& m) {
+  py::class_<Generator, std::shared_ptr<Generator>>(m, "Generator")
+      .def(py::init([](const std::string& device) {
+        AC_CHECK(device == "cpu", RuntimeError, "Generator: only the 'cpu' device is supported, got '", device, "'");
+        return std::make_shared<Generator>();
+      }), py::arg("device") = "cpu")
+      .def("manual_seed", [](const std::shared_ptr<Generator>& g, const py::int_& seed) {
+        g->manual_seed(seed_from_python(seed));
+        return g;
+      }, py::arg("seed"))
+      .def("seed", &Generator::seed)
+      .def("initial_seed", &Generator::initial_seed)
+      .def("get_state", &get_state)
+      .def("set_state", [](const std::shared_ptr<Generator>& g, const Tensor& state) {
+        set_state(*g, state);
+        return g;
+      }, py::arg("new_state"))
+      .def_property_readonly("offset", &Generator::offset)
+      .def_property_readonly("device", [](const Generator&) { return std::string("cpu"); });
+  m.attr("default_generator") = default_generator();
+
+  m.def("manual_seed", [](const py::int_& seed) {
+    default_generator()->manual_seed(seed_from_python(seed));
+    return default_generator();
+  }, py::arg("seed"));
+  m.def("seed", [] { return default_generator()->seed(); });
+  m.def("initial_seed", [] { return default_generator()->initial_seed(); });
+  m.def("get_rng_state", [] { return get_state(*default_generator()); });
+  m.def("set_rng_state", [](const Tensor& state) { set_state(*default_generator(), state); }, py::arg("new_state"));
+  m.def("_philox4x32", [](const std::array<uint32_t, 4>& c, const std::array<uint32_t, 2>& k) {
+    const Philox4x32 r = philox4x32(c[0], c[1], c[2], c[3], k[0], k[1]);
+    return py::make_tuple(r.v[0], r.v[1], r.v[2], r.v[3]);
+  }, py::arg("counter"), py::arg("key"));
+
+  m.def("uniform_", [](const Tensor& t, double from, double to, const std::shared_ptr<Generator>& generator) {
+    ReleaseGilIfLarge nogil(t.numel());
+    return cpu::uniform_(t, from, to, optional(generator));
+  }, py::arg("input"), py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
+  m.def("normal_", [](const Tensor& t, double mean, double std, const std::shared_ptr<Generator>& generator) {
+    ReleaseGilIfLarge nogil(t.numel());
+    return cpu::normal_(t, mean, std, optional(generator));
+  }, py::arg("input"), py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
+  m.def("randint", [](int64_t low, int64_t high, const std::vector<int64_t>& size,
+                      const std::shared_ptr<Generator>& generator) {
+    Dims shape = to_dims(size);
+    ReleaseGilIfLarge nogil(product(shape));
+    return cpu::randint(low, high, shape, optional(generator));
+  }, py::arg("low"), py::arg("high"), py::arg("size"), py::kw_only(), py::arg("generator") = nullptr);
+  m.def("randint", [](int64_t high, const std::vector<int64_t>& size, const std::shared_ptr<Generator>& generator) {
+    return cpu::randint(0, high, to_dims(size), optional(generator));
+  }, py::arg("high"), py::arg("size"), py::kw_only(), py::arg("generator") = nullptr);
+  m.def("bernoulli_", [](const Tensor& t, const Tensor& p, const std::shared_ptr<Generator>& generator) {
+    ReleaseGilIfLarge nogil(t.numel());
+    return cpu::bernoulli_(t, p, optional(generator));
+  }, py::arg("input"), py::arg("p"), py::kw_only(), py::arg("generator") = nullptr);
+  m.def("bernoulli_", [](const Tensor& t, double p, const std::shared_ptr<Generator>& generator) {
+    ReleaseGilIfLarge nogil(t.numel());
+    return cpu::bernoulli_(t, p, optional(generator));
+  }, py::arg("input"), py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = nullptr);
+  m.def("dropout", [](const Tensor& x, double p, bool train, const std::shared_ptr<Generator>& generator) {
+    std::pair<Tensor, Tensor> result;
+    { ReleaseGilIfLarge nogil(x.numel()); result = cpu::dropout(x, p, train, optional(generator)); }
+    return py::make_tuple(result.first, result.second);
+  }, py::arg("input"), py::arg("p") = 0.5, py::arg("train") = true, py::kw_only(), py::arg("generator") = nullptr);
+  m.def("randperm", [](int64_t n, const std::shared_ptr<Generator>& generator) {
+    ReleaseGilIfLarge nogil(n);
+    return cpu::randperm(n, optional(generator));
+  }, py::arg("n"), py::kw_only(), py::arg("generator") = nullptr);
+}
+
+}  // namespace autocore::bindings
