@@ -74,18 +74,24 @@ def cases(x, t, torch):
 def run():
     torch = try_import_torch()
     rows = []
-    for n, c in ((512, 10), (4096, 1000)):
-        rng = np.random.default_rng(0)
-        x = rng.standard_normal((n, c), dtype=np.float32) * 3
-        t = rng.integers(0, c, size=n)
-        for name, direction, ours, numpy_fn, torch_fn in cases(x, t, torch):
-            t_ours, t_np = median_seconds(ours), median_seconds(numpy_fn)
-            t_torch = median_seconds(torch_fn) if torch_fn else None
-            us = lambda s: f"{s * 1e6:.1f}"  # noqa: E731
-            rows.append([name, direction, f"({n}, {c})", us(t_ours), us(t_np), us(t_torch) if t_torch else "-",
-                         f"{t_np / t_ours:.2f}", f"{t_torch / t_ours:.2f}" if t_torch else "-"])
-    print_table(f"classification losses (float32, {_C.get_num_threads()} threads, us)",
-                ["op", "pass", "shape", "autocore", "numpy", "torch", "vs numpy", "vs torch"], rows)
+    for threads in (1, 2):
+        _C.set_num_threads(threads)
+        if torch:
+            torch.set_num_threads(threads)
+        for n, c in ((512, 10), (4096, 1000)):
+            rng = np.random.default_rng(0)
+            x = rng.standard_normal((n, c), dtype=np.float32) * 3
+            t = rng.integers(0, c, size=n)
+            for name, direction, ours, numpy_fn, torch_fn in cases(x, t, torch):
+                t_ours, t_np = median_seconds(ours), median_seconds(numpy_fn)
+                t_torch = median_seconds(torch_fn) if torch_fn else None
+                us = lambda s: f"{s * 1e6:.1f}"  # noqa: E731
+                rows.append([name, direction, f"({n}, {c})", threads, us(t_ours), us(t_np),
+                             us(t_torch) if t_torch else "-", f"{t_np / t_ours:.2f}",
+                             f"{t_torch / t_ours:.2f}" if t_torch else "-"])
+    _C.set_num_threads(os.cpu_count() or 1)
+    print_table("classification losses (float32, median us)",
+                ["op", "pass", "shape", "threads", "autocore", "numpy", "torch", "vs numpy", "vs torch"], rows)
 
 
 if __name__ == "__main__":

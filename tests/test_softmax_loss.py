@@ -68,7 +68,8 @@ def np_cross_entropy(x, target, weight=None, reduction="mean", ignore_index=-100
     losses, w = np_nll_parts(logp, target, weight, ignore_index)
     lp = class_last(logp)
     cw = np.ones(lp.shape[-1]) if weight is None else weight.astype(np.float64)
-    smooth = -(lp * cw).sum(-1) * (w != 0 if weight is None else np.asarray(target).reshape(lp.shape[:-1]) != ignore_index)
+    valid = np.asarray(target).reshape(lp.shape[:-1]) != ignore_index
+    smooth = -(lp * cw).sum(-1) * valid
     C = x.shape[axis]
     combined = (1 - label_smoothing) * losses + label_smoothing / C * smooth
     return reduce(combined, w, reduction, np.shape(target))
@@ -110,7 +111,7 @@ def test_simd_exp_matches_numpy(isa, dtype):
     ours = array(_C._simd_exp(tensor(x)))
     exact = np.exp(x.astype(np.longdouble))
     normal = (exact > np.finfo(dtype).tiny) & (exact < np.finfo(dtype).max)
-    limit = 2.0 if dtype == np.float32 else 5.0  # double: 5 ulp ~ 1.1e-15 relative
+    limit = 2.0 if dtype == np.float32 else 3.0  # double: 3 ulp ~ 6.7e-16 relative
     assert ulp_error(ours[normal], exact[normal], dtype).max() <= limit
     with np.errstate(over="ignore", under="ignore"):
         reference = np.exp(x)
@@ -123,6 +124,22 @@ def test_simd_exp_matches_numpy(isa, dtype):
     out = array(_C._simd_exp(tensor(special)))
     np.testing.assert_array_equal(out[:2], [0.0, np.inf])
     assert np.isnan(out[2]) and out[3] == 1 and out[4] == 1 and out[5] == 0 and out[6] == np.inf
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_simd_exp_at_the_overflow_and_underflow_edges(isa, dtype):
+    info = np.finfo(dtype)
+    top = np.log(np.float64(info.max))                      # 88.72 / 709.78
+    bottom = np.log(np.float64(info.smallest_subnormal))    # -103.28 / -744.44
+    x = np.array([np.nextafter(dtype(top), dtype(0)), dtype(top), np.nextafter(dtype(top), dtype(np.inf)),
+                  np.log(np.float64(info.tiny)), bottom + 0.1, bottom - 0.8, dtype(-88.0), dtype(-87.0),
+                  dtype(-708.0), dtype(88.0), dtype(709.0)], dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        expected = np.exp(x)
+    ours = array(_C._simd_exp(tensor(x)))
+    np.testing.assert_array_equal(np.isinf(ours), np.isinf(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(ours[finite], expected[finite], rtol=4 * info.eps, atol=info.smallest_subnormal)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -186,6 +203,17 @@ def test_softmax_is_stable_for_huge_logits(isa, dtype):
         np.testing.assert_allclose(p, np_softmax(x, axis), rtol=1e-6, atol=1e-30)
         # (x - max) - log(sum) is exact in float32 too: no error of 1e4's ulp (1e-3) leaks in.
         np.testing.assert_allclose(lp, np_log_softmax(x, axis), rtol=1e-6, atol=1e-6)
+
+
+def test_float32_softmax_long_rows_and_columns_match_numpy(isa):
+    rng = np.random.default_rng(18)
+    x = rng.uniform(-1, 1, size=(2, 300000)).astype(np.float32)
+    expected = np_log_softmax(x, 1)
+    np.testing.assert_allclose(array(_C.log_softmax(tensor(x), 1)), expected, rtol=0, atol=2e-6)
+    np.testing.assert_allclose(array(_C.log_softmax(tensor(np.ascontiguousarray(x.T)), 0)), expected.T, rtol=0,
+                               atol=2e-6)
+    loss = array(_C.cross_entropy(tensor(x), tensor(np.array([3, 7])), reduction="none")[0])
+    np.testing.assert_allclose(loss, -expected[[0, 1], [3, 7]], rtol=1e-6)
 
 
 def test_softmax_special_values():
@@ -334,9 +362,9 @@ def test_nll_loss_errors():
         _C.nll_loss(tensor(np.float64(1.0)), tensor(np.int64(0)))
     with pytest.raises(RuntimeError, match="0D or 1D target tensor expected, multi-target not supported"):
         _C.nll_loss(x, tensor(np.zeros((3, 2), np.int64)))
-    with pytest.raises(RuntimeError, match=r"size mismatch \(got input: \[3, 4, 2\], target: \[3, 3\]\)"):
+    with pytest.raises(RuntimeError, match=r"Expected target size \[3, 2\], got \[3, 3\]"):
         _C.nll_loss(tensor(np.zeros((3, 4, 2))), tensor(np.zeros((3, 3), np.int64)))
-    with pytest.raises(RuntimeError, match="expected scalar type Long but found Double"):
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long, but got Double"):
         _C.nll_loss(x, tensor(np.zeros(3)))
     with pytest.raises(RuntimeError, match=r"weight tensor should be defined either for all 4 classes or no classes "
                                            r"but got weight tensor of shape: \[3\]"):
@@ -367,7 +395,8 @@ def test_nll_loss_matches_torch():
                     g = rng.normal(size=expected.shape).astype(np.float32)
                     expected.backward(torch.from_numpy(g))
                     grad = _C.nll_loss_backward(tensor(g), list(shape), tensor(t),
-                                                None if weight is None else tensor(weight), reduction, ignore_index, total)
+                                                None if weight is None else tensor(weight), reduction, ignore_index,
+                                                total)
                     np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
@@ -423,6 +452,26 @@ def test_cross_entropy_is_exact_for_huge_logits(isa, dtype):
     np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7)
 
 
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_class_losses_random_shapes(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5))
+    axis = 0 if len(shape) == 1 else 1
+    shape = shape[:axis] + (max(shape[axis], 1),) + shape[axis + 1:]  # a target needs a class to name
+    dtype = data.draw(st.sampled_from(FLOATS))
+    reduction = data.draw(st.sampled_from(REDUCTIONS))
+    label_smoothing = data.draw(st.sampled_from([0.0, 0.15]))
+    rng = np.random.default_rng(sum(shape))
+    x = rng.uniform(-4, 4, size=shape).astype(dtype)
+    t = class_targets(rng, shape, ignore_some=data.draw(st.booleans()))
+    loss, lse, total = _C.cross_entropy(tensor(x), tensor(t), reduction=reduction, label_smoothing=label_smoothing)
+    expected = np_cross_entropy(x, t, None, reduction, -100, label_smoothing)
+    np.testing.assert_allclose(array(loss), expected, **tol(dtype))
+    logp = np_log_softmax(x, 0 if x.ndim == 1 else 1).astype(dtype)
+    np.testing.assert_allclose(array(_C.nll_loss(tensor(logp), tensor(t), reduction=reduction)[0]),
+                               np_nll_loss(logp, t, None, reduction), **tol(dtype))
+
+
 def test_cross_entropy_errors():
     x = tensor(np.zeros((3, 4)))
     with pytest.raises(IndexError, match="Target 4 is out of bounds."):
@@ -469,6 +518,80 @@ def test_cross_entropy_matches_torch():
                                                          None if weight is None else tensor(weight), ignore_index,
                                                          reduction, label_smoothing)
                         np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def np_cross_entropy_probs(x, probs, weight=None, reduction="mean", label_smoothing=0.0):
+    axis = 0 if x.ndim == 1 else 1
+    C = x.shape[axis]
+    y = probs.astype(np.float64) * (1 - label_smoothing) + label_smoothing / C
+    shape = [1] * x.ndim
+    shape[axis] = C
+    w = np.ones(shape) if weight is None else weight.astype(np.float64).reshape(shape)
+    losses = -(np_log_softmax(x, axis) * y * w).sum(axis)
+    if reduction == "none":
+        return losses
+    with np.errstate(invalid="ignore"):
+        return losses.sum() if reduction == "sum" else losses.sum() / (x.size // C if x.size else 0)
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 5), (0, 5), (3, 4, 2), (6, 40)], ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_cross_entropy_with_probability_targets(isa, shape, dtype, reduction, label_smoothing):
+    rng = np.random.default_rng(16)
+    x = rand(rng, shape, dtype, -4, 4)
+    axis = 0 if x.ndim == 1 else 1
+    y = rng.uniform(0, 1, size=shape)
+    y = (y / np.maximum(y.sum(axis, keepdims=True), 1e-9)).astype(dtype)
+    C = shape[axis]
+    for weighted in (False, True):
+        w = rand(rng, (C,), dtype, 0.2, 2) if weighted else None
+        loss, lse, total = _C.cross_entropy(tensor(noncontiguous(x)), tensor(noncontiguous(y)),
+                                            tensor(w) if weighted else None, reduction=reduction,
+                                            label_smoothing=label_smoothing)
+        expected = np_cross_entropy_probs(x, y, w, reduction, label_smoothing)
+        np.testing.assert_allclose(array(loss), expected, **tol(dtype))
+        if dtype == np.float64 and x.size:
+            g = rng.normal(size=array(loss).shape)
+            expected = numeric_grad(lambda a: np_cross_entropy_probs(a, y, w, reduction, label_smoothing),
+                                    [x.copy()], g)[0]
+            ours = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), lse, total,
+                                             tensor(w) if weighted else None, reduction=reduction,
+                                             label_smoothing=label_smoothing)
+            np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_cross_entropy_probability_target_errors_and_torch_parity():
+    x = tensor(np.zeros((3, 4)))
+    with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+        _C.cross_entropy(x, tensor(np.full((3, 4), 0.25)), ignore_index=1)
+    with pytest.raises(RuntimeError, match="Expected floating point type for target with class probabilities, got "
+                                           "Long"):
+        _C.cross_entropy(x, tensor(np.zeros((3, 4), np.int64)))
+    torch = torch_or_skip()
+    F = torch.nn.functional
+    rng = np.random.default_rng(17)
+    for shape in [(6, 5), (3, 5, 2)]:
+        x = rand(rng, shape, np.float32, -5, 5)
+        y = rng.dirichlet(np.ones(5), size=int(np.prod(shape)) // 5).astype(np.float32)
+        y = np.moveaxis(y.reshape((shape[0],) + shape[2:] + (5,)), -1, 1).copy()
+        w = rand(rng, (5,), np.float32, 0.2, 2)
+        for reduction in REDUCTIONS:
+            for weight in (None, w):
+                xt = torch.from_numpy(x).requires_grad_()
+                expected = F.cross_entropy(xt, torch.from_numpy(y),
+                                           None if weight is None else torch.from_numpy(weight),
+                                           reduction=reduction, label_smoothing=0.1)
+                loss, lse, total = _C.cross_entropy(tensor(x), tensor(y), None if weight is None else tensor(weight),
+                                                    reduction=reduction, label_smoothing=0.1)
+                np.testing.assert_allclose(array(loss), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+                g = rng.normal(size=expected.shape).astype(np.float32)
+                expected.backward(torch.from_numpy(g))
+                grad = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), lse, total,
+                                                 None if weight is None else tensor(weight), reduction=reduction,
+                                                 label_smoothing=0.1)
+                np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
 # ---- pointwise losses --------------------------------------------------------------------------------
@@ -519,12 +642,18 @@ def test_pointwise_backwards_match_finite_differences(isa, kind, reduction):
         weights["weight"] = rng.uniform(0.2, 2, size=4)
     if kind.endswith("logits"):
         weights["pos_weight"] = rng.uniform(0.5, 3, size=(3, 1))
-    forward = lambda a: np_reduce_mean(np_pointwise(kind, a, y, weights.get("weight"), weights.get("pos_weight")),  # noqa: E731
-                                       reduction)
+    forward = lambda a: np_reduce_mean(  # noqa: E731
+        np_pointwise(kind, a, y, weights.get("weight"), weights.get("pos_weight")), reduction)
     g = rng.normal(size=np.shape(forward(x)))
     expected = numeric_grad(forward, [x.copy()], g)[0]
     named = {k: tensor(v) for k, v in weights.items()}
     ours = getattr(_C, kind + "_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **named)
+    np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
+    # and with respect to the target
+    forward_target = lambda b: np_reduce_mean(np_pointwise(kind, x, b, weights.get("weight"),  # noqa: E731
+                                                           weights.get("pos_weight")), reduction)
+    expected = numeric_grad(forward_target, [y.copy()], g)[0]
+    ours = getattr(_C, kind + "_target_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **named)
     np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
 
 
@@ -538,6 +667,16 @@ def test_mse_and_l1_broadcast_with_a_warning():
         np.testing.assert_allclose(array(_C.l1_loss(tensor(y), tensor(x))), np.abs(y - x).mean())
     grad = _C.mse_loss_backward(tensor(np.float64(1.0)), tensor(y), tensor(x))
     np.testing.assert_allclose(array(grad), 2 * (y - x) / 12)
+
+
+def test_mse_and_l1_promote_dtypes_as_torch():
+    x32, x64 = np.array([0.5, 2.0], np.float32), np.array([1.0, -1.0])
+    out = _C.mse_loss(tensor(x32), tensor(x64), reduction="none")
+    assert out.dtype == _C.DType.float64
+    np.testing.assert_array_equal(array(out), (x32.astype(np.float64) - x64) ** 2)
+    assert _C.l1_loss(tensor(x32), tensor(np.array([1, 2])), reduction="sum").dtype == _C.DType.float32
+    grad = _C.mse_loss_backward(tensor(np.float64(1.0)), tensor(x32), tensor(x64))
+    np.testing.assert_array_equal(array(grad), x32.astype(np.float64) - x64)
 
 
 def test_binary_cross_entropy_clamps_logs_and_logits_are_stable():
@@ -570,7 +709,7 @@ def test_pointwise_errors():
     with pytest.raises(ValueError, match="'mea' is not a valid value for reduction"):
         _C.l1_loss(x, x, reduction="mea")
     with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
-        _C.mse_loss(x, tensor(np.ones(3, np.float32)))
+        _C.binary_cross_entropy(x, tensor(np.ones(3, np.float32)))
     with pytest.raises(RuntimeError, match=r"weight of shape \[2\] cannot be broadcast"):
         _C.binary_cross_entropy(x, x, weight=tensor(np.ones(2)))
     with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
@@ -590,7 +729,8 @@ def test_pointwise_losses_match_torch():
             extra_np["pos_weight"] = rand(rng, (5,), np.float32, 0.5, 3)
         for reduction in REDUCTIONS:
             xt = torch.from_numpy(x).requires_grad_()
-            expected = getattr(F, kind)(xt, torch.from_numpy(y), reduction=reduction,
+            yt = torch.from_numpy(y).requires_grad_()
+            expected = getattr(F, kind)(xt, yt, reduction=reduction,
                                         **{k: torch.from_numpy(v) for k, v in extra_np.items()})
             extra = {k: tensor(v) for k, v in extra_np.items()}
             ours = getattr(_C, kind)(tensor(x), tensor(y), reduction=reduction, **extra)
@@ -599,6 +739,8 @@ def test_pointwise_losses_match_torch():
             expected.backward(torch.from_numpy(g))
             grad = getattr(_C, kind + "_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **extra)
             np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+            grad = getattr(_C, kind + "_target_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **extra)
+            np.testing.assert_allclose(array(grad), yt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_results_do_not_depend_on_the_thread_count():
@@ -612,9 +754,15 @@ def test_results_do_not_depend_on_the_thread_count():
     for threads in (1, 2):
         autocore.set_num_threads(threads)
         loss, lse, total = _C.cross_entropy(tensor(x), tensor(t))
+        nll_total = _C.nll_loss(tensor(x), tensor(t))[1]
         results.append([array(_C.softmax(tensor(x), 0)), array(_C.log_softmax(tensor(x), 1)), array(loss),
                         array(_C.cross_entropy_backward(tensor(np.float32(1)), tensor(x), tensor(t), lse, total)),
-                        array(_C.mse_loss(tensor(x), tensor(y)))])
+                        array(_C.mse_loss(tensor(x), tensor(y))),
+                        array(_C.nll_loss_backward(tensor(np.float32(2)), [512, 300], tensor(t), None, "sum", -100,
+                                                   nll_total))])
     autocore.set_num_threads(default)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+    expected = np.zeros((512, 300), np.float32)
+    expected[np.arange(512), t] = -2
+    np.testing.assert_array_equal(results[1][-1], expected)

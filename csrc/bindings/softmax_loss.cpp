@@ -23,7 +23,10 @@ void warn_if_broadcast(const Tensor& input, const Tensor& target, const char* op
   if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 2) != 0) throw py::error_already_set();
 }
 
-void def_pointwise(py::module_& m, const char* name, const char* backward_name, PointwiseLoss kind) {
+// <loss>(input, target, ...), <loss>_backward(grad_output, input, target, ...) for the input's gradient,
+// <loss>_target_backward(...) for the target's.
+void def_pointwise(py::module_& m, const char* name, const char* backward_name, const char* target_backward_name,
+                   PointwiseLoss kind) {
   const bool broadcasts = kind == PointwiseLoss::mse || kind == PointwiseLoss::l1;
   m.def(name, [kind, broadcasts, name](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
                                        std::optional<Tensor> pos_weight, const std::string& reduction) {
@@ -33,14 +36,17 @@ void def_pointwise(py::module_& m, const char* name, const char* backward_name, 
     return cpu::pointwise_loss(kind, input, target, ptr(weight), ptr(pos_weight), r);
   }, py::arg("input"), py::arg("target"), py::kw_only(), py::arg("weight") = py::none(),
      py::arg("pos_weight") = py::none(), py::arg("reduction") = "mean");
-  m.def(backward_name, [kind](const Tensor& grad, const Tensor& input, const Tensor& target,
-                              std::optional<Tensor> weight, std::optional<Tensor> pos_weight,
-                              const std::string& reduction) {
-    Reduction r = cpu::parse_reduction(reduction);
-    ReleaseGilIfLarge nogil(input.numel());
-    return cpu::pointwise_loss_backward(kind, grad, input, target, ptr(weight), ptr(pos_weight), r);
-  }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::kw_only(), py::arg("weight") = py::none(),
-     py::arg("pos_weight") = py::none(), py::arg("reduction") = "mean");
+  for (bool wrt_target : {false, true}) {
+    m.def(wrt_target ? target_backward_name : backward_name,
+          [kind, wrt_target](const Tensor& grad, const Tensor& input, const Tensor& target,
+                             std::optional<Tensor> weight, std::optional<Tensor> pos_weight,
+                             const std::string& reduction) {
+      Reduction r = cpu::parse_reduction(reduction);
+      ReleaseGilIfLarge nogil(input.numel());
+      return cpu::pointwise_loss_backward(kind, grad, input, target, ptr(weight), ptr(pos_weight), r, wrt_target);
+    }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::kw_only(), py::arg("weight") = py::none(),
+       py::arg("pos_weight") = py::none(), py::arg("reduction") = "mean");
+  }
 }
 
 }  // namespace
@@ -106,11 +112,12 @@ void bind_softmax_loss(py::module_& m) {
      py::arg("weight") = py::none(), py::arg("ignore_index") = -100, py::arg("reduction") = "mean",
      py::arg("label_smoothing") = 0.0);
 
-  def_pointwise(m, "mse_loss", "mse_loss_backward", PointwiseLoss::mse);
-  def_pointwise(m, "l1_loss", "l1_loss_backward", PointwiseLoss::l1);
-  def_pointwise(m, "binary_cross_entropy", "binary_cross_entropy_backward", PointwiseLoss::bce);
+  def_pointwise(m, "mse_loss", "mse_loss_backward", "mse_loss_target_backward", PointwiseLoss::mse);
+  def_pointwise(m, "l1_loss", "l1_loss_backward", "l1_loss_target_backward", PointwiseLoss::l1);
+  def_pointwise(m, "binary_cross_entropy", "binary_cross_entropy_backward", "binary_cross_entropy_target_backward",
+                PointwiseLoss::bce);
   def_pointwise(m, "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_backward",
-                PointwiseLoss::bce_with_logits);
+                "binary_cross_entropy_with_logits_target_backward", PointwiseLoss::bce_with_logits);
 
   // simd_math.h over a tensor: for the accuracy tests, not part of the public API.
   m.def("_simd_exp", [](const Tensor& x) { return cpu::simd_math(cpu::MathFn::exp, x); }, py::arg("input"));

@@ -1,10 +1,18 @@
-// exp, log, log1p and tanh for float and double written without branches or library calls, so that the loops in the
-// *_simd.cpp files that call them auto-vectorise for every ISA. Special values follow std::exp / std::log.
+// exp, log, log1p, tanh and sigmoid for float and double, written without branches or library calls so that
+// the loops in the *_simd.cpp files that call them auto-vectorise for every ISA. Special values follow std::.
 #pragma once
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+
+// Every function is force-inlined: a call left in a loop (GCC's inliner gives up once a loop body holds a
+// few of these) stops that loop from vectorising.
+#if defined(__GNUC__)
+#define AUTOCORE_SIMD_INLINE inline __attribute__((always_inline))
+#else
+#define AUTOCORE_SIMD_INLINE inline
+#endif
 
 namespace autocore::cpu::simd {
 
@@ -13,7 +21,7 @@ namespace detail {
 // a * b + c, fused where the ISA has FMA (one rounding, and half the instructions of the polynomials);
 // elsewhere std::fma would be a slow library call, so the baseline build multiplies and adds.
 template <class T>
-inline T madd(T a, T b, T c) {
+AUTOCORE_SIMD_INLINE T madd(T a, T b, T c) {
 #ifdef __FMA__
   return std::fma(a, b, c);
 #else
@@ -34,14 +42,14 @@ template <> struct Bits<double> {
 };
 
 template <class T>
-inline typename Bits<T>::Int to_bits(T x) {
+AUTOCORE_SIMD_INLINE typename Bits<T>::Int to_bits(T x) {
   typename Bits<T>::Int i;
   std::memcpy(&i, &x, sizeof(T));
   return i;
 }
 
 template <class T>
-inline T from_bits(typename Bits<T>::Int i) {
+AUTOCORE_SIMD_INLINE T from_bits(typename Bits<T>::Int i) {
   T x;
   std::memcpy(&x, &i, sizeof(T));
   return x;
@@ -49,7 +57,7 @@ inline T from_bits(typename Bits<T>::Int i) {
 
 // 2^n for n in the normal exponent range, built straight into the exponent field.
 template <class T>
-inline T pow2(typename Bits<T>::Int n) {
+AUTOCORE_SIMD_INLINE T pow2(typename Bits<T>::Int n) {
   using Int = typename Bits<T>::Int;
   using UInt = typename Bits<T>::UInt;
   return from_bits<T>(static_cast<Int>(static_cast<UInt>(n + Bits<T>::kBias) << Bits<T>::kMantissa));
@@ -57,7 +65,7 @@ inline T pow2(typename Bits<T>::Int n) {
 
 // exp(r) on |r| <= ln2/2. float: Cephes' minimax polynomial (~1 ulp); double: Taylor to degree 12,
 // whose truncation error there is 0.35^13/13! ~ 2e-16.
-inline float exp_reduced(float r) {
+AUTOCORE_SIMD_INLINE float exp_reduced(float r) {
   float p = 1.9875691500e-4f;
   p = madd(p, r, 1.3981999507e-3f);
   p = madd(p, r, 8.3334519073e-3f);
@@ -67,7 +75,7 @@ inline float exp_reduced(float r) {
   return madd(p, r * r, r) + 1.0f;
 }
 
-inline double exp_reduced(double r) {
+AUTOCORE_SIMD_INLINE double exp_reduced(double r) {
   double p = 1.0 / 479001600.0;  // 1/12!
   p = madd(p, r, 1.0 / 39916800.0);
   p = madd(p, r, 1.0 / 3628800.0);
@@ -104,7 +112,7 @@ template <> struct ExpConstants<double> {
 // results that overflow become inf and those in the subnormal range round once, as std::exp does.
 // -inf gives 0, +inf gives inf, NaN stays NaN (the clamps are written so that NaN passes through).
 template <class T>
-inline T exp(T x) {
+AUTOCORE_SIMD_INLINE T exp(T x) {
   using C = detail::ExpConstants<T>;
   using Int = typename detail::Bits<T>::Int;
   T xc = x < C::lo ? C::lo : x;
@@ -124,7 +132,7 @@ namespace detail {
 
 // log(1 + f) for m = 1 + f in [sqrt(1/2), sqrt(2)): with s = f / (2 + f), log(m) = 2 atanh(s)
 // = 2s (1 + s^2/3 + s^4/5 + ...), |s| <= 0.172, so s^2 <= 0.0295.
-inline float log_mantissa(float f) {
+AUTOCORE_SIMD_INLINE float log_mantissa(float f) {
   const float s = f / (2.0f + f), z = s * s;
   float p = 1.0f / 11.0f;
   p = madd(p, z, 1.0f / 9.0f);
@@ -134,7 +142,7 @@ inline float log_mantissa(float f) {
   return f - s * f + 2.0f * s * (z * p);  // see the double version
 }
 
-inline double log_mantissa(double f) {
+AUTOCORE_SIMD_INLINE double log_mantissa(double f) {
   const double s = f / (2.0 + f), z = s * s;
   double p = 1.0 / 23.0;
   p = madd(p, z, 1.0 / 21.0);
@@ -169,7 +177,7 @@ template <> struct LogConstants<double> {
 // log(x) = e ln2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)). Subnormal inputs are scaled up by
 // a power of two first. x < 0 or NaN gives NaN, 0 gives -inf, +inf gives +inf.
 template <class T>
-inline T log(T x) {
+AUTOCORE_SIMD_INLINE T log(T x) {
   using B = detail::Bits<T>;
   using C = detail::LogConstants<T>;
   using Int = typename B::Int;
@@ -182,7 +190,8 @@ inline T log(T x) {
   const Int offset = bits - sqrt_half_bits;
   // The exponent, biased to be positive so that a logical shift extracts it, is turned into a float by
   // planting it in the mantissa of 2^kMantissa: AVX2 has neither 64-bit arithmetic shifts nor int64->double.
-  const UInt biased = (static_cast<UInt>(offset) + (static_cast<UInt>(C::exponent_bias) << B::kMantissa)) >> B::kMantissa;
+  const UInt bias_bits = static_cast<UInt>(C::exponent_bias) << B::kMantissa;
+  const UInt biased = (static_cast<UInt>(offset) + bias_bits) >> B::kMantissa;
   const T two_mantissa = detail::pow2<T>(B::kMantissa);
   const T ef = detail::from_bits<T>(static_cast<Int>(biased) | detail::to_bits(two_mantissa)) - two_mantissa -
                (subnormal ? T(C::exponent_bias + C::subnormal_shift) : T(C::exponent_bias));
@@ -200,7 +209,7 @@ inline T log(T x) {
 // log(1 + u), accurate for tiny u: log(w) * u / (w - 1) with w = 1 + u rounded cancels the rounding of w
 // (Goldberg's trick); when w rounds to 1, log1p(u) = u to working precision.
 template <class T>
-inline T log1p(T u) {
+AUTOCORE_SIMD_INLINE T log1p(T u) {
   const T w = u + T(1);
   const T d = w - T(1);
   const T ratio = u / (d == T(0) ? T(1) : d);
@@ -211,7 +220,7 @@ inline T log1p(T u) {
 namespace detail {
 
 // tanh(x) / x - 1 = z P(z) / Q(z) with z = x^2 on |x| < 0.625 (Cephes' tanh and tanhf approximations).
-inline float tanh_small(float x) {
+AUTOCORE_SIMD_INLINE float tanh_small(float x) {
   const float z = x * x;
   float p = -5.70498872745e-3f;
   p = madd(p, z, 2.06390887954e-2f);
@@ -221,7 +230,7 @@ inline float tanh_small(float x) {
   return madd(x * z, p, x);
 }
 
-inline double tanh_small(double x) {
+AUTOCORE_SIMD_INLINE double tanh_small(double x) {
   const double z = x * x;
   double p = -9.64399179425052238628e-1;
   p = madd(p, z, -9.92877231001918586564e1);
@@ -237,7 +246,7 @@ inline double tanh_small(double x) {
 // tanh(x): the polynomial near 0, where 1 - 2 / (exp(2|x|) + 1) would cancel, and that form elsewhere
 // (exp's overflow to inf gives exactly +-1). Both are computed and one selected, so loops vectorise.
 template <class T>
-inline T tanh(T x) {
+AUTOCORE_SIMD_INLINE T tanh(T x) {
   const T ax = x < T(0) ? -x : x;
   const T large = T(1) - T(2) / (exp(ax + ax) + T(1));
   const T signed_large = x < T(0) ? -large : large;
@@ -246,7 +255,7 @@ inline T tanh(T x) {
 
 // The logistic function 1 / (1 + exp(-x)): exp(-x) = inf for very negative x gives exactly 0.
 template <class T>
-inline T sigmoid(T x) {
+AUTOCORE_SIMD_INLINE T sigmoid(T x) {
   return T(1) / (T(1) + exp(-x));
 }
 

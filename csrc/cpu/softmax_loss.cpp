@@ -3,6 +3,7 @@
 // do not depend on the thread count).
 #include "cpu/softmax_loss.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -19,17 +20,6 @@ constexpr int64_t kLossBlock = 16384;  // elements per partial sum of a pointwis
 
 const SoftmaxLossKernels& table() { return kernels<SoftmaxLossKernels>(); }
 
-// The names PyTorch's dispatch errors use ("not implemented for 'Long'").
-const char* torch_type_name(DType dtype) {
-  switch (dtype) {
-    case DType::Bool: return "Bool";
-    case DType::Int64: return "Long";
-    case DType::Float32: return "Float";
-    case DType::Float64: return "Double";
-  }
-  return "?";
-}
-
 std::string torch_size(const Dims& shape) { return "torch.Size(" + shape.str() + ")"; }
 
 void check_cpu(const Tensor& x, const char* op) {
@@ -38,12 +28,12 @@ void check_cpu(const Tensor& x, const char* op) {
 
 void check_floating(const Tensor& x, const char* kernel_name) {
   AC_CHECK(is_floating(x.dtype()), RuntimeError, "\"", kernel_name, "\" not implemented for '",
-           torch_type_name(x.dtype()), "'");
+           scalar_type_name(x.dtype()), "'");
 }
 
 void check_dtype(const Tensor& t, DType expected) {
-  AC_CHECK(t.dtype() == expected, RuntimeError, "expected scalar type ", torch_type_name(expected), " but found ",
-           torch_type_name(t.dtype()));
+  AC_CHECK(t.dtype() == expected, RuntimeError, "expected scalar type ", scalar_type_name(expected), " but found ",
+           scalar_type_name(t.dtype()));
 }
 
 // Splits [0, rows) over threads, giving each thread at least kElementwiseGrain elements of work.
@@ -114,11 +104,11 @@ Tensor softmax_backward_impl(const Tensor& grad, const Tensor& out, int64_t dim,
   const ReduceShape s = softmax_shape(out.shape(), d);
   SoftmaxBackwardLoop loop = table().softmax_backward[int(out.dtype())];
   const char* gp = static_cast<const char*>(g.data_ptr());
-  const char* op_ = static_cast<const char*>(o.data_ptr());
+  const char* outp = static_cast<const char*>(o.data_ptr());
   char* dst = static_cast<char*>(result.data_ptr());
   const size_t size = out.itemsize();
   parallel_blocks(s, [&](const ReduceShape& part, int64_t offset) {
-    loop(gp + offset * size, op_ + offset * size, dst + offset * size, part, log);
+    loop(gp + offset * size, outp + offset * size, dst + offset * size, part, log);
   });
   return result;
 }
@@ -152,8 +142,11 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
   }
   if (input.size() == 2)
     AC_CHECK(target.dim() == 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
-  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
-           ", target: ", target.shape().str(), ")");
+  if (input.size() == 2)
+    AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
+             ", target: ", target.shape().str(), ")");
+  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ",
+           layout.target_shape.str(), ", got ", target.shape().str());
   return layout;
 }
 
@@ -166,11 +159,25 @@ void check_weight(const Tensor* weight, const Tensor& input, int64_t classes) {
   check_dtype(*weight, input.dtype());
 }
 
+void check_class_target_dtype(const Tensor& target) {
+  AC_CHECK(target.dtype() == DType::Int64, RuntimeError, "expected target dtype to be Long, but got ",
+           scalar_type_name(target.dtype()));
+}
+
 void check_targets(const int64_t* target, int64_t n, int64_t classes, int64_t ignore_index) {
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = target[i];
     AC_CHECK(t == ignore_index || (t >= 0 && t < classes), IndexError, "Target ", t, " is out of bounds.");
   }
+}
+
+Tensor scalar_tensor(double value, DType dtype) {
+  Tensor out = Tensor::empty(Dims{}, dtype);
+  dispatch_floating(dtype, "loss", [&](auto zero) {
+    using T = decltype(zero);
+    *out.data<T>() = static_cast<T>(value);
+  });
+  return out;
 }
 
 // The reduced loss of a class-index loss: the sum, or the sum over the total weight (0/0 = nan).
@@ -188,15 +195,7 @@ Tensor reduce_rows(const std::vector<double>& row_loss, double total_weight, Red
   double total = 0;
   for (double v : row_loss) total += v;
   if (reduction == Reduction::mean) total /= total_weight;
-  Tensor out = Tensor::empty(Dims{}, dtype);
-  dispatch_floating(dtype, "loss", [&](auto zero) { *out.data<decltype(zero)>() = static_cast<decltype(zero)>(total); });
-  return out;
-}
-
-Tensor scalar_tensor(double value, DType dtype) {
-  Tensor out = Tensor::empty(Dims{}, dtype);
-  dispatch_floating(dtype, "loss", [&](auto zero) { *out.data<decltype(zero)>() = static_cast<decltype(zero)>(value); });
-  return out;
+  return scalar_tensor(total, dtype);
 }
 
 double scalar_value(const Tensor& t, const char* name) {
@@ -259,7 +258,7 @@ std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, co
   check_cpu(target, "nll_loss");
   const ClassLayout layout = class_layout(input.shape(), target);
   check_floating(input, "nll_loss_out_frame");
-  check_dtype(target, DType::Int64);
+  check_class_target_dtype(target);
   check_weight(weight, input, layout.classes);
   Tensor x = contiguous(input), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
   const int64_t n = layout.batch * layout.inner, C = layout.classes, inner = layout.inner;
@@ -290,7 +289,7 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
   check_cpu(target, "nll_loss_backward");
   const ClassLayout layout = class_layout(input_shape, target);
   check_floating(grad, "nll_loss_backward_out_frame");
-  check_dtype(target, DType::Int64);
+  check_class_target_dtype(target);
   check_weight(weight, grad, layout.classes);
   const int64_t stride = grad_stride(grad, layout.target_shape, reduction, "nll_loss_backward");
   const double scale = reduction == Reduction::mean ? 1.0 / scalar_value(total_weight, "total_weight") : 1.0;
@@ -302,16 +301,20 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
   dispatch_floating(grad.dtype(), "nll_loss_backward", [&](auto zero) {
     using T = decltype(zero);
     T* dst = result.data<T>();
-    for (int64_t i = 0; i < result.numel(); ++i) dst[i] = 0;
     const T* gp = g.data<T>();
     const T* wp = weight ? w.data<T>() : nullptr;
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t c = tp[i];
-      if (c == ignore_index) continue;
-      const int64_t b = i / inner, k = i % inner;
-      const double wc = wp ? static_cast<double>(wp[c]) : 1.0;
-      dst[(b * C + c) * inner + k] = static_cast<T>(-wc * static_cast<double>(gp[i * stride]) * scale);
-    }
+    // Each sample's [C, inner] block is zeroed and then given its targets' entries by the same thread:
+    // the output is mostly zeros, and writing them is the cost worth spreading.
+    parallel_rows(layout.batch, C * inner, [&](int64_t b0, int64_t b1) {
+      std::fill(dst + b0 * C * inner, dst + b1 * C * inner, T(0));
+      for (int64_t i = b0 * inner; i < b1 * inner; ++i) {
+        const int64_t c = tp[i];
+        if (c == ignore_index) continue;
+        const int64_t b = i / inner, k = i % inner;
+        const double wc = wp ? static_cast<double>(wp[c]) : 1.0;
+        dst[(b * C + c) * inner + k] = static_cast<T>(-wc * static_cast<double>(gp[i * stride]) * scale);
+      }
+    });
   });
   return result;
 }
@@ -334,14 +337,33 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
   AC_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, RuntimeError,
            "label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
   CrossEntropyPlan plan;
-  plan.layout = class_layout(input.shape(), target);
+  // PyTorch's rule: a target of the input's own shape holds class probabilities.
+  const bool probs = input.dim() >= 1 && target.shape() == input.shape();
+  if (probs) {
+    AC_CHECK(is_floating(target.dtype()), RuntimeError,
+             "Expected floating point type for target with class probabilities, got ",
+             scalar_type_name(target.dtype()));
+    AC_CHECK(ignore_index < 0, RuntimeError, "ignore_index is not supported for floating point target");
+    plan.layout.classes = input.dim() == 1 ? input.shape()[0] : input.shape()[1];
+    if (input.dim() > 1) {
+      plan.layout.batch = input.shape()[0];
+      plan.layout.target_shape.push_back(plan.layout.batch);
+      for (int d = 2; d < input.dim(); ++d) {
+        plan.layout.inner *= input.shape()[d];
+        plan.layout.target_shape.push_back(input.shape()[d]);
+      }
+    }
+  } else {
+    plan.layout = class_layout(input.shape(), target);
+  }
   check_floating(input, "log_softmax_lastdim_kernel_impl");
-  check_dtype(target, DType::Int64);
+  if (probs) check_dtype(target, input.dtype());
+  else check_class_target_dtype(target);
   check_weight(weight, input, plan.layout.classes);
   plan.rows = class_rows(input, plan.layout);
-  plan.target = contiguous(target);
+  plan.target = probs ? class_rows(target, plan.layout) : contiguous(target);
   plan.n = plan.layout.batch * plan.layout.inner;
-  check_targets(plan.target.data<int64_t>(), plan.n, plan.layout.classes, ignore_index);
+  if (!probs) check_targets(plan.target.data<int64_t>(), plan.n, plan.layout.classes, ignore_index);
   double weight_total = static_cast<double>(plan.layout.classes);
   if (weight) {
     plan.weight = contiguous(*weight);
@@ -352,7 +374,8 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
       return total;
     });
   }
-  plan.args = {plan.rows.data_ptr(), plan.target.data<int64_t>(), weight ? plan.weight.data_ptr() : nullptr,
+  plan.args = {plan.rows.data_ptr(), probs ? nullptr : plan.target.data<int64_t>(),
+               probs ? plan.target.data_ptr() : nullptr, weight ? plan.weight.data_ptr() : nullptr,
                plan.layout.classes, ignore_index, label_smoothing, weight_total};
   return plan;
 }
@@ -405,6 +428,7 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
 namespace {
 
 struct PointwisePlan {
+  DType dtype;
   Dims shape;
   Tensor input, target, weight, pos_weight;  // contiguous, all of `shape`
   PointwiseArgs args;
@@ -424,9 +448,13 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   const char* op = pointwise_loss_name(kind);
   check_cpu(input, op);
   check_cpu(target, op);
-  check_floating(input, op);
-  check_dtype(target, input.dtype());
   PointwisePlan plan;
+  // mse and l1 compute in the promoted dtype, as PyTorch's do; the binary cross-entropies need one dtype.
+  const bool promotes = kind == PointwiseLoss::mse || kind == PointwiseLoss::l1;
+  plan.dtype = promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();
+  AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", scalar_type_name(plan.dtype),
+           "'");
+  if (!promotes) check_dtype(target, input.dtype());
   if (kind == PointwiseLoss::mse || kind == PointwiseLoss::l1) {
     plan.shape = broadcast_shapes(input.shape(), target.shape());
   } else if (kind == PointwiseLoss::bce) {
@@ -442,23 +470,18 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   for (const Tensor* extra : {weight, pos_weight}) {
     if (!extra) continue;
     check_cpu(*extra, op);
-    check_dtype(*extra, input.dtype());
+    check_dtype(*extra, plan.dtype);
     AC_CHECK(broadcasts_to(extra->shape(), plan.shape), RuntimeError, op, ": ",
              extra == weight ? "weight" : "pos_weight", " of shape ", extra->shape().str(),
              " cannot be broadcast to the input's shape ", plan.shape.str());
   }
-  plan.input = expanded(input, plan.shape);
-  plan.target = expanded(target, plan.shape);
+  plan.input = expanded(to_dtype(input, plan.dtype), plan.shape);
+  plan.target = expanded(to_dtype(target, plan.dtype), plan.shape);
   if (weight) plan.weight = expanded(*weight, plan.shape);
   if (pos_weight) plan.pos_weight = expanded(*pos_weight, plan.shape);
   if (kind == PointwiseLoss::bce) {
-    dispatch_floating(input.dtype(), op, [&](auto zero) {
-      using T = decltype(zero);
-      const T* x = plan.input.data<T>();
-      bool in_range = true;
-      for (int64_t i = 0; i < plan.input.numel(); ++i) in_range &= x[i] >= T(0) && x[i] <= T(1);
-      AC_CHECK(in_range, RuntimeError, "all elements of input should be between 0 and 1");
-    });
+    const bool in_range = table().in_unit_interval[int(plan.dtype)](plan.input.data_ptr(), plan.input.numel());
+    AC_CHECK(in_range, RuntimeError, "all elements of input should be between 0 and 1");
   }
   plan.args = {plan.input.data_ptr(), plan.target.data_ptr(), weight ? plan.weight.data_ptr() : nullptr,
                pos_weight ? plan.pos_weight.data_ptr() : nullptr};
@@ -470,10 +493,10 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
 Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
                       const Tensor* pos_weight, Reduction reduction) {
   PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
-  PointwiseLossLoop loop = table().pointwise_loss[int(input.dtype())];
+  PointwiseLossLoop loop = table().pointwise_loss[int(plan.dtype)];
   const int64_t n = product(plan.shape);
   if (reduction == Reduction::none) {
-    Tensor out = Tensor::empty(plan.shape, input.dtype());
+    Tensor out = Tensor::empty(plan.shape, plan.dtype);
     parallel_for(0, n, kElementwiseGrain, [&](int64_t b, int64_t e) { loop(kind, plan.args, out.data_ptr(), b, e); });
     return out;
   }
@@ -487,22 +510,23 @@ Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& tar
   double total = 0;
   for (double v : partial) total += v;
   if (reduction == Reduction::mean) total /= static_cast<double>(n);  // 0/0 = nan for an empty input
-  return scalar_tensor(total, input.dtype());
+  return scalar_tensor(total, plan.dtype);
 }
 
 Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
-                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction) {
+                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction,
+                               bool wrt_target) {
   PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
   check_cpu(grad, "loss backward");
-  check_dtype(grad, input.dtype());
+  check_dtype(grad, plan.dtype);
   const int64_t stride = grad_stride(grad, plan.shape, reduction, pointwise_loss_name(kind));
   const int64_t n = product(plan.shape);
   const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(n) : 1.0;
   Tensor g = contiguous(grad);
-  Tensor result = Tensor::empty(plan.shape, input.dtype());
-  PointwiseLossBackwardLoop loop = table().pointwise_loss_backward[int(input.dtype())];
+  Tensor result = Tensor::empty(plan.shape, plan.dtype);
+  PointwiseLossBackwardLoop loop = table().pointwise_loss_backward[int(plan.dtype)];
   parallel_for(0, n, kElementwiseGrain, [&](int64_t b, int64_t e) {
-    loop(kind, plan.args, g.data_ptr(), stride, scale, result.data_ptr(), b, e);
+    loop(kind, plan.args, g.data_ptr(), stride, scale, wrt_target, result.data_ptr(), b, e);
   });
   return result;
 }

@@ -26,15 +26,16 @@ using SoftmaxBackwardLoop = void (*)(const void* grad, const void* out, void* gr
 // checked to lie in [0, classes) or equal ignore_index. weight (per class) may be null: all ones.
 struct CrossEntropyArgs {
   const void* input;
-  const int64_t* target;
+  const int64_t* target;  // class indices, or null when probs is given
+  const void* probs;      // class probabilities, rows like input (PyTorch's float targets)
   const void* weight;
   int64_t classes, ignore_index;
   double label_smoothing;
   double weight_total;  // sum of the class weights (classes when weight is null), for label smoothing
 };
 // Writes the row's log-sum-exp (float64: with logits of 1e4 a float32 one would lose the gradient's
-// low bits), its loss w[t] * ((1 - eps) (lse - x_t) + eps/C sum_c w_c/w[t] (lse - x_c)) and w[t];
-// ignored rows get 0, 0, 0.
+// low bits), its loss (1 - eps) w[t] (lse - x_t) + eps/C sum_c w_c (lse - x_c) and w[t]; ignored rows get
+// 0, 0, 0. With probs: the loss sum_c w_c y_c (lse - x_c), y = (1 - eps) probs + eps/C, and weight 1.
 using CrossEntropyLoop = void (*)(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
                                   double* row_loss, double* row_weight);
 // grad_input row = grad[i * grad_stride] * scale * d(row loss)/dx, from the saved log-sum-exp.
@@ -53,10 +54,13 @@ struct PointwiseArgs {
 // With out: writes each element's loss and returns 0. Without: returns the sum over [begin, end).
 using PointwiseLossLoop = double (*)(PointwiseLoss kind, const PointwiseArgs& a, void* out, int64_t begin,
                                      int64_t end);
-// grad_input[i] = grad[i * grad_stride] * scale * d loss_i / d input_i.
+// grad_input[i] = grad[i * grad_stride] * scale * d loss_i / d input_i (or d target_i).
 using PointwiseLossBackwardLoop = void (*)(PointwiseLoss kind, const PointwiseArgs& a, const void* grad,
-                                           int64_t grad_stride, double scale, void* grad_input, int64_t begin,
-                                           int64_t end);
+                                           int64_t grad_stride, double scale, bool wrt_target, void* grad_input,
+                                           int64_t begin, int64_t end);
+
+// True when every x_i lies in [0, 1] (NaN does not): binary_cross_entropy's input check.
+using RangeCheckLoop = bool (*)(const void* x, int64_t n);
 
 enum class MathFn : uint8_t { exp, log, log1p, count };
 using MathLoop = void (*)(const void* x, void* out, int64_t n);
@@ -68,6 +72,7 @@ struct SoftmaxLossKernels {
   CrossEntropyBackwardLoop cross_entropy_backward[kNumDTypes];
   PointwiseLossLoop pointwise_loss[kNumDTypes];
   PointwiseLossBackwardLoop pointwise_loss_backward[kNumDTypes];
+  RangeCheckLoop in_unit_interval[kNumDTypes];
   MathLoop math[static_cast<int>(MathFn::count)][kNumDTypes];  // simd_math.h over an array
 };
 
@@ -86,7 +91,9 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
                          Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
 
 // log_softmax + nll_loss (with PyTorch's label smoothing) in one pass per row. log_sum_exp (float64, the
-// target's shape) and total_weight are what the backward needs besides input and target.
+// shape of the loss with reduction='none') and total_weight are what the backward needs besides input and
+// target. A floating target of input's shape holds class probabilities, as in PyTorch: its mean divides by
+// the number of samples, which is then what total_weight holds.
 struct CrossEntropyResult {
   Tensor loss, log_sum_exp, total_weight;
 };
@@ -98,11 +105,13 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
                               Reduction reduction, int64_t ignore_index, double label_smoothing);
 
 // mse and l1 broadcast input against target; bce and bce_with_logits need equal shapes and broadcast
-// weight (and pos_weight) to them. The backward gives the gradient for input, in the broadcast shape.
+// weight (and pos_weight) to them. The backward gives the gradient for input (or, wrt_target, for target)
+// in the broadcast shape; summing it back to the operand's own shape is the caller's (autograd's) job.
 Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
                       const Tensor* pos_weight, Reduction reduction);
 Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
-                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction);
+                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction,
+                               bool wrt_target = false);
 
 // simd_math.h's functions over a tensor, for testing them against numpy.
 Tensor simd_math(MathFn fn, const Tensor& x);

@@ -3,6 +3,7 @@
 // that is not the last) work on tiles of kTile adjacent columns at once, vectorised across them.
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "cpu/isa.h"
 #include "cpu/simd_math.h"
@@ -13,46 +14,109 @@ namespace {
 
 template <class T> constexpr int kLanes = 2 * 64 / sizeof(T);  // two AVX-512 registers
 constexpr int64_t kTile = 256;
+// Lane sums are folded into a double total every kCascade elements (rows every kCascadeRows), so that the
+// float error grows with the number of blocks rather than with a long row's length, as in reduce.
+constexpr int64_t kCascade = 4096, kCascadeRows = 128;
 
 template <class T> inline T max_of(T a, T b) { return a > b ? a : b; }
+template <class T> constexpr T kNegInf = -std::numeric_limits<T>::infinity();
 
+// The last `rest` (< L) elements of a row as one full block padded with `fill`: short rows (10 classes)
+// then run the vector body once instead of a scalar tail of exp calls. One conditional load per lane,
+// which AVX2 and AVX-512 turn into masked loads: no copy loop, no store-to-load stall on the read back.
+template <class T>
+inline void load_tail(const T* x, int64_t rest, T fill, T* block) {
+  for (int j = 0; j < kLanes<T>; ++j) block[j] = j < rest ? x[j] : fill;
+}
+
+// Lane partials folded pairwise, each step of constant width so that it is one vector operation on half
+// the register: a serial chain over 32 lanes would cost more than a whole short row.
+template <int Width, bool Max, class T>
+inline void fold_step(T* acc) {
+  for (int j = 0; j < Width; ++j) acc[j] = Max ? max_of(acc[j + Width], acc[j]) : acc[j] + acc[j + Width];
+  if constexpr (Width > 1) fold_step<Width / 2, Max>(acc);
+}
+
+template <class T>
+inline T fold_sum(T* acc) {
+  fold_step<kLanes<T> / 2, false>(acc);
+  return acc[0];
+}
+
+template <class T>
+inline T fold_max(T* acc) {
+  fold_step<kLanes<T> / 2, true>(acc);
+  return acc[0];
+}
+
+// NaN never wins here; the exp pass that follows turns a NaN anywhere in the row into a NaN sum.
 template <class T>
 T row_max(const T* x, int64_t n) {
   constexpr int L = kLanes<T>;
-  T best = x[0];
+  T acc[L];
+  for (int j = 0; j < L; ++j) acc[j] = kNegInf<T>;
   int64_t i = 0;
-  if (n >= L) {
-    T acc[L];
-    for (int j = 0; j < L; ++j) acc[j] = x[j];
-    for (i = L; i + L <= n; i += L)
-      for (int j = 0; j < L; ++j) acc[j] = max_of(x[i + j], acc[j]);
-    for (int j = 0; j < L; ++j) best = max_of(acc[j], best);
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; ++j) acc[j] = max_of(x[i + j], acc[j]);
+  if (i < n) {
+    T block[L];
+    load_tail(x + i, n - i, kNegInf<T>, block);
+    for (int j = 0; j < L; ++j) acc[j] = max_of(block[j], acc[j]);
   }
-  for (; i < n; ++i) best = max_of(x[i], best);
-  return best;
+  return fold_max(acc);
 }
 
-// sum_i exp(x_i - shift), storing each term in out when out is given. Lane sums in T, totals in double.
+// sum_i exp(x_i - shift), storing each term in out when out is given. Lane sums in T, the total in
+// double. The tail is padded with shift itself and its lanes masked out afterwards: padding with -inf
+// would make exp underflow, and underflowing lanes cost a microcode assist each on x86.
 template <class T>
 double exp_sum(const T* x, T shift, T* out, int64_t n) {
   constexpr int L = kLanes<T>;
   T acc[L] = {};
+  double total = 0;
   int64_t i = 0;
   for (; i + L <= n; i += L) {
+    if (i % kCascade == 0 && i > 0) {
+      total += fold_sum(acc);
+      for (int j = 0; j < L; ++j) acc[j] = 0;
+    }
     T e[L];
     for (int j = 0; j < L; ++j) e[j] = simd::exp(x[i + j] - shift);
     if (out)
       for (int j = 0; j < L; ++j) out[i + j] = e[j];
     for (int j = 0; j < L; ++j) acc[j] += e[j];
   }
-  double total = 0;
-  for (int j = 0; j < L; ++j) total += acc[j];
-  for (; i < n; ++i) {
-    T e = simd::exp(x[i] - shift);
-    if (out) out[i] = e;
-    total += e;
+  if (i < n) {
+    T block[L], e[L];
+    const int64_t rest = n - i;
+    load_tail(x + i, rest, shift, block);
+    for (int j = 0; j < L; ++j) e[j] = simd::exp(block[j] - shift);
+    if (out)
+      for (int64_t j = 0; j < rest; ++j) out[i + j] = e[j];
+    for (int j = 0; j < L; ++j) acc[j] += j < rest ? e[j] : T(0);
   }
-  return total;
+  return total + fold_sum(acc);
+}
+
+// out_i = coef * exp((x_i - hi) - lo), the tail through a padded block too.
+template <class T>
+void scaled_exp(const T* x, T hi, T lo, T coef, T* out, int64_t n) {
+  constexpr int L = kLanes<T>;
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; ++j) out[i + j] = coef * simd::exp((x[i + j] - hi) - lo);
+  if (i < n) {
+    T block[L], e[L];
+    load_tail(x + i, n - i, hi, block);
+    for (int j = 0; j < L; ++j) e[j] = coef * simd::exp((block[j] - hi) - lo);
+    for (int64_t j = 0; j < n - i; ++j) out[i + j] = e[j];
+  }
+}
+
+// log of a few row sums at once, so that short rows do not each pay for a scalar std::log.
+constexpr int kRowBlock = 16;
+inline void log_block(const double* sums, double* logs) {
+  for (int k = 0; k < kRowBlock; ++k) logs[k] = simd::log(sums[k]);
 }
 
 // sum_i w_i (shift - x_i) (w null: all ones): the label-smoothing term, free of cancellation as shift = max.
@@ -60,11 +124,16 @@ template <class T>
 double weighted_gap_sum(const T* x, const T* w, T shift, int64_t n) {
   constexpr int L = kLanes<T>;
   T acc[L] = {};
-  int64_t i = 0;
-  for (; i + L <= n; i += L)
-    for (int j = 0; j < L; ++j) acc[j] += (w ? w[i + j] : T(1)) * (shift - x[i + j]);
   double total = 0;
-  for (int j = 0; j < L; ++j) total += acc[j];
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    if (i % kCascade == 0 && i > 0) {
+      total += fold_sum(acc);
+      for (int j = 0; j < L; ++j) acc[j] = 0;
+    }
+    for (int j = 0; j < L; ++j) acc[j] += (w ? w[i + j] : T(1)) * (shift - x[i + j]);
+  }
+  total += fold_sum(acc);
   for (; i < n; ++i) total += (w ? w[i] : T(1)) * (shift - x[i]);
   return total;
 }
@@ -73,11 +142,16 @@ template <class T>
 double dot(const T* a, const T* b, int64_t n) {  // b == nullptr: sum of a
   constexpr int L = kLanes<T>;
   T acc[L] = {};
-  int64_t i = 0;
-  for (; i + L <= n; i += L)
-    for (int j = 0; j < L; ++j) acc[j] += a[i + j] * (b ? b[i + j] : T(1));
   double total = 0;
-  for (int j = 0; j < L; ++j) total += acc[j];
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    if (i % kCascade == 0 && i > 0) {
+      total += fold_sum(acc);
+      for (int j = 0; j < L; ++j) acc[j] = 0;
+    }
+    for (int j = 0; j < L; ++j) acc[j] += a[i + j] * (b ? b[i + j] : T(1));
+  }
+  total += fold_sum(acc);
   for (; i < n; ++i) total += a[i] * (b ? b[i] : T(1));
   return total;
 }
@@ -88,17 +162,28 @@ double dot(const T* a, const T* b, int64_t n) {  // b == nullptr: sum of a
 // log_softmax writes (x - max) - log(sum): x - max is exact near the max, so logits of 1e4 lose nothing.
 template <class T>
 void softmax_rows(const T* x, T* out, const ReduceShape& s, bool log) {
-  for (int64_t o = 0; o < s.outer; ++o) {
-    const T* row = x + o * s.outer_stride;
-    T* dst = out + o * s.outer_stride;
-    const T m = row_max(row, s.r);
-    const double total = exp_sum(row, m, log ? nullptr : dst, s.r);
-    if (log) {
-      const T log_sum = static_cast<T>(std::log(total));
-      for (int64_t i = 0; i < s.r; ++i) dst[i] = (row[i] - m) - log_sum;
-    } else {
-      const T inv = static_cast<T>(1.0 / total);
-      for (int64_t i = 0; i < s.r; ++i) dst[i] *= inv;
+  for (int64_t o0 = 0; o0 < s.outer; o0 += kRowBlock) {
+    const int64_t rows = s.outer - o0 < kRowBlock ? s.outer - o0 : kRowBlock;
+    T maxes[kRowBlock];
+    double sums[kRowBlock], logs[kRowBlock];
+    for (int k = 0; k < kRowBlock; ++k) sums[k] = 1;
+    for (int64_t k = 0; k < rows; ++k) {
+      const int64_t at = (o0 + k) * s.outer_stride;
+      maxes[k] = row_max(x + at, s.r);
+      sums[k] = exp_sum(x + at, maxes[k], log ? nullptr : out + at, s.r);
+    }
+    if (log) log_block(sums, logs);
+    for (int64_t k = 0; k < rows; ++k) {
+      const T* row = x + (o0 + k) * s.outer_stride;
+      T* dst = out + (o0 + k) * s.outer_stride;
+      const T m = maxes[k];
+      if (log) {
+        const T log_sum = static_cast<T>(logs[k]);
+        for (int64_t i = 0; i < s.r; ++i) dst[i] = (row[i] - m) - log_sum;
+      } else {
+        const T inv = static_cast<T>(1.0 / sums[k]);
+        for (int64_t i = 0; i < s.r; ++i) dst[i] *= inv;
+      }
     }
   }
 }
@@ -111,21 +196,28 @@ void softmax_columns(const T* x, T* out, const ReduceShape& s, bool log) {
     T* oo = out + o * s.outer_stride;
     for (int64_t i0 = 0; i0 < s.inner; i0 += kTile) {
       const int64_t n = s.inner - i0 < kTile ? s.inner - i0 : kTile;
-      T m[kTile], total[kTile];
-      for (int64_t i = 0; i < n; ++i) m[i] = xo[i0 + i], total[i] = 0;
+      T m[kTile], total[kTile], block[kTile];
+      double cascade[kTile];
+      for (int64_t i = 0; i < n; ++i) m[i] = xo[i0 + i], cascade[i] = 0;
       for (int64_t r = 1; r < s.r; ++r) {
         const T* row = xo + r * s.r_stride + i0;
         for (int64_t i = 0; i < n; ++i) m[i] = max_of(row[i], m[i]);
       }
-      for (int64_t r = 0; r < s.r; ++r) {
-        const T* row = xo + r * s.r_stride + i0;
-        T* dst = oo + r * s.r_stride + i0;
-        for (int64_t i = 0; i < n; ++i) {
-          const T e = simd::exp(row[i] - m[i]);
-          total[i] += e;
-          if (!log) dst[i] = e;
+      for (int64_t r0 = 0; r0 < s.r; r0 += kCascadeRows) {
+        const int64_t r1 = s.r - r0 < kCascadeRows ? s.r : r0 + kCascadeRows;
+        for (int64_t i = 0; i < n; ++i) block[i] = 0;
+        for (int64_t r = r0; r < r1; ++r) {
+          const T* row = xo + r * s.r_stride + i0;
+          T* dst = oo + r * s.r_stride + i0;
+          for (int64_t i = 0; i < n; ++i) {
+            const T e = simd::exp(row[i] - m[i]);
+            block[i] += e;
+            if (!log) dst[i] = e;
+          }
         }
+        for (int64_t i = 0; i < n; ++i) cascade[i] += block[i];
       }
+      for (int64_t i = 0; i < n; ++i) total[i] = static_cast<T>(cascade[i]);
       if (log) {
         for (int64_t i = 0; i < n; ++i) total[i] = simd::log(total[i]);
         for (int64_t r = 0; r < s.r; ++r) {
@@ -172,11 +264,18 @@ void softmax_backward_loop(const void* gv, const void* outv, void* giv, const Re
     }
     for (int64_t i0 = 0; i0 < s.inner; i0 += kTile) {
       const int64_t n = s.inner - i0 < kTile ? s.inner - i0 : kTile;
-      T total[kTile] = {};
-      for (int64_t r = 0; r < s.r; ++r) {
-        const int64_t at = base + r * s.r_stride + i0;
-        for (int64_t i = 0; i < n; ++i) total[i] += g[at + i] * (log ? T(1) : out[at + i]);
+      T total[kTile], block[kTile];
+      double cascade[kTile] = {};
+      for (int64_t r0 = 0; r0 < s.r; r0 += kCascadeRows) {
+        const int64_t r1 = s.r - r0 < kCascadeRows ? s.r : r0 + kCascadeRows;
+        for (int64_t i = 0; i < n; ++i) block[i] = 0;
+        for (int64_t r = r0; r < r1; ++r) {
+          const int64_t at = base + r * s.r_stride + i0;
+          for (int64_t i = 0; i < n; ++i) block[i] += g[at + i] * (log ? T(1) : out[at + i]);
+        }
+        for (int64_t i = 0; i < n; ++i) cascade[i] += block[i];
       }
+      for (int64_t i = 0; i < n; ++i) total[i] = static_cast<T>(cascade[i]);
       for (int64_t r = 0; r < s.r; ++r) {
         const int64_t at = base + r * s.r_stride + i0;
         if (log)
@@ -190,29 +289,82 @@ void softmax_backward_loop(const void* gv, const void* outv, void* giv, const Re
 
 // ---- cross-entropy ---------------------------------------------------------------------------------
 
+// Probability targets: y_c = (1 - eps) probs_c + eps/C, the loss sum_c w_c y_c ((m - x_c) + log_sum).
+template <class T>
+void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
+                              double* row_loss, double* row_weight) {
+  const T* x = static_cast<const T*>(a.input);
+  const T* probs = static_cast<const T*>(a.probs);
+  const T* w = static_cast<const T*>(a.weight);
+  const int64_t C = a.classes;
+  const T keep = static_cast<T>(1 - a.label_smoothing), spread = static_cast<T>(a.label_smoothing / C);
+  constexpr int L = kLanes<T>;
+  for (int64_t i = begin; i < end; ++i) {
+    if (C == 0) {  // no classes: an empty sum
+      log_sum_exp[i] = -std::numeric_limits<double>::infinity();
+      row_loss[i] = 0;
+      row_weight[i] = 1;
+      continue;
+    }
+    const T* row = x + i * C;
+    const T* y = probs + i * C;
+    const T m = row_max(row, C);
+    const double log_sum = std::log(exp_sum<T>(row, m, nullptr, C));
+    T gap[L] = {}, mass[L] = {};  // sum w y (m - x) and sum w y, in lanes
+    int64_t j = 0;
+    for (; j + L <= C; j += L)
+      for (int l = 0; l < L; ++l) {
+        const T wy = (w ? w[j + l] : T(1)) * (keep * y[j + l] + spread);
+        gap[l] += wy * (m - row[j + l]);
+        mass[l] += wy;
+      }
+    double total_gap = fold_sum(gap), total_mass = fold_sum(mass);
+    for (; j < C; ++j) {
+      const T wy = (w ? w[j] : T(1)) * (keep * y[j] + spread);
+      total_gap += wy * (m - row[j]);
+      total_mass += wy;
+    }
+    log_sum_exp[i] = static_cast<double>(m) + log_sum;
+    row_loss[i] = total_gap + total_mass * log_sum;
+    row_weight[i] = 1;
+  }
+}
+
 template <class T>
 void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
                         double* row_loss, double* row_weight) {
+  if (a.probs) return cross_entropy_probs_loop<T>(a, begin, end, log_sum_exp, row_loss, row_weight);
   const T* x = static_cast<const T*>(a.input);
   const T* w = static_cast<const T*>(a.weight);
   const int64_t C = a.classes;
   const double eps = a.label_smoothing;
-  for (int64_t i = begin; i < end; ++i) {
-    const int64_t t = a.target[i];
-    if (t == a.ignore_index) {
-      log_sum_exp[i] = row_loss[i] = row_weight[i] = 0;
-      continue;
+  for (int64_t b = begin; b < end; b += kRowBlock) {
+    const int64_t rows = end - b < kRowBlock ? end - b : kRowBlock;
+    T maxes[kRowBlock];
+    double sums[kRowBlock], logs[kRowBlock], gaps[kRowBlock];
+    for (int k = 0; k < kRowBlock; ++k) sums[k] = 1;
+    for (int64_t k = 0; k < rows; ++k) {
+      if (a.target[b + k] == a.ignore_index) continue;
+      const T* row = x + (b + k) * C;
+      maxes[k] = row_max(row, C);
+      sums[k] = exp_sum<T>(row, maxes[k], nullptr, C);
+      if (eps != 0) gaps[k] = weighted_gap_sum(row, w, maxes[k], C);
     }
-    const T* row = x + i * C;
-    const T m = row_max(row, C);
-    const double log_sum = std::log(exp_sum<T>(row, m, nullptr, C));
-    const double wt = w ? static_cast<double>(w[t]) : 1.0;
-    // lse - x_t = (m - x_t) + log_sum: m - x_t is exact, so the loss keeps its precision at any scale.
-    double loss = (1 - eps) * wt * ((static_cast<double>(m) - row[t]) + log_sum);
-    if (eps != 0) loss += eps / C * (weighted_gap_sum(row, w, m, C) + a.weight_total * log_sum);
-    log_sum_exp[i] = static_cast<double>(m) + log_sum;
-    row_loss[i] = loss;
-    row_weight[i] = wt;
+    log_block(sums, logs);
+    for (int64_t k = 0; k < rows; ++k) {
+      const int64_t i = b + k, t = a.target[i];
+      if (t == a.ignore_index) {
+        log_sum_exp[i] = row_loss[i] = row_weight[i] = 0;
+        continue;
+      }
+      const double m = maxes[k], wt = w ? static_cast<double>(w[t]) : 1.0;
+      // lse - x_t = (m - x_t) + log(sum): m - x_t is exact, so the loss keeps its precision at any scale.
+      double loss = (1 - eps) * wt * ((m - x[i * C + t]) + logs[k]);
+      if (eps != 0) loss += eps / C * (gaps[k] + a.weight_total * logs[k]);
+      log_sum_exp[i] = m + logs[k];
+      row_loss[i] = loss;
+      row_weight[i] = wt;
+    }
   }
 }
 
@@ -226,6 +378,24 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
   T* gi = static_cast<T*>(grad_input);
   const int64_t C = a.classes;
   const double eps = a.label_smoothing;
+  if (a.probs) {
+    // d loss / d x_j = p_j sum_c w_c y_c - w_j y_j
+    const T* probs = static_cast<const T*>(a.probs);
+    const T keep = static_cast<T>(1 - eps), spread = static_cast<T>(eps / C);
+    for (int64_t i = begin; i < end; ++i) {
+      const T* row = x + i * C;
+      const T* y = probs + i * C;
+      T* dst = gi + i * C;
+      const T gs = static_cast<T>(static_cast<double>(g[i * grad_stride]) * scale);
+      double mass = 0;
+      for (int64_t j = 0; j < C; ++j) mass += (w ? w[j] : T(1)) * (keep * y[j] + spread);
+      const T hi = static_cast<T>(log_sum_exp[i]);
+      const T lo = static_cast<T>(log_sum_exp[i] - static_cast<double>(hi));
+      scaled_exp(row, hi, lo, static_cast<T>(gs * mass), dst, C);
+      for (int64_t j = 0; j < C; ++j) dst[j] -= gs * (w ? w[j] : T(1)) * (keep * y[j] + spread);
+    }
+    return;
+  }
   for (int64_t i = begin; i < end; ++i) {
     const int64_t t = a.target[i];
     const T* row = x + i * C;
@@ -242,7 +412,7 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
     const T hi = static_cast<T>(log_sum_exp[i]);
     const T lo = static_cast<T>(log_sum_exp[i] - static_cast<double>(hi));
     if (eps == 0) {
-      for (int64_t j = 0; j < C; ++j) dst[j] = p_coef * simd::exp((row[j] - hi) - lo);
+      scaled_exp(row, hi, lo, p_coef, dst, C);
     } else {
       for (int64_t j = 0; j < C; ++j) dst[j] = p_coef * simd::exp((row[j] - hi) - lo) - w_coef * (w ? w[j] : T(1));
     }
@@ -253,7 +423,7 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
 // ---- pointwise losses ------------------------------------------------------------------------------
 
 template <PointwiseLoss K, class T>
-inline T pointwise_value(T x, T y, T w, T pw) {
+AUTOCORE_SIMD_INLINE T pointwise_value(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse) {
     return (x - y) * (x - y);
   } else if constexpr (K == PointwiseLoss::l1) {
@@ -271,7 +441,7 @@ inline T pointwise_value(T x, T y, T w, T pw) {
 }
 
 template <PointwiseLoss K, class T>
-inline T pointwise_derivative(T x, T y, T w, T pw) {
+AUTOCORE_SIMD_INLINE T pointwise_derivative(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse) {
     return T(2) * (x - y);
   } else if constexpr (K == PointwiseLoss::l1) {
@@ -286,71 +456,132 @@ inline T pointwise_derivative(T x, T y, T w, T pw) {
   }
 }
 
+// d loss / d target.
 template <PointwiseLoss K, class T>
-double pointwise_range(const PointwiseArgs& a, T* out, int64_t begin, int64_t end) {
-  const T* x = static_cast<const T*>(a.input);
-  const T* y = static_cast<const T*>(a.target);
+AUTOCORE_SIMD_INLINE T pointwise_target_derivative(T x, T y, T w, T pw) {
+  if constexpr (K == PointwiseLoss::mse || K == PointwiseLoss::l1) {
+    return -pointwise_derivative<K>(x, y, w, pw);
+  } else if constexpr (K == PointwiseLoss::bce) {
+    const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log(T(1) - x), T(-100));
+    return w * (log_1mx - log_x);
+  } else {
+    const T softplus = max_of(-x, T(0)) + simd::log1p(simd::exp(-std::fabs(x)));  // -log sigmoid(x)
+    return w * ((pw - T(1)) * softplus - x);
+  }
+}
+
+// The loops are instantiated per (kind, has weight, has pos_weight) so that no pointer test is left in
+// them to stop the vectoriser; the element functions are force-inlined for the same reason.
+template <PointwiseLoss K, bool HasW, bool HasPw, class T>
+AUTOCORE_SIMD_INLINE T value_at(const PointwiseArgs& a, int64_t i) {
   const T* w = static_cast<const T*>(a.weight);
   const T* pw = static_cast<const T*>(a.pos_weight);
+  return pointwise_value<K>(static_cast<const T*>(a.input)[i], static_cast<const T*>(a.target)[i],
+                            HasW ? w[i] : T(1), HasPw ? pw[i] : T(1));
+}
+
+template <PointwiseLoss K, bool HasW, bool HasPw, bool WrtTarget, class T>
+AUTOCORE_SIMD_INLINE T derivative_at(const PointwiseArgs& a, int64_t i) {
+  const T x = static_cast<const T*>(a.input)[i], y = static_cast<const T*>(a.target)[i];
+  const T w = HasW ? static_cast<const T*>(a.weight)[i] : T(1);
+  const T pw = HasPw ? static_cast<const T*>(a.pos_weight)[i] : T(1);
+  if constexpr (WrtTarget) return pointwise_target_derivative<K>(x, y, w, pw);
+  else return pointwise_derivative<K>(x, y, w, pw);
+}
+
+template <PointwiseLoss K, bool HasW, bool HasPw, class T>
+double pointwise_range(const PointwiseArgs& a, T* out, int64_t begin, int64_t end) {
   if (out) {
-    for (int64_t i = begin; i < end; ++i)
-      out[i] = pointwise_value<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+    for (int64_t i = begin; i < end; ++i) out[i] = value_at<K, HasW, HasPw, T>(a, i);
     return 0;
   }
   constexpr int L = kLanes<T>;
   T acc[L] = {};
   int64_t i = begin;
   for (; i + L <= end; i += L)
-    for (int j = 0; j < L; ++j)
-      acc[j] += pointwise_value<K>(x[i + j], y[i + j], w ? w[i + j] : T(1), pw ? pw[i + j] : T(1));
-  double total = 0;
-  for (int j = 0; j < L; ++j) total += acc[j];
-  for (; i < end; ++i) total += pointwise_value<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
+    for (int j = 0; j < L; ++j) acc[j] += value_at<K, HasW, HasPw, T>(a, i + j);
+  double total = fold_sum(acc);
+  for (; i < end; ++i) total += value_at<K, HasW, HasPw, T>(a, i);
   return total;
+}
+
+template <PointwiseLoss K, bool HasW, bool HasPw, bool WrtTarget, class T>
+void pointwise_backward_loop(const PointwiseArgs& a, const T* g, int64_t grad_stride, T scale, T* gi, int64_t begin,
+                             int64_t end) {
+  if (grad_stride == 0) {
+    const T gs = g[0] * scale;
+    for (int64_t i = begin; i < end; ++i) gi[i] = gs * derivative_at<K, HasW, HasPw, WrtTarget, T>(a, i);
+  } else {
+    for (int64_t i = begin; i < end; ++i) gi[i] = g[i] * scale * derivative_at<K, HasW, HasPw, WrtTarget, T>(a, i);
+  }
+}
+
+template <PointwiseLoss K, bool HasW, bool HasPw, class T>
+void pointwise_backward_range(const PointwiseArgs& a, const T* g, int64_t grad_stride, T scale, bool wrt_target,
+                              T* gi, int64_t begin, int64_t end) {
+  if (wrt_target) pointwise_backward_loop<K, HasW, HasPw, true>(a, g, grad_stride, scale, gi, begin, end);
+  else pointwise_backward_loop<K, HasW, HasPw, false>(a, g, grad_stride, scale, gi, begin, end);
+}
+
+template <PointwiseLoss K, class T>
+double pointwise_forward_by_weights(const PointwiseArgs& a, T* out, int64_t begin, int64_t end) {
+  if (a.weight && a.pos_weight) return pointwise_range<K, true, true>(a, out, begin, end);
+  if (a.weight) return pointwise_range<K, true, false>(a, out, begin, end);
+  if (a.pos_weight) return pointwise_range<K, false, true>(a, out, begin, end);
+  return pointwise_range<K, false, false>(a, out, begin, end);
 }
 
 template <class T>
 double pointwise_loss_loop(PointwiseLoss kind, const PointwiseArgs& a, void* outv, int64_t begin, int64_t end) {
   T* out = static_cast<T*>(outv);
   switch (kind) {
-    case PointwiseLoss::mse: return pointwise_range<PointwiseLoss::mse, T>(a, out, begin, end);
-    case PointwiseLoss::l1: return pointwise_range<PointwiseLoss::l1, T>(a, out, begin, end);
-    case PointwiseLoss::bce: return pointwise_range<PointwiseLoss::bce, T>(a, out, begin, end);
-    case PointwiseLoss::bce_with_logits: return pointwise_range<PointwiseLoss::bce_with_logits, T>(a, out, begin, end);
+    case PointwiseLoss::mse: return pointwise_range<PointwiseLoss::mse, false, false>(a, out, begin, end);
+    case PointwiseLoss::l1: return pointwise_range<PointwiseLoss::l1, false, false>(a, out, begin, end);
+    case PointwiseLoss::bce: return pointwise_forward_by_weights<PointwiseLoss::bce>(a, out, begin, end);
+    case PointwiseLoss::bce_with_logits:
+      return pointwise_forward_by_weights<PointwiseLoss::bce_with_logits>(a, out, begin, end);
   }
   return 0;
 }
 
 template <PointwiseLoss K, class T>
-void pointwise_backward_range(const PointwiseArgs& a, const T* g, int64_t grad_stride, T scale, T* gi,
-                              int64_t begin, int64_t end) {
-  const T* x = static_cast<const T*>(a.input);
-  const T* y = static_cast<const T*>(a.target);
-  const T* w = static_cast<const T*>(a.weight);
-  const T* pw = static_cast<const T*>(a.pos_weight);
-  if (grad_stride == 0) {
-    const T gs = g[0] * scale;
-    for (int64_t i = begin; i < end; ++i)
-      gi[i] = gs * pointwise_derivative<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
-  } else {
-    for (int64_t i = begin; i < end; ++i)
-      gi[i] = g[i] * scale * pointwise_derivative<K>(x[i], y[i], w ? w[i] : T(1), pw ? pw[i] : T(1));
-  }
+void pointwise_backward_by_weights(const PointwiseArgs& a, const T* g, int64_t stride, T scale, bool wrt_target,
+                                   T* gi, int64_t begin, int64_t end) {
+  if (a.weight && a.pos_weight)
+    return pointwise_backward_range<K, true, true>(a, g, stride, scale, wrt_target, gi, begin, end);
+  if (a.weight) return pointwise_backward_range<K, true, false>(a, g, stride, scale, wrt_target, gi, begin, end);
+  if (a.pos_weight) return pointwise_backward_range<K, false, true>(a, g, stride, scale, wrt_target, gi, begin, end);
+  return pointwise_backward_range<K, false, false>(a, g, stride, scale, wrt_target, gi, begin, end);
 }
 
 template <class T>
 void pointwise_loss_backward_loop(PointwiseLoss kind, const PointwiseArgs& a, const void* grad, int64_t grad_stride,
-                                  double scale, void* grad_input, int64_t begin, int64_t end) {
+                                  double scale, bool wrt_target, void* grad_input, int64_t begin, int64_t end) {
   const T* g = static_cast<const T*>(grad);
   T* gi = static_cast<T*>(grad_input);
   const T s = static_cast<T>(scale);
   switch (kind) {
-    case PointwiseLoss::mse: return pointwise_backward_range<PointwiseLoss::mse>(a, g, grad_stride, s, gi, begin, end);
-    case PointwiseLoss::l1: return pointwise_backward_range<PointwiseLoss::l1>(a, g, grad_stride, s, gi, begin, end);
-    case PointwiseLoss::bce: return pointwise_backward_range<PointwiseLoss::bce>(a, g, grad_stride, s, gi, begin, end);
+    case PointwiseLoss::mse:
+      return pointwise_backward_range<PointwiseLoss::mse, false, false>(a, g, grad_stride, s, wrt_target, gi, begin,
+                                                                        end);
+    case PointwiseLoss::l1:
+      return pointwise_backward_range<PointwiseLoss::l1, false, false>(a, g, grad_stride, s, wrt_target, gi, begin,
+                                                                       end);
+    case PointwiseLoss::bce:
+      return pointwise_backward_by_weights<PointwiseLoss::bce>(a, g, grad_stride, s, wrt_target, gi, begin, end);
     case PointwiseLoss::bce_with_logits:
-      return pointwise_backward_range<PointwiseLoss::bce_with_logits>(a, g, grad_stride, s, gi, begin, end);
+      return pointwise_backward_by_weights<PointwiseLoss::bce_with_logits>(a, g, grad_stride, s, wrt_target, gi,
+                                                                           begin, end);
   }
+}
+
+// Counted rather than early-exited, so that the loop vectorises; the check reads x once either way.
+template <class T>
+bool in_unit_interval_loop(const void* xv, int64_t n) {
+  const T* x = static_cast<const T*>(xv);
+  int64_t outside = 0;
+  for (int64_t i = 0; i < n; ++i) outside += !(x[i] >= T(0) && x[i] <= T(1));
+  return outside == 0;
 }
 
 // ---- simd_math over arrays -------------------------------------------------------------------------
@@ -375,6 +606,7 @@ void add_dtype(SoftmaxLossKernels& k) {
   k.cross_entropy_backward[idx<T>] = &cross_entropy_backward_loop<T>;
   k.pointwise_loss[idx<T>] = &pointwise_loss_loop<T>;
   k.pointwise_loss_backward[idx<T>] = &pointwise_loss_backward_loop<T>;
+  k.in_unit_interval[idx<T>] = &in_unit_interval_loop<T>;
   k.math[int(MathFn::exp)][idx<T>] = &exp_loop<T>;
   k.math[int(MathFn::log)][idx<T>] = &log_loop<T>;
   k.math[int(MathFn::log1p)][idx<T>] = &log1p_loop<T>;
