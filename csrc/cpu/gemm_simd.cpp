@@ -209,14 +209,16 @@ void pack_b(MatrixView<T> b, int64_t depth, int64_t cols, T* panel) {
     for (int c = 0; c < nr; ++c) panel[c] = c < cols ? b.data[k * b.row_stride + c * b.col_stride] : T(0);
 }
 
-template <class T>
-void micro_kernel(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols, T alpha,
-                  T beta) {
+// The tile for a panel's first `height` rows (height <= mr; the panel's stride stays mr): edge panels of
+// C, such as the last 4 of 64 rows, then issue only the FMAs their rows need.
+template <class T, int height>
+void micro_kernel_rows(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols,
+                       T alpha, T beta) {
   using V = Vec<T>;
   using R = typename V::R;
   constexpr int mr = kMr, nv = kNrVecs, w = V::width, nr = kNr<T>;
-  R acc[mr][nv];
-  for (int r = 0; r < mr; ++r)
+  R acc[height][nv];
+  for (int r = 0; r < height; ++r)
     for (int v = 0; v < nv; ++v) acc[r][v] = V::zero();
 #if defined(__SSE2__)
   // Start pulling the C tile into L1 now: its lines are needed only after the k loop.
@@ -230,14 +232,14 @@ void micro_kernel(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t 
     R b[nv];
     for (int v = 0; v < nv; ++v) b[v] = V::load(b_panel + v * w);
 #pragma GCC unroll 16
-    for (int r = 0; r < mr; ++r) {
+    for (int r = 0; r < height; ++r) {
       R a = V::broadcast(a_panel[r]);
       for (int v = 0; v < nv; ++v) acc[r][v] = V::fma(a, b[v], acc[r][v]);
     }
   }
   // Full tiles are written in place; edge tiles go through a buffer so nothing outside C is touched.
-  alignas(64) T edge[mr * nr];
-  const bool full = rows == mr && cols == nr;
+  alignas(64) T edge[height * nr];
+  const bool full = rows == height && cols == nr;
   T* out = full ? c : edge;
   const int64_t ld = full ? ldc : nr;
   if (!full && beta != T(0)) {  // zeros first: stale stack bits could be denormals, which are slow
@@ -245,7 +247,7 @@ void micro_kernel(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t 
     for (int r = 0; r < rows; ++r) std::memcpy(edge + r * nr, c + r * ldc, cols * sizeof(T));
   }
   const R alpha_v = V::broadcast(alpha), beta_v = V::broadcast(beta);
-  for (int r = 0; r < mr; ++r)
+  for (int r = 0; r < height; ++r)
     for (int v = 0; v < nv; ++v) {
       T* p = out + r * ld + v * w;
       R result = V::mul(alpha_v, acc[r][v]);
@@ -254,6 +256,19 @@ void micro_kernel(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t 
     }
   if (!full)
     for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, edge + r * nr, cols * sizeof(T));
+}
+
+// Picks the shortest tile height (a third, two thirds or all of mr) that covers the panel's rows.
+template <class T>
+void micro_kernel(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols, T alpha,
+                  T beta) {
+  if constexpr (kMr % 3 == 0) {
+    if (rows <= kMr / 3)
+      return micro_kernel_rows<T, kMr / 3>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
+    if (rows <= 2 * kMr / 3)
+      return micro_kernel_rows<T, 2 * kMr / 3>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
+  }
+  micro_kernel_rows<T, kMr>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
 }
 
 // Direct product without packing. With rows of B contiguous, each row of C is a sum of scaled rows of B
