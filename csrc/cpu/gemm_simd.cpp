@@ -197,6 +197,13 @@ void pack_b(MatrixView<T> b, int64_t depth, int64_t cols, T* panel) {
     for (int64_t k = 0; k < depth; ++k, panel += nr) std::memcpy(panel, b.data + k * b.row_stride, nr * sizeof(T));
     return;
   }
+  if (b.col_stride == 1) {  // an edge panel: the row's columns, then zeros
+    for (int64_t k = 0; k < depth; ++k, panel += nr) {
+      std::memcpy(panel, b.data + k * b.row_stride, cols * sizeof(T));
+      std::memset(panel + cols, 0, (nr - cols) * sizeof(T));
+    }
+    return;
+  }
   if (b.row_stride == 1 && pack_b_transposed(b.data, b.col_stride, depth, static_cast<int>(cols), panel)) return;
   if (b.row_stride == 1) {  // columns contiguous (B is a transposed view): read each column in order
     for (int c = 0; c < nr; ++c) {
