@@ -216,14 +216,15 @@ void pack_b(MatrixView<T> b, int64_t depth, int64_t cols, T* panel) {
     for (int c = 0; c < nr; ++c) panel[c] = c < cols ? b.data[k * b.row_stride + c * b.col_stride] : T(0);
 }
 
-// The tile for a panel's first `height` rows (height <= mr; the panel's stride stays mr): edge panels of
-// C, such as the last 4 of 64 rows, then issue only the FMAs their rows need.
-template <class T, int height>
-void micro_kernel_rows(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols,
+// The tile for a panel's first `height` rows and `vecs` vectors of columns (the panels' strides stay mr
+// and nr): edge tiles of C, such as the last 4 of 64 rows or an output of 16 columns, then issue only
+// the FMAs they need.
+template <class T, int height, int vecs>
+void micro_kernel_tile(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols,
                        T alpha, T beta) {
   using V = Vec<T>;
   using R = typename V::R;
-  constexpr int mr = kMr, nv = kNrVecs, w = V::width, nr = kNr<T>;
+  constexpr int mr = kMr, nv = vecs, w = V::width, nr = kNr<T>, tile_cols = nv * w;
   R acc[height][nv];
   for (int r = 0; r < height; ++r)
     for (int v = 0; v < nv; ++v) acc[r][v] = V::zero();
@@ -231,7 +232,7 @@ void micro_kernel_rows(int64_t kc, const T* a_panel, const T* b_panel, T* c, int
   // Start pulling the C tile into L1 now: its lines are needed only after the k loop.
   for (int r = 0; r < rows; ++r) {
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + nr - 1), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + tile_cols - 1), _MM_HINT_T0);
   }
 #endif
 #pragma GCC unroll 4
@@ -246,7 +247,7 @@ void micro_kernel_rows(int64_t kc, const T* a_panel, const T* b_panel, T* c, int
   }
   // Full tiles are written in place; edge tiles go through a buffer so nothing outside C is touched.
   alignas(64) T edge[height * nr];
-  const bool full = rows == height && cols == nr;
+  const bool full = rows == height && cols == tile_cols;
   T* out = full ? c : edge;
   const int64_t ld = full ? ldc : nr;
   if (!full && beta != T(0)) {  // zeros first: stale stack bits could be denormals, which are slow
@@ -265,17 +266,27 @@ void micro_kernel_rows(int64_t kc, const T* a_panel, const T* b_panel, T* c, int
     for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, edge + r * nr, cols * sizeof(T));
 }
 
-// Picks the shortest tile height (a third, two thirds or all of mr) that covers the panel's rows.
+template <class T, int vecs>
+void micro_kernel_cols(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols,
+                       T alpha, T beta) {
+  if constexpr (kMr % 3 == 0) {
+    if (rows <= kMr / 3)
+      return micro_kernel_tile<T, kMr / 3, vecs>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
+    if (rows <= 2 * kMr / 3)
+      return micro_kernel_tile<T, 2 * kMr / 3, vecs>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
+  }
+  micro_kernel_tile<T, kMr, vecs>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
+}
+
+// Picks the smallest tile that covers the edge: a third, two thirds or all of mr rows, and half or all
+// of nr columns.
 template <class T>
 void micro_kernel(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols, T alpha,
                   T beta) {
-  if constexpr (kMr % 3 == 0) {
-    if (rows <= kMr / 3)
-      return micro_kernel_rows<T, kMr / 3>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
-    if (rows <= 2 * kMr / 3)
-      return micro_kernel_rows<T, 2 * kMr / 3>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
-  }
-  micro_kernel_rows<T, kMr>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
+  if constexpr (kNrVecs % 2 == 0)
+    if (cols <= kNr<T> / 2)
+      return micro_kernel_cols<T, kNrVecs / 2>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
+  micro_kernel_cols<T, kNrVecs>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
 }
 
 // Direct product without packing. With rows of B contiguous, each row of C is a sum of scaled rows of B
