@@ -108,6 +108,16 @@ def test_addmm(isa, bias_shape, dtype):
         np.testing.assert_allclose(array(out), expected, **TOL[dtype])
 
 
+def test_addmm_int64_scales_by_alpha_and_beta():
+    rng = np.random.default_rng(13)
+    bias, a, b = rng.integers(-9, 9, (3,)), rng.integers(-9, 9, (2, 4)), rng.integers(-9, 9, (4, 3))
+    for beta, alpha in ((1, 1), (2, 3), (0, -1), (2.9, 1.7), (1, -1.5)):
+        out = _C.addmm(tensor(bias), tensor(a), tensor(b), beta=beta, alpha=alpha)
+        # PyTorch truncates float factors toward zero for integer tensors.
+        assert out.dtype == _C.DType.int64
+        np.testing.assert_array_equal(array(out), int(beta) * bias + int(alpha) * (a @ b))
+
+
 def test_addmm_with_beta_zero_ignores_nan_bias():
     a, b = np.ones((2, 3)), np.ones((3, 2))
     out = _C.addmm(tensor(np.full(2, np.nan)), tensor(a), tensor(b), beta=0)

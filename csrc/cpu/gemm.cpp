@@ -159,16 +159,18 @@ template void gemm<float>(int64_t, int64_t, int64_t, float, MatrixView<float>, M
 template void gemm<double>(int64_t, int64_t, int64_t, double, MatrixView<double>, MatrixView<double>, double,
                            double*, int64_t, int);
 
-void gemm_int64(int64_t m, int64_t n, int64_t k, MatrixView<int64_t> a, MatrixView<int64_t> b, bool accumulate,
-                int64_t* c, int64_t ldc) {
+void gemm_int64(int64_t m, int64_t n, int64_t k, int64_t alpha, MatrixView<int64_t> a, MatrixView<int64_t> b,
+                int64_t beta, int64_t* c, int64_t ldc) {
+  // Integer arithmetic wraps around, as in PyTorch; unsigned keeps the wrap well defined.
+  const auto ua = static_cast<uint64_t>(alpha), ub = static_cast<uint64_t>(beta);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      // Integer arithmetic wraps around, as in PyTorch; unsigned keeps the wrap well defined.
-      uint64_t sum = accumulate ? static_cast<uint64_t>(c[i * ldc + j]) : 0;
+      uint64_t sum = 0;
       for (int64_t p = 0; p < k; ++p)
         sum += static_cast<uint64_t>(a.data[i * a.row_stride + p * a.col_stride]) *
                static_cast<uint64_t>(b.data[p * b.row_stride + j * b.col_stride]);
-      c[i * ldc + j] = static_cast<int64_t>(sum);
+      int64_t& out = c[i * ldc + j];
+      out = static_cast<int64_t>(ua * sum + (beta == 0 ? 0 : ub * static_cast<uint64_t>(out)));
     }
 }
 

@@ -44,8 +44,9 @@ template <class T>
 void gemm(int64_t m, int64_t n, int64_t k, T alpha, MatrixView<T> a, MatrixView<T> b, T beta, T* c, int64_t ldc,
           int threads);
 
-// Integer products (PyTorch allows int64 matmul): a plain triple loop, correct rather than fast.
-void gemm_int64(int64_t m, int64_t n, int64_t k, MatrixView<int64_t> a, MatrixView<int64_t> b, bool accumulate,
-                int64_t* c, int64_t ldc);
+// Integer products (PyTorch allows int64 matmul): C = alpha * A @ B + beta * C by a plain triple loop,
+// correct rather than fast; beta == 0 never reads C.
+void gemm_int64(int64_t m, int64_t n, int64_t k, int64_t alpha, MatrixView<int64_t> a, MatrixView<int64_t> b,
+                int64_t beta, int64_t* c, int64_t ldc);
 
 }  // namespace autocore::cpu

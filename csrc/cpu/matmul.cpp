@@ -69,7 +69,7 @@ void batched_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T 
     batch_offsets(batch, index, operands, 3, off);
     T* out = c.data<T>() + off[2];
     if constexpr (std::is_same_v<T, int64_t>)
-      gemm_int64(m, n, k, matrix_view<T>(a, off[0]), matrix_view<T>(b, off[1]), beta != 0, out, ldc);
+      gemm_int64(m, n, k, alpha, matrix_view<T>(a, off[0]), matrix_view<T>(b, off[1]), beta, out, ldc);
     else
       gemm<T>(m, n, k, alpha, matrix_view<T>(a, off[0]), matrix_view<T>(b, off[1]), beta, out, ldc, threads);
   };
@@ -84,12 +84,15 @@ void batched_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T 
   for (int64_t i = 0; i < batches; ++i) run(i, get_num_threads());
 }
 
+int64_t integral(const Scalar& s) { return s.kind == Scalar::Kind::Float ? float_to_int64(s.f) : s.i; }
+
 void dispatch_gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta) {
   switch (c.dtype()) {
     case DType::Float32:
       return batched_gemm<float>(a, b, c, static_cast<float>(alpha.f), static_cast<float>(beta.f));
     case DType::Float64: return batched_gemm<double>(a, b, c, alpha.f, beta.f);
-    case DType::Int64: return batched_gemm<int64_t>(a, b, c, 1, beta.f != 0 ? 1 : 0);
+    case DType::Int64:  // float factors truncate toward zero, as PyTorch's integer addmm does
+      return batched_gemm<int64_t>(a, b, c, integral(alpha), integral(beta));
     default: fail<RuntimeError>("\"addmm_impl_cpu_\" not implemented for '", scalar_type_name(c.dtype()), "'");
   }
 }
