@@ -201,7 +201,8 @@ def test_matches_torch_optim(name, config, dtype):
 
 
 @pytest.mark.skipif(not _C.has_openmp, reason="built without OpenMP")
-@pytest.mark.parametrize("name,config", [c for c in CONFIGS if c[0] in ("adam", "rmsprop")][:3])
+@pytest.mark.parametrize("name,config", [c for c in CONFIGS if c[0] == "adam"][:2] +
+                                        [c for c in CONFIGS if c[0] == "rmsprop"][:2])
 def test_threads_split_inside_and_across_tensors_without_changing_results(name, config):
     shapes = [(40001,), (3,), (0,), (50000,), (1,), (123, 45)]
     params, grads = make_problem(shapes, np.float32, seed=2)

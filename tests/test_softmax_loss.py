@@ -79,12 +79,12 @@ def np_pointwise(kind, x, y, weight=None, pos_weight=None):
     x, y = np.broadcast_arrays(x.astype(np.float64), y.astype(np.float64))
     w = 1.0 if weight is None else weight.astype(np.float64)
     if kind == "mse_loss":
-        return (x - y) ** 2
+        return w * (x - y) ** 2
     if kind == "l1_loss":
-        return np.abs(x - y)
+        return w * np.abs(x - y)
     if kind == "binary_cross_entropy":
         with np.errstate(divide="ignore"):
-            return -w * (y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log(1 - x), -100))
+            return -w * (y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
     pw = 1.0 if pos_weight is None else pos_weight.astype(np.float64)
     log_sigmoid = lambda v: -np.logaddexp(0, -v)  # noqa: E731
     return -w * (pw * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x))
@@ -714,6 +714,47 @@ def test_pointwise_errors():
         _C.binary_cross_entropy(x, x, weight=tensor(np.ones(2)))
     with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
         _C.mse_loss(tensor(np.arange(3)), tensor(np.arange(3)))
+    with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"):
+        _C.binary_cross_entropy(x, tensor(np.array([0.5, 1.5, 0.0])))
+    with pytest.raises(ValueError, match="Weights and input must have the same size"):
+        _C.mse_loss(x, x, weight=tensor(np.ones(1)))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'pos_weight'"):
+        _C.binary_cross_entropy(x, x, pos_weight=tensor(np.ones(3)))
+
+
+@pytest.mark.parametrize("kind", ["mse_loss", "l1_loss"])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_weighted_mse_and_l1(isa, kind, reduction):
+    """PyTorch's weighted forms: each element's loss times its weight; the mean divides by the weights' sum."""
+    rng = np.random.default_rng(21)
+    x, y, w = rng.normal(size=(4, 5)), rng.normal(size=(4, 5)), rng.uniform(0, 2, size=(4, 5))
+    losses = np_pointwise(kind, x, y, weight=w)
+    expected = {"none": losses, "sum": losses.sum(), "mean": losses.sum() / w.sum()}[reduction]
+    np.testing.assert_allclose(array(getattr(_C, kind)(tensor(x), tensor(y), weight=tensor(w), reduction=reduction)),
+                               expected, rtol=1e-12)
+    g = rng.normal(size=np.shape(expected))
+    grad = getattr(_C, kind + "_backward")(tensor(g), tensor(x), tensor(y), weight=tensor(w), reduction=reduction)
+    want = numeric_grad(lambda v: {"none": np_pointwise(kind, v, y, weight=w),
+                                   "sum": np_pointwise(kind, v, y, weight=w).sum(),
+                                   "mean": np_pointwise(kind, v, y, weight=w).sum() / w.sum()}[reduction], [x], g)[0]
+    np.testing.assert_allclose(array(grad), want, rtol=1e-6, atol=1e-8)
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.nn.functional, kind)(torch.tensor(x), torch.tensor(y), weight=torch.tensor(w),
+                                                reduction=reduction)
+    np.testing.assert_allclose(array(getattr(_C, kind)(tensor(x), tensor(y), weight=tensor(w), reduction=reduction)),
+                               theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_cross_entropy_is_accurate_for_tiny_inputs(isa, dtype):
+    """log(1 - x) through log1p: for x = 1e-8 and target 0 the loss is x itself, not 0."""
+    x = np.array([1e-8, 1e-12, 1e-20, 3e-5], dtype)
+    loss = array(_C.binary_cross_entropy(tensor(x), tensor(np.zeros(4, dtype)), reduction="none"))
+    np.testing.assert_allclose(loss, -np.log1p(-x.astype(np.float64)), rtol=1e-6 if dtype == np.float32 else 1e-14)
+    target_grad = array(_C.binary_cross_entropy_target_backward(tensor(np.ones(4, dtype)), tensor(x),
+                                                                 tensor(np.zeros(4, dtype)), reduction="none"))
+    expected = np.log1p(-x.astype(np.float64)) - np.maximum(np.log(x.astype(np.float64)), -100)
+    np.testing.assert_allclose(target_grad, expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
 
 
 def test_pointwise_losses_match_torch():
@@ -743,6 +784,7 @@ def test_pointwise_losses_match_torch():
             np.testing.assert_allclose(array(grad), yt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.skipif(not _C.has_openmp, reason="built without OpenMP: one thread only")
 def test_results_do_not_depend_on_the_thread_count():
     import autocore
     rng = np.random.default_rng(15)
@@ -751,16 +793,18 @@ def test_results_do_not_depend_on_the_thread_count():
     y = rng.normal(size=(512, 300)).astype(np.float32)
     default = autocore.get_num_threads()
     results = []
-    for threads in (1, 2):
-        autocore.set_num_threads(threads)
-        loss, lse, total = _C.cross_entropy(tensor(x), tensor(t))
-        nll_total = _C.nll_loss(tensor(x), tensor(t))[1]
-        results.append([array(_C.softmax(tensor(x), 0)), array(_C.log_softmax(tensor(x), 1)), array(loss),
-                        array(_C.cross_entropy_backward(tensor(np.float32(1)), tensor(x), tensor(t), lse, total)),
-                        array(_C.mse_loss(tensor(x), tensor(y))),
-                        array(_C.nll_loss_backward(tensor(np.float32(2)), [512, 300], tensor(t), None, "sum", -100,
-                                                   nll_total))])
-    autocore.set_num_threads(default)
+    try:
+        for threads in (1, 2):
+            autocore.set_num_threads(threads)
+            loss, lse, total = _C.cross_entropy(tensor(x), tensor(t))
+            nll_total = _C.nll_loss(tensor(x), tensor(t))[1]
+            results.append([array(_C.softmax(tensor(x), 0)), array(_C.log_softmax(tensor(x), 1)), array(loss),
+                            array(_C.cross_entropy_backward(tensor(np.float32(1)), tensor(x), tensor(t), lse, total)),
+                            array(_C.mse_loss(tensor(x), tensor(y))),
+                            array(_C.nll_loss_backward(tensor(np.float32(2)), [512, 300], tensor(t), None, "sum",
+                                                       -100, nll_total))])
+    finally:
+        autocore.set_num_threads(default)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
     expected = np.zeros((512, 300), np.float32)

@@ -199,6 +199,7 @@ Tensor reduce_rows(const std::vector<double>& row_loss, double total_weight, Red
 }
 
 double scalar_value(const Tensor& t, const char* name) {
+  AC_CHECK(t.device().is_cpu(), RuntimeError, name, ": expected a CPU tensor");
   AC_CHECK(t.numel() == 1, RuntimeError, name, " should be a single number, got a tensor of shape ", t.shape().str());
   return dispatch_floating(t.dtype(), name, [&](auto zero) { return static_cast<double>(*t.data<decltype(zero)>()); });
 }
@@ -432,6 +433,7 @@ struct PointwisePlan {
   Dims shape;
   Tensor input, target, weight, pos_weight;  // contiguous, all of `shape`
   PointwiseArgs args;
+  double mean_divisor;
 };
 
 Tensor expanded(const Tensor& t, const Dims& shape) { return contiguous(t.expand(shape)); }
@@ -467,6 +469,11 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
              ") must be the same as input size (", torch_size(input.shape()), ")");
     plan.shape = input.shape();
   }
+  AC_CHECK(!pos_weight || kind == PointwiseLoss::bce_with_logits, TypeError, op,
+           "() got an unexpected keyword argument 'pos_weight'");
+  // PyTorch's weighted mse and l1 want the weight in the input's exact shape.
+  AC_CHECK(!weight || !promotes || weight->shape() == input.shape(), ValueError,
+           "Weights and input must have the same size.");
   for (const Tensor* extra : {weight, pos_weight}) {
     if (!extra) continue;
     check_cpu(*extra, op);
@@ -480,9 +487,15 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   if (weight) plan.weight = expanded(*weight, plan.shape);
   if (pos_weight) plan.pos_weight = expanded(*pos_weight, plan.shape);
   if (kind == PointwiseLoss::bce) {
-    const bool in_range = table().in_unit_interval[int(plan.dtype)](plan.input.data_ptr(), plan.input.numel());
-    AC_CHECK(in_range, RuntimeError, "all elements of input should be between 0 and 1");
+    const auto in_unit_interval = table().in_unit_interval[int(plan.dtype)];
+    AC_CHECK(in_unit_interval(plan.input.data_ptr(), plan.input.numel()), RuntimeError,
+             "all elements of input should be between 0 and 1");
+    AC_CHECK(in_unit_interval(plan.target.data_ptr(), plan.target.numel()), RuntimeError,
+             "all elements of target should be between 0 and 1");
   }
+  // The mean's divisor: the element count, or for weighted mse and l1 the weights' sum, as in PyTorch.
+  plan.mean_divisor = static_cast<double>(product(plan.shape));
+  if (weight && promotes) plan.mean_divisor = scalar_value(sum(*weight, nullptr, false), "weight sum");
   plan.args = {plan.input.data_ptr(), plan.target.data_ptr(), weight ? plan.weight.data_ptr() : nullptr,
                pos_weight ? plan.pos_weight.data_ptr() : nullptr};
   return plan;
@@ -509,7 +522,7 @@ Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& tar
   });
   double total = 0;
   for (double v : partial) total += v;
-  if (reduction == Reduction::mean) total /= static_cast<double>(n);  // 0/0 = nan for an empty input
+  if (reduction == Reduction::mean) total /= plan.mean_divisor;  // 0/0 = nan for an empty input
   return scalar_tensor(total, plan.dtype);
 }
 
@@ -521,7 +534,7 @@ Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Ten
   check_dtype(grad, plan.dtype);
   const int64_t stride = grad_stride(grad, plan.shape, reduction, pointwise_loss_name(kind));
   const int64_t n = product(plan.shape);
-  const double scale = reduction == Reduction::mean ? 1.0 / static_cast<double>(n) : 1.0;
+  const double scale = reduction == Reduction::mean ? 1.0 / plan.mean_divisor : 1.0;
   Tensor g = contiguous(grad);
   Tensor result = Tensor::empty(plan.shape, plan.dtype);
   PointwiseLossBackwardLoop loop = table().pointwise_loss_backward[int(plan.dtype)];

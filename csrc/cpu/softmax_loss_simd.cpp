@@ -238,7 +238,8 @@ void softmax_columns(const T* x, T* out, const ReduceShape& s, bool log) {
 
 template <class T>
 void softmax_loop(const void* x, void* out, const ReduceShape& s, bool log) {
-  if (s.inner == 1) softmax_rows(static_cast<const T*>(x), static_cast<T*>(out), s, log);
+  // The layout decides, not this chunk's width: a one-column chunk of a column layout is still strided.
+  if (s.r_stride == 1) softmax_rows(static_cast<const T*>(x), static_cast<T*>(out), s, log);
   else softmax_columns(static_cast<const T*>(x), static_cast<T*>(out), s, log);
 }
 
@@ -249,7 +250,7 @@ void softmax_backward_loop(const void* gv, const void* outv, void* giv, const Re
   T* gi = static_cast<T*>(giv);
   for (int64_t o = 0; o < s.outer; ++o) {
     const int64_t base = o * s.outer_stride;
-    if (s.inner == 1) {
+    if (s.r_stride == 1) {
       const T* go = g + base;
       const T* oo = out + base;
       T* dst = gi + base;
@@ -425,12 +426,13 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
 template <PointwiseLoss K, class T>
 AUTOCORE_SIMD_INLINE T pointwise_value(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse) {
-    return (x - y) * (x - y);
+    return w * (x - y) * (x - y);
   } else if constexpr (K == PointwiseLoss::l1) {
-    return std::fabs(x - y);
+    return w * std::fabs(x - y);
   } else if constexpr (K == PointwiseLoss::bce) {
-    // PyTorch clamps each log at -100 so that x = 0 or 1 gives a finite loss.
-    const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log(T(1) - x), T(-100));
+    // PyTorch clamps each log at -100 so that x = 0 or 1 gives a finite loss; log1p keeps log(1 - x)
+    // exact for tiny x, where 1 - x would round to 1.
+    const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log1p(-x), T(-100));
     return -w * (y * log_x + (T(1) - y) * log_1mx);
   } else {
     // (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = max(-x, 0) + log1p(exp(-|x|)).
@@ -443,10 +445,10 @@ AUTOCORE_SIMD_INLINE T pointwise_value(T x, T y, T w, T pw) {
 template <PointwiseLoss K, class T>
 AUTOCORE_SIMD_INLINE T pointwise_derivative(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse) {
-    return T(2) * (x - y);
+    return w * T(2) * (x - y);
   } else if constexpr (K == PointwiseLoss::l1) {
     const T d = x - y;
-    return d > T(0) ? T(1) : (d < T(0) ? T(-1) : T(0));
+    return d > T(0) ? w : (d < T(0) ? -w : T(0));
   } else if constexpr (K == PointwiseLoss::bce) {
     const T denominator = (T(1) - x) * x;  // PyTorch bounds it below by 1e-12
     return w * (x - y) / (denominator > T(1e-12) ? denominator : T(1e-12));
@@ -462,7 +464,7 @@ AUTOCORE_SIMD_INLINE T pointwise_target_derivative(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse || K == PointwiseLoss::l1) {
     return -pointwise_derivative<K>(x, y, w, pw);
   } else if constexpr (K == PointwiseLoss::bce) {
-    const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log(T(1) - x), T(-100));
+    const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log1p(-x), T(-100));
     return w * (log_1mx - log_x);
   } else {
     const T softplus = max_of(-x, T(0)) + simd::log1p(simd::exp(-std::fabs(x)));  // -log sigmoid(x)
@@ -535,8 +537,8 @@ template <class T>
 double pointwise_loss_loop(PointwiseLoss kind, const PointwiseArgs& a, void* outv, int64_t begin, int64_t end) {
   T* out = static_cast<T*>(outv);
   switch (kind) {
-    case PointwiseLoss::mse: return pointwise_range<PointwiseLoss::mse, false, false>(a, out, begin, end);
-    case PointwiseLoss::l1: return pointwise_range<PointwiseLoss::l1, false, false>(a, out, begin, end);
+    case PointwiseLoss::mse: return pointwise_forward_by_weights<PointwiseLoss::mse>(a, out, begin, end);
+    case PointwiseLoss::l1: return pointwise_forward_by_weights<PointwiseLoss::l1>(a, out, begin, end);
     case PointwiseLoss::bce: return pointwise_forward_by_weights<PointwiseLoss::bce>(a, out, begin, end);
     case PointwiseLoss::bce_with_logits:
       return pointwise_forward_by_weights<PointwiseLoss::bce_with_logits>(a, out, begin, end);
@@ -562,11 +564,9 @@ void pointwise_loss_backward_loop(PointwiseLoss kind, const PointwiseArgs& a, co
   const T s = static_cast<T>(scale);
   switch (kind) {
     case PointwiseLoss::mse:
-      return pointwise_backward_range<PointwiseLoss::mse, false, false>(a, g, grad_stride, s, wrt_target, gi, begin,
-                                                                        end);
+      return pointwise_backward_by_weights<PointwiseLoss::mse>(a, g, grad_stride, s, wrt_target, gi, begin, end);
     case PointwiseLoss::l1:
-      return pointwise_backward_range<PointwiseLoss::l1, false, false>(a, g, grad_stride, s, wrt_target, gi, begin,
-                                                                       end);
+      return pointwise_backward_by_weights<PointwiseLoss::l1>(a, g, grad_stride, s, wrt_target, gi, begin, end);
     case PointwiseLoss::bce:
       return pointwise_backward_by_weights<PointwiseLoss::bce>(a, g, grad_stride, s, wrt_target, gi, begin, end);
     case PointwiseLoss::bce_with_logits:
