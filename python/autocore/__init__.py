@@ -1,8 +1,67 @@
-"""autocore: a small deep-learning engine with C++ kernels and a PyTorch-compatible API."""
+"""autocore: a small deep-learning engine with C++ kernels and a PyTorch-compatible API.
+
+    import autocore as torch
+"""
 from . import _C
 from ._build_info import backends_info
 from ._C import get_num_threads, set_num_threads
+from ._dtype import (device, dtype, float32, float64, int64, get_default_dtype, set_default_dtype)
+from ._dtype import bool_ as bool  # noqa: A001 - PyTorch's name
+from .tensor import Size, Tensor
+from . import _tensor_methods  # noqa: F401 - attaches the operators and methods to Tensor
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, get_rng_state,
+                        initial_seed, linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randn,
+                        randn_like, randperm, seed, set_rng_state, tensor, zeros, zeros_like)
+from .ops.elementwise import (abs, add, clamp, cos, div, eq, exp, ge, gt, le, leaky_relu, log, lt, maximum, minimum,
+                              mul, ne, neg, pow, relu, sigmoid, sin, sqrt, sub, tanh, where)
+from .ops.matmul import addmm, bmm, dot, linear, matmul, mm, mv
+from .ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
+from .ops.shape import flatten, permute, reshape, squeeze, transpose, unsqueeze
+from .ops.softmax_loss import log_softmax, softmax
+
+float = float32  # noqa: A001
+double = float64
+long = int64
+clip = clamp
 
 __version__ = _C.__version__
 
-__all__ = ["backends_info", "get_num_threads", "set_num_threads", "__version__"]
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def numel(x):
+    return x.numel()
+
+
+def cat(tensors, dim=0):
+    from .ops.graph import record, wrap
+    tensors = list(tensors)
+    out_c = _C.cat([t._c for t in tensors], dim)
+    sizes = [t.shape[dim] if t.ndim else 0 for t in tensors]
+
+    def vjp(g):
+        grads, start = [], 0
+        d = dim % g.ndim
+        for t, size in zip(tensors, sizes):
+            if t.ndim == 1 and t.numel() == 0 and g.ndim != 1:
+                grads.append(None)
+                continue
+            index = [slice(None)] * g.ndim
+            index[d] = slice(start, start + size)
+            grads.append(g[tuple(index)])
+            start += size
+        return tuple(grads)
+    return record("CatBackward0", out_c, tuple(tensors), vjp)
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    n = tensors[0].ndim + 1
+    d = dim % n if -n <= dim < n else dim
+    return cat([unsqueeze(t, d) for t in tensors], d)

@@ -1,0 +1,101 @@
+"""dtypes and devices, as PyTorch names them: autocore.float32 (= autocore.float), float64 (= double),
+int64 (= long), bool; autocore.device("cpu")."""
+import numpy as np
+
+from . import _C
+
+
+class dtype:
+    __slots__ = ("name", "_c", "is_floating_point", "itemsize", "numpy")
+
+    def __init__(self, name, c_dtype, numpy_dtype):
+        self.name = name
+        self._c = c_dtype
+        self.is_floating_point = c_dtype.is_floating_point
+        self.itemsize = c_dtype.itemsize
+        self.numpy = np.dtype(numpy_dtype)
+
+    def __repr__(self):
+        return f"autocore.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+float32 = dtype("float32", _C.DType.float32, np.float32)
+float64 = dtype("float64", _C.DType.float64, np.float64)
+int64 = dtype("int64", _C.DType.int64, np.int64)
+bool_ = dtype("bool", _C.DType.bool, np.bool_)
+
+_FROM_C = {d._c: d for d in (float32, float64, int64, bool_)}
+_FROM_NUMPY = {d.numpy: d for d in (float32, float64, int64, bool_)}
+_NAMES = {"float32": float32, "float": float32, "float64": float64, "double": float64, "int64": int64,
+          "long": int64, "bool": bool_}
+
+
+def _by_name(name):
+    return _NAMES[name]
+
+
+def from_c(c_dtype):
+    return _FROM_C[c_dtype]
+
+
+def from_numpy_dtype(np_dtype):
+    try:
+        return _FROM_NUMPY[np.dtype(np_dtype)]
+    except KeyError:
+        raise TypeError(f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+                        "float64, float32, int64, and bool.") from None
+
+
+def get_default_dtype():
+    return from_c(_C.default_float_dtype())
+
+
+def set_default_dtype(d):
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _C.set_default_float_dtype(d._c)
+
+
+class device:
+    """A device: only "cpu" until the CUDA backend lands."""
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec, index=None):
+        if isinstance(spec, device):
+            self.type, self.index = spec.type, spec.index
+            return
+        if not isinstance(spec, str):
+            raise TypeError(f"device() expected a string or a device, got {type(spec).__name__}")
+        kind, _, number = spec.partition(":")
+        if kind not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {spec}")
+        self.type = kind
+        self.index = int(number) if number else index
+
+    def __eq__(self, other):
+        other = device(other) if isinstance(other, str) else other
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+
+CPU = device("cpu")
+
+
+def check_device(d):
+    """Only the CPU exists in this build; a CUDA request fails loudly."""
+    if d is None:
+        return
+    d = device(d)
+    if d.type != "cpu":
+        raise RuntimeError(f"autocore was built without a {d.type} backend; only 'cpu' tensors are available")

@@ -1,0 +1,75 @@
+"""Operators and method forms of the ops, attached to Tensor: `a + b`, `a @ b`, `x.sum(dim)`, ... Kept
+apart from tensor.py so that Tensor's definition does not depend on the ops modules."""
+from . import _dtype
+from .ops import elementwise as ew
+from .ops import matmul as mm
+from .ops import reduce as red
+from .ops import shape as sh
+from .ops import softmax_loss as sl
+from .tensor import Tensor
+
+
+def _reflected(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _to(self, *args, **kwargs):
+    dtype = kwargs.get("dtype")
+    for a in args:
+        if isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, (str, _dtype.device)):
+            _dtype.check_device(a)
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+    _dtype.check_device(kwargs.get("device"))
+    return self if dtype is None or dtype == self.dtype else sh.to_dtype(self, dtype)
+
+
+METHODS = {
+    "__add__": ew.add, "__radd__": _reflected(ew.add), "__sub__": ew.sub, "__rsub__": _reflected(ew.sub),
+    "__mul__": ew.mul, "__rmul__": _reflected(ew.mul), "__truediv__": ew.div, "__rtruediv__": _reflected(ew.div),
+    "__pow__": ew.pow, "__rpow__": _reflected(ew.pow), "__matmul__": mm.matmul, "__rmatmul__": _reflected(mm.matmul),
+    "__neg__": ew.neg, "__abs__": ew.abs, "__pos__": lambda self: self,
+    "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
+    "__getitem__": sh.getitem,
+    "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "pow": ew.pow, "neg": ew.neg, "abs": ew.abs,
+    "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "sin": ew.sin, "cos": ew.cos, "relu": ew.relu,
+    "sigmoid": ew.sigmoid, "tanh": ew.tanh, "clamp": ew.clamp, "clip": ew.clamp,
+    "maximum": ew.maximum, "minimum": ew.minimum,
+    "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
+    "sum": red.sum, "mean": red.mean, "var": red.var, "std": red.std, "amax": red.amax, "amin": red.amin,
+    "max": red.max, "min": red.min, "argmax": red.argmax, "argmin": red.argmin,
+    "matmul": mm.matmul, "mm": mm.mm, "bmm": mm.bmm, "mv": mm.mv, "dot": mm.dot,
+    "softmax": sl.softmax, "log_softmax": sl.log_softmax,
+    "view": sh.view, "reshape": sh.reshape, "flatten": sh.flatten, "transpose": sh.transpose, "t": sh.t,
+    "permute": sh.permute, "unsqueeze": sh.unsqueeze, "squeeze": sh.squeeze, "contiguous": sh.contiguous,
+    "clone": sh.clone, "expand_as": sh.expand_as, "index_select": sh.index_select,
+    "to": _to, "float": lambda self: _to(self, _dtype.float32), "double": lambda self: _to(self, _dtype.float64),
+    "long": lambda self: _to(self, _dtype.int64), "bool": lambda self: _to(self, _dtype.bool_),
+    "cpu": lambda self: self,
+}
+
+
+def expand(self, *sizes):
+    from .ops.graph import expand as expand_op
+    sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    return expand_op(self, list(sizes))
+
+
+def view_as(self, other):
+    return sh.view(self, list(other.shape))
+
+
+def reshape_as(self, other):
+    return sh.reshape(self, list(other.shape))
+
+
+for name, fn in METHODS.items():
+    setattr(Tensor, name, fn)
+Tensor.expand = expand
+Tensor.view_as = view_as
+Tensor.reshape_as = reshape_as
+Tensor.T = property(lambda self: sh.permute(self, list(range(self.ndim - 1, -1, -1))))
+Tensor.mT = property(lambda self: sh.transpose(self, -2, -1))
+Tensor.__hash__ = lambda self: id(self)

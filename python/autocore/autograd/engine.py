@@ -1,0 +1,155 @@
+"""The reverse-mode engine. A Node is the grad_fn of one op's output: the op's inputs that need gradients
+and a vjp closure mapping the output's gradient to theirs. backward() walks the graph in topological
+order without recursion, so a chain of 100,000 ops is fine, and frees each closure (and what it saved)
+as soon as it has run unless retain_graph is set."""
+from . import grad_mode
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
+          "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+          "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
+          "or if you need to access saved tensors after calling backward.")
+
+
+class Node:
+    """grad_fn of a tensor. `inputs[i]` is the i-th input tensor when it requires grad, else None;
+    `vjp(grad)` returns one gradient (or None) per input."""
+    __slots__ = ("name", "inputs", "vjp", "hooks", "retained", "__weakref__")
+
+    def __init__(self, name, inputs, vjp):
+        self.name = name
+        self.inputs = inputs
+        self.vjp = vjp
+        self.hooks = None     # hooks registered on the output tensor, run on its gradient
+        self.retained = None  # the output tensor, when it called retain_grad()
+
+    def name_(self):
+        return self.name
+
+    @property
+    def next_functions(self):
+        return tuple((t.grad_fn if t is not None else None, 0) for t in self.inputs)
+
+    def __repr__(self):
+        return f"<{self.name}>"
+
+
+def _run_hooks(hooks, grad):
+    for hook in hooks:
+        result = hook(grad)
+        if result is not None:
+            grad = result
+    return grad
+
+
+def _accumulate(total, grad):
+    return grad if total is None else total + grad
+
+
+def _graph_order(roots):
+    """Nodes reachable from `roots` and, for each, how many gradients it will receive."""
+    pending = {}
+    stack = list(roots)
+    for node in roots:
+        pending.setdefault(node, 0)
+    seen = set(roots)
+    while stack:
+        node = stack.pop()
+        for t in node.inputs:
+            if t is None or t.grad_fn is None:
+                continue
+            child = t.grad_fn
+            pending[child] = pending.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return pending
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, allow_unused=False):
+    """Propagates grad_outputs from outputs. With `inputs`, returns their gradients instead of
+    accumulating into the leaves' .grad (autograd.grad)."""
+    captured = None
+    if inputs is not None:
+        captured = {id(t): None for t in inputs}
+    leaf_hits = {}
+    grads = {}
+    roots = []
+    for out, g in zip(outputs, grad_outputs):
+        if out.grad_fn is None:
+            if not out.requires_grad:
+                raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+            _deliver_leaf(out, g, captured, create_graph)
+            continue
+        grads[out.grad_fn] = _accumulate(grads.get(out.grad_fn), g)
+        roots.append(out.grad_fn)
+    pending = _graph_order(roots)
+    ready = [node for node in dict.fromkeys(roots) if pending[node] == 0]
+    with grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grad = grads.pop(node)
+            if node.hooks:
+                grad = _run_hooks(node.hooks, grad)
+            if node.retained is not None:
+                tensor = node.retained()
+                if tensor is not None:
+                    tensor.grad = grad if create_graph else grad.detach()
+            if captured is not None and node in _captured_nodes(inputs):
+                captured[id(_captured_nodes(inputs)[node])] = grad
+            vjp = node.vjp
+            if vjp is None:
+                raise RuntimeError(_FREED)
+            input_grads = vjp(grad)
+            if not retain_graph:
+                node.vjp = None
+            for t, g in zip(node.inputs, input_grads):
+                if t is None or g is None:
+                    continue
+                child = t.grad_fn
+                if child is None:
+                    leaf_hits[id(t)] = t
+                    _deliver_leaf(t, g, captured, create_graph)
+                    continue
+                grads[child] = _accumulate(grads.get(child), g)
+                pending[child] -= 1
+                if pending[child] == 0:
+                    ready.append(child)
+    if captured is None:
+        return None
+    result = []
+    for t in inputs:
+        g = captured[id(t)]
+        if g is None and not allow_unused:
+            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                               "Set allow_unused=True if this is the desired behavior.")
+        result.append(g)
+    return tuple(result)
+
+
+_capture_cache = {}
+
+
+def _captured_nodes(inputs):
+    """Non-leaf inputs of autograd.grad, by their grad_fn (whose gradient is theirs)."""
+    key = tuple(id(t) for t in inputs)
+    nodes = _capture_cache.get(key)
+    if nodes is None:
+        _capture_cache.clear()
+        nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
+        _capture_cache[key] = nodes
+    return nodes
+
+
+def _deliver_leaf(t, g, captured, create_graph):
+    if t._hooks:
+        g = _run_hooks(t._hooks, g)
+    if captured is not None:
+        if id(t) in captured:
+            captured[id(t)] = _accumulate(captured[id(t)], g)
+        return
+    if not create_graph:
+        g = g.detach()
+    if g.shape != t.shape:
+        raise RuntimeError(f"Function returned an invalid gradient: got shape {list(g.shape)}, expected "
+                           f"{list(t.shape)}")
+    t.grad = g if t.grad is None else (t.grad + g if create_graph else (t.grad + g).detach())

@@ -1,0 +1,193 @@
+"""Tensor factories in PyTorch's top-level namespace: tensor, as_tensor, from_numpy, zeros, ones, full,
+empty, arange, linspace, eye, the *_like forms, and the random ones on autocore's Philox generator."""
+import numpy as np
+
+from . import _C
+from . import _dtype
+from .ops.graph import wrap
+from .tensor import Tensor
+
+
+def _c_dtype(dtype, default=None):
+    if dtype is None:
+        return (default or _dtype.get_default_dtype())._c
+    if not isinstance(dtype, _dtype.dtype):
+        raise TypeError(f"dtype must be an autocore dtype, got {dtype!r}")
+    return dtype._c
+
+
+def _finish(c, requires_grad, device=None):
+    _dtype.check_device(device)
+    t = wrap(c)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"size must be a sequence of ints, got {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return [int(s) for s in size]
+
+
+def _infer_numpy(data, dtype):
+    """data as a numpy array with PyTorch's inference: Python floats take the default dtype, ints int64."""
+    if isinstance(data, Tensor):
+        array = data.detach()._c.numpy()
+    else:
+        array = np.asarray(data)
+        if array.dtype == object:
+            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        if array.dtype.kind in "iu":
+            array = array.astype(np.int64, copy=False)
+        elif array.dtype.kind == "f" and not isinstance(data, np.ndarray):
+            array = array.astype(_dtype.get_default_dtype().numpy, copy=False)
+        elif array.dtype.kind == "f" and array.dtype not in (np.float32, np.float64):
+            array = array.astype(np.float32, copy=False)
+    if dtype is not None:
+        array = array.astype(dtype.numpy, copy=False)
+    _dtype.from_numpy_dtype(array.dtype)  # raises for unsupported dtypes
+    return array
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    array = np.array(_infer_numpy(data, dtype), copy=True, order="C")
+    return _finish(_C.from_numpy(array), requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
+        return data
+    return _finish(_C.from_numpy(np.ascontiguousarray(_infer_numpy(data, dtype))), False, device)
+
+
+def from_numpy(array):
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return wrap(_C.from_numpy(array))
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = (_dtype.bool_ if isinstance(fill_value, bool) else
+                 _dtype.int64 if isinstance(fill_value, int) else _dtype.get_default_dtype())
+    return _finish(_C.full(_size([size] if isinstance(size, int) else [size]), fill_value, dtype._c),
+                   requires_grad, device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _finish(_C.full(_size(size), 0, _c_dtype(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _finish(_C.full(_size(size), 1, _c_dtype(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _finish(_C.empty(_size(size), _c_dtype(dtype)), requires_grad, device)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return zeros(list(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return ones(list(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return full(list(t.shape), fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, requires_grad=False):
+    return empty(list(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    values = [float(v) if isinstance(v, Tensor) else v for v in (start, end, step)]
+    integral = all(isinstance(v, (int, np.integer)) for v in values)
+    if dtype is None:
+        dtype = _dtype.int64 if integral else _dtype.get_default_dtype()
+    array = np.arange(*values, dtype=np.float64 if not integral else np.int64).astype(dtype.numpy)
+    return _finish(_C.from_numpy(array), requires_grad, device)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dtype = dtype or _dtype.get_default_dtype()
+    array = np.linspace(start, end, steps, dtype=np.float64).astype(dtype.numpy)
+    return _finish(_C.from_numpy(array), requires_grad, device)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    dtype = dtype or _dtype.get_default_dtype()
+    return _finish(_C.from_numpy(np.eye(n, m, dtype=dtype.numpy)), requires_grad, device)
+
+
+# ---- random ----
+
+def manual_seed(seed):
+    _C.manual_seed(seed)
+    return _C
+
+
+def seed():
+    return _C.seed()
+
+
+def initial_seed():
+    return _C.initial_seed()
+
+
+def get_rng_state():
+    return wrap(_C.get_rng_state())
+
+
+def set_rng_state(state):
+    _C.set_rng_state(state._c)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    c = _C.empty(_size(size), _c_dtype(dtype))
+    _C.uniform_(c, 0.0, 1.0, generator=generator)
+    return _finish(c, requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    c = _C.empty(_size(size), _c_dtype(dtype))
+    _C.normal_(c, 0.0, 1.0, generator=generator)
+    return _finish(c, requires_grad, device)
+
+
+def rand_like(t, dtype=None):
+    return rand(list(t.shape), dtype=dtype or t.dtype)
+
+
+def randn_like(t, dtype=None):
+    return randn(list(t.shape), dtype=dtype or t.dtype)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    if high is None:
+        low, high = 0, low
+    c = _C.randint(low, high, _size(size), generator=generator)
+    if dtype is not None and dtype != _dtype.int64:
+        c = c.to_dtype(dtype._c)
+    return _finish(c, False, device)
+
+
+def randperm(n, generator=None, dtype=None, device=None):
+    c = _C.randperm(n, generator=generator)
+    return _finish(c if dtype in (None, _dtype.int64) else c.to_dtype(dtype._c), False, device)

@@ -1,0 +1,191 @@
+"""Elementwise ops with broadcasting: each op's kernel call and its vjp, side by side. vjps are written
+with differentiable ops, so that create_graph=True gives second derivatives; the masks of piecewise
+ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero almost everywhere."""
+from .. import _C
+from ..tensor import Tensor
+from .graph import as_input, constant, grad_enabled, raw, record, reduce_to, wrap
+
+
+def _needs(t):
+    return t is not None and t._requires_grad
+
+
+def _scalar_tensor(value, like_c):
+    return wrap(_C.full([], value, like_c.dtype))
+
+
+# ---- binary ----
+
+def add(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    ta, tb = as_input(a), as_input(b)
+    return record("AddBackward0", _C.add(raw(a), raw(b)), (ta, tb),
+                  lambda g: (reduce_to(g, ta) if _needs(ta) else None, reduce_to(g, tb) if _needs(tb) else None))
+
+
+def sub(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    ta, tb = as_input(a), as_input(b)
+    return record("SubBackward0", _C.sub(raw(a), raw(b)), (ta, tb),
+                  lambda g: (reduce_to(g, ta) if _needs(ta) else None, reduce_to(neg(g), tb) if _needs(tb) else None))
+
+
+def mul(a, b):
+    ta, tb = as_input(a), as_input(b)
+    return record("MulBackward0", _C.mul(raw(a), raw(b)), (ta, tb),
+                  lambda g: (reduce_to(mul(g, b), ta) if _needs(ta) else None,
+                             reduce_to(mul(g, a), tb) if _needs(tb) else None))
+
+
+def div(a, b):
+    ta, tb = as_input(a), as_input(b)
+    return record("DivBackward0", _C.div(raw(a), raw(b)), (ta, tb),
+                  lambda g: (reduce_to(div(g, b), ta) if _needs(ta) else None,
+                             reduce_to(neg(div(mul(g, div(a, b)), b)), tb) if _needs(tb) else None))
+
+
+def pow(a, b):
+    ta, tb = as_input(a), as_input(b)
+    out_c = _C.pow(raw(a), raw(b))
+
+    def vjp(g):
+        grad_a = grad_b = None
+        if _needs(ta):
+            if tb is None and b == 0:
+                grad_a = mul(reduce_to(g, ta), 0.0)
+            else:
+                grad_a = reduce_to(mul(mul(g, b), pow(a, sub(b, 1))), ta)
+        if _needs(tb):
+            # d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0, as PyTorch does.
+            base = ta if ta is not None else _scalar_tensor(a, out_c)
+            zero_base = constant(_C.mul(_C.eq(base._c, 0), _C.ge(raw(b), 0)))
+            safe_base = where(zero_base, _scalar_tensor(1.0, out_c), base)
+            grad_b = reduce_to(mul(mul(g, pow(a, b)), log(safe_base)), tb)
+        return grad_a, grad_b
+    return record("PowBackward1" if tb is not None else "PowBackward0", out_c, (ta, tb), vjp)
+
+
+def _tie_mask(a, b, greater):
+    """1 where a wins, 1/2 on ties, 0 where b wins: the share of maximum's (minimum's) gradient for a."""
+    wins = _C.gt(raw(a), raw(b)) if greater else _C.lt(raw(a), raw(b))
+    mask = _C.add(_C.mul(wins, 1.0), _C.mul(_C.eq(raw(a), raw(b)), 0.5))
+    return constant(mask)
+
+
+def _extremum(a, b, greater, name):
+    ta, tb = as_input(a), as_input(b)
+    out_c = _C.maximum(raw(a), raw(b)) if greater else _C.minimum(raw(a), raw(b))
+
+    def vjp(g):
+        share = _tie_mask(a, b, greater)
+        return (reduce_to(mul(g, share), ta) if _needs(ta) else None,
+                reduce_to(mul(g, sub(1.0, share)), tb) if _needs(tb) else None)
+    return record(name, out_c, (ta, tb), vjp)
+
+
+def maximum(a, b):
+    return _extremum(a, b, True, "MaximumBackward0")
+
+
+def minimum(a, b):
+    return _extremum(a, b, False, "MinimumBackward0")
+
+
+def where(condition, a, b):
+    cond = condition._c if isinstance(condition, Tensor) else condition
+    ta, tb = as_input(a), as_input(b)
+    ca = a._c if ta is not None else _C.full([], a, _C.DType.float64 if isinstance(a, float) else _C.DType.int64)
+    cb = b._c if tb is not None else _C.full([], b, _C.DType.float64 if isinstance(b, float) else _C.DType.int64)
+    if ta is not None and tb is None:
+        cb = cb.to_dtype(ca.dtype) if ca.dtype.is_floating_point else cb
+    if tb is not None and ta is None:
+        ca = ca.to_dtype(cb.dtype) if cb.dtype.is_floating_point else ca
+
+    def vjp(g):
+        zero = _scalar_tensor(0.0, g._c)
+        c = wrap(cond)
+        return (reduce_to(where(c, g, zero), ta) if _needs(ta) else None,
+                reduce_to(where(c, zero, g), tb) if _needs(tb) else None)
+    return record("WhereBackward0", _C.where(cond, ca, cb), (ta, tb), vjp)
+
+
+# ---- comparisons: no gradient ----
+
+def _compare(fn):
+    def op(a, b):
+        return wrap(fn(raw(a), raw(b)))
+    return op
+
+
+eq, ne, lt, le, gt, ge = (_compare(f) for f in (_C.eq, _C.ne, _C.lt, _C.le, _C.gt, _C.ge))
+
+
+# ---- unary ----
+
+def neg(x):
+    return record("NegBackward0", _C.neg(x._c), (x,), lambda g: (neg(g),))
+
+
+def abs(x):
+    return record("AbsBackward0", _C.abs(x._c), (x,),
+                  lambda g: (mul(g, constant(_C.abs_backward(_C.full([], 1.0, g._c.dtype), x._c))),))
+
+
+def exp(x):
+    out_c = _C.exp(x._c)
+    return record("ExpBackward0", out_c, (x,), lambda g: (mul(g, exp(x) if grad_enabled() else constant(out_c)),))
+
+
+def log(x):
+    return record("LogBackward0", _C.log(x._c), (x,), lambda g: (div(g, x),))
+
+
+def sqrt(x):
+    return record("SqrtBackward0", _C.sqrt(x._c), (x,), lambda g: (div(g, mul(sqrt(x), 2.0)),))
+
+
+def sin(x):
+    return record("SinBackward0", _C.sin(x._c), (x,), lambda g: (mul(g, cos(x)),))
+
+
+def cos(x):
+    return record("CosBackward0", _C.cos(x._c), (x,), lambda g: (neg(mul(g, sin(x))),))
+
+
+def relu(x):
+    return record("ReluBackward0", _C.relu(x._c), (x,), lambda g: (mul(g, constant(_C.gt(x._c, 0))),))
+
+
+def leaky_relu(x, negative_slope=0.01):
+    def vjp(g):
+        slope = _C.add(_C.mul(_C.gt(x._c, 0), 1.0 - negative_slope), negative_slope)
+        return (mul(g, constant(slope.to_dtype(g._c.dtype))),)
+    return record("LeakyReluBackward0", _C.leaky_relu(x._c, negative_slope), (x,), vjp)
+
+
+def sigmoid(x):
+    def vjp(g):
+        s = sigmoid(x) if grad_enabled() else constant(out_c)
+        return (mul(g, mul(s, sub(1.0, s))),)
+    out_c = _C.sigmoid(x._c)
+    return record("SigmoidBackward0", out_c, (x,), vjp)
+
+
+def tanh(x):
+    def vjp(g):
+        t = tanh(x) if grad_enabled() else constant(out_c)
+        return (mul(g, sub(1.0, mul(t, t))),)
+    out_c = _C.tanh(x._c)
+    return record("TanhBackward0", out_c, (x,), vjp)
+
+
+def clamp(x, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+
+    def vjp(g):
+        inside = _C.clamp_backward(_C.full([], 1.0, g._c.dtype), x._c, min, max)
+        return (mul(g, constant(inside)),)
+    return record("ClampBackward1", _C.clamp(x._c, min, max), (x,), vjp)

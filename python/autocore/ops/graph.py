@@ -1,0 +1,72 @@
+"""The one place ops record the graph: wrap a kernel's result and, when grad mode is on and an input
+requires grad, attach a Node holding the op's vjp."""
+from .. import _C
+from ..autograd import grad_mode
+from ..autograd.engine import Node
+from ..tensor import Tensor
+
+_mode = grad_mode._state
+wrap = Tensor._wrap
+
+
+def record(name, c, inputs, vjp):
+    """The op's output; `inputs` are its tensor inputs (None for numbers), `vjp(grad)` gives one gradient
+    per input."""
+    if _mode["enabled"]:
+        for t in inputs:
+            if t is not None and t._requires_grad:
+                return wrap(c, True, Node(name, tuple(t if t is not None and t._requires_grad else None
+                                                      for t in inputs), vjp))
+    return wrap(c)
+
+
+def grad_enabled():
+    """Inside a vjp: True when backward runs with create_graph, so the vjp's own ops must be recorded."""
+    return _mode["enabled"]
+
+
+def raw(x):
+    """The kernel argument for a Tensor or a Python number."""
+    return x._c if isinstance(x, Tensor) else x
+
+
+def as_input(x):
+    """x when it is a Tensor that can carry a gradient, else None (numbers, and anything else)."""
+    return x if isinstance(x, Tensor) else None
+
+
+def constant(c):
+    """A kernel result used inside a vjp as a constant factor (a mask): no graph."""
+    return wrap(c)
+
+
+def reduce_to(g, t):
+    """g summed over the dims that broadcasting added or stretched, and cast, to match t's shape and
+    dtype: the gradient of a broadcast input."""
+    shape = t._c.shape
+    if g._c.shape != shape:
+        g = sum_to_shape(g, shape)
+    if g._c.dtype != t._c.dtype:
+        g = cast(g, t._c.dtype)
+    return g
+
+
+def sum_to_shape(g, shape):
+    in_shape = g._c.shape
+    return record("SumToShapeBackward0", _C.sum_to_shape(g._c, list(shape)), (g,),
+                  lambda gg: (expand(gg, in_shape),))
+
+
+def expand(x, shape):
+    in_shape = x._c.shape
+    return record("ExpandBackward0", x._c.expand(list(shape)), (x,), lambda g: (reduce_to(g, x),))
+
+
+def cast(x, c_dtype):
+    if x._c.dtype == c_dtype:
+        return x
+    in_dtype = x._c.dtype
+    out = x._c.to_dtype(c_dtype)
+    if not c_dtype.is_floating_point:
+        return wrap(out)
+    return record("ToCopyBackward0", out, (x,), lambda g: (cast(g, in_dtype),))

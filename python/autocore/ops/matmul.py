@@ -1,0 +1,86 @@
+"""Matrix products (matmul, mm, bmm, mv, dot, linear) and their vjps, written with matmul itself so that
+second derivatives work; the batch dims a broadcast added are summed away."""
+from .. import _C
+from .graph import as_input, record, reduce_to
+from .reduce import sum as sum_
+from .shape import reshape, transpose, unsqueeze
+
+
+def _needs(t):
+    return t is not None and t._requires_grad
+
+
+def _mT(x):
+    return transpose(x, -1, -2)
+
+
+def matmul(a, b):
+    out_c = _C.matmul(a._c, b._c)
+
+    def vjp(g):
+        a2 = unsqueeze(a, 0) if a._c.ndim == 1 else a
+        b2 = unsqueeze(b, -1) if b._c.ndim == 1 else b
+        out_shape = list(g._c.shape)
+        if a._c.ndim == 1:
+            out_shape.insert(len(out_shape) - (0 if b._c.ndim == 1 else 1), 1)
+        if b._c.ndim == 1:
+            out_shape.append(1)
+        g2 = reshape(g, out_shape)
+        grad_a = grad_b = None
+        if _needs(a):
+            grad_a = reshape(reduce_to(matmul(g2, _mT(b2)), a2), a._c.shape)
+        if _needs(b):
+            grad_b = reshape(reduce_to(matmul(_mT(a2), g2), b2), b._c.shape)
+        return grad_a, grad_b
+    return record("MmBackward0" if a._c.ndim == 2 and b._c.ndim == 2 else "MatmulBackward0", out_c, (a, b), vjp)
+
+
+def mm(a, b):
+    if a._c.ndim != 2 or b._c.ndim != 2:
+        _C.mm(a._c, b._c)  # raises PyTorch's error
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    if a._c.ndim != 3 or b._c.ndim != 3:
+        _C.bmm(a._c, b._c)  # raises PyTorch's error
+    return matmul(a, b)
+
+
+def mv(a, v):
+    if a._c.ndim != 2 or v._c.ndim != 1:
+        _C.mv(a._c, v._c)
+    return matmul(a, v)
+
+
+def dot(a, b):
+    if a._c.ndim != 1 or b._c.ndim != 1:
+        _C.dot(a._c, b._c)
+    return matmul(a, b)
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias in one kernel call (weight read in place, bias fused)."""
+    tb = as_input(bias)
+    out_c = _C.linear(x._c, weight._c, bias._c if tb is not None else None)
+
+    def vjp(g):
+        grad_x = matmul(g, weight) if _needs(x) else None
+        grad_w = grad_b = None
+        if _needs(weight) or _needs(tb):
+            g2 = reshape(g, -1, g._c.shape[-1]) if g._c.ndim != 1 else reshape(g, 1, -1)
+            if _needs(weight):
+                x2 = reshape(x, -1, x._c.shape[-1]) if x._c.ndim != 1 else reshape(x, 1, -1)
+                grad_w = matmul(_mT(g2), x2)
+            if _needs(tb):
+                grad_b = reduce_to(sum_(g2, 0), tb)
+        return grad_x, grad_w, grad_b
+    return record("AddmmBackward0" if tb is not None else "MmBackward0", out_c, (x, weight, tb), vjp)
+
+
+def addmm(bias, a, b, beta=1, alpha=1):
+    from .elementwise import add, mul
+    product = matmul(a, b)
+    if alpha != 1:
+        product = mul(product, alpha)
+    return add(mul(bias, beta) if beta != 1 else bias, product)

@@ -1,0 +1,161 @@
+"""Reductions over any dims (sum, mean, var, std, amax/amin, max/min with indices, argmax/argmin) and
+their vjps: the gradient is broadcast back over the reduced dims."""
+import collections
+
+from .. import _C
+from .elementwise import div, mul, sub
+from .graph import constant, expand, record, wrap
+from .shape import reshape
+
+MaxResult = collections.namedtuple("max", ["values", "indices"])
+MinResult = collections.namedtuple("min", ["values", "indices"])
+
+
+def _dims(dim, ndim):
+    """The reduced dims, wrapped and sorted; None means all."""
+    if dim is None:
+        return list(range(ndim))
+    dims = [dim] if isinstance(dim, int) else list(dim)
+    if not dims:
+        return list(range(ndim))
+    n = max(ndim, 1)
+    out = []
+    for d in dims:
+        if not -n <= d < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+        out.append(d % n)
+    return sorted(set(out)) if ndim else []
+
+
+def _unreduce(g, in_shape, dims, keepdim):
+    """g (the reduced shape) broadcast back to in_shape."""
+    if not keepdim:
+        kept = list(in_shape)
+        for d in dims:
+            kept[d] = 1
+        g = reshape(g, kept)
+    return expand(g, in_shape)
+
+
+def _count(in_shape, dims):
+    n = 1
+    for d in dims:
+        n *= in_shape[d]
+    return n
+
+
+def sum(x, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        from .graph import cast
+        x = cast(x, dtype._c)
+    in_shape = x._c.shape
+    dims = _dims(dim, len(in_shape))
+    return record("SumBackward1" if dim is not None else "SumBackward0", _C.sum(x._c, dim, keepdim), (x,),
+                  lambda g: (_unreduce(g, in_shape, dims, keepdim),))
+
+
+def mean(x, dim=None, keepdim=False):
+    in_shape = x._c.shape
+    dims = _dims(dim, len(in_shape))
+    n = _count(in_shape, dims)
+    return record("MeanBackward1" if dim is not None else "MeanBackward0", _C.mean(x._c, dim, keepdim), (x,),
+                  lambda g: (div(_unreduce(g, in_shape, dims, keepdim), n),))
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    correction = _correction(unbiased, correction)
+    in_shape = x._c.shape
+    dims = _dims(dim, len(in_shape))
+    n = _count(in_shape, dims)
+
+    def vjp(g):
+        centered = sub(x, mean(x, dims, keepdim=True))
+        return (mul(_unreduce(g, in_shape, dims, keepdim), mul(centered, 2.0 / max(n - correction, 0))),)
+    return record("VarBackward0", _C.var(x._c, dim, correction=correction, keepdim=keepdim), (x,), vjp)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    correction = _correction(unbiased, correction)
+    in_shape = x._c.shape
+    dims = _dims(dim, len(in_shape))
+    n = _count(in_shape, dims)
+    out_c = _C.std(x._c, dim, correction=correction, keepdim=keepdim)
+
+    def vjp(g):
+        centered = sub(x, mean(x, dims, keepdim=True))
+        s = std(x, dims, keepdim=True, correction=correction)
+        scale = div(_unreduce(g, in_shape, dims, keepdim), mul(s, max(n - correction, 0)))
+        return (mul(scale, centered),)
+    return record("StdBackward0", out_c, (x,), vjp)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return float(correction)
+    return 1.0 if unbiased is None or unbiased else 0.0
+
+
+def _extreme_share(x, out_c, dims, keepdim):
+    """1/(number of ties) at each extreme element, 0 elsewhere: how amax/amin share their gradient."""
+    in_shape = x._c.shape
+    kept = list(in_shape)
+    for d in dims:
+        kept[d] = 1
+    hits = _C.eq(x._c, out_c.reshape(kept) if not keepdim else out_c)
+    hits_f = _C.mul(hits, 1.0).to_dtype(x._c.dtype)
+    counts = _C.sum(hits_f, dims, True)
+    return constant(_C.div(hits_f, counts))
+
+
+def amax(x, dim=(), keepdim=False):
+    return _amax(x, dim, keepdim, _C.amax, "AmaxBackward0")
+
+
+def amin(x, dim=(), keepdim=False):
+    return _amax(x, dim, keepdim, _C.amin, "AminBackward0")
+
+
+def _amax(x, dim, keepdim, kernel, name):
+    in_shape = x._c.shape
+    dims = _dims(dim if dim != () else None, len(in_shape))
+    out_c = kernel(x._c, dim if dim != () else None, keepdim)
+    return record(name, out_c, (x,),
+                  lambda g: (mul(_unreduce(g, in_shape, dims, keepdim), _extreme_share(x, out_c, dims, keepdim)),))
+
+
+def max(x, dim=None, keepdim=False):
+    return _max(x, dim, keepdim, True)
+
+
+def min(x, dim=None, keepdim=False):
+    return _max(x, dim, keepdim, False)
+
+
+def _max(x, dim, keepdim, is_max):
+    from ..tensor import Tensor
+    if isinstance(dim, Tensor):  # torch.max(a, b) is maximum
+        from .elementwise import maximum, minimum
+        return maximum(x, dim) if is_max else minimum(x, dim)
+    if dim is None:
+        if x._c.numel == 0:
+            raise RuntimeError(f"{'max' if is_max else 'min'}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        return _amax(x, None, False, _C.amax if is_max else _C.amin, "MaxBackward1" if is_max else "MinBackward1")
+    values_c, indices_c = (_C.max if is_max else _C.min)(x._c, dim, keepdim)
+    in_shape = x._c.shape
+    d = dim % max_(len(in_shape), 1)
+    values = record("MaxBackward0" if is_max else "MinBackward0", values_c, (x,),
+                    lambda g: (wrap(_C.index_reduce_backward(g._c, indices_c, d, list(in_shape), keepdim)),))
+    return (MaxResult if is_max else MinResult)(values, wrap(indices_c))
+
+
+def max_(a, b):
+    return a if a > b else b
+
+
+def argmax(x, dim=None, keepdim=False):
+    return wrap(_C.argmax(x._c, dim, keepdim))
+
+
+def argmin(x, dim=None, keepdim=False):
+    return wrap(_C.argmin(x._c, dim, keepdim))

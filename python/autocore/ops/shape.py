@@ -1,0 +1,168 @@
+"""Views and shape ops (view, reshape, transpose, permute, unsqueeze, squeeze, flatten, expand, basic
+indexing), casts and copies, with their vjps. Views share memory with their input."""
+from .. import _C
+from ..tensor import Tensor
+from .graph import cast, expand, record, reduce_to, wrap
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return [int(s) for s in shape]
+
+
+def view(x, *shape):
+    in_shape = x._c.shape
+    return record("ViewBackward0", x._c.view(_shape_arg(shape)), (x,), lambda g: (reshape(g, in_shape),))
+
+
+def reshape(x, *shape):
+    in_shape = x._c.shape
+    return record("ReshapeAliasBackward0", x._c.reshape(_shape_arg(shape)), (x,), lambda g: (reshape(g, in_shape),))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    shape = x._c.shape
+    if len(shape) == 0:
+        return reshape(x, 1)
+    n = len(shape)
+    start, end = start_dim % n, end_dim % n
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    middle = 1
+    for s in shape[start:end + 1]:
+        middle *= s
+    return reshape(x, list(shape[:start]) + [middle] + list(shape[end + 1:]))
+
+
+def transpose(x, dim0, dim1):
+    return record("TransposeBackward0", x._c.transpose(dim0, dim1), (x,), lambda g: (transpose(g, dim0, dim1),))
+
+
+def t(x):
+    if x._c.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._c.ndim}D")
+    return x if x._c.ndim < 2 else transpose(x, 0, 1)
+
+
+def permute(x, *dims):
+    dims = _shape_arg(dims)
+    n = len(dims)
+    inverse = [0] * n
+    for i, d in enumerate(dims):
+        inverse[d % n] = i
+    return record("PermuteBackward0", x._c.permute(dims), (x,), lambda g: (permute(g, inverse),))
+
+
+def unsqueeze(x, dim):
+    n = x._c.ndim + 1
+    d = dim % n if -n <= dim < n else dim
+    return record("UnsqueezeBackward0", x._c.unsqueeze(dim), (x,), lambda g: (squeeze(g, d),))
+
+
+def squeeze(x, dim=None):
+    in_shape = x._c.shape
+    out = x._c.squeeze() if dim is None else x._c.squeeze(dim)
+    return record("SqueezeBackward0", out, (x,), lambda g: (reshape(g, in_shape),))
+
+
+def expand_as(x, other):
+    return expand(x, other._c.shape)
+
+
+def contiguous(x):
+    if x._c.is_contiguous:
+        return x
+    return record("CloneBackward0", x._c.contiguous(), (x,), lambda g: (g,))
+
+
+def clone(x):
+    return record("CloneBackward0", x._c.clone(), (x,), lambda g: (g,))
+
+
+def to_dtype(x, dtype):
+    return cast(x, dtype._c)
+
+
+def getitem(x, index):
+    if isinstance(index, Tensor) or (isinstance(index, tuple) and any(isinstance(i, (Tensor, list)) for i in index)) \
+            or isinstance(index, list):
+        return _advanced_getitem(x, index)
+    out = _basic_view(x._c, index)
+    in_shape, in_dtype = x._c.shape, x._c.dtype
+
+    def vjp(g):
+        full = _C.full(list(in_shape), 0, g._c.dtype)
+        _basic_view(full, index).copy_(g._c)
+        return (wrap(full),)
+    return record("SliceBackward0", out, (x,), vjp)
+
+
+def _basic_view(c, index):
+    if not isinstance(index, tuple):
+        index = (index,)
+    if sum(1 for i in index if i is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    used = sum(1 for i in index if i is not None and i is not Ellipsis)
+    if used > c.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {c.ndim}")
+    dim = 0
+    for i in index:
+        if i is Ellipsis:
+            dim += c.ndim - dim - (used - _used_before(index, i))
+        elif i is None:
+            c = c.unsqueeze(dim)
+            dim += 1
+        elif isinstance(i, slice):
+            step = 1 if i.step is None else i.step
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, _ = i.indices(c.shape[dim])
+            c = c.slice(dim, start, max(start, stop), step)
+            dim += 1
+        else:
+            k = int(i.__index__()) if not isinstance(i, bool) else int(i)
+            size = c.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+            c = c.select(dim, k)
+    return c
+
+
+def _used_before(index, ellipsis):
+    n = 0
+    for i in index:
+        if i is ellipsis:
+            return n
+        if i is not None:
+            n += 1
+    return n
+
+
+def _advanced_getitem(x, index):
+    """Integer-tensor and bool-mask indexing along the first dim (the cases a training loop needs):
+    x[idx] with an int64 tensor or list, x[mask] with a bool tensor of x's leading shape."""
+    from .. import factories
+    if isinstance(index, list):
+        index = factories.tensor(index)
+    if isinstance(index, tuple):
+        raise IndexError("autocore supports one integer or bool index tensor per indexing (on the first dim)")
+    if index._c.dtype == _C.DType.bool:
+        mask = index._c.numpy()
+        if mask.shape != tuple(x._c.shape[:mask.ndim]):
+            raise IndexError(f"The shape of the mask {list(mask.shape)} does not match the shape of the indexed "
+                             f"tensor {list(x._c.shape)}")
+        flat = reshape(x, [-1] + list(x._c.shape[mask.ndim:]))
+        positions = factories.tensor(mask.reshape(-1).nonzero()[0].astype("int64"))
+        return index_select(flat, 0, positions)
+    if index._c.ndim != 1:
+        flat = index_select(x, 0, reshape(index, -1))
+        return reshape(flat, list(index._c.shape) + list(x._c.shape[1:]))
+    return index_select(x, 0, index)
+
+
+def index_select(x, dim, index):
+    in_shape = x._c.shape
+    d = dim % max(x._c.ndim, 1)
+    return record("IndexSelectBackward0", _C.index_select(x._c, dim, index._c), (x,),
+                  lambda g: (wrap(_C.index_add_backward(g._c, d, index._c, list(in_shape))),))

@@ -1,0 +1,27 @@
+"""softmax and log_softmax with their vjps: the fused backward kernels normally, and the same formulas
+written with differentiable ops under create_graph."""
+from .. import _C
+from .elementwise import exp, mul, sub
+from .graph import grad_enabled, record, wrap
+from .reduce import sum as sum_
+
+
+def softmax(x, dim):
+    out_c = _C.softmax(x._c, dim)
+
+    def vjp(g):
+        if grad_enabled():  # out * (g - sum(g * out))
+            out = softmax(x, dim)
+            return (mul(out, sub(g, sum_(mul(g, out), dim, keepdim=True))),)
+        return (wrap(_C.softmax_backward(g._c, out_c, dim)),)
+    return record("SoftmaxBackward0", out_c, (x,), vjp)
+
+
+def log_softmax(x, dim):
+    out_c = _C.log_softmax(x._c, dim)
+
+    def vjp(g):
+        if grad_enabled():  # g - exp(out) * sum(g)
+            return (sub(g, mul(exp(log_softmax(x, dim)), sum_(g, dim, keepdim=True))),)
+        return (wrap(_C.log_softmax_backward(g._c, out_c, dim)),)
+    return record("LogSoftmaxBackward0", out_c, (x,), vjp)

@@ -1,0 +1,255 @@
+"""Tensor: the Python face of the C++ tensor (`_c`), with the autograd fields PyTorch has. Operators and
+methods forward to the ops modules, which call one kernel and record one graph node."""
+import weakref
+
+import numpy as np
+
+from . import _C
+from . import _dtype
+from .autograd import engine, grad_mode
+
+
+class Tensor:
+    __slots__ = ("_c", "_requires_grad", "grad", "grad_fn", "_hooks", "__weakref__")
+
+    # ---- construction ----
+    @staticmethod
+    def _wrap(c, requires_grad=False, grad_fn=None):
+        t = object.__new__(Tensor)
+        t._c = c
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._hooks = None
+        return t
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("create tensors with autocore.tensor(), autocore.zeros(), autocore.from_numpy(), ...")
+
+    # ---- metadata ----
+    @property
+    def shape(self):
+        return Size(self._c.shape)
+
+    def size(self, dim=None):
+        shape = self._c.shape
+        if dim is None:
+            return Size(shape)
+        return shape[_wrap_dim(dim, len(shape))]
+
+    @property
+    def dtype(self):
+        return _dtype.from_c(self._c.dtype)
+
+    @property
+    def device(self):
+        return _dtype.CPU
+
+    @property
+    def ndim(self):
+        return self._c.ndim
+
+    def dim(self):
+        return self._c.ndim
+
+    def numel(self):
+        return self._c.numel
+
+    def nelement(self):
+        return self._c.numel
+
+    def element_size(self):
+        return self._c.itemsize
+
+    def stride(self, dim=None):
+        strides = self._c.strides
+        return strides if dim is None else strides[_wrap_dim(dim, len(strides))]
+
+    def is_contiguous(self):
+        return self._c.is_contiguous
+
+    def is_floating_point(self):
+        return self._c.dtype.is_floating_point
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None and not value:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach().")
+        if value and not self._c.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    # ---- conversion ----
+    def numpy(self):
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                               "instead.")
+        return self._c.numpy()
+
+    def item(self):
+        if self._c.numel != 1:
+            raise RuntimeError(f"a Tensor with {self._c.numel} elements cannot be converted to Scalar")
+        return self._c.numpy().reshape(()).item()
+
+    def tolist(self):
+        return self._c.numpy().tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.detach()._c.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __len__(self):
+        if self._c.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._c.shape[0]
+
+    def __iter__(self):
+        if self._c.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._c.shape[0]))
+
+    def __bool__(self):
+        if self._c.numel != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._c.dtype.is_floating_point or self._c.numel != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __repr__(self):
+        return _format(self)
+
+    def __hash__(self):
+        return id(self)
+
+    # ---- autograd ----
+    def detach(self):
+        return Tensor._wrap(self._c)
+
+    def detach_(self):
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        if gradient is None:
+            if self._c.numel != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            gradient = Tensor._wrap(_C.full(list(self._c.shape), 1, self._c.dtype))
+        elif not isinstance(gradient, Tensor):
+            raise TypeError(f"gradient must be a Tensor, got {type(gradient).__name__}")
+        elif gradient.shape != self.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {gradient.shape} and output[0] "
+                               f"has a shape of {self.shape}.")
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = engine.run_backward([self], [gradient], retain_graph, create_graph, inputs, allow_unused=True)
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    g = g if create_graph else g.detach()
+                    t.grad = g if t.grad is None else t.grad + g
+            return
+        engine.run_backward([self], [gradient], retain_graph, create_graph)
+
+    def register_hook(self, hook):
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self.grad_fn
+        if node is None:
+            hooks = self._hooks = self._hooks or []
+        else:
+            hooks = node.hooks = node.hooks or []
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def retain_grad(self):
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self.grad_fn is not None and self.grad_fn.retained is not None
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints that prints as PyTorch's."""
+
+    def __repr__(self):
+        return f"autocore.Size([{', '.join(str(s) for s in self)}])"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class _RemovableHandle:
+    __slots__ = ("hooks", "hook")
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def _wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _format(t):
+    a = t.detach()._c.numpy()
+    if a.dtype == np.bool_:
+        body = np.array2string(a, separator=", ", formatter={"bool": lambda v: "True" if v else "False"})
+    elif a.dtype.kind == "f":
+        body = np.array2string(a, separator=", ", precision=4, floatmode="maxprec_equal" if a.size else "fixed",
+                               suppress_small=False)
+    else:
+        body = np.array2string(a, separator=", ")
+    body = body.replace("\n", "\n       ")
+    extras = []
+    if a.size == 0 and a.ndim != 1:
+        extras.append(f"size={tuple(a.shape)}")
+    dt = t.dtype
+    if dt not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_) or (a.size == 0 and dt != _dtype.get_default_dtype()):
+        extras.append(f"dtype={dt!r}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name}>")
+    elif t._requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
