@@ -56,7 +56,7 @@ def pow(a, b):
             if tb is None and b == 0:
                 grad_a = mul(reduce_to(g, ta), 0.0)
             else:
-                grad_a = reduce_to(mul(mul(g, b), pow(a, sub(b, 1))), ta)
+                grad_a = reduce_to(mul(mul(g, b), pow(a, b - 1 if tb is None else sub(b, 1))), ta)
         if _needs(tb):
             # d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0, as PyTorch does.
             base = ta if ta is not None else _scalar_tensor(a, out_c)

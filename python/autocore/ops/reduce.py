@@ -1,5 +1,6 @@
 """Reductions over any dims (sum, mean, var, std, amax/amin, max/min with indices, argmax/argmin) and
 their vjps: the gradient is broadcast back over the reduced dims."""
+import builtins
 import collections
 
 from .. import _C
@@ -18,7 +19,7 @@ def _dims(dim, ndim):
     dims = [dim] if isinstance(dim, int) else list(dim)
     if not dims:
         return list(range(ndim))
-    n = max(ndim, 1)
+    n = builtins.max(ndim, 1)
     out = []
     for d in dims:
         if not -n <= d < n:
@@ -70,7 +71,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
 
     def vjp(g):
         centered = sub(x, mean(x, dims, keepdim=True))
-        return (mul(_unreduce(g, in_shape, dims, keepdim), mul(centered, 2.0 / max(n - correction, 0))),)
+        return (mul(_unreduce(g, in_shape, dims, keepdim), mul(centered, 2.0 / builtins.max(n - correction, 0))),)
     return record("VarBackward0", _C.var(x._c, dim, correction=correction, keepdim=keepdim), (x,), vjp)
 
 
@@ -84,7 +85,7 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     def vjp(g):
         centered = sub(x, mean(x, dims, keepdim=True))
         s = std(x, dims, keepdim=True, correction=correction)
-        scale = div(_unreduce(g, in_shape, dims, keepdim), mul(s, max(n - correction, 0)))
+        scale = div(_unreduce(g, in_shape, dims, keepdim), mul(s, builtins.max(n - correction, 0)))
         return (mul(scale, centered),)
     return record("StdBackward0", out_c, (x,), vjp)
 
@@ -143,14 +144,10 @@ def _max(x, dim, keepdim, is_max):
         return _amax(x, None, False, _C.amax if is_max else _C.amin, "MaxBackward1" if is_max else "MinBackward1")
     values_c, indices_c = (_C.max if is_max else _C.min)(x._c, dim, keepdim)
     in_shape = x._c.shape
-    d = dim % max_(len(in_shape), 1)
+    d = dim % builtins.max(len(in_shape), 1)
     values = record("MaxBackward0" if is_max else "MinBackward0", values_c, (x,),
                     lambda g: (wrap(_C.index_reduce_backward(g._c, indices_c, d, list(in_shape), keepdim)),))
     return (MaxResult if is_max else MinResult)(values, wrap(indices_c))
-
-
-def max_(a, b):
-    return a if a > b else b
 
 
 def argmax(x, dim=None, keepdim=False):

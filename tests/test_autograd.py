@@ -1,0 +1,306 @@
+"""The autograd engine through the public API: gradients of every differentiable op against central finite
+differences (gradcheck, float64) on broadcasting, non-contiguous and size-1 inputs; graph semantics
+(accumulation, retain_graph, freed graphs, detach, no_grad, hooks, retain_grad, long chains); second
+derivatives; and PyTorch parity where it is installed."""
+import numpy as np
+import pytest
+
+import autocore
+from autocore.autograd import gradcheck
+from conftest import numeric_grad, torch_or_skip
+
+
+def leaf(rng, shape, low=-2.0, high=2.0):
+    return autocore.tensor(rng.uniform(low, high, size=shape), dtype=autocore.float64, requires_grad=True)
+
+
+def strided_leaf(rng, shape):
+    """A non-contiguous float64 leaf: every other column of a wider array."""
+    wide = rng.uniform(-2, 2, size=shape[:-1] + (shape[-1] * 2,))
+    t = autocore.from_numpy(wide)[..., ::2]
+    assert not t.is_contiguous() or t.numel() <= 1
+    t.requires_grad = True
+    return t
+
+
+BINARY = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+    "maximum": autocore.maximum, "minimum": autocore.minimum, "pow": lambda a, b: a.abs() ** b,
+}
+BROADCAST_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((1,), (1, 1))]
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", BROADCAST_SHAPES, ids=str)
+def test_binary_ops_gradcheck_with_broadcasting(name, shapes):
+    rng = np.random.default_rng(0)
+    low = 0.5 if name in ("div", "pow") else -2.0
+    a, b = leaf(rng, shapes[0]), leaf(rng, shapes[1], low=low)
+    assert gradcheck(BINARY[name], [a, b])
+
+
+UNARY = {
+    "neg": lambda x: -x, "exp": autocore.exp, "log": lambda x: x.abs().add(0.5).log(), "sqrt": lambda x: (x * x + 1).sqrt(),
+    "sin": autocore.sin, "cos": autocore.cos, "relu": autocore.relu, "sigmoid": autocore.sigmoid, "tanh": autocore.tanh,
+    "abs": autocore.abs, "leaky_relu": lambda x: autocore.leaky_relu(x, 0.1), "clamp": lambda x: x.clamp(-0.5, 0.7),
+    "pow_scalar": lambda x: x ** 3, "rpow": lambda x: 2.0 ** x, "scalar_ops": lambda x: (2 - x) / 3 + 1 * x,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_ops_gradcheck_contiguous_and_strided(name):
+    rng = np.random.default_rng(1)
+    assert gradcheck(UNARY[name], [leaf(rng, (3, 5))])
+    assert gradcheck(UNARY[name], [strided_leaf(rng, (2, 4))])
+    assert gradcheck(UNARY[name], [leaf(rng, ())])
+
+
+REDUCTIONS = {
+    "sum": lambda x: x.sum(), "sum_dim": lambda x: x.sum(1), "sum_dims_keep": lambda x: x.sum((0, 2), keepdim=True),
+    "mean": lambda x: x.mean(-1), "var": lambda x: x.var(1), "std": lambda x: x.std((0, 1), keepdim=True),
+    "var_biased": lambda x: x.var(0, correction=0), "amax": lambda x: x.amax(1), "amin": lambda x: x.amin((0, 2)),
+    "max_dim": lambda x: x.max(1).values, "min_dim": lambda x: x.min(2, keepdim=True).values, "max_all": lambda x: x.max(),
+    "softmax": lambda x: x.softmax(1), "log_softmax": lambda x: x.log_softmax(-1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_reductions_and_softmax_gradcheck(name):
+    rng = np.random.default_rng(2)
+    assert gradcheck(REDUCTIONS[name], [leaf(rng, (2, 3, 4))])
+
+
+SHAPE_OPS = {
+    "view": lambda x: x.view(4, 6), "reshape": lambda x: x.reshape(-1), "transpose": lambda x: x.transpose(0, 2),
+    "T": lambda x: x.T, "permute": lambda x: x.permute(2, 0, 1), "unsqueeze": lambda x: x.unsqueeze(1),
+    "squeeze": lambda x: x[:, :1].squeeze(1), "flatten": lambda x: x.flatten(1), "expand": lambda x: x[:, :1].expand(2, 5, 4),
+    "index": lambda x: x[1, ::2, None, -1], "ellipsis": lambda x: x[..., 1:3], "index_tensor": lambda x: x[autocore.tensor([1, 0, 1])],
+    "mask": lambda x: x[autocore.tensor([True, False])], "cat": lambda x: autocore.cat([x, x * 2], 1),
+    "stack": lambda x: autocore.stack([x, x.exp()], -1), "contiguous": lambda x: x.transpose(0, 1).contiguous(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_OPS))
+def test_shape_ops_gradcheck(name):
+    rng = np.random.default_rng(3)
+    assert gradcheck(SHAPE_OPS[name], [leaf(rng, (2, 3, 4))], atol=1e-4)
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4, 2)), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 2)),
+                                    ((2, 3, 4), (4, 2)), ((2, 3, 4), (2, 4, 5)), ((3, 4), (2, 4, 1))], ids=str)
+def test_matmul_gradcheck(shapes):
+    rng = np.random.default_rng(4)
+    assert gradcheck(autocore.matmul, [leaf(rng, shapes[0]), leaf(rng, shapes[1])])
+
+
+@pytest.mark.parametrize("x_shape", [(5,), (3, 5), (2, 3, 5)])
+def test_linear_gradcheck(x_shape):
+    rng = np.random.default_rng(5)
+    x, w, b = leaf(rng, x_shape), leaf(rng, (4, 5)), leaf(rng, (4,))
+    assert gradcheck(autocore.linear, [x, w, b])
+    assert gradcheck(lambda x, w: autocore.linear(x, w), [x, w])
+
+
+def test_casts_carry_the_gradient_back_in_the_input_dtype():
+    x = autocore.tensor([1.5, -2.0], dtype=autocore.float64, requires_grad=True)
+    y = (x.float() * autocore.tensor([2.0, 3.0])).sum()
+    assert y.dtype == autocore.float32
+    y.backward()
+    assert x.grad.dtype == autocore.float64
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 3.0])
+
+
+def test_where_gradcheck():
+    rng = np.random.default_rng(6)
+    a, b = leaf(rng, (3, 4)), leaf(rng, (4,))
+    cond = autocore.tensor(rng.uniform(size=(3, 4)) > 0.5)
+    assert gradcheck(lambda a, b: autocore.where(cond, a, b), [a, b])
+
+
+def test_gradcheck_catches_a_wrong_gradient():
+    """gradcheck itself must be able to fail: a deliberately wrong vjp is reported."""
+    from autocore.ops.graph import record, wrap
+    from autocore import _C
+
+    def bad_square(x):
+        return record("Bad", _C.mul(x._c, x._c), (x,), lambda g: (g * 3.0,))
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+        gradcheck(bad_square, [leaf(np.random.default_rng(7), (3,))])
+
+
+# ---- the three ways of computing gradients agree: the two-neuron linear network ----
+
+def test_two_neuron_network_gradients_are_exact():
+    """theta = W2 (W1 x + b1) + b2 - y: d theta / d(W1, b1, W2, b2) = (W2 x, W2, W1 x + b1, 1)."""
+    x, y = 1.5, 0.25
+    W1, b1, W2, b2 = (autocore.tensor(v, dtype=autocore.float64, requires_grad=True) for v in (0.7, -0.3, 1.9, 0.4))
+    theta = W2 * (W1 * x + b1) + b2 - y
+    theta.backward()
+    assert W1.grad.item() == W2.item() * x
+    assert b1.grad.item() == W2.item()
+    assert W2.grad.item() == W1.item() * x + b1.item()
+    assert b2.grad.item() == 1.0
+
+
+# ---- graph semantics ----
+
+def test_gradients_accumulate_over_backwards():
+    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3 + 2, 3 + 4])
+
+
+def test_second_backward_through_freed_graph_raises_and_retain_graph_keeps_it():
+    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * (np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0]))), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_non_scalar_backward_needs_a_gradient():
+    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        (x * 2).backward()
+    (x * 2).backward(autocore.tensor([1.0, -1.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, -2.0])
+
+
+def test_backward_of_a_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        autocore.tensor([1.0]).sum().backward()
+
+
+def test_no_grad_detach_and_requires_grad_propagation():
+    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+    with autocore.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    z = x.detach() * 2
+    assert not z.requires_grad
+    w = x * 2
+    assert w.requires_grad and not w.is_leaf and w.grad_fn is not None
+    assert not autocore.is_grad_enabled() is False
+
+    @autocore.no_grad()
+    def f(t):
+        return t * 2
+    assert not f(x).requires_grad
+    with autocore.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert autocore.is_grad_enabled()
+    with autocore.inference_mode():
+        assert not (x * 2).requires_grad
+
+
+def test_hooks_and_retain_grad():
+    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    y = x * 3
+    y.retain_grad()
+    handle = y.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 2)
+    x.register_hook(lambda g: g + 1)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(seen[0], 2 * 3 * np.array([1.0, 2.0]))
+    np.testing.assert_allclose(y.grad.numpy(), 2 * 2 * 3 * np.array([1.0, 2.0]))  # after the hook doubled it
+    np.testing.assert_allclose(x.grad.numpy(), 3 * 2 * 2 * 3 * np.array([1.0, 2.0]) + 1)
+    handle.remove()
+    x.grad = None
+    y2 = x * 3
+    (y2 * y2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * 2 * 3 * np.array([1.0, 2.0]) + 1)
+
+
+def test_a_chain_of_100000_ops_backpropagates_without_recursion():
+    x = autocore.tensor(1.0, dtype=autocore.float64, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0000001
+    y.backward()
+    np.testing.assert_allclose(x.grad.item(), 1.0000001 ** 100_000, rtol=1e-9)
+
+
+def test_diamond_graph_sums_both_paths():
+    x = autocore.tensor([0.5, -1.5], dtype=autocore.float64, requires_grad=True)
+    a = x.exp()
+    y = (a * a + a.sin()).sum()
+    y.backward()
+    e = np.exp([0.5, -1.5])
+    np.testing.assert_allclose(x.grad.numpy(), (2 * e + np.cos(e)) * e)
+
+
+def test_autograd_grad_returns_gradients_without_touching_grad():
+    x = autocore.tensor([1.0, 2.0], dtype=autocore.float64, requires_grad=True)
+    h = x * x
+    y = (h * x).sum()
+    gx, gh = autocore.autograd.grad(y, [x, h])
+    np.testing.assert_allclose(gx.numpy(), [3.0, 12.0])  # d(x^3)/dx, through both paths
+    np.testing.assert_allclose(gh.numpy(), [1.0, 2.0])   # dy/dh = x
+    assert x.grad is None
+    z = autocore.tensor([3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="appears to not have been used"):
+        autocore.autograd.grad((x * 2).sum(), [z])
+    assert autocore.autograd.grad((x * 2).sum(), [z], allow_unused=True) == (None,)
+
+
+# ---- second derivatives ----
+
+def test_second_derivative_of_x_cubed():
+    x = autocore.tensor([0.5, -2.0, 3.0], dtype=autocore.float64, requires_grad=True)
+    (g,) = autocore.autograd.grad((x ** 3).sum(), [x], create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), 3 * x.detach().numpy() ** 2)
+    (h,) = autocore.autograd.grad(g.sum(), [x])
+    np.testing.assert_allclose(h.numpy(), 6 * x.detach().numpy())
+
+
+def test_hessian_vector_product_of_an_mlp_loss_matches_finite_differences():
+    rng = np.random.default_rng(8)
+    xs = rng.normal(size=(6, 3))
+    labels = rng.integers(0, 2, size=6)
+    w1_0, w2_0, v = rng.normal(size=(4, 3)), rng.normal(size=(2, 4)), rng.normal(size=(4, 3))
+
+    def loss_np(w1):
+        hidden = np.tanh(xs @ w1.T)
+        logits = hidden @ w2_0.T
+        logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+        return -logp[np.arange(6), labels].mean()
+
+    def grad_np(w1):
+        return numeric_grad(loss_np, [w1], np.array(1.0))[0]
+
+    w1 = autocore.tensor(w1_0, requires_grad=True)
+    x, w2 = autocore.tensor(xs), autocore.tensor(w2_0)
+    logp = autocore.linear(autocore.linear(x, w1).tanh(), w2).log_softmax(1)
+    loss = -(logp * autocore.tensor(np.eye(2)[labels])).sum() / 6
+    (g,) = autocore.autograd.grad(loss, [w1], create_graph=True)
+    (hv,) = autocore.autograd.grad((g * autocore.tensor(v)).sum(), [w1])
+    eps = 1e-4
+    expected = (grad_np(w1_0 + eps * v) - grad_np(w1_0 - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(hv.numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+# ---- PyTorch parity ----
+
+def test_small_program_matches_torch():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(9)
+    data = {k: rng.normal(size=s) for k, s in {"x": (5, 3), "w": (4, 3), "b": (4,), "v": (4, 2)}.items()}
+
+    def program(lib, tensors):
+        x, w, b, v = tensors
+        h = lib.nn.functional.linear(x, w, b) if lib is torch else autocore.linear(x, w, b)
+        h = h.relu() * 0.5 + h.sigmoid() - h.tanh() ** 2
+        out = (h @ v).log_softmax(1)
+        return out.sum() + h.amax(0).sum() + h.var(1).mean() + h.max(1).values.sum()
+
+    theirs = [torch.tensor(data[k], requires_grad=True) for k in "xwbv"]
+    ours = [autocore.tensor(data[k], requires_grad=True) for k in "xwbv"]
+    t_loss, o_loss = program(torch, theirs), program(autocore, ours)
+    t_loss.backward()
+    o_loss.backward()
+    np.testing.assert_allclose(o_loss.item(), t_loss.item(), rtol=1e-12)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
