@@ -27,7 +27,7 @@ def _to(self, *args, **kwargs):
 
 
 METHODS = {
-    "__add__": ew.add, "__radd__": _reflected(ew.add), "__sub__": ew.sub, "__rsub__": _reflected(ew.sub),
+    "__add__": ew._add, "__radd__": _reflected(ew._add), "__sub__": ew._sub, "__rsub__": _reflected(ew._sub),
     "__mul__": ew.mul, "__rmul__": _reflected(ew.mul), "__truediv__": ew.div, "__rtruediv__": _reflected(ew.div),
     "__pow__": ew.pow, "__rpow__": _reflected(ew.pow), "__matmul__": mm.matmul, "__rmatmul__": _reflected(mm.matmul),
     "__neg__": ew.neg, "__abs__": ew.abs, "__pos__": lambda self: self,

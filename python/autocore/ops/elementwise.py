@@ -3,7 +3,8 @@ with differentiable ops, so that create_graph=True gives second derivatives; the
 ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero almost everywhere."""
 from .. import _C
 from ..tensor import Tensor
-from .graph import as_input, constant, grad_enabled, raw, record, reduce_to, wrap
+from ..autograd.engine import Node
+from .graph import _mode, as_input, constant, grad_enabled, raw, record, reduce_to, wrap
 
 
 def _needs(t):
@@ -15,35 +16,53 @@ def _scalar_tensor(value, like_c):
 
 
 # ---- binary ----
+# The arithmetic operators are the hot path of every small model: each is one kernel call, and a graph
+# node only when grad mode is on and an input requires grad (the vjp closure is built only then).
+
+def _arithmetic(kernel, name, make_vjp):
+    def op(a, b):
+        a_is_tensor, b_is_tensor = a.__class__ is Tensor, b.__class__ is Tensor
+        c = kernel(a._c if a_is_tensor else a, b._c if b_is_tensor else b)
+        if _mode["enabled"]:
+            ta = a if a_is_tensor and a._requires_grad else None
+            tb = b if b_is_tensor and b._requires_grad else None
+            if ta is not None or tb is not None:
+                return wrap(c, True, Node(name, (ta, tb), make_vjp(a, b, ta, tb)))
+        return wrap(c)
+    op.__name__ = name
+    return op
+
+
+def _add_vjp(a, b, ta, tb):
+    return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(g, tb) if tb is not None else None)
+
+
+def _sub_vjp(a, b, ta, tb):
+    return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(neg(g), tb) if tb is not None else None)
+
+
+def _mul_vjp(a, b, ta, tb):
+    return lambda g: (reduce_to(mul(g, b), ta) if ta is not None else None,
+                      reduce_to(mul(g, a), tb) if tb is not None else None)
+
+
+def _div_vjp(a, b, ta, tb):
+    return lambda g: (reduce_to(div(g, b), ta) if ta is not None else None,
+                      reduce_to(neg(div(mul(g, div(a, b)), b)), tb) if tb is not None else None)
+
+
+_add = _arithmetic(_C.add, "AddBackward0", _add_vjp)
+_sub = _arithmetic(_C.sub, "SubBackward0", _sub_vjp)
+mul = _arithmetic(_C.mul, "MulBackward0", _mul_vjp)
+div = _arithmetic(_C.div, "DivBackward0", _div_vjp)
+
 
 def add(a, b, alpha=1):
-    if alpha != 1:
-        b = mul(b, alpha)
-    ta, tb = as_input(a), as_input(b)
-    return record("AddBackward0", _C.add(raw(a), raw(b)), (ta, tb),
-                  lambda g: (reduce_to(g, ta) if _needs(ta) else None, reduce_to(g, tb) if _needs(tb) else None))
+    return _add(a, mul(b, alpha) if alpha != 1 else b)
 
 
 def sub(a, b, alpha=1):
-    if alpha != 1:
-        b = mul(b, alpha)
-    ta, tb = as_input(a), as_input(b)
-    return record("SubBackward0", _C.sub(raw(a), raw(b)), (ta, tb),
-                  lambda g: (reduce_to(g, ta) if _needs(ta) else None, reduce_to(neg(g), tb) if _needs(tb) else None))
-
-
-def mul(a, b):
-    ta, tb = as_input(a), as_input(b)
-    return record("MulBackward0", _C.mul(raw(a), raw(b)), (ta, tb),
-                  lambda g: (reduce_to(mul(g, b), ta) if _needs(ta) else None,
-                             reduce_to(mul(g, a), tb) if _needs(tb) else None))
-
-
-def div(a, b):
-    ta, tb = as_input(a), as_input(b)
-    return record("DivBackward0", _C.div(raw(a), raw(b)), (ta, tb),
-                  lambda g: (reduce_to(div(g, b), ta) if _needs(ta) else None,
-                             reduce_to(neg(div(mul(g, div(a, b)), b)), tb) if _needs(tb) else None))
+    return _sub(a, mul(b, alpha) if alpha != 1 else b)
 
 
 def pow(a, b):
