@@ -178,6 +178,8 @@ def randn_like(t, dtype=None):
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size), as PyTorch allows
+        low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
     if high is None:
