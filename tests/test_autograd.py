@@ -304,3 +304,70 @@ def test_small_program_matches_torch():
     np.testing.assert_allclose(o_loss.item(), t_loss.item(), rtol=1e-12)
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ---- autograd.Function ----
+
+class ScaledExp(autocore.autograd.Function):
+    """exp(x) * scale with a hand-written backward; scale is a plain number."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        out = x.exp() * scale
+        ctx.save_for_backward(out)
+        ctx.scale = scale
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out, None
+
+
+def test_function_gradient_matches_finite_differences():
+    x = leaf(np.random.default_rng(10), (3, 2))
+    assert gradcheck(lambda x: ScaledExp.apply(x, 2.5), [x])
+    y = ScaledExp.apply(x, 2.5)
+    assert y.grad_fn is not None and "ScaledExp" in y.grad_fn.name
+
+
+def test_function_needs_input_grad_and_no_graph_without_grad():
+    seen = {}
+
+    class Probe(autocore.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            seen["needs"] = ctx.needs_input_grad
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    a = autocore.tensor([1.0], requires_grad=True)
+    Probe.apply(a, autocore.tensor([2.0])).sum().backward()
+    assert seen["needs"] == (True, False)
+    assert Probe.apply(autocore.tensor([1.0]), autocore.tensor([2.0])).grad_fn is None
+
+
+def test_function_with_the_wrong_number_of_gradients_raises():
+    class Wrong(autocore.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    a = autocore.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="returned an incorrect number of gradients \\(expected 2, got 1\\)"):
+        Wrong.apply(a, a).sum().backward()
+
+
+def test_function_graph_is_freed_after_backward():
+    x = autocore.tensor([0.5], requires_grad=True)
+    y = ScaledExp.apply(x, 1.0).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()

@@ -1,5 +1,6 @@
 """autocore.autograd: backward, grad, gradcheck and the grad-mode switches, as in torch.autograd."""
 from .engine import Node, run_backward
+from .function import Function, FunctionCtx
 from .gradcheck import gradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
@@ -40,5 +41,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                         inputs, allow_unused)
 
 
-__all__ = ["Node", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
+__all__ = ["Function", "FunctionCtx", "Node", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled"]
