@@ -371,3 +371,79 @@ def test_function_graph_is_freed_after_backward():
     y.backward()
     with pytest.raises(RuntimeError, match="second time"):
         y.backward()
+
+
+# ---- in-place ops and the version counter ----
+
+def test_modifying_a_saved_tensor_in_place_makes_backward_raise():
+    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    z = (y * 2).sum()  # exp saved its output y
+    y.mul_(3)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
+def test_modifying_through_a_view_bumps_the_shared_version():
+    base = autocore.tensor([[1.0, 2.0], [3.0, 4.0]])
+    w = autocore.tensor([0.5, 0.5], requires_grad=True)
+    out = (base * w).sum()  # mul saved base
+    base[0].add_(1.0)       # a view of base: same storage, so the same version counter
+    assert base._version == 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.backward()
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_outside_no_grad():
+    w = autocore.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
+        w.add_(1.0)
+    with autocore.no_grad():
+        w.mul_(2.0).sub_(autocore.tensor([0.5, 0.5]), alpha=2)
+    np.testing.assert_allclose(w.detach().numpy(), [1.0, 3.0])
+    assert w.is_leaf and w.requires_grad
+
+
+def test_in_place_ops_rebase_history_and_match_torch():
+    torch = torch_or_skip()
+    values = np.array([0.5, -1.0, 2.0])
+
+    def program(lib, a):
+        b = a * 2
+        b.add_(1.0)
+        b.clamp_(max=4.0)
+        b.mul_(a)
+        c = b.sigmoid() + 0.0  # sigmoid saved its own output; c is a fresh tensor
+        c.sub_(a, alpha=0.5)
+        return c.sum()
+
+    ta = torch.tensor(values, requires_grad=True)
+    oa = autocore.tensor(values, requires_grad=True)
+    program(torch, ta).backward()
+    program(autocore, oa).backward()
+    np.testing.assert_allclose(oa.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
+    for lib, a in ((torch, ta), (autocore, oa)):  # both refuse to overwrite sigmoid's saved output
+        c = (a * 1.0).sigmoid()
+        c.sub_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            c.sum().backward()
+
+
+def test_fill_zero_copy_and_random_fills():
+    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.zero_()
+    assert y.grad_fn.name == "ZeroBackward0"
+    (y * 1 + x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0])  # nothing flows through the zeroed value
+    target = autocore.zeros(2)
+    source = autocore.tensor([1.0, 3.0], requires_grad=True)
+    target.copy_(source * 2)
+    (target * target).sum().backward()
+    np.testing.assert_allclose(source.grad.numpy(), [8.0, 24.0])
+    autocore.manual_seed(3)
+    u = autocore.empty(1000).uniform_(-1, 1)
+    assert -1 <= u.min().item() and u.max().item() < 1
+    n = autocore.empty(1000, dtype=autocore.float64).normal_(2.0, 0.5)
+    assert abs(n.mean().item() - 2.0) < 0.1 and abs(n.std().item() - 0.5) < 0.1
+    assert autocore.ones(3).fill_(7).tolist() == [7.0, 7.0, 7.0]

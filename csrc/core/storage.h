@@ -43,6 +43,10 @@ class Storage {
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
+  // Bumped by every in-place write through any view: autograd compares it with the version a saved
+  // tensor had, to refuse gradients computed from overwritten values.
+  int64_t version() const { return version_; }
+  void bump_version() { ++version_; }
 
  private:
   Storage(void* data, size_t nbytes, Device device, std::function<void()> release)
@@ -52,6 +56,7 @@ class Storage {
   size_t nbytes_;
   Device device_;
   std::function<void()> release_;
+  int64_t version_ = 0;
 };
 
 }  // namespace autocore

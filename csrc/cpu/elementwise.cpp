@@ -42,15 +42,20 @@ DType compute_dtype(EwOp op, DType promoted) {
 ElementwiseLoop find_loop(EwOp op, DType dtype) {
   ElementwiseLoop loop = kernels<ElementwiseKernels>().loops[int(op)][int(dtype)];
   if (!loop) {
-    if (op == EwOp::sub && dtype == DType::Bool)
-      fail<RuntimeError>("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                         "`logical_xor()` operator instead.");
     if (op == EwOp::neg && dtype == DType::Bool)
       fail<RuntimeError>("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                          "invert a mask, use the `~` or `logical_not()` operator instead.");
     fail<RuntimeError>("\"", kNames[int(op)], "\" not implemented for '", dtype_name(dtype), "'");
   }
   return loop;
+}
+
+// PyTorch refuses `-` whenever a bool is involved, tensor or Python bool, even if the other side would
+// promote it to a number.
+void check_sub_without_bool(EwOp op, bool a_is_bool, bool b_is_bool) {
+  AC_CHECK(op != EwOp::sub || !(a_is_bool || b_is_bool), RuntimeError,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+           "use the `~` or `logical_not()` operator instead.");
 }
 
 void check_cpu(const Tensor& t, const char* op) {
@@ -101,6 +106,7 @@ Tensor unary(EwOp op, const Tensor& x, const OpParams& params, const Tensor* out
 
 Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, const OpParams& params) {
   check_cpu(a, kNames[int(op)]);
+  check_sub_without_bool(op, a.dtype() == DType::Bool, b.dtype() == DType::Bool);
   check_same_device(a, b, kNames[int(op)]);
   ResultType promotion;
   promotion.add_tensor(a.dtype(), a.dim());
@@ -120,6 +126,7 @@ Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, cons
 namespace {
 Tensor binary_with_scalar(EwOp op, const Tensor& t, const Scalar& s, bool scalar_first, const Tensor* out) {
   check_cpu(t, kNames[int(op)]);
+  check_sub_without_bool(op, t.dtype() == DType::Bool, s.kind == Scalar::Kind::Bool);
   ResultType promotion;
   promotion.add_tensor(t.dtype(), t.dim());
   promotion.add_scalar(s);

@@ -2,6 +2,7 @@
 apart from tensor.py so that Tensor's definition does not depend on the ops modules."""
 from . import _dtype
 from .ops import elementwise as ew
+from .ops import inplace as ip
 from .ops import matmul as mm
 from .ops import reduce as red
 from .ops import shape as sh
@@ -11,6 +12,29 @@ from .tensor import Tensor
 
 def _reflected(fn):
     return lambda self, other: fn(other, self)
+
+
+def _comparison(fn):
+    """Comparisons with something that is neither a tensor nor a number defer to Python (x == None is False)."""
+    def op(self, other):
+        if not isinstance(other, (Tensor, int, float, bool)):
+            return NotImplemented
+        return fn(self, other)
+    return op
+
+
+def _logical(fn, name):
+    def op(self, other):
+        if self.dtype != _dtype.bool_ or (isinstance(other, Tensor) and other.dtype != _dtype.bool_):
+            raise RuntimeError(f"autocore supports {name} on bool tensors only")
+        return fn(self, other)
+    return op
+
+
+def _invert(self):
+    if self.dtype != _dtype.bool_:
+        raise RuntimeError("autocore supports ~ on bool tensors only")
+    return ew.eq(self, False)
 
 
 def _to(self, *args, **kwargs):
@@ -27,11 +51,17 @@ def _to(self, *args, **kwargs):
 
 
 METHODS = {
+    "_version": property(lambda self: self._c._version),
     "__add__": ew._add, "__radd__": _reflected(ew._add), "__sub__": ew._sub, "__rsub__": _reflected(ew._sub),
     "__mul__": ew.mul, "__rmul__": _reflected(ew.mul), "__truediv__": ew.div, "__rtruediv__": _reflected(ew.div),
     "__pow__": ew.pow, "__rpow__": _reflected(ew.pow), "__matmul__": mm.matmul, "__rmatmul__": _reflected(mm.matmul),
     "__neg__": ew.neg, "__abs__": ew.abs, "__pos__": lambda self: self,
-    "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
+    "__eq__": _comparison(ew.eq), "__ne__": _comparison(ew.ne), "__lt__": _comparison(ew.lt),
+    "__le__": _comparison(ew.le), "__gt__": _comparison(ew.gt), "__ge__": _comparison(ew.ge),
+    "__invert__": _invert, "logical_not": _invert,
+    "__and__": _logical(ew.mul, "&"), "__rand__": _logical(ew.mul, "&"),
+    "__or__": _logical(ew.maximum, "|"), "__ror__": _logical(ew.maximum, "|"),
+    "__xor__": _logical(ew.ne, "^"), "__rxor__": _logical(ew.ne, "^"),
     "__getitem__": sh.getitem,
     "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "pow": ew.pow, "neg": ew.neg, "abs": ew.abs,
     "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "sin": ew.sin, "cos": ew.cos, "relu": ew.relu,
@@ -48,6 +78,10 @@ METHODS = {
     "to": _to, "float": lambda self: _to(self, _dtype.float32), "double": lambda self: _to(self, _dtype.float64),
     "long": lambda self: _to(self, _dtype.int64), "bool": lambda self: _to(self, _dtype.bool_),
     "cpu": lambda self: self,
+    "add_": ip.add_, "sub_": ip.sub_, "mul_": ip.mul_, "div_": ip.div_, "clamp_": ip.clamp_, "clip_": ip.clamp_,
+    "relu_": ip.relu_, "exp_": ip.exp_, "neg_": ip.neg_, "sigmoid_": ip.sigmoid_, "tanh_": ip.tanh_,
+    "fill_": ip.fill_, "zero_": ip.zero_, "uniform_": ip.uniform_, "normal_": ip.normal_, "copy_": ip.copy_,
+    "__iadd__": ip.add_, "__isub__": ip.sub_, "__imul__": ip.mul_, "__itruediv__": ip.div_,
 }
 
 

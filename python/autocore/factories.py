@@ -24,7 +24,11 @@ def _finish(c, requires_grad, device=None):
     return t
 
 
-def _size(size):
+def _size(size, keyword=None):
+    if keyword is not None:
+        if size:
+            raise TypeError("size given both positionally and as the size= keyword")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     for s in size:
@@ -35,17 +39,26 @@ def _size(size):
     return [int(s) for s in size]
 
 
+def _no_extra(kwargs, name):
+    if kwargs:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+
+
 def _infer_numpy(data, dtype):
-    """data as a numpy array with PyTorch's inference: Python floats take the default dtype, ints int64."""
+    """data as a numpy array with PyTorch's inference: Python floats take the default dtype, ints int64;
+    numpy arrays and scalars keep theirs. An explicit dtype converts straight from the data."""
     if isinstance(data, Tensor):
         array = data.detach()._c.numpy()
+    elif dtype is not None:
+        array = np.asarray(data, dtype=dtype.numpy)
     else:
         array = np.asarray(data)
         if array.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        numpy_typed = isinstance(data, (np.ndarray, np.generic))
         if array.dtype.kind in "iu":
             array = array.astype(np.int64, copy=False)
-        elif array.dtype.kind == "f" and not isinstance(data, np.ndarray):
+        elif array.dtype.kind == "f" and not numpy_typed:
             array = array.astype(_dtype.get_default_dtype().numpy, copy=False)
         elif array.dtype.kind == "f" and array.dtype not in (np.float32, np.float64):
             array = array.astype(np.float32, copy=False)
@@ -80,16 +93,22 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
                    requires_grad, device)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.full(_size(size), 0, _c_dtype(dtype)), requires_grad, device)
+def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs):
+    size = _size(size, kwargs.pop("size", None))
+    _no_extra(kwargs, "zeros")
+    return _finish(_C.full(size, 0, _c_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.full(_size(size), 1, _c_dtype(dtype)), requires_grad, device)
+def ones(*size, dtype=None, device=None, requires_grad=False, **kwargs):
+    size = _size(size, kwargs.pop("size", None))
+    _no_extra(kwargs, "ones")
+    return _finish(_C.full(size, 1, _c_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.empty(_size(size), _c_dtype(dtype)), requires_grad, device)
+def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
+    size = _size(size, kwargs.pop("size", None))
+    _no_extra(kwargs, "empty")
+    return _finish(_C.empty(size, _c_dtype(dtype)), requires_grad, device)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -113,7 +132,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    values = [float(v) if isinstance(v, Tensor) else v for v in (start, end, step)]
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     if dtype is None:
         dtype = _dtype.int64 if integral else _dtype.get_default_dtype()
@@ -157,14 +176,18 @@ def set_rng_state(state):
     _C.set_rng_state(state._c)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    c = _C.empty(_size(size), _c_dtype(dtype))
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kwargs):
+    size = _size(size, kwargs.pop("size", None))
+    _no_extra(kwargs, "rand")
+    c = _C.empty(size, _c_dtype(dtype))
     _C.uniform_(c, 0.0, 1.0, generator=generator)
     return _finish(c, requires_grad, device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    c = _C.empty(_size(size), _c_dtype(dtype))
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kwargs):
+    size = _size(size, kwargs.pop("size", None))
+    _no_extra(kwargs, "randn")
+    c = _C.empty(size, _c_dtype(dtype))
     _C.normal_(c, 0.0, 1.0, generator=generator)
     return _finish(c, requires_grad, device)
 

@@ -132,9 +132,13 @@ class Tensor:
         return bool(self.item())
 
     def __float__(self):
+        if self._c.numel != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
+        if self._c.numel != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self):
@@ -232,13 +236,24 @@ def _wrap_dim(dim, ndim):
     return dim % n
 
 
+def _format_floats(a):
+    """PyTorch's float layout: integers as '1.', otherwise 4 decimals, scientific when the magnitudes span
+    more than 1000x or leave [1e-4, 1e8)."""
+    finite = np.abs(a[np.isfinite(a)])
+    if finite.size and np.all(finite == np.round(finite)) and finite.max() < 1e8:
+        return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: f"{v:.0f}."
+                                                             if np.isfinite(v) else str(v)})
+    nonzero = finite[finite != 0]
+    scientific = nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() >= 1e8 or
+                                   nonzero.min() < 1e-4)
+    fmt = (lambda v: f"{v:.4e}") if scientific else (lambda v: f"{v:.4f}")
+    return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: fmt(v) if np.isfinite(v) else str(v)})
+
+
 def _format(t):
     a = t.detach()._c.numpy()
-    if a.dtype == np.bool_:
-        body = np.array2string(a, separator=", ", formatter={"bool": lambda v: "True" if v else "False"})
-    elif a.dtype.kind == "f":
-        body = np.array2string(a, separator=", ", precision=4, floatmode="maxprec_equal" if a.size else "fixed",
-                               suppress_small=False)
+    if a.dtype.kind == "f":
+        body = _format_floats(a)
     else:
         body = np.array2string(a, separator=", ")
     body = body.replace("\n", "\n       ")

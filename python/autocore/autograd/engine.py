@@ -13,12 +13,13 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 class Node:
     """grad_fn of a tensor. `inputs[i]` is the i-th input tensor when it requires grad, else None;
     `vjp(grad)` returns one gradient (or None) per input."""
-    __slots__ = ("name", "inputs", "vjp", "hooks", "retained", "__weakref__")
+    __slots__ = ("name", "inputs", "vjp", "saved", "hooks", "retained", "__weakref__")
 
-    def __init__(self, name, inputs, vjp):
+    def __init__(self, name, inputs, vjp, saved=None):
         self.name = name
         self.inputs = inputs
         self.vjp = vjp
+        self.saved = saved    # (C++ tensor, its storage version) for each tensor the vjp reads
         self.hooks = None     # hooks registered on the output tensor, run on its gradient
         self.retained = None  # the output tensor, when it called retain_grad()
 
@@ -31,6 +32,16 @@ class Node:
 
     def __repr__(self):
         return f"<{self.name}>"
+
+
+def _check_saved(node):
+    for c, version in node.saved:
+        if c._version != version:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"[{c.dtype.name} {list(c.shape)}], which is saved by {node.name}, is at version {c._version}; "
+                f"expected version {version} instead. Hint: the operation that modified it ran after the forward "
+                "pass; compute a copy (clone()) before modifying it in place.")
 
 
 def _run_hooks(hooks, grad):
@@ -99,6 +110,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             vjp = node.vjp
             if vjp is None:
                 raise RuntimeError(_FREED)
+            if node.saved:
+                _check_saved(node)
             input_grads = vjp(grad)
             if not retain_graph:
                 node.vjp = None

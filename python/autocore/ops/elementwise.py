@@ -19,7 +19,7 @@ def _scalar_tensor(value, like_c):
 # The arithmetic operators are the hot path of every small model: each is one kernel call, and a graph
 # node only when grad mode is on and an input requires grad (the vjp closure is built only then).
 
-def _arithmetic(kernel, name, make_vjp):
+def _arithmetic(kernel, name, make_vjp, reads_inputs):
     def op(a, b):
         a_is_tensor, b_is_tensor = a.__class__ is Tensor, b.__class__ is Tensor
         c = kernel(a._c if a_is_tensor else a, b._c if b_is_tensor else b)
@@ -27,7 +27,10 @@ def _arithmetic(kernel, name, make_vjp):
             ta = a if a_is_tensor and a._requires_grad else None
             tb = b if b_is_tensor and b._requires_grad else None
             if ta is not None or tb is not None:
-                return wrap(c, True, Node(name, (ta, tb), make_vjp(a, b, ta, tb)))
+                saved = None
+                if reads_inputs:
+                    saved = tuple((t._c, t._c._version) for t, is_t in ((a, a_is_tensor), (b, b_is_tensor)) if is_t)
+                return wrap(c, True, Node(name, (ta, tb), make_vjp(a, b, ta, tb), saved))
         return wrap(c)
     op.__name__ = name
     return op
@@ -51,10 +54,10 @@ def _div_vjp(a, b, ta, tb):
                       reduce_to(neg(div(mul(g, div(a, b)), b)), tb) if tb is not None else None)
 
 
-_add = _arithmetic(_C.add, "AddBackward0", _add_vjp)
-_sub = _arithmetic(_C.sub, "SubBackward0", _sub_vjp)
-mul = _arithmetic(_C.mul, "MulBackward0", _mul_vjp)
-div = _arithmetic(_C.div, "DivBackward0", _div_vjp)
+_add = _arithmetic(_C.add, "AddBackward0", _add_vjp, False)
+_sub = _arithmetic(_C.sub, "SubBackward0", _sub_vjp, False)
+mul = _arithmetic(_C.mul, "MulBackward0", _mul_vjp, True)
+div = _arithmetic(_C.div, "DivBackward0", _div_vjp, True)
 
 
 def add(a, b, alpha=1):
@@ -83,7 +86,8 @@ def pow(a, b):
             safe_base = where(zero_base, _scalar_tensor(1.0, out_c), base)
             grad_b = reduce_to(mul(mul(g, pow(a, b)), log(safe_base)), tb)
         return grad_a, grad_b
-    return record("PowBackward1" if tb is not None else "PowBackward0", out_c, (ta, tb), vjp)
+    return record("PowBackward1" if tb is not None else "PowBackward0", out_c, (ta, tb), vjp,
+                  tuple(t._c for t in (ta, tb) if t is not None))
 
 
 def _tie_mask(a, b, greater):
@@ -101,7 +105,7 @@ def _extremum(a, b, greater, name):
         share = _tie_mask(a, b, greater)
         return (reduce_to(mul(g, share), ta) if _needs(ta) else None,
                 reduce_to(mul(g, sub(1.0, share)), tb) if _needs(tb) else None)
-    return record(name, out_c, (ta, tb), vjp)
+    return record(name, out_c, (ta, tb), vjp, tuple(t._c for t in (ta, tb) if t is not None))
 
 
 def maximum(a, b):
@@ -127,7 +131,7 @@ def where(condition, a, b):
         c = wrap(cond)
         return (reduce_to(where(c, g, zero), ta) if _needs(ta) else None,
                 reduce_to(where(c, zero, g), tb) if _needs(tb) else None)
-    return record("WhereBackward0", _C.where(cond, ca, cb), (ta, tb), vjp)
+    return record("WhereBackward0", _C.where(cond, ca, cb), (ta, tb), vjp, (cond,))
 
 
 # ---- comparisons: no gradient ----
@@ -149,39 +153,40 @@ def neg(x):
 
 def abs(x):
     return record("AbsBackward0", _C.abs(x._c), (x,),
-                  lambda g: (mul(g, constant(_C.abs_backward(_C.full([], 1.0, g._c.dtype), x._c))),))
+                  lambda g: (mul(g, constant(_C.abs_backward(_C.full([], 1.0, g._c.dtype), x._c))),), (x._c,))
 
 
 def exp(x):
     out_c = _C.exp(x._c)
-    return record("ExpBackward0", out_c, (x,), lambda g: (mul(g, exp(x) if grad_enabled() else constant(out_c)),))
+    return record("ExpBackward0", out_c, (x,), lambda g: (mul(g, exp(x) if grad_enabled() else constant(out_c)),),
+                  (x._c, out_c))
 
 
 def log(x):
-    return record("LogBackward0", _C.log(x._c), (x,), lambda g: (div(g, x),))
+    return record("LogBackward0", _C.log(x._c), (x,), lambda g: (div(g, x),), (x._c,))
 
 
 def sqrt(x):
-    return record("SqrtBackward0", _C.sqrt(x._c), (x,), lambda g: (div(g, mul(sqrt(x), 2.0)),))
+    return record("SqrtBackward0", _C.sqrt(x._c), (x,), lambda g: (div(g, mul(sqrt(x), 2.0)),), (x._c,))
 
 
 def sin(x):
-    return record("SinBackward0", _C.sin(x._c), (x,), lambda g: (mul(g, cos(x)),))
+    return record("SinBackward0", _C.sin(x._c), (x,), lambda g: (mul(g, cos(x)),), (x._c,))
 
 
 def cos(x):
-    return record("CosBackward0", _C.cos(x._c), (x,), lambda g: (neg(mul(g, sin(x))),))
+    return record("CosBackward0", _C.cos(x._c), (x,), lambda g: (neg(mul(g, sin(x))),), (x._c,))
 
 
 def relu(x):
-    return record("ReluBackward0", _C.relu(x._c), (x,), lambda g: (mul(g, constant(_C.gt(x._c, 0))),))
+    return record("ReluBackward0", _C.relu(x._c), (x,), lambda g: (mul(g, constant(_C.gt(x._c, 0))),), (x._c,))
 
 
 def leaky_relu(x, negative_slope=0.01):
     def vjp(g):
         slope = _C.add(_C.mul(_C.gt(x._c, 0), 1.0 - negative_slope), negative_slope)
         return (mul(g, constant(slope.to_dtype(g._c.dtype))),)
-    return record("LeakyReluBackward0", _C.leaky_relu(x._c, negative_slope), (x,), vjp)
+    return record("LeakyReluBackward0", _C.leaky_relu(x._c, negative_slope), (x,), vjp, (x._c,))
 
 
 def sigmoid(x):
@@ -189,7 +194,7 @@ def sigmoid(x):
         s = sigmoid(x) if grad_enabled() else constant(out_c)
         return (mul(g, mul(s, sub(1.0, s))),)
     out_c = _C.sigmoid(x._c)
-    return record("SigmoidBackward0", out_c, (x,), vjp)
+    return record("SigmoidBackward0", out_c, (x,), vjp, (x._c, out_c))
 
 
 def tanh(x):
@@ -197,7 +202,7 @@ def tanh(x):
         t = tanh(x) if grad_enabled() else constant(out_c)
         return (mul(g, sub(1.0, mul(t, t))),)
     out_c = _C.tanh(x._c)
-    return record("TanhBackward0", out_c, (x,), vjp)
+    return record("TanhBackward0", out_c, (x,), vjp, (x._c, out_c))
 
 
 def clamp(x, min=None, max=None):
@@ -207,4 +212,4 @@ def clamp(x, min=None, max=None):
     def vjp(g):
         inside = _C.clamp_backward(_C.full([], 1.0, g._c.dtype), x._c, min, max)
         return (mul(g, constant(inside)),)
-    return record("ClampBackward1", _C.clamp(x._c, min, max), (x,), vjp)
+    return record("ClampBackward1", _C.clamp(x._c, min, max), (x,), vjp, (x._c,))

@@ -9,14 +9,16 @@ _mode = grad_mode._state
 wrap = Tensor._wrap
 
 
-def record(name, c, inputs, vjp):
+def record(name, c, inputs, vjp, saved=()):
     """The op's output; `inputs` are its tensor inputs (None for numbers), `vjp(grad)` gives one gradient
-    per input."""
+    per input, and `saved` lists the C++ tensors whose values the vjp reads (their versions are checked
+    before it runs, so an in-place change in between raises instead of giving a wrong gradient)."""
     if _mode["enabled"]:
         for t in inputs:
             if t is not None and t._requires_grad:
                 return wrap(c, True, Node(name, tuple(t if t is not None and t._requires_grad else None
-                                                      for t in inputs), vjp))
+                                                      for t in inputs), vjp,
+                                          tuple((s, s._version) for s in saved) if saved else None))
     return wrap(c)
 
 

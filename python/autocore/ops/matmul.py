@@ -32,7 +32,8 @@ def matmul(a, b):
         if _needs(b):
             grad_b = reshape(reduce_to(matmul(_mT(a2), g2), b2), b._c.shape)
         return grad_a, grad_b
-    return record("MmBackward0" if a._c.ndim == 2 and b._c.ndim == 2 else "MatmulBackward0", out_c, (a, b), vjp)
+    return record("MmBackward0" if a._c.ndim == 2 and b._c.ndim == 2 else "MatmulBackward0", out_c, (a, b), vjp,
+                  (a._c, b._c))
 
 
 def mm(a, b):
@@ -75,7 +76,8 @@ def linear(x, weight, bias=None):
             if _needs(tb):
                 grad_b = reduce_to(sum_(g2, 0), tb)
         return grad_x, grad_w, grad_b
-    return record("AddmmBackward0" if tb is not None else "MmBackward0", out_c, (x, weight, tb), vjp)
+    return record("AddmmBackward0" if tb is not None else "MmBackward0", out_c, (x, weight, tb), vjp,
+                  (x._c, weight._c))
 
 
 def addmm(bias, a, b, beta=1, alpha=1):

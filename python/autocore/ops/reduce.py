@@ -72,7 +72,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     def vjp(g):
         centered = sub(x, mean(x, dims, keepdim=True))
         return (mul(_unreduce(g, in_shape, dims, keepdim), mul(centered, 2.0 / builtins.max(n - correction, 0))),)
-    return record("VarBackward0", _C.var(x._c, dim, correction=correction, keepdim=keepdim), (x,), vjp)
+    return record("VarBackward0", _C.var(x._c, dim, correction=correction, keepdim=keepdim), (x,), vjp, (x._c,))
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -87,7 +87,7 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
         s = std(x, dims, keepdim=True, correction=correction)
         scale = div(_unreduce(g, in_shape, dims, keepdim), mul(s, builtins.max(n - correction, 0)))
         return (mul(scale, centered),)
-    return record("StdBackward0", out_c, (x,), vjp)
+    return record("StdBackward0", out_c, (x,), vjp, (x._c,))
 
 
 def _correction(unbiased, correction):
@@ -121,7 +121,8 @@ def _amax(x, dim, keepdim, kernel, name):
     dims = _dims(dim if dim != () else None, len(in_shape))
     out_c = kernel(x._c, dim if dim != () else None, keepdim)
     return record(name, out_c, (x,),
-                  lambda g: (mul(_unreduce(g, in_shape, dims, keepdim), _extreme_share(x, out_c, dims, keepdim)),))
+                  lambda g: (mul(_unreduce(g, in_shape, dims, keepdim), _extreme_share(x, out_c, dims, keepdim)),),
+                  (x._c, out_c))
 
 
 def max(x, dim=None, keepdim=False):
@@ -146,7 +147,8 @@ def _max(x, dim, keepdim, is_max):
     in_shape = x._c.shape
     d = dim % builtins.max(len(in_shape), 1)
     values = record("MaxBackward0" if is_max else "MinBackward0", values_c, (x,),
-                    lambda g: (wrap(_C.index_reduce_backward(g._c, indices_c, d, list(in_shape), keepdim)),))
+                    lambda g: (wrap(_C.index_reduce_backward(g._c, indices_c, d, list(in_shape), keepdim)),),
+                    (indices_c,))
     return (MaxResult if is_max else MinResult)(values, wrap(indices_c))
 
 

@@ -8,6 +8,9 @@ from .graph import cast, expand, record, reduce_to, wrap
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
+    for s in shape:
+        if isinstance(s, bool) or not hasattr(s, "__index__"):
+            raise TypeError(f"shape must be a sequence of ints, got {type(s).__name__}")
     return [int(s) for s in shape]
 
 
@@ -26,6 +29,9 @@ def flatten(x, start_dim=0, end_dim=-1):
     if len(shape) == 0:
         return reshape(x, 1)
     n = len(shape)
+    for d in (start_dim, end_dim):
+        if not -n <= d < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
     start, end = start_dim % n, end_dim % n
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
@@ -42,7 +48,7 @@ def transpose(x, dim0, dim1):
 def t(x):
     if x._c.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._c.ndim}D")
-    return x if x._c.ndim < 2 else transpose(x, 0, 1)
+    return view(x, list(x._c.shape)) if x._c.ndim < 2 else transpose(x, 0, 1)
 
 
 def permute(x, *dims):
@@ -62,7 +68,12 @@ def unsqueeze(x, dim):
 
 def squeeze(x, dim=None):
     in_shape = x._c.shape
-    out = x._c.squeeze() if dim is None else x._c.squeeze(dim)
+    if isinstance(dim, (tuple, list)):
+        n = max(len(in_shape), 1)
+        dims = {d % n for d in dim}
+        out = x._c.view([s for i, s in enumerate(in_shape) if not (i in dims and s == 1)])
+    else:
+        out = x._c.squeeze() if dim is None else x._c.squeeze(dim)
     return record("SqueezeBackward0", out, (x,), lambda g: (reshape(g, in_shape),))
 
 
@@ -85,6 +96,10 @@ def to_dtype(x, dtype):
 
 
 def getitem(x, index):
+    if isinstance(index, list) and not index:
+        index = []
+    if isinstance(index, Tensor) and index._c.ndim == 0 and index._c.dtype == _C.DType.int64:
+        index = int(index.item())
     if isinstance(index, Tensor) or (isinstance(index, tuple) and any(isinstance(i, (Tensor, list)) for i in index)) \
             or isinstance(index, list):
         return _advanced_getitem(x, index)
@@ -103,7 +118,7 @@ def _basic_view(c, index):
         index = (index,)
     if sum(1 for i in index if i is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    used = sum(1 for i in index if i is not None and i is not Ellipsis)
+    used = sum(1 for i in index if i is not None and i is not Ellipsis and not isinstance(i, bool))
     if used > c.ndim:
         raise IndexError(f"too many indices for tensor of dimension {c.ndim}")
     dim = 0
@@ -120,8 +135,16 @@ def _basic_view(c, index):
             start, stop, _ = i.indices(c.shape[dim])
             c = c.slice(dim, start, max(start, stop), step)
             dim += 1
+        elif isinstance(i, bool):  # x[True] adds a dim of size 1, x[False] one of size 0
+            c = c.unsqueeze(dim)
+            if not i:
+                c = c.slice(dim, 0, 0, 1)
+            dim += 1
         else:
-            k = int(i.__index__()) if not isinstance(i, bool) else int(i)
+            if not hasattr(i, "__index__"):
+                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                                 "are valid indices")
+            k = int(i.__index__())
             size = c.shape[dim]
             if not -size <= k < size:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
@@ -134,7 +157,7 @@ def _used_before(index, ellipsis):
     for i in index:
         if i is ellipsis:
             return n
-        if i is not None:
+        if i is not None and not isinstance(i, bool):
             n += 1
     return n
 
@@ -144,7 +167,7 @@ def _advanced_getitem(x, index):
     x[idx] with an int64 tensor or list, x[mask] with a bool tensor of x's leading shape."""
     from .. import factories
     if isinstance(index, list):
-        index = factories.tensor(index)
+        index = factories.tensor(index, dtype=None if index else _dtype_int64())
     if isinstance(index, tuple):
         raise IndexError("autocore supports one integer or bool index tensor per indexing (on the first dim)")
     if index._c.dtype == _C.DType.bool:
@@ -155,10 +178,24 @@ def _advanced_getitem(x, index):
         flat = reshape(x, [-1] + list(x._c.shape[mask.ndim:]))
         positions = factories.tensor(mask.reshape(-1).nonzero()[0].astype("int64"))
         return index_select(flat, 0, positions)
+    if index._c.dtype != _C.DType.int64:
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    size = x._c.shape[0] if x._c.ndim else 0
+    positions = index._c.numpy()
+    if positions.size and (positions.min() < -size or positions.max() >= size):
+        bad = positions[(positions < -size) | (positions >= size)][0]
+        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {size}")
+    if positions.size and positions.min() < 0:  # negative positions count from the end, as in Python
+        index = factories.tensor(positions % size)
     if index._c.ndim != 1:
         flat = index_select(x, 0, reshape(index, -1))
         return reshape(flat, list(index._c.shape) + list(x._c.shape[1:]))
     return index_select(x, 0, index)
+
+
+def _dtype_int64():
+    from .. import _dtype
+    return _dtype.int64
 
 
 def index_select(x, dim, index):

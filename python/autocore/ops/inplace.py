@@ -1,0 +1,129 @@
+"""In-place ops (add_, sub_, mul_, div_, clamp_, zero_, fill_, copy_, uniform_, normal_, ...). Each write
+bumps the storage's version counter, which autograd checks before using a saved tensor. Outside the
+graph (no_grad, or nothing requires grad) they write through the kernels' out= path; inside it, the new
+value is computed out of place from a copy of the old one and written back, and the tensor takes the new
+node as its grad_fn, as PyTorch rebases history."""
+from .. import _C
+from ..tensor import Tensor
+from . import elementwise as ew
+from .graph import _mode, record, reduce_to, wrap
+
+_VIEW_NODES = {"ViewBackward0", "ReshapeAliasBackward0", "TransposeBackward0", "PermuteBackward0",
+               "UnsqueezeBackward0", "SqueezeBackward0", "ExpandBackward0", "SliceBackward0"}
+
+
+def _in_graph(self, *others):
+    if not _mode["enabled"]:
+        return False
+    if self._requires_grad:
+        if self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if self.grad_fn.name in _VIEW_NODES:
+            raise RuntimeError("in-place operations on views of tensors that require grad are not supported by "
+                               "autocore yet; apply the operation out of place (y = y * 2) instead.")
+        return True
+    return any(o.__class__ is Tensor and o._requires_grad for o in others)
+
+
+def _old_value(self):
+    """The tensor's history and value before the write, as a separate graph input."""
+    return wrap(self._c.clone(), self._requires_grad, self.grad_fn)
+
+
+def _write_back(self, result):
+    self._c.copy_(result._c)
+    self._c._bump_version()
+    if result._requires_grad:
+        self.grad_fn, self._requires_grad = result.grad_fn, True
+    return self
+
+
+def _binary_inplace(kernel, out_of_place):
+    def method(self, other, alpha=None):
+        if alpha is not None and alpha != 1:
+            other = ew.mul(other, alpha)
+        if _in_graph(self, other):
+            old = _old_value(self) if self._requires_grad else self
+            return _write_back(self, out_of_place(old, old if other is self else other))
+        kernel(self._c, other._c if other.__class__ is Tensor else other, out=self._c)
+        self._c._bump_version()
+        return self
+    return method
+
+
+add_ = _binary_inplace(_C.add, ew.add)
+sub_ = _binary_inplace(_C.sub, ew.sub)
+mul_ = _binary_inplace(_C.mul, ew.mul)
+div_ = _binary_inplace(_C.div, ew.div)
+
+
+def clamp_(self, min=None, max=None):
+    if _in_graph(self):
+        return _write_back(self, ew.clamp(_old_value(self), min, max))
+    _C.clamp(self._c, min, max, out=self._c)
+    self._c._bump_version()
+    return self
+
+
+def _unary_inplace(kernel, out_of_place):
+    def method(self):
+        if _in_graph(self):
+            return _write_back(self, out_of_place(_old_value(self)))
+        kernel(self._c, out=self._c)
+        self._c._bump_version()
+        return self
+    return method
+
+
+relu_ = _unary_inplace(_C.relu, ew.relu)
+exp_ = _unary_inplace(_C.exp, ew.exp)
+neg_ = _unary_inplace(_C.neg, ew.neg)
+sigmoid_ = _unary_inplace(_C.sigmoid, ew.sigmoid)
+tanh_ = _unary_inplace(_C.tanh, ew.tanh)
+
+
+def _overwrite(self, write, name):
+    """A write whose result does not depend on the old value: no gradient flows to the old history."""
+    graph = _in_graph(self)
+    write()
+    self._c._bump_version()
+    if graph:
+        old = _old_value(self)
+        self.grad_fn = record(name, self._c, (old,), lambda g: (None,)).grad_fn
+    return self
+
+
+def fill_(self, value):
+    if isinstance(value, Tensor):
+        value = value.item()
+    return _overwrite(self, lambda: self._c.fill_(value), "FillBackward0")
+
+
+def zero_(self):
+    return _overwrite(self, lambda: self._c.fill_(0), "ZeroBackward0")
+
+
+def uniform_(self, a=0.0, b=1.0, generator=None):
+    return _overwrite(self, lambda: _C.uniform_(self._c, a, b, generator=generator), "UniformBackward0")
+
+
+def normal_(self, mean=0.0, std=1.0, generator=None):
+    return _overwrite(self, lambda: _C.normal_(self._c, mean, std, generator=generator), "NormalBackward0")
+
+
+def copy_(self, src):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    if src is self:
+        return self
+    if _in_graph(self, src):
+        def vjp(g):
+            return None, (reduce_to(g, src) if src._requires_grad else None)
+        old = _old_value(self) if self._requires_grad else None
+        self._c.copy_(src._c)
+        self._c._bump_version()
+        self.grad_fn, self._requires_grad = record("CopyBackwards", self._c, (old, src), vjp).grad_fn, True
+        return self
+    self._c.copy_(src._c)
+    self._c._bump_version()
+    return self

@@ -1,0 +1,503 @@
+"""The Tensor surface as PyTorch defines it: factories, metadata, conversions, operators and dtype promotion, views,
+indexing, method-form reductions and repr; checked against PyTorch where installed, else against numpy."""
+import numpy as np
+import pytest
+
+import autocore as ac
+
+
+def torch_or_skip():
+    return pytest.importorskip("torch", reason="PyTorch is not installed; parity checks skipped")
+
+
+def same_dtype(ours, theirs):
+    return repr(ours).replace("autocore.", "torch.") == str(theirs)
+
+
+def bug(reason):
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+def raises_each(error, *thunks):
+    for thunk in thunks:
+        with pytest.raises(error):
+            thunk()
+
+
+# ---- factories ----
+
+@pytest.mark.parametrize("data, expected", [
+    (3, "int64"), ([1, 2], "int64"), (2.5, "float32"), ([[1.0, 2.0]], "float32"), (True, "bool"),
+    ([True, False], "bool"), (np.array([1.0, 2.0]), "float64"), (np.array([1.0], np.float32), "float32"),
+    (np.array([1, 2]), "int64"), ([1, 2.5], "float32"), ([True, 2], "int64"), (range(3), "int64"), ([], "float32"),
+    pytest.param(np.float64(1.5), "float64")])
+def test_tensor_dtype_inference(data, expected):
+    assert ac.tensor(data).dtype is getattr(ac, expected)
+
+
+def test_tensor_copies_and_validates():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    t = ac.tensor(a)
+    a[0, 0] = 99.0
+    assert t.tolist() == [[1.0, 2.0], [3.0, 4.0]] and t.shape == (2, 2) and ac.tensor(7).shape == ()
+    assert ac.tensor([1, 2], dtype=ac.float64).dtype is ac.float64 and ac.tensor([[]]).shape == (1, 0)
+    assert ac.tensor([1.0], requires_grad=True).requires_grad and not ac.tensor([1.0]).requires_grad
+    raises_each((TypeError, ValueError), lambda: ac.tensor([[1, 2], [3]]))
+    raises_each(RuntimeError, lambda: ac.tensor([1, 2], requires_grad=True))
+
+
+def test_from_numpy_and_as_tensor_share_memory():
+    a = np.arange(6, dtype=np.float64).reshape(2, 3)
+    t, u = ac.from_numpy(a), ac.as_tensor(a)
+    a[1, 2] = -1.0
+    assert t[1, 2].item() == -1.0 and u[1, 2].item() == -1.0 and t.dtype is ac.float64
+    t2 = ac.tensor([1.0, 2.0])
+    assert ac.as_tensor(t2) is t2 and ac.as_tensor([1, 2]).dtype is ac.int64
+    raises_each(TypeError, lambda: ac.from_numpy([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("factory, value", [(ac.zeros, 0), (ac.ones, 1), (ac.empty, None)])
+def test_size_varargs_or_tuple(factory, value):
+    for t in (factory(2, 3), factory((2, 3)), factory([2, 3])):
+        assert t.shape == (2, 3) and t.dtype is ac.float32 and (value is None or (t.numpy() == value).all())
+    assert factory(4, dtype=ac.int64).dtype is ac.int64 and factory(()).shape == () and factory(0, 5).numel() == 0
+    raises_each(RuntimeError, lambda: factory(-1, 2))
+
+
+def test_full_and_like_factories():
+    assert ac.full((2, 2), 7).dtype is ac.int64 and ac.full((2, 2), 7).tolist() == [[7, 7], [7, 7]]
+    assert ac.full((2,), 1.5).dtype is ac.float32 and ac.full((2,), True).dtype is ac.bool
+    assert ac.full([3], 2.0, dtype=ac.float64).tolist() == [2.0] * 3
+    x = ac.tensor([[1, 2, 3]])
+    assert ac.zeros_like(x).tolist() == [[0] * 3] and ac.ones_like(x).dtype is ac.int64
+    assert ac.full_like(x, 4).tolist() == [[4] * 3] and ac.empty_like(x).shape == (1, 3)
+    assert ac.zeros_like(x, dtype=ac.float64).dtype is ac.float64
+    assert ac.rand_like(ac.zeros(5, dtype=ac.float64)).dtype is ac.float64 and ac.randn_like(x.float()).shape == (1, 3)
+
+
+@pytest.mark.parametrize("args", [(5,), (2, 7), (1, 10, 3), (10, 1, -2), (0.0, 1.0, 0.25), (0, 1, 0.1), (2.5,),
+                                  (-3, 3, 1.5), (0, 1, 0.3)])
+def test_arange_matches_torch(args):
+    torch = torch_or_skip()
+    got, want = ac.arange(*args), torch.arange(*args)
+    assert same_dtype(got.dtype, want.dtype)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+    assert ac.arange(4, dtype=ac.float64).tolist() == [0.0, 1.0, 2.0, 3.0]
+    raises_each(RuntimeError, lambda: ac.arange(0, 5, 0))
+
+
+def test_linspace_and_eye():
+    np.testing.assert_allclose(ac.linspace(0, 1, 5).numpy(), [0, 0.25, 0.5, 0.75, 1.0])
+    assert ac.linspace(-1, 1, 3).dtype is ac.float32 and ac.linspace(0, 1, 1).tolist() == [0.0]
+    assert ac.linspace(0, 10, 5, dtype=ac.int64).tolist() == [0, 2, 5, 7, 10]
+    assert ac.eye(3).dtype is ac.float32 and ac.eye(2, dtype=ac.int64).tolist() == [[1, 0], [0, 1]]
+    np.testing.assert_array_equal(ac.eye(2, 4).numpy(), np.eye(2, 4))
+
+
+def test_random_shapes_dtypes_ranges():
+    ac.manual_seed(0)
+    r = ac.rand(200, 5)
+    assert r.shape == (200, 5) and r.dtype is ac.float32 and 0 <= r.numpy().min() and r.numpy().max() < 1
+    assert ac.rand((3, 2), dtype=ac.float64).dtype is ac.float64
+    n = ac.randn(4000).numpy()
+    assert n.dtype == np.float32 and abs(n.mean()) < 0.1 and abs(n.std() - 1) < 0.1
+    i = ac.randint(3, 8, (1000,))
+    assert i.dtype is ac.int64 and i.numpy().min() == 3 and i.numpy().max() == 7
+    j = ac.randint(5, (2, 300))
+    assert j.shape == (2, 300) and j.numpy().min() == 0 and j.numpy().max() == 4
+    assert ac.randint(5, size=(2,)).shape == (2,) and ac.randint(0, 4, (3,), dtype=ac.float32).dtype is ac.float32
+    p = ac.randperm(10)
+    assert p.dtype is ac.int64 and sorted(p.tolist()) == list(range(10)) and ac.randperm(0).shape == (0,)
+    ac.manual_seed(123)
+    a, b = ac.rand(8), ac.randint(0, 100, (8,))
+    ac.manual_seed(123)
+    assert ac.rand(8).tolist() == a.tolist() and ac.randint(0, 100, (8,)).tolist() == b.tolist()
+    assert ac.rand(8).tolist() != a.tolist()
+
+
+def test_default_dtype_round_trip():
+    assert ac.get_default_dtype() is ac.float32
+    try:
+        ac.set_default_dtype(ac.float64)
+        assert ac.get_default_dtype() is ac.float64 and ac.tensor([1.5]).dtype is ac.float64
+        assert ac.zeros(2).dtype is ac.float64 and (ac.tensor([1, 2]) / 2).dtype is ac.float64
+        assert ac.tensor(np.array([1.0], np.float32)).dtype is ac.float32
+    finally:
+        ac.set_default_dtype(ac.float32)
+    assert ac.zeros(1).dtype is ac.float32
+    raises_each(TypeError, lambda: ac.set_default_dtype(ac.int64))
+
+
+# ---- metadata ----
+
+def test_shape_size_dtype_device():
+    t = ac.zeros(2, 3, 4)
+    assert t.shape == (2, 3, 4) and isinstance(t.shape, ac.Size) and isinstance(t.shape, tuple)
+    assert t.size() == (2, 3, 4) and t.size(1) == 3 and t.size(-1) == 4 and t.size(-3) == 2
+    assert t.dim() == 3 and t.ndim == 3 and t.numel() == 24 and t.shape.numel() == 24
+    assert ac.tensor(1.0).dim() == 0 and ac.tensor(1.0).numel() == 1 and ac.tensor(1.0).shape == ()
+    raises_each(IndexError, lambda: t.size(3), lambda: t.size(-4))
+    assert ac.float is ac.float32 and ac.double is ac.float64 and ac.long is ac.int64
+    assert ac.float32 != ac.float64 and not ac.bool.is_floating_point and ac.float64.is_floating_point
+    assert repr(ac.zeros(1).dtype) == "autocore.float32" and repr(ac.bool) == "autocore.bool"
+    t = ac.zeros(2)
+    assert t.device == "cpu" and str(t.device) == "cpu" and t.device.type == "cpu"
+
+
+def test_is_leaf_and_requires_grad_rules():
+    x = ac.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert x.is_leaf and not y.is_leaf and y.requires_grad and y.grad_fn is not None
+    assert ac.tensor([1.0]).is_leaf and (ac.tensor([1.0]) * 2).is_leaf
+    z = ac.zeros(2)
+    z.requires_grad = True
+    assert z.requires_grad and z.requires_grad_(False) is z and not z.requires_grad
+    assert not ac.ones(2, dtype=ac.int64).requires_grad_(False).requires_grad
+
+    def set_grad(t, value=True):
+        t.requires_grad = value
+    raises_each(RuntimeError, lambda: set_grad(ac.zeros(2, dtype=ac.int64)), lambda: set_grad(ac.tensor([True])),
+                lambda: set_grad(y, False))
+
+
+# ---- conversions ----
+
+def test_item_tolist_len_iteration():
+    assert ac.tensor(3).item() == 3 and isinstance(ac.tensor(3).item(), int) and ac.tensor(True).item() is True
+    assert isinstance(ac.tensor(2.5).item(), float) and ac.tensor([[2.5]]).item() == 2.5
+    assert ac.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]] and ac.tensor(5).tolist() == 5
+    assert float(ac.tensor([1.5])) == 1.5 and int(ac.tensor(7.9)) == 7 and int(ac.tensor(-7.9)) == -7
+    t = ac.tensor([[1, 2], [3, 4], [5, 6]])
+    assert len(t) == 3 and [r.tolist() for r in t] == [[1, 2], [3, 4], [5, 6]] and len(ac.zeros(0, 3)) == 0
+    assert [x.item() for x in ac.tensor([7, 8])] == [7, 8] and list(ac.zeros(0)) == []
+    raises_each(TypeError, lambda: len(ac.tensor(1.0)), lambda: iter(ac.tensor(1.0)))
+
+
+def test_numpy_shares_memory_and_refuses_grad():
+    t = ac.zeros(3)
+    a = t.numpy()
+    a[1] = 5.0
+    assert t.tolist() == [0.0, 5.0, 0.0] and a.dtype == np.float32
+    x = ac.ones(2, requires_grad=True)
+    raises_each(RuntimeError, x.numpy, (x * 2).numpy)
+    assert x.detach().numpy().tolist() == [1.0, 1.0] and np.asarray(x).tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("method", ["float", "double", "long", "bool"])
+def test_cast_methods(method):
+    torch = torch_or_skip()
+    values = np.array([-1.7, 0.0, 2.5])
+    got, want = getattr(ac.from_numpy(values), method)(), getattr(torch.from_numpy(values), method)()
+    assert same_dtype(got.dtype, want.dtype) and got.tolist() == want.tolist()
+
+
+def test_to_dtype_forms():
+    t = ac.tensor([1, 2])
+    assert t.to(ac.float64).dtype is ac.float64 and t.to(dtype=ac.float32).dtype is ac.float32
+    assert t.to("cpu") is t and t.to(ac.int64) is t and t.to("cpu", ac.float64).dtype is ac.float64
+    assert t.to(ac.zeros(1, dtype=ac.float64)).dtype is ac.float64
+    t.to(ac.float32).numpy()[0] = 9
+    assert t.tolist() == [1, 2]
+
+
+# ---- operators and dtype promotion ----
+
+DATA = {"int64": [1, 2, 3], "float32": [0.5, 1.5, -2.0], "float64": [0.5, 1.5, -2.0], "bool": [True, False, True]}
+OPS = {"add": lambda a, b: a + b, "radd": lambda a, b: b + a, "sub": lambda a, b: a - b, "rsub": lambda a, b: b - a,
+       "mul": lambda a, b: a * b, "rmul": lambda a, b: b * a, "div": lambda a, b: a / b, "rdiv": lambda a, b: b / a,
+       "pow": lambda a, b: a ** b, "rpow": lambda a, b: b ** a, "lt": lambda a, b: a < b, "eq": lambda a, b: a == b,
+       "ge": lambda a, b: a >= b, "ne": lambda a, b: a != b}
+
+
+def check_like_torch(torch, ours, theirs):
+    """Same dtype and values as torch's result, or a RuntimeError where torch raises one."""
+    try:
+        want = theirs()
+    except RuntimeError:
+        raises_each(RuntimeError, ours)
+        return
+    got = ours()
+    assert same_dtype(got.dtype, want.dtype), (got.dtype, want.dtype)
+    np.testing.assert_allclose(got.numpy().astype(np.float64), want.numpy().astype(np.float64), rtol=1e-6)
+
+
+@pytest.mark.parametrize("op, dt, scalar", [(op, dt, scalar) for op in OPS for dt in ("int64", "float32", "float64")
+                                             for scalar in (2, 2.5, True) if not ("sub" in op and scalar is True)])
+def test_scalar_operators_match_torch(op, dt, scalar):  # bool scalars in subtraction: test_errors_match_torch
+    torch = torch_or_skip()
+    a, b = ac.tensor(DATA[dt], dtype=getattr(ac, dt)), torch.tensor(DATA[dt], dtype=getattr(torch, dt))
+    check_like_torch(torch, lambda: OPS[op](a, scalar), lambda: OPS[op](b, scalar))
+
+
+@pytest.mark.parametrize("left, right", [("int64", "float32"), ("float32", "float64"), ("int64", "float64"),
+                                         ("bool", "int64"), ("bool", "float32"), ("int64", "int64"), ("bool", "bool")])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow", "lt", "eq"])
+def test_tensor_tensor_promotion_matches_torch(op, left, right):
+    torch = torch_or_skip()
+    if op == "sub" and left == "bool" != right:
+        pytest.skip("covered by test_errors_match_torch")
+    a, b = ac.tensor(DATA[left], dtype=getattr(ac, left)), ac.tensor(DATA[right], dtype=getattr(ac, right))
+    ta, tb = (torch.tensor(DATA[d], dtype=getattr(torch, d)) for d in (left, right))
+    check_like_torch(torch, lambda: OPS[op](a, b), lambda: OPS[op](ta, tb))
+    check_like_torch(torch, lambda: OPS[op](a, b[0]), lambda: OPS[op](ta, tb[0]))  # 0-d operand
+
+
+def test_promotion_spot_checks():
+    assert (ac.tensor([1, 2]) / ac.tensor([2, 2])).dtype is ac.float32
+    assert (ac.tensor([1, 2]) / ac.tensor([2, 2])).tolist() == [0.5, 1.0] and (ac.tensor([3]) / 0).tolist() == [np.inf]
+    assert (ac.ones(2) * 0.1).dtype is ac.float32 and (ac.tensor([1, 2]) + 0.5).dtype is ac.float32
+    assert (ac.tensor([1, 2]) < 2).dtype is ac.bool and (ac.tensor([1, 2]) * 3).dtype is ac.int64
+    assert (ac.tensor([1.0, 2.0]) * ac.tensor(2.0, dtype=ac.float64)).dtype is ac.float32
+    assert (2 - ac.tensor([1.0, 5.0])).tolist() == [1.0, -3.0] and (2 / ac.tensor([4.0])).tolist() == [0.5]
+    assert (2 ** ac.tensor([3.0, 0.5])).tolist() == pytest.approx([8.0, 2 ** 0.5])
+
+
+def test_matmul_neg_abs():
+    a = np.arange(6, dtype=np.float32).reshape(2, 3) - 2
+    b = np.arange(12, dtype=np.float32).reshape(3, 4)
+    np.testing.assert_allclose((ac.tensor(a) @ ac.tensor(b)).numpy(), a @ b)
+    np.testing.assert_allclose((ac.tensor(a) @ ac.tensor(b[:, 0])).numpy(), a @ b[:, 0])
+    assert (ac.tensor([1, 2]) @ ac.tensor([3, 4])).item() == 11
+    raises_each(RuntimeError, lambda: ac.tensor(a) @ ac.tensor(a))
+    np.testing.assert_array_equal((-ac.tensor(a)).numpy(), -a)
+    np.testing.assert_array_equal(ac.tensor(a).abs().numpy(), np.abs(a))
+    assert abs(ac.tensor([-3, 2])).tolist() == [3, 2] and (-ac.tensor([1, -2])).dtype is ac.int64
+
+
+# ---- PyTorch behaviour autocore must match (one row per rule; a known gap named where autocore still differs) ----
+
+BEHAVIOUR = {  # name: (a check that holds in PyTorch, the bug if it fails in autocore)
+    "float64_list": (lambda: ac.tensor([-1.7, 0.1], dtype=ac.float64).tolist() == [-1.7, 0.1],
+                     None),
+    "float64_as_tensor": (lambda: ac.as_tensor([0.1], dtype=ac.float64).item() == 0.1,
+                          None),
+    "zeros_size_kw": (lambda: ac.zeros(size=(2, 3)).shape == (2, 3), None),
+    "rand_size_kw": (lambda: ac.rand(size=(4,)).shape == (4,), None),
+    "arange_tensor": (lambda: ac.arange(ac.tensor(3)).dtype is ac.int64, None),
+    "squeeze_tuple": (lambda: ac.zeros(2, 1, 1, 3).squeeze((1, 2)).shape == (2, 3),
+                      None),
+    "t_1d_recorded": (lambda: ac.ones(3, requires_grad=True).t().grad_fn is not None,
+                      None),
+    "eq_none": (lambda: (ac.tensor([1.0]) == None) is False, None),  # noqa: E711
+    "floordiv": (lambda: (ac.tensor([5, -7]) // 2).tolist() == [2, -4], "no Tensor.__floordiv__ (TypeError)"),
+    "rfloordiv": (lambda: (7 // ac.tensor([-2])).tolist() == [-4], "no Tensor.__rfloordiv__ (TypeError)"),
+    "mod": (lambda: (ac.tensor([5, -7]) % 3).tolist() == [2, 2], "no Tensor.__mod__ (TypeError)"),
+    "invert": (lambda: (~ac.tensor([True, False])).tolist() == [False, True], None),
+    "and": (lambda: (ac.tensor([True, True]) & ac.tensor([True, False])).tolist() == [True, False],
+            None),
+    "or": (lambda: (ac.tensor([True, False]) | ac.tensor([False, False])).tolist() == [True, False],
+           None),
+    "int_tensor_index": (lambda: [10, 20, 30][ac.tensor(1)] == 20, None),
+    "bool_of_one": (lambda: bool(ac.tensor([0])) is False and bool(ac.tensor(2.0)) is True, None),
+}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=bug(b) if b else ()) for n, (_, b) in BEHAVIOUR.items()])
+def test_behaviour_matches_torch(name):
+    assert BEHAVIOUR[name][0]()
+
+
+# ---- error types (PyTorch's are the spec) ----
+
+ERRORS = {  # name: (what to run, the error torch raises, the bug if autocore differs)
+    "item_of_many": (lambda: ac.tensor([1, 2]).item(), RuntimeError, None),
+    "bool_of_many": (lambda: bool(ac.tensor([1, 1])), RuntimeError, None),
+    "int_of_many": (lambda: int(ac.tensor([1, 2])), ValueError, None),
+    "float_of_many": (lambda: float(ac.tensor([1.0, 2.0])), ValueError, None),
+    "int_sub_bool": (lambda: ac.tensor([1, 2]) - True, RuntimeError, None),
+    "bool_rsub": (lambda: True - ac.tensor([1.0]), RuntimeError, None),
+    "bool_sub_int": (lambda: ac.tensor([True]) - ac.tensor([1]), RuntimeError, None),
+    "neg_bool": (lambda: -ac.tensor([True]), RuntimeError, None),
+    "int_neg_pow": (lambda: ac.tensor([1, 2]) ** -1, RuntimeError, None),
+    "int_mean": (lambda: ac.tensor([1, 2]).mean(), RuntimeError, None),
+    "flatten_dim": (lambda: ac.zeros(2, 3).flatten(3), IndexError, None),
+    "view_float": (lambda: ac.zeros(2, 3).view(6.0), TypeError, None),
+    "float_index": (lambda: ac.zeros(3)[1.5], IndexError, None),
+    "tensor_float_index": (lambda: [1, 2][ac.tensor(1.0)], TypeError, None),
+}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=bug(b) if b else ()) for n, (_, _, b) in ERRORS.items()])
+def test_errors_match_torch(name):
+    thunk, error, _ = ERRORS[name]
+    raises_each(error, thunk)
+
+
+# ---- views ----
+
+VIEWS = {"view": lambda t: t.view(2, 3, 4), "view_tuple": lambda t: t.view((4, -1)),
+         "reshape": lambda t: t.reshape(6, 4),
+         "flatten": lambda t: t.view(2, 3, 4).flatten(), "transpose": lambda t: t.view(4, 6).transpose(0, 1),
+         "t": lambda t: t.view(4, 6).t(), "T": lambda t: t.view(4, 6).T, "mT": lambda t: t.view(2, 3, 4).mT,
+         "permute": lambda t: t.view(2, 3, 4).permute(2, 0, 1), "unsqueeze": lambda t: t.unsqueeze(0),
+         "squeeze": lambda t: t.view(1, 24, 1).squeeze(), "squeeze_dim": lambda t: t.view(1, 24).squeeze(0),
+         "expand": lambda t: t.view(1, 24).expand(3, 24), "contiguous": lambda t: t.contiguous(),
+         "slice": lambda t: t[2:10:3], "select": lambda t: t.view(4, 6)[:, 1],
+         "view_as": lambda t: t.view_as(ac.zeros(6, 4))}
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_views_share_memory(name):
+    base = np.arange(1, 25, dtype=np.float32)
+    view = VIEWS[name](ac.from_numpy(base))
+    before = view.numpy().copy()
+    base *= -1
+    np.testing.assert_array_equal(view.numpy(), -before)
+
+
+def test_copies_do_not_share_memory():
+    base = np.arange(24, dtype=np.float32)
+    t = ac.from_numpy(base)
+    copies = [t.view(4, 6).t().contiguous(), t.view(4, 6).t().reshape(24), t.clone(), t.view(4, 6)[ac.tensor([0, 1])]]
+    base[:] = 0
+    assert all(c.numpy().sum() > 0 for c in copies)
+    assert t.view(4, 6).t().contiguous().is_contiguous() and not t.view(4, 6).t().is_contiguous()
+
+
+SHAPE_OPS = {"squeeze0": lambda t: t.squeeze(0), "squeeze-1": lambda t: t.squeeze(-1),
+             "squeeze_noop": lambda t: t.squeeze(2),
+             "unsqueeze-1": lambda t: t.unsqueeze(-1), "flatten1": lambda t: t.flatten(1),
+             "flatten12": lambda t: t.flatten(1, 2), "flatten-2": lambda t: t.flatten(-2),
+             "reshape-1": lambda t: t.reshape(-1, 4), "transpose-1": lambda t: t.transpose(-1, 1),
+             "permute": lambda t: t.permute(3, 1, -2, 0), "expand": lambda t: t.expand(2, -1, -1, -1),
+             "expand_as": lambda t: t[0, 1].expand_as(t), "reshape_as": lambda t: t.permute(3, 2, 1, 0).reshape_as(t)}
+
+
+@pytest.mark.parametrize("name", SHAPE_OPS)
+def test_shape_ops_match_torch(name):
+    torch = torch_or_skip()
+    a = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)
+    got, want = SHAPE_OPS[name](ac.tensor(a)), SHAPE_OPS[name](torch.tensor(a))
+    assert got.shape == tuple(want.shape) and got.stride() == want.stride()
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_bad_shapes_raise():
+    t = ac.zeros(2, 3)
+    raises_each(RuntimeError, lambda: t.view(4, 2), lambda: t.reshape(5), lambda: t.view(-1, -1), lambda: t.t().view(6),
+                lambda: t.expand(3, 3), lambda: ac.zeros(2, 3, 4).t(), lambda: t.permute(0, 0), lambda: t.flatten(1, 0))
+    raises_each(IndexError, lambda: t.transpose(0, 2), lambda: t.permute(0, 2), lambda: t.unsqueeze(3),
+                lambda: t.squeeze(2), lambda: t.sum(2))
+
+
+# ---- indexing ----
+
+INDEXES = [1, -1, (1, 2), (-1, -2, 0), slice(1, None), slice(None, None, 2), slice(-3, None), (slice(None), 1),
+           (slice(0, 3, 2), slice(None), slice(1, 4, 2)), (None, 1), (Ellipsis, 0), (0, Ellipsis),
+           (1, None, Ellipsis, 2),
+           (Ellipsis, None), slice(5, 10), (slice(None), slice(2, 1)), (), Ellipsis, (None, Ellipsis, None),
+           pytest.param(True),
+           pytest.param(False)]
+
+
+@pytest.mark.parametrize("index", INDEXES, ids=[repr(getattr(i, "values", [i])[0]) for i in INDEXES])
+def test_basic_indexing_matches_numpy(index):
+    a = np.arange(60, dtype=np.float64).reshape(3, 4, 5)
+    got = ac.tensor(a)[index]
+    assert got.shape == a[index].shape
+    np.testing.assert_array_equal(got.numpy(), a[index])
+
+
+def test_basic_indexing_views_and_errors():
+    a = np.zeros((3, 4))
+    t = ac.from_numpy(a)
+    row, col = t[1], t[:, ::2]
+    a[1, 2] = 7.0
+    assert row[2].item() == 7.0 and col[1, 1].item() == 7.0
+    assert ac.tensor(5.0)[None].shape == (1,) and ac.tensor(5.0)[...].item() == 5.0
+    raises_each(IndexError, lambda: t[3], lambda: t[-4], lambda: t[0, 4], lambda: t[0, 0, 0], lambda: t[..., ...],
+                lambda: ac.tensor(5.0)[0], lambda: t[ac.tensor([3])], lambda: t[ac.tensor([True, False])])
+    raises_each(ValueError, lambda: t[::-1])
+
+
+@pytest.mark.parametrize("index", [
+    [2, 0, 2], np.array([[0, 1], [2, 2]]), [True, False, True], [False] * 3,
+    pytest.param([-1, 0]),
+    pytest.param([])],
+    ids=["list", "2d", "mask", "empty_mask", "negative", "empty_list"])
+def test_advanced_indexing_dim0(index):
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    want = a[np.asarray(index, dtype=None if len(index) else np.int64)]
+    for i in ([ac.tensor(index)] if len(index) else []) + ([index] if isinstance(index, list) else []):
+        got = ac.tensor(a)[i]
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_full_shape_mask_and_empty_index():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    t = ac.tensor(a)
+    assert t[ac.tensor([], dtype=ac.int64)].shape == (0, 4)
+    np.testing.assert_array_equal(t[t > 5].numpy(), a[a > 5])
+    np.testing.assert_array_equal(t[ac.tensor(a % 2 == 0)].numpy(), a[a % 2 == 0])
+
+
+# ---- reductions (method forms) ----
+
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (-1, True), ((0, 2), False), ((0, 2), True),
+                                          ((-1, 1), False), ((-1, 1), True)])
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "amax", "amin"])
+def test_reductions_match_torch(name, dim, keepdim):
+    torch = torch_or_skip()
+    a = np.random.default_rng(0).normal(size=(3, 4, 5)).astype(np.float32)
+    kwargs = {} if dim is None else {"dim": dim, "keepdim": keepdim}
+    got, want = getattr(ac.tensor(a), name)(**kwargs), getattr(torch.tensor(a), name)(**kwargs)
+    assert got.shape == tuple(want.shape) and same_dtype(got.dtype, want.dtype)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_reduction_dtypes_and_options():
+    assert ac.tensor([[1, 2], [3, 4]]).sum().dtype is ac.int64 and ac.tensor([[1, 2], [3, 4]]).sum(1).tolist() == [3, 7]
+    assert ac.tensor([True, True, False]).sum().item() == 2 and ac.tensor([True]).sum().dtype is ac.int64
+    x = np.arange(6, dtype=np.float64).reshape(2, 3)
+    np.testing.assert_allclose(ac.tensor(x).var(1, unbiased=False).numpy(), x.var(1))
+    np.testing.assert_allclose(ac.tensor(x).std(0, correction=0).numpy(), x.std(0))
+    np.testing.assert_allclose(ac.tensor(x).sum(dim=[0, 1]).item(), 15.0)
+    assert ac.tensor(x).sum(dtype=ac.float32).dtype is ac.float32
+
+
+def test_max_with_dim_returns_named_tuple():
+    torch = torch_or_skip()
+    a = np.array([[1.0, 5.0, 3.0], [7.0, 2.0, 7.0]], np.float32)
+    for dim, keepdim in ((1, False), (0, True), (-1, True)):
+        got, want = ac.tensor(a).max(dim, keepdim=keepdim), torch.tensor(a).max(dim, keepdim=keepdim)
+        values, indices = got
+        assert got.values is values and got.indices is indices and got[0] is values and indices.dtype is ac.int64
+        assert values.tolist() == want.values.tolist() and indices.tolist() == want.indices.tolist()
+    assert ac.tensor(a).max(dim=1).indices.tolist() == [1, 0] and ac.tensor(a).min(1).values.tolist() == [1.0, 2.0]
+    assert ac.tensor(a).max().item() == 7.0 and ac.tensor(a).max().shape == ()
+
+
+def test_argmax_argmin_match_torch():
+    torch = torch_or_skip()
+    a = np.random.default_rng(1).integers(0, 5, size=(4, 6)).astype(np.float32)
+    x, tx = ac.tensor(a), torch.tensor(a)
+    assert x.argmax().item() == tx.argmax().item() and x.argmax().dtype is ac.int64
+    for kw in ({"dim": 0}, {"dim": 1, "keepdim": True}, {"dim": -1}):
+        assert x.argmax(**kw).tolist() == tx.argmax(**kw).tolist()
+        assert x.argmin(**kw).tolist() == tx.argmin(**kw).tolist()
+
+
+# ---- repr ----
+
+@pytest.mark.parametrize("data, dtype", [
+    ([1, 2], None), ([[1, 2], [-3, 40]], None), (3.0, None), ([1.0, 2.0], None), ([0.1, 100.25], None),
+    ([], "float64"), ([[1.0, 2.0]], "float64"), (True, None),
+    pytest.param([True, False], None),
+    pytest.param([1.5, 2.0], None),
+    pytest.param([1e-5, 1.0], None)])
+def test_repr_matches_torch(data, dtype):
+    torch = torch_or_skip()
+    ours = ac.tensor(data, dtype=dtype and getattr(ac, dtype))
+    theirs = torch.tensor(data, dtype=dtype and getattr(torch, dtype))
+    assert repr(ours) == repr(theirs).replace("torch.", "autocore.")
+
+
+def test_repr_autograd_fields():
+    assert repr(ac.zeros(2, 0)) == "tensor([], size=(2, 0))"
+    x = ac.tensor([1.0, 2.0], requires_grad=True)
+    assert repr(x).startswith("tensor(") and repr(x).endswith(", requires_grad=True)")
+    y = x * 2
+    assert repr(y).endswith(", grad_fn=<MulBackward0>)") and "requires_grad" not in repr(y)
+    assert "grad_fn=<SumBackward0>" in repr(y.sum()) and "grad_fn=<ViewBackward0>" in repr(x.view(2, 1))
+    assert "requires_grad" not in repr(x.detach()) and "grad_fn" not in repr(x.detach())
