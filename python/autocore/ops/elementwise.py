@@ -19,7 +19,7 @@ def _scalar_tensor(value, like_c):
 # The arithmetic operators are the hot path of every small model: each is one kernel call, and a graph
 # node only when grad mode is on and an input requires grad (the vjp closure is built only then).
 
-def _arithmetic(kernel, name, make_vjp, reads_inputs):
+def _arithmetic(kernel, name, make_vjp, saves=None):
     def op(a, b):
         a_is_tensor, b_is_tensor = a.__class__ is Tensor, b.__class__ is Tensor
         c = kernel(a._c if a_is_tensor else a, b._c if b_is_tensor else b)
@@ -28,23 +28,32 @@ def _arithmetic(kernel, name, make_vjp, reads_inputs):
             tb = b if b_is_tensor and b._requires_grad else None
             if ta is not None or tb is not None:
                 saved = None
-                if reads_inputs:
-                    saved = tuple((t._c, t._c._version) for t, is_t in ((a, a_is_tensor), (b, b_is_tensor)) if is_t)
-                return wrap(c, True, Node(name, (ta, tb), make_vjp(a, b, ta, tb), saved))
+                if saves is not None:  # the tensors whose values the vjp reads, with their versions now
+                    saved = tuple((t._c, t._c._version) for t in saves(a, b, ta, tb) if t.__class__ is Tensor)
+                return wrap(c, True, Node(name, (ta, tb), make_vjp(a, b, ta, tb), saved or None))
         return wrap(c)
     op.__name__ = name
     return op
 
 
+# With a Python number on one side the gradient already has the tensor's shape and dtype (a number never
+# broadcasts, and never promotes a tensor that can require grad), so reduce_to is skipped.
+
 def _add_vjp(a, b, ta, tb):
+    if tb is None and b.__class__ is not Tensor:
+        return lambda g: (g, None)
     return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(g, tb) if tb is not None else None)
 
 
 def _sub_vjp(a, b, ta, tb):
+    if tb is None and b.__class__ is not Tensor:
+        return lambda g: (g, None)
     return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(neg(g), tb) if tb is not None else None)
 
 
 def _mul_vjp(a, b, ta, tb):
+    if tb is None and b.__class__ is not Tensor:
+        return lambda g: (mul(g, b), None)
     return lambda g: (reduce_to(mul(g, b), ta) if ta is not None else None,
                       reduce_to(mul(g, a), tb) if tb is not None else None)
 
@@ -54,10 +63,12 @@ def _div_vjp(a, b, ta, tb):
                       reduce_to(neg(div(mul(g, div(a, b)), b)), tb) if tb is not None else None)
 
 
-_add = _arithmetic(_C.add, "AddBackward0", _add_vjp, False)
-_sub = _arithmetic(_C.sub, "SubBackward0", _sub_vjp, False)
-mul = _arithmetic(_C.mul, "MulBackward0", _mul_vjp, True)
-div = _arithmetic(_C.div, "DivBackward0", _div_vjp, True)
+_add = _arithmetic(_C.add, "AddBackward0", _add_vjp)
+_sub = _arithmetic(_C.sub, "SubBackward0", _sub_vjp)
+# d(ab)/da reads b and d(ab)/db reads a; d(a/b)/da reads b, d(a/b)/db reads both.
+mul = _arithmetic(_C.mul, "MulBackward0", _mul_vjp,
+                  lambda a, b, ta, tb: ((b,) if ta is not None else ()) + ((a,) if tb is not None else ()))
+div = _arithmetic(_C.div, "DivBackward0", _div_vjp, lambda a, b, ta, tb: (a, b) if tb is not None else (b,))
 
 
 def add(a, b, alpha=1):
