@@ -447,3 +447,22 @@ def test_fill_zero_copy_and_random_fills():
     n = autocore.empty(1000, dtype=autocore.float64).normal_(2.0, 0.5)
     assert abs(n.mean().item() - 2.0) < 0.1 and abs(n.std().item() - 0.5) < 0.1
     assert autocore.ones(3).fill_(7).tolist() == [7.0, 7.0, 7.0]
+
+
+# ---- viz ----
+
+def test_to_dot_draws_one_node_per_op_and_labels_leaves():
+    w = autocore.tensor([[1.0, 2.0]], requires_grad=True)
+    b = autocore.tensor([0.5], requires_grad=True)
+    x = autocore.tensor([[3.0, 4.0]])
+    loss = autocore.linear(x, w, b).tanh().sum()
+    dot = autocore.viz.to_dot(loss, params={"weight": w, "bias": b})
+    assert dot.startswith("digraph") and dot.rstrip().endswith("}")
+    for label in ("SumBackward0", "TanhBackward0", "AddmmBackward0", "weight (1, 2)", "bias (1)", "output ()"):
+        assert label in dot
+    assert dot.count("->") == 5  # w, b -> linear -> tanh -> sum -> output
+    deep = autocore.tensor(1.0, requires_grad=True)
+    y = deep
+    for _ in range(5000):
+        y = y + 1.0
+    assert autocore.viz.to_dot(y).count("AddBackward0") == 5000
