@@ -466,3 +466,58 @@ def test_to_dot_draws_one_node_per_op_and_labels_leaves():
     for _ in range(5000):
         y = y + 1.0
     assert autocore.viz.to_dot(y).count("AddBackward0") == 5000
+
+
+# ---- forward mode ----
+
+JVP_FUNCTIONS = {
+    "elementwise": lambda x, y: (x.exp() * y.sin() - x / (y * y + 1) + (x.abs() + 1) ** y).tanh().sigmoid(),
+    "pointwise_nonsmooth": lambda x, y: autocore.maximum(x, y).relu() + autocore.leaky_relu(x - y, 0.2).clamp(-1, 1),
+    "where_sqrt_log": lambda x, y: autocore.where(x > 0, (x * x + 1).sqrt(), (y * y + 1).log()) + x.cos(),
+    "reductions": lambda x, y: x.sum(1) + y.mean(1) + x.var(1) * y.std(1) + x.amax(1) + y.max(1).values,
+    "matmul_linear": lambda x, y: autocore.linear(x @ y.T, y.T, y[0]).sum(0) + x[1] @ (y.T @ y),
+    "softmax": lambda x, y: x.softmax(1) * y.log_softmax(0) + (x * 2).log_softmax(-1),
+    "shapes": lambda x, y: (x.T.reshape(-1)[1:7].view(2, 3) * y.permute(1, 0)[:2, 0:3]).unsqueeze(0).squeeze(0)
+    + autocore.cat([x[:, :1], y[:, 1:2]], 1).expand(3, 2).sum() * autocore.stack([x, y]).mean(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(JVP_FUNCTIONS))
+def test_jvp_agrees_with_reverse_mode_and_finite_differences(name):
+    f = JVP_FUNCTIONS[name]
+    rng = np.random.default_rng(11)
+    x0, y0 = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    vx, vy = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    x, y = autocore.tensor(x0), autocore.tensor(y0)
+    out, tangent = autocore.func.jvp(f, (x, y), (autocore.tensor(vx), autocore.tensor(vy)))
+    np.testing.assert_allclose(out.numpy(), f(x, y).numpy())
+    # reverse mode: J v = d/dt <u, f(x + t v)> checked entry by entry through vjps with basis vectors u
+    xr, yr = x.clone().requires_grad_(), y.clone().requires_grad_()
+    result = f(xr, yr)
+    flat = tangent.numpy().reshape(-1)
+    for k in range(flat.size):
+        u = np.zeros(flat.size)
+        u[k] = 1.0
+        gx, gy = autocore.autograd.grad(result, [xr, yr], autocore.tensor(u.reshape(result.shape)), retain_graph=True)
+        np.testing.assert_allclose(flat[k], (gx.numpy() * vx).sum() + (gy.numpy() * vy).sum(), rtol=1e-9, atol=1e-10)
+    eps = 1e-6
+    plus = f(autocore.tensor(x0 + eps * vx), autocore.tensor(y0 + eps * vy)).numpy()
+    minus = f(autocore.tensor(x0 - eps * vx), autocore.tensor(y0 - eps * vy)).numpy()
+    np.testing.assert_allclose(tangent.numpy(), (plus - minus) / (2 * eps), rtol=1e-5, atol=1e-6)
+
+
+def test_dual_level_make_dual_unpack_dual():
+    fwad = autocore.autograd.forward_ad
+    x = autocore.tensor([1.0, 2.0], dtype=autocore.float64)
+    with pytest.raises(RuntimeError, match="dual_level"):
+        fwad.make_dual(x, x)
+    with fwad.dual_level():
+        dual = fwad.make_dual(x, autocore.tensor([1.0, 0.0], dtype=autocore.float64))
+        y = dual * dual + 3.0
+        primal, tangent = fwad.unpack_dual(y)
+        np.testing.assert_allclose(primal.numpy(), [4.0, 7.0])
+        np.testing.assert_allclose(tangent.numpy(), [2.0, 0.0])
+        assert fwad.unpack_dual(x).tangent is None
+        with pytest.raises(RuntimeError, match="different size"):
+            fwad.make_dual(x, autocore.tensor([1.0]))
+    assert fwad.unpack_dual(y).tangent is None  # tangents end with their level

@@ -9,7 +9,8 @@ from ._dtype import (device, dtype, float32, float64, int64, get_default_dtype, 
 from ._dtype import bool_ as bool  # noqa: A001 - PyTorch's name
 from .tensor import Size, Tensor
 from . import _tensor_methods  # noqa: F401 - attaches the operators and methods to Tensor
-from . import autograd, viz
+from . import autograd, func, viz
+from .autograd import forward_ad  # noqa: F401 - autocore.autograd.forward_ad
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, get_rng_state,
                         initial_seed, linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randn,
@@ -55,7 +56,9 @@ def cat(tensors, dim=0):
             grads.append(g[tuple(index)])
             start += size
         return tuple(grads)
-    return record("CatBackward0", out_c, tuple(tensors), vjp)
+    def jvp(*tangents):
+        return cat([zeros_like(t) if d is None else d for t, d in zip(tensors, tangents)], dim)
+    return record("CatBackward0", out_c, tuple(tensors), vjp, jvp=jvp)
 
 
 def stack(tensors, dim=0):

@@ -10,7 +10,7 @@ from .autograd import engine, grad_mode
 
 
 class Tensor:
-    __slots__ = ("_c", "_requires_grad", "grad", "grad_fn", "_hooks", "__weakref__")
+    __slots__ = ("_c", "_requires_grad", "grad", "grad_fn", "_hooks", "_tangent", "__weakref__")
 
     # ---- construction ----
     @staticmethod
@@ -21,6 +21,7 @@ class Tensor:
         t.grad = None
         t.grad_fn = grad_fn
         t._hooks = None
+        t._tangent = None  # forward-mode tangent, inside autograd.forward_ad.dual_level
         return t
 
     def __init__(self, *args, **kwargs):

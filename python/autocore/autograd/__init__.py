@@ -1,4 +1,5 @@
 """autocore.autograd: backward, grad, gradcheck and the grad-mode switches, as in torch.autograd."""
+from . import forward_ad
 from .engine import Node, run_backward
 from .function import Function, FunctionCtx
 from .gradcheck import gradcheck

@@ -4,7 +4,7 @@ ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero 
 from .. import _C
 from ..tensor import Tensor
 from ..autograd.engine import Node
-from .graph import _mode, as_input, constant, grad_enabled, raw, record, reduce_to, wrap
+from .graph import _forward, _mode, as_input, carry_tangent, constant, expand, grad_enabled, raw, record, reduce_to, wrap
 
 
 def _needs(t):
@@ -19,10 +19,15 @@ def _scalar_tensor(value, like_c):
 # The arithmetic operators are the hot path of every small model: each is one kernel call, and a graph
 # node only when grad mode is on and an input requires grad (the vjp closure is built only then).
 
-def _arithmetic(kernel, name, make_vjp, saves=None):
+def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
     def op(a, b):
         a_is_tensor, b_is_tensor = a.__class__ is Tensor, b.__class__ is Tensor
         c = kernel(a._c if a_is_tensor else a, b._c if b_is_tensor else b)
+        if _forward["level"]:  # forward mode: the slow, general path
+            return record(name, c, (a if a_is_tensor else None, b if b_is_tensor else None),
+                          make_vjp(a, b, a if a_is_tensor else None, b if b_is_tensor else None),
+                          tuple(t._c for t in (saves(a, b, a, b) if saves else ()) if t.__class__ is Tensor),
+                          make_jvp(a, b, c))
         if _mode["enabled"]:
             ta = a if a_is_tensor and a._requires_grad else None
             tb = b if b_is_tensor and b._requires_grad else None
@@ -63,12 +68,46 @@ def _div_vjp(a, b, ta, tb):
                       reduce_to(neg(div(mul(g, div(a, b)), b)), tb) if tb is not None else None)
 
 
-_add = _arithmetic(_C.add, "AddBackward0", _add_vjp)
-_sub = _arithmetic(_C.sub, "SubBackward0", _sub_vjp)
+def _fit(t, shape):
+    """A tangent broadcast to the output's shape (an input's tangent has the input's shape)."""
+    return t if t is None or t._c.shape == shape else expand(t, shape)
+
+
+def _plus(x, y):
+    return y if x is None else x if y is None else _add(x, y)
+
+
+def _add_jvp(a, b, c):
+    return lambda ta, tb: _fit(_plus(ta, tb), c.shape)
+
+
+def _sub_jvp(a, b, c):
+    return lambda ta, tb: _fit(_plus(ta, None if tb is None else neg(tb)), c.shape)
+
+
+def _mul_jvp(a, b, c):
+    return lambda ta, tb: _fit(_plus(None if ta is None else mul(ta, _detached(b)),
+                                     None if tb is None else mul(_detached(a), tb)), c.shape)
+
+
+def _div_jvp(a, b, c):
+    def jvp(ta, tb):
+        out = wrap(c)
+        return _fit(_plus(None if ta is None else div(ta, _detached(b)),
+                          None if tb is None else neg(div(mul(tb, out), _detached(b)))), c.shape)
+    return jvp
+
+
+def _detached(x):
+    return wrap(x._c) if x.__class__ is Tensor else x
+
+
+_add = _arithmetic(_C.add, "AddBackward0", _add_vjp, None, _add_jvp)
+_sub = _arithmetic(_C.sub, "SubBackward0", _sub_vjp, None, _sub_jvp)
 # d(ab)/da reads b and d(ab)/db reads a; d(a/b)/da reads b, d(a/b)/db reads both.
 mul = _arithmetic(_C.mul, "MulBackward0", _mul_vjp,
-                  lambda a, b, ta, tb: ((b,) if ta is not None else ()) + ((a,) if tb is not None else ()))
-div = _arithmetic(_C.div, "DivBackward0", _div_vjp, lambda a, b, ta, tb: (a, b) if tb is not None else (b,))
+                  lambda a, b, ta, tb: ((b,) if ta is not None else ()) + ((a,) if tb is not None else ()), _mul_jvp)
+div = _arithmetic(_C.div, "DivBackward0", _div_vjp, lambda a, b, ta, tb: (a, b) if tb is not None else (b,), _div_jvp)
 
 
 def add(a, b, alpha=1):
@@ -97,8 +136,18 @@ def pow(a, b):
             safe_base = where(zero_base, _scalar_tensor(1.0, out_c), base)
             grad_b = reduce_to(mul(mul(g, pow(a, b)), log(safe_base)), tb)
         return grad_a, grad_b
+    def jvp(da, db):
+        out = wrap(out_c)
+        terms = None
+        if da is not None:
+            terms = mul(da, mul(b if tb is None else _detached(b), pow(_detached(a), b - 1 if tb is None else sub(_detached(b), 1))))
+        if db is not None:
+            base = _detached(ta) if ta is not None else _scalar_tensor(a, out_c)
+            zero_base = constant(_C.mul(_C.eq(base._c, 0), _C.ge(raw(b), 0)))
+            terms = _plus(terms, mul(db, mul(out, log(where(zero_base, _scalar_tensor(1.0, out_c), base)))))
+        return _fit(terms, out_c.shape)
     return record("PowBackward1" if tb is not None else "PowBackward0", out_c, (ta, tb), vjp,
-                  tuple(t._c for t in (ta, tb) if t is not None))
+                  tuple(t._c for t in (ta, tb) if t is not None), jvp)
 
 
 def _tie_mask(a, b, greater):
@@ -116,7 +165,11 @@ def _extremum(a, b, greater, name):
         share = _tie_mask(a, b, greater)
         return (reduce_to(mul(g, share), ta) if _needs(ta) else None,
                 reduce_to(mul(g, sub(1.0, share)), tb) if _needs(tb) else None)
-    return record(name, out_c, (ta, tb), vjp, tuple(t._c for t in (ta, tb) if t is not None))
+    def jvp(da, db):
+        share = _tie_mask(a, b, greater)
+        return _fit(_plus(None if da is None else mul(da, share), None if db is None else mul(db, sub(1.0, share))),
+                    out_c.shape)
+    return record(name, out_c, (ta, tb), vjp, tuple(t._c for t in (ta, tb) if t is not None), jvp)
 
 
 def maximum(a, b):
@@ -142,7 +195,12 @@ def where(condition, a, b):
         c = wrap(cond)
         return (reduce_to(where(c, g, zero), ta) if _needs(ta) else None,
                 reduce_to(where(c, zero, g), tb) if _needs(tb) else None)
-    return record("WhereBackward0", _C.where(cond, ca, cb), (ta, tb), vjp, (cond,))
+    out_c = _C.where(cond, ca, cb)
+
+    def jvp(da, db):
+        zero = _scalar_tensor(0.0, out_c)
+        return _fit(where(wrap(cond), zero if da is None else da, zero if db is None else db), out_c.shape)
+    return record("WhereBackward0", out_c, (ta, tb), vjp, (cond,), jvp)
 
 
 # ---- comparisons: no gradient ----
@@ -159,45 +217,52 @@ eq, ne, lt, le, gt, ge = (_compare(f) for f in (_C.eq, _C.ne, _C.lt, _C.le, _C.g
 # ---- unary ----
 
 def neg(x):
-    return record("NegBackward0", _C.neg(x._c), (x,), lambda g: (neg(g),))
+    return record("NegBackward0", _C.neg(x._c), (x,), lambda g: (neg(g),), jvp=neg)
 
 
 def abs(x):
     return record("AbsBackward0", _C.abs(x._c), (x,),
-                  lambda g: (mul(g, constant(_C.abs_backward(_C.full([], 1.0, g._c.dtype), x._c))),), (x._c,))
+                  lambda g: (mul(g, constant(_C.abs_backward(_C.full([], 1.0, g._c.dtype), x._c))),), (x._c,),
+                  lambda t: mul(t, constant(_C.abs_backward(_C.full([], 1.0, t._c.dtype), x._c))))
 
 
 def exp(x):
     out_c = _C.exp(x._c)
     return record("ExpBackward0", out_c, (x,), lambda g: (mul(g, exp(x) if grad_enabled() else constant(out_c)),),
-                  (x._c, out_c))
+                  (x._c, out_c), lambda t: mul(t, constant(out_c)))
 
 
 def log(x):
-    return record("LogBackward0", _C.log(x._c), (x,), lambda g: (div(g, x),), (x._c,))
+    return record("LogBackward0", _C.log(x._c), (x,), lambda g: (div(g, x),), (x._c,),
+                  lambda t: div(t, _detached(x)))
 
 
 def sqrt(x):
-    return record("SqrtBackward0", _C.sqrt(x._c), (x,), lambda g: (div(g, mul(sqrt(x), 2.0)),), (x._c,))
+    out_c = _C.sqrt(x._c)
+    return record("SqrtBackward0", out_c, (x,), lambda g: (div(g, mul(sqrt(x), 2.0)),), (x._c,),
+                  lambda t: div(t, mul(constant(out_c), 2.0)))
 
 
 def sin(x):
-    return record("SinBackward0", _C.sin(x._c), (x,), lambda g: (mul(g, cos(x)),), (x._c,))
+    return record("SinBackward0", _C.sin(x._c), (x,), lambda g: (mul(g, cos(x)),), (x._c,),
+                  lambda t: mul(t, constant(_C.cos(x._c))))
 
 
 def cos(x):
-    return record("CosBackward0", _C.cos(x._c), (x,), lambda g: (neg(mul(g, sin(x))),), (x._c,))
+    return record("CosBackward0", _C.cos(x._c), (x,), lambda g: (neg(mul(g, sin(x))),), (x._c,),
+                  lambda t: neg(mul(t, constant(_C.sin(x._c)))))
 
 
 def relu(x):
-    return record("ReluBackward0", _C.relu(x._c), (x,), lambda g: (mul(g, constant(_C.gt(x._c, 0))),), (x._c,))
+    return record("ReluBackward0", _C.relu(x._c), (x,), lambda g: (mul(g, constant(_C.gt(x._c, 0))),), (x._c,),
+                  lambda t: mul(t, constant(_C.gt(x._c, 0))))
 
 
 def leaky_relu(x, negative_slope=0.01):
-    def vjp(g):
-        slope = _C.add(_C.mul(_C.gt(x._c, 0), 1.0 - negative_slope), negative_slope)
-        return (mul(g, constant(slope.to_dtype(g._c.dtype))),)
-    return record("LeakyReluBackward0", _C.leaky_relu(x._c, negative_slope), (x,), vjp, (x._c,))
+    def slope(dtype):
+        return constant(_C.add(_C.mul(_C.gt(x._c, 0), 1.0 - negative_slope), negative_slope).to_dtype(dtype))
+    return record("LeakyReluBackward0", _C.leaky_relu(x._c, negative_slope), (x,),
+                  lambda g: (mul(g, slope(g._c.dtype)),), (x._c,), lambda t: mul(t, slope(t._c.dtype)))
 
 
 def sigmoid(x):
@@ -205,7 +270,8 @@ def sigmoid(x):
         s = sigmoid(x) if grad_enabled() else constant(out_c)
         return (mul(g, mul(s, sub(1.0, s))),)
     out_c = _C.sigmoid(x._c)
-    return record("SigmoidBackward0", out_c, (x,), vjp, (x._c, out_c))
+    return record("SigmoidBackward0", out_c, (x,), vjp, (x._c, out_c),
+                  lambda t: mul(t, mul(constant(out_c), sub(1.0, constant(out_c)))))
 
 
 def tanh(x):
@@ -213,14 +279,15 @@ def tanh(x):
         t = tanh(x) if grad_enabled() else constant(out_c)
         return (mul(g, sub(1.0, mul(t, t))),)
     out_c = _C.tanh(x._c)
-    return record("TanhBackward0", out_c, (x,), vjp, (x._c, out_c))
+    return record("TanhBackward0", out_c, (x,), vjp, (x._c, out_c),
+                  lambda t: mul(t, sub(1.0, mul(constant(out_c), constant(out_c)))))
 
 
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
 
-    def vjp(g):
-        inside = _C.clamp_backward(_C.full([], 1.0, g._c.dtype), x._c, min, max)
-        return (mul(g, constant(inside)),)
-    return record("ClampBackward1", _C.clamp(x._c, min, max), (x,), vjp, (x._c,))
+    def inside(dtype):
+        return constant(_C.clamp_backward(_C.full([], 1.0, dtype), x._c, min, max))
+    return record("ClampBackward1", _C.clamp(x._c, min, max), (x,), lambda g: (mul(g, inside(g._c.dtype)),), (x._c,),
+                  lambda t: mul(t, inside(t._c.dtype)))

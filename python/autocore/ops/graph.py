@@ -1,25 +1,45 @@
 """The one place ops record the graph: wrap a kernel's result and, when grad mode is on and an input
 requires grad, attach a Node holding the op's vjp."""
 from .. import _C
-from ..autograd import grad_mode
+from ..autograd import forward_ad, grad_mode
 from ..autograd.engine import Node
 from ..tensor import Tensor
 
 _mode = grad_mode._state
+_forward = forward_ad._state
 wrap = Tensor._wrap
 
 
-def record(name, c, inputs, vjp, saved=()):
+def record(name, c, inputs, vjp, saved=(), jvp=None):
     """The op's output; `inputs` are its tensor inputs (None for numbers), `vjp(grad)` gives one gradient
     per input, and `saved` lists the C++ tensors whose values the vjp reads (their versions are checked
-    before it runs, so an in-place change in between raises instead of giving a wrong gradient)."""
+    before it runs, so an in-place change in between raises instead of giving a wrong gradient).
+    `jvp(*tangents)` is the op's tangent rule for forward mode (a tangent is None where it is zero)."""
+    out = None
     if _mode["enabled"]:
         for t in inputs:
             if t is not None and t._requires_grad:
-                return wrap(c, True, Node(name, tuple(t if t is not None and t._requires_grad else None
-                                                      for t in inputs), vjp,
-                                          tuple((s, s._version) for s in saved) if saved else None))
-    return wrap(c)
+                out = wrap(c, True, Node(name, tuple(t if t is not None and t._requires_grad else None
+                                                     for t in inputs), vjp,
+                                         tuple((s, s._version) for s in saved) if saved else None))
+                break
+    if out is None:
+        out = wrap(c)
+    if _forward["level"] and jvp is not None:
+        carry_tangent(out, inputs, jvp)
+    return out
+
+
+def carry_tangent(out, inputs, jvp):
+    """Sets out's forward-mode tangent from its inputs' tangents, when any has one."""
+    tangents = tuple(None if t is None else t._tangent for t in inputs)
+    for tangent in tangents:
+        if tangent is not None:
+            with grad_mode.no_grad():
+                out._tangent = jvp(*tangents)
+            forward_ad.remember(out)
+            return out
+    return out
 
 
 def grad_enabled():
@@ -56,12 +76,13 @@ def reduce_to(g, t):
 def sum_to_shape(g, shape):
     in_shape = g._c.shape
     return record("SumToShapeBackward0", _C.sum_to_shape(g._c, list(shape)), (g,),
-                  lambda gg: (expand(gg, in_shape),))
+                  lambda gg: (expand(gg, in_shape),), jvp=lambda t: sum_to_shape(t, shape))
 
 
 def expand(x, shape):
     in_shape = x._c.shape
-    return record("ExpandBackward0", x._c.expand(list(shape)), (x,), lambda g: (reduce_to(g, x),))
+    return record("ExpandBackward0", x._c.expand(list(shape)), (x,), lambda g: (reduce_to(g, x),),
+                  jvp=lambda t: expand(t, shape))
 
 
 def cast(x, c_dtype):
@@ -71,4 +92,4 @@ def cast(x, c_dtype):
     out = x._c.to_dtype(c_dtype)
     if not c_dtype.is_floating_point:
         return wrap(out)
-    return record("ToCopyBackward0", out, (x,), lambda g: (cast(g, in_dtype),))
+    return record("ToCopyBackward0", out, (x,), lambda g: (cast(g, in_dtype),), jvp=lambda t: cast(t, c_dtype))

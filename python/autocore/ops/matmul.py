@@ -1,7 +1,7 @@
 """Matrix products (matmul, mm, bmm, mv, dot, linear) and their vjps, written with matmul itself so that
 second derivatives work; the batch dims a broadcast added are summed away."""
 from .. import _C
-from .graph import as_input, record, reduce_to
+from .graph import as_input, record, reduce_to, wrap
 from .reduce import sum as sum_
 from .shape import reshape, transpose, unsqueeze
 
@@ -32,8 +32,12 @@ def matmul(a, b):
         if _needs(b):
             grad_b = reshape(reduce_to(matmul(_mT(a2), g2), b2), b._c.shape)
         return grad_a, grad_b
+    def jvp(da, db):
+        left = None if da is None else matmul(da, wrap(b._c))
+        right = None if db is None else matmul(wrap(a._c), db)
+        return right if left is None else left if right is None else left + right
     return record("MmBackward0" if a._c.ndim == 2 and b._c.ndim == 2 else "MatmulBackward0", out_c, (a, b), vjp,
-                  (a._c, b._c))
+                  (a._c, b._c), jvp)
 
 
 def mm(a, b):
@@ -76,8 +80,18 @@ def linear(x, weight, bias=None):
             if _needs(tb):
                 grad_b = reduce_to(sum_(g2, 0), tb)
         return grad_x, grad_w, grad_b
+    def jvp(dx, dw, db):
+        terms = [linear(dx, wrap(weight._c)) if dx is not None else None,
+                 linear(wrap(x._c), dw) if dw is not None else None]
+        out = None
+        for term in terms:
+            if term is not None:
+                out = term if out is None else out + term
+        if db is not None:
+            out = db.expand(list(out_c.shape)) if out is None else out + db
+        return out
     return record("AddmmBackward0" if tb is not None else "MmBackward0", out_c, (x, weight, tb), vjp,
-                  (x._c, weight._c))
+                  (x._c, weight._c), jvp)
 
 
 def addmm(bias, a, b, beta=1, alpha=1):

@@ -52,7 +52,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
     in_shape = x._c.shape
     dims = _dims(dim, len(in_shape))
     return record("SumBackward1" if dim is not None else "SumBackward0", _C.sum(x._c, dim, keepdim), (x,),
-                  lambda g: (_unreduce(g, in_shape, dims, keepdim),))
+                  lambda g: (_unreduce(g, in_shape, dims, keepdim),), jvp=lambda t: sum(t, dim, keepdim))
 
 
 def mean(x, dim=None, keepdim=False):
@@ -60,7 +60,7 @@ def mean(x, dim=None, keepdim=False):
     dims = _dims(dim, len(in_shape))
     n = _count(in_shape, dims)
     return record("MeanBackward1" if dim is not None else "MeanBackward0", _C.mean(x._c, dim, keepdim), (x,),
-                  lambda g: (div(_unreduce(g, in_shape, dims, keepdim), n),))
+                  lambda g: (div(_unreduce(g, in_shape, dims, keepdim), n),), jvp=lambda t: mean(t, dim, keepdim))
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -72,7 +72,10 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     def vjp(g):
         centered = sub(x, mean(x, dims, keepdim=True))
         return (mul(_unreduce(g, in_shape, dims, keepdim), mul(centered, 2.0 / builtins.max(n - correction, 0))),)
-    return record("VarBackward0", _C.var(x._c, dim, correction=correction, keepdim=keepdim), (x,), vjp, (x._c,))
+    def jvp(t):
+        centered = sub(wrap(x._c), mean(wrap(x._c), dims, keepdim=True))
+        return mul(sum(mul(centered, t), dims, keepdim), 2.0 / builtins.max(n - correction, 0))
+    return record("VarBackward0", _C.var(x._c, dim, correction=correction, keepdim=keepdim), (x,), vjp, (x._c,), jvp)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -87,7 +90,10 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
         s = std(x, dims, keepdim=True, correction=correction)
         scale = div(_unreduce(g, in_shape, dims, keepdim), mul(s, builtins.max(n - correction, 0)))
         return (mul(scale, centered),)
-    return record("StdBackward0", out_c, (x,), vjp, (x._c,))
+    def jvp(t):
+        centered = sub(wrap(x._c), mean(wrap(x._c), dims, keepdim=True))
+        return div(sum(mul(centered, t), dims, keepdim), mul(wrap(out_c), builtins.max(n - correction, 0)))
+    return record("StdBackward0", out_c, (x,), vjp, (x._c,), jvp)
 
 
 def _correction(unbiased, correction):
@@ -122,7 +128,7 @@ def _amax(x, dim, keepdim, kernel, name):
     out_c = kernel(x._c, dim if dim != () else None, keepdim)
     return record(name, out_c, (x,),
                   lambda g: (mul(_unreduce(g, in_shape, dims, keepdim), _extreme_share(x, out_c, dims, keepdim)),),
-                  (x._c, out_c))
+                  (x._c, out_c), lambda t: sum(mul(t, _extreme_share(x, out_c, dims, keepdim)), dims, keepdim))
 
 
 def max(x, dim=None, keepdim=False):
@@ -148,8 +154,15 @@ def _max(x, dim, keepdim, is_max):
     d = dim % builtins.max(len(in_shape), 1)
     values = record("MaxBackward0" if is_max else "MinBackward0", values_c, (x,),
                     lambda g: (wrap(_C.index_reduce_backward(g._c, indices_c, d, list(in_shape), keepdim)),),
-                    (indices_c,))
+                    (indices_c,), lambda t: _take(t, indices_c, d, keepdim))
     return (MaxResult if is_max else MinResult)(values, wrap(indices_c))
+
+
+def _take(t, indices_c, d, keepdim):
+    """The elements of t that max/min(dim) chose: t gathered at the indices along d."""
+    index = indices_c if keepdim else indices_c.unsqueeze(d)
+    taken = _C.gather(t._c, d, index)
+    return wrap(taken if keepdim else taken.squeeze(d))
 
 
 def argmax(x, dim=None, keepdim=False):

@@ -16,12 +16,15 @@ def _shape_arg(shape):
 
 def view(x, *shape):
     in_shape = x._c.shape
-    return record("ViewBackward0", x._c.view(_shape_arg(shape)), (x,), lambda g: (reshape(g, in_shape),))
+    out = x._c.view(_shape_arg(shape))
+    return record("ViewBackward0", out, (x,), lambda g: (reshape(g, in_shape),), jvp=lambda t: reshape(t, out.shape))
 
 
 def reshape(x, *shape):
     in_shape = x._c.shape
-    return record("ReshapeAliasBackward0", x._c.reshape(_shape_arg(shape)), (x,), lambda g: (reshape(g, in_shape),))
+    out = x._c.reshape(_shape_arg(shape))
+    return record("ReshapeAliasBackward0", out, (x,), lambda g: (reshape(g, in_shape),),
+                  jvp=lambda t: reshape(t, out.shape))
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -42,7 +45,8 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def transpose(x, dim0, dim1):
-    return record("TransposeBackward0", x._c.transpose(dim0, dim1), (x,), lambda g: (transpose(g, dim0, dim1),))
+    return record("TransposeBackward0", x._c.transpose(dim0, dim1), (x,), lambda g: (transpose(g, dim0, dim1),),
+                  jvp=lambda t: transpose(t, dim0, dim1))
 
 
 def t(x):
@@ -57,13 +61,15 @@ def permute(x, *dims):
     inverse = [0] * n
     for i, d in enumerate(dims):
         inverse[d % n] = i
-    return record("PermuteBackward0", x._c.permute(dims), (x,), lambda g: (permute(g, inverse),))
+    return record("PermuteBackward0", x._c.permute(dims), (x,), lambda g: (permute(g, inverse),),
+                  jvp=lambda t: permute(t, dims))
 
 
 def unsqueeze(x, dim):
     n = x._c.ndim + 1
     d = dim % n if -n <= dim < n else dim
-    return record("UnsqueezeBackward0", x._c.unsqueeze(dim), (x,), lambda g: (squeeze(g, d),))
+    return record("UnsqueezeBackward0", x._c.unsqueeze(dim), (x,), lambda g: (squeeze(g, d),),
+                  jvp=lambda t: unsqueeze(t, dim))
 
 
 def squeeze(x, dim=None):
@@ -74,7 +80,7 @@ def squeeze(x, dim=None):
         out = x._c.view([s for i, s in enumerate(in_shape) if not (i in dims and s == 1)])
     else:
         out = x._c.squeeze() if dim is None else x._c.squeeze(dim)
-    return record("SqueezeBackward0", out, (x,), lambda g: (reshape(g, in_shape),))
+    return record("SqueezeBackward0", out, (x,), lambda g: (reshape(g, in_shape),), jvp=lambda t: reshape(t, out.shape))
 
 
 def expand_as(x, other):
@@ -84,11 +90,11 @@ def expand_as(x, other):
 def contiguous(x):
     if x._c.is_contiguous:
         return x
-    return record("CloneBackward0", x._c.contiguous(), (x,), lambda g: (g,))
+    return record("CloneBackward0", x._c.contiguous(), (x,), lambda g: (g,), jvp=lambda t: t)
 
 
 def clone(x):
-    return record("CloneBackward0", x._c.clone(), (x,), lambda g: (g,))
+    return record("CloneBackward0", x._c.clone(), (x,), lambda g: (g,), jvp=clone)
 
 
 def to_dtype(x, dtype):
@@ -110,7 +116,7 @@ def getitem(x, index):
         full = _C.full(list(in_shape), 0, g._c.dtype)
         _basic_view(full, index).copy_(g._c)
         return (wrap(full),)
-    return record("SliceBackward0", out, (x,), vjp)
+    return record("SliceBackward0", out, (x,), vjp, jvp=lambda t: getitem(t, index))
 
 
 def _basic_view(c, index):
@@ -202,4 +208,5 @@ def index_select(x, dim, index):
     in_shape = x._c.shape
     d = dim % max(x._c.ndim, 1)
     return record("IndexSelectBackward0", _C.index_select(x._c, dim, index._c), (x,),
-                  lambda g: (wrap(_C.index_add_backward(g._c, d, index._c, list(in_shape))),))
+                  lambda g: (wrap(_C.index_add_backward(g._c, d, index._c, list(in_shape))),),
+                  jvp=lambda t: index_select(t, dim, index))

@@ -14,7 +14,10 @@ def softmax(x, dim):
             out = softmax(x, dim)
             return (mul(out, sub(g, sum_(mul(g, out), dim, keepdim=True))),)
         return (wrap(_C.softmax_backward(g._c, out_c, dim)),)
-    return record("SoftmaxBackward0", out_c, (x,), vjp, (x._c, out_c))
+    def jvp(t):
+        out = wrap(out_c)
+        return mul(out, sub(t, sum_(mul(t, out), dim, keepdim=True)))
+    return record("SoftmaxBackward0", out_c, (x,), vjp, (x._c, out_c), jvp)
 
 
 def log_softmax(x, dim):
@@ -24,4 +27,6 @@ def log_softmax(x, dim):
         if grad_enabled():  # g - exp(out) * sum(g)
             return (sub(g, mul(exp(log_softmax(x, dim)), sum_(g, dim, keepdim=True))),)
         return (wrap(_C.log_softmax_backward(g._c, out_c, dim)),)
-    return record("LogSoftmaxBackward0", out_c, (x,), vjp, (x._c, out_c))
+    def jvp(t):
+        return sub(t, sum_(mul(exp(wrap(out_c)), t), dim, keepdim=True))
+    return record("LogSoftmaxBackward0", out_c, (x,), vjp, (x._c, out_c), jvp)
