@@ -521,3 +521,27 @@ def test_dual_level_make_dual_unpack_dual():
         with pytest.raises(RuntimeError, match="different size"):
             fwad.make_dual(x, autocore.tensor([1.0]))
     assert fwad.unpack_dual(y).tangent is None  # tangents end with their level
+
+
+def test_second_derivatives_through_indexing_and_max():
+    """The vjps of indexing, index_select and max(dim) are differentiable too: Hessian-vector products
+    through them match finite differences of the gradient."""
+    rng = np.random.default_rng(12)
+    x0, v = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    index = autocore.tensor([2, 0, 2])
+
+    def f(x):
+        return ((x[1:, ::2] ** 3).sum() + (x[index] ** 2 * x[index]).sum()
+                + (x.max(1).values ** 3).sum() + (x.exp()[0] * x[0]).sum())
+
+    def grad_at(values):
+        x = autocore.tensor(values, requires_grad=True)
+        (g,) = autocore.autograd.grad(f(x), [x])
+        return g.numpy()
+
+    x = autocore.tensor(x0, requires_grad=True)
+    (g,) = autocore.autograd.grad(f(x), [x], create_graph=True)
+    (hv,) = autocore.autograd.grad((g * autocore.tensor(v)).sum(), [x])
+    eps = 1e-6
+    np.testing.assert_allclose(hv.numpy(), (grad_at(x0 + eps * v) - grad_at(x0 - eps * v)) / (2 * eps),
+                               rtol=1e-5, atol=1e-6)

@@ -153,9 +153,16 @@ def _max(x, dim, keepdim, is_max):
     in_shape = x._c.shape
     d = dim % builtins.max(len(in_shape), 1)
     values = record("MaxBackward0" if is_max else "MinBackward0", values_c, (x,),
-                    lambda g: (wrap(_C.index_reduce_backward(g._c, indices_c, d, list(in_shape), keepdim)),),
+                    lambda g: (_scatter_chosen(g, indices_c, d, in_shape, keepdim),),
                     (indices_c,), lambda t: _take(t, indices_c, d, keepdim))
     return (MaxResult if is_max else MinResult)(values, wrap(indices_c))
+
+
+def _scatter_chosen(g, indices_c, d, in_shape, keepdim):
+    """g placed at the elements max/min(dim) chose, zeros elsewhere: their vjp, itself differentiable (its own
+    vjp takes the chosen elements back), so that second derivatives pass through max(dim)."""
+    return record("IndexReduceBackward0", _C.index_reduce_backward(g._c, indices_c, d, list(in_shape), keepdim), (g,),
+                  lambda gg: (_take(gg, indices_c, d, keepdim),), jvp=lambda t: _scatter_chosen(t, indices_c, d, in_shape, keepdim))
 
 
 def _take(t, indices_c, d, keepdim):

@@ -110,13 +110,17 @@ def getitem(x, index):
             or isinstance(index, list):
         return _advanced_getitem(x, index)
     out = _basic_view(x._c, index)
-    in_shape, in_dtype = x._c.shape, x._c.dtype
+    in_shape = x._c.shape
 
-    def vjp(g):
-        full = _C.full(list(in_shape), 0, g._c.dtype)
-        _basic_view(full, index).copy_(g._c)
-        return (wrap(full),)
-    return record("SliceBackward0", out, (x,), vjp, jvp=lambda t: getitem(t, index))
+    return record("SliceBackward0", out, (x,), lambda g: (_place(g, index, in_shape),), jvp=lambda t: getitem(t, index))
+
+
+def _place(g, index, in_shape):
+    """g written into zeros of in_shape at x[index]: the vjp of basic indexing, itself differentiable."""
+    full = _C.full(list(in_shape), 0, g._c.dtype)
+    _basic_view(full, index).copy_(g._c)
+    return record("SliceBackwardBackward0", full, (g,), lambda gg: (getitem(gg, index),),
+                  jvp=lambda t: _place(t, index, in_shape))
 
 
 def _basic_view(c, index):
@@ -199,6 +203,12 @@ def _advanced_getitem(x, index):
     return index_select(x, 0, index)
 
 
+def _index_add(g, d, index, in_shape):
+    """Rows of g summed into zeros of in_shape at `index`: index_select's vjp, itself differentiable."""
+    return record("IndexAddBackward0", _C.index_add_backward(g._c, d, index._c, list(in_shape)), (g,),
+                  lambda gg: (index_select(gg, d, index),), jvp=lambda t: _index_add(t, d, index, in_shape))
+
+
 def _dtype_int64():
     from .. import _dtype
     return _dtype.int64
@@ -208,5 +218,5 @@ def index_select(x, dim, index):
     in_shape = x._c.shape
     d = dim % max(x._c.ndim, 1)
     return record("IndexSelectBackward0", _C.index_select(x._c, dim, index._c), (x,),
-                  lambda g: (wrap(_C.index_add_backward(g._c, d, index._c, list(in_shape))),),
+                  lambda g: (_index_add(g, d, index, in_shape),),
                   jvp=lambda t: index_select(t, dim, index))
