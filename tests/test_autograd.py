@@ -545,3 +545,17 @@ def test_second_derivatives_through_indexing_and_max():
     eps = 1e-6
     np.testing.assert_allclose(hv.numpy(), (grad_at(x0 + eps * v) - grad_at(x0 - eps * v)) / (2 * eps),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_backward_releases_the_graphs_tensors():
+    """After backward (without retain_graph) the graph no longer keeps its intermediate tensors alive,
+    even while the loss itself is still referenced."""
+    import weakref
+    x = autocore.tensor(np.ones(1000), requires_grad=True)
+    hidden = (x * 2).exp()
+    probe = weakref.ref(hidden)
+    loss = (hidden * 3).sum()
+    del hidden
+    assert probe() is not None  # the graph holds it until backward
+    loss.backward()
+    assert probe() is None

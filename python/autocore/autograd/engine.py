@@ -79,10 +79,11 @@ def _graph_order(roots):
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, allow_unused=False):
     """Propagates grad_outputs from outputs. With `inputs`, returns their gradients instead of
     accumulating into the leaves' .grad (autograd.grad)."""
-    captured = None
+    captured = captured_nodes = None
     if inputs is not None:
         captured = {id(t): None for t in inputs}
-    leaf_hits = {}
+        # Non-leaf inputs are captured at their grad_fn, whose incoming gradient is theirs.
+        captured_nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
     grads = {}
     roots = []
     for out, g in zip(outputs, grad_outputs):
@@ -105,22 +106,24 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 tensor = node.retained()
                 if tensor is not None:
                     tensor.grad = grad if create_graph else grad.detach()
-            if captured is not None and node in _captured_nodes(inputs):
-                captured[id(_captured_nodes(inputs)[node])] = grad
+            if captured_nodes and node in captured_nodes:
+                captured[id(captured_nodes[node])] = grad
             vjp = node.vjp
             if vjp is None:
                 raise RuntimeError(_FREED)
             if node.saved:
                 _check_saved(node)
             input_grads = vjp(grad)
-            if not retain_graph:
+            node_inputs = node.inputs
+            if not retain_graph:  # the graph is spent: drop what it kept alive (saved values, inputs)
                 node.vjp = None
-            for t, g in zip(node.inputs, input_grads):
+                node.inputs = ()
+                node.saved = None
+            for t, g in zip(node_inputs, input_grads):
                 if t is None or g is None:
                     continue
                 child = t.grad_fn
                 if child is None:
-                    leaf_hits[id(t)] = t
                     _deliver_leaf(t, g, captured, create_graph)
                     continue
                 grads[child] = _accumulate(grads.get(child), g)
@@ -137,20 +140,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                                "Set allow_unused=True if this is the desired behavior.")
         result.append(g)
     return tuple(result)
-
-
-_capture_cache = {}
-
-
-def _captured_nodes(inputs):
-    """Non-leaf inputs of autograd.grad, by their grad_fn (whose gradient is theirs)."""
-    key = tuple(id(t) for t in inputs)
-    nodes = _capture_cache.get(key)
-    if nodes is None:
-        _capture_cache.clear()
-        nodes = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
-        _capture_cache[key] = nodes
-    return nodes
 
 
 def _deliver_leaf(t, g, captured, create_graph):
