@@ -547,15 +547,21 @@ def test_second_derivatives_through_indexing_and_max():
                                rtol=1e-5, atol=1e-6)
 
 
-def test_backward_releases_the_graphs_tensors():
-    """After backward (without retain_graph) the graph no longer keeps its intermediate tensors alive,
-    even while the loss itself is still referenced."""
+def test_the_graph_holds_only_what_backward_needs():
+    """Nodes keep no input tensors: an intermediate result that no op saved is freed as soon as the user
+    drops it; what ops did save is released by backward (without retain_graph), even while the loss lives."""
     import weakref
     x = autocore.tensor(np.ones(1000), requires_grad=True)
-    hidden = (x * 2).exp()
+    hidden = x * 2  # multiplying by a number saves nothing
     probe = weakref.ref(hidden)
-    loss = (hidden * 3).sum()
+    loss = (hidden + 1).sum()
     del hidden
-    assert probe() is not None  # the graph holds it until backward
-    loss.backward()
     assert probe() is None
+    y = x.exp()     # exp saves its output
+    node = y.grad_fn
+    loss = (y * 3).sum() + loss
+    del y
+    assert node.saved is not None and node.vjp is not None
+    loss.backward()
+    assert node.saved is None and node.vjp is None
+    np.testing.assert_allclose(x.grad.numpy(), 2 + 3 * np.e)

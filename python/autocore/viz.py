@@ -29,18 +29,18 @@ def to_dot(tensor, params=None):
     while stack:  # no recursion: graphs of any depth
         node = stack.pop()
         here = ids[("node", id(node))]
-        for t in node.inputs:
-            if t is None:
+        for edge in node.edges:
+            if edge is None:
                 continue
-            if t.grad_fn is None:
-                label = (names.get(id(t), "") + " " if id(t) in names else "") + _shape(t)
-                leaf = node_id(("tensor", id(t)), label.strip(), ", style=filled, fillcolor=lightblue")
+            if hasattr(edge, "_c"):  # a leaf tensor
+                label = (names.get(id(edge), "") + " " if id(edge) in names else "") + _shape(edge)
+                leaf = node_id(("tensor", id(edge)), label.strip(), ", style=filled, fillcolor=lightblue")
                 lines.append(f"  {leaf} -> {here};")
                 continue
-            child = node_id(("node", id(t.grad_fn)), t.grad_fn.name, "")
+            child = node_id(("node", id(edge)), edge.name, "")
             lines.append(f"  {child} -> {here};")
-            if id(t.grad_fn) not in seen:
-                seen.add(id(t.grad_fn))
-                stack.append(t.grad_fn)
+            if id(edge) not in seen:
+                seen.add(id(edge))
+                stack.append(edge)
     lines.append("}")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
-"""The reverse-mode engine. A Node is the grad_fn of one op's output: the op's inputs that need gradients
-and a vjp closure mapping the output's gradient to theirs. backward() walks the graph in topological
+"""The reverse-mode engine. A Node is the grad_fn of one op's output: edges to where its inputs' gradients
+go (their grad_fn, or the leaf tensor itself) and a vjp closure mapping the output's gradient to theirs.
+Nodes hold no input tensors, so intermediate results nothing saved are freed as soon as the user drops them. backward() walks the graph in topological
 order without recursion, so a chain of 100,000 ops is fine, and frees each closure (and what it saved)
 as soon as it has run unless retain_graph is set."""
 from . import grad_mode
@@ -11,13 +12,13 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 
 class Node:
-    """grad_fn of a tensor. `inputs[i]` is the i-th input tensor when it requires grad, else None;
-    `vjp(grad)` returns one gradient (or None) per input."""
-    __slots__ = ("name", "inputs", "vjp", "saved", "hooks", "retained", "__weakref__")
+    """grad_fn of a tensor. `edges[i]` is where the i-th input's gradient goes: its grad_fn, the input itself
+    when it is a leaf that requires grad, or None; `vjp(grad)` returns one gradient (or None) per input."""
+    __slots__ = ("name", "edges", "vjp", "saved", "hooks", "retained", "__weakref__")
 
-    def __init__(self, name, inputs, vjp, saved=None):
+    def __init__(self, name, edges, vjp, saved=None):
         self.name = name
-        self.inputs = inputs
+        self.edges = edges
         self.vjp = vjp
         self.saved = saved    # (C++ tensor, its storage version) for each tensor the vjp reads
         self.hooks = None     # hooks registered on the output tensor, run on its gradient
@@ -28,10 +29,19 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple((t.grad_fn if t is not None else None, 0) for t in self.inputs)
+        return tuple((e if e.__class__ is Node else None, 0) for e in self.edges)
 
     def __repr__(self):
         return f"<{self.name}>"
+
+
+def edge(t):
+    """Where a gradient for input t goes: nowhere (None), its grad_fn, or t itself when it is a leaf."""
+    return None if t is None else t.grad_fn if t.grad_fn is not None else t
+
+
+def edges_of(inputs):
+    return tuple(map(edge, inputs))
 
 
 def _check_saved(node):
@@ -65,10 +75,9 @@ def _graph_order(roots):
     seen = set(roots)
     while stack:
         node = stack.pop()
-        for t in node.inputs:
-            if t is None or t.grad_fn is None:
+        for child in node.edges:
+            if child.__class__ is not Node:
                 continue
-            child = t.grad_fn
             pending[child] = pending.get(child, 0) + 1
             if child not in seen:
                 seen.add(child)
@@ -114,17 +123,15 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if node.saved:
                 _check_saved(node)
             input_grads = vjp(grad)
-            node_inputs = node.inputs
-            if not retain_graph:  # the graph is spent: drop what it kept alive (saved values, inputs)
+            edges = node.edges
+            if not retain_graph:  # the graph is spent: drop what it kept alive
                 node.vjp = None
-                node.inputs = ()
                 node.saved = None
-            for t, g in zip(node_inputs, input_grads):
-                if t is None or g is None:
+            for child, g in zip(edges, input_grads):
+                if child is None or g is None:
                     continue
-                child = t.grad_fn
-                if child is None:
-                    _deliver_leaf(t, g, captured, create_graph)
+                if child.__class__ is not Node:
+                    _deliver_leaf(child, g, captured, create_graph)
                     continue
                 grads[child] = _accumulate(grads.get(child), g)
                 pending[child] -= 1

@@ -1,6 +1,6 @@
 """autograd.Function: user-defined ops with a forward and a backward, as in torch.autograd.Function."""
 from . import grad_mode
-from .engine import Node
+from .engine import Node, edges_of
 
 
 class FunctionCtx:
@@ -58,4 +58,4 @@ class Function:
                                    f"{len(args)}, got {len(grads)})")
             return tuple(gr if need else None for gr, need in zip(grads, needs))
         inputs = tuple(a if need else None for a, need in zip(args, needs))
-        return Tensor._wrap(output._c, True, Node(name, inputs, vjp))
+        return Tensor._wrap(output._c, True, Node(name, edges_of(inputs), vjp))

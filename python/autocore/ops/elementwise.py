@@ -4,7 +4,8 @@ ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero 
 from .. import _C
 from ..tensor import Tensor
 from ..autograd.engine import Node
-from .graph import _forward, _mode, as_input, carry_tangent, constant, expand, grad_enabled, raw, record, reduce_to, wrap
+from .graph import (_forward, _mode, as_input, carry_tangent, constant, expand, grad_enabled, meta, raw, record,
+                    reduce_to, wrap)
 
 
 def _needs(t):
@@ -35,7 +36,9 @@ def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
                 saved = None
                 if saves is not None:  # the tensors whose values the vjp reads, with their versions now
                     saved = tuple((t._c, t._c._version) for t in saves(a, b, ta, tb) if t.__class__ is Tensor)
-                return wrap(c, True, Node(name, (ta, tb), make_vjp(a, b, ta, tb), saved or None))
+                edges = (None if ta is None else ta.grad_fn if ta.grad_fn is not None else ta,
+                         None if tb is None else tb.grad_fn if tb.grad_fn is not None else tb)
+                return wrap(c, True, Node(name, edges, make_vjp(a, b, ta, tb), saved or None))
         return wrap(c)
     op.__name__ = name
     return op
@@ -47,13 +50,16 @@ def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
 def _add_vjp(a, b, ta, tb):
     if tb is None and b.__class__ is not Tensor:
         return lambda g: (g, None)
-    return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(g, tb) if tb is not None else None)
+    ma, mb = meta(ta), meta(tb)
+    return lambda g: (reduce_to(g, ma) if ma is not None else None, reduce_to(g, mb) if mb is not None else None)
 
 
 def _sub_vjp(a, b, ta, tb):
     if tb is None and b.__class__ is not Tensor:
         return lambda g: (g, None)
-    return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(neg(g), tb) if tb is not None else None)
+    ma, mb = meta(ta), meta(tb)
+    return lambda g: (reduce_to(g, ma) if ma is not None else None,
+                      reduce_to(neg(g), mb) if mb is not None else None)
 
 
 def _mul_vjp(a, b, ta, tb):

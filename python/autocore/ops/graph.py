@@ -2,7 +2,7 @@
 requires grad, attach a Node holding the op's vjp."""
 from .. import _C
 from ..autograd import forward_ad, grad_mode
-from ..autograd.engine import Node
+from ..autograd.engine import Node, edges_of
 from ..tensor import Tensor
 
 _mode = grad_mode._state
@@ -19,8 +19,8 @@ def record(name, c, inputs, vjp, saved=(), jvp=None):
     if _mode["enabled"]:
         for t in inputs:
             if t is not None and t._requires_grad:
-                out = wrap(c, True, Node(name, tuple(t if t is not None and t._requires_grad else None
-                                                     for t in inputs), vjp,
+                out = wrap(c, True, Node(name, edges_of(t if t is not None and t._requires_grad else None
+                                                        for t in inputs), vjp,
                                          tuple((s, s._version) for s in saved) if saved else None))
                 break
     if out is None:
@@ -64,13 +64,18 @@ def constant(c):
 
 def reduce_to(g, t):
     """g summed over the dims that broadcasting added or stretched, and cast, to match t's shape and
-    dtype: the gradient of a broadcast input."""
-    shape = t._c.shape
+    dtype: the gradient of a broadcast input. t is the input, or its meta(t)."""
+    shape, dtype = (t._c.shape, t._c.dtype) if t.__class__ is Tensor else t
     if g._c.shape != shape:
         g = sum_to_shape(g, shape)
-    if g._c.dtype != t._c.dtype:
-        g = cast(g, t._c.dtype)
+    if g._c.dtype != dtype:
+        g = cast(g, dtype)
     return g
+
+
+def meta(t):
+    """What reduce_to needs of an input, without keeping the input (and its memory) alive."""
+    return None if t is None else (t._c.shape, t._c.dtype)
 
 
 def sum_to_shape(g, shape):
