@@ -4,8 +4,7 @@ ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero 
 from .. import _C
 from ..tensor import Tensor
 from ..autograd.engine import Node
-from .graph import (_forward, _mode, as_input, carry_tangent, constant, expand, grad_enabled, meta, raw, record,
-                    reduce_to, wrap)
+from .graph import _forward, _mode, as_input, carry_tangent, constant, expand, grad_enabled, raw, record, reduce_to, wrap
 
 
 def _needs(t):
@@ -50,16 +49,13 @@ def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
 def _add_vjp(a, b, ta, tb):
     if tb is None and b.__class__ is not Tensor:
         return lambda g: (g, None)
-    ma, mb = meta(ta), meta(tb)
-    return lambda g: (reduce_to(g, ma) if ma is not None else None, reduce_to(g, mb) if mb is not None else None)
+    return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(g, tb) if tb is not None else None)
 
 
 def _sub_vjp(a, b, ta, tb):
     if tb is None and b.__class__ is not Tensor:
         return lambda g: (g, None)
-    ma, mb = meta(ta), meta(tb)
-    return lambda g: (reduce_to(g, ma) if ma is not None else None,
-                      reduce_to(neg(g), mb) if mb is not None else None)
+    return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(neg(g), tb) if tb is not None else None)
 
 
 def _mul_vjp(a, b, ta, tb):

@@ -64,18 +64,13 @@ def constant(c):
 
 def reduce_to(g, t):
     """g summed over the dims that broadcasting added or stretched, and cast, to match t's shape and
-    dtype: the gradient of a broadcast input. t is the input, or its meta(t)."""
-    shape, dtype = (t._c.shape, t._c.dtype) if t.__class__ is Tensor else t
+    dtype: the gradient of a broadcast input."""
+    shape = t._c.shape
     if g._c.shape != shape:
         g = sum_to_shape(g, shape)
-    if g._c.dtype != dtype:
-        g = cast(g, dtype)
+    if g._c.dtype != t._c.dtype:
+        g = cast(g, t._c.dtype)
     return g
-
-
-def meta(t):
-    """What reduce_to needs of an input, without keeping the input (and its memory) alive."""
-    return None if t is None else (t._c.shape, t._c.dtype)
 
 
 def sum_to_shape(g, shape):
