@@ -565,3 +565,33 @@ def test_the_graph_holds_only_what_backward_needs():
     loss.backward()
     assert node.saved is None and node.vjp is None
     np.testing.assert_allclose(x.grad.numpy(), 2 + 3 * np.e)
+
+
+def test_function_with_several_outputs():
+    """A Function returning (sin x, x * y): backward gets both outputs' gradients at once, zeros for one
+    that received none."""
+    calls = []
+
+    class SinAndProduct(autocore.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.save_for_backward(x, y)
+            return x.sin(), x * y
+
+        @staticmethod
+        def backward(ctx, grad_sin, grad_product):
+            x, y = ctx.saved_tensors
+            calls.append(1)
+            return grad_sin * x.cos() + grad_product * y, grad_product * x
+
+    rng = np.random.default_rng(13)
+    x, y = leaf(rng, (3,)), leaf(rng, (3,))
+    assert gradcheck(lambda x, y: SinAndProduct.apply(x, y), [x, y])
+    s, p = SinAndProduct.apply(x, y)
+    calls.clear()
+    (s.sum() * 2 + p.sum()).backward()
+    assert calls == [1]  # one backward call for both outputs
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(x.detach().numpy()) + y.detach().numpy())
+    x.grad = None
+    SinAndProduct.apply(x, y)[0].sum().backward()  # only the first output used: the second's grad is zeros
+    np.testing.assert_allclose(x.grad.numpy(), np.cos(x.detach().numpy()))

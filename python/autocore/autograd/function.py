@@ -36,26 +36,65 @@ class Function:
     @classmethod
     def apply(cls, *args):
         from ..tensor import Tensor
-        is_tensor = [isinstance(a, Tensor) for a in args]
-        needs = tuple(t and a.requires_grad for t, a in zip(is_tensor, args))
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(needs)
         with grad_mode.no_grad():
             output = cls.forward(ctx, *args)
-        if isinstance(output, tuple):
-            raise NotImplementedError(f"{cls.__name__}.forward returned {len(output)} outputs; autocore's "
-                                      "Functions have a single output tensor for now")
-        if not isinstance(output, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(output).__name__}")
+        outputs = output if isinstance(output, tuple) else (output,)
+        for o in outputs:
+            if not isinstance(o, Tensor):
+                raise TypeError(f"{cls.__name__}.forward must return Tensors, got {type(o).__name__}")
         if not (grad_mode.is_grad_enabled() and any(needs)):
             return output
         name = f"{cls.__name__}Backward"
+        # Graph tensors are fresh wrappers over the outputs' memory (forward may have returned an input).
+        results = tuple(Tensor._wrap(o._c) for o in outputs)
+        differentiable = [o._c.dtype.is_floating_point and id(o) not in getattr(ctx, "_non_differentiable", ())
+                          for o in outputs]
 
         def vjp(g):
-            grads = cls.backward(ctx, g)
+            if isinstance(g, _OutputGrads):  # several outputs: zeros for those that got no gradient
+                from ..factories import zeros_like
+                grad_outputs = tuple(zeros_like(r) if gi is None else gi for gi, r in zip(g.grads, results))
+            else:
+                grad_outputs = (g,)
+            grads = cls.backward(ctx, *grad_outputs)
             grads = grads if isinstance(grads, tuple) else (grads,)
             if len(grads) != len(args):
                 raise RuntimeError(f"function {name} returned an incorrect number of gradients (expected "
                                    f"{len(args)}, got {len(grads)})")
             return tuple(gr if need else None for gr, need in zip(grads, needs))
-        inputs = tuple(a if need else None for a, need in zip(args, needs))
-        return Tensor._wrap(output._c, True, Node(name, edges_of(inputs), vjp))
+        node = Node(name, edges_of(tuple(a if need else None for a, need in zip(args, needs))), vjp)
+        if len(results) == 1:
+            results[0].grad_fn, results[0]._requires_grad = node, differentiable[0]
+            if not differentiable[0]:
+                results[0].grad_fn = None
+            return results[0]
+        # One small node per output hands its gradient to the shared node, tagged with the output's position;
+        # the engine sums what arrives, so the shared node sees all of them at once.
+        for i, (r, diff) in enumerate(zip(results, differentiable)):
+            if diff:
+                r.grad_fn = Node(f"{name}[{i}]", (node,), _tagger(i, len(results)))
+                r._requires_grad = True
+        return results
+
+
+def _tagger(position, count):
+    return lambda g: (_OutputGrads.one(position, count, g),)
+
+
+class _OutputGrads:
+    """The gradients of a multi-output Function's outputs, gathered as they arrive (None: none yet)."""
+    __slots__ = ("grads",)
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    @classmethod
+    def one(cls, position, count, grad):
+        grads = [None] * count
+        grads[position] = grad
+        return cls(grads)
+
+    def __add__(self, other):
+        return _OutputGrads([b if a is None else a if b is None else a + b for a, b in zip(self.grads, other.grads)])
