@@ -595,3 +595,14 @@ def test_function_with_several_outputs():
     x.grad = None
     SinAndProduct.apply(x, y)[0].sum().backward()  # only the first output used: the second's grad is zeros
     np.testing.assert_allclose(x.grad.numpy(), np.cos(x.detach().numpy()))
+
+
+def test_in_place_ops_carry_forward_mode_tangents():
+    fwad = autocore.autograd.forward_ad
+    with fwad.dual_level():
+        x = fwad.make_dual(autocore.tensor([1.0, 2.0], dtype=autocore.float64),
+                           autocore.tensor([1.0, 1.0], dtype=autocore.float64))
+        y = x * 1.0
+        y.mul_(x)          # y = x^2: tangent 2x
+        y.add_(3.0)
+        np.testing.assert_allclose(fwad.unpack_dual(y).tangent.numpy(), [2.0, 4.0])

@@ -6,13 +6,18 @@ node as its grad_fn, as PyTorch rebases history."""
 from .. import _C
 from ..tensor import Tensor
 from . import elementwise as ew
-from .graph import _mode, record, reduce_to, wrap
+from .graph import _forward, _mode, record, reduce_to, wrap
 
 _VIEW_NODES = {"ViewBackward0", "ReshapeAliasBackward0", "TransposeBackward0", "PermuteBackward0",
                "UnsqueezeBackward0", "SqueezeBackward0", "ExpandBackward0", "SliceBackward0"}
 
 
 def _in_graph(self, *others):
+    """True when the write must go through the out-of-place path: to record it for backward, or to carry
+    a forward-mode tangent."""
+    if _forward["level"] and (self._tangent is not None or
+                              any(o.__class__ is Tensor and o._tangent is not None for o in others)):
+        return True
     if not _mode["enabled"]:
         return False
     if self._requires_grad:
@@ -26,8 +31,10 @@ def _in_graph(self, *others):
 
 
 def _old_value(self):
-    """The tensor's history and value before the write, as a separate graph input."""
-    return wrap(self._c.clone(), self._requires_grad, self.grad_fn)
+    """The tensor's history (and tangent) and value before the write, as a separate graph input."""
+    old = wrap(self._c.clone(), self._requires_grad, self.grad_fn)
+    old._tangent = self._tangent
+    return old
 
 
 def _write_back(self, result):
@@ -35,6 +42,11 @@ def _write_back(self, result):
     self._c._bump_version()
     if result._requires_grad:
         self.grad_fn, self._requires_grad = result.grad_fn, True
+    if _forward["level"]:
+        self._tangent = result._tangent
+        if self._tangent is not None:
+            from ..autograd import forward_ad
+            forward_ad.remember(self)
     return self
 
 
@@ -43,7 +55,7 @@ def _binary_inplace(kernel, out_of_place):
         if alpha is not None and alpha != 1:
             other = ew.mul(other, alpha)
         if _in_graph(self, other):
-            old = _old_value(self) if self._requires_grad else self
+            old = _old_value(self) if self._requires_grad or self._tangent is not None else self
             return _write_back(self, out_of_place(old, old if other is self else other))
         kernel(self._c, other._c if other.__class__ is Tensor else other, out=self._c)
         self._c._bump_version()
