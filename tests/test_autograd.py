@@ -606,3 +606,23 @@ def test_in_place_ops_carry_forward_mode_tangents():
         y.mul_(x)          # y = x^2: tangent 2x
         y.add_(3.0)
         np.testing.assert_allclose(fwad.unpack_dual(y).tangent.numpy(), [2.0, 4.0])
+
+
+def test_advanced_indexing_in_any_dim_matches_numpy_with_gradients():
+    rng = np.random.default_rng(14)
+    data = rng.normal(size=(4, 5, 3))
+    rows, cols = autocore.tensor([0, 3, 3]), autocore.tensor([1, 4, -1])
+    cases = [lambda x: x[rows, cols], lambda x: x[:, cols], lambda x: x[rows[:, None], :2, autocore.tensor([0, 2])],
+             lambda x: x[x.sum(2) > 0], lambda x: x[1, [0, -1]]]
+    numpy_cases = [lambda a: a[[0, 3, 3], [1, 4, -1]], lambda a: a[:, [1, 4, -1]],
+                   lambda a: a[np.array([0, 3, 3])[:, None], :2, np.array([0, 2])], lambda a: a[a.sum(2) > 0],
+                   lambda a: a[1, [0, -1]]]
+    for ours, theirs in zip(cases, numpy_cases):
+        np.testing.assert_allclose(ours(autocore.tensor(data)).numpy(), theirs(data))
+        assert gradcheck(ours, [leaf(rng, (4, 5, 3))])
+    logp = autocore.tensor(rng.normal(size=(6, 3)), requires_grad=True)
+    target = autocore.tensor([0, 2, 1, 1, 0, 2])
+    (-logp[autocore.arange(6), target].mean()).backward()  # the manual NLL idiom
+    expected = np.zeros((6, 3))
+    expected[np.arange(6), target.numpy()] = -1 / 6
+    np.testing.assert_allclose(logp.grad.numpy(), expected)

@@ -1,5 +1,7 @@
 """Views and shape ops (view, reshape, transpose, permute, unsqueeze, squeeze, flatten, expand, basic
 indexing), casts and copies, with their vjps. Views share memory with their input."""
+import numpy as np
+
 from .. import _C
 from ..tensor import Tensor
 from .graph import cast, expand, record, reduce_to, wrap
@@ -173,45 +175,35 @@ def _used_before(index, ellipsis):
 
 
 def _advanced_getitem(x, index):
-    """Integer-tensor and bool-mask indexing along the first dim (the cases a training loop needs):
-    x[idx] with an int64 tensor or list, x[mask] with a bool tensor of x's leading shape."""
+    """Indexing with integer tensors or lists and bool masks, anywhere in the index, with numpy's (and
+    PyTorch's) rules: the positions it selects are worked out on an array of element numbers, and the
+    result gathered from the flattened input with index_select, whose vjp scatters the gradient back."""
     from .. import factories
-    if isinstance(index, list):
-        index = factories.tensor(index, dtype=None if index else _dtype_int64())
-    if isinstance(index, tuple):
-        raise IndexError("autocore supports one integer or bool index tensor per indexing (on the first dim)")
-    if index._c.dtype == _C.DType.bool:
-        mask = index._c.numpy()
-        if mask.shape != tuple(x._c.shape[:mask.ndim]):
-            raise IndexError(f"The shape of the mask {list(mask.shape)} does not match the shape of the indexed "
-                             f"tensor {list(x._c.shape)}")
-        flat = reshape(x, [-1] + list(x._c.shape[mask.ndim:]))
-        positions = factories.tensor(mask.reshape(-1).nonzero()[0].astype("int64"))
-        return index_select(flat, 0, positions)
-    if index._c.dtype != _C.DType.int64:
-        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    size = x._c.shape[0] if x._c.ndim else 0
-    positions = index._c.numpy()
-    if positions.size and (positions.min() < -size or positions.max() >= size):
-        bad = positions[(positions < -size) | (positions >= size)][0]
-        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {size}")
-    if positions.size and positions.min() < 0:  # negative positions count from the end, as in Python
-        index = factories.tensor(positions % size)
-    if index._c.ndim != 1:
-        flat = index_select(x, 0, reshape(index, -1))
-        return reshape(flat, list(index._c.shape) + list(x._c.shape[1:]))
-    return index_select(x, 0, index)
+    parts = index if isinstance(index, tuple) else (index,)
+    converted = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            if part._c.dtype not in (_C.DType.int64, _C.DType.bool):
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            part = part._c.numpy()
+        elif isinstance(part, list):
+            part = np.asarray(part, dtype=np.int64 if not part or not isinstance(part[0], bool) else np.bool_)
+        converted.append(part)
+    shape = tuple(x._c.shape)
+    numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
+    try:
+        positions = numbers[tuple(converted)]
+    except IndexError as error:
+        raise IndexError(str(error)) from None
+    flat = reshape(x, -1)
+    picked = index_select(flat, 0, factories.tensor(np.ascontiguousarray(positions).reshape(-1)))
+    return reshape(picked, list(positions.shape))
 
 
 def _index_add(g, d, index, in_shape):
     """Rows of g summed into zeros of in_shape at `index`: index_select's vjp, itself differentiable."""
     return record("IndexAddBackward0", _C.index_add_backward(g._c, d, index._c, list(in_shape)), (g,),
                   lambda gg: (index_select(gg, d, index),), jvp=lambda t: _index_add(t, d, index, in_shape))
-
-
-def _dtype_int64():
-    from .. import _dtype
-    return _dtype.int64
 
 
 def index_select(x, dim, index):
