@@ -626,3 +626,14 @@ def test_advanced_indexing_in_any_dim_matches_numpy_with_gradients():
     expected = np.zeros((6, 3))
     expected[np.arange(6), target.numpy()] = -1 / 6
     np.testing.assert_allclose(logp.grad.numpy(), expected)
+
+
+def test_exp_sigmoid_tanh_softmax_save_only_their_output():
+    """As in PyTorch, these ops keep their result, not their input: the pre-activation of a layer can be
+    freed while the graph lives."""
+    x = autocore.tensor(np.ones((2, 3)), requires_grad=True)
+    for op in (autocore.exp, autocore.sigmoid, autocore.tanh, lambda v: v.softmax(1), lambda v: v.log_softmax(1)):
+        pre = x * 2.0
+        out = op(pre)
+        assert len(out.grad_fn.saved) == 1 and out.grad_fn.saved[0][0].shares_storage_with(out._c)
+        assert not out.grad_fn.saved[0][0].shares_storage_with(pre._c)

@@ -7,6 +7,13 @@ from ..autograd.engine import Node
 from .graph import _forward, _mode, as_input, carry_tangent, constant, expand, grad_enabled, raw, record, reduce_to, wrap
 
 
+def own_output(out_c, node):
+    """Inside a vjp, an op's own output: as a constant, or under create_graph as a tensor whose grad_fn is
+    the op's node, so that second derivatives flow through it. Ops like exp save only their output (as
+    PyTorch does), not their input."""
+    return wrap(out_c, True, node) if grad_enabled() and node is not None else constant(out_c)
+
+
 def _needs(t):
     return t is not None and t._requires_grad
 
@@ -230,8 +237,10 @@ def abs(x):
 
 def exp(x):
     out_c = _C.exp(x._c)
-    return record("ExpBackward0", out_c, (x,), lambda g: (mul(g, exp(x) if grad_enabled() else constant(out_c)),),
-                  (x._c, out_c), lambda t: mul(t, constant(out_c)))
+    out = record("ExpBackward0", out_c, (x,), lambda g: (mul(g, own_output(out_c, node)),), (out_c,),
+                 lambda t: mul(t, constant(out_c)))
+    node = out.grad_fn
+    return out
 
 
 def log(x):
@@ -269,20 +278,24 @@ def leaky_relu(x, negative_slope=0.01):
 
 def sigmoid(x):
     def vjp(g):
-        s = sigmoid(x) if grad_enabled() else constant(out_c)
+        s = own_output(out_c, node)
         return (mul(g, mul(s, sub(1.0, s))),)
     out_c = _C.sigmoid(x._c)
-    return record("SigmoidBackward0", out_c, (x,), vjp, (x._c, out_c),
-                  lambda t: mul(t, mul(constant(out_c), sub(1.0, constant(out_c)))))
+    out = record("SigmoidBackward0", out_c, (x,), vjp, (out_c,),
+                 lambda t: mul(t, mul(constant(out_c), sub(1.0, constant(out_c)))))
+    node = out.grad_fn
+    return out
 
 
 def tanh(x):
     def vjp(g):
-        t = tanh(x) if grad_enabled() else constant(out_c)
+        t = own_output(out_c, node)
         return (mul(g, sub(1.0, mul(t, t))),)
     out_c = _C.tanh(x._c)
-    return record("TanhBackward0", out_c, (x,), vjp, (x._c, out_c),
-                  lambda t: mul(t, sub(1.0, mul(constant(out_c), constant(out_c)))))
+    out = record("TanhBackward0", out_c, (x,), vjp, (out_c,),
+                 lambda t: mul(t, sub(1.0, mul(constant(out_c), constant(out_c)))))
+    node = out.grad_fn
+    return out
 
 
 def clamp(x, min=None, max=None):

@@ -1,7 +1,7 @@
 """softmax and log_softmax with their vjps: the fused backward kernels normally, and the same formulas
 written with differentiable ops under create_graph."""
 from .. import _C
-from .elementwise import exp, mul, sub
+from .elementwise import exp, mul, own_output, sub
 from .graph import grad_enabled, record, wrap
 from .reduce import sum as sum_
 
@@ -11,13 +11,15 @@ def softmax(x, dim):
 
     def vjp(g):
         if grad_enabled():  # out * (g - sum(g * out))
-            out = softmax(x, dim)
+            out = own_output(out_c, node)
             return (mul(out, sub(g, sum_(mul(g, out), dim, keepdim=True))),)
         return (wrap(_C.softmax_backward(g._c, out_c, dim)),)
     def jvp(t):
         out = wrap(out_c)
         return mul(out, sub(t, sum_(mul(t, out), dim, keepdim=True)))
-    return record("SoftmaxBackward0", out_c, (x,), vjp, (x._c, out_c), jvp)
+    result = record("SoftmaxBackward0", out_c, (x,), vjp, (out_c,), jvp)
+    node = result.grad_fn
+    return result
 
 
 def log_softmax(x, dim):
@@ -25,8 +27,10 @@ def log_softmax(x, dim):
 
     def vjp(g):
         if grad_enabled():  # g - exp(out) * sum(g)
-            return (sub(g, mul(exp(log_softmax(x, dim)), sum_(g, dim, keepdim=True))),)
+            return (sub(g, mul(exp(own_output(out_c, node)), sum_(g, dim, keepdim=True))),)
         return (wrap(_C.log_softmax_backward(g._c, out_c, dim)),)
     def jvp(t):
         return sub(t, sum_(mul(exp(wrap(out_c)), t), dim, keepdim=True))
-    return record("LogSoftmaxBackward0", out_c, (x,), vjp, (x._c, out_c), jvp)
+    result = record("LogSoftmaxBackward0", out_c, (x,), vjp, (out_c,), jvp)
+    node = result.grad_fn
+    return result
