@@ -1,0 +1,215 @@
+"""autocore.nn: Module bookkeeping, layers, losses, functional and init, against PyTorch where installed
+(same weights, same inputs) and against numpy references otherwise."""
+import math
+
+import numpy as np
+import pytest
+
+import autocore
+from autocore import nn
+from autocore.nn import functional as F
+from conftest import numeric_grad, torch_or_skip
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.act = nn.ReLU()
+        self.blocks = nn.ModuleList([nn.Linear(8, 8), nn.Tanh()])
+        self.head = nn.Sequential(nn.Linear(8, 3), nn.LogSoftmax(dim=1))
+        self.register_buffer("steps", autocore.zeros(1))
+        self.scale = 2.0  # a plain attribute, not registered
+
+    def forward(self, x):
+        h = self.act(self.fc1(x))
+        for block in self.blocks:
+            h = block(h)
+        return self.head(h)
+
+
+def test_module_registers_parameters_buffers_and_submodules_with_pytorch_names():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == ["fc1.weight", "fc1.bias", "blocks.0.weight", "blocks.0.bias", "head.0.weight", "head.0.bias"]
+    assert list(net.state_dict()) == ["steps"] + names  # a module's own entries first, then its children's
+    assert [n for n, _ in net.named_buffers()] == ["steps"]
+    assert [n for n, _ in net.named_children()] == ["fc1", "act", "blocks", "head"]
+    assert len(list(net.modules())) == 9
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
+    assert net.scale == 2.0 and "scale" not in net.state_dict()
+    with pytest.raises(TypeError, match="cannot assign"):
+        net.fc1 = 3
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        net.missing
+
+
+def test_state_dict_round_trip_and_strict_errors():
+    a, b = Net(), Net()
+    b.load_state_dict(a.state_dict())
+    x = autocore.randn(5, 4)
+    np.testing.assert_array_equal(a(x).detach().numpy(), b(x).detach().numpy())
+    state = a.state_dict()
+    del state["fc1.bias"]
+    state["extra"] = autocore.zeros(1)
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "fc1.bias".*|Unexpected key'):
+        b.load_state_dict(state)
+    result = b.load_state_dict(state, strict=False)
+    assert result.missing_keys == ["fc1.bias"] and result.unexpected_keys == ["extra"]
+    bad = a.state_dict()
+    bad["fc1.weight"] = autocore.zeros(3, 3)
+    with pytest.raises(RuntimeError, match="size mismatch for fc1.weight"):
+        b.load_state_dict(bad)
+
+
+def test_train_eval_zero_grad_apply_to_and_requires_grad():
+    net = Net()
+    assert net.training and net.head[1].training
+    net.eval()
+    assert not any(m.training for m in net.modules())
+    net.train()
+    net(autocore.randn(2, 4)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    seen = []
+    net.apply(lambda m: seen.append(type(m).__name__))
+    assert seen[-1] == "Net" and seen.count("Linear") == 3
+    net.double()
+    assert all(p.dtype == autocore.float64 for p in net.parameters())
+    assert net(autocore.randn(2, 4, dtype=autocore.float64)).dtype == autocore.float64
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_linear_default_initialisation_follows_pytorch():
+    autocore.manual_seed(0)
+    layer = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
+    np.testing.assert_allclose(w.std(), bound / math.sqrt(3), rtol=0.02)  # U(-bound, bound)
+    assert layer.weight.shape == (300, 400) and layer.bias.shape == (300,)
+    assert nn.Linear(3, 2, bias=False).bias is None
+
+
+def test_layers_and_model_match_torch():
+    torch = torch_or_skip()
+    ours = nn.Sequential(nn.Linear(4, 6), nn.LeakyReLU(0.1), nn.Linear(6, 5), nn.Sigmoid(), nn.Linear(5, 3),
+                         nn.Tanh(), nn.Flatten(), nn.Softmax(dim=1))
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.LeakyReLU(0.1), torch.nn.Linear(6, 5),
+                                 torch.nn.Sigmoid(), torch.nn.Linear(5, 3), torch.nn.Tanh(), torch.nn.Flatten(),
+                                 torch.nn.Softmax(dim=1))
+    ours.load_state_dict({k: autocore.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(0).normal(size=(7, 4)).astype(np.float32)
+    o_out, t_out = ours(autocore.tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(o_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    (o_out * autocore.arange(3)).sum().backward()
+    (t_out * torch.arange(3)).sum().backward()
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def loss_cases():
+    rng = np.random.default_rng(1)
+    logits, targets = rng.normal(size=(6, 4)), rng.integers(0, 4, 6)
+    targets[2] = 1
+    weight = rng.uniform(0.5, 2, 4)
+    probs = rng.uniform(0.05, 0.95, size=(6, 4))
+    labels = (rng.uniform(size=(6, 4)) > 0.5).astype(float)
+    return [
+        ("MSELoss", {}, rng.normal(size=(3, 5)), rng.normal(size=(3, 5))),
+        ("L1Loss", {}, rng.normal(size=(3, 5)), rng.normal(size=(3, 5))),
+        ("NLLLoss", {"weight": weight, "ignore_index": 1}, logits, targets),
+        ("CrossEntropyLoss", {"weight": weight, "label_smoothing": 0.1}, logits, targets),
+        ("CrossEntropyLoss", {"ignore_index": 1}, logits, targets),
+        ("BCELoss", {"weight": rng.uniform(size=(6, 4))}, probs, labels),
+        ("BCEWithLogitsLoss", {"pos_weight": rng.uniform(0.5, 2, size=4)}, logits, labels),
+    ]
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("case", range(7))
+def test_loss_modules_match_torch_values_and_gradients(case, reduction):
+    torch = torch_or_skip()
+    name, options, x, y = loss_cases()[case]
+    ours = getattr(nn, name)(reduction=reduction, **{k: autocore.tensor(v) for k, v in options.items()})
+    theirs = getattr(torch.nn, name)(reduction=reduction, **{k: torch.tensor(v) for k, v in options.items()})
+    ox, tx = autocore.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    o_loss, t_loss = ours(ox, autocore.tensor(y)), theirs(tx, torch.tensor(y))
+    np.testing.assert_allclose(o_loss.detach().numpy(), t_loss.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = np.random.default_rng(2).normal(size=t_loss.shape)
+    o_loss.backward(autocore.tensor(g))
+    t_loss.backward(torch.tensor(g))
+    np.testing.assert_allclose(ox.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_cross_entropy_gradient_matches_finite_differences():
+    rng = np.random.default_rng(3)
+    logits, targets = rng.normal(size=(5, 3)), np.array([0, 2, 1, 1, 0])
+    x = autocore.tensor(logits, requires_grad=True)
+    F.cross_entropy(x, autocore.tensor(targets)).backward()
+
+    def reference(z):
+        logp = z - np.log(np.exp(z).sum(1, keepdims=True))
+        return -logp[np.arange(5), targets].mean()
+    np.testing.assert_allclose(x.grad.numpy(), numeric_grad(reference, [logits], np.array(1.0))[0], rtol=1e-6)
+
+
+def test_mse_loss_target_gradient_and_bad_reduction():
+    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+    y = autocore.tensor([0.5, 4.0], requires_grad=True)
+    F.mse_loss(x, y).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.5, -2.0])
+    np.testing.assert_allclose(y.grad.numpy(), [-0.5, 2.0])
+    with pytest.raises(ValueError, match="is not a valid value for reduction"):
+        F.mse_loss(x, y, reduction="avg")
+
+
+def test_dropout_scales_in_training_and_is_identity_in_eval():
+    autocore.manual_seed(4)
+    layer = nn.Dropout(0.25)
+    x = autocore.ones(10000, requires_grad=True)
+    y = layer(x)
+    kept = y.detach().numpy() != 0
+    assert abs(kept.mean() - 0.75) < 0.02
+    np.testing.assert_allclose(y.detach().numpy()[kept], 1 / 0.75)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), kept / 0.75)
+    layer.eval()
+    assert layer(x) is x
+    assert (nn.Dropout(1.0)(x).detach().numpy() == 0).all()
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.Dropout(1.5)
+
+
+def test_containers():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert len(seq) == 3 and isinstance(seq[-1], nn.Linear) and isinstance(seq[1:], nn.Sequential)
+    assert len(seq[1:]) == 2
+    seq.append(nn.Sigmoid())
+    assert len(seq) == 4 and [n for n, _ in seq.named_children()] == ["0", "1", "2", "3"]
+    with pytest.raises(IndexError):
+        seq[4]
+    mlist = nn.ModuleList([nn.Linear(1, 1)]).extend([nn.Tanh()])
+    assert len(mlist) == 2 and len(list(mlist.parameters())) == 2
+    mdict = nn.ModuleDict({"a": nn.Linear(1, 2), "b": nn.ReLU()})
+    assert "a" in mdict and list(mdict.keys()) == ["a", "b"] and len(list(mdict.parameters())) == 2
+
+
+def test_init_functions_and_gains_match_pytorch_rules():
+    autocore.manual_seed(5)
+    w = autocore.empty(200, 300)
+    nn.init.xavier_uniform_(w)
+    assert np.abs(w.numpy()).max() <= math.sqrt(6 / 500)
+    nn.init.kaiming_normal_(w, nonlinearity="relu")
+    np.testing.assert_allclose(w.numpy().std(), math.sqrt(2 / 300), rtol=0.03)
+    nn.init.constant_(w, 0.5)
+    assert (w.numpy() == 0.5).all()
+    nn.init.zeros_(w)
+    assert (w.numpy() == 0).all()
+    assert nn.init.calculate_gain("tanh") == 5 / 3 and nn.init.calculate_gain("relu") == math.sqrt(2)
+    assert nn.init.calculate_gain("leaky_relu", 0.2) == math.sqrt(2 / 1.04)
+    with pytest.raises(ValueError, match="Fan in and fan out"):
+        nn.init.xavier_uniform_(autocore.empty(3))
