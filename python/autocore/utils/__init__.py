@@ -1,0 +1,2 @@
+"""autocore.utils: data loading."""
+from . import data  # noqa: F401
