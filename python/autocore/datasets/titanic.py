@@ -1,0 +1,35 @@
+"""The Titanic passenger list (891 passengers): will a passenger survive?"""
+import csv
+
+import numpy as np
+
+from ._common import one_hot, path, split_indices, standardise, to_tensors
+
+
+def load_titanic(test_fraction=0.2, seed=0, dtype=None):
+    """Features: age (missing -> the training split's median), fare, siblings/spouses, parents/children
+    (standardised on the training split), and one-hot sex, passenger class and port of embarkation (missing
+    -> the most frequent port). Target: survived (0/1, int64), for NLLLoss or CrossEntropyLoss."""
+    from .. import float32, int64
+    with open(path("titanic.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    train_idx, test_idx = split_indices(len(rows), test_fraction, seed)
+    ages = np.array([float(r["age"]) if r["age"] else np.nan for r in rows])
+    median_age = np.nanmedian(ages[train_idx])
+    ages = np.where(np.isnan(ages), median_age, ages)
+    ports = [r["embarked"] for r in rows]
+    known = [ports[i] for i in train_idx if ports[i]]
+    most_frequent = max(sorted(set(known)), key=known.count)
+    ports = [p or most_frequent for p in ports]
+    numeric = np.stack([ages, [float(r["fare"]) for r in rows], [float(r["sibsp"]) for r in rows],
+                        [float(r["parch"]) for r in rows]], 1)
+    sex, sex_names = one_hot([r["sex"] for r in rows], "sex")
+    pclass, class_names = one_hot([r["pclass"] for r in rows], "pclass")
+    port, port_names = one_hot(ports, "embarked", ["C", "Q", "S"])
+    numeric_train, numeric_test = standardise(numeric[train_idx], numeric[test_idx])
+    categorical = np.concatenate([sex, pclass, port], 1)
+    x_train = np.concatenate([numeric_train, categorical[train_idx]], 1)
+    x_test = np.concatenate([numeric_test, categorical[test_idx]], 1)
+    y = np.array([int(r["survived"]) for r in rows])
+    names = ["age", "fare", "sibsp", "parch"] + sex_names + class_names + port_names
+    return to_tensors(x_train, y[train_idx], x_test, y[test_idx], names, dtype or float32, int64)
