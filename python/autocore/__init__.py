@@ -10,6 +10,7 @@ from ._dtype import bool_ as bool  # noqa: A001 - PyTorch's name
 from .tensor import Size, Tensor
 from . import _tensor_methods  # noqa: F401 - attaches the operators and methods to Tensor
 from . import autograd, datasets, func, nn, optim, utils, viz
+from .serialization import load, save
 from .autograd import forward_ad  # noqa: F401 - autocore.autograd.forward_ad
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, get_rng_state,
