@@ -213,3 +213,42 @@ def test_init_functions_and_gains_match_pytorch_rules():
     assert nn.init.calculate_gain("leaky_relu", 0.2) == math.sqrt(2 / 1.04)
     with pytest.raises(ValueError, match="Fan in and fan out"):
         nn.init.xavier_uniform_(autocore.empty(3))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_matches_torch_and_gradcheck(approximate):
+    rng = np.random.default_rng(6)
+    x = autocore.tensor(rng.normal(size=(4, 5)) * 2, requires_grad=True)
+    assert autocore.autograd.gradcheck(lambda v: F.gelu(v, approximate), [x])
+    torch = torch_or_skip()
+    t = torch.tensor(x.detach().numpy(), requires_grad=True)
+    np.testing.assert_allclose(nn.GELU(approximate)(x).detach().numpy(),
+                               torch.nn.GELU(approximate)(t).detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(8, 3), (6, 3, 4)])
+def test_batchnorm1d_matches_torch_in_training_and_eval(shape):
+    torch = torch_or_skip()
+    rng = np.random.default_rng(7)
+    ours, theirs = nn.BatchNorm1d(3, momentum=0.2).double(), torch.nn.BatchNorm1d(3, momentum=0.2).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor([1.5, -0.5, 2.0]))
+        theirs.bias.copy_(torch.tensor([0.1, 0.2, -0.3]))
+    ours.load_state_dict({k: autocore.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    for step in range(3):
+        x = rng.normal(size=shape) * 3 + 1
+        ox, tx = autocore.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        o, t = ours(ox), theirs(tx)
+        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        (o * autocore.tensor(x)).sum().backward()
+        (t * torch.tensor(x)).sum().backward()
+        np.testing.assert_allclose(ox.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-11)
+    for key in ("running_mean", "running_var", "num_batches_tracked"):
+        np.testing.assert_allclose(getattr(ours, key).numpy(), getattr(theirs, key).numpy(), rtol=1e-12)
+    ours.eval(), theirs.eval()
+    x = rng.normal(size=shape)
+    np.testing.assert_allclose(ours(autocore.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert repr(ours) == repr(theirs)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        nn.BatchNorm1d(3)(autocore.randn(1, 3))

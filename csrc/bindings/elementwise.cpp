@@ -76,7 +76,7 @@ void bind_elementwise(py::module_& m) {
                   EwOp::ne, EwOp::lt, EwOp::le, EwOp::gt, EwOp::ge})
     def_binary(m, op);
   for (EwOp op : {EwOp::neg, EwOp::abs, EwOp::exp, EwOp::log, EwOp::sqrt, EwOp::sin, EwOp::cos, EwOp::relu,
-                  EwOp::sigmoid, EwOp::tanh})
+                  EwOp::sigmoid, EwOp::tanh, EwOp::erf})
     def_unary(m, op);
   for (EwOp op : {EwOp::abs_backward, EwOp::sqrt_backward, EwOp::sin_backward, EwOp::cos_backward,
                   EwOp::relu_backward, EwOp::sigmoid_backward, EwOp::tanh_backward})

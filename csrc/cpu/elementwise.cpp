@@ -15,7 +15,7 @@ namespace {
 
 constexpr const char* kNames[kNumEwOps] = {
     "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
-    "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "relu", "leaky_relu", "sigmoid", "tanh", "clamp",
+    "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "relu", "leaky_relu", "sigmoid", "tanh", "clamp", "erf",
     "abs_backward", "sqrt_backward", "sin_backward", "cos_backward", "relu_backward", "leaky_relu_backward",
     "sigmoid_backward", "tanh_backward", "clamp_backward",
     "where", "div_backward_other", "pow_backward_base", "pow_backward_exponent", "maximum_backward",
@@ -27,7 +27,7 @@ bool is_comparison(EwOp op) { return op >= EwOp::eq && op <= EwOp::ge; }
 bool promotes_integers_to_float(EwOp op) {
   switch (op) {
     case EwOp::div: case EwOp::exp: case EwOp::log: case EwOp::sqrt: case EwOp::sin: case EwOp::cos:
-    case EwOp::sigmoid: case EwOp::tanh: case EwOp::leaky_relu:
+    case EwOp::sigmoid: case EwOp::tanh: case EwOp::leaky_relu: case EwOp::erf:
       return true;
     default:
       return op >= EwOp::abs_backward && op != EwOp::where;

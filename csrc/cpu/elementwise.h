@@ -16,7 +16,7 @@ enum class EwOp : uint8_t {
   // binary, out dtype = bool
   eq, ne, lt, le, gt, ge,
   // unary
-  neg, abs, exp, log, sqrt, sin, cos, relu, leaky_relu, sigmoid, tanh, clamp,
+  neg, abs, exp, log, sqrt, sin, cos, relu, leaky_relu, sigmoid, tanh, clamp, erf,
   // binary backward: (grad, x) or (grad, out)
   abs_backward, sqrt_backward, sin_backward, cos_backward, relu_backward, leaky_relu_backward,
   sigmoid_backward, tanh_backward, clamp_backward,

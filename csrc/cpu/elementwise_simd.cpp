@@ -70,6 +70,7 @@ UNARY(Relu, x < 0 ? T(0) : x);  // NaN passes through, as in PyTorch
 UNARY(LeakyRelu, x < 0 ? x * T(p.alpha) : x);
 UNARY(Sigmoid, simd::sigmoid(x));
 UNARY(Tanh, simd::tanh(x));
+UNARY(Erf, std::erf(x));  // for GELU; not on a hot path yet, so the C library's
 struct Clamp {  // min(max(x, lo), hi): with lo > hi every element becomes hi, as in PyTorch
   template <class T> static T apply(T x, const OpParams& p) {
     T r = x < p.alpha ? T(p.alpha) : x;
@@ -198,6 +199,7 @@ struct TableBuilder {
     unary<LeakyRelu, float, double>(EwOp::leaky_relu);
     unary<Sigmoid, float, double>(EwOp::sigmoid);
     unary<Tanh, float, double>(EwOp::tanh);
+    unary<Erf, float, double>(EwOp::erf);
     unary<Clamp, int64_t, float, double>(EwOp::clamp);
     binary<AbsBackward, float, double>(EwOp::abs_backward);
     binary<SqrtBackward, float, double>(EwOp::sqrt_backward);

@@ -1,7 +1,8 @@
 """autocore.nn: Module, Parameter, layers, losses, functional and init, as torch.nn."""
 from . import functional, init
 from .module import Module
-from .modules.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .modules.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .modules.batchnorm import BatchNorm1d
 from .modules.container import ModuleDict, ModuleList, Sequential
 from .modules.dropout import Dropout
 from .modules.linear import Flatten, Identity, Linear
@@ -9,5 +10,5 @@ from .modules.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, 
 from .parameter import Parameter
 
 __all__ = ["Module", "Parameter", "Linear", "Identity", "Flatten", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
-           "LogSoftmax", "Dropout", "Sequential", "ModuleList", "ModuleDict", "MSELoss", "L1Loss", "NLLLoss",
+           "LogSoftmax", "GELU", "BatchNorm1d", "Dropout", "Sequential", "ModuleList", "ModuleDict", "MSELoss", "L1Loss", "NLLLoss",
            "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "functional", "init"]

@@ -1,6 +1,7 @@
 """torch.nn.functional for what autocore covers: activations, linear, softmax, dropout and the losses."""
 from ..ops.elementwise import leaky_relu as _leaky_relu
 from ..ops.elementwise import relu as _relu
+from ..ops.elementwise import erf
 from ..ops.elementwise import sigmoid, tanh  # noqa: F401 - part of the functional namespace
 from ..ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
                           l1_loss, mse_loss, nll_loss)
@@ -38,3 +39,39 @@ def log_softmax(input, dim=None, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     return _log_softmax(input, _softmax_dim(dim, input.ndim))
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x): 0.5 x (1 + erf(x / sqrt 2)), or with approximate='tanh' PyTorch's tanh form."""
+    if approximate == "none":
+        return input * 0.5 * (erf(input * 0.7071067811865476) + 1.0)
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * 0.7978845608028654
+        return input * 0.5 * (inner.tanh() + 1.0)
+    raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalises each channel (dim 1) over the batch (and length) dims; in training, from the batch's
+    statistics, updating the running ones in place (momentum average, unbiased variance)."""
+    from ..autograd import no_grad
+    dims = [0] + list(range(2, input.ndim))
+    shape = [1, input.shape[1]] + [1] * (input.ndim - 2)
+    if training:
+        count = input.numel() // input.shape[1]
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        mean = input.mean(dims)
+        var = input.var(dims, correction=0)
+        if running_mean is not None:
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.detach() * momentum)
+                running_var.mul_(1 - momentum).add_(var.detach() * (momentum * count / (count - 1)))
+    else:
+        mean, var = running_mean, running_var
+    out = (input - mean.reshape(shape)) / (var.reshape(shape) + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out

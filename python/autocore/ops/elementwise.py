@@ -298,6 +298,14 @@ def tanh(x):
     return out
 
 
+def erf(x):
+    """The error function; d/dx erf(x) = 2/sqrt(pi) exp(-x^2)."""
+    def slope(v):
+        return mul(exp(neg(mul(v, v))), 1.1283791670955126)
+    return record("ErfBackward0", _C.erf(x._c), (x,), lambda g: (mul(g, slope(x)),), (x._c,),
+                  lambda t: mul(t, slope(_detached(x))))
+
+
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
