@@ -5,7 +5,7 @@ import pytest
 import autocore
 from autocore import datasets
 
-LOADERS = {"titanic": (datasets.load_titanic, 891, 12), "automobile": (datasets.load_automobile, 201, 56),
+LOADERS = {"titanic": (datasets.load_titanic, 891, 18), "automobile": (datasets.load_automobile, 201, 56),
            "digits": (datasets.load_digits, 1797, 64)}
 
 
@@ -32,7 +32,7 @@ def test_titanic_preprocessing():
     numeric = [names.index(c) for c in ("age", "fare", "sibsp", "parch")]
     np.testing.assert_allclose(x[:, numeric].mean(0), 0, atol=1e-5)  # standardised on the training split
     np.testing.assert_allclose(x[:, numeric].std(0), 1, atol=1e-4)
-    for prefix in ("sex=", "pclass=", "embarked="):
+    for prefix in ("sex=", "pclass=", "embarked=", "title="):
         columns = [i for i, n in enumerate(names) if n.startswith(prefix)]
         np.testing.assert_array_equal(x[:, columns].sum(1), 1)  # exactly one category each
     assert set(data.y_train.numpy().tolist()) == {0, 1} and data.y_train.dtype == autocore.int64

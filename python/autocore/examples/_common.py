@@ -1,0 +1,60 @@
+"""What the examples share: command-line options, a progress bar over epochs, an optional loss plot."""
+import argparse
+import sys
+import time
+
+
+def parse_args(description, epochs, lr, argv=None):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
+    parser.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--plot", metavar="PATH", help="write the loss curve to this PNG (needs matplotlib)")
+    return parser.parse_args(argv)
+
+
+class Progress:
+    """tqdm when it is installed, else a plain one-line bar on stderr; shows the running loss."""
+
+    def __init__(self, total, name):
+        self.total, self.name, self.start = total, name, time.perf_counter()
+        try:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, desc=name, file=sys.stderr, leave=False)
+        except ImportError:
+            self.bar = None
+
+    def update(self, epoch, loss):
+        if self.bar is not None:
+            self.bar.set_postfix(loss=f"{loss:.4f}")
+            self.bar.update(1)
+            return
+        width = 30
+        done = int(width * (epoch + 1) / self.total)
+        sys.stderr.write(f"\r{self.name} [{'#' * done}{'.' * (width - done)}] {epoch + 1}/{self.total} "
+                         f"loss {loss:.4f}")
+        sys.stderr.flush()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+        else:
+            sys.stderr.write(f"  ({time.perf_counter() - self.start:.1f} s)\n")
+
+
+def plot_losses(losses, path, title):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"--plot needs matplotlib (pip install matplotlib); {path} not written", file=sys.stderr)
+        return
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(range(1, len(losses) + 1), losses)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

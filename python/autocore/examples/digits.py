@@ -1,0 +1,45 @@
+"""Handwritten digits (8x8): an MLP with a softmax output, trained with CrossEntropyLoss and Adam.
+
+    python -m autocore.examples.digits [--epochs N] [--lr LR] [--seed S] [--plot loss.png]
+"""
+import autocore as torch
+from autocore import nn
+from autocore.utils.data import DataLoader, TensorDataset
+
+from ._common import Progress, parse_args, plot_losses
+
+
+def main(argv=None):
+    args = parse_args("8x8 digit classification with CrossEntropyLoss and Adam", epochs=30, lr=1e-3, argv=argv)
+    torch.manual_seed(args.seed)
+    data = torch.datasets.load_digits(seed=args.seed)
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))  # logits; softmax in the loss
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=32, shuffle=True)
+
+    losses, progress = [], Progress(args.epochs, "digits")
+    for epoch in range(args.epochs):
+        total = 0.0
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(yb)
+        losses.append(total / len(data.y_train))
+        progress.update(epoch, losses[-1])
+    progress.close()
+
+    model.eval()
+    with torch.no_grad():
+        probabilities = model(data.x_test).softmax(dim=1)
+        accuracy = (probabilities.argmax(1) == data.y_test).float().mean().item()
+    if args.plot:
+        plot_losses(losses, args.plot, "Digits: cross-entropy loss")
+    print(f"test_accuracy: {accuracy:.4f}")
+    return accuracy
+
+
+if __name__ == "__main__":
+    main()

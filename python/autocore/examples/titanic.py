@@ -1,0 +1,50 @@
+"""Titanic survival: a small MLP with a LogSoftmax output and NLLLoss, trained with SGD with momentum.
+
+    python -m autocore.examples.titanic [--epochs N] [--lr LR] [--seed S] [--plot loss.png]
+"""
+import autocore as torch
+from autocore import nn
+from autocore.utils.data import DataLoader, TensorDataset
+
+from ._common import Progress, parse_args, plot_losses
+
+
+def main(argv=None):
+    args = parse_args("Titanic survival with LogSoftmax + NLLLoss and SGD with momentum", epochs=60, lr=0.01,
+                      argv=argv)
+    torch.manual_seed(args.seed)
+    data = torch.datasets.load_titanic(seed=args.seed)
+    model = nn.Sequential(
+        nn.Linear(data.x_train.shape[1], 32), nn.ReLU(),
+        nn.Linear(32, 16), nn.ReLU(),
+        nn.Linear(16, 2), nn.LogSoftmax(dim=1),
+    )
+    loss_fn = nn.NLLLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
+    loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=32, shuffle=True)
+
+    losses, progress = [], Progress(args.epochs, "titanic")
+    for epoch in range(args.epochs):
+        model.train()
+        total = 0.0
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(yb)
+        losses.append(total / len(data.y_train))
+        progress.update(epoch, losses[-1])
+    progress.close()
+
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(data.x_test).argmax(1) == data.y_test).float().mean().item()
+    if args.plot:
+        plot_losses(losses, args.plot, "Titanic: NLL loss")
+    print(f"test_accuracy: {accuracy:.4f}")
+    return accuracy
+
+
+if __name__ == "__main__":
+    main()
