@@ -206,6 +206,17 @@ class Tensor:
         return self.grad_fn is not None and self.grad_fn.retained is not None
 
 
+def zero_grads(tensors, set_to_none=True):
+    """Module.zero_grad and Optimizer.zero_grad: drop each .grad, or zero it in place."""
+    for t in tensors:
+        if t.grad is not None:
+            if set_to_none:
+                t.grad = None
+            else:
+                t.grad = t.grad.detach()
+                t.grad.zero_()
+
+
 class Size(tuple):
     """torch.Size: a tuple of ints that prints as PyTorch's."""
 

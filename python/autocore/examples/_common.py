@@ -42,6 +42,26 @@ class Progress:
             sys.stderr.write(f"  ({time.perf_counter() - self.start:.1f} s)\n")
 
 
+def train(model, loss_fn, optimizer, loader, epochs, name):
+    """The PyTorch training loop (zero_grad, forward, loss, backward, step) over `epochs` passes of
+    `loader`, with a progress bar; returns the mean training loss of each epoch."""
+    losses, progress = [], Progress(epochs, name)
+    for epoch in range(epochs):
+        model.train()
+        total, count = 0.0, 0
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            total, count = total + loss.item() * len(yb), count + len(yb)
+        losses.append(total / count)
+        progress.update(epoch, losses[-1])
+    progress.close()
+    model.eval()
+    return losses
+
+
 def plot_losses(losses, path, title):
     try:
         import matplotlib

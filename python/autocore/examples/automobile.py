@@ -6,7 +6,7 @@ import autocore as torch
 from autocore import nn
 from autocore.utils.data import DataLoader, TensorDataset
 
-from ._common import Progress, parse_args, plot_losses
+from ._common import parse_args, plot_losses, train
 
 
 def main(argv=None):
@@ -22,20 +22,8 @@ def main(argv=None):
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=16, shuffle=True)
 
-    losses, progress = [], Progress(args.epochs, "automobile")
-    for epoch in range(args.epochs):
-        total = 0.0
-        for xb, yb in loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(yb)
-        losses.append(total / len(data.y_train))
-        progress.update(epoch, losses[-1])
-    progress.close()
+    losses = train(model, loss_fn, optimizer, loader, args.epochs, "automobile")
 
-    model.eval()
     with torch.no_grad():
         predicted = model(data.x_test)
     # Back to thousands of dollars for the error; R^2 is the same in either unit.

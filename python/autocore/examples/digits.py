@@ -6,7 +6,7 @@ import autocore as torch
 from autocore import nn
 from autocore.utils.data import DataLoader, TensorDataset
 
-from ._common import Progress, parse_args, plot_losses
+from ._common import parse_args, plot_losses, train
 
 
 def main(argv=None):
@@ -18,20 +18,8 @@ def main(argv=None):
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=32, shuffle=True)
 
-    losses, progress = [], Progress(args.epochs, "digits")
-    for epoch in range(args.epochs):
-        total = 0.0
-        for xb, yb in loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(yb)
-        losses.append(total / len(data.y_train))
-        progress.update(epoch, losses[-1])
-    progress.close()
+    losses = train(model, loss_fn, optimizer, loader, args.epochs, "digits")
 
-    model.eval()
     with torch.no_grad():
         probabilities = model(data.x_test).softmax(dim=1)
         accuracy = (probabilities.argmax(1) == data.y_test).float().mean().item()

@@ -6,7 +6,7 @@ import autocore as torch
 from autocore import nn
 from autocore.utils.data import DataLoader, TensorDataset
 
-from ._common import Progress, parse_args, plot_losses
+from ._common import parse_args, plot_losses, train
 
 
 def main(argv=None):
@@ -23,21 +23,8 @@ def main(argv=None):
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=32, shuffle=True)
 
-    losses, progress = [], Progress(args.epochs, "titanic")
-    for epoch in range(args.epochs):
-        model.train()
-        total = 0.0
-        for xb, yb in loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(yb)
-        losses.append(total / len(data.y_train))
-        progress.update(epoch, losses[-1])
-    progress.close()
+    losses = train(model, loss_fn, optimizer, loader, args.epochs, "titanic")
 
-    model.eval()
     with torch.no_grad():
         accuracy = (model(data.x_test).argmax(1) == data.y_test).float().mean().item()
     if args.plot:

@@ -2,7 +2,7 @@
 traversal, train/eval, zero_grad, state_dict with PyTorch's key names, apply, to, and PyTorch's repr."""
 from collections import OrderedDict
 
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 from .parameter import Parameter
 
 
@@ -149,13 +149,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = p.grad.detach()
-                    p.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         for m in self.children():

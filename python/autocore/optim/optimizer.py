@@ -2,7 +2,7 @@
 zero_grad, step(closure), state_dict/load_state_dict. Subclasses apply their update with one fused C++
 call per group (see csrc/cpu/optim_update.cpp)."""
 from ..autograd import enable_grad, no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 
 
 class _Required:
@@ -56,14 +56,7 @@ class Optimizer:
             raise ValueError(f"Invalid learning rate: {group['lr']}")
 
     def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        p.grad = p.grad.detach()
-                        p.grad.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         loss = None
