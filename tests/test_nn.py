@@ -252,3 +252,14 @@ def test_batchnorm1d_matches_torch_in_training_and_eval(shape):
     assert repr(ours) == repr(theirs)
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         nn.BatchNorm1d(3)(autocore.randn(1, 3))
+
+
+def test_zero_grad_without_set_to_none_zeroes_in_place():
+    layer = nn.Linear(2, 2)
+    layer(autocore.ones(1, 2)).sum().backward()
+    layer.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.numpy().any() for p in layer.parameters())
+    opt = autocore.optim.SGD(layer.parameters(), lr=0.1)
+    layer(autocore.ones(1, 2)).sum().backward()
+    opt.zero_grad(set_to_none=False)
+    assert all(not p.grad.numpy().any() for p in layer.parameters())
