@@ -1,7 +1,7 @@
 """Matrix products (matmul, mm, bmm, mv, dot, linear) and their vjps, written with matmul itself so that
 second derivatives work; the batch dims a broadcast added are summed away."""
 from .. import _C
-from .graph import as_input, record, reduce_to, wrap
+from .graph import as_input, grad_enabled, record, reduce_to, wrap
 from .reduce import sum as sum_
 from .shape import reshape, transpose, unsqueeze
 
@@ -70,6 +70,11 @@ def linear(x, weight, bias=None):
     out_c = _C.linear(x._c, weight._c, bias._c if tb is not None else None)
 
     def vjp(g):
+        needs = (_needs(x), _needs(weight), _needs(tb))
+        if not grad_enabled() and weight._c.ndim == 2 and (tb is None or tb._c.ndim == 1):
+            # All three gradients in one kernel call: the hot path of every training step.
+            grads = _C.linear_backward(g._c, x._c, weight._c, needs)
+            return tuple(None if c is None else wrap(c) for c in grads)
         grad_x = matmul(g, weight) if _needs(x) else None
         grad_w = grad_b = None
         if _needs(weight) or _needs(tb):
