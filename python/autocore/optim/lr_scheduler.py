@@ -16,7 +16,8 @@ class LRScheduler:
         self.step()
 
     def get_lr(self):
-        raise NotImplementedError
+        """The lr of each parameter group for self.last_epoch (each scheduler's own rule)."""
+        raise NotImplementedError(f"{type(self).__name__} must define get_lr(), its schedule")
 
     def step(self):
         self._step_count += 1

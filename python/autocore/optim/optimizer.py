@@ -71,7 +71,8 @@ class Optimizer:
         return loss
 
     def _update(self, group, params):
-        raise NotImplementedError
+        """Applies the optimizer's rule to the group's params that have gradients (each subclass's own)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _update(group, params), its update rule")
 
     @staticmethod
     def _raw(tensors):
