@@ -1,8 +1,11 @@
 """Losses on the fused C++ kernels, each with its vjp: nll_loss, cross_entropy (log-softmax and NLL in one
-pass, backward softmax - one_hot), mse_loss, l1_loss, binary_cross_entropy (+ with logits), dropout."""
+pass, backward softmax - one_hot), mse_loss, l1_loss, binary_cross_entropy (+ with logits), dropout.
+
+The fused backward kernels are not themselves differentiable, so under create_graph (second derivatives)
+each vjp instead differentiates the same loss written with differentiable ops."""
 from .. import _C
 from ..tensor import Tensor
-from .graph import record, wrap
+from .graph import constant, grad_enabled, record, wrap
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -17,31 +20,54 @@ def _c(t):
     return None if t is None else t._c
 
 
-def _expand_grad(g, reduction):
-    """The kernels take the incoming gradient as given: a number for mean/sum, a tensor for none."""
-    return g._c
+def _differentiate(loss, inputs, g):
+    """The vjp of `loss` (a differentiable recomputation) for the inputs that require grad, as a graph."""
+    from ..autograd import grad
+    wanted = [t for t in inputs if t is not None and t._requires_grad]
+    grads = iter(grad([loss], wanted, [g], create_graph=True, allow_unused=True)) if wanted else iter(())
+    return tuple(next(grads) if t is not None and t._requires_grad else None for t in inputs)
+
+
+def _reduce(losses, reduction, divisor=None):
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    return total if reduction == "sum" else total / (losses.numel() if divisor is None else divisor)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     reduction = _reduction(reduction)
     loss_c, total_weight = _C.nll_loss(input._c, target._c, _c(weight), reduction, ignore_index)
     in_shape = list(input._c.shape)
-    return record("NllLossBackward0", loss_c, (input,),
-                  lambda g: (wrap(_C.nll_loss_backward(g._c, in_shape, target._c, _c(weight), reduction, ignore_index,
-                                                       total_weight)),), (target._c,))
+
+    def vjp(g):
+        if grad_enabled():  # linear in g: the kernel's gradient for g = 1, scaled by g as a graph op
+            base = constant(_C.nll_loss_backward(_C.full(list(g._c.shape), 1.0, g._c.dtype), in_shape, target._c,
+                                                 _c(weight), reduction, ignore_index, total_weight))
+            return (base * (g.unsqueeze(1) if reduction == "none" and input._c.ndim > 1 else g),)
+        return (wrap(_C.nll_loss_backward(g._c, in_shape, target._c, _c(weight), reduction, ignore_index,
+                                          total_weight)),)
+    return record("NllLossBackward0", loss_c, (input,), vjp, (target._c,))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     reduction = _reduction(reduction)
     loss_c, lse, total_weight = _C.cross_entropy(input._c, target._c, _c(weight), ignore_index, reduction,
                                                  label_smoothing)
-    return record("CrossEntropyLossBackward0", loss_c, (input,),
-                  lambda g: (wrap(_C.cross_entropy_backward(g._c, input._c, target._c, lse, total_weight, _c(weight),
-                                                            ignore_index, reduction, label_smoothing)),),
-                  (input._c, target._c))
+    def vjp(g):
+        if grad_enabled():
+            if label_smoothing != 0.0 or target._c.dtype != _C.DType.int64:
+                raise RuntimeError("autocore: second derivatives through cross_entropy with label_smoothing or "
+                                   "probability targets are not supported yet; use log_softmax + nll_loss")
+            from .softmax_loss import log_softmax
+            logp = log_softmax(input, 0 if input._c.ndim == 1 else 1)
+            return _differentiate(nll_loss(logp, target, weight, ignore_index, reduction), (input,), g)
+        return (wrap(_C.cross_entropy_backward(g._c, input._c, target._c, lse, total_weight, _c(weight),
+                                               ignore_index, reduction, label_smoothing)),)
+    return record("CrossEntropyLossBackward0", loss_c, (input,), vjp, (input._c, target._c))
 
 
-def _pointwise(name, kernel, backward, target_backward):
+def _pointwise(name, kernel, backward, target_backward, composite):
     def loss(input, target, weight=None, reduction="mean", **extra):
         reduction = _reduction(reduction)
         options = {k: _c(v) for k, v in extra.items()}
@@ -49,6 +75,9 @@ def _pointwise(name, kernel, backward, target_backward):
         target_in = target if isinstance(target, Tensor) else None
 
         def vjp(g):
+            if grad_enabled():
+                losses, divisor = composite(input, target, weight, extra.get("pos_weight"))
+                return _differentiate(_reduce(losses, reduction, divisor), (input, target_in), g)
             args = (g._c, input._c, target._c)
             kwargs = dict(weight=_c(weight), reduction=reduction, **options)
             grad_input = wrap(backward(*args, **kwargs)) if input._requires_grad else None
@@ -60,13 +89,41 @@ def _pointwise(name, kernel, backward, target_backward):
     return loss
 
 
-mse_loss = _pointwise("MseLossBackward0", _C.mse_loss, _C.mse_loss_backward, _C.mse_loss_target_backward)
-l1_loss = _pointwise("L1LossBackward0", _C.l1_loss, _C.l1_loss_backward, _C.l1_loss_target_backward)
+# The same losses with differentiable ops, elementwise, and the mean's divisor (None: the element count).
+
+def _weighted(losses, weight):
+    return losses if weight is None else losses * weight
+
+
+def _mse_terms(x, y, w, pw):
+    d = x - y
+    return _weighted(d * d, w), None if w is None else w.sum()
+
+
+def _l1_terms(x, y, w, pw):
+    return _weighted((x - y).abs(), w), None if w is None else w.sum()
+
+
+def _bce_terms(x, y, w, pw):
+    log_x, log_1mx = x.log().clamp(min=-100.0), (1.0 - x).log().clamp(min=-100.0)
+    return _weighted(-(y * log_x + (1.0 - y) * log_1mx), w), None
+
+
+def _bce_logits_terms(x, y, w, pw):
+    softplus = (-x).relu() + ((-x.abs()).exp() + 1.0).log()  # log(1 + exp(-x)), stably
+    scale = 1.0 if pw is None else (pw - 1.0) * y + 1.0
+    return _weighted((1.0 - y) * x + scale * softplus, w), None
+
+
+mse_loss = _pointwise("MseLossBackward0", _C.mse_loss, _C.mse_loss_backward, _C.mse_loss_target_backward,
+                      _mse_terms)
+l1_loss = _pointwise("L1LossBackward0", _C.l1_loss, _C.l1_loss_backward, _C.l1_loss_target_backward, _l1_terms)
 binary_cross_entropy = _pointwise("BinaryCrossEntropyBackward0", _C.binary_cross_entropy,
-                                  _C.binary_cross_entropy_backward, _C.binary_cross_entropy_target_backward)
+                                  _C.binary_cross_entropy_backward, _C.binary_cross_entropy_target_backward,
+                                  _bce_terms)
 _bce_logits = _pointwise("BinaryCrossEntropyWithLogitsBackward0", _C.binary_cross_entropy_with_logits,
                          _C.binary_cross_entropy_with_logits_backward,
-                         _C.binary_cross_entropy_with_logits_target_backward)
+                         _C.binary_cross_entropy_with_logits_target_backward, _bce_logits_terms)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
