@@ -5,7 +5,6 @@
 
 namespace autocore::bindings {
 
-using cpu::EwOp;
 
 namespace {
 
@@ -20,12 +19,12 @@ std::optional<Scalar> as_scalar(py::handle h) {
 }
 
 [[noreturn]] void bad_operands(EwOp op, py::handle a, py::handle b) {
-  fail<TypeError>(cpu::ew_op_name(op), "(): expected tensors or numbers, got ",
+  fail<TypeError>(ew_op_name(op), "(): expected tensors or numbers, got ",
                   py::str(py::type::of(a)).cast<std::string>(), " and ", py::str(py::type::of(b)).cast<std::string>());
 }
 
 void def_binary(py::module_& m, EwOp op) {
-  m.def(cpu::ew_op_name(op), [op](py::handle a, py::handle b, const std::optional<Tensor>& out) {
+  m.def(ew_op_name(op), [op](py::handle a, py::handle b, const std::optional<Tensor>& out) {
         const Tensor* out_ptr = optional_out(out);
         bool a_tensor = py::isinstance<Tensor>(a), b_tensor = py::isinstance<Tensor>(b);
         if (a_tensor && b_tensor) {
@@ -49,21 +48,21 @@ void def_binary(py::module_& m, EwOp op) {
 }
 
 void def_unary(py::module_& m, EwOp op) {
-  m.def(cpu::ew_op_name(op), [op](const Tensor& x, const std::optional<Tensor>& out) {
+  m.def(ew_op_name(op), [op](const Tensor& x, const std::optional<Tensor>& out) {
         ReleaseGilIfLarge nogil(x.numel());
         return cpu::unary(op, x, {}, optional_out(out));
       }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
 }
 
 void def_backward(py::module_& m, EwOp op) {
-  m.def(cpu::ew_op_name(op), [op](const Tensor& grad, const Tensor& saved) {
+  m.def(ew_op_name(op), [op](const Tensor& grad, const Tensor& saved) {
     ReleaseGilIfLarge nogil(grad.numel());
     return cpu::binary(op, grad, saved);
   }, py::arg("grad"), py::arg("saved"));
 }
 
 void def_ternary(py::module_& m, EwOp op) {
-  m.def(cpu::ew_op_name(op), [op](const Tensor& grad, const Tensor& a, const Tensor& b) {
+  m.def(ew_op_name(op), [op](const Tensor& grad, const Tensor& a, const Tensor& b) {
     ReleaseGilIfLarge nogil(grad.numel());
     return cpu::ternary(op, grad, a, b);
   }, py::arg("grad"), py::arg("input"), py::arg("other"));
@@ -91,7 +90,7 @@ void bind_elementwise(py::module_& m) {
       }, py::arg("input"), py::arg("negative_slope") = 0.01, py::kw_only(), py::arg("out") = py::none());
   m.def("leaky_relu_backward", [](const Tensor& grad, const Tensor& x, double slope) {
         ReleaseGilIfLarge nogil(grad.numel());
-        return cpu::binary(EwOp::leaky_relu_backward, grad, x, nullptr, cpu::OpParams{slope, 0});
+        return cpu::binary(EwOp::leaky_relu_backward, grad, x, nullptr, OpParams{slope, 0});
       }, py::arg("grad"), py::arg("saved"), py::arg("negative_slope") = 0.01);
   m.def("clamp", [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max, const std::optional<Tensor>& out) {
         ReleaseGilIfLarge nogil(x.numel());
@@ -99,7 +98,7 @@ void bind_elementwise(py::module_& m) {
       }, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(), py::kw_only(), py::arg("out") = py::none());
   m.def("clamp_backward", [](const Tensor& grad, const Tensor& x, std::optional<double> min, std::optional<double> max) {
         ReleaseGilIfLarge nogil(grad.numel());
-        cpu::OpParams params{min.value_or(-std::numeric_limits<double>::infinity()),
+        OpParams params{min.value_or(-std::numeric_limits<double>::infinity()),
                              max.value_or(std::numeric_limits<double>::infinity())};
         return cpu::binary(EwOp::clamp_backward, grad, x, nullptr, params);
       }, py::arg("grad"), py::arg("saved"), py::arg("min") = py::none(), py::arg("max") = py::none());

@@ -1,24 +1,11 @@
 // The autocore._C extension module: exception mapping, build information, and each family's bindings.
 #include "bindings/common.h"
+#include "bindings/exceptions.h"
 #include "core/parallel.h"
 #include "cpu/isa.h"
 
 namespace autocore::bindings {
 namespace {
-
-void register_exceptions() {
-  py::register_exception_translator([](std::exception_ptr error) {
-    try {
-      if (error) std::rethrow_exception(error);
-    } catch (const TypeError& e) {
-      PyErr_SetString(PyExc_TypeError, e.what());
-    } catch (const ValueError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const IndexError& e) {
-      PyErr_SetString(PyExc_IndexError, e.what());
-    }
-  });
-}
 
 cpu::Isa isa_from_name(const std::string& name) {
   for (int i = 0; i < cpu::kNumIsas; ++i)
@@ -48,6 +35,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", &set_num_threads);
 
+  bind_device(m);
   bind_tensor(m);
   bind_dlpack(m);
   bind_elementwise(m);

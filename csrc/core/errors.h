@@ -10,6 +10,8 @@ namespace autocore {
 struct TypeError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct ValueError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct IndexError : std::runtime_error { using std::runtime_error::runtime_error; };
+// Python's NotImplementedError is a RuntimeError too: an op a device backend does not provide yet.
+struct NotImplementedError : std::runtime_error { using std::runtime_error::runtime_error; };
 using RuntimeError = std::runtime_error;
 
 template <class Error = RuntimeError, class... Parts>

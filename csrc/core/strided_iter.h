@@ -22,6 +22,11 @@ class StridedIter {
 
   int64_t numel() const { return numel_; }
   int num_operands() const { return nops_; }
+  // The walk after coalesce(), for device kernels that index it themselves.
+  int ndim() const { return ndim_; }
+  const Dims& shape() const { return shape_; }
+  const int64_t* byte_strides(int op) const { return strides_[op]; }
+  char* data(int op) const { return data_[op]; }
 
   // loop(char* const* ptrs, const int64_t* byte_strides, int64_t n) for each row piece of [begin, end).
   template <class Loop>

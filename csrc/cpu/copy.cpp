@@ -8,20 +8,6 @@
 
 namespace autocore::cpu {
 
-bool can_cast(DType from, DType to) {
-  if (is_floating(from) && !is_floating(to)) return false;
-  if (from != DType::Bool && to == DType::Bool) return false;
-  return true;
-}
-
-void check_no_internal_overlap(const Tensor& out, const char* op) {
-  if (out.numel() == 0) return;  // nothing is written (numpy gives empty arrays zero strides)
-  for (int d = 0; d < out.dim(); ++d)
-    AC_CHECK(out.strides()[d] != 0 || out.shape()[d] <= 1, RuntimeError, op,
-             ": unsupported operation: more than one element of the written-to tensor refers to a single memory "
-             "location. Please clone() the tensor before performing the operation.");
-}
-
 namespace {
 void run_cast(StridedIter& it, DType to, DType from) {
   CastLoop loop = kernels<ElementwiseKernels>().cast[int(to)][int(from)];

@@ -1,6 +1,7 @@
 // Copies with broadcasting and dtype conversion: copy_, fill_, contiguous, to(dtype).
 // Loops: the cast table in cpu/elementwise_simd.cpp. Binding: bindings/tensor.cpp.
 #pragma once
+#include "core/elementwise_rules.h"
 #include "core/scalar.h"
 #include "core/tensor.h"
 
@@ -12,9 +13,4 @@ Tensor contiguous(const Tensor& t);                // t itself when already cont
 Tensor to_dtype(const Tensor& t, DType dtype);     // t itself when already of that dtype
 Tensor clone(const Tensor& t);                     // always a fresh contiguous copy
 Tensor reshape(const Tensor& t, const Dims& shape);  // a view when the strides allow, else a copy
-// PyTorch's canCast: no float -> integer, no number -> bool.
-bool can_cast(DType from, DType to);
-// Refuses outputs where two elements share memory (an expanded tensor), which parallel writes would race on.
-void check_no_internal_overlap(const Tensor& out, const char* op);
-
 }  // namespace autocore::cpu

@@ -13,49 +13,15 @@ namespace autocore::cpu {
 
 namespace {
 
-constexpr const char* kNames[kNumEwOps] = {
-    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
-    "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "relu", "leaky_relu", "sigmoid", "tanh", "clamp", "erf",
-    "abs_backward", "sqrt_backward", "sin_backward", "cos_backward", "relu_backward", "leaky_relu_backward",
-    "sigmoid_backward", "tanh_backward", "clamp_backward",
-    "where", "div_backward_other", "pow_backward_base", "pow_backward_exponent", "maximum_backward",
-    "minimum_backward"};
-
-bool is_comparison(EwOp op) { return op >= EwOp::eq && op <= EwOp::ge; }
-
-// Ops whose integer inputs compute in the default float dtype (true division, transcendental functions).
-bool promotes_integers_to_float(EwOp op) {
-  switch (op) {
-    case EwOp::div: case EwOp::exp: case EwOp::log: case EwOp::sqrt: case EwOp::sin: case EwOp::cos:
-    case EwOp::sigmoid: case EwOp::tanh: case EwOp::leaky_relu: case EwOp::erf:
-      return true;
-    default:
-      return op >= EwOp::abs_backward && op != EwOp::where;
-  }
-}
-
-DType compute_dtype(EwOp op, DType promoted) {
-  if (promotes_integers_to_float(op) && !is_floating(promoted)) return default_float_dtype();
-  return promoted;
-}
-
 ElementwiseLoop find_loop(EwOp op, DType dtype) {
   ElementwiseLoop loop = kernels<ElementwiseKernels>().loops[int(op)][int(dtype)];
   if (!loop) {
     if (op == EwOp::neg && dtype == DType::Bool)
       fail<RuntimeError>("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                          "invert a mask, use the `~` or `logical_not()` operator instead.");
-    fail<RuntimeError>("\"", kNames[int(op)], "\" not implemented for '", dtype_name(dtype), "'");
+    fail<RuntimeError>("\"", ew_op_name(op), "\" not implemented for '", dtype_name(dtype), "'");
   }
   return loop;
-}
-
-// PyTorch refuses `-` whenever a bool is involved, tensor or Python bool, even if the other side would
-// promote it to a number.
-void check_sub_without_bool(EwOp op, bool a_is_bool, bool b_is_bool) {
-  AC_CHECK(op != EwOp::sub || !(a_is_bool || b_is_bool), RuntimeError,
-           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
-           "use the `~` or `logical_not()` operator instead.");
 }
 
 void check_cpu(const Tensor& t, const char* op) {
@@ -66,11 +32,7 @@ void check_cpu(const Tensor& t, const char* op) {
 // `out` needs a different dtype, the caller computes into a temporary and copies (see finish()).
 Tensor make_output(const Tensor* out, const Dims& shape, DType dtype, Device device, EwOp op) {
   if (!out) return Tensor::empty(shape, dtype, device);
-  AC_CHECK(out->shape() == shape, RuntimeError, "output with shape ", out->shape().str(),
-           " doesn't match the broadcast shape ", shape.str());
-  AC_CHECK(can_cast(dtype, out->dtype()), RuntimeError, "result type ", dtype_name(dtype),
-           " can't be cast to the desired output type ", dtype_name(out->dtype()));
-  check_no_internal_overlap(*out, kNames[int(op)]);
+  check_out(*out, shape, dtype, op);
   return out->dtype() == dtype ? *out : Tensor::empty(shape, dtype, device);
 }
 
@@ -90,10 +52,8 @@ void launch(EwOp op, DType dtype, StridedIter& it, const OpParams& params) {
 
 }  // namespace
 
-const char* ew_op_name(EwOp op) { return kNames[int(op)]; }
-
 Tensor unary(EwOp op, const Tensor& x, const OpParams& params, const Tensor* out) {
-  check_cpu(x, kNames[int(op)]);
+  check_cpu(x, ew_op_name(op));
   DType dtype = compute_dtype(op, x.dtype());
   find_loop(op, dtype);  // reject unsupported dtypes before allocating anything
   Tensor input = to_dtype(x, dtype);
@@ -105,9 +65,9 @@ Tensor unary(EwOp op, const Tensor& x, const OpParams& params, const Tensor* out
 }
 
 Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, const OpParams& params) {
-  check_cpu(a, kNames[int(op)]);
+  check_cpu(a, ew_op_name(op));
   check_sub_without_bool(op, a.dtype() == DType::Bool, b.dtype() == DType::Bool);
-  check_same_device(a, b, kNames[int(op)]);
+  check_same_device(a, b, ew_op_name(op));
   ResultType promotion;
   promotion.add_tensor(a.dtype(), a.dim());
   promotion.add_tensor(b.dtype(), b.dim());
@@ -125,7 +85,7 @@ Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, cons
 
 namespace {
 Tensor binary_with_scalar(EwOp op, const Tensor& t, const Scalar& s, bool scalar_first, const Tensor* out) {
-  check_cpu(t, kNames[int(op)]);
+  check_cpu(t, ew_op_name(op));
   check_sub_without_bool(op, t.dtype() == DType::Bool, s.kind == Scalar::Kind::Bool);
   ResultType promotion;
   promotion.add_tensor(t.dtype(), t.dim());
@@ -156,9 +116,9 @@ Tensor binary(EwOp op, const Scalar& a, const Tensor& b, const Tensor* out) {
 }
 
 Tensor ternary(EwOp op, const Tensor& a, const Tensor& b, const Tensor& c) {
-  check_cpu(a, kNames[int(op)]);
-  check_same_device(a, b, kNames[int(op)]);
-  check_same_device(a, c, kNames[int(op)]);
+  check_cpu(a, ew_op_name(op));
+  check_same_device(a, b, ew_op_name(op));
+  check_same_device(a, c, ew_op_name(op));
   ResultType promotion;
   for (const Tensor* t : {&a, &b, &c}) promotion.add_tensor(t->dtype(), t->dim());
   DType dtype = compute_dtype(op, promotion.result());

@@ -4,33 +4,11 @@
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "core/elementwise_rules.h"
 #include "core/scalar.h"
 #include "core/tensor.h"
 
 namespace autocore::cpu {
-
-// The backward ops take (grad, saved...) and give the gradient for one input.
-enum class EwOp : uint8_t {
-  // binary, out dtype = compute dtype
-  add, sub, mul, div, pow, maximum, minimum,
-  // binary, out dtype = bool
-  eq, ne, lt, le, gt, ge,
-  // unary
-  neg, abs, exp, log, sqrt, sin, cos, relu, leaky_relu, sigmoid, tanh, clamp, erf,
-  // binary backward: (grad, x) or (grad, out)
-  abs_backward, sqrt_backward, sin_backward, cos_backward, relu_backward, leaky_relu_backward,
-  sigmoid_backward, tanh_backward, clamp_backward,
-  // ternary
-  where, div_backward_other, pow_backward_base, pow_backward_exponent, maximum_backward, minimum_backward,
-  count
-};
-constexpr int kNumEwOps = static_cast<int>(EwOp::count);
-const char* ew_op_name(EwOp op);
-
-struct OpParams {
-  double alpha = 0;  // leaky_relu's negative slope; clamp's min
-  double beta = 0;   // clamp's max
-};
 
 // ptrs[0] is the output, ptrs[1..] the inputs; strides are in bytes, one per operand.
 using ElementwiseLoop = void (*)(char* const* ptrs, const int64_t* strides, int64_t n, const OpParams& params);

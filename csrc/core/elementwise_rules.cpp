@@ -1,0 +1,63 @@
+// The device-independent rules of the elementwise family (see the header).
+#include "core/elementwise_rules.h"
+
+namespace autocore {
+
+namespace {
+
+constexpr const char* kNames[kNumEwOps] = {
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
+    "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "relu", "leaky_relu", "sigmoid", "tanh", "clamp", "erf",
+    "abs_backward", "sqrt_backward", "sin_backward", "cos_backward", "relu_backward", "leaky_relu_backward",
+    "sigmoid_backward", "tanh_backward", "clamp_backward",
+    "where", "div_backward_other", "pow_backward_base", "pow_backward_exponent", "maximum_backward",
+    "minimum_backward"};
+
+bool promotes_integers_to_float(EwOp op) {
+  switch (op) {
+    case EwOp::div: case EwOp::exp: case EwOp::log: case EwOp::sqrt: case EwOp::sin: case EwOp::cos:
+    case EwOp::sigmoid: case EwOp::tanh: case EwOp::leaky_relu: case EwOp::erf:
+      return true;
+    default:
+      return op >= EwOp::abs_backward && op != EwOp::where;
+  }
+}
+
+}  // namespace
+
+const char* ew_op_name(EwOp op) { return kNames[int(op)]; }
+
+DType compute_dtype(EwOp op, DType promoted) {
+  if (promotes_integers_to_float(op) && !is_floating(promoted)) return default_float_dtype();
+  return promoted;
+}
+
+void check_sub_without_bool(EwOp op, bool a_is_bool, bool b_is_bool) {
+  AC_CHECK(op != EwOp::sub || !(a_is_bool || b_is_bool), RuntimeError,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+           "use the `~` or `logical_not()` operator instead.");
+}
+
+bool can_cast(DType from, DType to) {
+  if (is_floating(from) && !is_floating(to)) return false;
+  if (from != DType::Bool && to == DType::Bool) return false;
+  return true;
+}
+
+void check_no_internal_overlap(const Tensor& out, const char* op) {
+  if (out.numel() == 0) return;  // nothing is written (numpy gives empty arrays zero strides)
+  for (int d = 0; d < out.dim(); ++d)
+    AC_CHECK(out.strides()[d] != 0 || out.shape()[d] <= 1, RuntimeError, op,
+             ": unsupported operation: more than one element of the written-to tensor refers to a single memory "
+             "location. Please clone() the tensor before performing the operation.");
+}
+
+void check_out(const Tensor& out, const Dims& shape, DType dtype, EwOp op) {
+  AC_CHECK(out.shape() == shape, RuntimeError, "output with shape ", out.shape().str(),
+           " doesn't match the broadcast shape ", shape.str());
+  AC_CHECK(can_cast(dtype, out.dtype()), RuntimeError, "result type ", dtype_name(dtype),
+           " can't be cast to the desired output type ", dtype_name(out.dtype()));
+  check_no_internal_overlap(out, kNames[int(op)]);
+}
+
+}  // namespace autocore
