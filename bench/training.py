@@ -31,7 +31,7 @@ def make_data(widths, batch, seed=0):
     return x, y, weights
 
 
-def torch_like_step(lib, widths, batch):
+def torch_like_step(lib, widths, batch, device="cpu"):
     """A closure running one training step with autocore or PyTorch (same code, the library swapped)."""
     x_np, y_np, weights = make_data(widths, batch)
     layers = []
@@ -40,9 +40,10 @@ def torch_like_step(lib, widths, batch):
         layer.load_state_dict({"weight": lib.tensor(w), "bias": lib.tensor(b)})
         layers += [layer, lib.nn.ReLU()]
     model = lib.nn.Sequential(*layers[:-1], lib.nn.LogSoftmax(dim=1))
+    model.to(device)
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = lib.nn.NLLLoss()
-    x, y = lib.tensor(x_np), lib.tensor(y_np)
+    x, y = lib.tensor(x_np, device=device), lib.tensor(y_np, device=device)
 
     def step():
         optimizer.zero_grad()

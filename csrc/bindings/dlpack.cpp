@@ -41,12 +41,15 @@ DType from_dl_dtype(DLDataType dt) {
 void delete_export(DLManagedTensor* self) { delete static_cast<ExportContext*>(self->manager_ctx); }
 
 py::capsule to_dlpack(const Tensor& t) {
-  AC_CHECK(t.device().is_cpu(), RuntimeError, "__dlpack__: only CPU tensors can be exported by this build");
+  if (on_device(t)) {
+    // The consumer may read on any stream: finish the work queued on ours first.
+    py::module_::import("autocore._C_cuda").attr("synchronize")(t.device().index);
+  }
   auto* ctx = new ExportContext{t.storage(), {}, {}, {}};
   for (int d = 0; d < t.dim(); ++d) ctx->shape[d] = t.shape()[d], ctx->strides[d] = t.strides()[d];
   DLTensor& dl = ctx->managed.dl_tensor;
   dl.data = t.storage()->data();
-  dl.device = {kDLCPU, 0};
+  dl.device = on_device(t) ? DLDevice{kDLCUDA, t.device().index} : DLDevice{kDLCPU, 0};
   dl.ndim = t.dim();
   dl.dtype = to_dl_dtype(t.dtype());
   dl.shape = ctx->shape;
@@ -70,7 +73,15 @@ Tensor from_dlpack(const py::object& source) {
            "from_dlpack expects an object with __dlpack__ or an unused DLPack capsule");
   auto* managed = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule.ptr(), kCapsuleName));
   const DLTensor& dl = managed->dl_tensor;
-  AC_CHECK(dl.device.device_type == kDLCPU, RuntimeError, "from_dlpack: only CPU tensors can be imported by this build");
+  AC_CHECK(dl.device.device_type == kDLCPU || dl.device.device_type == kDLCUDA, RuntimeError,
+           "from_dlpack: only CPU and CUDA tensors can be imported, got DLPack device type ", dl.device.device_type);
+  Device device{};
+  if (dl.device.device_type == kDLCUDA) {
+    // The producer's kernels may still be writing on its own stream: wait for the whole device once.
+    py::module_ cuda = py::module_::import("autocore.cuda");
+    cuda.attr("_backend")().attr("synchronize_device")(dl.device.device_id);
+    device = Device{DeviceType::CUDA, dl.device.device_id};
+  }
   AC_CHECK(dl.ndim >= 0 && dl.ndim <= kMaxDims, RuntimeError, "from_dlpack: ", dl.ndim, " dimensions is more than the ",
            kMaxDims, " autocore supports");
   DType dtype = from_dl_dtype(dl.dtype);
@@ -89,7 +100,7 @@ Tensor from_dlpack(const py::object& source) {
   PyCapsule_SetName(capsule.ptr(), kUsedCapsuleName);  // ownership passes to the storage below
   size_t item = itemsize(dtype);
   void* data = static_cast<char*>(dl.data) + dl.byte_offset;
-  auto storage = Storage::borrow(data, empty ? 0 : static_cast<size_t>(reach + 1) * item, Device{}, [managed] {
+  auto storage = Storage::borrow(data, empty ? 0 : static_cast<size_t>(reach + 1) * item, device, [managed] {
     if (!managed->deleter) return;
     py::gil_scoped_acquire gil;  // producers' deleters often release Python objects
     managed->deleter(managed);
@@ -103,7 +114,7 @@ void bind_dlpack(py::module_& m) {
   auto tensor = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
   tensor.def("__dlpack__", [](const Tensor& t, py::args, py::kwargs) { return to_dlpack(t); });
   tensor.def("__dlpack_device__", [](const Tensor& t) {
-    AC_CHECK(t.device().is_cpu(), RuntimeError, "__dlpack_device__: only CPU tensors in this build");
+    if (on_device(t)) return py::make_tuple(static_cast<int>(kDLCUDA), t.device().index);
     return py::make_tuple(static_cast<int>(kDLCPU), 0);
   });
   m.def("from_dlpack", &from_dlpack, py::arg("source"));

@@ -115,7 +115,10 @@ void bind_tensor(py::module_& m) {
                                std::vector<py::ssize_t>(t.shape().begin(), t.shape().end()), strides);
       })
       .def("view", [](const Tensor& t, const std::vector<int64_t>& shape) { return t.view(to_dims(shape)); })
-      .def("reshape", [](const Tensor& t, const std::vector<int64_t>& shape) { return cpu::reshape(t, to_dims(shape)); })
+      .def("reshape", [](const Tensor& t, const std::vector<int64_t>& shape) {
+        if (on_device(t)) return call_on_device("reshape", t, t, shape).cast<Tensor>();
+        return cpu::reshape(t, to_dims(shape));
+      })
       .def("transpose", &Tensor::transpose)
       .def("permute", [](const Tensor& t, const std::vector<int64_t>& order) { return t.permute(to_dims(order)); })
       .def("slice", &Tensor::slice, py::arg("dim"), py::arg("start"), py::arg("stop"), py::arg("step") = 1)
@@ -128,15 +131,34 @@ void bind_tensor(py::module_& m) {
            [](const Tensor& t, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t offset) {
              return t.as_strided(to_dims(shape), to_dims(strides), offset);
            })
-      .def("contiguous", &cpu::contiguous)
-      .def("clone", &cpu::clone)
-      .def("to_dtype", &cpu::to_dtype)
+      .def("contiguous", [](const Tensor& t) {
+        if (on_device(t)) return call_on_device("contiguous", t, t).cast<Tensor>();
+        return cpu::contiguous(t);
+      })
+      .def("clone", [](const Tensor& t) {
+        if (on_device(t)) return call_on_device("clone", t, t).cast<Tensor>();
+        return cpu::clone(t);
+      })
+      .def("to_dtype", [](const Tensor& t, DType dtype) {
+        if (on_device(t)) return call_on_device("to_dtype", t, t, dtype).cast<Tensor>();
+        return cpu::to_dtype(t, dtype);
+      })
       .def("copy_", [](const Tensor& dst, const Tensor& src) {
+        // Across devices: a CPU source is made contiguous here and uploaded by the device module; a device
+        // source is downloaded whole, then copied (with broadcasting and conversion) on the CPU.
+        if (on_device(dst)) return call_on_device("copy_", dst, dst, on_device(src) ? src : cpu::contiguous(src)).cast<Tensor>();
+        if (on_device(src)) {
+          Tensor host = call_on_device("to_cpu", src, src).cast<Tensor>();
+          ReleaseGilIfLarge nogil(dst.numel());
+          cpu::copy_(dst, host);
+          return dst;
+        }
         ReleaseGilIfLarge nogil(dst.numel());
         cpu::copy_(dst, src);
         return dst;
       })
       .def("fill_", [](const Tensor& dst, const Scalar& value) {
+        if (on_device(dst)) return call_on_device("fill_", dst, dst, value).cast<Tensor>();
         ReleaseGilIfLarge nogil(dst.numel());
         cpu::fill_(dst, value);
         return dst;

@@ -9,7 +9,7 @@ from ._dtype import (device, dtype, float32, float64, int64, get_default_dtype, 
 from ._dtype import bool_ as bool  # noqa: A001 - PyTorch's name
 from .tensor import Size, Tensor
 from . import _tensor_methods  # noqa: F401 - attaches the operators and methods to Tensor
-from . import autograd, datasets, func, nn, optim, utils, viz
+from . import autograd, backends, cuda, datasets, func, nn, optim, utils, viz
 from .serialization import load, save
 from .autograd import forward_ad  # noqa: F401 - autocore.autograd.forward_ad
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled

@@ -1,5 +1,5 @@
 """dtypes and devices, as PyTorch names them: autocore.float32 (= autocore.float), float64 (= double),
-int64 (= long), bool; autocore.device("cpu")."""
+int64 (= long), bool; autocore.device("cpu"), device("cuda:0")."""
 import numpy as np
 
 from . import _C
@@ -57,10 +57,13 @@ def set_default_dtype(d):
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _C.set_default_float_dtype(d._c)
+    from . import cuda
+    if cuda._module is not None:
+        cuda._module.set_default_float_dtype(d._c)
 
 
 class device:
-    """A device: only "cpu" until the CUDA backend lands."""
+    """A device: "cpu", "cuda" (the current GPU) or "cuda:N"; device("cuda", 1) as in PyTorch."""
     __slots__ = ("type", "index")
 
     def __init__(self, spec, index=None):
@@ -74,6 +77,8 @@ class device:
             raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {spec}")
         self.type = kind
         self.index = int(number) if number else index
+        if self.index is not None and self.index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {self.index}")
 
     def __eq__(self, other):
         other = device(other) if isinstance(other, str) else other
@@ -92,10 +97,59 @@ class device:
 CPU = device("cpu")
 
 
-def check_device(d):
-    """Only the CPU exists in this build; a CUDA request fails loudly."""
+def resolve_device(d):
+    """The device a `device=` argument names, with a concrete GPU index; None stays None. Asking for a GPU
+    that this build or machine cannot provide raises a RuntimeError that says why."""
     if d is None:
-        return
+        return None
+    if isinstance(d, int) and not isinstance(d, bool):
+        d = device("cuda", d)
     d = device(d)
-    if d.type != "cpu":
-        raise RuntimeError(f"autocore was built without a {d.type} backend; only 'cpu' tensors are available")
+    if d.type == "cpu":
+        return CPU
+    from . import cuda
+    backend = cuda._backend()
+    index = backend.current_device() if d.index is None else d.index
+    if index >= backend.device_count():
+        raise RuntimeError(f"CUDA error: invalid device ordinal {index} ({backend.device_count()} devices are "
+                           "available)")
+    return _cuda_device(index)
+
+
+_DEVICES = {"cpu": CPU}
+
+
+def _cuda_device(index):
+    name = f"cuda:{index}"
+    found = _DEVICES.get(name)
+    if found is None:
+        found = _DEVICES[name] = device("cuda", index)
+    return found
+
+
+def device_of(c):
+    """The device of a C++ tensor, as a device object (one per device, shared)."""
+    name = c.device
+    found = _DEVICES.get(name)
+    if found is None:
+        found = _DEVICES[name] = device(name)
+    return found
+
+
+def to_device_c(c, d):
+    """The C++ tensor `c` on device `d` (a resolved device): itself when already there, else a copy."""
+    here = device_of(c)
+    if d is None or here == d:
+        return c
+    from . import cuda
+    if d.type == "cpu":
+        return cuda._backend().to_cpu(c)
+    return cuda._backend().to_device(c.contiguous() if here.type == "cpu" else cuda._backend().to_cpu(c), d.index)
+
+
+def full_c(shape, value, c_dtype, d=None):
+    """A C++ tensor filled with `value` on device `d` (None or the CPU: on the CPU)."""
+    if d is None or d.type == "cpu":
+        return _C.full(shape, value, c_dtype)
+    from . import cuda
+    return cuda._backend().full(shape, value, c_dtype, d.index)

@@ -7,6 +7,7 @@ from .ops import matmul as mm
 from .ops import reduce as red
 from .ops import shape as sh
 from .ops import softmax_loss as sl
+from .ops.graph import move
 from .tensor import Tensor
 
 
@@ -38,16 +39,27 @@ def _invert(self):
 
 
 def _to(self, *args, **kwargs):
-    dtype = kwargs.get("dtype")
+    """to(dtype), to(device, dtype=None), to(other): PyTorch's forms; non_blocking and copy are accepted."""
+    dtype, device = kwargs.get("dtype"), kwargs.get("device")
     for a in args:
         if isinstance(a, _dtype.dtype):
             dtype = a
-        elif isinstance(a, (str, _dtype.device)):
-            _dtype.check_device(a)
+        elif isinstance(a, (str, _dtype.device, int)) and not isinstance(a, bool):
+            device = a
         elif isinstance(a, Tensor):
-            dtype = a.dtype
-    _dtype.check_device(kwargs.get("device"))
-    return self if dtype is None or dtype == self.dtype else sh.to_dtype(self, dtype)
+            dtype, device = a.dtype, a.device
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {type(a).__name__}")
+    out = move(self, _dtype.resolve_device(device))
+    if dtype is not None and dtype != out.dtype:
+        out = sh.to_dtype(out, dtype)
+    if kwargs.get("copy") and out is self:
+        out = sh.clone(self)
+    return out
+
+
+def _cuda(self, device=None, non_blocking=False):
+    return move(self, _dtype.resolve_device("cuda" if device is None else device))
 
 
 METHODS = {
@@ -77,7 +89,7 @@ METHODS = {
     "clone": sh.clone, "expand_as": sh.expand_as, "index_select": sh.index_select,
     "to": _to, "float": lambda self: _to(self, _dtype.float32), "double": lambda self: _to(self, _dtype.float64),
     "long": lambda self: _to(self, _dtype.int64), "bool": lambda self: _to(self, _dtype.bool_),
-    "cpu": lambda self: self,
+    "cpu": lambda self: move(self, _dtype.CPU), "cuda": _cuda,
     "add_": ip.add_, "sub_": ip.sub_, "mul_": ip.mul_, "div_": ip.div_, "clamp_": ip.clamp_, "clip_": ip.clamp_,
     "relu_": ip.relu_, "exp_": ip.exp_, "neg_": ip.neg_, "sigmoid_": ip.sigmoid_, "tanh_": ip.tanh_,
     "fill_": ip.fill_, "zero_": ip.zero_, "uniform_": ip.uniform_, "normal_": ip.normal_, "copy_": ip.copy_,

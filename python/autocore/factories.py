@@ -17,8 +17,7 @@ def _c_dtype(dtype, default=None):
 
 
 def _finish(c, requires_grad, device=None):
-    _dtype.check_device(device)
-    t = wrap(c)
+    t = wrap(_dtype.to_device_c(c, _dtype.resolve_device(device)))
     if requires_grad:
         t.requires_grad = True
     return t
@@ -111,20 +110,21 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     return _finish(_C.empty(size, _c_dtype(dtype)), requires_grad, device)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return zeros(list(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return zeros(list(t.shape), dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return ones(list(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return ones(list(t.shape), dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return full(list(t.shape), fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(list(t.shape), fill_value, dtype=dtype or t.dtype, device=device or t.device,
+                requires_grad=requires_grad)
 
 
-def empty_like(t, dtype=None, requires_grad=False):
-    return empty(list(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return empty(list(t.shape), dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -192,12 +192,12 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     return _finish(c, requires_grad, device)
 
 
-def rand_like(t, dtype=None):
-    return rand(list(t.shape), dtype=dtype or t.dtype)
+def rand_like(t, dtype=None, device=None):
+    return rand(list(t.shape), dtype=dtype or t.dtype, device=device or t.device)
 
 
-def randn_like(t, dtype=None):
-    return randn(list(t.shape), dtype=dtype or t.dtype)
+def randn_like(t, dtype=None, device=None):
+    return randn(list(t.shape), dtype=dtype or t.dtype, device=device or t.device)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None):

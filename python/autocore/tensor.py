@@ -44,7 +44,7 @@ class Tensor:
 
     @property
     def device(self):
-        return _dtype.CPU
+        return _dtype.device_of(self._c)
 
     @property
     def ndim(self):
@@ -78,7 +78,7 @@ class Tensor:
 
     @property
     def is_cuda(self):
-        return False
+        return self._c.device != "cpu"
 
     @property
     def requires_grad(self):
@@ -108,10 +108,21 @@ class Tensor:
     def item(self):
         if self._c.numel != 1:
             raise RuntimeError(f"a Tensor with {self._c.numel} elements cannot be converted to Scalar")
-        return self._c.numpy().reshape(()).item()
+        return _host(self._c).numpy().reshape(()).item()
 
     def tolist(self):
-        return self._c.numpy().tolist()
+        return _host(self._c).numpy().tolist()
+
+    @property
+    def data(self):
+        """The tensor's values outside autograd; assigning replaces them (as `param.data = ...` does)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._c = value._c
 
     def __array__(self, dtype=None, copy=None):
         a = self.detach()._c.numpy()
@@ -166,7 +177,7 @@ class Tensor:
         if gradient is None:
             if self._c.numel != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            gradient = Tensor._wrap(_C.full(list(self._c.shape), 1, self._c.dtype))
+            gradient = Tensor._wrap(_dtype.full_c(list(self._c.shape), 1, self._c.dtype, self.device))
         elif not isinstance(gradient, Tensor):
             raise TypeError(f"gradient must be a Tensor, got {type(gradient).__name__}")
         elif gradient.shape != self.shape:
@@ -262,8 +273,13 @@ def _format_floats(a):
     return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: fmt(v) if np.isfinite(v) else str(v)})
 
 
+def _host(c):
+    """A C++ tensor's values in host memory (a copy for a GPU tensor)."""
+    return c if c.device == "cpu" else _dtype.to_device_c(c, _dtype.CPU)
+
+
 def _format(t):
-    a = t.detach()._c.numpy()
+    a = _host(t.detach()._c).numpy()
     if a.dtype.kind == "f":
         body = _format_floats(a)
     else:
@@ -275,6 +291,8 @@ def _format(t):
     dt = t.dtype
     if dt not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_) or (a.size == 0 and dt != _dtype.get_default_dtype()):
         extras.append(f"dtype={dt!r}")
+    if t._c.device != "cpu":
+        extras.insert(0, f"device='{t._c.device}'")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name}>")
     elif t._requires_grad:

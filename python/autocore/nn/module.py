@@ -158,25 +158,43 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
+        """to(device), to(dtype), to(device, dtype), to(tensor): parameters keep their identity (their values
+        are replaced, as `param.data = ...`), so an optimizer built before the move still holds them; their
+        gradients move with them; buffers are replaced."""
         from .. import _dtype
-        dtype = kwargs.get("dtype")
+        dtype, device = kwargs.get("dtype"), kwargs.get("device")
         for a in args:
             if isinstance(a, _dtype.dtype):
                 dtype = a
+            elif isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
             else:
-                _dtype.check_device(a)
-        _dtype.check_device(kwargs.get("device"))
-        if dtype is not None:
-            if not dtype.is_floating_point:
-                raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
-            for m in self.modules():
-                for name, p in list(m._parameters.items()):
-                    if p is not None and p.is_floating_point() and p.dtype != dtype:
-                        m._parameters[name] = Parameter(p.detach().to(dtype), p.requires_grad)
-                for name, b in list(m._buffers.items()):
-                    if b is not None and b.is_floating_point():
-                        m._buffers[name] = b.to(dtype)
+                device = a
+        device = _dtype.resolve_device(device)
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+
+        def convert(t):
+            out = t.to(device) if device is not None else t
+            if dtype is not None and t.is_floating_point() and out.dtype != dtype:
+                out = out.to(dtype)
+            return out
+        for m in self.modules():
+            for p in m._parameters.values():
+                if p is not None:
+                    p._c = convert(p.detach())._c
+                    if p.grad is not None:
+                        p.grad = convert(p.grad)
+            for name, b in list(m._buffers.items()):
+                if b is not None:
+                    m._buffers[name] = convert(b)
         return self
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else device)
+
+    def cpu(self):
+        return self.to("cpu")
 
     def float(self):
         from .. import _dtype

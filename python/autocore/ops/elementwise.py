@@ -1,7 +1,7 @@
 """Elementwise ops with broadcasting: each op's kernel call and its vjp, side by side. vjps are written
 with differentiable ops, so that create_graph=True gives second derivatives; the masks of piecewise
 ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero almost everywhere."""
-from .. import _C
+from .. import _C, _dtype
 from ..tensor import Tensor
 from ..autograd.engine import Node
 from .graph import _forward, _mode, as_input, carry_tangent, constant, expand, grad_enabled, raw, record, reduce_to, wrap
@@ -192,8 +192,11 @@ def minimum(a, b):
 def where(condition, a, b):
     cond = condition._c if isinstance(condition, Tensor) else condition
     ta, tb = as_input(a), as_input(b)
-    ca = a._c if ta is not None else _C.full([], a, _C.DType.float64 if isinstance(a, float) else _C.DType.int64)
-    cb = b._c if tb is not None else _C.full([], b, _C.DType.float64 if isinstance(b, float) else _C.DType.int64)
+    place = _dtype.device_of(a._c if ta is not None else b._c if tb is not None else cond)
+    ca = a._c if ta is not None else _dtype.full_c([], a, _C.DType.float64 if isinstance(a, float) else _C.DType.int64,
+                                                    place)
+    cb = b._c if tb is not None else _dtype.full_c([], b, _C.DType.float64 if isinstance(b, float) else _C.DType.int64,
+                                                    place)
     if ta is not None and tb is None:
         cb = cb.to_dtype(ca.dtype) if ca.dtype.is_floating_point else cb
     if tb is not None and ta is None:

@@ -85,6 +85,16 @@ def expand(x, shape):
                   jvp=lambda t: expand(t, shape))
 
 
+def move(x, device):
+    """x on `device` (a resolved autocore.device); the gradient moves back to x's device."""
+    from .. import _dtype
+    here = _dtype.device_of(x._c)
+    if device is None or device == here:
+        return x
+    out = _dtype.to_device_c(x._c, device)
+    return record("ToCopyBackward0", out, (x,), lambda g: (move(g, here),), jvp=lambda t: move(t, device))
+
+
 def cast(x, c_dtype):
     if x._c.dtype == c_dtype:
         return x

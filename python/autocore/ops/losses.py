@@ -3,7 +3,7 @@ pass, backward softmax - one_hot), mse_loss, l1_loss, binary_cross_entropy (+ wi
 
 The fused backward kernels are not themselves differentiable, so under create_graph (second derivatives)
 each vjp instead differentiates the same loss written with differentiable ops."""
-from .. import _C
+from .. import _C, _dtype
 from ..tensor import Tensor
 from .graph import constant, grad_enabled, record, wrap
 
@@ -42,7 +42,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
     def vjp(g):
         if grad_enabled():  # linear in g: the kernel's gradient for g = 1, scaled by g as a graph op
-            base = constant(_C.nll_loss_backward(_C.full(list(g._c.shape), 1.0, g._c.dtype), in_shape, target._c,
+            base = constant(_C.nll_loss_backward(_dtype.full_c(list(g._c.shape), 1.0, g._c.dtype, g.device), in_shape, target._c,
                                                  _c(weight), reduction, ignore_index, total_weight))
             return (base * (g.unsqueeze(1) if reduction == "none" and input._c.ndim > 1 else g),)
         return (wrap(_C.nll_loss_backward(g._c, in_shape, target._c, _c(weight), reduction, ignore_index,

@@ -2,7 +2,7 @@
 indexing), casts and copies, with their vjps. Views share memory with their input."""
 import numpy as np
 
-from .. import _C
+from .. import _C, _dtype
 from ..tensor import Tensor
 from .graph import cast, expand, record, reduce_to, wrap
 
@@ -119,7 +119,7 @@ def getitem(x, index):
 
 def _place(g, index, in_shape):
     """g written into zeros of in_shape at x[index]: the vjp of basic indexing, itself differentiable."""
-    full = _C.full(list(in_shape), 0, g._c.dtype)
+    full = _dtype.full_c(list(in_shape), 0, g._c.dtype, _dtype.device_of(g._c))
     _basic_view(full, index).copy_(g._c)
     return record("SliceBackwardBackward0", full, (g,), lambda gg: (getitem(gg, index),),
                   jvp=lambda t: _place(t, index, in_shape))
