@@ -42,6 +42,18 @@ void set_state(Generator& generator, const Tensor& state) {
 
 Generator* optional(const std::shared_ptr<Generator>& generator) { return generator.get(); }
 
+// A device tensor is filled through a host buffer from the CPU generator, so a seed gives the same numbers
+// on every device (and the generator's offset advances exactly as it would on the CPU).
+template <class Fill>
+Tensor fill_through_host(const Tensor& t, Fill fill) {
+  Tensor host = Tensor::empty(t.shape(), t.dtype());
+  {
+    ReleaseGilIfLarge nogil(t.numel());
+    fill(host);
+  }
+  return call_on_device("copy_", t, t, host).cast<Tensor>();
+}
+
 }  // namespace
 
 void bind_random(py::module_& m) {
@@ -79,10 +91,12 @@ void bind_random(py::module_& m) {
   }, py::arg("counter"), py::arg("key"));
 
   m.def("uniform_", [](const Tensor& t, double from, double to, const std::shared_ptr<Generator>& generator) {
+    if (on_device(t)) return fill_through_host(t, [&](const Tensor& h) { cpu::uniform_(h, from, to, optional(generator)); });
     ReleaseGilIfLarge nogil(t.numel());
     return cpu::uniform_(t, from, to, optional(generator));
   }, py::arg("input"), py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
   m.def("normal_", [](const Tensor& t, double mean, double std, const std::shared_ptr<Generator>& generator) {
+    if (on_device(t)) return fill_through_host(t, [&](const Tensor& h) { cpu::normal_(h, mean, std, optional(generator)); });
     ReleaseGilIfLarge nogil(t.numel());
     return cpu::normal_(t, mean, std, optional(generator));
   }, py::arg("input"), py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
@@ -96,14 +110,41 @@ void bind_random(py::module_& m) {
     return cpu::randint(0, high, to_dims(size), optional(generator));
   }, py::arg("high"), py::arg("size"), py::kw_only(), py::arg("generator") = nullptr);
   m.def("bernoulli_", [](const Tensor& t, const Tensor& p, const std::shared_ptr<Generator>& generator) {
+    if (on_device(t) || on_device(p)) {
+      check_same_device(t, p, "bernoulli_");
+      Tensor p_host = call_on_device("to_cpu", p, p).cast<Tensor>();
+      return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p_host, optional(generator)); });
+    }
     ReleaseGilIfLarge nogil(t.numel());
     return cpu::bernoulli_(t, p, optional(generator));
   }, py::arg("input"), py::arg("p"), py::kw_only(), py::arg("generator") = nullptr);
   m.def("bernoulli_", [](const Tensor& t, double p, const std::shared_ptr<Generator>& generator) {
+    if (on_device(t)) return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p, optional(generator)); });
     ReleaseGilIfLarge nogil(t.numel());
     return cpu::bernoulli_(t, p, optional(generator));
   }, py::arg("input"), py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = nullptr);
-  m.def("dropout", [](const Tensor& x, double p, bool train, const std::shared_ptr<Generator>& generator) {
+  m.def("dropout", [](const Tensor& x, double p, bool train, const std::shared_ptr<Generator>& generator) -> py::tuple {
+    if (on_device(x)) {
+      // The mask comes from the CPU generator (the same mask a CPU dropout would draw); the scaling runs on
+      // the device: x * mask * 1/(1-p), as PyTorch's native_dropout.
+      AC_CHECK(p >= 0 && p <= 1, ValueError, "dropout probability has to be between 0 and 1, but got ", p);
+      dispatch_floating(x.dtype(), "dropout", [](auto) {});
+      Tensor mask = Tensor::empty(x.shape(), DType::Bool);
+      if (!train) {
+        cpu::fill_(mask, Scalar::from_bool(true));
+        py::object on_device_mask = call_on_device("to_device", x, mask, x.device().index);
+        return py::make_tuple(call_on_device("clone", x, x), on_device_mask);
+      }
+      {
+        ReleaseGilIfLarge nogil(x.numel());
+        cpu::bernoulli_(mask, 1.0 - p, optional(generator));
+      }
+      py::object device_mask = call_on_device("to_device", x, mask, x.device().index);
+      const double keep = 1.0 - p, scale = keep == 0 ? 0.0 : 1.0 / keep;
+      py::object kept = call_on_device("mul", x, x, device_mask);
+      py::object scaled = call_on_device("mul", x, kept, scale);
+      return py::make_tuple(scaled, device_mask);
+    }
     std::pair<Tensor, Tensor> result;
     { ReleaseGilIfLarge nogil(x.numel()); result = cpu::dropout(x, p, train, optional(generator)); }
     return py::make_tuple(result.first, result.second);

@@ -47,7 +47,7 @@ def _infer_numpy(data, dtype):
     """data as a numpy array with PyTorch's inference: Python floats take the default dtype, ints int64;
     numpy arrays and scalars keep theirs. An explicit dtype converts straight from the data."""
     if isinstance(data, Tensor):
-        array = data.detach()._c.numpy()
+        array = data.detach().cpu()._c.numpy()
     elif dtype is not None:
         array = np.asarray(data, dtype=dtype.numpy)
     else:

@@ -61,8 +61,9 @@ def save(obj, f):
     tree = _encode(obj, tensors)
     chunks, entries, offset = [], [], 0
     for t in tensors:
-        data = np.ascontiguousarray(t.detach()._c.numpy()).tobytes()
-        entries.append({"dtype": t.dtype.name, "shape": list(t.shape), "offset": offset, "nbytes": len(data)})
+        data = np.ascontiguousarray(t.detach().cpu()._c.numpy()).tobytes()
+        entries.append({"dtype": t.dtype.name, "shape": list(t.shape), "offset": offset, "nbytes": len(data),
+                        "device": str(t.device)})
         padding = (-len(data)) % _ALIGN
         chunks.append(data + b"\0" * padding)
         offset += len(data) + padding
@@ -86,8 +87,9 @@ def save(obj, f):
         raise
 
 
-def load(f):
-    """Reads what save wrote; raises RuntimeError naming the problem for truncated or corrupted files."""
+def load(f, map_location=None):
+    """Reads what save wrote; raises RuntimeError naming the problem for truncated or corrupted files.
+    Tensors return to the device they were saved from, or to `map_location` ("cpu", "cuda:0", a device)."""
     from .factories import from_numpy
     with open(f, "rb") as source:
         blob = source.read()
@@ -118,5 +120,8 @@ def load(f):
                 entry["offset"] + entry["nbytes"] > len(payload):
             raise RuntimeError(f"autocore.load: {name} is corrupted (bad tensor entry {entry})")
         array = np.frombuffer(payload, dtype=dtype.numpy, count=count, offset=entry["offset"])
-        tensors.append(from_numpy(array.reshape(entry["shape"]).copy()))
+        place = map_location if map_location is not None else entry.get("device", "cpu")
+        if not isinstance(place, (str, _dtype.device)):
+            raise TypeError(f"autocore.load: map_location must be a device or a string, got {type(place).__name__}")
+        tensors.append(from_numpy(array.reshape(entry["shape"]).copy()).to(place))
     return _decode(header["tree"], tensors)

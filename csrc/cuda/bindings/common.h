@@ -12,6 +12,7 @@ using autocore::bindings::to_tuple;
 void bind_runtime(py::module_& m);
 void bind_tensor(py::module_& m);
 void bind_elementwise(py::module_& m);
+void bind_layout_index(py::module_& m);
 void bind_reduce(py::module_& m);
 void bind_matmul(py::module_& m);
 void bind_softmax_loss(py::module_& m);

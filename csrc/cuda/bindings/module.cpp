@@ -25,6 +25,7 @@ PYBIND11_MODULE(_C_cuda, m) {
   bind_runtime(m);
   bind_tensor(m);
   bind_elementwise(m);
+  bind_layout_index(m);
   bind_reduce(m);
   bind_matmul(m);
   bind_softmax_loss(m);

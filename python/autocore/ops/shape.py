@@ -185,7 +185,7 @@ def _advanced_getitem(x, index):
         if isinstance(part, Tensor):
             if part._c.dtype not in (_C.DType.int64, _C.DType.bool):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            part = part._c.numpy()
+            part = part.detach().cpu()._c.numpy()
         elif isinstance(part, list):
             part = np.asarray(part, dtype=np.int64 if not part or not isinstance(part[0], bool) else np.bool_)
         converted.append(part)
@@ -196,7 +196,7 @@ def _advanced_getitem(x, index):
     except IndexError as error:
         raise IndexError(str(error)) from None
     flat = reshape(x, -1)
-    picked = index_select(flat, 0, factories.tensor(np.ascontiguousarray(positions).reshape(-1)))
+    picked = index_select(flat, 0, factories.tensor(np.ascontiguousarray(positions).reshape(-1), device=x.device))
     return reshape(picked, list(positions.shape))
 
 

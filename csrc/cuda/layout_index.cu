@@ -1,0 +1,313 @@
+// Layout and indexing kernels on CUDA. cat and stack are copies into slices of the output. The index ops
+// check their indices on the host first (one copy of the index tensor), so an index out of range raises
+// PyTorch's IndexError or RuntimeError instead of faulting the device; the gathers then run a thread per
+// output element, and the scatter-adds use atomicAdd, since two indices may name the same destination.
+#include "cuda/layout_index.h"
+
+#include "cuda/elementwise.h"
+#include "cuda/elementwise_kernel.cuh"
+#include "cuda/runtime.h"
+
+namespace autocore::cuda {
+
+namespace {
+
+void check_index_tensor(const Tensor& index, const char* op) {
+  AC_CHECK(index.dtype() == DType::Int64, RuntimeError, op, "(): Expected dtype int64 for index, got ",
+           dtype_name(index.dtype()));
+}
+
+Tensor zeros(const Dims& shape, DType dtype, Device device) {
+  Tensor out = Tensor::empty(shape, dtype, device);
+  fill_(out, Scalar::from_int(0));
+  return out;
+}
+
+// The index's values on the host, for checking.
+Tensor host_indices(const Tensor& index, const Tensor& like, const char* op) {
+  check_index_tensor(index, op);
+  check_same_device(like, index, op);
+  return to_cpu(index);
+}
+
+// Shape and strides (elements) of up to 3 tensors walked together, for the gather/scatter kernels.
+struct Walk {
+  int ndim;
+  int64_t shape[kMaxDims];
+  int64_t stride[3][kMaxDims];
+};
+
+Walk make_walk(const Dims& shape, const Dims& s0, const Dims& s1, const Dims& s2) {
+  Walk w{};
+  w.ndim = shape.size();
+  for (int d = 0; d < w.ndim; ++d) {
+    w.shape[d] = shape[d];
+    w.stride[0][d] = s0[d];
+    w.stride[1][d] = s1[d];
+    w.stride[2][d] = s2[d];
+  }
+  return w;
+}
+
+__device__ void walk_offsets(const Walk& w, int64_t i, int64_t* off) {
+  off[0] = off[1] = off[2] = 0;
+  for (int d = w.ndim - 1; d >= 0; --d) {
+    int64_t c = i % w.shape[d];
+    i /= w.shape[d];
+    off[0] += c * w.stride[0][d];
+    off[1] += c * w.stride[1][d];
+    off[2] += c * w.stride[2][d];
+  }
+}
+
+template <class T>
+__global__ void index_select_kernel(const T* src, const int64_t* ids, T* out, int64_t count, int64_t size,
+                                    int64_t inner, int64_t n) {
+  AC_GRID_STRIDE_LOOP(i, n) {
+    int64_t c = i % inner, rest = i / inner, j = rest % count, o = rest / count;
+    out[i] = src[(o * size + ids[j]) * inner + c];
+  }
+}
+
+template <class T>
+__global__ void index_add_kernel(const T* grad, const int64_t* ids, T* out, int64_t count, int64_t size,
+                                 int64_t inner, int64_t n) {
+  AC_GRID_STRIDE_LOOP(i, n) {
+    int64_t c = i % inner, rest = i / inner, j = rest % count, o = rest / count;
+    atomicAdd(out + (o * size + ids[j]) * inner + c, grad[i]);
+  }
+}
+
+// walk over index: offsets (index, x without dim d, out)
+template <class T>
+__global__ void gather_kernel(Walk w, const int64_t* ids, const T* src, T* dst, int64_t step, int64_t n) {
+  int64_t off[3];
+  AC_GRID_STRIDE_LOOP(i, n) {
+    walk_offsets(w, i, off);
+    dst[off[2]] = src[off[1] + ids[off[0]] * step];
+  }
+}
+
+// walk over index: offsets (index, out without dim d, grad)
+template <class T>
+__global__ void scatter_add_kernel(Walk w, const int64_t* ids, const T* grad, T* dst, int64_t step, int64_t n) {
+  int64_t off[3];
+  AC_GRID_STRIDE_LOOP(i, n) {
+    walk_offsets(w, i, off);
+    atomicAdd(dst + off[1] + ids[off[0]] * step, grad[off[2]]);
+  }
+}
+
+__global__ void one_hot_kernel(const int64_t* ids, int64_t* out, int64_t classes, int64_t n) {
+  AC_GRID_STRIDE_LOOP(i, n) { out[i * classes + ids[i]] = 1; }
+}
+
+template <class Fn>
+void dispatch_all_types(DType dtype, Fn&& fn) {
+  switch (dtype) {
+    case DType::Bool: fn(bool{}); break;
+    case DType::Int64: fn(int64_t{}); break;
+    case DType::Float32: fn(float{}); break;
+    case DType::Float64: fn(double{}); break;
+  }
+}
+
+void check_gather_shapes(const Dims& x_shape, int d, const Tensor& index) {
+  AC_CHECK(index.dim() == static_cast<int>(x_shape.size()) || (index.dim() <= 1 && x_shape.size() <= 1), RuntimeError,
+           "Index tensor must have the same number of dimensions as input tensor");
+  for (int i = 0; i < index.dim(); ++i)
+    AC_CHECK(i == d || index.shape()[i] <= x_shape[i], RuntimeError, "Size does not match at dimension ", i,
+             " expected index ", index.shape().str(), " to be smaller than self ", x_shape.str(),
+             " apart from dimension ", d);
+}
+
+}  // namespace
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  AC_CHECK(!tensors.empty(), RuntimeError, "torch.cat(): expected a non-empty list of Tensors");
+  std::vector<const Tensor*> parts;
+  DType dtype = tensors[0].dtype();
+  for (const Tensor& t : tensors) {
+    dtype = promote_types(dtype, t.dtype());
+    check_same_device(tensors[0], t, "cat");
+    if (!(t.dim() == 1 && t.numel() == 0)) parts.push_back(&t);
+  }
+  tensor_device(tensors[0], "cat");
+  if (parts.empty()) return Tensor::empty(Dims{0}, dtype, tensors[0].device());
+  const Tensor& first = *parts[0];
+  AC_CHECK(first.dim() > 0, RuntimeError, "zero-dimensional tensor (at position 0) cannot be concatenated");
+  const int d = wrap_dim(dim, first.dim());
+  Dims shape = first.shape();
+  shape[d] = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const Tensor& t = *parts[i];
+    AC_CHECK(t.dim() == first.dim(), RuntimeError, "Tensors must have same number of dimensions: got ", first.dim(),
+             " and ", t.dim());
+    for (int k = 0; k < t.dim(); ++k)
+      AC_CHECK(k == d || t.shape()[k] == first.shape()[k], RuntimeError,
+               "Sizes of tensors must match except in dimension ", d, ". Expected size ", first.shape()[k],
+               " but got size ", t.shape()[k], " for tensor number ", i, " in the list.");
+    shape[d] += t.shape()[d];
+  }
+  Tensor out = Tensor::empty(shape, dtype, first.device());
+  int64_t offset = 0;
+  for (const Tensor* t : parts) {
+    copy_(out.slice(d, offset, offset + t->shape()[d], 1), *t);
+    offset += t->shape()[d];
+  }
+  return out;
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  AC_CHECK(!tensors.empty(), RuntimeError, "stack expects a non-empty TensorList");
+  const int d = wrap_dim(dim, tensors[0].dim() + 1);
+  std::vector<Tensor> expanded;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    AC_CHECK(tensors[i].shape() == tensors[0].shape(), RuntimeError, "stack expects each tensor to be equal size, but got ",
+             tensors[0].shape().str(), " at entry 0 and ", tensors[i].shape().str(), " at entry ", i);
+    expanded.push_back(tensors[i].unsqueeze(d));
+  }
+  return cat(expanded, d);
+}
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  check_index_tensor(index, "index_select");
+  AC_CHECK(index.dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector");
+  Tensor host = host_indices(index, x, "index_select");
+  int device = tensor_device(x, "index_select");
+  const int d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim());
+  Tensor src = contiguous(x.dim() == 0 ? x.view(Dims{1}) : x);
+  const int64_t size = src.shape()[d], count = host.numel();
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t k = host.data<int64_t>()[j];
+    AC_CHECK(k >= 0 && k < size, IndexError, "index out of range in self (index ", k, " for dimension ", d,
+             " of size ", size, ")");
+  }
+  Tensor idx = contiguous(index.dim() == 0 ? index.view(Dims{1}) : index);
+  Dims shape = src.shape();
+  shape[d] = count;
+  Tensor out = Tensor::empty(shape, x.dtype(), x.device());
+  int64_t inner = 1;
+  for (int i = d + 1; i < shape.size(); ++i) inner *= shape[i];
+  const int64_t n = out.numel();
+  if (n > 0) {
+    dispatch_all_types(x.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      index_select_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(src.data<T>(), idx.data<int64_t>(),
+                                                                              out.data<T>(), count, size, inner, n);
+    });
+    AC_CUDA_CHECK_LAUNCH();
+  }
+  return x.dim() == 0 ? out.view(Dims{}) : out;
+}
+
+Tensor index_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, const Dims& input_shape) {
+  Tensor host = host_indices(index, grad, "index_add");
+  int device = tensor_device(grad, "index_add");
+  Tensor out = zeros(input_shape, grad.dtype(), grad.device());
+  if (out.numel() == 0 || index.numel() == 0) return out;
+  const int d = input_shape.size() == 0 ? 0 : wrap_dim(dim, input_shape.size());
+  Dims shape = input_shape.size() == 0 ? Dims{1} : input_shape;
+  const int64_t size = shape[d], count = host.numel();
+  AC_CHECK(grad.numel() == product(shape) / size * count, RuntimeError, "index_add: gradient of shape ",
+           grad.shape().str(), " does not match ", count, " indices into ", input_shape.str());
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t k = host.data<int64_t>()[j];
+    AC_CHECK(k >= 0 && k < size, IndexError, "index out of range in self (index ", k, ")");
+  }
+  Tensor g = contiguous(grad), idx = contiguous(index);
+  int64_t inner = 1;
+  for (int i = d + 1; i < shape.size(); ++i) inner *= shape[i];
+  const int64_t n = g.numel();
+  dispatch_floating(grad.dtype(), "index_add", [&](auto zero) {
+    using T = decltype(zero);
+    index_add_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(g.data<T>(), idx.data<int64_t>(),
+                                                                         out.data<T>(), count, size, inner, n);
+  });
+  AC_CUDA_CHECK_LAUNCH();
+  return out;
+}
+
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  Tensor host = host_indices(index, x, "gather");
+  int device = tensor_device(x, "gather");
+  const int d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim());
+  check_gather_shapes(x.shape(), d, index);
+  const int64_t size = x.dim() == 0 ? 1 : x.shape()[d];
+  for (int64_t j = 0; j < host.numel(); ++j) {
+    int64_t k = host.data<int64_t>()[j];
+    AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d, " with size ", size);
+  }
+  Tensor out = Tensor::empty(index.shape(), x.dtype(), x.device());
+  const int64_t n = out.numel();
+  if (n == 0) return out;
+  const int64_t step = x.dim() == 0 ? 0 : x.strides()[d];
+  Dims x_off = x.dim() == 0 ? Dims::filled(index.dim(), 0) : x.strides();
+  if (x_off.size()) x_off[d] = 0;
+  Walk w = make_walk(index.shape(), index.strides(), x_off, out.strides());
+  dispatch_all_types(x.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    gather_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), x.data<T>(),
+                                                                      out.data<T>(), step, n);
+  });
+  AC_CUDA_CHECK_LAUNCH();
+  return out;
+}
+
+Tensor scatter_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, const Dims& input_shape) {
+  Tensor host = host_indices(index, grad, "scatter_add");
+  int device = tensor_device(grad, "scatter_add");
+  Tensor out = zeros(input_shape, grad.dtype(), grad.device());
+  const int d = input_shape.size() == 0 ? 0 : wrap_dim(dim, input_shape.size());
+  check_gather_shapes(input_shape, d, index);
+  AC_CHECK(grad.shape() == index.shape(), RuntimeError, "scatter_add: grad of shape ", grad.shape().str(),
+           " must match index of shape ", index.shape().str());
+  const int64_t size = input_shape.size() == 0 ? 1 : input_shape[d];
+  for (int64_t j = 0; j < host.numel(); ++j) {
+    int64_t k = host.data<int64_t>()[j];
+    AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d, " with size ", size);
+  }
+  const int64_t n = index.numel();
+  if (n == 0) return out;
+  const int64_t step = input_shape.size() == 0 ? 0 : out.strides()[d];
+  Dims out_off = input_shape.size() == 0 ? Dims::filled(index.dim(), 0) : out.strides();
+  if (out_off.size()) out_off[d] = 0;
+  Walk w = make_walk(index.shape(), index.strides(), out_off, grad.strides());
+  dispatch_floating(grad.dtype(), "scatter_add", [&](auto zero) {
+    using T = decltype(zero);
+    scatter_add_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), grad.data<T>(),
+                                                                           out.data<T>(), step, n);
+  });
+  AC_CUDA_CHECK_LAUNCH();
+  return out;
+}
+
+Tensor one_hot(const Tensor& classes, int64_t num_classes) {
+  AC_CHECK(classes.dtype() == DType::Int64, RuntimeError,
+           "one_hot is only applicable to index tensor of type LongTensor.");
+  int device = tensor_device(classes, "one_hot");
+  Tensor host = to_cpu(classes);
+  const int64_t n = host.numel();
+  int64_t max_class = -1;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t k = host.data<int64_t>()[i];
+    AC_CHECK(k >= 0, RuntimeError, "Class values must be non-negative.");
+    max_class = k > max_class ? k : max_class;
+  }
+  if (num_classes == -1) {
+    AC_CHECK(n > 0, RuntimeError, "Can not infer total number of classes from empty tensor.");
+    num_classes = max_class + 1;
+  }
+  AC_CHECK(num_classes > max_class, RuntimeError, "Class values must be smaller than num_classes.");
+  Dims shape = classes.shape();
+  shape.push_back(num_classes);
+  Tensor out = zeros(shape, DType::Int64, classes.device());
+  if (n == 0) return out;
+  Tensor idx = contiguous(classes);
+  one_hot_kernel<<<blocks_for(n), kThreads, 0, stream(device)>>>(idx.data<int64_t>(), out.data<int64_t>(),
+                                                                 num_classes, n);
+  AC_CUDA_CHECK_LAUNCH();
+  return out;
+}
+
+}  // namespace autocore::cuda
