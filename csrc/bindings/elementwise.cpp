@@ -31,6 +31,7 @@ void def_binary(py::module_& m, EwOp op) {
           return call_on_device(ew_op_name(op), a.cast<const Tensor&>(), a, b, py::arg("out") = out).cast<Tensor>();
         if (b_tensor && on_device(b.cast<const Tensor&>()))
           return call_on_device(ew_op_name(op), b.cast<const Tensor&>(), a, b, py::arg("out") = out).cast<Tensor>();
+        if (out && on_device(*out)) return call_on_device(ew_op_name(op), *out, a, b, py::arg("out") = out).cast<Tensor>();
         if (a_tensor && b_tensor) {
           const Tensor &x = a.cast<const Tensor&>(), &y = b.cast<const Tensor&>();
           ReleaseGilIfLarge nogil(std::max(x.numel(), y.numel()));
@@ -53,7 +54,8 @@ void def_binary(py::module_& m, EwOp op) {
 
 void def_unary(py::module_& m, EwOp op) {
   m.def(ew_op_name(op), [op](const Tensor& x, const std::optional<Tensor>& out) {
-        if (on_device(x)) return call_on_device(ew_op_name(op), x, x, py::arg("out") = out).cast<Tensor>();
+        if (on_device(x) || (out && on_device(*out)))
+          return call_on_device(ew_op_name(op), on_device(x) ? x : *out, x, py::arg("out") = out).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
         return cpu::unary(op, x, {}, optional_out(out));
       }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
@@ -94,7 +96,8 @@ void bind_elementwise(py::module_& m) {
     def_ternary(m, op);
 
   m.def("leaky_relu", [](const Tensor& x, double slope, const std::optional<Tensor>& out) {
-        if (on_device(x)) return call_on_device("leaky_relu", x, x, slope, py::arg("out") = out).cast<Tensor>();
+        if (on_device(x) || (out && on_device(*out)))
+          return call_on_device("leaky_relu", on_device(x) ? x : *out, x, slope, py::arg("out") = out).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
         return cpu::leaky_relu(x, slope, optional_out(out));
       }, py::arg("input"), py::arg("negative_slope") = 0.01, py::kw_only(), py::arg("out") = py::none());
@@ -105,7 +108,8 @@ void bind_elementwise(py::module_& m) {
         return cpu::binary(EwOp::leaky_relu_backward, grad, x, nullptr, OpParams{slope, 0});
       }, py::arg("grad"), py::arg("saved"), py::arg("negative_slope") = 0.01);
   m.def("clamp", [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max, const std::optional<Tensor>& out) {
-        if (on_device(x)) return call_on_device("clamp", x, x, min, max, py::arg("out") = out).cast<Tensor>();
+        if (on_device(x) || (out && on_device(*out)))
+          return call_on_device("clamp", on_device(x) ? x : *out, x, min, max, py::arg("out") = out).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
         return cpu::clamp(x, min ? &*min : nullptr, max ? &*max : nullptr, optional_out(out));
       }, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(), py::kw_only(), py::arg("out") = py::none());

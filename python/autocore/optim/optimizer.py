@@ -109,7 +109,8 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[p] = {k: (v.clone().to(p.dtype) if isinstance(v, Tensor) and v.is_floating_point() else v)
+            self.state[p] = {k: (v.clone().to(p.device, p.dtype)
+                                 if isinstance(v, Tensor) and v.is_floating_point() else v)
                              for k, v in s.items()}
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
