@@ -10,7 +10,15 @@ def parse_args(description, epochs, lr, argv=None):
     parser.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--plot", metavar="PATH", help="write the loss curve to this PNG (needs matplotlib)")
+    parser.add_argument("--device", default="cpu", help="where to train: cpu (default), cuda or cuda:N")
     return parser.parse_args(argv)
+
+
+def on_device(data, device):
+    """A data set's train and test tensors moved to `device` (the model is initialised on the CPU first, so
+    a seed gives the same starting weights everywhere)."""
+    return data._replace(x_train=data.x_train.to(device), y_train=data.y_train.to(device),
+                         x_test=data.x_test.to(device), y_test=data.y_test.to(device))
 
 
 class Progress:

@@ -1,12 +1,12 @@
 """Automobile prices: a fully connected regression network trained with MSELoss and Adam.
 
-    python -m autocore.examples.automobile [--epochs N] [--lr LR] [--seed S] [--plot loss.png]
+    python -m autocore.examples.automobile [--epochs N] [--lr LR] [--seed S] [--plot loss.png] [--device cuda]
 """
 import autocore as torch
 from autocore import nn
 from autocore.utils.data import DataLoader, TensorDataset
 
-from ._common import parse_args, plot_losses, train
+from ._common import on_device, parse_args, plot_losses, train
 
 
 def main(argv=None):
@@ -19,6 +19,8 @@ def main(argv=None):
         nn.Linear(32, 1),
     )
     loss_fn = nn.MSELoss()
+    model.to(args.device)
+    data = on_device(data, args.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=16, shuffle=True)
 

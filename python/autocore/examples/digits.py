@@ -1,12 +1,12 @@
 """Handwritten digits (8x8): an MLP with a softmax output, trained with CrossEntropyLoss and Adam.
 
-    python -m autocore.examples.digits [--epochs N] [--lr LR] [--seed S] [--plot loss.png]
+    python -m autocore.examples.digits [--epochs N] [--lr LR] [--seed S] [--plot loss.png] [--device cuda]
 """
 import autocore as torch
 from autocore import nn
 from autocore.utils.data import DataLoader, TensorDataset
 
-from ._common import parse_args, plot_losses, train
+from ._common import on_device, parse_args, plot_losses, train
 
 
 def main(argv=None):
@@ -15,6 +15,8 @@ def main(argv=None):
     data = torch.datasets.load_digits(seed=args.seed)
     model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))  # logits; softmax in the loss
     loss_fn = nn.CrossEntropyLoss()
+    model.to(args.device)
+    data = on_device(data, args.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=32, shuffle=True)
 

@@ -1,12 +1,12 @@
 """Titanic survival: a small MLP with a LogSoftmax output and NLLLoss, trained with SGD with momentum.
 
-    python -m autocore.examples.titanic [--epochs N] [--lr LR] [--seed S] [--plot loss.png]
+    python -m autocore.examples.titanic [--epochs N] [--lr LR] [--seed S] [--plot loss.png] [--device cuda]
 """
 import autocore as torch
 from autocore import nn
 from autocore.utils.data import DataLoader, TensorDataset
 
-from ._common import parse_args, plot_losses, train
+from ._common import on_device, parse_args, plot_losses, train
 
 
 def main(argv=None):
@@ -20,6 +20,8 @@ def main(argv=None):
         nn.Linear(16, 2), nn.LogSoftmax(dim=1),
     )
     loss_fn = nn.NLLLoss()
+    model.to(args.device)
+    data = on_device(data, args.device)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=32, shuffle=True)
 
