@@ -10,6 +10,11 @@ namespace {
 
 using cpu::TensorList;
 
+// Device dispatch goes by the first param; the device module checks that every list lives where it does.
+bool params_on_device(const TensorList& params) {
+  return !params.empty() && params[0].defined() && on_device(params[0]);
+}
+
 int64_t total_numel(const TensorList& params) {
   int64_t total = 0;
   for (const Tensor& p : params) total += p.defined() ? p.numel() : 0;
@@ -22,6 +27,11 @@ void bind_optim_update(py::module_& m) {
   m.def("sgd_", [](const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers, double lr,
                    double momentum, double dampening, double weight_decay, bool nesterov, bool maximize,
                    bool first_step) {
+    if (params_on_device(params)) {
+      call_on_device("sgd_", params[0], params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov,
+                     maximize, first_step);
+      return;
+    }
     ReleaseGilIfLarge nogil(total_numel(params));
     cpu::sgd_(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step);
   }, py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::arg("lr"),
@@ -31,6 +41,11 @@ void bind_optim_update(py::module_& m) {
                     const TensorList& exp_avg_sqs, const TensorList& max_exp_avg_sqs, int64_t step, double lr,
                     double beta1, double beta2, double eps, double weight_decay, bool amsgrad, bool maximize,
                     bool decoupled_weight_decay) {
+    if (params_on_device(params)) {
+      call_on_device("adam_", params[0], params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2,
+                     eps, weight_decay, amsgrad, maximize, decoupled_weight_decay);
+      return;
+    }
     ReleaseGilIfLarge nogil(total_numel(params));
     cpu::adam_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2, eps, weight_decay,
                amsgrad, maximize, decoupled_weight_decay);
@@ -40,6 +55,10 @@ void bind_optim_update(py::module_& m) {
      py::arg("decoupled_weight_decay") = false);
   m.def("adagrad_", [](const TensorList& params, const TensorList& grads, const TensorList& state_sums, int64_t step,
                        double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
+    if (params_on_device(params)) {
+      call_on_device("adagrad_", params[0], params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize);
+      return;
+    }
     ReleaseGilIfLarge nogil(total_numel(params));
     cpu::adagrad_(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize);
   }, py::arg("params"), py::arg("grads"), py::arg("state_sums"), py::arg("step"), py::arg("lr") = 1e-2,
@@ -47,6 +66,11 @@ void bind_optim_update(py::module_& m) {
   m.def("adadelta_", [](const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
                         const TensorList& acc_deltas, double lr, double rho, double eps, double weight_decay,
                         bool maximize) {
+    if (params_on_device(params)) {
+      call_on_device("adadelta_", params[0], params, grads, square_avgs, acc_deltas, lr, rho, eps, weight_decay,
+                     maximize);
+      return;
+    }
     ReleaseGilIfLarge nogil(total_numel(params));
     cpu::adadelta_(params, grads, square_avgs, acc_deltas, lr, rho, eps, weight_decay, maximize);
   }, py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("acc_deltas"),
@@ -55,6 +79,11 @@ void bind_optim_update(py::module_& m) {
   m.def("rmsprop_", [](const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
                        const TensorList& momentum_buffers, const TensorList& grad_avgs, double lr, double alpha,
                        double eps, double weight_decay, double momentum, bool centered, bool maximize) {
+    if (params_on_device(params)) {
+      call_on_device("rmsprop_", params[0], params, grads, square_avgs, momentum_buffers, grad_avgs, lr, alpha, eps,
+                     weight_decay, momentum, centered, maximize);
+      return;
+    }
     ReleaseGilIfLarge nogil(total_numel(params));
     cpu::rmsprop_(params, grads, square_avgs, momentum_buffers, grad_avgs, lr, alpha, eps, weight_decay, momentum,
                   centered, maximize);

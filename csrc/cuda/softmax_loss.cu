@@ -1,0 +1,1174 @@
+// Softmax and the losses on CUDA: cpu/softmax_loss.cpp's checks and plans (the [outer, r, inner] view, class
+// layouts, broadcasting) with cpu/softmax_loss_simd.cpp's math, per row on a warp or a block, per column on a
+// thread. Sums of losses run in double over a fixed tree, so that a result does not depend on timing.
+#include "cuda/softmax_loss.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "cuda/elementwise.h"
+#include "cuda/elementwise_kernel.cuh"
+#include "cuda/runtime.h"
+
+namespace autocore::cuda {
+
+namespace {
+
+constexpr int kWarp = 32;
+constexpr unsigned kFullMask = 0xffffffffu;
+// A row of up to this many elements is one warp's (32 per lane at most); a longer one gets a whole block.
+constexpr int64_t kWarpRowMax = 1024;
+constexpr int64_t kMaxGrid = 65535 * 8;  // grid-stride loops cover the rest
+constexpr int64_t kSumBlocks = 1024;     // partial sums of a two-stage reduction
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+unsigned grid_for(int64_t units, int64_t per_block) {
+  return static_cast<unsigned>(std::clamp<int64_t>((units + per_block - 1) / per_block, 1, kMaxGrid));
+}
+
+// ---- reductions within a warp or a block ------------------------------------------------------------
+
+// The CPU's max: NaN never wins (the exp pass that follows turns it into a NaN sum).
+template <class T> __device__ __forceinline__ T max_of(T a, T b) { return a > b ? a : b; }
+
+// N running sums in double, combined by addition.
+template <int N>
+struct Sums {
+  double v[N];
+};
+
+// Online softmax state: s = sum exp(x_i - m) over the elements seen so far.
+struct MaxSum {
+  double m, s;
+};
+
+template <class V> __device__ __forceinline__ V shuffle_xor(V v, int mask) {
+  return __shfl_xor_sync(kFullMask, v, mask);
+}
+template <class V> __device__ __forceinline__ V shuffle_from(V v, int lane) { return __shfl_sync(kFullMask, v, lane); }
+template <int N> __device__ __forceinline__ Sums<N> shuffle_xor(Sums<N> v, int mask) {
+  for (int k = 0; k < N; ++k) v.v[k] = __shfl_xor_sync(kFullMask, v.v[k], mask);
+  return v;
+}
+template <int N> __device__ __forceinline__ Sums<N> shuffle_from(Sums<N> v, int lane) {
+  for (int k = 0; k < N; ++k) v.v[k] = __shfl_sync(kFullMask, v.v[k], lane);
+  return v;
+}
+__device__ __forceinline__ MaxSum shuffle_xor(MaxSum v, int mask) {
+  return {__shfl_xor_sync(kFullMask, v.m, mask), __shfl_xor_sync(kFullMask, v.s, mask)};
+}
+__device__ __forceinline__ MaxSum shuffle_from(MaxSum v, int lane) {
+  return {__shfl_sync(kFullMask, v.m, lane), __shfl_sync(kFullMask, v.s, lane)};
+}
+
+struct MaxOp {
+  template <class T> __device__ T operator()(T a, T b) const { return max_of(a, b); }
+};
+struct SumOp {
+  template <int N> __device__ Sums<N> operator()(Sums<N> a, const Sums<N>& b) const {
+    for (int k = 0; k < N; ++k) a.v[k] += b.v[k];
+    return a;
+  }
+  __device__ double operator()(double a, double b) const { return a + b; }
+};
+// Merges two online states at the larger max. Two empty (or NaN) partials have m = -inf: nothing to rescale.
+struct MaxSumOp {
+  __device__ MaxSum operator()(MaxSum a, MaxSum b) const {
+    const double m = max_of(a.m, b.m);
+    if (m == -kInf) return {m, a.s + b.s};
+    return {m, a.s * exp(a.m - m) + b.s * exp(b.m - m)};
+  }
+};
+
+// Butterfly, then lane 0's value to all: max_of is not symmetric in the sign of zero, and every lane must
+// go on with the same bits.
+template <class V, class Op>
+__device__ V warp_reduce(V v, Op op) {
+  for (int mask = kWarp / 2; mask > 0; mask >>= 1) v = op(v, shuffle_xor(v, mask));
+  return shuffle_from(v, 0);
+}
+
+// Every thread gets the result, each folding the warps' partials in the same order.
+template <class V, class Op>
+__device__ V block_reduce(V v, Op op) {
+  __shared__ V partial[kWarp];
+  v = warp_reduce(v, op);
+  __syncthreads();  // a previous call's readers are done with `partial`
+  if (threadIdx.x % kWarp == 0) partial[threadIdx.x / kWarp] = v;
+  __syncthreads();
+  v = partial[0];
+  for (unsigned w = 1; w < blockDim.x / kWarp; ++w) v = op(v, partial[w]);
+  return v;
+}
+
+// The threads that share one row: a warp (kThreads / kWarp rows to a block) or the whole block. Row loops
+// are uniform across a team, so its shuffles and barriers see every thread.
+template <bool WholeBlock>
+struct RowTeam {
+  __device__ static int lane() { return WholeBlock ? threadIdx.x : threadIdx.x % kWarp; }
+  __device__ static int size() { return WholeBlock ? blockDim.x : kWarp; }
+  __device__ static int64_t first_row() {
+    return WholeBlock ? int64_t(blockIdx.x) : int64_t(blockIdx.x) * (blockDim.x / kWarp) + threadIdx.x / kWarp;
+  }
+  __device__ static int64_t row_step() {
+    return WholeBlock ? int64_t(gridDim.x) : int64_t(gridDim.x) * (blockDim.x / kWarp);
+  }
+  template <class V, class Op> __device__ static V reduce(V v, Op op) {
+    if constexpr (WholeBlock) return block_reduce(v, op);
+    else return warp_reduce(v, op);
+  }
+};
+
+// Calls launch(whole_block, grid) with whole_block a std::bool_constant for the team that `row_size` needs.
+template <class Launch>
+void launch_rows(int64_t rows, int64_t row_size, const Launch& launch) {
+  if (row_size <= kWarpRowMax) launch(std::false_type{}, grid_for(rows, kThreads / kWarp));
+  else launch(std::true_type{}, grid_for(rows, 1));
+}
+
+// ---- two-stage sums over n values, in double --------------------------------------------------------
+
+// Source(i) gives value i's contribution as Sums<N>. Block partials over a grid of a size fixed by n, then one
+// block over them: the same tree, so the same bits, on every run.
+template <int N, class Source>
+__global__ void partial_sums_kernel(Source source, int64_t n, Sums<N>* partial) {
+  Sums<N> acc{};
+  AC_GRID_STRIDE_LOOP(i, n) acc = SumOp{}(acc, source(i));
+  acc = block_reduce(acc, SumOp{});
+  if (threadIdx.x == 0) partial[blockIdx.x] = acc;
+}
+
+template <int N>
+__global__ void final_sums_kernel(const Sums<N>* partial, int64_t blocks, Sums<N>* out) {
+  Sums<N> acc{};
+  for (int64_t b = threadIdx.x; b < blocks; b += blockDim.x) acc = SumOp{}(acc, partial[b]);
+  acc = block_reduce(acc, SumOp{});
+  if (threadIdx.x == 0) *out = acc;
+}
+
+// Writes the sums into `out` (N doubles on the device); n may be 0 (all zeros).
+template <int N, class Source>
+void device_sums(const Source& source, int64_t n, double* out, Device device, cudaStream_t st) {
+  const int64_t blocks = std::min(kSumBlocks, std::max<int64_t>(1, (n + kThreads - 1) / kThreads));
+  Tensor partial = Tensor::empty(Dims{blocks * N}, DType::Float64, device);  // freed in stream order
+  auto* partial_sums = reinterpret_cast<Sums<N>*>(partial.data_ptr());
+  partial_sums_kernel<N><<<unsigned(blocks), kThreads, 0, st>>>(source, n, partial_sums);
+  AC_CUDA_CHECK_LAUNCH();
+  final_sums_kernel<N><<<1, kThreads, 0, st>>>(partial_sums, blocks, reinterpret_cast<Sums<N>*>(out));
+  AC_CUDA_CHECK_LAUNCH();
+}
+
+template <class T>
+struct ValuesSource {  // sum of a T array, in double
+  const T* x;
+  __device__ Sums<1> operator()(int64_t i) const { return {{static_cast<double>(x[i])}}; }
+};
+
+struct RowSource {  // the per-row losses and weights of a class-index loss
+  const double* loss;
+  const double* weight;
+  __device__ Sums<2> operator()(int64_t i) const { return {{loss[i], weight[i]}}; }
+};
+
+// ---- checks and helpers shared by the entry points --------------------------------------------------
+
+// cpu::pointwise_loss_name's twin; another name, since argument-dependent lookup would find the cpu:: one.
+const char* loss_op_name(PointwiseLoss kind) {
+  switch (kind) {
+    case PointwiseLoss::mse: return "mse_loss";
+    case PointwiseLoss::l1: return "l1_loss";
+    case PointwiseLoss::bce: return "binary_cross_entropy";
+    case PointwiseLoss::bce_with_logits: return "binary_cross_entropy_with_logits";
+  }
+  return "?";
+}
+
+std::string torch_size(const Dims& shape) { return "torch.Size(" + shape.str() + ")"; }
+
+void check_floating(const Tensor& x, const char* kernel_name) {
+  AC_CHECK(is_floating(x.dtype()), RuntimeError, "\"", kernel_name, "\" not implemented for '",
+           scalar_type_name(x.dtype()), "'");
+}
+
+void check_dtype(const Tensor& t, DType expected) {
+  AC_CHECK(t.dtype() == expected, RuntimeError, "expected scalar type ", scalar_type_name(expected), " but found ",
+           scalar_type_name(t.dtype()));
+}
+
+// The grad of a loss: the target's shape for reduction='none', a single number otherwise.
+int64_t grad_stride(const Tensor& grad, const Dims& unreduced_shape, Reduction reduction, const char* op) {
+  if (reduction == Reduction::none) {
+    AC_CHECK(grad.shape() == unreduced_shape, RuntimeError, op, ": grad_output of shape ", grad.shape().str(),
+             " does not match the loss of shape ", unreduced_shape.str());
+    return 1;
+  }
+  AC_CHECK(grad.numel() == 1, RuntimeError, op, ": expected grad_output to be a single number, got shape ",
+           grad.shape().str());
+  return 0;
+}
+
+// The divisor of a mean where it lies: on the device (total_weight as the forward returned it, or a sum computed
+// there), read by the kernels without a host round trip, or a number known on the host.
+struct Divisor {
+  const double* device = nullptr;
+  double host = 1.0;
+  __device__ double get() const { return device ? *device : host; }
+};
+
+// total_weight, checked as the CPU's scalar_value checks it. `holder` keeps a float64 copy alive.
+Divisor total_weight_divisor(const Tensor& total_weight, const Tensor& like, Tensor& holder) {
+  const char* name = "total_weight";
+  if (!total_weight.device().is_cpu()) check_same_device(like, total_weight, name);
+  AC_CHECK(total_weight.numel() == 1, RuntimeError, name, " should be a single number, got a tensor of shape ",
+           total_weight.shape().str());
+  return dispatch_floating(total_weight.dtype(), name, [&](auto zero) {
+    using T = decltype(zero);
+    Divisor d;
+    if (total_weight.device().is_cpu()) {
+      d.host = static_cast<double>(*total_weight.data<T>());
+    } else {
+      holder = to_dtype(total_weight, DType::Float64);
+      d.device = holder.data<double>();
+    }
+    return d;
+  });
+}
+
+// Fills `out` (n elements of T) from n doubles.
+template <class T>
+__global__ void store_kernel(const double* values, int64_t n, T* out) {
+  AC_GRID_STRIDE_LOOP(i, n) out[i] = static_cast<T>(values[i]);
+}
+
+// ---- softmax / log_softmax --------------------------------------------------------------------------
+
+// One element into the online state. The CPU sums exp(x_i - M) at the row max M, which is NaN when M is
+// infinite and otherwise gets exactly 0 from x_i = -inf: so -inf is skipped here (an early -inf would turn
+// exp(-inf - -inf) into a NaN that no later max undoes), and the caller makes the sum NaN when M is infinite.
+template <class T>
+__device__ __forceinline__ void online_add(MaxSum& acc, T x) {
+  if (x == -std::numeric_limits<T>::infinity()) return;
+  if (x > acc.m) {  // the rescale in double: a rising row rescales at every element
+    acc.s = acc.s * exp(acc.m - static_cast<double>(x)) + 1.0;
+    acc.m = x;
+  } else {  // also NaN, which makes the sum NaN as on the CPU
+    acc.s += static_cast<double>(exp(x - static_cast<T>(acc.m)));
+  }
+}
+
+__device__ __forceinline__ double row_sum(const MaxSum& acc) {
+  return acc.m == kInf || acc.m == -kInf ? std::numeric_limits<double>::quiet_NaN() : acc.s;
+}
+
+// softmax: exp(x - M) / sum; log_softmax: (x - M) - log(sum), exact near the max however large the logits.
+template <class T>
+__device__ __forceinline__ T softmax_value(T x, T m, T coef, bool log) {
+  return log ? (x - m) - coef : exp(x - m) * coef;
+}
+__device__ __forceinline__ double softmax_coef(double sum, bool log) { return log ? ::log(sum) : 1.0 / sum; }
+
+template <class T, bool WholeBlock>
+__global__ void softmax_rows_kernel(const T* x, T* out, int64_t rows, int64_t r, bool log) {
+  using Team = RowTeam<WholeBlock>;
+  for (int64_t row = Team::first_row(); row < rows; row += Team::row_step()) {
+    const T* xr = x + row * r;
+    T* dst = out + row * r;
+    MaxSum acc{-kInf, 0.0};
+    for (int64_t i = Team::lane(); i < r; i += Team::size()) online_add(acc, xr[i]);
+    acc = Team::reduce(acc, MaxSumOp{});
+    const T m = static_cast<T>(acc.m), coef = static_cast<T>(softmax_coef(row_sum(acc), log));
+    for (int64_t i = Team::lane(); i < r; i += Team::size()) dst[i] = softmax_value(xr[i], m, coef, log);
+  }
+}
+
+// inner > 1: a thread per (outer, inner) column, walking down its r elements (adjacent threads, adjacent columns).
+template <class T>
+__global__ void softmax_columns_kernel(const T* x, T* out, int64_t outer, int64_t r, int64_t inner, bool log) {
+  AC_GRID_STRIDE_LOOP(column, outer * inner) {
+    const int64_t base = (column / inner) * r * inner + column % inner;
+    MaxSum acc{-kInf, 0.0};
+    for (int64_t j = 0; j < r; ++j) online_add(acc, x[base + j * inner]);
+    const T m = static_cast<T>(acc.m), coef = static_cast<T>(softmax_coef(row_sum(acc), log));
+    for (int64_t j = 0; j < r; ++j) out[base + j * inner] = softmax_value(x[base + j * inner], m, coef, log);
+  }
+}
+
+// softmax: out * (grad - sum(grad * out)); log_softmax: grad - exp(out) * sum(grad).
+template <class T>
+__device__ __forceinline__ double backward_term(T g, T o, bool log) { return static_cast<double>(log ? g : g * o); }
+template <class T>
+__device__ __forceinline__ T backward_value(T g, T o, T total, bool log) {
+  return log ? g - exp(o) * total : o * (g - total);
+}
+
+template <class T, bool WholeBlock>
+__global__ void softmax_backward_rows_kernel(const T* g, const T* out, T* gi, int64_t rows, int64_t r, bool log) {
+  using Team = RowTeam<WholeBlock>;
+  for (int64_t row = Team::first_row(); row < rows; row += Team::row_step()) {
+    const int64_t base = row * r;
+    double acc = 0;
+    for (int64_t i = Team::lane(); i < r; i += Team::size()) acc += backward_term(g[base + i], out[base + i], log);
+    const T total = static_cast<T>(Team::reduce(acc, SumOp{}));
+    for (int64_t i = Team::lane(); i < r; i += Team::size())
+      gi[base + i] = backward_value(g[base + i], out[base + i], total, log);
+  }
+}
+
+template <class T>
+__global__ void softmax_backward_columns_kernel(const T* g, const T* out, T* gi, int64_t outer, int64_t r,
+                                                int64_t inner, bool log) {
+  AC_GRID_STRIDE_LOOP(column, outer * inner) {
+    const int64_t base = (column / inner) * r * inner + column % inner;
+    double acc = 0;
+    for (int64_t j = 0; j < r; ++j) acc += backward_term(g[base + j * inner], out[base + j * inner], log);
+    const T total = static_cast<T>(acc);
+    for (int64_t j = 0; j < r; ++j) {
+      const int64_t at = base + j * inner;
+      gi[at] = backward_value(g[at], out[at], total, log);
+    }
+  }
+}
+
+// The [outer, r, inner] view of a contiguous tensor, r along dim d.
+struct SoftmaxShape {
+  int64_t outer = 1, r = 1, inner = 1;
+};
+
+SoftmaxShape softmax_shape(const Dims& shape, int d) {
+  SoftmaxShape s;
+  for (int i = 0; i < shape.size(); ++i) (i < d ? s.outer : i == d ? s.r : s.inner) *= shape[i];
+  return s;
+}
+
+Tensor softmax_impl(const Tensor& x, int64_t dim, bool log) {
+  const char* op = log ? "log_softmax" : "softmax";
+  const int device = tensor_device(x, op);
+  const int d = wrap_dim(dim, x.dim());
+  const bool last = d >= x.dim() - 1;
+  check_floating(x, log ? (last ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
+                        : (last ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl"));
+  Tensor src = contiguous(x);
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  if (x.numel() == 0) return out;
+  const SoftmaxShape s = softmax_shape(x.shape(), d);
+  cudaStream_t st = stream(device);
+  dispatch_floating(x.dtype(), op, [&](auto zero) {
+    using T = decltype(zero);
+    const T* in = src.data<T>();
+    T* dst = out.data<T>();
+    if (s.inner == 1) {
+      launch_rows(s.outer, s.r, [&](auto whole_block, unsigned grid) {
+        softmax_rows_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(in, dst, s.outer, s.r, log);
+      });
+    } else {
+      softmax_columns_kernel<T><<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(in, dst, s.outer, s.r, s.inner,
+                                                                                     log);
+    }
+    AC_CUDA_CHECK_LAUNCH();
+  });
+  return out;
+}
+
+Tensor softmax_backward_impl(const Tensor& grad, const Tensor& out, int64_t dim, bool log) {
+  const char* op = log ? "log_softmax_backward" : "softmax_backward";
+  check_cuda(grad, op);
+  check_same_device(grad, out, op);
+  const int device = tensor_device(out, op);
+  AC_CHECK(grad.shape() == out.shape(), RuntimeError, op, ": grad of shape ", grad.shape().str(),
+           " does not match output of shape ", out.shape().str());
+  check_floating(out, op);
+  check_dtype(grad, out.dtype());
+  const int d = wrap_dim(dim, out.dim());
+  Tensor g = contiguous(grad), o = contiguous(out);
+  Tensor result = Tensor::empty(out.shape(), out.dtype(), out.device());
+  if (out.numel() == 0) return result;
+  const SoftmaxShape s = softmax_shape(out.shape(), d);
+  cudaStream_t st = stream(device);
+  dispatch_floating(out.dtype(), op, [&](auto zero) {
+    using T = decltype(zero);
+    const T* gp = g.data<T>();
+    const T* op_ = o.data<T>();
+    T* dst = result.data<T>();
+    if (s.inner == 1) {
+      launch_rows(s.outer, s.r, [&](auto whole_block, unsigned grid) {
+        softmax_backward_rows_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(gp, op_, dst,
+                                                                                                 s.outer, s.r, log);
+      });
+    } else {
+      softmax_backward_columns_kernel<T><<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(gp, op_, dst, s.outer,
+                                                                                              s.r, s.inner, log);
+    }
+    AC_CUDA_CHECK_LAUNCH();
+  });
+  return result;
+}
+
+// ---- class-index losses: layout and target checks ---------------------------------------------------
+
+// input (C), (N, C) or (N, C, d1, ...) seen as [batch, classes, inner]; target has `batch * inner` entries.
+struct ClassLayout {
+  int64_t batch = 1, classes = 1, inner = 1;
+  Dims target_shape;
+};
+
+ClassLayout class_layout(const Dims& input, const Tensor& target) {
+  AC_CHECK(input.size() >= 1, ValueError, "Expected 1 or more dimensions (got ", input.size(), ")");
+  ClassLayout layout;
+  if (input.size() == 1) {
+    layout.classes = input[0];
+    AC_CHECK(target.dim() == 0, RuntimeError, "size mismatch (got input: ", input.str(), ", target: ",
+             target.shape().str(), ")");
+    return layout;
+  }
+  AC_CHECK(target.dim() >= 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
+  AC_CHECK(input[0] == target.shape()[0], ValueError, "Expected input batch_size (", input[0],
+           ") to match target batch_size (", target.shape()[0], ").");
+  layout.batch = input[0];
+  layout.classes = input[1];
+  layout.target_shape.push_back(layout.batch);
+  for (int d = 2; d < input.size(); ++d) {
+    layout.inner *= input[d];
+    layout.target_shape.push_back(input[d]);
+  }
+  if (input.size() == 2)
+    AC_CHECK(target.dim() == 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
+  if (input.size() == 2)
+    AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
+             ", target: ", target.shape().str(), ")");
+  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ",
+           layout.target_shape.str(), ", got ", target.shape().str());
+  return layout;
+}
+
+void check_weight(const Tensor* weight, const Tensor& input, int64_t classes) {
+  if (!weight) return;
+  check_same_device(input, *weight, "weight");
+  AC_CHECK(weight->dim() == 1 && weight->numel() == classes, RuntimeError,
+           "weight tensor should be defined either for all ", classes,
+           " classes or no classes but got weight tensor of shape: ", weight->shape().str());
+  check_dtype(*weight, input.dtype());
+}
+
+void check_class_target_dtype(const Tensor& target) {
+  AC_CHECK(target.dtype() == DType::Int64, RuntimeError, "expected target dtype to be Long, but got ",
+           scalar_type_name(target.dtype()));
+}
+
+// The smallest i whose target is neither ignore_index nor in [0, classes); *first_bad stays all ones if none.
+__global__ void find_bad_target_kernel(const int64_t* target, int64_t n, int64_t classes, int64_t ignore_index,
+                                       unsigned long long* first_bad) {
+  AC_GRID_STRIDE_LOOP(i, n) {
+    const int64_t t = target[i];
+    if (!(t == ignore_index || (t >= 0 && t < classes))) atomicMin(first_bad, static_cast<unsigned long long>(i));
+  }
+}
+
+// target: contiguous int64 on the device. The CPU raises IndexError naming the first bad target, and so must
+// we: this is the one place these losses wait for the device, for a single 8-byte index (and on the error path
+// one more 8-byte read, of the bad value).
+void check_targets(const Tensor& target, int64_t classes, int64_t ignore_index, int device) {
+  const int64_t n = target.numel();
+  if (n == 0) return;
+  cudaStream_t st = stream(device);
+  Tensor flag = Tensor::empty(Dims{}, DType::Int64, target.device());
+  AC_CUDA_CHECK(cudaMemsetAsync(flag.data_ptr(), 0xff, sizeof(unsigned long long), st));
+  find_bad_target_kernel<<<blocks_for(n), kThreads, 0, st>>>(target.data<int64_t>(), n, classes, ignore_index,
+                                                              static_cast<unsigned long long*>(flag.data_ptr()));
+  AC_CUDA_CHECK_LAUNCH();
+  unsigned long long first_bad = 0;
+  AC_CUDA_CHECK(cudaMemcpyAsync(&first_bad, flag.data_ptr(), sizeof(first_bad), cudaMemcpyDeviceToHost, st));
+  AC_CUDA_CHECK(cudaStreamSynchronize(st));
+  if (first_bad == ~0ull) return;
+  int64_t value = 0;
+  AC_CUDA_CHECK(cudaMemcpyAsync(&value, target.data<int64_t>() + first_bad, sizeof(value), cudaMemcpyDeviceToHost,
+                                st));
+  AC_CUDA_CHECK(cudaStreamSynchronize(st));
+  fail<IndexError>("Target ", value, " is out of bounds.");
+}
+
+// (loss, total_weight) from per-row losses and weights: the sum, or the sum over the total weight (0/0 = nan).
+template <class T>
+__global__ void finish_class_loss_kernel(const Sums<2>* sums, bool mean, T* loss, T* total_weight) {
+  double total = sums->v[0];
+  if (mean) total /= sums->v[1];
+  if (loss) *loss = static_cast<T>(total);
+  *total_weight = static_cast<T>(sums->v[1]);
+}
+
+std::pair<Tensor, Tensor> reduce_rows(const Tensor& row_loss, const Tensor& row_weight, Reduction reduction,
+                                      DType dtype, const Dims& target_shape, int device) {
+  cudaStream_t st = stream(device);
+  const Device where = row_loss.device();
+  const int64_t n = row_loss.numel();
+  Tensor sums = Tensor::empty(Dims{2}, DType::Float64, where);
+  device_sums<2>(RowSource{row_loss.data<double>(), row_weight.data<double>()}, n, sums.data<double>(), where, st);
+  Tensor total_weight = Tensor::empty(Dims{}, dtype, where);
+  Tensor loss = Tensor::empty(reduction == Reduction::none ? target_shape : Dims{}, dtype, where);
+  dispatch_floating(dtype, "loss", [&](auto zero) {
+    using T = decltype(zero);
+    const auto* s = reinterpret_cast<const Sums<2>*>(sums.data_ptr());
+    const bool none = reduction == Reduction::none;
+    finish_class_loss_kernel<T><<<1, 1, 0, st>>>(s, reduction == Reduction::mean, none ? nullptr : loss.data<T>(),
+                                                 total_weight.data<T>());
+    AC_CUDA_CHECK_LAUNCH();
+    if (none && n > 0) {
+      store_kernel<T><<<blocks_for(n), kThreads, 0, st>>>(row_loss.data<double>(), n, loss.data<T>());
+      AC_CUDA_CHECK_LAUNCH();
+    }
+  });
+  return {loss, total_weight};
+}
+
+// [N, C, inner] -> [N * inner, C] rows of contiguous logits (a copy only when inner > 1).
+Tensor class_rows(const Tensor& input, const ClassLayout& layout) {
+  if (layout.inner == 1) return contiguous(input);
+  Tensor grouped = reshape(input, Dims{layout.batch, layout.classes, layout.inner});
+  return contiguous(grouped.permute(Dims{0, 2, 1}));
+}
+
+// ---- nll_loss -------------------------------------------------------------------------------------------
+
+template <class T>
+__global__ void nll_loss_kernel(const T* x, const int64_t* target, const T* w, int64_t n, int64_t C, int64_t inner,
+                                int64_t ignore_index, double* row_loss, double* row_weight) {
+  AC_GRID_STRIDE_LOOP(i, n) {
+    const int64_t c = target[i];
+    if (c == ignore_index) {
+      row_loss[i] = row_weight[i] = 0;
+      continue;
+    }
+    const double wc = w ? static_cast<double>(w[c]) : 1.0;
+    const int64_t b = i / inner, k = i % inner;
+    row_loss[i] = -wc * static_cast<double>(x[(b * C + c) * inner + k]);
+    row_weight[i] = wc;
+  }
+}
+
+// The zeroed gradient gets each target's entry; distinct targets' entries never coincide.
+template <class T>
+__global__ void nll_loss_backward_kernel(const T* g, int64_t grad_stride, const int64_t* target, const T* w,
+                                         int64_t n, int64_t C, int64_t inner, int64_t ignore_index, bool mean,
+                                         Divisor total_weight, T* dst) {
+  const double scale = mean ? 1.0 / total_weight.get() : 1.0;
+  AC_GRID_STRIDE_LOOP(i, n) {
+    const int64_t c = target[i];
+    if (c == ignore_index) continue;
+    const int64_t b = i / inner, k = i % inner;
+    const double wc = w ? static_cast<double>(w[c]) : 1.0;
+    dst[(b * C + c) * inner + k] = static_cast<T>(-wc * static_cast<double>(g[i * grad_stride]) * scale);
+  }
+}
+
+// ---- cross_entropy --------------------------------------------------------------------------------------
+
+// Rows of `classes` contiguous logits, as cpu::CrossEntropyArgs; weight_total is on the device (null: classes).
+template <class T>
+struct CrossEntropyRows {
+  const T* x;
+  const int64_t* target;  // class indices, or null when probs is given
+  const T* probs;
+  const T* weight;
+  int64_t classes, ignore_index;
+  double label_smoothing;
+  const double* weight_total;
+  __device__ double total_of_weights() const { return weight_total ? *weight_total : static_cast<double>(classes); }
+};
+
+// Per row: max, then sum exp(x - m) with the label-smoothing or probability sums, all at the exact max m.
+// Class targets: loss (1 - eps) w_t ((m - x_t) + log sum) + eps/C (sum_c w_c (m - x_c) + W log sum), weight w_t.
+// Probabilities: y = (1 - eps) probs + eps/C, loss sum_c w_c y_c (m - x_c) + (sum_c w_c y_c) log sum, weight 1.
+template <class T, bool WholeBlock>
+__global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double* log_sum_exp, double* row_loss,
+                                     double* row_weight) {
+  using Team = RowTeam<WholeBlock>;
+  const int64_t C = a.classes;
+  const double eps = a.label_smoothing;
+  const T keep = static_cast<T>(1 - eps), spread = static_cast<T>(eps / C);
+  for (int64_t row = Team::first_row(); row < rows; row += Team::row_step()) {
+    const bool leader = Team::lane() == 0;
+    const int64_t t = a.probs ? 0 : a.target[row];
+    if (!a.probs && t == a.ignore_index) {
+      if (leader) log_sum_exp[row] = row_loss[row] = row_weight[row] = 0;
+      continue;
+    }
+    if (a.probs && C == 0) {  // no classes: an empty sum
+      if (leader) log_sum_exp[row] = -kInf, row_loss[row] = 0, row_weight[row] = 1;
+      continue;
+    }
+    const T* x = a.x + row * C;
+    T m = -std::numeric_limits<T>::infinity();
+    for (int64_t j = Team::lane(); j < C; j += Team::size()) m = max_of(x[j], m);
+    m = Team::reduce(m, MaxOp{});
+    Sums<3> acc{};  // sum exp(x - m), the gap sum, the mass sum w y
+    for (int64_t j = Team::lane(); j < C; j += Team::size()) {
+      acc.v[0] += static_cast<double>(exp(x[j] - m));
+      const T w = a.weight ? a.weight[j] : T(1);
+      if (a.probs) {
+        const T wy = w * (keep * a.probs[row * C + j] + spread);
+        acc.v[1] += static_cast<double>(wy * (m - x[j]));
+        acc.v[2] += static_cast<double>(wy);
+      } else if (eps != 0) {
+        acc.v[1] += static_cast<double>(w * (m - x[j]));
+      }
+    }
+    acc = Team::reduce(acc, SumOp{});
+    if (!leader) continue;
+    const double log_sum = log(acc.v[0]);
+    log_sum_exp[row] = static_cast<double>(m) + log_sum;
+    if (a.probs) {
+      row_loss[row] = acc.v[1] + acc.v[2] * log_sum;
+      row_weight[row] = 1;
+      continue;
+    }
+    const double wt = a.weight ? static_cast<double>(a.weight[t]) : 1.0;
+    // lse - x_t = (m - x_t) + log(sum): m - x_t is exact, so the loss keeps its precision at any scale.
+    double loss = (1 - eps) * wt * ((static_cast<double>(m) - static_cast<double>(x[t])) + log_sum);
+    if (eps != 0) loss += eps / C * (acc.v[1] + a.total_of_weights() * log_sum);
+    row_loss[row] = loss;
+    row_weight[row] = wt;
+  }
+}
+
+// Class targets, one thread per logit: d loss / d x_j = (1 - eps) w_t (p_j - [j = t]) + eps/C (W p_j - w_j),
+// p = exp(x - lse), with lse as hi + lo in T so that (x - hi) - lo keeps x - lse exact near the max.
+template <class T>
+__global__ void cross_entropy_backward_kernel(CrossEntropyRows<T> a, int64_t rows, const double* log_sum_exp,
+                                              const T* g, int64_t grad_stride, bool mean, Divisor total_weight,
+                                              T* dst) {
+  const int64_t C = a.classes;
+  const double eps = a.label_smoothing;
+  const double scale = mean ? 1.0 / total_weight.get() : 1.0;
+  AC_GRID_STRIDE_LOOP(e, rows * C) {
+    const int64_t i = e / C, j = e % C, t = a.target[i];
+    if (t == a.ignore_index) {
+      dst[e] = 0;
+      continue;
+    }
+    const double gs = static_cast<double>(g[i * grad_stride]) * scale;
+    const double wt = a.weight ? static_cast<double>(a.weight[t]) : 1.0;
+    const T p_coef = static_cast<T>(gs * ((1 - eps) * wt + eps / C * a.total_of_weights()));
+    const T hi = static_cast<T>(log_sum_exp[i]);
+    const T lo = static_cast<T>(log_sum_exp[i] - static_cast<double>(hi));
+    T value = p_coef * exp((a.x[e] - hi) - lo);
+    if (eps != 0) value -= static_cast<T>(gs * eps / C) * (a.weight ? a.weight[j] : T(1));
+    if (j == t) value -= static_cast<T>(gs * (1 - eps) * wt);
+    dst[e] = value;
+  }
+}
+
+// Probability targets, a team per row: d loss / d x_j = p_j sum_c w_c y_c - w_j y_j.
+template <class T, bool WholeBlock>
+__global__ void cross_entropy_probs_backward_kernel(CrossEntropyRows<T> a, int64_t rows, const double* log_sum_exp,
+                                                    const T* g, int64_t grad_stride, bool mean, Divisor total_weight,
+                                                    T* dst) {
+  using Team = RowTeam<WholeBlock>;
+  const int64_t C = a.classes;
+  const double eps = a.label_smoothing;
+  const T keep = static_cast<T>(1 - eps), spread = static_cast<T>(eps / C);
+  const double scale = mean ? 1.0 / total_weight.get() : 1.0;
+  for (int64_t row = Team::first_row(); row < rows; row += Team::row_step()) {
+    const T* x = a.x + row * C;
+    const T* y = a.probs + row * C;
+    T* out = dst + row * C;
+    double mass = 0;
+    for (int64_t j = Team::lane(); j < C; j += Team::size())
+      mass += static_cast<double>((a.weight ? a.weight[j] : T(1)) * (keep * y[j] + spread));
+    mass = Team::reduce(mass, SumOp{});
+    const T gs = static_cast<T>(static_cast<double>(g[row * grad_stride]) * scale);
+    const T coef = static_cast<T>(gs * mass);
+    const T hi = static_cast<T>(log_sum_exp[row]);
+    const T lo = static_cast<T>(log_sum_exp[row] - static_cast<double>(hi));
+    for (int64_t j = Team::lane(); j < C; j += Team::size())
+      out[j] = coef * exp((x[j] - hi) - lo) - gs * (a.weight ? a.weight[j] : T(1)) * (keep * y[j] + spread);
+  }
+}
+
+struct CrossEntropyPlan {
+  ClassLayout layout;
+  Tensor rows, target, weight, weight_total;  // contiguous; rows is [N * inner, C]; weight_total one double
+  bool probs = false;
+  int64_t n = 0;
+  int device = 0;
+};
+
+CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
+                                    int64_t ignore_index, double label_smoothing, const char* op) {
+  CrossEntropyPlan plan;
+  check_cuda(input, op);
+  check_same_device(input, target, op);
+  plan.device = tensor_device(input, op);
+  AC_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, RuntimeError,
+           "label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
+  // PyTorch's rule: a target of the input's own shape holds class probabilities.
+  plan.probs = input.dim() >= 1 && target.shape() == input.shape();
+  if (plan.probs) {
+    AC_CHECK(is_floating(target.dtype()), RuntimeError,
+             "Expected floating point type for target with class probabilities, got ",
+             scalar_type_name(target.dtype()));
+    AC_CHECK(ignore_index < 0, RuntimeError, "ignore_index is not supported for floating point target");
+    plan.layout.classes = input.dim() == 1 ? input.shape()[0] : input.shape()[1];
+    if (input.dim() > 1) {
+      plan.layout.batch = input.shape()[0];
+      plan.layout.target_shape.push_back(plan.layout.batch);
+      for (int d = 2; d < input.dim(); ++d) {
+        plan.layout.inner *= input.shape()[d];
+        plan.layout.target_shape.push_back(input.shape()[d]);
+      }
+    }
+  } else {
+    plan.layout = class_layout(input.shape(), target);
+  }
+  check_floating(input, "log_softmax_lastdim_kernel_impl");
+  if (plan.probs) check_dtype(target, input.dtype());
+  else check_class_target_dtype(target);
+  check_weight(weight, input, plan.layout.classes);
+  plan.rows = class_rows(input, plan.layout);
+  plan.target = plan.probs ? class_rows(target, plan.layout) : contiguous(target);
+  plan.n = plan.layout.batch * plan.layout.inner;
+  if (!plan.probs) check_targets(plan.target, plan.layout.classes, ignore_index, plan.device);
+  if (weight) {
+    plan.weight = contiguous(*weight);
+    plan.weight_total = Tensor::empty(Dims{1}, DType::Float64, input.device());
+    dispatch_floating(input.dtype(), op, [&](auto zero) {
+      using T = decltype(zero);
+      device_sums<1>(ValuesSource<T>{plan.weight.data<T>()}, plan.layout.classes, plan.weight_total.data<double>(),
+                     input.device(), stream(plan.device));
+    });
+  }
+  return plan;
+}
+
+template <class T>
+CrossEntropyRows<T> rows_args(const CrossEntropyPlan& plan, int64_t ignore_index, double label_smoothing) {
+  return {plan.rows.data<T>(),
+          plan.probs ? nullptr : plan.target.data<int64_t>(),
+          plan.probs ? plan.target.data<T>() : nullptr,
+          plan.weight.defined() ? plan.weight.data<T>() : nullptr,
+          plan.layout.classes,
+          ignore_index,
+          label_smoothing,
+          plan.weight_total.defined() ? plan.weight_total.data<double>() : nullptr};
+}
+
+// ---- pointwise losses -----------------------------------------------------------------------------------
+
+template <PointwiseLoss K, class T>
+__device__ __forceinline__ T pointwise_value(T x, T y, T w, T pw) {
+  if constexpr (K == PointwiseLoss::mse) {
+    return w * (x - y) * (x - y);
+  } else if constexpr (K == PointwiseLoss::l1) {
+    return w * fabs(x - y);
+  } else if constexpr (K == PointwiseLoss::bce) {
+    // PyTorch clamps each log at -100 so that x = 0 or 1 gives a finite loss; log1p keeps log(1 - x) exact for
+    // tiny x. max_of's order makes a NaN log -100, as on the CPU.
+    const T log_x = max_of(log(x), T(-100)), log_1mx = max_of(log1p(-x), T(-100));
+    return -w * (y * log_x + (T(1) - y) * log_1mx);
+  } else {
+    // (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = max(-x, 0) + log1p(exp(-|x|)).
+    const T log_weight = T(1) + (pw - T(1)) * y;
+    const T softplus = max_of(-x, T(0)) + log1p(exp(-fabs(x)));
+    return w * ((T(1) - y) * x + log_weight * softplus);
+  }
+}
+
+template <PointwiseLoss K, class T>
+__device__ __forceinline__ T pointwise_derivative(T x, T y, T w, T pw) {
+  if constexpr (K == PointwiseLoss::mse) {
+    return w * T(2) * (x - y);
+  } else if constexpr (K == PointwiseLoss::l1) {
+    const T d = x - y;
+    return d > T(0) ? w : (d < T(0) ? -w : T(0));
+  } else if constexpr (K == PointwiseLoss::bce) {
+    const T denominator = (T(1) - x) * x;  // PyTorch bounds it below by 1e-12
+    return w * (x - y) / (denominator > T(1e-12) ? denominator : T(1e-12));
+  } else {
+    const T sigmoid = T(1) / (T(1) + exp(-x));
+    return w * ((T(1) + (pw - T(1)) * y) * sigmoid - pw * y);
+  }
+}
+
+template <PointwiseLoss K, class T>
+__device__ __forceinline__ T pointwise_target_derivative(T x, T y, T w, T pw) {
+  if constexpr (K == PointwiseLoss::mse || K == PointwiseLoss::l1) {
+    return -pointwise_derivative<K>(x, y, w, pw);
+  } else if constexpr (K == PointwiseLoss::bce) {
+    const T log_x = max_of(log(x), T(-100)), log_1mx = max_of(log1p(-x), T(-100));
+    return w * (log_1mx - log_x);
+  } else {
+    const T softplus = max_of(-x, T(0)) + log1p(exp(-fabs(x)));  // -log sigmoid(x)
+    return w * ((pw - T(1)) * softplus - x);
+  }
+}
+
+// n contiguous elements of one shape (broadcasting done on the host); weight and pos_weight may be null.
+template <class T>
+struct PointwiseOperands {
+  const T* input;
+  const T* target;
+  const T* weight;
+  const T* pos_weight;
+  __device__ T w(int64_t i) const { return weight ? weight[i] : T(1); }
+  __device__ T pw(int64_t i) const { return pos_weight ? pos_weight[i] : T(1); }
+};
+
+template <PointwiseLoss K, class T>
+struct PointwiseSource {
+  PointwiseOperands<T> a;
+  __device__ Sums<1> operator()(int64_t i) const {
+    return {{static_cast<double>(pointwise_value<K>(a.input[i], a.target[i], a.w(i), a.pw(i)))}};
+  }
+};
+
+template <PointwiseLoss K, class T>
+__global__ void pointwise_loss_kernel(PointwiseOperands<T> a, int64_t n, T* out) {
+  AC_GRID_STRIDE_LOOP(i, n) out[i] = pointwise_value<K>(a.input[i], a.target[i], a.w(i), a.pw(i));
+}
+
+// grad_input[i] = (grad[i * grad_stride] * scale) * d loss_i / d input_i (or d target_i), in T as on the CPU.
+template <PointwiseLoss K, class T>
+__global__ void pointwise_loss_backward_kernel(PointwiseOperands<T> a, const T* g, int64_t grad_stride, bool mean,
+                                               Divisor divisor, bool wrt_target, int64_t n, T* gi) {
+  const T scale = static_cast<T>(mean ? 1.0 / divisor.get() : 1.0);
+  AC_GRID_STRIDE_LOOP(i, n) {
+    const T x = a.input[i], y = a.target[i], w = a.w(i), pw = a.pw(i);
+    const T d = wrt_target ? pointwise_target_derivative<K>(x, y, w, pw) : pointwise_derivative<K>(x, y, w, pw);
+    gi[i] = g[i * grad_stride] * scale * d;
+  }
+}
+
+template <class T>
+__global__ void finish_pointwise_kernel(const double* sum, bool mean, Divisor divisor, T* out) {
+  double total = *sum;
+  if (mean) total /= divisor.get();  // 0/0 = nan for an empty input
+  *out = static_cast<T>(total);
+}
+
+// cpu::sum of the weight is a T: its value, so rounded, is the CPU's divisor.
+template <class T>
+__global__ void round_to_kernel(double* value) {
+  *value = static_cast<double>(static_cast<T>(*value));
+}
+
+// bit 0: an input outside [0, 1]; bit 1: a target outside it (NaN is outside).
+template <class T>
+__global__ void outside_unit_interval_kernel(const T* input, const T* target, int64_t n, unsigned* flags) {
+  unsigned outside = 0;
+  AC_GRID_STRIDE_LOOP(i, n) {
+    if (!(input[i] >= T(0) && input[i] <= T(1))) outside |= 1u;
+    if (!(target[i] >= T(0) && target[i] <= T(1))) outside |= 2u;
+  }
+  if (outside) atomicOr(flags, outside);
+}
+
+// Calls fn(std::integral_constant<PointwiseLoss, K>) for the runtime kind.
+template <class Fn>
+void dispatch_kind(PointwiseLoss kind, const Fn& fn) {
+  switch (kind) {
+    case PointwiseLoss::mse: return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::mse>{});
+    case PointwiseLoss::l1: return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::l1>{});
+    case PointwiseLoss::bce: return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::bce>{});
+    case PointwiseLoss::bce_with_logits:
+      return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::bce_with_logits>{});
+  }
+}
+
+struct PointwisePlan {
+  DType dtype;
+  Dims shape;
+  Tensor input, target, weight, pos_weight;  // contiguous, all of `shape`
+  Tensor weight_sum;                         // weighted mse and l1: the mean's divisor, one double on the device
+  Divisor mean_divisor;
+  int device = 0;
+  template <class T> PointwiseOperands<T> operands() const {
+    return {input.data<T>(), target.data<T>(), weight.defined() ? weight.data<T>() : nullptr,
+            pos_weight.defined() ? pos_weight.data<T>() : nullptr};
+  }
+};
+
+Tensor expanded(const Tensor& t, const Dims& shape) { return contiguous(t.expand(shape)); }
+
+bool broadcasts_to(const Dims& from, const Dims& to) {
+  if (from.size() > to.size()) return false;
+  for (int i = 1; i <= from.size(); ++i)
+    if (from[from.size() - i] != 1 && from[from.size() - i] != to[to.size() - i]) return false;
+  return true;
+}
+
+// Fails as the CPU does when an input (first) or a target of binary_cross_entropy leaves [0, 1]: the loss waits
+// here for one 4-byte flag from the device.
+void check_unit_interval(const PointwisePlan& plan) {
+  const int64_t n = product(plan.shape);
+  if (n == 0) return;
+  cudaStream_t st = stream(plan.device);
+  Tensor flags = Tensor::empty(Dims{1}, DType::Int64, plan.input.device());  // its first 4 bytes, as unsigned
+  AC_CUDA_CHECK(cudaMemsetAsync(flags.data_ptr(), 0, sizeof(unsigned), st));
+  dispatch_floating(plan.dtype, "binary_cross_entropy", [&](auto zero) {
+    using T = decltype(zero);
+    outside_unit_interval_kernel<T><<<blocks_for(n, 4), kThreads, 0, st>>>(
+        plan.input.data<T>(), plan.target.data<T>(), n, static_cast<unsigned*>(flags.data_ptr()));
+    AC_CUDA_CHECK_LAUNCH();
+  });
+  unsigned outside = 0;
+  AC_CUDA_CHECK(cudaMemcpyAsync(&outside, flags.data_ptr(), sizeof(outside), cudaMemcpyDeviceToHost, st));
+  AC_CUDA_CHECK(cudaStreamSynchronize(st));
+  AC_CHECK(!(outside & 1u), RuntimeError, "all elements of input should be between 0 and 1");
+  AC_CHECK(!(outside & 2u), RuntimeError, "all elements of target should be between 0 and 1");
+}
+
+PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
+                             const Tensor* pos_weight) {
+  const char* op = loss_op_name(kind);
+  PointwisePlan plan;
+  check_cuda(input, op);
+  check_same_device(input, target, op);
+  plan.device = tensor_device(input, op);
+  // mse and l1 compute in the promoted dtype, as PyTorch's do; the binary cross-entropies need one dtype.
+  const bool promotes = kind == PointwiseLoss::mse || kind == PointwiseLoss::l1;
+  plan.dtype = promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();
+  AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", scalar_type_name(plan.dtype),
+           "'");
+  if (!promotes) check_dtype(target, input.dtype());
+  if (promotes) {
+    plan.shape = broadcast_shapes(input.shape(), target.shape());
+  } else if (kind == PointwiseLoss::bce) {
+    AC_CHECK(input.shape() == target.shape(), ValueError, "Using a target size (", torch_size(target.shape()),
+             ") that is different to the input size (", torch_size(input.shape()),
+             ") is deprecated. Please ensure they have the same size.");
+    plan.shape = input.shape();
+  } else {
+    AC_CHECK(input.shape() == target.shape(), ValueError, "Target size (", torch_size(target.shape()),
+             ") must be the same as input size (", torch_size(input.shape()), ")");
+    plan.shape = input.shape();
+  }
+  AC_CHECK(!pos_weight || kind == PointwiseLoss::bce_with_logits, TypeError, op,
+           "() got an unexpected keyword argument 'pos_weight'");
+  // PyTorch's weighted mse and l1 want the weight in the input's exact shape.
+  AC_CHECK(!weight || !promotes || weight->shape() == input.shape(), ValueError,
+           "Weights and input must have the same size.");
+  for (const Tensor* extra : {weight, pos_weight}) {
+    if (!extra) continue;
+    check_same_device(input, *extra, op);
+    check_dtype(*extra, plan.dtype);
+    AC_CHECK(broadcasts_to(extra->shape(), plan.shape), RuntimeError, op, ": ",
+             extra == weight ? "weight" : "pos_weight", " of shape ", extra->shape().str(),
+             " cannot be broadcast to the input's shape ", plan.shape.str());
+  }
+  plan.input = expanded(to_dtype(input, plan.dtype), plan.shape);
+  plan.target = expanded(to_dtype(target, plan.dtype), plan.shape);
+  if (weight) plan.weight = expanded(*weight, plan.shape);
+  if (pos_weight) plan.pos_weight = expanded(*pos_weight, plan.shape);
+  if (kind == PointwiseLoss::bce) check_unit_interval(plan);
+  // The mean's divisor: the element count, or for weighted mse and l1 the weights' sum, as in PyTorch.
+  plan.mean_divisor.host = static_cast<double>(product(plan.shape));
+  if (weight && promotes) {
+    cudaStream_t st = stream(plan.device);
+    Tensor w = contiguous(*weight);
+    plan.weight_sum = Tensor::empty(Dims{1}, DType::Float64, input.device());
+    dispatch_floating(plan.dtype, op, [&](auto zero) {
+      using T = decltype(zero);
+      device_sums<1>(ValuesSource<T>{w.data<T>()}, w.numel(), plan.weight_sum.data<double>(), input.device(), st);
+      round_to_kernel<T><<<1, 1, 0, st>>>(plan.weight_sum.data<double>());
+      AC_CUDA_CHECK_LAUNCH();
+    });
+    plan.mean_divisor.device = plan.weight_sum.data<double>();
+  }
+  return plan;
+}
+
+}  // namespace
+
+// ---- entry points ---------------------------------------------------------------------------------------
+
+Reduction parse_reduction(const std::string& name) {
+  if (name == "none") return Reduction::none;
+  if (name == "mean") return Reduction::mean;
+  if (name == "sum") return Reduction::sum;
+  fail<ValueError>("'", name, "' is not a valid value for reduction");
+}
+
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true); }
+Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim) {
+  return softmax_backward_impl(grad, out, dim, false);
+}
+Tensor log_softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim) {
+  return softmax_backward_impl(grad, out, dim, true);
+}
+
+std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight,
+                                   Reduction reduction, int64_t ignore_index) {
+  check_cuda(input, "nll_loss");
+  check_same_device(input, target, "nll_loss");
+  const int device = tensor_device(input, "nll_loss");
+  const ClassLayout layout = class_layout(input.shape(), target);
+  check_floating(input, "nll_loss_out_frame");
+  check_class_target_dtype(target);
+  check_weight(weight, input, layout.classes);
+  Tensor x = contiguous(input), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
+  const int64_t n = layout.batch * layout.inner;
+  check_targets(t, layout.classes, ignore_index, device);
+  Tensor row_loss = Tensor::empty(Dims{n}, DType::Float64, input.device());
+  Tensor row_weight = Tensor::empty(Dims{n}, DType::Float64, input.device());
+  if (n > 0) {
+    dispatch_floating(input.dtype(), "nll_loss", [&](auto zero) {
+      using T = decltype(zero);
+      nll_loss_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(
+          x.data<T>(), t.data<int64_t>(), weight ? w.data<T>() : nullptr, n, layout.classes, layout.inner,
+          ignore_index, row_loss.data<double>(), row_weight.data<double>());
+      AC_CUDA_CHECK_LAUNCH();
+    });
+  }
+  return reduce_rows(row_loss, row_weight, reduction, input.dtype(), layout.target_shape, device);
+}
+
+Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tensor& target, const Tensor* weight,
+                         Reduction reduction, int64_t ignore_index, const Tensor& total_weight) {
+  check_cuda(grad, "nll_loss_backward");
+  check_same_device(grad, target, "nll_loss_backward");
+  const int device = tensor_device(grad, "nll_loss_backward");
+  const ClassLayout layout = class_layout(input_shape, target);
+  check_floating(grad, "nll_loss_backward_out_frame");
+  check_class_target_dtype(target);
+  check_weight(weight, grad, layout.classes);
+  const int64_t stride = grad_stride(grad, layout.target_shape, reduction, "nll_loss_backward");
+  Tensor divisor_holder;
+  const bool mean = reduction == Reduction::mean;
+  const Divisor divisor = mean ? total_weight_divisor(total_weight, grad, divisor_holder) : Divisor{};
+  Tensor g = contiguous(grad), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
+  const int64_t n = layout.batch * layout.inner;
+  check_targets(t, layout.classes, ignore_index, device);
+  Tensor result = Tensor::empty(input_shape, grad.dtype(), grad.device());
+  if (result.numel() == 0) return result;
+  cudaStream_t st = stream(device);
+  // The gradient is mostly zeros: all bytes zero is 0.0 in both float types.
+  AC_CUDA_CHECK(cudaMemsetAsync(result.data_ptr(), 0, result.numel() * result.itemsize(), st));
+  if (n == 0) return result;
+  dispatch_floating(grad.dtype(), "nll_loss_backward", [&](auto zero) {
+    using T = decltype(zero);
+    nll_loss_backward_kernel<T><<<blocks_for(n), kThreads, 0, st>>>(
+        g.data<T>(), stride, t.data<int64_t>(), weight ? w.data<T>() : nullptr, n, layout.classes, layout.inner,
+        ignore_index, mean, divisor, result.data<T>());
+    AC_CUDA_CHECK_LAUNCH();
+  });
+  return result;
+}
+
+CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
+                                 Reduction reduction, int64_t ignore_index, double label_smoothing) {
+  CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, "cross_entropy");
+  const Device where = input.device();
+  Tensor lse = Tensor::empty(plan.layout.target_shape, DType::Float64, where);
+  Tensor row_loss = Tensor::empty(Dims{plan.n}, DType::Float64, where);
+  Tensor row_weight = Tensor::empty(Dims{plan.n}, DType::Float64, where);
+  if (plan.n > 0) {
+    cudaStream_t st = stream(plan.device);
+    dispatch_floating(input.dtype(), "cross_entropy", [&](auto zero) {
+      using T = decltype(zero);
+      const CrossEntropyRows<T> args = rows_args<T>(plan, ignore_index, label_smoothing);
+      launch_rows(plan.n, plan.layout.classes, [&](auto whole_block, unsigned grid) {
+        cross_entropy_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(
+            args, plan.n, lse.data<double>(), row_loss.data<double>(), row_weight.data<double>());
+      });
+      AC_CUDA_CHECK_LAUNCH();
+    });
+  }
+  auto [loss, total_weight] =
+      reduce_rows(row_loss, row_weight, reduction, input.dtype(), plan.layout.target_shape, plan.device);
+  return {loss, lse, total_weight};
+}
+
+Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
+                              const Tensor& log_sum_exp, const Tensor& total_weight, const Tensor* weight,
+                              Reduction reduction, int64_t ignore_index, double label_smoothing) {
+  const char* op = "cross_entropy_backward";
+  CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, op);
+  check_same_device(input, grad, op);
+  check_dtype(grad, input.dtype());
+  check_same_device(input, log_sum_exp, op);
+  check_dtype(log_sum_exp, DType::Float64);
+  AC_CHECK(log_sum_exp.shape() == plan.layout.target_shape, RuntimeError, op, ": log_sum_exp of shape ",
+           log_sum_exp.shape().str(), " does not match the target's shape ", plan.layout.target_shape.str());
+  const int64_t stride = grad_stride(grad, plan.layout.target_shape, reduction, op);
+  Tensor divisor_holder;
+  const bool mean = reduction == Reduction::mean;
+  const Divisor divisor = mean ? total_weight_divisor(total_weight, input, divisor_holder) : Divisor{};
+  Tensor g = contiguous(grad), lse = contiguous(log_sum_exp);
+  const int64_t C = plan.layout.classes;
+  Tensor rows_grad = Tensor::empty(Dims{plan.n, C}, input.dtype(), input.device());
+  if (plan.n * C > 0) {
+    cudaStream_t st = stream(plan.device);
+    dispatch_floating(input.dtype(), op, [&](auto zero) {
+      using T = decltype(zero);
+      const CrossEntropyRows<T> args = rows_args<T>(plan, ignore_index, label_smoothing);
+      if (plan.probs) {
+        launch_rows(plan.n, C, [&](auto whole_block, unsigned grid) {
+          cross_entropy_probs_backward_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(
+              args, plan.n, lse.data<double>(), g.data<T>(), stride, mean, divisor, rows_grad.data<T>());
+        });
+      } else {
+        cross_entropy_backward_kernel<T><<<blocks_for(plan.n * C, 4), kThreads, 0, st>>>(
+            args, plan.n, lse.data<double>(), g.data<T>(), stride, mean, divisor, rows_grad.data<T>());
+      }
+      AC_CUDA_CHECK_LAUNCH();
+    });
+  }
+  if (plan.layout.inner == 1) return rows_grad.view(input.shape());
+  Tensor grouped = rows_grad.view(Dims{plan.layout.batch, plan.layout.inner, C}).permute(Dims{0, 2, 1});
+  return contiguous(grouped).view(input.shape());
+}
+
+Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
+                      const Tensor* pos_weight, Reduction reduction) {
+  PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
+  const int64_t n = product(plan.shape);
+  const Device where = plan.input.device();
+  cudaStream_t st = stream(plan.device);
+  Tensor out = Tensor::empty(reduction == Reduction::none ? plan.shape : Dims{}, plan.dtype, where);
+  dispatch_floating(plan.dtype, loss_op_name(kind), [&](auto zero) {
+    using T = decltype(zero);
+    const PointwiseOperands<T> a = plan.operands<T>();
+    dispatch_kind(kind, [&](auto k) {
+      constexpr PointwiseLoss K = decltype(k)::value;
+      if (reduction == Reduction::none) {
+        if (n == 0) return;
+        pointwise_loss_kernel<K, T><<<blocks_for(n, 4), kThreads, 0, st>>>(a, n, out.data<T>());
+        AC_CUDA_CHECK_LAUNCH();
+        return;
+      }
+      Tensor sum = Tensor::empty(Dims{1}, DType::Float64, where);
+      device_sums<1>(PointwiseSource<K, T>{a}, n, sum.data<double>(), where, st);
+      finish_pointwise_kernel<T><<<1, 1, 0, st>>>(sum.data<double>(), reduction == Reduction::mean,
+                                                  plan.mean_divisor, out.data<T>());
+      AC_CUDA_CHECK_LAUNCH();
+    });
+  });
+  return out;
+}
+
+Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
+                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction,
+                               bool wrt_target) {
+  PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
+  check_same_device(input, grad, "loss backward");
+  check_dtype(grad, plan.dtype);
+  const int64_t stride = grad_stride(grad, plan.shape, reduction, loss_op_name(kind));
+  const int64_t n = product(plan.shape);
+  Tensor g = contiguous(grad);
+  Tensor result = Tensor::empty(plan.shape, plan.dtype, plan.input.device());
+  if (n == 0) return result;
+  cudaStream_t st = stream(plan.device);
+  dispatch_floating(plan.dtype, loss_op_name(kind), [&](auto zero) {
+    using T = decltype(zero);
+    const PointwiseOperands<T> a = plan.operands<T>();
+    dispatch_kind(kind, [&](auto k) {
+      pointwise_loss_backward_kernel<decltype(k)::value, T><<<blocks_for(n, 4), kThreads, 0, st>>>(
+          a, g.data<T>(), stride, reduction == Reduction::mean, plan.mean_divisor, wrt_target, n, result.data<T>());
+      AC_CUDA_CHECK_LAUNCH();
+    });
+  });
+  return result;
+}
+
+}  // namespace autocore::cuda

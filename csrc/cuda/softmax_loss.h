@@ -1,0 +1,43 @@
+// softmax / log_softmax over a dim, nll_loss, fused cross_entropy and the pointwise losses (mse, l1, bce, bce with
+// logits) on CUDA, with cpu/softmax_loss.h's entry points, checks and math. Kernels: cuda/softmax_loss.cu.
+#pragma once
+#include <string>
+#include <utility>
+
+#include "core/tensor.h"
+#include "cpu/softmax_loss.h"  // for its enums and CrossEntropyResult only: no cpu:: function is linked into _C_cuda
+
+namespace autocore::cuda {
+
+using cpu::CrossEntropyResult;
+using cpu::PointwiseLoss;
+using cpu::Reduction;
+
+// cpu::parse_reduction's twin (that one lives in _C's objects, not linked here).
+Reduction parse_reduction(const std::string& name);  // ValueError: "'xyz' is not a valid value for reduction"
+
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim);
+Tensor log_softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim);
+
+// As cpu::nll_loss: (loss, total_weight). total_weight may be a CUDA tensor on grad's device (what the forward
+// returns; the kernels read it there) or a CPU scalar.
+std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight,
+                                   Reduction reduction, int64_t ignore_index);
+Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tensor& target, const Tensor* weight,
+                         Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
+
+CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
+                                 Reduction reduction, int64_t ignore_index, double label_smoothing);
+Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
+                              const Tensor& log_sum_exp, const Tensor& total_weight, const Tensor* weight,
+                              Reduction reduction, int64_t ignore_index, double label_smoothing);
+
+Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
+                      const Tensor* pos_weight, Reduction reduction);
+Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
+                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction,
+                               bool wrt_target = false);
+
+}  // namespace autocore::cuda
