@@ -265,15 +265,14 @@ void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const ch
   AC_CUDA_CHECK_LAUNCH();
 }
 
-// The value of a 0-d CPU tensor.
-Scalar host_scalar(const Tensor& t) {
-  switch (t.dtype()) {
-    case DType::Bool: return Scalar::from_bool(*t.data<bool>());
-    case DType::Int64: return Scalar::from_int(*t.data<int64_t>());
-    case DType::Float32: return Scalar::from_float(*t.data<float>());
-    case DType::Float64: return Scalar::from_float(*t.data<double>());
-  }
-  return {};
+// A 0-d CPU tensor used with a tensor on a GPU.
+bool beside_device(const Tensor& t, const Tensor& other) {
+  return t.device().is_cpu() && t.dim() == 0 && !other.device().is_cpu();
+}
+
+// t, copied to other's GPU when it is a 0-d CPU tensor beside it.
+Tensor on_device_of(const Tensor& t, const Tensor& other) {
+  return beside_device(t, other) ? to_device(t, other.device().index) : t;  // 0-d: always contiguous
 }
 
 }  // namespace
@@ -305,23 +304,10 @@ Tensor unary(EwOp op, const Tensor& x, const OpParams& params, const Tensor* out
 
 Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, const OpParams& params) {
   check_sub_without_bool(op, a.dtype() == DType::Bool, b.dtype() == DType::Bool);
-  // A 0-d CPU tensor beside a CUDA one acts as a number, as in PyTorch; any other mix is an error.
-  if (a.device().is_cpu() && a.dim() == 0 && !b.device().is_cpu()) {
-    ResultType promotion;
-    promotion.add_tensor(a.dtype(), 0);
-    promotion.add_tensor(b.dtype(), b.dim());
-    DType common = promotion.result();
-    Tensor b_common = to_dtype(b, common);
-    return binary(op, host_scalar(a), b_common, out);
-  }
-  if (b.device().is_cpu() && b.dim() == 0 && !a.device().is_cpu()) {
-    ResultType promotion;
-    promotion.add_tensor(a.dtype(), a.dim());
-    promotion.add_tensor(b.dtype(), 0);
-    DType common = promotion.result();
-    Tensor a_common = to_dtype(a, common);
-    return binary(op, a_common, host_scalar(b), out);
-  }
+  // A 0-d CPU tensor beside a CUDA one is allowed, as in PyTorch: it is copied over (promotion treats it
+  // as the 0-d tensor it is either way). Any other mix is an error.
+  if (beside_device(a, b) || beside_device(b, a))
+    return binary(op, on_device_of(a, b), on_device_of(b, a), out, params);
   check_same_device(a, b, ew_op_name(op));
   tensor_device(a, ew_op_name(op));
   ResultType promotion;
@@ -379,6 +365,9 @@ Tensor binary(EwOp op, const Scalar& a, const Tensor& b, const Tensor* out) {
 }
 
 Tensor ternary(EwOp op, const Tensor& a, const Tensor& b, const Tensor& c) {
+  const Tensor& device_one = !a.device().is_cpu() ? a : !b.device().is_cpu() ? b : c;
+  if (beside_device(a, device_one) || beside_device(b, device_one) || beside_device(c, device_one))
+    return ternary(op, on_device_of(a, device_one), on_device_of(b, device_one), on_device_of(c, device_one));
   check_same_device(a, b, ew_op_name(op));
   check_same_device(a, c, ew_op_name(op));
   tensor_device(a, ew_op_name(op));
@@ -396,6 +385,9 @@ Tensor ternary(EwOp op, const Tensor& a, const Tensor& b, const Tensor& c) {
 }
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  const Tensor& device_one = !condition.device().is_cpu() ? condition : !a.device().is_cpu() ? a : b;
+  if (beside_device(condition, device_one) || beside_device(a, device_one) || beside_device(b, device_one))
+    return where(on_device_of(condition, device_one), on_device_of(a, device_one), on_device_of(b, device_one));
   check_same_device(condition, a, "where");
   check_same_device(a, b, "where");
   tensor_device(a, "where");

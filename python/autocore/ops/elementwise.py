@@ -19,7 +19,7 @@ def _needs(t):
 
 
 def _scalar_tensor(value, like_c):
-    return wrap(_C.full([], value, like_c.dtype))
+    return wrap(_dtype.full_c([], value, like_c.dtype, _dtype.device_of(like_c)))
 
 
 # ---- binary ----
@@ -234,8 +234,8 @@ def neg(x):
 
 def abs(x):
     return record("AbsBackward0", _C.abs(x._c), (x,),
-                  lambda g: (mul(g, constant(_C.abs_backward(_C.full([], 1.0, g._c.dtype), x._c))),), (x._c,),
-                  lambda t: mul(t, constant(_C.abs_backward(_C.full([], 1.0, t._c.dtype), x._c))))
+                  lambda g: (mul(g, constant(_C.abs_backward(_dtype.full_c([], 1.0, g._c.dtype, g.device), x._c))),), (x._c,),
+                  lambda t: mul(t, constant(_C.abs_backward(_dtype.full_c([], 1.0, t._c.dtype, t.device), x._c))))
 
 
 def exp(x):
@@ -314,6 +314,6 @@ def clamp(x, min=None, max=None):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
 
     def inside(dtype):
-        return constant(_C.clamp_backward(_C.full([], 1.0, dtype), x._c, min, max))
+        return constant(_C.clamp_backward(_dtype.full_c([], 1.0, dtype, x.device), x._c, min, max))
     return record("ClampBackward1", _C.clamp(x._c, min, max), (x,), lambda g: (mul(g, inside(g._c.dtype)),), (x._c,),
                   lambda t: mul(t, inside(t._c.dtype)))

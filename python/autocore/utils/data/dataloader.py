@@ -54,7 +54,7 @@ class DataLoader:
             if fast:
                 from ...factories import from_numpy
                 index = from_numpy(np.ascontiguousarray(indices))
-                yield tuple(t.index_select(0, index) for t in self.dataset.tensors)
+                yield tuple(t.index_select(0, index.to(t.device)) for t in self.dataset.tensors)
             else:
                 samples = [self.dataset[int(i)] for i in indices]
                 yield (self.collate_fn or default_collate)(samples)
