@@ -1,8 +1,9 @@
 // Exception types that the bindings map onto Python's, and the check macro every boundary uses.
 #pragma once
-#include <sstream>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace autocore {
 
@@ -14,11 +15,29 @@ struct IndexError : std::runtime_error { using std::runtime_error::runtime_error
 struct NotImplementedError : std::runtime_error { using std::runtime_error::runtime_error; };
 using RuntimeError = std::runtime_error;
 
+// Messages are built with std::string rather than iostreams: the ostream path goes through the global locale's
+// facets, and an extension module whose libstdc++ differs from the one that set up the locale (seen on a GPU
+// machine's GCC 13 build) crashed there on the first integer. Output matches `ostream <<` for these types.
+namespace message_detail {
+inline void append(std::string& out, const std::string& part) { out += part; }
+inline void append(std::string& out, const char* part) { out += part; }
+inline void append(std::string& out, char part) { out += part; }
+inline void append(std::string& out, bool part) { out += part ? '1' : '0'; }
+template <class T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+void append(std::string& out, T part) { out += std::to_string(part); }
+template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+void append(std::string& out, T part) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", static_cast<double>(part));
+  out += buffer;
+}
+}  // namespace message_detail
+
 template <class Error = RuntimeError, class... Parts>
 [[noreturn]] void fail(const Parts&... parts) {
-  std::ostringstream message;
-  (message << ... << parts);
-  throw Error(message.str());
+  std::string message;
+  (message_detail::append(message, parts), ...);
+  throw Error(message);
 }
 
 }  // namespace autocore

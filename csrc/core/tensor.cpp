@@ -2,7 +2,6 @@
 #include "core/tensor.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "core/errors.h"
 
@@ -35,11 +34,9 @@ void Dims::erase(int index) {
 bool Dims::operator==(const Dims& other) const { return std::equal(begin(), end(), other.begin(), other.end()); }
 
 std::string Dims::str() const {
-  std::ostringstream out;
-  out << '[';
-  for (int i = 0; i < n_; ++i) out << (i ? ", " : "") << v_[i];
-  out << ']';
-  return out.str();
+  std::string out = "[";
+  for (int i = 0; i < n_; ++i) out += (i ? ", " : "") + std::to_string(v_[i]);
+  return out + "]";
 }
 
 int64_t product(const Dims& dims) {
