@@ -859,21 +859,32 @@ def test_device_errors():
 
 
 @requires_cuda
-def test_ops_without_a_cuda_kernel_fail_cleanly_or_match_cpu():
-    """cat/stack/index_select may not have CUDA kernels yet: each either matches the CPU or raises
-    NotImplementedError (a RuntimeError), and the device stays usable."""
+def test_layout_and_indexing_match_cpu():
     rng = np.random.default_rng(20)
     a, b = rand(rng, (2, 3), np.float32), rand(rng, (4, 3), np.float32)
     arrays = [a, b, np.array([2, 0, 2])]
     cases = [lambda x, y, i: autocore.cat([x, y]), lambda x, y, i: autocore.stack([x, y[:2]], 1),
-             lambda x, y, i: y.index_select(0, i), lambda x, y, i: autocore.cat([x, x], 1).sum()]
-    for fn in cases:
-        expected, got = run_on("cpu", fn, arrays), run_on(CUDA, fn, arrays)
+             lambda x, y, i: y.index_select(0, i), lambda x, y, i: autocore.cat([y, y], 1).sum(),
+             lambda x, y, i: y[i], lambda x, y, i: y[y > 0], lambda x, y, i: y[1:, ::2][i[:2]]]
+    for fn in cases:  # values, and gradients for y through the scatter-add backwards
+        expected, got = run_on("cpu", fn, arrays, grad=(1,)), run_on(CUDA, fn, arrays, grad=(1,))
         assert not isinstance(expected, Exception), expected
-        if isinstance(got, NotImplementedError):
-            assert "cuda" in str(got).lower()
-        else:
-            if isinstance(got, Exception):
-                raise got
-            assert_close(got, expected)
-    np.testing.assert_array_equal(host(autocore.ones(2, device=CUDA) * 2), np.full(2, 2.0, np.float32))
+        if isinstance(got, Exception):
+            raise got
+        assert_close(got, expected)
+    with pytest.raises(IndexError, match="index out of range"):
+        autocore.ones(3, device=CUDA).index_select(0, autocore.tensor([3], device=CUDA))
+
+
+@requires_cuda
+def test_dlpack_shares_device_memory_with_pytorch():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("this PyTorch has no CUDA")
+    a = autocore.arange(6.0, device=CUDA).reshape(2, 3) * 2
+    t = torch.from_dlpack(a)
+    assert t.device.type == "cuda" and t.data_ptr() == a.data_ptr()
+    np.testing.assert_array_equal(t.cpu().numpy(), np.arange(6.0).reshape(2, 3) * 2)
+    back = autocore.from_dlpack(torch.arange(4.0, device="cuda") + 1)
+    assert back.is_cuda
+    np.testing.assert_array_equal(host(back), [1.0, 2.0, 3.0, 4.0])

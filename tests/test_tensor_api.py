@@ -501,3 +501,23 @@ def test_repr_autograd_fields():
     assert repr(y).endswith(", grad_fn=<MulBackward0>)") and "requires_grad" not in repr(y)
     assert "grad_fn=<SumBackward0>" in repr(y.sum()) and "grad_fn=<ViewBackward0>" in repr(x.view(2, 1))
     assert "requires_grad" not in repr(x.detach()) and "grad_fn" not in repr(x.detach())
+
+
+def test_dlpack_shares_memory_with_numpy_and_pytorch_both_ways():
+    a = ac.arange(6.0).reshape(2, 3)
+    shared = np.from_dlpack(a)
+    np.testing.assert_array_equal(shared, np.arange(6.0).reshape(2, 3))
+    a.add_(1)  # the same memory: numpy sees the write
+    np.testing.assert_array_equal(shared, np.arange(6.0).reshape(2, 3) + 1)
+    source = np.arange(4.0)
+    b = ac.from_dlpack(source)
+    source[0] = 7
+    assert b[0].item() == 7
+    assert a.__dlpack_device__() == (1, 0)  # kDLCPU
+    with pytest.raises(RuntimeError, match="require gradient"):
+        ac.ones(2, requires_grad=True).__dlpack__()
+    torch = pytest.importorskip("torch")
+    t = torch.from_dlpack(a)
+    assert t.data_ptr() == a.data_ptr()
+    back = ac.from_dlpack(torch.arange(3.0))
+    np.testing.assert_array_equal(back.numpy(), [0.0, 1.0, 2.0])

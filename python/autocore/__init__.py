@@ -13,9 +13,9 @@ from . import autograd, backends, cuda, datasets, func, nn, optim, utils, viz
 from .serialization import load, save
 from .autograd import forward_ad  # noqa: F401 - autocore.autograd.forward_ad
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, get_rng_state,
-                        initial_seed, linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randn,
-                        randn_like, randperm, seed, set_rng_state, tensor, zeros, zeros_like)
+from .factories import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full, full_like,
+                        get_rng_state, initial_seed, linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
+                        randn, randn_like, randperm, seed, set_rng_state, tensor, zeros, zeros_like)
 from .ops.elementwise import (abs, add, clamp, cos, div, eq, erf, exp, ge, gt, le, leaky_relu, log, lt, maximum, minimum,
                               mul, ne, neg, pow, relu, sigmoid, sin, sqrt, sub, tanh, where)
 from .ops.matmul import addmm, bmm, dot, linear, matmul, mm, mv

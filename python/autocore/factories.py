@@ -84,6 +84,13 @@ def from_numpy(array):
     return wrap(_C.from_numpy(array))
 
 
+def from_dlpack(ext_tensor):
+    """A tensor sharing the memory of any object with __dlpack__ (numpy, PyTorch, CuPy, JAX; CPU or CUDA)."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor.detach()
+    return wrap(_C.from_dlpack(ext_tensor))
+
+
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = (_dtype.bool_ if isinstance(fill_value, bool) else

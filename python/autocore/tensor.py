@@ -124,6 +124,20 @@ class Tensor:
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
         self._c = value._c
 
+    def data_ptr(self):
+        """The address of the tensor's first element (on its device)."""
+        return self._c.data_ptr
+
+    def __dlpack__(self, stream=None, max_version=None, dl_device=None, copy=None):
+        """Shares the tensor's memory with another library (numpy, PyTorch, CuPy, JAX) without a copy. For a
+        GPU tensor, autocore's queued work is finished first, so the consumer may read on any stream."""
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._c.__dlpack__()
+
+    def __dlpack_device__(self):
+        return self._c.__dlpack_device__()
+
     def __array__(self, dtype=None, copy=None):
         a = self.detach()._c.numpy()
         return a if dtype is None else a.astype(dtype)
