@@ -4,15 +4,11 @@
 #include <cstdint>
 #include <utility>
 
+#include "core/reduce_plan.h"
 #include "core/tensor.h"
 
 namespace autocore::cpu {
 
-// Kernels see the input as [outer, r, inner] (r reduced) with element strides (outer_stride, r_stride, 1);
-// when inner == 1 the r elements of a row are contiguous (r_stride == 1). out is [outer, inner].
-struct ReduceShape {
-  int64_t outer, r, inner, outer_stride, r_stride, out_outer_stride;
-};
 using ReduceLoop = void (*)(const void* x, void* out, const ReduceShape& shape);
 using ArgReduceLoop = void (*)(const void* x, void* values, int64_t* indices, const ReduceShape& shape);
 using VarLoop = void (*)(const void* x, void* out, const ReduceShape& shape, double correction);

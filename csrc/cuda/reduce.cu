@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "core/elementwise_rules.h"
+#include "core/reduce_plan.h"
 #include "cuda/elementwise.h"
 #include "cuda/runtime.h"
 
@@ -16,43 +17,7 @@ namespace autocore::cuda {
 
 namespace {
 
-// ---- the plan (as cpu/reduce.cpp's) ------------------------------------------------------------
-
-// Which dims are reduced; nullptr or [] means all of them, as PyTorch's dim=None.
-struct DimMask {
-  bool reduced[kMaxDims] = {};
-};
-
-DimMask make_mask(int ndim, const Dims* dims) {
-  DimMask mask;
-  if (!dims || dims->empty()) {
-    for (int d = 0; d < ndim; ++d) mask.reduced[d] = true;
-    return mask;
-  }
-  for (int64_t raw : *dims) {
-    int d = wrap_dim(raw, ndim);
-    if (ndim == 0) continue;  // a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
-    AC_CHECK(!mask.reduced[d], RuntimeError, "dim ", d, " appears multiple times in the list of dims");
-    mask.reduced[d] = true;
-  }
-  return mask;
-}
-
-Dims output_shape(const Dims& in, const DimMask& mask, bool keepdim) {
-  Dims shape;
-  for (int d = 0; d < in.size(); ++d) {
-    if (!mask.reduced[d]) shape.push_back(in[d]);
-    else if (keepdim) shape.push_back(1);
-  }
-  return shape;
-}
-
-int64_t reduced_count(const Dims& shape, const DimMask& mask) {
-  int64_t n = 1;
-  for (int d = 0; d < shape.size(); ++d)
-    if (mask.reduced[d]) n *= shape[d];
-  return n;
-}
+// ---- the plan (core/reduce_plan.h) -------------------------------------------------------------
 
 // The input seen as [outer, r, inner]: element k of output j = o * inner + i lies at
 // source[o * outer_stride + k * r_stride + i]. Outputs are dense: [outer, inner].
@@ -61,44 +26,11 @@ struct Plan {
   int64_t outer, r, inner, outer_stride, r_stride;
 };
 
-// When x is contiguous and its reduced dims (size-1 dims aside) are adjacent, x already is
-// [outer, r, inner]. Otherwise kept dims are moved in front and x is copied once: [kept, reduced].
 Plan make_plan(const Tensor& x, const DimMask& mask) {
-  int64_t outer = 1, r = 1, inner = 1;
-  int phase = 0;  // 0: before the reduced run, 1: inside it, 2: after it
-  bool one_run = true;
-  for (int d = 0; d < x.dim(); ++d) {
-    int64_t size = x.shape()[d];
-    if (size == 1) continue;
-    if (mask.reduced[d]) {
-      one_run &= phase < 2;
-      phase = 1;
-      r *= size;
-    } else {
-      if (phase == 1) phase = 2;
-      (phase == 0 ? outer : inner) *= size;
-    }
-  }
-  if (x.is_contiguous() && one_run) return {x, outer, r, inner, r * inner, inner};
-  Dims order;
-  outer = r = 1;
-  for (int d = 0; d < x.dim(); ++d)
-    if (!mask.reduced[d]) order.push_back(d), outer *= x.shape()[d];
-  for (int d = 0; d < x.dim(); ++d)
-    if (mask.reduced[d]) order.push_back(d), r *= x.shape()[d];
-  return {contiguous(x.permute(order)), outer, r, 1, r, 1};
-}
-
-void check_floating(const Tensor& x, const char* op) {
-  AC_CHECK(is_floating(x.dtype()), RuntimeError, op,
-           "(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ",
-           dtype_name(x.dtype()));
-}
-
-void check_nonempty(const Tensor& x, const DimMask& mask, const char* op) {
-  for (int d = 0; d < x.dim(); ++d)
-    AC_CHECK(!mask.reduced[d] || x.shape()[d] != 0, IndexError, op, "(): Expected reduction dim ", d,
-             " to have non-zero size.");
+  const ReduceLayout layout = reduce_layout(x, mask);
+  const ReduceShape& s = layout.shape;
+  return {layout.needs_copy ? contiguous(x.permute(layout.order)) : x, s.outer, s.r, s.inner, s.outer_stride,
+          s.r_stride};
 }
 
 // ---- reduction ops -----------------------------------------------------------------------------
@@ -366,16 +298,11 @@ std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool 
   return {values, indices};
 }
 
-DimMask single_dim(const Tensor& x, int64_t dim) {
-  Dims dims{dim};
-  return make_mask(x.dim(), &dims);
-}
-
 std::pair<Tensor, Tensor> extreme_dim(const Tensor& x, int64_t dim, bool keepdim, bool is_max) {
   const char* op = is_max ? "max" : "min";
   tensor_device(x, op);
-  DimMask mask = single_dim(x, dim);
-  check_nonempty(x, mask, op);
+  DimMask mask = single_dim_mask(x, dim);
+  check_reduce_nonempty(x, mask, op);
   return arg_reduce(x, mask, keepdim, is_max, true, true);
 }
 
@@ -391,7 +318,7 @@ Tensor extreme_over(const Tensor& x, const Dims* dims, bool keepdim, bool is_max
   const char* op = is_max ? "amax" : "amin";
   tensor_device(x, op);
   DimMask mask = make_mask(x.dim(), dims);
-  check_nonempty(x, mask, op);
+  check_reduce_nonempty(x, mask, op);
   if (x.numel() == 0 && x.dim() > 0) {  // an empty kept dim: nothing to reduce, an empty result
     return Tensor::empty(output_shape(x.shape(), mask, keepdim), x.dtype(), x.device());
   }
@@ -407,18 +334,9 @@ Tensor arg_extreme(const Tensor& x, const int64_t* dim, bool keepdim, bool is_ma
     Tensor index = arg_reduce(flat, make_mask(1, nullptr), false, is_max, false, true).second;
     return keepdim ? index.view(Dims::filled(x.dim(), 1)) : index;
   }
-  DimMask mask = single_dim(x, *dim);
-  check_nonempty(x, mask, op);
+  DimMask mask = single_dim_mask(x, *dim);
+  check_reduce_nonempty(x, mask, op);
   return arg_reduce(x, mask, keepdim, is_max, false, true).second;
-}
-
-// The grad of a reduction, reshaped so that it broadcasts against the input (reduced dims as size 1).
-Tensor with_reduced_dims(const Tensor& grad, const Dims& input_shape, const DimMask& mask, bool keepdim) {
-  if (keepdim) return grad;
-  Tensor g = grad;
-  for (int d = 0; d < input_shape.size(); ++d)
-    if (mask.reduced[d]) g = g.unsqueeze(d);
-  return g;
 }
 
 Tensor scale(const Tensor& t, double factor) {
@@ -460,7 +378,7 @@ Tensor sum(const Tensor& x, const Dims* dims, bool keepdim) {
 
 Tensor mean(const Tensor& x, const Dims* dims, bool keepdim) {
   tensor_device(x, "mean");
-  check_floating(x, "mean");
+  check_reduce_floating(x, "mean");
   DimMask mask = make_mask(x.dim(), dims);
   Tensor total = sum_impl(x, mask, keepdim);
   return binary(EwOp::div, total, Scalar::from_int(reduced_count(x.shape(), mask)), &total);  // 0/0 = nan when empty
@@ -468,7 +386,7 @@ Tensor mean(const Tensor& x, const Dims* dims, bool keepdim) {
 
 Tensor var(const Tensor& x, const Dims* dims, double correction, bool keepdim) {
   tensor_device(x, "var");
-  check_floating(x, "var");
+  check_reduce_floating(x, "var");
   DimMask mask = make_mask(x.dim(), dims);
   Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), x.dtype(), x.device());
   Plan plan = make_plan(x, mask);
