@@ -8,8 +8,6 @@ namespace autocore::bindings {
 
 namespace {
 
-using cpu::PointwiseLoss;
-using cpu::Reduction;
 
 const Tensor* ptr(const std::optional<Tensor>& t) { return t ? &*t : nullptr; }
 
@@ -33,7 +31,7 @@ void def_pointwise(py::module_& m, const char* name, const char* backward_name, 
     if (on_device(input) || on_device(target))
       return call_on_device(name, on_device(input) ? input : target, input, target, py::arg("weight") = weight,
                             py::arg("pos_weight") = pos_weight, py::arg("reduction") = reduction).cast<Tensor>();
-    Reduction r = cpu::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     if (broadcasts) warn_if_broadcast(input, target, name);
     ReleaseGilIfLarge nogil(input.numel());
     return cpu::pointwise_loss(kind, input, target, ptr(weight), ptr(pos_weight), r);
@@ -49,7 +47,7 @@ void def_pointwise(py::module_& m, const char* name, const char* backward_name, 
         return call_on_device(function_name, on_device(grad) ? grad : on_device(input) ? input : target, grad, input,
                               target, py::arg("weight") = weight, py::arg("pos_weight") = pos_weight,
                               py::arg("reduction") = reduction).cast<Tensor>();
-      Reduction r = cpu::parse_reduction(reduction);
+      Reduction r = parse_reduction(reduction);
       ReleaseGilIfLarge nogil(input.numel());
       return cpu::pointwise_loss_backward(kind, grad, input, target, ptr(weight), ptr(pos_weight), r, wrt_target);
     }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::kw_only(), py::arg("weight") = py::none(),
@@ -89,7 +87,7 @@ void bind_softmax_loss(py::module_& m) {
     if (on_device(input) || on_device(target))
       return call_on_device("nll_loss", on_device(input) ? input : target, input, target, weight, reduction,
                             ignore_index);
-    Reduction r = cpu::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     std::pair<Tensor, Tensor> result;
     { ReleaseGilIfLarge nogil(input.numel()); result = cpu::nll_loss(input, target, ptr(weight), r, ignore_index); }
     return py::make_tuple(result.first, result.second);
@@ -101,7 +99,7 @@ void bind_softmax_loss(py::module_& m) {
     if (on_device(grad) || on_device(target))
       return call_on_device("nll_loss_backward", on_device(grad) ? grad : target, grad, input_shape, target, weight,
                             reduction, ignore_index, total_weight).cast<Tensor>();
-    Reduction r = cpu::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     Dims shape = to_dims(input_shape);
     ReleaseGilIfLarge nogil(product(shape));
     return cpu::nll_loss_backward(grad, shape, target, ptr(weight), r, ignore_index, total_weight);
@@ -115,7 +113,7 @@ void bind_softmax_loss(py::module_& m) {
     if (on_device(input) || on_device(target))
       return call_on_device("cross_entropy", on_device(input) ? input : target, input, target, weight, ignore_index,
                             reduction, label_smoothing);
-    Reduction r = cpu::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     cpu::CrossEntropyResult result;
     {
       ReleaseGilIfLarge nogil(input.numel());
@@ -132,7 +130,7 @@ void bind_softmax_loss(py::module_& m) {
       return call_on_device("cross_entropy_backward", on_device(grad) ? grad : on_device(input) ? input : target, grad,
                             input, target, log_sum_exp, total_weight, weight, ignore_index, reduction,
                             label_smoothing).cast<Tensor>();
-    Reduction r = cpu::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     ReleaseGilIfLarge nogil(input.numel());
     return cpu::cross_entropy_backward(grad, input, target, log_sum_exp, total_weight, ptr(weight), r, ignore_index,
                                        label_smoothing);

@@ -20,20 +20,8 @@ constexpr int64_t kLossBlock = 16384;  // elements per partial sum of a pointwis
 
 const SoftmaxLossKernels& table() { return kernels<SoftmaxLossKernels>(); }
 
-std::string torch_size(const Dims& shape) { return "torch.Size(" + shape.str() + ")"; }
-
 void check_cpu(const Tensor& x, const char* op) {
   AC_CHECK(x.device().is_cpu(), RuntimeError, op, ": expected a CPU tensor, got one on ", x.device().str());
-}
-
-void check_floating(const Tensor& x, const char* kernel_name) {
-  AC_CHECK(is_floating(x.dtype()), RuntimeError, "\"", kernel_name, "\" not implemented for '",
-           scalar_type_name(x.dtype()), "'");
-}
-
-void check_dtype(const Tensor& t, DType expected) {
-  AC_CHECK(t.dtype() == expected, RuntimeError, "expected scalar type ", scalar_type_name(expected), " but found ",
-           scalar_type_name(t.dtype()));
 }
 
 // Splits [0, rows) over threads, giving each thread at least kElementwiseGrain elements of work.
@@ -73,7 +61,7 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log) {
   check_cpu(x, op);
   const int d = wrap_dim(dim, x.dim());
   const bool last = d >= x.dim() - 1;
-  check_floating(x, log ? (last ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
+  check_loss_floating(x, log ? (last ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
                         : (last ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl"));
   Tensor src = contiguous(x);
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
@@ -95,8 +83,8 @@ Tensor softmax_backward_impl(const Tensor& grad, const Tensor& out, int64_t dim,
   check_cpu(out, op);
   AC_CHECK(grad.shape() == out.shape(), RuntimeError, op, ": grad of shape ", grad.shape().str(),
            " does not match output of shape ", out.shape().str());
-  check_floating(out, op);
-  check_dtype(grad, out.dtype());
+  check_loss_floating(out, op);
+  check_loss_dtype(grad, out.dtype());
   const int d = wrap_dim(dim, out.dim());
   Tensor g = contiguous(grad), o = contiguous(out);
   Tensor result = Tensor::empty(out.shape(), out.dtype(), out.device());
@@ -114,55 +102,6 @@ Tensor softmax_backward_impl(const Tensor& grad, const Tensor& out, int64_t dim,
 }
 
 // ---- class-index losses ------------------------------------------------------------------------------
-
-// input (C), (N, C) or (N, C, d1, ...) seen as [batch, classes, inner]; target has `batch * inner` entries.
-struct ClassLayout {
-  int64_t batch = 1, classes = 1, inner = 1;
-  Dims target_shape;
-};
-
-ClassLayout class_layout(const Dims& input, const Tensor& target) {
-  AC_CHECK(input.size() >= 1, ValueError, "Expected 1 or more dimensions (got ", input.size(), ")");
-  ClassLayout layout;
-  if (input.size() == 1) {
-    layout.classes = input[0];
-    AC_CHECK(target.dim() == 0, RuntimeError, "size mismatch (got input: ", input.str(), ", target: ",
-             target.shape().str(), ")");
-    return layout;
-  }
-  AC_CHECK(target.dim() >= 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
-  AC_CHECK(input[0] == target.shape()[0], ValueError, "Expected input batch_size (", input[0],
-           ") to match target batch_size (", target.shape()[0], ").");
-  layout.batch = input[0];
-  layout.classes = input[1];
-  layout.target_shape.push_back(layout.batch);
-  for (int d = 2; d < input.size(); ++d) {
-    layout.inner *= input[d];
-    layout.target_shape.push_back(input[d]);
-  }
-  if (input.size() == 2)
-    AC_CHECK(target.dim() == 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
-  if (input.size() == 2)
-    AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
-             ", target: ", target.shape().str(), ")");
-  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ",
-           layout.target_shape.str(), ", got ", target.shape().str());
-  return layout;
-}
-
-void check_weight(const Tensor* weight, const Tensor& input, int64_t classes) {
-  if (!weight) return;
-  check_cpu(*weight, "weight");
-  AC_CHECK(weight->dim() == 1 && weight->numel() == classes, RuntimeError,
-           "weight tensor should be defined either for all ", classes,
-           " classes or no classes but got weight tensor of shape: ", weight->shape().str());
-  check_dtype(*weight, input.dtype());
-}
-
-void check_class_target_dtype(const Tensor& target) {
-  AC_CHECK(target.dtype() == DType::Int64, RuntimeError, "expected target dtype to be Long, but got ",
-           scalar_type_name(target.dtype()));
-}
 
 void check_targets(const int64_t* target, int64_t n, int64_t classes, int64_t ignore_index) {
   for (int64_t i = 0; i < n; ++i) {
@@ -204,18 +143,6 @@ double scalar_value(const Tensor& t, const char* name) {
   return dispatch_floating(t.dtype(), name, [&](auto zero) { return static_cast<double>(*t.data<decltype(zero)>()); });
 }
 
-// The grad of a loss: the target's shape for reduction='none', a single number otherwise.
-int64_t grad_stride(const Tensor& grad, const Dims& unreduced_shape, Reduction reduction, const char* op) {
-  if (reduction == Reduction::none) {
-    AC_CHECK(grad.shape() == unreduced_shape, RuntimeError, op, ": grad_output of shape ", grad.shape().str(),
-             " does not match the loss of shape ", unreduced_shape.str());
-    return 1;
-  }
-  AC_CHECK(grad.numel() == 1, RuntimeError, op, ": expected grad_output to be a single number, got shape ",
-           grad.shape().str());
-  return 0;
-}
-
 // [N, C, inner] -> [N * inner, C] rows of contiguous logits (a copy only when inner > 1).
 Tensor class_rows(const Tensor& input, const ClassLayout& layout) {
   if (layout.inner == 1) return contiguous(input);
@@ -224,23 +151,6 @@ Tensor class_rows(const Tensor& input, const ClassLayout& layout) {
 }
 
 }  // namespace
-
-Reduction parse_reduction(const std::string& name) {
-  if (name == "none") return Reduction::none;
-  if (name == "mean") return Reduction::mean;
-  if (name == "sum") return Reduction::sum;
-  fail<ValueError>("'", name, "' is not a valid value for reduction");
-}
-
-const char* pointwise_loss_name(PointwiseLoss kind) {
-  switch (kind) {
-    case PointwiseLoss::mse: return "mse_loss";
-    case PointwiseLoss::l1: return "l1_loss";
-    case PointwiseLoss::bce: return "binary_cross_entropy";
-    case PointwiseLoss::bce_with_logits: return "binary_cross_entropy_with_logits";
-  }
-  return "?";
-}
 
 Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false); }
 Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true); }
@@ -258,9 +168,9 @@ std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, co
   check_cpu(input, "nll_loss");
   check_cpu(target, "nll_loss");
   const ClassLayout layout = class_layout(input.shape(), target);
-  check_floating(input, "nll_loss_out_frame");
+  check_loss_floating(input, "nll_loss_out_frame");
   check_class_target_dtype(target);
-  check_weight(weight, input, layout.classes);
+  check_class_weight(weight, input, layout.classes);
   Tensor x = contiguous(input), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
   const int64_t n = layout.batch * layout.inner, C = layout.classes, inner = layout.inner;
   const int64_t* tp = t.data<int64_t>();
@@ -289,9 +199,9 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
   check_cpu(grad, "nll_loss_backward");
   check_cpu(target, "nll_loss_backward");
   const ClassLayout layout = class_layout(input_shape, target);
-  check_floating(grad, "nll_loss_backward_out_frame");
+  check_loss_floating(grad, "nll_loss_backward_out_frame");
   check_class_target_dtype(target);
-  check_weight(weight, grad, layout.classes);
+  check_class_weight(weight, grad, layout.classes);
   const int64_t stride = grad_stride(grad, layout.target_shape, reduction, "nll_loss_backward");
   const double scale = reduction == Reduction::mean ? 1.0 / scalar_value(total_weight, "total_weight") : 1.0;
   Tensor g = contiguous(grad), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
@@ -357,10 +267,10 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
   } else {
     plan.layout = class_layout(input.shape(), target);
   }
-  check_floating(input, "log_softmax_lastdim_kernel_impl");
-  if (probs) check_dtype(target, input.dtype());
+  check_loss_floating(input, "log_softmax_lastdim_kernel_impl");
+  if (probs) check_loss_dtype(target, input.dtype());
   else check_class_target_dtype(target);
-  check_weight(weight, input, plan.layout.classes);
+  check_class_weight(weight, input, plan.layout.classes);
   plan.rows = class_rows(input, plan.layout);
   plan.target = probs ? class_rows(target, plan.layout) : contiguous(target);
   plan.n = plan.layout.batch * plan.layout.inner;
@@ -405,8 +315,8 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
   const char* op = "cross_entropy_backward";
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, op);
   check_cpu(grad, op);
-  check_dtype(grad, input.dtype());
-  check_dtype(log_sum_exp, DType::Float64);
+  check_loss_dtype(grad, input.dtype());
+  check_loss_dtype(log_sum_exp, DType::Float64);
   AC_CHECK(log_sum_exp.shape() == plan.layout.target_shape, RuntimeError, op, ": log_sum_exp of shape ",
            log_sum_exp.shape().str(), " does not match the target's shape ", plan.layout.target_shape.str());
   const int64_t stride = grad_stride(grad, plan.layout.target_shape, reduction, op);
@@ -456,7 +366,7 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   plan.dtype = promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();
   AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", scalar_type_name(plan.dtype),
            "'");
-  if (!promotes) check_dtype(target, input.dtype());
+  if (!promotes) check_loss_dtype(target, input.dtype());
   if (kind == PointwiseLoss::mse || kind == PointwiseLoss::l1) {
     plan.shape = broadcast_shapes(input.shape(), target.shape());
   } else if (kind == PointwiseLoss::bce) {
@@ -477,7 +387,7 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   for (const Tensor* extra : {weight, pos_weight}) {
     if (!extra) continue;
     check_cpu(*extra, op);
-    check_dtype(*extra, plan.dtype);
+    check_loss_dtype(*extra, plan.dtype);
     AC_CHECK(broadcasts_to(extra->shape(), plan.shape), RuntimeError, op, ": ",
              extra == weight ? "weight" : "pos_weight", " of shape ", extra->shape().str(),
              " cannot be broadcast to the input's shape ", plan.shape.str());
@@ -531,7 +441,7 @@ Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Ten
                                bool wrt_target) {
   PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
   check_cpu(grad, "loss backward");
-  check_dtype(grad, plan.dtype);
+  check_loss_dtype(grad, plan.dtype);
   const int64_t stride = grad_stride(grad, plan.shape, reduction, pointwise_loss_name(kind));
   const int64_t n = product(plan.shape);
   const double scale = reduction == Reduction::mean ? 1.0 / plan.mean_divisor : 1.0;
@@ -546,7 +456,7 @@ Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Ten
 
 Tensor simd_math(MathFn fn, const Tensor& x) {
   check_cpu(x, "simd_math");
-  check_floating(x, "simd_math");
+  check_loss_floating(x, "simd_math");
   Tensor src = contiguous(x);
   Tensor out = Tensor::empty(x.shape(), x.dtype());
   table().math[int(fn)][int(x.dtype())](src.data_ptr(), out.data_ptr(), x.numel());

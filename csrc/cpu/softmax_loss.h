@@ -5,16 +5,17 @@
 #include <cstdint>
 #include <string>
 
+#include "core/loss_rules.h"
 #include "core/tensor.h"
 #include "cpu/reduce.h"
 
 namespace autocore::cpu {
 
-enum class Reduction : uint8_t { none, mean, sum };
-Reduction parse_reduction(const std::string& name);  // ValueError: "'xyz' is not a valid value for reduction"
+using autocore::parse_reduction;
+using autocore::Reduction;
 
-enum class PointwiseLoss : uint8_t { mse, l1, bce, bce_with_logits };
-const char* pointwise_loss_name(PointwiseLoss kind);
+using autocore::pointwise_loss_name;
+using autocore::PointwiseLoss;
 
 // Softmax kernels see a contiguous [outer, r, inner] block (the softmax runs along r) through a
 // ReduceShape; out and the gradients share its layout, so one set of offsets serves every operand.

@@ -1,6 +1,7 @@
-// Softmax and the losses on CUDA: cpu/softmax_loss.cpp's checks and plans (the [outer, r, inner] view, class
-// layouts, broadcasting) with cpu/softmax_loss_simd.cpp's math, per row on a warp or a block, per column on a
-// thread. Sums of losses run in double over a fixed tree, so that a result does not depend on timing.
+// Softmax and the losses on CUDA: the rules of core/loss_rules.h and cpu/softmax_loss.cpp's plans (the
+// [outer, r, inner] view, class layouts, broadcasting) with cpu/softmax_loss_simd.cpp's math, per row on a warp
+// or a block, per column on a thread. Sums of losses run in double over a fixed tree, so that a result does not
+// depend on timing.
 #include "cuda/softmax_loss.h"
 
 #include <algorithm>
@@ -174,41 +175,6 @@ struct RowSource {  // the per-row losses and weights of a class-index loss
 
 // ---- checks and helpers shared by the entry points --------------------------------------------------
 
-// cpu::pointwise_loss_name's twin; another name, since argument-dependent lookup would find the cpu:: one.
-const char* loss_op_name(PointwiseLoss kind) {
-  switch (kind) {
-    case PointwiseLoss::mse: return "mse_loss";
-    case PointwiseLoss::l1: return "l1_loss";
-    case PointwiseLoss::bce: return "binary_cross_entropy";
-    case PointwiseLoss::bce_with_logits: return "binary_cross_entropy_with_logits";
-  }
-  return "?";
-}
-
-std::string torch_size(const Dims& shape) { return "torch.Size(" + shape.str() + ")"; }
-
-void check_floating(const Tensor& x, const char* kernel_name) {
-  AC_CHECK(is_floating(x.dtype()), RuntimeError, "\"", kernel_name, "\" not implemented for '",
-           scalar_type_name(x.dtype()), "'");
-}
-
-void check_dtype(const Tensor& t, DType expected) {
-  AC_CHECK(t.dtype() == expected, RuntimeError, "expected scalar type ", scalar_type_name(expected), " but found ",
-           scalar_type_name(t.dtype()));
-}
-
-// The grad of a loss: the target's shape for reduction='none', a single number otherwise.
-int64_t grad_stride(const Tensor& grad, const Dims& unreduced_shape, Reduction reduction, const char* op) {
-  if (reduction == Reduction::none) {
-    AC_CHECK(grad.shape() == unreduced_shape, RuntimeError, op, ": grad_output of shape ", grad.shape().str(),
-             " does not match the loss of shape ", unreduced_shape.str());
-    return 1;
-  }
-  AC_CHECK(grad.numel() == 1, RuntimeError, op, ": expected grad_output to be a single number, got shape ",
-           grad.shape().str());
-  return 0;
-}
-
 // The divisor of a mean where it lies: on the device (total_weight as the forward returned it, or a sum computed
 // there), read by the kernels without a host round trip, or a number known on the host.
 struct Divisor {
@@ -347,7 +313,7 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log) {
   const int device = tensor_device(x, op);
   const int d = wrap_dim(dim, x.dim());
   const bool last = d >= x.dim() - 1;
-  check_floating(x, log ? (last ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
+  check_loss_floating(x, log ? (last ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
                         : (last ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl"));
   Tensor src = contiguous(x);
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
@@ -378,8 +344,8 @@ Tensor softmax_backward_impl(const Tensor& grad, const Tensor& out, int64_t dim,
   const int device = tensor_device(out, op);
   AC_CHECK(grad.shape() == out.shape(), RuntimeError, op, ": grad of shape ", grad.shape().str(),
            " does not match output of shape ", out.shape().str());
-  check_floating(out, op);
-  check_dtype(grad, out.dtype());
+  check_loss_floating(out, op);
+  check_loss_dtype(grad, out.dtype());
   const int d = wrap_dim(dim, out.dim());
   Tensor g = contiguous(grad), o = contiguous(out);
   Tensor result = Tensor::empty(out.shape(), out.dtype(), out.device());
@@ -406,55 +372,6 @@ Tensor softmax_backward_impl(const Tensor& grad, const Tensor& out, int64_t dim,
 }
 
 // ---- class-index losses: layout and target checks ---------------------------------------------------
-
-// input (C), (N, C) or (N, C, d1, ...) seen as [batch, classes, inner]; target has `batch * inner` entries.
-struct ClassLayout {
-  int64_t batch = 1, classes = 1, inner = 1;
-  Dims target_shape;
-};
-
-ClassLayout class_layout(const Dims& input, const Tensor& target) {
-  AC_CHECK(input.size() >= 1, ValueError, "Expected 1 or more dimensions (got ", input.size(), ")");
-  ClassLayout layout;
-  if (input.size() == 1) {
-    layout.classes = input[0];
-    AC_CHECK(target.dim() == 0, RuntimeError, "size mismatch (got input: ", input.str(), ", target: ",
-             target.shape().str(), ")");
-    return layout;
-  }
-  AC_CHECK(target.dim() >= 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
-  AC_CHECK(input[0] == target.shape()[0], ValueError, "Expected input batch_size (", input[0],
-           ") to match target batch_size (", target.shape()[0], ").");
-  layout.batch = input[0];
-  layout.classes = input[1];
-  layout.target_shape.push_back(layout.batch);
-  for (int d = 2; d < input.size(); ++d) {
-    layout.inner *= input[d];
-    layout.target_shape.push_back(input[d]);
-  }
-  if (input.size() == 2)
-    AC_CHECK(target.dim() == 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
-  if (input.size() == 2)
-    AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
-             ", target: ", target.shape().str(), ")");
-  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ",
-           layout.target_shape.str(), ", got ", target.shape().str());
-  return layout;
-}
-
-void check_weight(const Tensor* weight, const Tensor& input, int64_t classes) {
-  if (!weight) return;
-  check_same_device(input, *weight, "weight");
-  AC_CHECK(weight->dim() == 1 && weight->numel() == classes, RuntimeError,
-           "weight tensor should be defined either for all ", classes,
-           " classes or no classes but got weight tensor of shape: ", weight->shape().str());
-  check_dtype(*weight, input.dtype());
-}
-
-void check_class_target_dtype(const Tensor& target) {
-  AC_CHECK(target.dtype() == DType::Int64, RuntimeError, "expected target dtype to be Long, but got ",
-           scalar_type_name(target.dtype()));
-}
 
 // The smallest i whose target is neither ignore_index nor in [0, classes); *first_bad stays all ones if none.
 __global__ void find_bad_target_kernel(const int64_t* target, int64_t n, int64_t classes, int64_t ignore_index,
@@ -720,10 +637,10 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
   } else {
     plan.layout = class_layout(input.shape(), target);
   }
-  check_floating(input, "log_softmax_lastdim_kernel_impl");
-  if (plan.probs) check_dtype(target, input.dtype());
+  check_loss_floating(input, "log_softmax_lastdim_kernel_impl");
+  if (plan.probs) check_loss_dtype(target, input.dtype());
   else check_class_target_dtype(target);
-  check_weight(weight, input, plan.layout.classes);
+  check_class_weight(weight, input, plan.layout.classes);
   plan.rows = class_rows(input, plan.layout);
   plan.target = plan.probs ? class_rows(target, plan.layout) : contiguous(target);
   plan.n = plan.layout.batch * plan.layout.inner;
@@ -919,7 +836,7 @@ void check_unit_interval(const PointwisePlan& plan) {
 
 PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
                              const Tensor* pos_weight) {
-  const char* op = loss_op_name(kind);
+  const char* op = pointwise_loss_name(kind);
   PointwisePlan plan;
   check_cuda(input, op);
   check_same_device(input, target, op);
@@ -929,7 +846,7 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   plan.dtype = promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();
   AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", scalar_type_name(plan.dtype),
            "'");
-  if (!promotes) check_dtype(target, input.dtype());
+  if (!promotes) check_loss_dtype(target, input.dtype());
   if (promotes) {
     plan.shape = broadcast_shapes(input.shape(), target.shape());
   } else if (kind == PointwiseLoss::bce) {
@@ -950,7 +867,7 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
   for (const Tensor* extra : {weight, pos_weight}) {
     if (!extra) continue;
     check_same_device(input, *extra, op);
-    check_dtype(*extra, plan.dtype);
+    check_loss_dtype(*extra, plan.dtype);
     AC_CHECK(broadcasts_to(extra->shape(), plan.shape), RuntimeError, op, ": ",
              extra == weight ? "weight" : "pos_weight", " of shape ", extra->shape().str(),
              " cannot be broadcast to the input's shape ", plan.shape.str());
@@ -981,12 +898,6 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
 
 // ---- entry points ---------------------------------------------------------------------------------------
 
-Reduction parse_reduction(const std::string& name) {
-  if (name == "none") return Reduction::none;
-  if (name == "mean") return Reduction::mean;
-  if (name == "sum") return Reduction::sum;
-  fail<ValueError>("'", name, "' is not a valid value for reduction");
-}
 
 Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false); }
 Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true); }
@@ -1003,9 +914,9 @@ std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, co
   check_same_device(input, target, "nll_loss");
   const int device = tensor_device(input, "nll_loss");
   const ClassLayout layout = class_layout(input.shape(), target);
-  check_floating(input, "nll_loss_out_frame");
+  check_loss_floating(input, "nll_loss_out_frame");
   check_class_target_dtype(target);
-  check_weight(weight, input, layout.classes);
+  check_class_weight(weight, input, layout.classes);
   Tensor x = contiguous(input), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
   const int64_t n = layout.batch * layout.inner;
   check_targets(t, layout.classes, ignore_index, device);
@@ -1029,9 +940,9 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
   check_same_device(grad, target, "nll_loss_backward");
   const int device = tensor_device(grad, "nll_loss_backward");
   const ClassLayout layout = class_layout(input_shape, target);
-  check_floating(grad, "nll_loss_backward_out_frame");
+  check_loss_floating(grad, "nll_loss_backward_out_frame");
   check_class_target_dtype(target);
-  check_weight(weight, grad, layout.classes);
+  check_class_weight(weight, grad, layout.classes);
   const int64_t stride = grad_stride(grad, layout.target_shape, reduction, "nll_loss_backward");
   Tensor divisor_holder;
   const bool mean = reduction == Reduction::mean;
@@ -1085,9 +996,9 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
   const char* op = "cross_entropy_backward";
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, op);
   check_same_device(input, grad, op);
-  check_dtype(grad, input.dtype());
+  check_loss_dtype(grad, input.dtype());
   check_same_device(input, log_sum_exp, op);
-  check_dtype(log_sum_exp, DType::Float64);
+  check_loss_dtype(log_sum_exp, DType::Float64);
   AC_CHECK(log_sum_exp.shape() == plan.layout.target_shape, RuntimeError, op, ": log_sum_exp of shape ",
            log_sum_exp.shape().str(), " does not match the target's shape ", plan.layout.target_shape.str());
   const int64_t stride = grad_stride(grad, plan.layout.target_shape, reduction, op);
@@ -1126,7 +1037,7 @@ Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& tar
   const Device where = plan.input.device();
   cudaStream_t st = stream(plan.device);
   Tensor out = Tensor::empty(reduction == Reduction::none ? plan.shape : Dims{}, plan.dtype, where);
-  dispatch_floating(plan.dtype, loss_op_name(kind), [&](auto zero) {
+  dispatch_floating(plan.dtype, pointwise_loss_name(kind), [&](auto zero) {
     using T = decltype(zero);
     const PointwiseOperands<T> a = plan.operands<T>();
     dispatch_kind(kind, [&](auto k) {
@@ -1152,14 +1063,14 @@ Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Ten
                                bool wrt_target) {
   PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
   check_same_device(input, grad, "loss backward");
-  check_dtype(grad, plan.dtype);
-  const int64_t stride = grad_stride(grad, plan.shape, reduction, loss_op_name(kind));
+  check_loss_dtype(grad, plan.dtype);
+  const int64_t stride = grad_stride(grad, plan.shape, reduction, pointwise_loss_name(kind));
   const int64_t n = product(plan.shape);
   Tensor g = contiguous(grad);
   Tensor result = Tensor::empty(plan.shape, plan.dtype, plan.input.device());
   if (n == 0) return result;
   cudaStream_t st = stream(plan.device);
-  dispatch_floating(plan.dtype, loss_op_name(kind), [&](auto zero) {
+  dispatch_floating(plan.dtype, pointwise_loss_name(kind), [&](auto zero) {
     using T = decltype(zero);
     const PointwiseOperands<T> a = plan.operands<T>();
     dispatch_kind(kind, [&](auto k) {

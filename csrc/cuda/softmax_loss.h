@@ -4,17 +4,13 @@
 #include <string>
 #include <utility>
 
+#include "core/loss_rules.h"
 #include "core/tensor.h"
-#include "cpu/softmax_loss.h"  // for its enums and CrossEntropyResult only: no cpu:: function is linked into _C_cuda
+#include "cpu/softmax_loss.h"  // for CrossEntropyResult only: no cpu:: function is linked into _C_cuda
 
 namespace autocore::cuda {
 
 using cpu::CrossEntropyResult;
-using cpu::PointwiseLoss;
-using cpu::Reduction;
-
-// cpu::parse_reduction's twin (that one lives in _C's objects, not linked here).
-Reduction parse_reduction(const std::string& name);  // ValueError: "'xyz' is not a valid value for reduction"
 
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);

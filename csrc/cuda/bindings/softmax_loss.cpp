@@ -28,7 +28,7 @@ void def_pointwise(py::module_& m, const char* name, const char* backward_name, 
   const bool broadcasts = kind == PointwiseLoss::mse || kind == PointwiseLoss::l1;
   m.def(name, [kind, broadcasts](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
                                  std::optional<Tensor> pos_weight, const std::string& reduction) {
-    Reduction r = cuda::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     if (broadcasts) warn_if_broadcast(input, target);
     ReleaseGilIfLarge nogil(input.numel());
     return cuda::pointwise_loss(kind, input, target, ptr(weight), ptr(pos_weight), r);
@@ -39,7 +39,7 @@ void def_pointwise(py::module_& m, const char* name, const char* backward_name, 
           [kind, wrt_target](const Tensor& grad, const Tensor& input, const Tensor& target,
                              std::optional<Tensor> weight, std::optional<Tensor> pos_weight,
                              const std::string& reduction) {
-      Reduction r = cuda::parse_reduction(reduction);
+      Reduction r = parse_reduction(reduction);
       ReleaseGilIfLarge nogil(input.numel());
       return cuda::pointwise_loss_backward(kind, grad, input, target, ptr(weight), ptr(pos_weight), r, wrt_target);
     }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::kw_only(), py::arg("weight") = py::none(),
@@ -70,7 +70,7 @@ void bind_softmax_loss(py::module_& m) {
   // nll_loss -> (loss, total_weight), as PyTorch's nll_loss_forward.
   m.def("nll_loss", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
                        const std::string& reduction, int64_t ignore_index) {
-    Reduction r = cuda::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     std::pair<Tensor, Tensor> result;
     { ReleaseGilIfLarge nogil(input.numel()); result = cuda::nll_loss(input, target, ptr(weight), r, ignore_index); }
     return py::make_tuple(result.first, result.second);
@@ -79,7 +79,7 @@ void bind_softmax_loss(py::module_& m) {
   m.def("nll_loss_backward", [](const Tensor& grad, const std::vector<int64_t>& input_shape, const Tensor& target,
                                 std::optional<Tensor> weight, const std::string& reduction, int64_t ignore_index,
                                 const Tensor& total_weight) {
-    Reduction r = cuda::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     Dims shape = to_dims(input_shape);
     ReleaseGilIfLarge nogil(product(shape));
     return cuda::nll_loss_backward(grad, shape, target, ptr(weight), r, ignore_index, total_weight);
@@ -89,7 +89,7 @@ void bind_softmax_loss(py::module_& m) {
   // cross_entropy -> (loss, log_sum_exp, total_weight); the last two feed cross_entropy_backward.
   m.def("cross_entropy", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
                             int64_t ignore_index, const std::string& reduction, double label_smoothing) {
-    Reduction r = cuda::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     CrossEntropyResult result;
     {
       ReleaseGilIfLarge nogil(input.numel());
@@ -102,7 +102,7 @@ void bind_softmax_loss(py::module_& m) {
                                      const Tensor& log_sum_exp, const Tensor& total_weight,
                                      std::optional<Tensor> weight, int64_t ignore_index,
                                      const std::string& reduction, double label_smoothing) {
-    Reduction r = cuda::parse_reduction(reduction);
+    Reduction r = parse_reduction(reduction);
     ReleaseGilIfLarge nogil(input.numel());
     return cuda::cross_entropy_backward(grad, input, target, log_sum_exp, total_weight, ptr(weight), r,
                                         ignore_index, label_smoothing);

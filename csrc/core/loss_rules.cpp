@@ -1,0 +1,89 @@
+// The device-independent rules of the losses (see the header).
+#include "core/loss_rules.h"
+
+namespace autocore {
+
+Reduction parse_reduction(const std::string& name) {
+  if (name == "none") return Reduction::none;
+  if (name == "mean") return Reduction::mean;
+  if (name == "sum") return Reduction::sum;
+  fail<ValueError>("'", name, "' is not a valid value for reduction");
+}
+
+const char* pointwise_loss_name(PointwiseLoss kind) {
+  switch (kind) {
+    case PointwiseLoss::mse: return "mse_loss";
+    case PointwiseLoss::l1: return "l1_loss";
+    case PointwiseLoss::bce: return "binary_cross_entropy";
+    case PointwiseLoss::bce_with_logits: return "binary_cross_entropy_with_logits";
+  }
+  return "?";
+}
+
+std::string torch_size(const Dims& shape) { return "torch.Size(" + shape.str() + ")"; }
+
+void check_loss_floating(const Tensor& x, const char* kernel_name) {
+  AC_CHECK(is_floating(x.dtype()), RuntimeError, "\"", kernel_name, "\" not implemented for '",
+           scalar_type_name(x.dtype()), "'");
+}
+
+void check_loss_dtype(const Tensor& t, DType expected) {
+  AC_CHECK(t.dtype() == expected, RuntimeError, "expected scalar type ", scalar_type_name(expected), " but found ",
+           scalar_type_name(t.dtype()));
+}
+
+ClassLayout class_layout(const Dims& input, const Tensor& target) {
+  AC_CHECK(input.size() >= 1, ValueError, "Expected 1 or more dimensions (got ", input.size(), ")");
+  ClassLayout layout;
+  if (input.size() == 1) {
+    layout.classes = input[0];
+    AC_CHECK(target.dim() == 0, RuntimeError, "size mismatch (got input: ", input.str(), ", target: ",
+             target.shape().str(), ")");
+    return layout;
+  }
+  AC_CHECK(target.dim() >= 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
+  AC_CHECK(input[0] == target.shape()[0], ValueError, "Expected input batch_size (", input[0],
+           ") to match target batch_size (", target.shape()[0], ").");
+  layout.batch = input[0];
+  layout.classes = input[1];
+  layout.target_shape.push_back(layout.batch);
+  for (int d = 2; d < input.size(); ++d) {
+    layout.inner *= input[d];
+    layout.target_shape.push_back(input[d]);
+  }
+  if (input.size() == 2)
+    AC_CHECK(target.dim() == 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
+  if (input.size() == 2)
+    AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
+             ", target: ", target.shape().str(), ")");
+  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ",
+           layout.target_shape.str(), ", got ", target.shape().str());
+  return layout;
+}
+
+void check_class_target_dtype(const Tensor& target) {
+  AC_CHECK(target.dtype() == DType::Int64, RuntimeError, "expected target dtype to be Long, but got ",
+           scalar_type_name(target.dtype()));
+}
+
+void check_class_weight(const Tensor* weight, const Tensor& input, int64_t classes) {
+  if (!weight) return;
+  check_same_device(input, *weight, "weight");
+  AC_CHECK(weight->dim() == 1 && weight->numel() == classes, RuntimeError,
+           "weight tensor should be defined either for all ", classes,
+           " classes or no classes but got weight tensor of shape: ", weight->shape().str());
+  check_loss_dtype(*weight, input.dtype());
+}
+
+int64_t grad_stride(const Tensor& grad, const Dims& unreduced_shape, Reduction reduction, const char* op) {
+  if (reduction == Reduction::none) {
+    AC_CHECK(grad.shape() == unreduced_shape, RuntimeError, op, ": grad_output of shape ", grad.shape().str(),
+             " does not match the loss of shape ", unreduced_shape.str());
+    return 1;
+  }
+  AC_CHECK(grad.numel() == 1, RuntimeError, op, ": expected grad_output to be a single number, got shape ",
+           grad.shape().str());
+  return 0;
+}
+
+}  // namespace autocore

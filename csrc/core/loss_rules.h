@@ -1,0 +1,35 @@
+// What the losses mean, independent of the device that runs them: reductions, the names PyTorch gives the
+// pointwise losses, how a class-index loss lays out its input and target, and the checks PyTorch makes.
+// cpu/softmax_loss.cpp and cuda/softmax_loss.cu both apply these.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "core/tensor.h"
+
+namespace autocore {
+
+enum class Reduction : uint8_t { none, mean, sum };
+Reduction parse_reduction(const std::string& name);  // ValueError: "'xyz' is not a valid value for reduction"
+
+enum class PointwiseLoss : uint8_t { mse, l1, bce, bce_with_logits };
+const char* pointwise_loss_name(PointwiseLoss kind);
+
+std::string torch_size(const Dims& shape);  // "torch.Size([2, 3])", as PyTorch prints shapes in loss messages
+void check_loss_floating(const Tensor& x, const char* kernel_name);  // "\"kernel\" not implemented for 'Long'"
+void check_loss_dtype(const Tensor& t, DType expected);              // "expected scalar type Float but found ..."
+
+// input (C), (N, C) or (N, C, d1, ...) seen as [batch, classes, inner]; target has `batch * inner` entries.
+struct ClassLayout {
+  int64_t batch = 1, classes = 1, inner = 1;
+  Dims target_shape;
+};
+ClassLayout class_layout(const Dims& input, const Tensor& target);
+void check_class_target_dtype(const Tensor& target);
+// A per-class weight: on input's device, one per class, of input's dtype.
+void check_class_weight(const Tensor* weight, const Tensor& input, int64_t classes);
+
+// The grad of a loss: the target's shape for reduction='none' (stride 1), a single number otherwise (stride 0).
+int64_t grad_stride(const Tensor& grad, const Dims& unreduced_shape, Reduction reduction, const char* op);
+
+}  // namespace autocore
