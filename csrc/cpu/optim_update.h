@@ -1,33 +1,22 @@
 // In-place optimizer steps over lists of tensors (params, grads, state buffers), one call per step:
 // sgd_, adam_ (and AdamW), adagrad_, adadelta_, rmsprop_. The update rules are PyTorch's single-tensor
 // (foreach=False) paths in torch/optim/*.py, op for op, with Python-float hyper-parameters rounded to the
-// param's dtype where PyTorch's tensor ops round them. Kernels: cpu/optim_update_simd.cpp.
+// param's dtype where PyTorch's tensor ops round them. Checks and step scalars: core/optim_rules.h.
+// Kernels: cpu/optim_update_simd.cpp.
 // Binding: bindings/optim_update.cpp.
 #pragma once
 #include <cstdint>
 #include <vector>
 
+#include "core/optim_rules.h"
 #include "core/tensor.h"
 
 namespace autocore::cpu {
 
-// Everything a rule may need; scalars derived from the step count (bias corrections, Adagrad's decayed lr)
-// are computed once per call in double, as PyTorch's Python arithmetic does.
-struct OptimHyper {
-  double lr = 0, weight_decay = 0, eps = 0;
-  double momentum = 0, dampening = 0;  // sgd, rmsprop (momentum)
-  double beta1 = 0, beta2 = 0;         // adam
-  double step_size = 0, bias_correction2_sqrt = 1;  // adam: lr / (1 - beta1^step), sqrt(1 - beta2^step)
-  double clr = 0;                      // adagrad: lr / (1 + (step - 1) * lr_decay)
-  double rho = 0;                      // adadelta
-  double alpha = 0;                    // rmsprop
-  bool nesterov = false, maximize = false, first_step = false, amsgrad = false, decoupled_weight_decay = false,
-       centered = false;
-};
+using autocore::OptimHyper;
 
 // Operands of one contiguous stretch: ptrs[0] the param, ptrs[1] the grad, ptrs[2..4] the rule's state
 // buffers in the order of the entry point's arguments (unused ones null).
-constexpr int kOptimOperands = 5;
 using OptimLoop = void (*)(void* const* ptrs, int64_t n, const OptimHyper& hyper);
 
 struct OptimKernels {
@@ -38,7 +27,7 @@ struct OptimKernels {
   OptimLoop rmsprop[kNumDTypes];   // state: square_avg, momentum_buffer, grad_avg
 };
 
-using TensorList = std::vector<Tensor>;
+using autocore::TensorList;
 
 // State lists a configuration does not use (momentum_buffers with momentum == 0, max_exp_avg_sqs without
 // amsgrad, grad_avgs without centered) may be empty.

@@ -5,11 +5,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/optim_rules.h"
 #include "core/tensor.h"
 
 namespace autocore::cuda {
 
-using TensorList = std::vector<Tensor>;
+using autocore::TensorList;
 
 // State lists a configuration does not use (momentum_buffers with momentum == 0, max_exp_avg_sqs without
 // amsgrad, grad_avgs without centered) may be empty.
