@@ -288,3 +288,29 @@ def test_second_derivatives_through_losses_match_torch(case):
         (hv,) = lib.autograd.grad((g * lib.tensor(v)).sum(), [inp])
         results.append(hv.detach().numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-9, atol=1e-12)
+
+
+def test_module_to_keeps_parameter_identity_and_converts_grads():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    weight = model[0].weight
+    optimizer = autocore.optim.SGD(model.parameters(), lr=0.1)
+    model(autocore.randn(5, 3)).sum().backward()
+    assert model.to(autocore.float64) is model
+    assert model[0].weight is weight  # the optimizer made before the move still holds the parameters
+    assert weight.dtype == autocore.float64 and weight.grad.dtype == autocore.float64
+    assert model[1].running_mean.dtype == autocore.float64
+    assert model.to("cpu", autocore.float64) is model and model.cpu() is model
+    optimizer.step()  # runs on the converted parameters and gradients
+    with pytest.raises(TypeError, match="floating point"):
+        model.to(autocore.int64)
+    with pytest.raises(RuntimeError):
+        model.to("tpu")
+
+
+def test_data_reads_and_replaces_values_outside_autograd():
+    p = nn.Parameter(autocore.ones(2))
+    assert p.data.grad_fn is None and not p.data.requires_grad
+    p.data = autocore.tensor([3.0, 4.0])
+    assert p.requires_grad and p.tolist() == [3.0, 4.0]
+    with pytest.raises(TypeError):
+        p.data = [1.0, 2.0]

@@ -93,3 +93,15 @@ def test_a_failed_save_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
         autocore.save({"version": 2, "big": autocore.randn(1000)}, path)
     assert autocore.load(path) == {"version": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["keep.ac"]  # no temporary file left behind
+
+
+def test_load_places_tensors_where_saved_or_at_map_location(tmp_path):
+    path = str(tmp_path / "placed.ac")
+    autocore.save({"w": autocore.arange(3.0)}, path)
+    assert autocore.load(path)["w"].device == "cpu"
+    assert autocore.load(path, map_location="cpu")["w"].device == "cpu"
+    with pytest.raises(TypeError, match="map_location"):
+        autocore.load(path, map_location=3.5)
+    if not autocore.cuda.is_available():
+        with pytest.raises(RuntimeError):
+            autocore.load(path, map_location="cuda")
