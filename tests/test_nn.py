@@ -8,7 +8,12 @@ import pytest
 import autocore
 from autocore import nn
 from autocore.nn import functional as F
-from conftest import numeric_grad, torch_or_skip
+from conftest import DEVICES, numeric_grad, torch_or_skip
+
+
+def host(t):
+    """A tensor's values as a numpy array, from whichever device holds them."""
+    return t.detach().cpu().numpy()
 
 
 class Net(nn.Module):
@@ -93,8 +98,9 @@ def test_linear_default_initialisation_follows_pytorch():
     assert nn.Linear(3, 2, bias=False).bias is None
 
 
-def test_layers_and_model_match_torch():
-    torch = torch_or_skip()
+@pytest.mark.parametrize("device", DEVICES)
+def test_layers_and_model_match_torch(device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     ours = nn.Sequential(nn.Linear(4, 6), nn.LeakyReLU(0.1), nn.Linear(6, 5), nn.Sigmoid(), nn.Linear(5, 3),
                          nn.Tanh(), nn.Flatten(), nn.Softmax(dim=1))
     theirs = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.LeakyReLU(0.1), torch.nn.Linear(6, 5),
@@ -102,13 +108,14 @@ def test_layers_and_model_match_torch():
                                  torch.nn.Softmax(dim=1))
     ours.load_state_dict({k: autocore.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     assert repr(ours) == repr(theirs)
+    ours.to(device)
     x = np.random.default_rng(0).normal(size=(7, 4)).astype(np.float32)
-    o_out, t_out = ours(autocore.tensor(x)), theirs(torch.tensor(x))
-    np.testing.assert_allclose(o_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-5, atol=1e-6)
-    (o_out * autocore.arange(3)).sum().backward()
+    o_out, t_out = ours(autocore.tensor(x, device=device)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(host(o_out), t_out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    (o_out * autocore.arange(3, device=device)).sum().backward()
     (t_out * torch.arange(3)).sum().backward()
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(host(p.grad), q.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
 
 
 def loss_cases():
@@ -129,20 +136,22 @@ def loss_cases():
     ]
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
 @pytest.mark.parametrize("case", range(7))
-def test_loss_modules_match_torch_values_and_gradients(case, reduction):
-    torch = torch_or_skip()
+def test_loss_modules_match_torch_values_and_gradients(case, reduction, device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     name, options, x, y = loss_cases()[case]
-    ours = getattr(nn, name)(reduction=reduction, **{k: autocore.tensor(v) for k, v in options.items()})
+    ours = getattr(nn, name)(reduction=reduction,
+                             **{k: autocore.tensor(v, device=device) for k, v in options.items()})
     theirs = getattr(torch.nn, name)(reduction=reduction, **{k: torch.tensor(v) for k, v in options.items()})
-    ox, tx = autocore.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    o_loss, t_loss = ours(ox, autocore.tensor(y)), theirs(tx, torch.tensor(y))
-    np.testing.assert_allclose(o_loss.detach().numpy(), t_loss.detach().numpy(), rtol=1e-10, atol=1e-12)
+    ox, tx = autocore.tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
+    o_loss, t_loss = ours(ox, autocore.tensor(y, device=device)), theirs(tx, torch.tensor(y))
+    np.testing.assert_allclose(host(o_loss), t_loss.detach().numpy(), rtol=1e-10, atol=1e-12)
     g = np.random.default_rng(2).normal(size=t_loss.shape)
-    o_loss.backward(autocore.tensor(g))
+    o_loss.backward(autocore.tensor(g, device=device))
     t_loss.backward(torch.tensor(g))
-    np.testing.assert_allclose(ox.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(host(ox.grad), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
 def test_cross_entropy_gradient_matches_finite_differences():
@@ -167,19 +176,22 @@ def test_mse_loss_target_gradient_and_bad_reduction():
         F.mse_loss(x, y, reduction="avg")
 
 
-def test_dropout_scales_in_training_and_is_identity_in_eval():
+@pytest.mark.parametrize("device", DEVICES)
+def test_dropout_scales_in_training_and_is_identity_in_eval(device):
     autocore.manual_seed(4)
     layer = nn.Dropout(0.25)
-    x = autocore.ones(10000, requires_grad=True)
+    x = autocore.ones(10000, requires_grad=True, device=device)
     y = layer(x)
-    kept = y.detach().numpy() != 0
+    kept = host(y) != 0
     assert abs(kept.mean() - 0.75) < 0.02
-    np.testing.assert_allclose(y.detach().numpy()[kept], 1 / 0.75)
+    np.testing.assert_allclose(host(y)[kept], 1 / 0.75)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), kept / 0.75)
+    np.testing.assert_allclose(host(x.grad), kept / 0.75)
     layer.eval()
     assert layer(x) is x
-    assert (nn.Dropout(1.0)(x).detach().numpy() == 0).all()
+    assert (host(nn.Dropout(1.0)(x)) == 0).all()
+    autocore.manual_seed(4)  # the same seed draws the same mask on every device
+    np.testing.assert_array_equal(host(nn.Dropout(0.25)(autocore.ones(10000))) != 0, kept)
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
 
@@ -226,28 +238,30 @@ def test_gelu_matches_torch_and_gradcheck(approximate):
                                torch.nn.GELU(approximate)(t).detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("shape", [(8, 3), (6, 3, 4)])
-def test_batchnorm1d_matches_torch_in_training_and_eval(shape):
-    torch = torch_or_skip()
+def test_batchnorm1d_matches_torch_in_training_and_eval(shape, device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     rng = np.random.default_rng(7)
     ours, theirs = nn.BatchNorm1d(3, momentum=0.2).double(), torch.nn.BatchNorm1d(3, momentum=0.2).double()
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor([1.5, -0.5, 2.0]))
         theirs.bias.copy_(torch.tensor([0.1, 0.2, -0.3]))
     ours.load_state_dict({k: autocore.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    ours.to(device)
     for step in range(3):
         x = rng.normal(size=shape) * 3 + 1
-        ox, tx = autocore.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ox, tx = autocore.tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
         o, t = ours(ox), theirs(tx)
-        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-12)
-        (o * autocore.tensor(x)).sum().backward()
+        np.testing.assert_allclose(host(o), t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        (o * autocore.tensor(x, device=device)).sum().backward()
         (t * torch.tensor(x)).sum().backward()
-        np.testing.assert_allclose(ox.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(host(ox.grad), tx.grad.numpy(), rtol=1e-9, atol=1e-11)
     for key in ("running_mean", "running_var", "num_batches_tracked"):
-        np.testing.assert_allclose(getattr(ours, key).numpy(), getattr(theirs, key).numpy(), rtol=1e-12)
+        np.testing.assert_allclose(host(getattr(ours, key)), getattr(theirs, key).numpy(), rtol=1e-12)
     ours.eval(), theirs.eval()
     x = rng.normal(size=shape)
-    np.testing.assert_allclose(ours(autocore.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(host(ours(autocore.tensor(x, device=device))),
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
     assert repr(ours) == repr(theirs)
     with pytest.raises(ValueError, match="more than 1 value per channel"):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autocore
-from conftest import torch_or_skip
+from conftest import DEVICES, torch_or_skip
 
 rng = np.random.default_rng(0)
 X, Y, W0, B0 = rng.normal(size=(16, 5)), rng.integers(0, 3, 16), rng.normal(size=(5, 3)), rng.normal(size=3)
@@ -20,14 +20,15 @@ CONFIGS = [
 ]
 
 
-def train(lib, name, options, steps, groups=False, closure=False):
-    w, b = lib.tensor(W0, requires_grad=True), lib.tensor(B0, requires_grad=True)
+def train(lib, name, options, steps, groups=False, closure=False, device="cpu"):
+    w, b = lib.tensor(W0, requires_grad=True, device=device), lib.tensor(B0, requires_grad=True, device=device)
+    x, y = lib.tensor(X, device=device), lib.tensor(Y, device=device)
     params = [{"params": [w]}, {"params": [b], "lr": options.get("lr", 1.0) / 2}] if groups else [w, b]
     opt = getattr(lib.optim, name)(params, **options)
 
     def loss_fn():
         opt.zero_grad()
-        loss = lib.nn.functional.cross_entropy(lib.tensor(X) @ w + b, lib.tensor(Y))
+        loss = lib.nn.functional.cross_entropy(x @ w + b, y)
         loss.backward()
         return loss
     for _ in range(steps):
@@ -36,37 +37,41 @@ def train(lib, name, options, steps, groups=False, closure=False):
         else:
             loss_fn()
             opt.step()
-    return w.detach().numpy(), b.detach().numpy(), opt
+    return w.detach().cpu().numpy(), b.detach().cpu().numpy(), opt
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name,options", CONFIGS, ids=lambda v: str(v))
-def test_trajectory_matches_torch_over_100_steps(name, options):
-    torch = torch_or_skip()
+def test_trajectory_matches_torch_over_100_steps(name, options, device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     for groups in (False, True):
-        ours, theirs = train(autocore, name, options, 100, groups), train(torch, name, options, 100, groups)
+        ours = train(autocore, name, options, 100, groups, device=device)
+        theirs = train(torch, name, options, 100, groups)
         for a, t in zip(ours[:2], theirs[:2]):
             np.testing.assert_allclose(a, t, rtol=1e-6, atol=1e-9)
 
 
-def test_sgd_momentum_and_adam_match_numpy_transcriptions():
+@pytest.mark.parametrize("device", DEVICES)
+def test_sgd_momentum_and_adam_match_numpy_transcriptions(device):
     """The documented rules, written out in numpy, on a fixed sequence of gradients."""
-    grads = [rng.normal(size=4) for _ in range(6)]
-    p_sgd = autocore.tensor(np.ones(4), requires_grad=True)
-    p_adam = autocore.tensor(np.ones(4), requires_grad=True)
+    source = np.random.default_rng(1)
+    grads = [source.normal(size=4) for _ in range(6)]
+    p_sgd = autocore.tensor(np.ones(4), requires_grad=True, device=device)
+    p_adam = autocore.tensor(np.ones(4), requires_grad=True, device=device)
     sgd = autocore.optim.SGD([p_sgd], lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)
     adam = autocore.optim.Adam([p_adam], lr=0.01, betas=(0.8, 0.9), eps=1e-6)
     x_sgd, x_adam, buf, m, v = np.ones(4), np.ones(4), None, np.zeros(4), np.zeros(4)
     for t, g in enumerate(grads, 1):
         for p, opt in ((p_sgd, sgd), (p_adam, adam)):
-            p.grad = autocore.tensor(g)
+            p.grad = autocore.tensor(g, device=device)
             opt.step()
         d = g + 0.01 * x_sgd
         buf = d.copy() if buf is None else 0.9 * buf + 0.9 * d
         x_sgd = x_sgd - 0.1 * buf
         m, v = 0.8 * m + 0.2 * g, 0.9 * v + 0.1 * g * g
         x_adam = x_adam - 0.01 * (m / (1 - 0.8 ** t)) / (np.sqrt(v / (1 - 0.9 ** t)) + 1e-6)
-    np.testing.assert_allclose(p_sgd.detach().numpy(), x_sgd, rtol=1e-12)
-    np.testing.assert_allclose(p_adam.detach().numpy(), x_adam, rtol=1e-10)
+    np.testing.assert_allclose(p_sgd.detach().cpu().numpy(), x_sgd, rtol=1e-12)
+    np.testing.assert_allclose(p_adam.detach().cpu().numpy(), x_adam, rtol=1e-10)
 
 
 def test_closure_is_called_and_its_loss_returned():
