@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import autocore
+from conftest import DEVICES
 from autocore.utils.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 
 
@@ -45,6 +46,19 @@ def test_shuffling_is_a_reproducible_permutation():
     g.manual_seed(7)
     b = [y.tolist() for _, y in DataLoader(make_dataset(), batch_size=5, shuffle=True, generator=g)]
     assert a == b
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_batches_stay_on_the_datasets_device_and_shuffle_as_on_the_cpu(device):
+    def epoch(place):
+        autocore.manual_seed(3)
+        data = TensorDataset(*(t.to(place) for t in make_dataset(20).tensors))
+        batches = list(DataLoader(data, batch_size=6, shuffle=True))
+        assert all(x.device == place and y.device == place for x, y in batches)
+        return [(x.cpu().numpy(), y.cpu().numpy()) for x, y in batches]
+    for (x, y), (cx, cy) in zip(epoch(device), epoch("cpu")):
+        np.testing.assert_array_equal(x, cx)
+        np.testing.assert_array_equal(y, cy)
 
 
 def test_generic_datasets_are_collated():
