@@ -91,30 +91,38 @@ def from_dlpack(ext_tensor):
     return wrap(_C.from_dlpack(ext_tensor))
 
 
+def _filled(size, value, c_dtype, requires_grad, device):
+    """A new tensor of `value`, filled where it will live (no host copy for a GPU tensor)."""
+    return _finish(_dtype.full_c(size, value, c_dtype, _dtype.resolve_device(device)), requires_grad)
+
+
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = (_dtype.bool_ if isinstance(fill_value, bool) else
                  _dtype.int64 if isinstance(fill_value, int) else _dtype.get_default_dtype())
-    return _finish(_C.full(_size([size] if isinstance(size, int) else [size]), fill_value, dtype._c),
-                   requires_grad, device)
+    return _filled(_size([size] if isinstance(size, int) else [size]), fill_value, dtype._c, requires_grad, device)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     size = _size(size, kwargs.pop("size", None))
     _no_extra(kwargs, "zeros")
-    return _finish(_C.full(size, 0, _c_dtype(dtype)), requires_grad, device)
+    return _filled(size, 0, _c_dtype(dtype), requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     size = _size(size, kwargs.pop("size", None))
     _no_extra(kwargs, "ones")
-    return _finish(_C.full(size, 1, _c_dtype(dtype)), requires_grad, device)
+    return _filled(size, 1, _c_dtype(dtype), requires_grad, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     size = _size(size, kwargs.pop("size", None))
     _no_extra(kwargs, "empty")
-    return _finish(_C.empty(size, _c_dtype(dtype)), requires_grad, device)
+    place = _dtype.resolve_device(device)
+    if place is None or place.type == "cpu":
+        return _finish(_C.empty(size, _c_dtype(dtype)), requires_grad)
+    from . import cuda
+    return _finish(cuda._backend().empty(size, _c_dtype(dtype), place.index), requires_grad)
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
