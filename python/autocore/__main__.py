@@ -42,8 +42,42 @@ def main() -> int:
     print(f"autocore {info['version']}")
     print(f"  cpu kernels : {info['cpu_isa']} (compiled: {', '.join(info['compiled_isas'])})")
     print(f"  threads     : {info['num_threads']} (OpenMP {'on' if info['openmp'] else 'off'})")
-    print(f"  cuda        : {'available' if info['cuda'] else 'not available'}")
-    return 0 if matmul_check() else 1
+    print(f"  cuda        : {_describe_cuda(info['cuda'])}")
+    ok = matmul_check()
+    if info["cuda"] and info["cuda"]["device_count"]:
+        ok = cuda_matmul_check() and ok
+    return 0 if ok else 1
+
+
+def _describe_cuda(cuda):
+    if not cuda:
+        return "not built (rebuild with nvcc on the PATH, or AUTOCORE_CUDA=ON)"
+    if not cuda["device_count"]:
+        return "built, but no GPU or driver found"
+    return f"{', '.join(cuda['devices'])} (runtime {cuda['runtime_version']}, driver {cuda['driver_version']})"
+
+
+def cuda_matmul_check(n=1024) -> bool:
+    """The same product on the first GPU, checked against float64 on the host."""
+    from . import cuda, from_numpy
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    ta, tb = from_numpy(a).cuda(), from_numpy(b).cuda()
+
+    def product():
+        out = ta @ tb
+        cuda.synchronize()
+        return out
+    seconds = best_seconds(product)
+    ours = product().cpu().numpy()
+    reference = a.astype(np.float64) @ b.astype(np.float64)
+    error = float(np.abs(ours - reference).max() / np.abs(reference).max())
+    ok = error < 1e-5
+    print(f"matmul {n}x{n} float32 on {cuda.get_device_name()}: max relative error {error:.1e} -> "
+          f"{'ok' if ok else 'FAILED'}")
+    print(f"  autocore : {2.0 * n ** 3 / seconds / 1e12:7.1f} TFLOP/s")
+    return ok
 
 
 if __name__ == "__main__":
