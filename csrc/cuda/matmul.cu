@@ -1,5 +1,5 @@
 // Matrix products on CUDA: cpu/matmul.cpp's shape rules, checks and messages, batching over broadcast batch
-// dims, and the backwards (with their sums over broadcast dims), all on top of the GEMM in cuda/gemm.cu.
+// dims, and the backwards (their sums over broadcast dims from cuda/reduce.cu), on top of the GEMM in cuda/gemm.cu.
 #include "cuda/matmul.h"
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 
 #include "cuda/elementwise.h"
 #include "cuda/gemm.h"
+#include "cuda/reduce.h"
 #include "cuda/runtime.h"
 
 namespace autocore::cuda {
@@ -34,139 +35,6 @@ void check_product_dtypes(const Tensor& a, const Tensor& b) {
   AC_CHECK(a.dtype() != DType::Bool, RuntimeError, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
   check_same_device(a, b, "matmul");
   tensor_device(a, "matmul");
-}
-
-// ---- sums over dims, for the gradients of broadcast operands and Linear's bias ----
-
-// The input's elements as (kept index, reduced index) -> offset: each a mixed-radix walk over its own dims,
-// adjacent dims of one kind merged (the input is contiguous) and size-1 dims dropped.
-struct ReduceLayout {
-  int kept_dims = 0, reduced_dims = 0;
-  int64_t kept_size[kMaxDims], kept_stride[kMaxDims];
-  int64_t reduced_size[kMaxDims], reduced_stride[kMaxDims];
-};
-
-__device__ __forceinline__ int64_t offset_of(int64_t index, int dims, const int64_t* size, const int64_t* stride) {
-  if (dims == 1) return index * stride[0];
-  int64_t offset = 0;
-  for (int d = dims - 1; d >= 0; --d) {
-    offset += index % size[d] * stride[d];
-    index /= size[d];
-  }
-  return offset;
-}
-
-// Thread per output; blockIdx.y takes the chunk [y * chunk, (y + 1) * chunk) of the reduced elements and
-// writes row y of `out` (gridDim.y rows of `outputs` partial sums, or the sums themselves when one chunk).
-// Reduced dims are the outer ones here (batch dims, or the rows of a column sum), so neighbouring threads
-// read neighbouring elements.
-template <class In, class Acc, class Out>
-__global__ void sum_kernel(const In* in, Out* out, ReduceLayout layout, int64_t outputs, int64_t reduced,
-                           int64_t chunk) {
-  const int64_t lo = blockIdx.y * chunk, hi = min(reduced, lo + chunk);
-  for (int64_t o = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; o < outputs;
-       o += int64_t(gridDim.x) * blockDim.x) {
-    const In* base = in + offset_of(o, layout.kept_dims, layout.kept_size, layout.kept_stride);
-    Acc sum = 0;
-    for (int64_t r = lo; r < hi; ++r)
-      sum += static_cast<Acc>(base[offset_of(r, layout.reduced_dims, layout.reduced_size, layout.reduced_stride)]);
-    out[blockIdx.y * outputs + o] = static_cast<Out>(sum);
-  }
-}
-
-// Enough threads in flight to fill any current GPU; fewer outputs than this split the reduced elements.
-constexpr int64_t kTargetThreads = 1 << 18;
-constexpr int64_t kMinChunk = 64;
-
-// In float32 the sums accumulate in double (the CPU's sums are float32 pairwise, so both are within float
-// rounding of the exact sum); int64 sums wrap around as the CPU's do.
-template <class In, class Acc, class Out>
-void launch_sum(const Tensor& src, const Tensor& out, const ReduceLayout& layout, int64_t outputs, int64_t reduced,
-                DType acc_dtype) {
-  cudaStream_t s = stream(out.device().index);
-  int64_t chunks = 1;
-  if (outputs < kTargetThreads && reduced > kMinChunk)
-    chunks = std::min<int64_t>({(reduced + kMinChunk - 1) / kMinChunk, kTargetThreads / outputs, 65535});
-  const int64_t chunk = (reduced + chunks - 1) / std::max<int64_t>(chunks, 1);
-  chunks = chunk > 0 ? (reduced + chunk - 1) / chunk : 1;
-  const unsigned blocks = blocks_for(outputs);
-  if (chunks <= 1) {
-    sum_kernel<In, Acc, Out><<<dim3(blocks, 1), kThreads, 0, s>>>(src.data<In>(), out.data<Out>(), layout, outputs,
-                                                                  reduced, std::max<int64_t>(reduced, 1));
-    AC_CUDA_CHECK_LAUNCH();
-    return;
-  }
-  using Partial = std::conditional_t<std::is_same_v<Acc, uint64_t>, int64_t, Acc>;
-  Tensor partial = Tensor::empty(Dims{chunks, outputs}, acc_dtype, out.device());
-  sum_kernel<In, Acc, Partial><<<dim3(blocks, static_cast<unsigned>(chunks)), kThreads, 0, s>>>(
-      src.data<In>(), partial.data<Partial>(), layout, outputs, reduced, chunk);
-  AC_CUDA_CHECK_LAUNCH();
-  ReduceLayout across{};
-  across.kept_dims = across.reduced_dims = 1;
-  across.kept_size[0] = outputs, across.kept_stride[0] = 1;
-  across.reduced_size[0] = chunks, across.reduced_stride[0] = outputs;
-  sum_kernel<Partial, Acc, Out><<<dim3(blocks, 1), kThreads, 0, s>>>(partial.data<Partial>(), out.data<Out>(), across,
-                                                                     outputs, chunks, chunks);
-  AC_CUDA_CHECK_LAUNCH();
-}
-
-// x summed over the dims d with reduce[d], into a fresh tensor of `shape` (the kept dims' sizes in order,
-// with or without size-1 dims).
-Tensor sum_dims(const Tensor& x, const bool* reduce, const Dims& shape) {
-  const DType out_dtype = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
-  Tensor out = Tensor::empty(shape, out_dtype, x.device());
-  if (out.numel() == 0) return out;
-  const Tensor src = contiguous(x);
-  const Dims strides = contiguous_strides(src.shape());
-  ReduceLayout layout{};
-  int64_t reduced = 1;
-  int last_kind = -1;
-  for (int d = 0; d < src.dim(); ++d) {
-    const int64_t size = src.shape()[d];
-    if (reduce[d]) reduced *= size;
-    if (size == 1) continue;
-    int& count = reduce[d] ? layout.reduced_dims : layout.kept_dims;
-    int64_t* sizes = reduce[d] ? layout.reduced_size : layout.kept_size;
-    int64_t* steps = reduce[d] ? layout.reduced_stride : layout.kept_stride;
-    if (last_kind == int(reduce[d])) {  // contiguous: merges with the dim before it
-      sizes[count - 1] *= size;
-      steps[count - 1] = strides[d];
-    } else {
-      sizes[count] = size;
-      steps[count] = strides[d];
-      ++count;
-    }
-    last_kind = reduce[d];
-  }
-  const int64_t outputs = out.numel();
-  switch (src.dtype()) {
-    case DType::Float32: launch_sum<float, double, float>(src, out, layout, outputs, reduced, DType::Float64); break;
-    case DType::Float64: launch_sum<double, double, double>(src, out, layout, outputs, reduced, DType::Float64); break;
-    case DType::Int64: launch_sum<int64_t, uint64_t, int64_t>(src, out, layout, outputs, reduced, DType::Int64); break;
-    default: fail<RuntimeError>("\"sum_cuda\" not implemented for '", scalar_type_name(src.dtype()), "'");
-  }
-  return out;
-}
-
-// cpu/reduce.cpp's sum_to_shape: grad summed over the dims broadcasting added or expanded, to `shape`.
-Tensor sum_to_shape(const Tensor& grad, const Dims& shape) {
-  if (grad.shape() == shape) return grad;
-  const int lead = grad.dim() - shape.size();
-  AC_CHECK(lead >= 0, RuntimeError, "sum_to_shape: gradient of shape ", grad.shape().str(),
-           " cannot be reduced to the larger shape ", shape.str());
-  bool reduce[kMaxDims] = {};
-  bool any = false;
-  for (int d = 0; d < grad.dim(); ++d) {
-    const int src = d - lead;
-    if (src < 0 || (shape[src] == 1 && grad.shape()[d] != 1)) {
-      reduce[d] = any = true;
-      continue;
-    }
-    AC_CHECK(shape[src] == grad.shape()[d], RuntimeError, "sum_to_shape: gradient of shape ", grad.shape().str(),
-             " is not a broadcast of shape ", shape.str());
-  }
-  if (!any) return reshape(grad, shape);
-  return sum_dims(grad, reduce, shape);
 }
 
 // ---- products ----
@@ -433,8 +301,8 @@ std::array<Tensor, 3> linear_backward(const Tensor& grad, const Tensor& x, const
   if (needs[0]) grads[0] = reshape(product_nd(g, weight), x.shape());
   if (needs[1]) grads[1] = product_nd(g.transpose(0, 1), x.dim() == 1 ? x.unsqueeze(0) : flatten_rows(x));
   if (needs[2]) {
-    const bool rows[2] = {true, false};
-    grads[2] = sum_dims(g, rows, Dims{g.shape()[1]});
+    const Dims rows{0};
+    grads[2] = sum(g, &rows, false);
   }
   return grads;
 }
