@@ -1,13 +1,14 @@
 // Elementwise kernels on CUDA: each op a functor with its math (the same as cpu/elementwise_simd.cpp's),
 // one grid-stride kernel template over the strided walk, and a table of launchers by op and dtype that
-// says which combinations exist. Entry points first plan on the host (promotion, broadcasting, out=),
-// exactly as the CPU's do, then launch on the device's stream.
+// says which combinations exist. The entry points are core/elementwise_entry.h's (promotion, broadcasting,
+// out=, as on the CPU) over CudaBackend below, which launches on the device's stream.
 #include "cuda/elementwise.h"
 
 #include <cmath>
 #include <limits>
 #include <type_traits>
 
+#include "core/elementwise_entry.h"
 #include "cuda/elementwise_kernel.cuh"
 
 namespace autocore::cuda {
@@ -233,47 +234,36 @@ Launch find_loop(EwOp op, DType dtype) {
   return loop;
 }
 
-Tensor make_output(const Tensor* out, const Dims& shape, DType dtype, Device device, EwOp op) {
-  if (!out) return Tensor::empty(shape, dtype, device);
-  check_cuda(*out, ew_op_name(op));
-  AC_CHECK(out->device() == device, RuntimeError, "Expected out tensor to be on ", device.str(), " but got ",
-           out->device().str());
-  check_out(*out, shape, dtype, op);
-  return out->dtype() == dtype ? *out : Tensor::empty(shape, dtype, device);
-}
+// The CUDA side of core/elementwise_entry.h: scalars (Python numbers) travel inside the launch, and a 0-d CPU
+// tensor beside a GPU one is copied over (PyTorch accepts it; promotion treats it as the 0-d tensor it is).
+struct CudaBackend {
+  static void check_device(const Tensor& t, const char* op) { tensor_device(t, op); }
+  static void check_supported(EwOp op, DType dtype) { find_loop(op, dtype); }
+  static bool foreign(const Tensor& t, const Tensor& like) {
+    return t.device().is_cpu() && t.dim() == 0 && !like.device().is_cpu();
+  }
+  static Tensor adopt(const Tensor& t, const Tensor& like) {
+    return foreign(t, like) ? to_device(t, like.device().index) : t;  // 0-d: always contiguous
+  }
+  static Tensor to_dtype(const Tensor& t, DType dtype) { return cuda::to_dtype(t, dtype); }
+  static void copy_(const Tensor& dst, const Tensor& src) { cuda::copy_(dst, src); }
+  static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars) {
+    Launch loop = find_loop(op, dtype);
+    if (it.numel() == 0) return;
+    it.coalesce();
+    EwOperands o = make_operands(it);
+    if (scalars)
+      for (int k = 0; k < it.num_operands(); ++k)
+        if (scalars[k]) {
+          o.is_scalar[k] = true;
+          for (int b = 0; b < 8; ++b) o.scalar[k][b] = scalars[k][b];
+        }
+    loop(o, it.numel(), params, stream(current_device()));
+    AC_CUDA_CHECK_LAUNCH();
+  }
+};
 
-Tensor finish(const Tensor& result, const Tensor* out) {
-  if (!out || out->data_ptr() == result.data_ptr()) return result;
-  copy_(*out, result);
-  return *out;
-}
-
-// Scalars (Python numbers) travel inside the launch: `scalars[k]` non-null marks operand k as one.
-void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars = nullptr) {
-  Launch loop = find_loop(op, dtype);
-  if (it.numel() == 0) return;
-  it.coalesce();
-  EwOperands o = make_operands(it);
-  if (scalars)
-    for (int k = 0; k < it.num_operands(); ++k)
-      if (scalars[k]) {
-        o.is_scalar[k] = true;
-        for (int b = 0; b < 8; ++b) o.scalar[k][b] = scalars[k][b];
-      }
-  int device = it.numel() ? current_device() : 0;
-  loop(o, it.numel(), params, stream(device));
-  AC_CUDA_CHECK_LAUNCH();
-}
-
-// A 0-d CPU tensor used with a tensor on a GPU.
-bool beside_device(const Tensor& t, const Tensor& other) {
-  return t.device().is_cpu() && t.dim() == 0 && !other.device().is_cpu();
-}
-
-// t, copied to other's GPU when it is a 0-d CPU tensor beside it.
-Tensor on_device_of(const Tensor& t, const Tensor& other) {
-  return beside_device(t, other) ? to_device(t, other.device().index) : t;  // 0-d: always contiguous
-}
+using Entry = ElementwiseEntry<CudaBackend>;
 
 }  // namespace
 
@@ -291,134 +281,27 @@ void launch_cast(StridedIter& it, DType to, DType from, const char* scalar) {
 }
 
 Tensor unary(EwOp op, const Tensor& x, const OpParams& params, const Tensor* out) {
-  tensor_device(x, ew_op_name(op));
-  DType dtype = compute_dtype(op, x.dtype());
-  find_loop(op, dtype);  // reject unsupported dtypes before allocating anything
-  Tensor input = to_dtype(x, dtype);
-  Tensor result = make_output(out, x.shape(), dtype, x.device(), op);
-  StridedIter it(result);
-  it.add_input(input);
-  run(op, dtype, it, params);
-  return finish(result, out);
+  return Entry::unary(op, x, params, out);
 }
 
 Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, const OpParams& params) {
-  check_sub_without_bool(op, a.dtype() == DType::Bool, b.dtype() == DType::Bool);
-  // A 0-d CPU tensor beside a CUDA one is allowed, as in PyTorch: it is copied over (promotion treats it
-  // as the 0-d tensor it is either way). Any other mix is an error.
-  if (beside_device(a, b) || beside_device(b, a))
-    return binary(op, on_device_of(a, b), on_device_of(b, a), out, params);
-  check_same_device(a, b, ew_op_name(op));
-  tensor_device(a, ew_op_name(op));
-  ResultType promotion;
-  promotion.add_tensor(a.dtype(), a.dim());
-  promotion.add_tensor(b.dtype(), b.dim());
-  DType dtype = compute_dtype(op, promotion.result());
-  find_loop(op, dtype);
-  Dims shape = broadcast_shapes(a.shape(), b.shape());
-  Tensor lhs = to_dtype(a, dtype), rhs = to_dtype(b, dtype);
-  Tensor result = make_output(out, shape, is_comparison(op) ? DType::Bool : dtype, a.device(), op);
-  StridedIter it(result);
-  it.add_input(lhs);
-  it.add_input(rhs);
-  run(op, dtype, it, params);
-  return finish(result, out);
+  return Entry::binary(op, a, b, out, params);
 }
-
-namespace {
-Tensor binary_with_scalar(EwOp op, const Tensor& t, const Scalar& s, bool scalar_first, const Tensor* out) {
-  tensor_device(t, ew_op_name(op));
-  check_sub_without_bool(op, t.dtype() == DType::Bool, s.kind == Scalar::Kind::Bool);
-  ResultType promotion;
-  promotion.add_tensor(t.dtype(), t.dim());
-  promotion.add_scalar(s);
-  DType dtype = compute_dtype(op, promotion.result());
-  find_loop(op, dtype);
-  AC_CHECK(!(op == EwOp::pow && !scalar_first && dtype == DType::Int64 && s.kind != Scalar::Kind::Float && s.i < 0),
-           RuntimeError, "Integers to negative integer powers are not allowed.");
-  Tensor input = to_dtype(t, dtype);
-  alignas(8) char value[8];
-  s.store_as(dtype, value);
-  Tensor result = make_output(out, t.shape(), is_comparison(op) ? DType::Bool : dtype, t.device(), op);
-  StridedIter it(result);
-  const char* scalars[3] = {nullptr, nullptr, nullptr};
-  if (scalar_first) {
-    it.add_scalar(value);
-    scalars[1] = value;
-  }
-  it.add_input(input);
-  if (!scalar_first) {
-    it.add_scalar(value);
-    scalars[2] = value;
-  }
-  run(op, dtype, it, {}, scalars);
-  return finish(result, out);
-}
-}  // namespace
 
 Tensor binary(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out) {
-  return binary_with_scalar(op, a, b, false, out);
+  return Entry::binary_with_scalar(op, a, b, false, out);
 }
 
 Tensor binary(EwOp op, const Scalar& a, const Tensor& b, const Tensor* out) {
-  return binary_with_scalar(op, b, a, true, out);
+  return Entry::binary_with_scalar(op, b, a, true, out);
 }
 
-Tensor ternary(EwOp op, const Tensor& a, const Tensor& b, const Tensor& c) {
-  const Tensor& device_one = !a.device().is_cpu() ? a : !b.device().is_cpu() ? b : c;
-  if (beside_device(a, device_one) || beside_device(b, device_one) || beside_device(c, device_one))
-    return ternary(op, on_device_of(a, device_one), on_device_of(b, device_one), on_device_of(c, device_one));
-  check_same_device(a, b, ew_op_name(op));
-  check_same_device(a, c, ew_op_name(op));
-  tensor_device(a, ew_op_name(op));
-  ResultType promotion;
-  for (const Tensor* t : {&a, &b, &c}) promotion.add_tensor(t->dtype(), t->dim());
-  DType dtype = compute_dtype(op, promotion.result());
-  find_loop(op, dtype);
-  Dims shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape()), c.shape());
-  Tensor inputs[3] = {to_dtype(a, dtype), to_dtype(b, dtype), to_dtype(c, dtype)};
-  Tensor result = Tensor::empty(shape, dtype, a.device());
-  StridedIter it(result);
-  for (const Tensor& t : inputs) it.add_input(t);
-  run(op, dtype, it, {});
-  return result;
-}
+Tensor ternary(EwOp op, const Tensor& a, const Tensor& b, const Tensor& c) { return Entry::ternary(op, a, b, c); }
 
-Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
-  const Tensor& device_one = !condition.device().is_cpu() ? condition : !a.device().is_cpu() ? a : b;
-  if (beside_device(condition, device_one) || beside_device(a, device_one) || beside_device(b, device_one))
-    return where(on_device_of(condition, device_one), on_device_of(a, device_one), on_device_of(b, device_one));
-  check_same_device(condition, a, "where");
-  check_same_device(a, b, "where");
-  tensor_device(a, "where");
-  AC_CHECK(condition.dtype() == DType::Bool, RuntimeError,
-           "where expected condition to be a boolean tensor, but got a tensor with dtype ", dtype_name(condition.dtype()));
-  ResultType promotion;
-  promotion.add_tensor(a.dtype(), a.dim());
-  promotion.add_tensor(b.dtype(), b.dim());
-  DType dtype = promotion.result();
-  Dims shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape()), b.shape());
-  Tensor lhs = to_dtype(a, dtype), rhs = to_dtype(b, dtype);
-  Tensor result = Tensor::empty(shape, dtype, a.device());
-  StridedIter it(result);
-  it.add_input(condition);
-  it.add_input(lhs);
-  it.add_input(rhs);
-  run(EwOp::where, dtype, it, {});
-  return result;
-}
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) { return Entry::where(condition, a, b); }
 
 Tensor clamp(const Tensor& x, const Scalar* min, const Scalar* max, const Tensor* out) {
-  AC_CHECK(min || max, RuntimeError, "torch.clamp: At least one of 'min' or 'max' must not be None");
-  ResultType promotion;
-  promotion.add_tensor(x.dtype(), x.dim());
-  if (min) promotion.add_scalar(*min);
-  if (max) promotion.add_scalar(*max);
-  OpParams params{min ? min->f : -std::numeric_limits<double>::infinity(),
-                  max ? max->f : std::numeric_limits<double>::infinity()};
-  DType dtype = promotion.result();
-  if (dtype != x.dtype()) return unary(EwOp::clamp, to_dtype(x, dtype), params, out);
-  return unary(EwOp::clamp, x, params, out);
+  return Entry::clamp(x, min, max, out);
 }
 
 }  // namespace autocore::cuda

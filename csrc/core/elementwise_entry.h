@@ -1,0 +1,153 @@
+// The elementwise entry points, written once over a device backend: type promotion, broadcasting and `out=`,
+// then the backend's loops. cpu/elementwise.cpp and cuda/elementwise.cu each define a Backend with
+//   static void check_device(const Tensor& t, const char* op);  // t lives on this backend's device (made current)
+//   static void check_supported(EwOp op, DType dtype);           // "\"op\" not implemented for 'dtype'"
+//   static bool foreign(const Tensor& t, const Tensor& like);     // t must move to like's device first (a 0-d
+//   static Tensor adopt(const Tensor& t, const Tensor& like);     // CPU tensor beside a GPU one), and the move
+//   static Tensor to_dtype(const Tensor& t, DType dtype);
+//   static void copy_(const Tensor& dst, const Tensor& src);
+//   static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars);
+// `scalars[k]`, when not null, holds the 8 bytes of operand k, a Python number (added with add_scalar).
+#pragma once
+#include <limits>
+
+#include "core/elementwise_rules.h"
+#include "core/scalar.h"
+#include "core/strided_iter.h"
+
+namespace autocore {
+
+template <class Backend>
+struct ElementwiseEntry {
+  // Resolves where the result goes: a fresh tensor, or `out` when its dtype can hold the result. When `out`
+  // needs another dtype, the result is computed into a temporary and copied (see finish()).
+  static Tensor make_output(const Tensor* out, const Dims& shape, DType dtype, Device device, EwOp op) {
+    if (!out) return Tensor::empty(shape, dtype, device);
+    AC_CHECK(out->device() == device, RuntimeError, "Expected out tensor to be on ", device.str(), " but got ",
+             out->device().str());
+    check_out(*out, shape, dtype, op);
+    return out->dtype() == dtype ? *out : Tensor::empty(shape, dtype, device);
+  }
+
+  static Tensor finish(const Tensor& result, const Tensor* out) {
+    if (!out || out->data_ptr() == result.data_ptr()) return result;
+    Backend::copy_(*out, result);
+    return *out;
+  }
+
+  static Tensor unary(EwOp op, const Tensor& x, const OpParams& params, const Tensor* out) {
+    Backend::check_device(x, ew_op_name(op));
+    DType dtype = compute_dtype(op, x.dtype());
+    Backend::check_supported(op, dtype);  // before anything is allocated
+    Tensor input = Backend::to_dtype(x, dtype);
+    Tensor result = make_output(out, x.shape(), dtype, x.device(), op);
+    StridedIter it(result);
+    it.add_input(input);
+    Backend::run(op, dtype, it, params, nullptr);
+    return finish(result, out);
+  }
+
+  static Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, const OpParams& params) {
+    if (Backend::foreign(a, b) || Backend::foreign(b, a))
+      return binary(op, Backend::adopt(a, b), Backend::adopt(b, a), out, params);
+    check_sub_without_bool(op, a.dtype() == DType::Bool, b.dtype() == DType::Bool);
+    check_same_device(a, b, ew_op_name(op));
+    Backend::check_device(a, ew_op_name(op));
+    ResultType promotion;
+    promotion.add_tensor(a.dtype(), a.dim());
+    promotion.add_tensor(b.dtype(), b.dim());
+    DType dtype = compute_dtype(op, promotion.result());
+    Backend::check_supported(op, dtype);
+    Dims shape = broadcast_shapes(a.shape(), b.shape());
+    Tensor lhs = Backend::to_dtype(a, dtype), rhs = Backend::to_dtype(b, dtype);
+    Tensor result = make_output(out, shape, is_comparison(op) ? DType::Bool : dtype, a.device(), op);
+    StridedIter it(result);
+    it.add_input(lhs);
+    it.add_input(rhs);
+    Backend::run(op, dtype, it, params, nullptr);
+    return finish(result, out);
+  }
+
+  static Tensor binary_with_scalar(EwOp op, const Tensor& t, const Scalar& s, bool scalar_first, const Tensor* out) {
+    Backend::check_device(t, ew_op_name(op));
+    check_sub_without_bool(op, t.dtype() == DType::Bool, s.kind == Scalar::Kind::Bool);
+    ResultType promotion;
+    promotion.add_tensor(t.dtype(), t.dim());
+    promotion.add_scalar(s);
+    DType dtype = compute_dtype(op, promotion.result());
+    Backend::check_supported(op, dtype);
+    AC_CHECK(!(op == EwOp::pow && !scalar_first && dtype == DType::Int64 && s.kind != Scalar::Kind::Float && s.i < 0),
+             RuntimeError, "Integers to negative integer powers are not allowed.");
+    Tensor input = Backend::to_dtype(t, dtype);
+    alignas(8) char value[8];
+    s.store_as(dtype, value);
+    Tensor result = make_output(out, t.shape(), is_comparison(op) ? DType::Bool : dtype, t.device(), op);
+    StridedIter it(result);
+    const char* scalars[3] = {nullptr, nullptr, nullptr};
+    if (scalar_first) it.add_scalar(value), scalars[1] = value;
+    it.add_input(input);
+    if (!scalar_first) it.add_scalar(value), scalars[2] = value;
+    Backend::run(op, dtype, it, {}, scalars);
+    return finish(result, out);
+  }
+
+  static Tensor ternary(EwOp op, const Tensor& a, const Tensor& b, const Tensor& c) {
+    const Tensor& on = !a.device().is_cpu() ? a : !b.device().is_cpu() ? b : c;
+    if (Backend::foreign(a, on) || Backend::foreign(b, on) || Backend::foreign(c, on))
+      return ternary(op, Backend::adopt(a, on), Backend::adopt(b, on), Backend::adopt(c, on));
+    check_same_device(a, b, ew_op_name(op));
+    check_same_device(a, c, ew_op_name(op));
+    Backend::check_device(a, ew_op_name(op));
+    ResultType promotion;
+    for (const Tensor* t : {&a, &b, &c}) promotion.add_tensor(t->dtype(), t->dim());
+    DType dtype = compute_dtype(op, promotion.result());
+    Backend::check_supported(op, dtype);
+    Dims shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape()), c.shape());
+    Tensor inputs[3] = {Backend::to_dtype(a, dtype), Backend::to_dtype(b, dtype), Backend::to_dtype(c, dtype)};
+    Tensor result = Tensor::empty(shape, dtype, a.device());
+    StridedIter it(result);
+    for (const Tensor& t : inputs) it.add_input(t);  // (inputs stay alive until the loops are done)
+    Backend::run(op, dtype, it, {}, nullptr);
+    return result;
+  }
+
+  static Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+    const Tensor& on = !condition.device().is_cpu() ? condition : !a.device().is_cpu() ? a : b;
+    if (Backend::foreign(condition, on) || Backend::foreign(a, on) || Backend::foreign(b, on))
+      return where(Backend::adopt(condition, on), Backend::adopt(a, on), Backend::adopt(b, on));
+    check_same_device(condition, a, "where");
+    check_same_device(a, b, "where");
+    Backend::check_device(condition, "where");
+    AC_CHECK(condition.dtype() == DType::Bool, RuntimeError,
+             "where expected condition to be a boolean tensor, but got a tensor with dtype ",
+             dtype_name(condition.dtype()));
+    ResultType promotion;
+    promotion.add_tensor(a.dtype(), a.dim());
+    promotion.add_tensor(b.dtype(), b.dim());
+    DType dtype = promotion.result();
+    Dims shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape()), b.shape());
+    Tensor lhs = Backend::to_dtype(a, dtype), rhs = Backend::to_dtype(b, dtype);
+    Tensor result = Tensor::empty(shape, dtype, a.device());
+    StridedIter it(result);
+    it.add_input(condition);
+    it.add_input(lhs);
+    it.add_input(rhs);
+    Backend::run(EwOp::where, dtype, it, {}, nullptr);
+    return result;
+  }
+
+  static Tensor clamp(const Tensor& x, const Scalar* min, const Scalar* max, const Tensor* out) {
+    AC_CHECK(min || max, RuntimeError, "torch.clamp: At least one of 'min' or 'max' must not be None");
+    ResultType promotion;
+    promotion.add_tensor(x.dtype(), x.dim());
+    if (min) promotion.add_scalar(*min);
+    if (max) promotion.add_scalar(*max);
+    OpParams params{min ? min->f : -std::numeric_limits<double>::infinity(),
+                    max ? max->f : std::numeric_limits<double>::infinity()};
+    DType dtype = promotion.result();
+    if (dtype != x.dtype()) return unary(EwOp::clamp, Backend::to_dtype(x, dtype), params, out);
+    return unary(EwOp::clamp, x, params, out);
+  }
+};
+
+}  // namespace autocore
