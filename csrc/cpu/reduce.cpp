@@ -1,9 +1,11 @@
-// Reduction entry points: dim handling, the [outer, r, inner] layout plan, threading, and backwards.
+// Reductions on the CPU: core/reduce_entry.h's entry points and backwards over the per-ISA loops
+// (cpu/reduce_simd.cpp), run on the [outer, r, inner] plan of core/reduce_plan.h and split across threads.
 #include "cpu/reduce.h"
 
 #include <cmath>
 
 #include "core/parallel.h"
+#include "core/reduce_entry.h"
 #include "cpu/copy.h"
 #include "cpu/elementwise.h"
 #include "cpu/isa.h"
@@ -93,184 +95,97 @@ std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool 
   return {values, indices};
 }
 
-std::pair<Tensor, Tensor> extreme_dim(const Tensor& x, int64_t dim, bool keepdim, bool is_max) {
-  const char* op = is_max ? "max" : "min";
-  check_cpu(x, op);
-  DimMask mask = single_dim_mask(x, dim);
-  check_reduce_nonempty(x, mask, op);
-  return arg_reduce(x, mask, keepdim, is_max, true, true);
-}
-
-Tensor extreme_all(const Tensor& x, bool is_max) {
-  const char* op = is_max ? "max" : "min";
-  check_cpu(x, op);
-  AC_CHECK(x.numel() > 0, RuntimeError, op, "(): Expected reduction dim to be specified for input.numel() == 0. "
-           "Specify the reduction dim with the 'dim' argument.");
-  return arg_reduce(x, make_mask(x.dim(), nullptr), false, is_max, true, false).first;
-}
-
-Tensor extreme_over(const Tensor& x, const Dims* dims, bool keepdim, bool is_max) {
-  const char* op = is_max ? "amax" : "amin";
-  check_cpu(x, op);
-  DimMask mask = make_mask(x.dim(), dims);
-  check_reduce_nonempty(x, mask, op);
-  if (x.numel() == 0 && x.dim() > 0) {  // an empty kept dim: nothing to reduce, an empty result
-    return Tensor::empty(output_shape(x.shape(), mask, keepdim), x.dtype(), x.device());
+// The CPU side of core/reduce_entry.h.
+struct CpuBackend {
+  static void check_device(const Tensor& t, const char* op) { check_cpu(t, op); }
+  static Tensor sum_impl(const Tensor& x, const DimMask& mask, bool keepdim) { return cpu::sum_impl(x, mask, keepdim); }
+  static std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool keepdim, bool is_max,
+                                              bool want_values, bool want_indices) {
+    return cpu::arg_reduce(x, mask, keepdim, is_max, want_values, want_indices);
   }
-  return arg_reduce(x, mask, keepdim, is_max, true, false).first;
-}
-
-Tensor arg_extreme(const Tensor& x, const int64_t* dim, bool keepdim, bool is_max) {
-  const char* op = is_max ? "argmax" : "argmin";
-  check_cpu(x, op);
-  if (!dim) {
-    AC_CHECK(x.numel() > 0, RuntimeError, op, "(): Expected reduction dim to be specified for input.numel() == 0.");
-    Tensor flat = reshape(x, Dims{x.numel()});
-    Tensor index = arg_reduce(flat, make_mask(1, nullptr), false, is_max, false, true).second;
-    return keepdim ? index.view(Dims::filled(x.dim(), 1)) : index;
+  static Tensor var_impl(const Tensor& x, const DimMask& mask, double correction, bool keepdim) {
+    Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), x.dtype(), x.device());
+    Plan plan = make_plan(x, mask);
+    VarLoop loop = kernels<ReduceKernels>().var[int(x.dtype())];
+    const char* src = static_cast<const char*>(plan.source.data_ptr());
+    char* dst = static_cast<char*>(out.data_ptr());
+    const size_t size = x.itemsize();
+    run_parallel(plan.shape, [&](const ReduceShape& part, int64_t in_offset, int64_t out_offset) {
+      loop(src + in_offset * size, dst + out_offset * size, part, correction);
+    });
+    return out;
   }
-  DimMask mask = single_dim_mask(x, *dim);
-  check_reduce_nonempty(x, mask, op);
-  return arg_reduce(x, mask, keepdim, is_max, false, true).second;
-}
+  static void scatter_index(const Tensor& g, const Tensor& index, const Tensor& result, int64_t outer, int64_t inner,
+                            int64_t size, int d) {
+    const int64_t* idx = index.data<int64_t>();
+    for (int64_t k = 0; k < outer * inner; ++k)
+      AC_CHECK(idx[k] >= 0 && idx[k] < size, IndexError, "index ", idx[k], " is out of bounds for dimension ", d,
+               " with size ", size);
+    dispatch_floating(g.dtype(), "index_reduce_backward", [&](auto zero) {
+      using T = decltype(zero);
+      const T* src = g.data<T>();
+      T* dst = result.data<T>();
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i) dst[(o * size + idx[o * inner + i]) * inner + i] = src[o * inner + i];
+    });
+  }
+  static Tensor reshape(const Tensor& t, const Dims& shape) { return cpu::reshape(t, shape); }
+  static Tensor contiguous(const Tensor& t) { return cpu::contiguous(t); }
+  static Tensor to_dtype(const Tensor& t, DType dtype) { return cpu::to_dtype(t, dtype); }
+  static void fill_(const Tensor& t, const Scalar& value) { cpu::fill_(t, value); }
+  static Tensor binary(EwOp op, const Tensor& a, const Tensor& b) { return cpu::binary(op, a, b); }
+  static Tensor binary(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out = nullptr) {
+    return cpu::binary(op, a, b, out);
+  }
+  static Tensor sqrt_(const Tensor& t) { return unary(EwOp::sqrt, t, {}, &t); }
+  static Tensor where(const Tensor& c, const Tensor& a, const Tensor& b) { return cpu::where(c, a, b); }
+};
 
-Tensor scale(const Tensor& t, double factor) {
-  return binary(EwOp::mul, t, Scalar::from_float(factor));
-}
+using Entry = ReduceEntry<CpuBackend>;
 
 }  // namespace
 
-Tensor sum(const Tensor& x, const Dims* dims, bool keepdim) {
-  check_cpu(x, "sum");
-  return sum_impl(x, make_mask(x.dim(), dims), keepdim);
-}
-
-Tensor mean(const Tensor& x, const Dims* dims, bool keepdim) {
-  check_cpu(x, "mean");
-  check_reduce_floating(x, "mean");
-  DimMask mask = make_mask(x.dim(), dims);
-  Tensor total = sum_impl(x, mask, keepdim);
-  return binary(EwOp::div, total, Scalar::from_int(reduced_count(x.shape(), mask)), &total);  // 0/0 = nan when empty
-}
-
+Tensor sum(const Tensor& x, const Dims* dims, bool keepdim) { return Entry::sum(x, dims, keepdim); }
+Tensor mean(const Tensor& x, const Dims* dims, bool keepdim) { return Entry::mean(x, dims, keepdim); }
 Tensor var(const Tensor& x, const Dims* dims, double correction, bool keepdim) {
-  check_cpu(x, "var");
-  check_reduce_floating(x, "var");
-  DimMask mask = make_mask(x.dim(), dims);
-  Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), x.dtype(), x.device());
-  Plan plan = make_plan(x, mask);
-  VarLoop loop = kernels<ReduceKernels>().var[int(x.dtype())];
-  const char* src = static_cast<const char*>(plan.source.data_ptr());
-  char* dst = static_cast<char*>(out.data_ptr());
-  const size_t size = x.itemsize();
-  run_parallel(plan.shape, [&](const ReduceShape& part, int64_t in_offset, int64_t out_offset) {
-    loop(src + in_offset * size, dst + out_offset * size, part, correction);
-  });
-  return out;
+  return Entry::var(x, dims, correction, keepdim);
 }
-
 Tensor std(const Tensor& x, const Dims* dims, double correction, bool keepdim) {
-  Tensor v = var(x, dims, correction, keepdim);
-  return unary(EwOp::sqrt, v, {}, &v);
+  return Entry::std(x, dims, correction, keepdim);
 }
-
-Tensor amax(const Tensor& x, const Dims* dims, bool keepdim) { return extreme_over(x, dims, keepdim, true); }
-Tensor amin(const Tensor& x, const Dims* dims, bool keepdim) { return extreme_over(x, dims, keepdim, false); }
-std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim) { return extreme_dim(x, dim, keepdim, true); }
-std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim) { return extreme_dim(x, dim, keepdim, false); }
-Tensor max_all(const Tensor& x) { return extreme_all(x, true); }
-Tensor min_all(const Tensor& x) { return extreme_all(x, false); }
-Tensor argmax(const Tensor& x, const int64_t* dim, bool keepdim) { return arg_extreme(x, dim, keepdim, true); }
-Tensor argmin(const Tensor& x, const int64_t* dim, bool keepdim) { return arg_extreme(x, dim, keepdim, false); }
-
-// ---- backwards ---------------------------------------------------------------------------------
-
-Tensor sum_to_shape(const Tensor& grad, const Dims& shape) {
-  if (grad.shape() == shape) return grad;
-  const int lead = grad.dim() - shape.size();
-  AC_CHECK(lead >= 0, RuntimeError, "sum_to_shape: gradient of shape ", grad.shape().str(),
-           " cannot be reduced to the larger shape ", shape.str());
-  Dims dims;
-  for (int d = 0; d < grad.dim(); ++d) {
-    int src = d - lead;
-    if (src < 0) { dims.push_back(d); continue; }
-    if (shape[src] == 1 && grad.shape()[d] != 1) dims.push_back(d);
-    else AC_CHECK(shape[src] == grad.shape()[d], RuntimeError, "sum_to_shape: gradient of shape ", grad.shape().str(),
-                  " is not a broadcast of shape ", shape.str());
-  }
-  if (dims.empty()) return grad.view(shape);
-  return reshape(sum(grad, &dims, true), shape);
+Tensor amax(const Tensor& x, const Dims* dims, bool keepdim) { return Entry::extreme_over(x, dims, keepdim, true); }
+Tensor amin(const Tensor& x, const Dims* dims, bool keepdim) { return Entry::extreme_over(x, dims, keepdim, false); }
+std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim) {
+  return Entry::extreme_dim(x, dim, keepdim, true);
 }
+std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim) {
+  return Entry::extreme_dim(x, dim, keepdim, false);
+}
+Tensor max_all(const Tensor& x) { return Entry::extreme_all(x, true); }
+Tensor min_all(const Tensor& x) { return Entry::extreme_all(x, false); }
+Tensor argmax(const Tensor& x, const int64_t* dim, bool keepdim) { return Entry::arg_extreme(x, dim, keepdim, true); }
+Tensor argmin(const Tensor& x, const int64_t* dim, bool keepdim) { return Entry::arg_extreme(x, dim, keepdim, false); }
 
+Tensor sum_to_shape(const Tensor& grad, const Dims& shape) { return Entry::sum_to_shape(grad, shape); }
 Tensor sum_backward(const Tensor& grad, const Dims& input_shape, const Dims* dims, bool keepdim) {
-  DimMask mask = make_mask(input_shape.size(), dims);
-  return with_reduced_dims(grad, input_shape, mask, keepdim).expand(input_shape);
+  return Entry::sum_backward(grad, input_shape, dims, keepdim);
 }
-
 Tensor mean_backward(const Tensor& grad, const Dims& input_shape, const Dims* dims, bool keepdim) {
-  DimMask mask = make_mask(input_shape.size(), dims);
-  Tensor g = with_reduced_dims(grad, input_shape, mask, keepdim).expand(input_shape);
-  return scale(g, 1.0 / static_cast<double>(reduced_count(input_shape, mask)));
+  return Entry::mean_backward(grad, input_shape, dims, keepdim);
 }
-
 Tensor var_backward(const Tensor& grad, const Tensor& x, const Dims* dims, double correction, bool keepdim) {
-  // d var / dx = 2 (x - mean) / (N - correction)
-  DimMask mask = make_mask(x.dim(), dims);
-  const double divisor = std::max(0.0, static_cast<double>(reduced_count(x.shape(), mask)) - correction);
-  Tensor centered = binary(EwOp::sub, x, mean(x, dims, true));
-  Tensor g = with_reduced_dims(grad, x.shape(), mask, keepdim);
-  return binary(EwOp::mul, scale(centered, 2.0 / divisor), g);
+  return Entry::var_backward(grad, x, dims, correction, keepdim);
 }
-
 Tensor std_backward(const Tensor& grad, const Tensor& x, const Tensor& std_out, const Dims* dims, double correction,
                     bool keepdim) {
-  // d std = d var / (2 std), taken as 0 where std is 0 (PyTorch's choice, instead of nan)
-  Tensor zero = Tensor::empty(Dims{}, grad.dtype(), grad.device());
-  fill_(zero, Scalar::from_int(0));
-  Tensor g = where(binary(EwOp::eq, std_out, Scalar::from_int(0)), zero,
-                   binary(EwOp::div, grad, scale(std_out, 2.0)));
-  return var_backward(g, x, dims, correction, keepdim);
+  return Entry::std_backward(grad, x, std_out, dims, correction, keepdim);
 }
-
 Tensor amax_backward(const Tensor& grad, const Tensor& x, const Tensor& out, const Dims* dims, bool keepdim) {
-  DimMask mask = make_mask(x.dim(), dims);
-  Tensor extreme = with_reduced_dims(out, x.shape(), mask, keepdim);
-  Tensor hits = to_dtype(binary(EwOp::eq, x, extreme), grad.dtype());
-  Tensor count = sum(hits, dims, true);
-  Tensor share = binary(EwOp::div, with_reduced_dims(grad, x.shape(), mask, keepdim), count);
-  return binary(EwOp::mul, hits, share);
+  return Entry::amax_backward(grad, x, out, dims, keepdim);
 }
-
 Tensor index_reduce_backward(const Tensor& grad, const Tensor& indices, int64_t dim, const Dims& input_shape,
                              bool keepdim) {
-  AC_CHECK(indices.dtype() == DType::Int64, RuntimeError, "expected indices of dtype int64, got ",
-           dtype_name(indices.dtype()));
-  Tensor result = Tensor::empty(input_shape, grad.dtype(), grad.device());
-  fill_(result, Scalar::from_int(0));
-  if (result.numel() == 0) return result;
-  const int d = wrap_dim(dim, input_shape.size());
-  DimMask mask = make_mask(input_shape.size(), nullptr);
-  for (int i = 0; i < input_shape.size(); ++i) mask.reduced[i] = i == d;
-  Tensor g = contiguous(with_reduced_dims(grad, input_shape, mask, keepdim));
-  Tensor index = contiguous(with_reduced_dims(indices, input_shape, mask, keepdim));
-  Dims kept_shape = output_shape(input_shape, mask, true);
-  AC_CHECK(g.shape() == kept_shape && index.shape() == kept_shape, RuntimeError, "index_reduce_backward: grad ",
-           grad.shape().str(), " and indices ", indices.shape().str(), " do not match input ", input_shape.str());
-  int64_t outer = 1, inner = 1, size = input_shape.size() ? input_shape[d] : 1;
-  for (int i = 0; i < d; ++i) outer *= input_shape[i];
-  for (int i = d + 1; i < input_shape.size(); ++i) inner *= input_shape[i];
-  const int64_t* idx = index.data<int64_t>();
-  for (int64_t k = 0; k < outer * inner; ++k)
-    AC_CHECK(idx[k] >= 0 && idx[k] < size, IndexError, "index ", idx[k], " is out of bounds for dimension ", d,
-             " with size ", size);
-  dispatch_floating(grad.dtype(), "index_reduce_backward", [&](auto zero) {
-    using T = decltype(zero);
-    const T* src = g.data<T>();
-    T* dst = result.data<T>();
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t i = 0; i < inner; ++i) dst[(o * size + idx[o * inner + i]) * inner + i] = src[o * inner + i];
-  });
-  return result;
+  return Entry::index_reduce_backward(grad, indices, dim, input_shape, keepdim);
 }
 
 }  // namespace autocore::cpu
