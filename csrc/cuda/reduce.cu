@@ -1,8 +1,8 @@
 // Reductions on CUDA: core/reduce_entry.h's entry points and backwards over kernels of two shapes on the
 // [outer, r, inner] plan (a warp or a block per output when rows are reduced, a thread per output when columns
 // are). Each reduction is an Op (identity, lift one element, combine two partial results, write the result),
-// so sum, max/min with index and the two passes of var share the kernels. Float sums accumulate in double, as the CPU's cascade
-// does for its block totals, so both stay within a few ulps of the exact sum.
+// so sum, max/min with index and the two passes of var share the kernels. Float sums accumulate in double, as
+// the CPU's cascade does for its block totals, so both stay within a few ulps of the exact sum.
 #include "cuda/reduce.h"
 
 #include <algorithm>
