@@ -29,6 +29,17 @@ void check_class_target_dtype(const Tensor& target);
 // A per-class weight: on input's device, one per class, of input's dtype.
 void check_class_weight(const Tensor* weight, const Tensor& input, int64_t classes);
 
+// A pointwise loss's operands, checked: the dtype it computes in (mse and l1 promote input and target, the binary
+// cross-entropies need one dtype), the shape the operands broadcast to, and whether weight and pos_weight may
+// broadcast to it. Devices are the backend's to check.
+struct PointwiseShape {
+  DType dtype;
+  Dims shape;
+  bool promotes;  // mse, l1: a weighted mean divides by the weights' sum
+};
+PointwiseShape pointwise_shape(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
+                               const Tensor* pos_weight);
+
 // The grad of a loss: the target's shape for reduction='none' (stride 1), a single number otherwise (stride 0).
 int64_t grad_stride(const Tensor& grad, const Dims& unreduced_shape, Reduction reduction, const char* op);
 

@@ -348,50 +348,16 @@ struct PointwisePlan {
 
 Tensor expanded(const Tensor& t, const Dims& shape) { return contiguous(t.expand(shape)); }
 
-bool broadcasts_to(const Dims& from, const Dims& to) {
-  if (from.size() > to.size()) return false;
-  for (int i = 1; i <= from.size(); ++i)
-    if (from[from.size() - i] != 1 && from[from.size() - i] != to[to.size() - i]) return false;
-  return true;
-}
-
 PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
                              const Tensor* pos_weight) {
   const char* op = pointwise_loss_name(kind);
   check_cpu(input, op);
   check_cpu(target, op);
+  const PointwiseShape checked = pointwise_shape(kind, input, target, weight, pos_weight);
+  const bool promotes = checked.promotes;
   PointwisePlan plan;
-  // mse and l1 compute in the promoted dtype, as PyTorch's do; the binary cross-entropies need one dtype.
-  const bool promotes = kind == PointwiseLoss::mse || kind == PointwiseLoss::l1;
-  plan.dtype = promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();
-  AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", scalar_type_name(plan.dtype),
-           "'");
-  if (!promotes) check_loss_dtype(target, input.dtype());
-  if (kind == PointwiseLoss::mse || kind == PointwiseLoss::l1) {
-    plan.shape = broadcast_shapes(input.shape(), target.shape());
-  } else if (kind == PointwiseLoss::bce) {
-    AC_CHECK(input.shape() == target.shape(), ValueError, "Using a target size (", torch_size(target.shape()),
-             ") that is different to the input size (", torch_size(input.shape()),
-             ") is deprecated. Please ensure they have the same size.");
-    plan.shape = input.shape();
-  } else {
-    AC_CHECK(input.shape() == target.shape(), ValueError, "Target size (", torch_size(target.shape()),
-             ") must be the same as input size (", torch_size(input.shape()), ")");
-    plan.shape = input.shape();
-  }
-  AC_CHECK(!pos_weight || kind == PointwiseLoss::bce_with_logits, TypeError, op,
-           "() got an unexpected keyword argument 'pos_weight'");
-  // PyTorch's weighted mse and l1 want the weight in the input's exact shape.
-  AC_CHECK(!weight || !promotes || weight->shape() == input.shape(), ValueError,
-           "Weights and input must have the same size.");
-  for (const Tensor* extra : {weight, pos_weight}) {
-    if (!extra) continue;
-    check_cpu(*extra, op);
-    check_loss_dtype(*extra, plan.dtype);
-    AC_CHECK(broadcasts_to(extra->shape(), plan.shape), RuntimeError, op, ": ",
-             extra == weight ? "weight" : "pos_weight", " of shape ", extra->shape().str(),
-             " cannot be broadcast to the input's shape ", plan.shape.str());
-  }
+  plan.dtype = checked.dtype;
+  plan.shape = checked.shape;
   plan.input = expanded(to_dtype(input, plan.dtype), plan.shape);
   plan.target = expanded(to_dtype(target, plan.dtype), plan.shape);
   if (weight) plan.weight = expanded(*weight, plan.shape);
