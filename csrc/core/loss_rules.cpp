@@ -75,6 +75,37 @@ void check_class_weight(const Tensor* weight, const Tensor& input, int64_t class
   check_loss_dtype(*weight, input.dtype());
 }
 
+CrossEntropyLayout cross_entropy_layout(const Tensor& input, const Tensor& target, const Tensor* weight,
+                                        int64_t ignore_index, double label_smoothing) {
+  AC_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, RuntimeError,
+           "label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
+  CrossEntropyLayout result;
+  ClassLayout& layout = result.layout;
+  result.probs = input.dim() >= 1 && target.shape() == input.shape();
+  if (result.probs) {
+    AC_CHECK(is_floating(target.dtype()), RuntimeError,
+             "Expected floating point type for target with class probabilities, got ",
+             scalar_type_name(target.dtype()));
+    AC_CHECK(ignore_index < 0, RuntimeError, "ignore_index is not supported for floating point target");
+    layout.classes = input.dim() == 1 ? input.shape()[0] : input.shape()[1];
+    if (input.dim() > 1) {
+      layout.batch = input.shape()[0];
+      layout.target_shape.push_back(layout.batch);
+      for (int d = 2; d < input.dim(); ++d) {
+        layout.inner *= input.shape()[d];
+        layout.target_shape.push_back(input.shape()[d]);
+      }
+    }
+  } else {
+    layout = class_layout(input.shape(), target);
+  }
+  check_loss_floating(input, "log_softmax_lastdim_kernel_impl");
+  if (result.probs) check_loss_dtype(target, input.dtype());
+  else check_class_target_dtype(target);
+  check_class_weight(weight, input, layout.classes);
+  return result;
+}
+
 namespace {
 bool broadcasts_to(const Dims& from, const Dims& to) {
   if (from.size() > to.size()) return false;

@@ -26,6 +26,15 @@ struct ClassLayout {
 };
 ClassLayout class_layout(const Dims& input, const Tensor& target);
 void check_class_target_dtype(const Tensor& target);
+
+// cross_entropy's input and target, checked, as [batch, classes, inner]. PyTorch's rule: a target of the
+// input's own shape holds class probabilities (`probs`); otherwise class indices, as for nll_loss.
+struct CrossEntropyLayout {
+  ClassLayout layout;
+  bool probs;
+};
+CrossEntropyLayout cross_entropy_layout(const Tensor& input, const Tensor& target, const Tensor* weight,
+                                        int64_t ignore_index, double label_smoothing);
 // A per-class weight: on input's device, one per class, of input's dtype.
 void check_class_weight(const Tensor* weight, const Tensor& input, int64_t classes);
 

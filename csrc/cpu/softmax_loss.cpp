@@ -245,32 +245,10 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
                                     int64_t ignore_index, double label_smoothing, const char* op) {
   check_cpu(input, op);
   check_cpu(target, op);
-  AC_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, RuntimeError,
-           "label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
+  const CrossEntropyLayout checked = cross_entropy_layout(input, target, weight, ignore_index, label_smoothing);
+  const bool probs = checked.probs;
   CrossEntropyPlan plan;
-  // PyTorch's rule: a target of the input's own shape holds class probabilities.
-  const bool probs = input.dim() >= 1 && target.shape() == input.shape();
-  if (probs) {
-    AC_CHECK(is_floating(target.dtype()), RuntimeError,
-             "Expected floating point type for target with class probabilities, got ",
-             scalar_type_name(target.dtype()));
-    AC_CHECK(ignore_index < 0, RuntimeError, "ignore_index is not supported for floating point target");
-    plan.layout.classes = input.dim() == 1 ? input.shape()[0] : input.shape()[1];
-    if (input.dim() > 1) {
-      plan.layout.batch = input.shape()[0];
-      plan.layout.target_shape.push_back(plan.layout.batch);
-      for (int d = 2; d < input.dim(); ++d) {
-        plan.layout.inner *= input.shape()[d];
-        plan.layout.target_shape.push_back(input.shape()[d]);
-      }
-    }
-  } else {
-    plan.layout = class_layout(input.shape(), target);
-  }
-  check_loss_floating(input, "log_softmax_lastdim_kernel_impl");
-  if (probs) check_loss_dtype(target, input.dtype());
-  else check_class_target_dtype(target);
-  check_class_weight(weight, input, plan.layout.classes);
+  plan.layout = checked.layout;
   plan.rows = class_rows(input, plan.layout);
   plan.target = probs ? class_rows(target, plan.layout) : contiguous(target);
   plan.n = plan.layout.batch * plan.layout.inner;

@@ -616,31 +616,9 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
   check_cuda(input, op);
   check_same_device(input, target, op);
   plan.device = tensor_device(input, op);
-  AC_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, RuntimeError,
-           "label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
-  // PyTorch's rule: a target of the input's own shape holds class probabilities.
-  plan.probs = input.dim() >= 1 && target.shape() == input.shape();
-  if (plan.probs) {
-    AC_CHECK(is_floating(target.dtype()), RuntimeError,
-             "Expected floating point type for target with class probabilities, got ",
-             scalar_type_name(target.dtype()));
-    AC_CHECK(ignore_index < 0, RuntimeError, "ignore_index is not supported for floating point target");
-    plan.layout.classes = input.dim() == 1 ? input.shape()[0] : input.shape()[1];
-    if (input.dim() > 1) {
-      plan.layout.batch = input.shape()[0];
-      plan.layout.target_shape.push_back(plan.layout.batch);
-      for (int d = 2; d < input.dim(); ++d) {
-        plan.layout.inner *= input.shape()[d];
-        plan.layout.target_shape.push_back(input.shape()[d]);
-      }
-    }
-  } else {
-    plan.layout = class_layout(input.shape(), target);
-  }
-  check_loss_floating(input, "log_softmax_lastdim_kernel_impl");
-  if (plan.probs) check_loss_dtype(target, input.dtype());
-  else check_class_target_dtype(target);
-  check_class_weight(weight, input, plan.layout.classes);
+  const CrossEntropyLayout checked = cross_entropy_layout(input, target, weight, ignore_index, label_smoothing);
+  plan.probs = checked.probs;
+  plan.layout = checked.layout;
   plan.rows = class_rows(input, plan.layout);
   plan.target = plan.probs ? class_rows(target, plan.layout) : contiguous(target);
   plan.n = plan.layout.batch * plan.layout.inner;
