@@ -19,7 +19,7 @@ step() {  # step NAME COMMAND...: runs it, keeps its log, remembers the first fa
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/device.txt"
 step build python3 -m pip install --no-build-isolation --no-deps -v . || exit 1
 export PYTHONUNBUFFERED=1
-step test_cuda python3 -m pytest -q -x -rfE -p no:cacheprovider tests/test_cuda.py
+step test_cuda python3 -m pytest -q -rfE -p no:cacheprovider tests/test_cuda.py
 step suite python3 -m pytest -q -rfE -p no:cacheprovider --ignore=tests/test_cuda.py
 for example in titanic automobile digits; do
   step "example_$example" python3 -m autocore.examples.$example --device cuda
