@@ -84,9 +84,15 @@ struct ElementwiseEntry {
     Tensor result = make_output(out, t.shape(), is_comparison(op) ? DType::Bool : dtype, t.device(), op);
     StridedIter it(result);
     const char* scalars[3] = {nullptr, nullptr, nullptr};
-    if (scalar_first) it.add_scalar(value), scalars[1] = value;
+    if (scalar_first) {
+      it.add_scalar(value);
+      scalars[1] = value;
+    }
     it.add_input(input);
-    if (!scalar_first) it.add_scalar(value), scalars[2] = value;
+    if (!scalar_first) {
+      it.add_scalar(value);
+      scalars[2] = value;
+    }
     Backend::run(op, dtype, it, {}, scalars);
     return finish(result, out);
   }
