@@ -75,6 +75,15 @@ void check_class_weight(const Tensor* weight, const Tensor& input, int64_t class
   check_loss_dtype(*weight, input.dtype());
 }
 
+ClassLayout nll_layout(const Dims& input_shape, const Tensor& values, const Tensor& target, const Tensor* weight,
+                       const char* kernel_name) {
+  const ClassLayout layout = class_layout(input_shape, target);
+  check_loss_floating(values, kernel_name);
+  check_class_target_dtype(target);
+  check_class_weight(weight, values, layout.classes);
+  return layout;
+}
+
 CrossEntropyLayout cross_entropy_layout(const Tensor& input, const Tensor& target, const Tensor* weight,
                                         int64_t ignore_index, double label_smoothing) {
   AC_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, RuntimeError,

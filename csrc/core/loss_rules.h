@@ -27,6 +27,11 @@ struct ClassLayout {
 ClassLayout class_layout(const Dims& input, const Tensor& target);
 void check_class_target_dtype(const Tensor& target);
 
+// nll_loss's operands, checked: `values` (the input, or in the backward the incoming grad) must be floating point
+// (else "\"kernel_name\" not implemented"), the target int64 class indices, the weight one per class.
+ClassLayout nll_layout(const Dims& input_shape, const Tensor& values, const Tensor& target, const Tensor* weight,
+                       const char* kernel_name);
+
 // cross_entropy's input and target, checked, as [batch, classes, inner]. PyTorch's rule: a target of the
 // input's own shape holds class probabilities (`probs`); otherwise class indices, as for nll_loss.
 struct CrossEntropyLayout {

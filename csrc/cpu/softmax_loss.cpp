@@ -167,10 +167,7 @@ std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, co
                                    Reduction reduction, int64_t ignore_index) {
   check_cpu(input, "nll_loss");
   check_cpu(target, "nll_loss");
-  const ClassLayout layout = class_layout(input.shape(), target);
-  check_loss_floating(input, "nll_loss_out_frame");
-  check_class_target_dtype(target);
-  check_class_weight(weight, input, layout.classes);
+  const ClassLayout layout = nll_layout(input.shape(), input, target, weight, "nll_loss_out_frame");
   Tensor x = contiguous(input), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
   const int64_t n = layout.batch * layout.inner, C = layout.classes, inner = layout.inner;
   const int64_t* tp = t.data<int64_t>();
@@ -198,10 +195,7 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
                          Reduction reduction, int64_t ignore_index, const Tensor& total_weight) {
   check_cpu(grad, "nll_loss_backward");
   check_cpu(target, "nll_loss_backward");
-  const ClassLayout layout = class_layout(input_shape, target);
-  check_loss_floating(grad, "nll_loss_backward_out_frame");
-  check_class_target_dtype(target);
-  check_class_weight(weight, grad, layout.classes);
+  const ClassLayout layout = nll_layout(input_shape, grad, target, weight, "nll_loss_backward_out_frame");
   const int64_t stride = grad_stride(grad, layout.target_shape, reduction, "nll_loss_backward");
   const double scale = reduction == Reduction::mean ? 1.0 / scalar_value(total_weight, "total_weight") : 1.0;
   Tensor g = contiguous(grad), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();

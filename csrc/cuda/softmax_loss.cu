@@ -857,10 +857,7 @@ std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, co
   check_cuda(input, "nll_loss");
   check_same_device(input, target, "nll_loss");
   const int device = tensor_device(input, "nll_loss");
-  const ClassLayout layout = class_layout(input.shape(), target);
-  check_loss_floating(input, "nll_loss_out_frame");
-  check_class_target_dtype(target);
-  check_class_weight(weight, input, layout.classes);
+  const ClassLayout layout = nll_layout(input.shape(), input, target, weight, "nll_loss_out_frame");
   Tensor x = contiguous(input), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
   const int64_t n = layout.batch * layout.inner;
   check_targets(t, layout.classes, ignore_index, device);
@@ -883,10 +880,7 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
   check_cuda(grad, "nll_loss_backward");
   check_same_device(grad, target, "nll_loss_backward");
   const int device = tensor_device(grad, "nll_loss_backward");
-  const ClassLayout layout = class_layout(input_shape, target);
-  check_loss_floating(grad, "nll_loss_backward_out_frame");
-  check_class_target_dtype(target);
-  check_class_weight(weight, grad, layout.classes);
+  const ClassLayout layout = nll_layout(input_shape, grad, target, weight, "nll_loss_backward_out_frame");
   const int64_t stride = grad_stride(grad, layout.target_shape, reduction, "nll_loss_backward");
   Tensor divisor_holder;
   const bool mean = reduction == Reduction::mean;
