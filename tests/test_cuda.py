@@ -888,3 +888,27 @@ def test_dlpack_shares_device_memory_with_pytorch():
     back = autocore.from_dlpack(torch.arange(4.0, device="cuda") + 1)
     assert back.is_cuda
     np.testing.assert_array_equal(host(back), [1.0, 2.0, 3.0, 4.0])
+
+
+@requires_cuda
+def test_save_and_load_keep_devices_and_honour_map_location(tmp_path):
+    path = str(tmp_path / "gpu.ac")
+    model = nn.Linear(3, 2).cuda()
+    autocore.save(model.state_dict(), path)
+    state = autocore.load(path)
+    assert all(t.is_cuda for t in state.values())
+    on_cpu = autocore.load(path, map_location="cpu")
+    assert all(t.device == "cpu" for t in on_cpu.values())
+    np.testing.assert_array_equal(host(state["weight"]), on_cpu["weight"].numpy())
+    fresh = nn.Linear(3, 2)
+    fresh.load_state_dict(on_cpu)
+    np.testing.assert_array_equal(fresh.weight.detach().numpy(), host(model.weight))
+
+
+@requires_cuda
+def test_python_m_autocore_checks_a_gpu_matmul():
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "autocore"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "on " in result.stdout and "-> ok" in result.stdout.split("float32 on")[-1]
