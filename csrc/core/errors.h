@@ -15,9 +15,9 @@ struct IndexError : std::runtime_error { using std::runtime_error::runtime_error
 struct NotImplementedError : std::runtime_error { using std::runtime_error::runtime_error; };
 using RuntimeError = std::runtime_error;
 
-// Messages are built with std::string rather than iostreams: the ostream path goes through the global locale's
-// facets, and an extension module whose libstdc++ differs from the one that set up the locale (seen on a GPU
-// machine's GCC 13 build) crashed there on the first integer. Output matches `ostream <<` for these types.
+// Messages are built with std::string rather than iostreams: a GPU machine's build (GCC 13, Python 3.12) crashed
+// inside libstdc++'s ostream integer formatting on the first error message, and strings need no locale at all.
+// The output matches `ostream <<` for these types.
 namespace message_detail {
 inline void append(std::string& out, const std::string& part) { out += part; }
 inline void append(std::string& out, const char* part) { out += part; }
