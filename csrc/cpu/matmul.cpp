@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <string>
 
 #include "core/matmul_entry.h"
 #include "core/parallel.h"

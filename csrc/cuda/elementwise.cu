@@ -5,7 +5,6 @@
 #include "cuda/elementwise.h"
 
 #include <cmath>
-#include <limits>
 #include <type_traits>
 
 #include "core/elementwise_entry.h"

@@ -3,8 +3,6 @@
 #include "cuda/matmul.h"
 
 #include <algorithm>
-#include <string>
-#include <type_traits>
 
 #include "core/matmul_entry.h"
 #include "cuda/elementwise.h"
