@@ -187,7 +187,8 @@ AUTOCORE_SIMD_INLINE T log(T x) {
   const Int bits = detail::to_bits(xs);
   // Shift the mantissa range from [1, 2) to [sqrt(1/2), sqrt(2)) by biasing with the bits of sqrt(1/2).
   const Int sqrt_half_bits = detail::to_bits(static_cast<T>(0.70710678118654752440));
-  const Int offset = bits - sqrt_half_bits;
+  // Unsigned subtraction: for x < 0 (whose result is replaced below) the signed difference would overflow.
+  const Int offset = static_cast<Int>(static_cast<UInt>(bits) - static_cast<UInt>(sqrt_half_bits));
   // The exponent, biased to be positive so that a logical shift extracts it, is turned into a float by
   // planting it in the mantissa of 2^kMantissa: AVX2 has neither 64-bit arithmetic shifts nor int64->double.
   const UInt bias_bits = static_cast<UInt>(C::exponent_bias) << B::kMantissa;
