@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
+import autocore
 from autocore import _C
+from autocore.nn import functional as F
 from conftest import array, noncontiguous, numeric_grad, rand, tensor, torch_or_skip
 
 FLOATS = [np.float32, np.float64]
@@ -413,11 +415,18 @@ def test_cross_entropy_matches_numpy(isa, shape, dtype, reduction, label_smoothi
     for weighted in (False, True):
         w = rand(rng, (C,), dtype, 0.1, 2) if weighted else None
         t = class_targets(rng, shape)
-        loss, lse, total_weight = _C.cross_entropy(tensor(noncontiguous(x)), tensor(t), tensor(w) if weighted else None,
+        loss, stats, total_weight = _C.cross_entropy(tensor(noncontiguous(x)), tensor(t), tensor(w) if weighted else None,
                                                    reduction=reduction, label_smoothing=label_smoothing)
         np.testing.assert_allclose(array(loss), np_cross_entropy(x, t, w, reduction, -100, label_smoothing),
                                    **tol(dtype))
-        assert array(lse).dtype == np.float64 and array(lse).shape == t.shape
+        # The row statistics the backward uses: each row's max and log(sum(exp(x - max))).
+        stats = array(stats)
+        assert stats.dtype == np.float64 and stats.shape == t.shape + (2,)
+        kept = t.reshape(-1) != -100
+        rows, stats = class_last(x).reshape(-1, C)[kept], stats.reshape(-1, 2)[kept]
+        np.testing.assert_array_equal(stats[:, 0], rows.max(-1))
+        shifted = rows.astype(np.float64) - rows.max(-1, keepdims=True)
+        np.testing.assert_allclose(stats[:, 1], np.log(np.exp(shifted).sum(-1)), **tol(dtype))
 
 
 @pytest.mark.parametrize("shape", [(5,), (4, 5), (3, 4, 2), (2, 3, 2, 2)], ids=str)
@@ -430,11 +439,11 @@ def test_cross_entropy_backward_matches_finite_differences(isa, shape, reduction
     C = shape[0] if len(shape) == 1 else shape[1]
     w = rng.uniform(0.5, 2, size=C) if weighted else None
     t = class_targets(rng, shape)
-    loss, lse, total_weight = _C.cross_entropy(tensor(x), tensor(t), tensor(w) if weighted else None,
+    loss, stats, total_weight = _C.cross_entropy(tensor(x), tensor(t), tensor(w) if weighted else None,
                                                reduction=reduction, label_smoothing=label_smoothing)
     g = rng.normal(size=array(loss).shape)
     expected = numeric_grad(lambda a: np_cross_entropy(a, t, w, reduction, -100, label_smoothing), [x.copy()], g)[0]
-    ours = _C.cross_entropy_backward(tensor(noncontiguous(g) if g.ndim else g), tensor(x), tensor(t), lse, total_weight,
+    ours = _C.cross_entropy_backward(tensor(noncontiguous(g) if g.ndim else g), tensor(x), tensor(t), stats, total_weight,
                                      tensor(w) if weighted else None, reduction=reduction,
                                      label_smoothing=label_smoothing)
     np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
@@ -444,9 +453,9 @@ def test_cross_entropy_backward_matches_finite_differences(isa, shape, reduction
 def test_cross_entropy_is_exact_for_huge_logits(isa, dtype):
     x = np.array([[1e4, 1e4 - 1, 1e4 - 3], [-1e4, -1e4 + 2, -1e4 + 0.5]], dtype)
     t = np.array([1, 0])
-    loss, lse, total = _C.cross_entropy(tensor(x), tensor(t), reduction="none")
+    loss, stats, total = _C.cross_entropy(tensor(x), tensor(t), reduction="none")
     np.testing.assert_allclose(array(loss), np_cross_entropy(x, t, reduction="none"), rtol=1e-6)
-    grad = array(_C.cross_entropy_backward(tensor(np.ones(2, dtype)), tensor(x), tensor(t), lse, total,
+    grad = array(_C.cross_entropy_backward(tensor(np.ones(2, dtype)), tensor(x), tensor(t), stats, total,
                                            reduction="none"))
     expected = np_softmax(x, 1) - np.eye(3)[t]
     np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7)
@@ -464,7 +473,7 @@ def test_class_losses_random_shapes(data):
     rng = np.random.default_rng(sum(shape))
     x = rng.uniform(-4, 4, size=shape).astype(dtype)
     t = class_targets(rng, shape, ignore_some=data.draw(st.booleans()))
-    loss, lse, total = _C.cross_entropy(tensor(x), tensor(t), reduction=reduction, label_smoothing=label_smoothing)
+    loss, stats, total = _C.cross_entropy(tensor(x), tensor(t), reduction=reduction, label_smoothing=label_smoothing)
     expected = np_cross_entropy(x, t, None, reduction, -100, label_smoothing)
     np.testing.assert_allclose(array(loss), expected, **tol(dtype))
     logp = np_log_softmax(x, 0 if x.ndim == 1 else 1).astype(dtype)
@@ -484,11 +493,11 @@ def test_cross_entropy_errors():
         _C.cross_entropy(x, tensor(np.array([0, 1, 1, 2])))
     with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
         _C.cross_entropy(tensor(np.zeros((3, 4), np.int64)), tensor(np.array([0, 1, 1])))
-    loss, lse, total = _C.cross_entropy(x, tensor(np.array([0, 1, 1])), reduction="sum")
+    loss, stats, total = _C.cross_entropy(x, tensor(np.array([0, 1, 1])), reduction="sum")
     with pytest.raises(RuntimeError, match="expected grad_output to be a single number"):
-        _C.cross_entropy_backward(tensor(np.ones(3)), x, tensor(np.array([0, 1, 1])), lse, total, reduction="sum")
-    with pytest.raises(RuntimeError, match=r"log_sum_exp of shape \[3\] does not match the target's shape \[2\]"):
-        _C.cross_entropy_backward(tensor(np.float64(1)), tensor(np.zeros((2, 4))), tensor(np.array([0, 1])), lse, total)
+        _C.cross_entropy_backward(tensor(np.ones(3)), x, tensor(np.array([0, 1, 1])), stats, total, reduction="sum")
+    with pytest.raises(RuntimeError, match=r"row_stats of shape \[3, 2\] does not match the expected \[2, 2\]"):
+        _C.cross_entropy_backward(tensor(np.float64(1)), tensor(np.zeros((2, 4))), tensor(np.array([0, 1])), stats, total)
 
 
 def test_cross_entropy_matches_torch():
@@ -508,13 +517,13 @@ def test_cross_entropy_matches_torch():
                                                    None if weight is None else torch.from_numpy(weight),
                                                    ignore_index=ignore_index, reduction=reduction,
                                                    label_smoothing=label_smoothing)
-                        loss, lse, total = _C.cross_entropy(tensor(x), tensor(t),
+                        loss, stats, total = _C.cross_entropy(tensor(x), tensor(t),
                                                             None if weight is None else tensor(weight), ignore_index,
                                                             reduction, label_smoothing)
                         np.testing.assert_allclose(array(loss), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
                         g = rng.normal(size=expected.shape).astype(np.float32)
                         expected.backward(torch.from_numpy(g))
-                        grad = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(t), lse, total,
+                        grad = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(t), stats, total,
                                                          None if weight is None else tensor(weight), ignore_index,
                                                          reduction, label_smoothing)
                         np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
@@ -547,7 +556,7 @@ def test_cross_entropy_with_probability_targets(isa, shape, dtype, reduction, la
     C = shape[axis]
     for weighted in (False, True):
         w = rand(rng, (C,), dtype, 0.2, 2) if weighted else None
-        loss, lse, total = _C.cross_entropy(tensor(noncontiguous(x)), tensor(noncontiguous(y)),
+        loss, stats, total = _C.cross_entropy(tensor(noncontiguous(x)), tensor(noncontiguous(y)),
                                             tensor(w) if weighted else None, reduction=reduction,
                                             label_smoothing=label_smoothing)
         expected = np_cross_entropy_probs(x, y, w, reduction, label_smoothing)
@@ -556,7 +565,7 @@ def test_cross_entropy_with_probability_targets(isa, shape, dtype, reduction, la
             g = rng.normal(size=array(loss).shape)
             expected = numeric_grad(lambda a: np_cross_entropy_probs(a, y, w, reduction, label_smoothing),
                                     [x.copy()], g)[0]
-            ours = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), lse, total,
+            ours = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), stats, total,
                                              tensor(w) if weighted else None, reduction=reduction,
                                              label_smoothing=label_smoothing)
             np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
@@ -583,12 +592,12 @@ def test_cross_entropy_probability_target_errors_and_torch_parity():
                 expected = F.cross_entropy(xt, torch.from_numpy(y),
                                            None if weight is None else torch.from_numpy(weight),
                                            reduction=reduction, label_smoothing=0.1)
-                loss, lse, total = _C.cross_entropy(tensor(x), tensor(y), None if weight is None else tensor(weight),
+                loss, stats, total = _C.cross_entropy(tensor(x), tensor(y), None if weight is None else tensor(weight),
                                                     reduction=reduction, label_smoothing=0.1)
                 np.testing.assert_allclose(array(loss), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
                 g = rng.normal(size=expected.shape).astype(np.float32)
                 expected.backward(torch.from_numpy(g))
-                grad = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), lse, total,
+                grad = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), stats, total,
                                                  None if weight is None else tensor(weight), reduction=reduction,
                                                  label_smoothing=0.1)
                 np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
@@ -796,10 +805,10 @@ def test_results_do_not_depend_on_the_thread_count():
     try:
         for threads in (1, 2):
             autocore.set_num_threads(threads)
-            loss, lse, total = _C.cross_entropy(tensor(x), tensor(t))
+            loss, stats, total = _C.cross_entropy(tensor(x), tensor(t))
             nll_total = _C.nll_loss(tensor(x), tensor(t))[1]
             results.append([array(_C.softmax(tensor(x), 0)), array(_C.log_softmax(tensor(x), 1)), array(loss),
-                            array(_C.cross_entropy_backward(tensor(np.float32(1)), tensor(x), tensor(t), lse, total)),
+                            array(_C.cross_entropy_backward(tensor(np.float32(1)), tensor(x), tensor(t), stats, total)),
                             array(_C.mse_loss(tensor(x), tensor(y))),
                             array(_C.nll_loss_backward(tensor(np.float32(2)), [512, 300], tensor(t), None, "sum",
                                                        -100, nll_total))])
@@ -810,3 +819,30 @@ def test_results_do_not_depend_on_the_thread_count():
     expected = np.zeros((512, 300), np.float32)
     expected[np.arange(512), t] = -2
     np.testing.assert_array_equal(results[1][-1], expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_extreme_logits_give_finite_exact_log_softmax_cross_entropy_and_gradients(dtype):
+    # Logits up to +-1e30: lse = max + log(sum) rounds to max there, so only the (x - max) - log(sum) forms are exact.
+    x = np.array([[1e30, -1e30, 0.0], [-1e30, -1e30, -1e30], [1e30, 1e30, 1e30], [1e30, 1e30 * 0.5, -1e30],
+                  [5.0, -1e30, 5.0]], dtype)
+    t = np.array([0, 1, 2, 1, 2])
+    x64 = x.astype(np.float64)
+    shifted = x64 - x64.max(1, keepdims=True)
+    expected_logp = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    probs = np.exp(expected_logp)
+    expected_loss = -expected_logp[np.arange(5), t].mean()
+    expected_grad = (probs - np.eye(3)[t]) / 5
+
+    xt = autocore.tensor(x, requires_grad=True)
+    logp = F.log_softmax(xt, 1)
+    np.testing.assert_allclose(logp.detach().numpy(), expected_logp, rtol=1e-6)
+    loss = F.cross_entropy(xt, autocore.tensor(t))
+    assert np.isfinite(loss.item())
+    np.testing.assert_allclose(loss.item(), expected_loss, rtol=1e-6)
+    loss.backward()
+    np.testing.assert_allclose(xt.grad.numpy(), expected_grad, rtol=1e-6, atol=1e-7)
+    # Probability targets take the same path through the row statistics.
+    xt.grad = None
+    F.cross_entropy(xt, autocore.tensor(np.eye(3, dtype=dtype)[t])).backward()
+    np.testing.assert_allclose(xt.grad.numpy(), expected_grad, rtol=1e-6, atol=1e-7)

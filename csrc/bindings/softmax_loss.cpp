@@ -106,7 +106,7 @@ void bind_softmax_loss(py::module_& m) {
   }, py::arg("grad_output"), py::arg("input_shape"), py::arg("target"), py::arg("weight") = py::none(),
      py::arg("reduction") = "mean", py::arg("ignore_index") = -100, py::arg("total_weight"));
 
-  // cross_entropy -> (loss, log_sum_exp, total_weight); the last two feed cross_entropy_backward.
+  // cross_entropy -> (loss, row_stats, total_weight); the last two feed cross_entropy_backward.
   m.def("cross_entropy", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
                             int64_t ignore_index, const std::string& reduction, double label_smoothing)
             -> py::object {
@@ -119,22 +119,22 @@ void bind_softmax_loss(py::module_& m) {
       ReleaseGilIfLarge nogil(input.numel());
       result = cpu::cross_entropy(input, target, ptr(weight), r, ignore_index, label_smoothing);
     }
-    return py::make_tuple(result.loss, result.log_sum_exp, result.total_weight);
+    return py::make_tuple(result.loss, result.row_stats, result.total_weight);
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
      py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0);
   m.def("cross_entropy_backward", [](const Tensor& grad, const Tensor& input, const Tensor& target,
-                                     const Tensor& log_sum_exp, const Tensor& total_weight,
+                                     const Tensor& row_stats, const Tensor& total_weight,
                                      std::optional<Tensor> weight, int64_t ignore_index,
                                      const std::string& reduction, double label_smoothing) {
     if (on_device(grad) || on_device(input) || on_device(target))
       return call_on_device("cross_entropy_backward", on_device(grad) ? grad : on_device(input) ? input : target, grad,
-                            input, target, log_sum_exp, total_weight, weight, ignore_index, reduction,
+                            input, target, row_stats, total_weight, weight, ignore_index, reduction,
                             label_smoothing).cast<Tensor>();
     Reduction r = parse_reduction(reduction);
     ReleaseGilIfLarge nogil(input.numel());
-    return cpu::cross_entropy_backward(grad, input, target, log_sum_exp, total_weight, ptr(weight), r, ignore_index,
+    return cpu::cross_entropy_backward(grad, input, target, row_stats, total_weight, ptr(weight), r, ignore_index,
                                        label_smoothing);
-  }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("log_sum_exp"), py::arg("total_weight"),
+  }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("row_stats"), py::arg("total_weight"),
      py::arg("weight") = py::none(), py::arg("ignore_index") = -100, py::arg("reduction") = "mean",
      py::arg("label_smoothing") = 0.0);
 

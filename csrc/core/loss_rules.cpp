@@ -115,6 +115,19 @@ CrossEntropyLayout cross_entropy_layout(const Tensor& input, const Tensor& targe
   return result;
 }
 
+Dims row_stats_shape(const ClassLayout& layout) {
+  Dims shape = layout.target_shape;
+  shape.push_back(2);
+  return shape;
+}
+
+void check_row_stats(const Tensor& stats, const ClassLayout& layout, const char* op) {
+  check_loss_dtype(stats, DType::Float64);
+  const Dims expected = row_stats_shape(layout);
+  AC_CHECK(stats.shape() == expected, RuntimeError, op, ": row_stats of shape ", stats.shape().str(),
+           " does not match the expected ", expected.str());
+}
+
 namespace {
 bool broadcasts_to(const Dims& from, const Dims& to) {
   if (from.size() > to.size()) return false;

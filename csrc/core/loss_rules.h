@@ -43,6 +43,12 @@ CrossEntropyLayout cross_entropy_layout(const Tensor& input, const Tensor& targe
 // A per-class weight: on input's device, one per class, of input's dtype.
 void check_class_weight(const Tensor* weight, const Tensor& input, int64_t classes);
 
+// What cross_entropy's forward keeps for its backward: per row, the max m and log(sum exp(x - m)), in float64,
+// shaped as the unreduced loss + [2]. The softmax is then exp((x - m) - log_sum), exact at any scale of the
+// logits; exp(x - lse) would lose log_sum against an m of 1e30, as lse = m + log_sum rounds to m.
+Dims row_stats_shape(const ClassLayout& layout);
+void check_row_stats(const Tensor& stats, const ClassLayout& layout, const char* op);
+
 // A pointwise loss's operands, checked: the dtype it computes in (mse and l1 promote input and target, the binary
 // cross-entropies need one dtype), the shape the operands broadcast to, and whether weight and pos_weight may
 // broadcast to it. Devices are the backend's to check.

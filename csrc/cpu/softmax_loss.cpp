@@ -268,38 +268,37 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
 CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
                                  Reduction reduction, int64_t ignore_index, double label_smoothing) {
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, "cross_entropy");
-  Tensor lse = Tensor::empty(plan.layout.target_shape, DType::Float64);
+  Tensor stats = Tensor::empty(row_stats_shape(plan.layout), DType::Float64);
   std::vector<double> row_loss(plan.n), row_weight(plan.n);
   CrossEntropyLoop loop = table().cross_entropy[int(input.dtype())];
-  double* lse_data = lse.data<double>();
+  double* stats_data = stats.data<double>();
   parallel_rows(plan.n, plan.layout.classes, [&](int64_t b, int64_t e) {
-    loop(plan.args, b, e, lse_data, row_loss.data(), row_weight.data());
+    loop(plan.args, b, e, stats_data, row_loss.data(), row_weight.data());
   });
   double total_weight = 0;
   for (double w : row_weight) total_weight += w;
-  return {reduce_rows(row_loss, total_weight, reduction, input.dtype(), plan.layout.target_shape), lse,
+  return {reduce_rows(row_loss, total_weight, reduction, input.dtype(), plan.layout.target_shape), stats,
           scalar_tensor(total_weight, input.dtype())};
 }
 
 Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
-                              const Tensor& log_sum_exp, const Tensor& total_weight, const Tensor* weight,
+                              const Tensor& row_stats, const Tensor& total_weight, const Tensor* weight,
                               Reduction reduction, int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy_backward";
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, op);
   check_cpu(grad, op);
+  check_cpu(row_stats, op);
   check_loss_dtype(grad, input.dtype());
-  check_loss_dtype(log_sum_exp, DType::Float64);
-  AC_CHECK(log_sum_exp.shape() == plan.layout.target_shape, RuntimeError, op, ": log_sum_exp of shape ",
-           log_sum_exp.shape().str(), " does not match the target's shape ", plan.layout.target_shape.str());
+  check_row_stats(row_stats, plan.layout, op);
   const int64_t stride = grad_stride(grad, plan.layout.target_shape, reduction, op);
   const double scale = reduction == Reduction::mean ? 1.0 / scalar_value(total_weight, "total_weight") : 1.0;
-  Tensor g = contiguous(grad), lse = contiguous(log_sum_exp);
+  Tensor g = contiguous(grad), stats = contiguous(row_stats);
   const int64_t C = plan.layout.classes;
   Tensor rows_grad = Tensor::empty(Dims{plan.n, C}, input.dtype());
   CrossEntropyBackwardLoop loop = table().cross_entropy_backward[int(input.dtype())];
-  const double* lse_data = lse.data<double>();
+  const double* stats_data = stats.data<double>();
   parallel_rows(plan.n, C, [&](int64_t b, int64_t e) {
-    loop(plan.args, b, e, lse_data, g.data_ptr(), stride, scale, rows_grad.data_ptr());
+    loop(plan.args, b, e, stats_data, g.data_ptr(), stride, scale, rows_grad.data_ptr());
   });
   if (plan.layout.inner == 1) return rows_grad.view(input.shape());
   Tensor grouped = rows_grad.view(Dims{plan.layout.batch, plan.layout.inner, C}).permute(Dims{0, 2, 1});

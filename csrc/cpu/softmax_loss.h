@@ -37,11 +37,11 @@ struct CrossEntropyArgs {
 // Writes the row's log-sum-exp (float64: with logits of 1e4 a float32 one would lose the gradient's
 // low bits), its loss (1 - eps) w[t] (lse - x_t) + eps/C sum_c w_c (lse - x_c) and w[t]; ignored rows get
 // 0, 0, 0. With probs: the loss sum_c w_c y_c (lse - x_c), y = (1 - eps) probs + eps/C, and weight 1.
-using CrossEntropyLoop = void (*)(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
+using CrossEntropyLoop = void (*)(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* row_stats,
                                   double* row_loss, double* row_weight);
 // grad_input row = grad[i * grad_stride] * scale * d(row loss)/dx, from the saved log-sum-exp.
 using CrossEntropyBackwardLoop = void (*)(const CrossEntropyArgs& a, int64_t begin, int64_t end,
-                                          const double* log_sum_exp, const void* grad, int64_t grad_stride,
+                                          const double* row_stats, const void* grad, int64_t grad_stride,
                                           double scale, void* grad_input);
 
 // Pointwise losses over n contiguous elements of equal shape (broadcasting is done by the caller);
@@ -91,18 +91,17 @@ std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, co
 Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tensor& target, const Tensor* weight,
                          Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
 
-// log_softmax + nll_loss (with PyTorch's label smoothing) in one pass per row. log_sum_exp (float64, the
-// shape of the loss with reduction='none') and total_weight are what the backward needs besides input and
-// target. A floating target of input's shape holds class probabilities, as in PyTorch: its mean divides by
+// log_softmax + nll_loss (with PyTorch's label smoothing) in one pass per row. row_stats (each row's max and
+// log-sum, see core/loss_rules.h) and total_weight are what the backward needs besides input and target. A floating target of input's shape holds class probabilities, as in PyTorch: its mean divides by
 // the number of samples, which is then what total_weight holds.
 struct CrossEntropyResult {
-  Tensor loss, log_sum_exp, total_weight;
+  Tensor loss, row_stats, total_weight;
 };
 CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
                                  Reduction reduction, int64_t ignore_index, double label_smoothing);
 // (softmax - smoothed one_hot(target)) * w * grad, divided by total_weight for the mean.
 Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
-                              const Tensor& log_sum_exp, const Tensor& total_weight, const Tensor* weight,
+                              const Tensor& row_stats, const Tensor& total_weight, const Tensor* weight,
                               Reduction reduction, int64_t ignore_index, double label_smoothing);
 
 // mse and l1 broadcast input against target; bce and bce_with_logits need equal shapes and broadcast

@@ -98,17 +98,17 @@ double exp_sum(const T* x, T shift, T* out, int64_t n) {
   return total + fold_sum(acc);
 }
 
-// out_i = coef * exp((x_i - hi) - lo), the tail through a padded block too.
+// out_i = coef * exp((x_i - m) - log_sum): coef times the softmax; the tail through a padded block too.
 template <class T>
-void scaled_exp(const T* x, T hi, T lo, T coef, T* out, int64_t n) {
+void scaled_exp(const T* x, T m, T log_sum, T coef, T* out, int64_t n) {
   constexpr int L = kLanes<T>;
   int64_t i = 0;
   for (; i + L <= n; i += L)
-    for (int j = 0; j < L; ++j) out[i + j] = coef * simd::exp((x[i + j] - hi) - lo);
+    for (int j = 0; j < L; ++j) out[i + j] = coef * simd::exp((x[i + j] - m) - log_sum);
   if (i < n) {
     T block[L], e[L];
-    load_tail(x + i, n - i, hi, block);
-    for (int j = 0; j < L; ++j) e[j] = coef * simd::exp((block[j] - hi) - lo);
+    load_tail(x + i, n - i, m, block);
+    for (int j = 0; j < L; ++j) e[j] = coef * simd::exp((block[j] - m) - log_sum);
     for (int64_t j = 0; j < n - i; ++j) out[i + j] = e[j];
   }
 }
@@ -292,7 +292,7 @@ void softmax_backward_loop(const void* gv, const void* outv, void* giv, const Re
 
 // Probability targets: y_c = (1 - eps) probs_c + eps/C, the loss sum_c w_c y_c ((m - x_c) + log_sum).
 template <class T>
-void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
+void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* row_stats,
                               double* row_loss, double* row_weight) {
   const T* x = static_cast<const T*>(a.input);
   const T* probs = static_cast<const T*>(a.probs);
@@ -302,7 +302,8 @@ void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t 
   constexpr int L = kLanes<T>;
   for (int64_t i = begin; i < end; ++i) {
     if (C == 0) {  // no classes: an empty sum
-      log_sum_exp[i] = -std::numeric_limits<double>::infinity();
+      row_stats[2 * i] = 0;
+      row_stats[2 * i + 1] = -std::numeric_limits<double>::infinity();
       row_loss[i] = 0;
       row_weight[i] = 1;
       continue;
@@ -325,16 +326,17 @@ void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t 
       total_gap += wy * (m - row[j]);
       total_mass += wy;
     }
-    log_sum_exp[i] = static_cast<double>(m) + log_sum;
+    row_stats[2 * i] = m;
+    row_stats[2 * i + 1] = log_sum;
     row_loss[i] = total_gap + total_mass * log_sum;
     row_weight[i] = 1;
   }
 }
 
 template <class T>
-void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* log_sum_exp,
+void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* row_stats,
                         double* row_loss, double* row_weight) {
-  if (a.probs) return cross_entropy_probs_loop<T>(a, begin, end, log_sum_exp, row_loss, row_weight);
+  if (a.probs) return cross_entropy_probs_loop<T>(a, begin, end, row_stats, row_loss, row_weight);
   const T* x = static_cast<const T*>(a.input);
   const T* w = static_cast<const T*>(a.weight);
   const int64_t C = a.classes;
@@ -355,23 +357,24 @@ void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, d
     for (int64_t k = 0; k < rows; ++k) {
       const int64_t i = b + k, t = a.target[i];
       if (t == a.ignore_index) {
-        log_sum_exp[i] = row_loss[i] = row_weight[i] = 0;
+        row_stats[2 * i] = row_stats[2 * i + 1] = row_loss[i] = row_weight[i] = 0;
         continue;
       }
       const double m = maxes[k], wt = w ? static_cast<double>(w[t]) : 1.0;
       // lse - x_t = (m - x_t) + log(sum): m - x_t is exact, so the loss keeps its precision at any scale.
       double loss = (1 - eps) * wt * ((m - x[i * C + t]) + logs[k]);
       if (eps != 0) loss += eps / C * (gaps[k] + a.weight_total * logs[k]);
-      log_sum_exp[i] = m + logs[k];
+      row_stats[2 * i] = m;
+      row_stats[2 * i + 1] = logs[k];
       row_loss[i] = loss;
       row_weight[i] = wt;
     }
   }
 }
 
-// d loss / d x_j = (1 - eps) w_t (p_j - [j = t]) + eps/C (W p_j - w_j), with p = exp(x - lse).
+// d loss / d x_j = (1 - eps) w_t (p_j - [j = t]) + eps/C (W p_j - w_j), with p = exp((x - m) - log_sum).
 template <class T>
-void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, const double* log_sum_exp,
+void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, const double* row_stats,
                                  const void* grad, int64_t grad_stride, double scale, void* grad_input) {
   const T* x = static_cast<const T*>(a.input);
   const T* w = static_cast<const T*>(a.weight);
@@ -390,9 +393,8 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
       const T gs = static_cast<T>(static_cast<double>(g[i * grad_stride]) * scale);
       double mass = 0;
       for (int64_t j = 0; j < C; ++j) mass += (w ? w[j] : T(1)) * (keep * y[j] + spread);
-      const T hi = static_cast<T>(log_sum_exp[i]);
-      const T lo = static_cast<T>(log_sum_exp[i] - static_cast<double>(hi));
-      scaled_exp(row, hi, lo, static_cast<T>(gs * mass), dst, C);
+      const T m = static_cast<T>(row_stats[2 * i]), log_sum = static_cast<T>(row_stats[2 * i + 1]);
+      scaled_exp(row, m, log_sum, static_cast<T>(gs * mass), dst, C);
       for (int64_t j = 0; j < C; ++j) dst[j] -= gs * (w ? w[j] : T(1)) * (keep * y[j] + spread);
     }
     return;
@@ -409,13 +411,12 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
     const double wt = w ? static_cast<double>(w[t]) : 1.0;
     const T p_coef = static_cast<T>(gs * ((1 - eps) * wt + eps / C * a.weight_total));
     const T w_coef = static_cast<T>(gs * eps / C);
-    // The float64 lse as hi + lo in T: (x - hi) - lo keeps x - lse exact to T's precision near the max.
-    const T hi = static_cast<T>(log_sum_exp[i]);
-    const T lo = static_cast<T>(log_sum_exp[i] - static_cast<double>(hi));
+    // m is one of the row's values, so x - m is exact near the max; log_sum lies in [0, log C].
+    const T m = static_cast<T>(row_stats[2 * i]), log_sum = static_cast<T>(row_stats[2 * i + 1]);
     if (eps == 0) {
-      scaled_exp(row, hi, lo, p_coef, dst, C);
+      scaled_exp(row, m, log_sum, p_coef, dst, C);
     } else {
-      for (int64_t j = 0; j < C; ++j) dst[j] = p_coef * simd::exp((row[j] - hi) - lo) - w_coef * (w ? w[j] : T(1));
+      for (int64_t j = 0; j < C; ++j) dst[j] = p_coef * simd::exp((row[j] - m) - log_sum) - w_coef * (w ? w[j] : T(1));
     }
     dst[t] -= static_cast<T>(gs * (1 - eps) * wt);
   }

@@ -497,7 +497,7 @@ struct CrossEntropyRows {
 // Class targets: loss (1 - eps) w_t ((m - x_t) + log sum) + eps/C (sum_c w_c (m - x_c) + W log sum), weight w_t.
 // Probabilities: y = (1 - eps) probs + eps/C, loss sum_c w_c y_c (m - x_c) + (sum_c w_c y_c) log sum, weight 1.
 template <class T, bool WholeBlock>
-__global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double* log_sum_exp, double* row_loss,
+__global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double* row_stats, double* row_loss,
                                      double* row_weight) {
   using Team = RowTeam<WholeBlock>;
   const int64_t C = a.classes;
@@ -507,11 +507,11 @@ __global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double
     const bool leader = Team::lane() == 0;
     const int64_t t = a.probs ? 0 : a.target[row];
     if (!a.probs && t == a.ignore_index) {
-      if (leader) log_sum_exp[row] = row_loss[row] = row_weight[row] = 0;
+      if (leader) row_stats[2 * row] = row_stats[2 * row + 1] = row_loss[row] = row_weight[row] = 0;
       continue;
     }
     if (a.probs && C == 0) {  // no classes: an empty sum
-      if (leader) log_sum_exp[row] = -kInf, row_loss[row] = 0, row_weight[row] = 1;
+      if (leader) row_stats[2 * row] = 0, row_stats[2 * row + 1] = -kInf, row_loss[row] = 0, row_weight[row] = 1;
       continue;
     }
     const T* x = a.x + row * C;
@@ -533,7 +533,8 @@ __global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double
     acc = Team::reduce(acc, SumOp{});
     if (!leader) continue;
     const double log_sum = log(acc.v[0]);
-    log_sum_exp[row] = static_cast<double>(m) + log_sum;
+    row_stats[2 * row] = static_cast<double>(m);
+    row_stats[2 * row + 1] = log_sum;
     if (a.probs) {
       row_loss[row] = acc.v[1] + acc.v[2] * log_sum;
       row_weight[row] = 1;
@@ -549,9 +550,9 @@ __global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double
 }
 
 // Class targets, one thread per logit: d loss / d x_j = (1 - eps) w_t (p_j - [j = t]) + eps/C (W p_j - w_j),
-// p = exp(x - lse), with lse as hi + lo in T so that (x - hi) - lo keeps x - lse exact near the max.
+// p = exp((x - m) - log_sum) from the forward's row stats: x - m is exact near the max at any scale.
 template <class T>
-__global__ void cross_entropy_backward_kernel(CrossEntropyRows<T> a, int64_t rows, const double* log_sum_exp,
+__global__ void cross_entropy_backward_kernel(CrossEntropyRows<T> a, int64_t rows, const double* row_stats,
                                               const T* g, int64_t grad_stride, bool mean, Divisor total_weight,
                                               T* dst) {
   const int64_t C = a.classes;
@@ -566,9 +567,8 @@ __global__ void cross_entropy_backward_kernel(CrossEntropyRows<T> a, int64_t row
     const double gs = static_cast<double>(g[i * grad_stride]) * scale;
     const double wt = a.weight ? static_cast<double>(a.weight[t]) : 1.0;
     const T p_coef = static_cast<T>(gs * ((1 - eps) * wt + eps / C * a.total_of_weights()));
-    const T hi = static_cast<T>(log_sum_exp[i]);
-    const T lo = static_cast<T>(log_sum_exp[i] - static_cast<double>(hi));
-    T value = p_coef * exp((a.x[e] - hi) - lo);
+    const T m = static_cast<T>(row_stats[2 * i]), log_sum = static_cast<T>(row_stats[2 * i + 1]);
+    T value = p_coef * exp((a.x[e] - m) - log_sum);
     if (eps != 0) value -= static_cast<T>(gs * eps / C) * (a.weight ? a.weight[j] : T(1));
     if (j == t) value -= static_cast<T>(gs * (1 - eps) * wt);
     dst[e] = value;
@@ -577,7 +577,7 @@ __global__ void cross_entropy_backward_kernel(CrossEntropyRows<T> a, int64_t row
 
 // Probability targets, a team per row: d loss / d x_j = p_j sum_c w_c y_c - w_j y_j.
 template <class T, bool WholeBlock>
-__global__ void cross_entropy_probs_backward_kernel(CrossEntropyRows<T> a, int64_t rows, const double* log_sum_exp,
+__global__ void cross_entropy_probs_backward_kernel(CrossEntropyRows<T> a, int64_t rows, const double* row_stats,
                                                     const T* g, int64_t grad_stride, bool mean, Divisor total_weight,
                                                     T* dst) {
   using Team = RowTeam<WholeBlock>;
@@ -595,10 +595,9 @@ __global__ void cross_entropy_probs_backward_kernel(CrossEntropyRows<T> a, int64
     mass = Team::reduce(mass, SumOp{});
     const T gs = static_cast<T>(static_cast<double>(g[row * grad_stride]) * scale);
     const T coef = static_cast<T>(gs * mass);
-    const T hi = static_cast<T>(log_sum_exp[row]);
-    const T lo = static_cast<T>(log_sum_exp[row] - static_cast<double>(hi));
+    const T m = static_cast<T>(row_stats[2 * row]), log_sum = static_cast<T>(row_stats[2 * row + 1]);
     for (int64_t j = Team::lane(); j < C; j += Team::size())
-      out[j] = coef * exp((x[j] - hi) - lo) - gs * (a.weight ? a.weight[j] : T(1)) * (keep * y[j] + spread);
+      out[j] = coef * exp((x[j] - m) - log_sum) - gs * (a.weight ? a.weight[j] : T(1)) * (keep * y[j] + spread);
   }
 }
 
@@ -908,7 +907,7 @@ CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, cons
                                  Reduction reduction, int64_t ignore_index, double label_smoothing) {
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, "cross_entropy");
   const Device where = input.device();
-  Tensor lse = Tensor::empty(plan.layout.target_shape, DType::Float64, where);
+  Tensor stats = Tensor::empty(row_stats_shape(plan.layout), DType::Float64, where);
   Tensor row_loss = Tensor::empty(Dims{plan.n}, DType::Float64, where);
   Tensor row_weight = Tensor::empty(Dims{plan.n}, DType::Float64, where);
   if (plan.n > 0) {
@@ -918,32 +917,30 @@ CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, cons
       const CrossEntropyRows<T> args = rows_args<T>(plan, ignore_index, label_smoothing);
       launch_rows(plan.n, plan.layout.classes, [&](auto whole_block, unsigned grid) {
         cross_entropy_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(
-            args, plan.n, lse.data<double>(), row_loss.data<double>(), row_weight.data<double>());
+            args, plan.n, stats.data<double>(), row_loss.data<double>(), row_weight.data<double>());
       });
       AC_CUDA_CHECK_LAUNCH();
     });
   }
   auto [loss, total_weight] =
       reduce_rows(row_loss, row_weight, reduction, input.dtype(), plan.layout.target_shape, plan.device);
-  return {loss, lse, total_weight};
+  return {loss, stats, total_weight};
 }
 
 Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
-                              const Tensor& log_sum_exp, const Tensor& total_weight, const Tensor* weight,
+                              const Tensor& row_stats, const Tensor& total_weight, const Tensor* weight,
                               Reduction reduction, int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy_backward";
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, op);
   check_same_device(input, grad, op);
   check_loss_dtype(grad, input.dtype());
-  check_same_device(input, log_sum_exp, op);
-  check_loss_dtype(log_sum_exp, DType::Float64);
-  AC_CHECK(log_sum_exp.shape() == plan.layout.target_shape, RuntimeError, op, ": log_sum_exp of shape ",
-           log_sum_exp.shape().str(), " does not match the target's shape ", plan.layout.target_shape.str());
+  check_same_device(input, row_stats, op);
+  check_row_stats(row_stats, plan.layout, op);
   const int64_t stride = grad_stride(grad, plan.layout.target_shape, reduction, op);
   Tensor divisor_holder;
   const bool mean = reduction == Reduction::mean;
   const Divisor divisor = mean ? total_weight_divisor(total_weight, input, divisor_holder) : Divisor{};
-  Tensor g = contiguous(grad), lse = contiguous(log_sum_exp);
+  Tensor g = contiguous(grad), stats = contiguous(row_stats);
   const int64_t C = plan.layout.classes;
   Tensor rows_grad = Tensor::empty(Dims{plan.n, C}, input.dtype(), input.device());
   if (plan.n * C > 0) {
@@ -954,11 +951,11 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
       if (plan.probs) {
         launch_rows(plan.n, C, [&](auto whole_block, unsigned grid) {
           cross_entropy_probs_backward_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(
-              args, plan.n, lse.data<double>(), g.data<T>(), stride, mean, divisor, rows_grad.data<T>());
+              args, plan.n, stats.data<double>(), g.data<T>(), stride, mean, divisor, rows_grad.data<T>());
         });
       } else {
         cross_entropy_backward_kernel<T><<<blocks_for(plan.n * C, 4), kThreads, 0, st>>>(
-            args, plan.n, lse.data<double>(), g.data<T>(), stride, mean, divisor, rows_grad.data<T>());
+            args, plan.n, stats.data<double>(), g.data<T>(), stride, mean, divisor, rows_grad.data<T>());
       }
       AC_CUDA_CHECK_LAUNCH();
     });

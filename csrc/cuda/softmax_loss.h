@@ -27,7 +27,7 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
 CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
                                  Reduction reduction, int64_t ignore_index, double label_smoothing);
 Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
-                              const Tensor& log_sum_exp, const Tensor& total_weight, const Tensor* weight,
+                              const Tensor& row_stats, const Tensor& total_weight, const Tensor* weight,
                               Reduction reduction, int64_t ignore_index, double label_smoothing);
 
 Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,

@@ -52,8 +52,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     reduction = _reduction(reduction)
-    loss_c, lse, total_weight = _C.cross_entropy(input._c, target._c, _c(weight), ignore_index, reduction,
-                                                 label_smoothing)
+    loss_c, row_stats, total_weight = _C.cross_entropy(input._c, target._c, _c(weight), ignore_index, reduction,
+                                                       label_smoothing)
     def vjp(g):
         if grad_enabled():
             if label_smoothing != 0.0 or target._c.dtype != _C.DType.int64:
@@ -62,7 +62,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             from .softmax_loss import log_softmax
             logp = log_softmax(input, 0 if input._c.ndim == 1 else 1)
             return _differentiate(nll_loss(logp, target, weight, ignore_index, reduction), (input,), g)
-        return (wrap(_C.cross_entropy_backward(g._c, input._c, target._c, lse, total_weight, _c(weight),
+        return (wrap(_C.cross_entropy_backward(g._c, input._c, target._c, row_stats, total_weight, _c(weight),
                                                ignore_index, reduction, label_smoothing)),)
     return record("CrossEntropyLossBackward0", loss_c, (input,), vjp, (input._c, target._c))
 
