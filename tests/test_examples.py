@@ -49,3 +49,12 @@ def test_plot_option_writes_a_png(tmp_path):
     path = tmp_path / "loss.png"
     run("titanic", "--epochs", "2", "--plot", str(path))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name", ["titanic", "automobile", "digits", "autograd_basics"])
+def test_a_diverging_learning_rate_is_reported_not_printed_as_results(name):
+    result = subprocess.run([sys.executable, "-m", f"autocore.examples.{name}", "--lr", "1e30", "--epochs", "5"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert re.search(r"error: loss became (nan|inf) at epoch \d+", result.stderr), result.stderr
+    assert not re.search(r"^(test_|final_)", result.stdout, re.M)  # no headline metric from garbage weights

@@ -1,5 +1,7 @@
-"""What the examples share: command-line options, a progress bar over epochs, an optional loss plot."""
+"""What the examples share: command-line options, a progress bar over epochs, the check that training has
+not diverged, an optional loss plot."""
 import argparse
+import math
 import sys
 import time
 
@@ -19,6 +21,24 @@ def on_device(data, device):
     a seed gives the same starting weights everywhere)."""
     return data._replace(x_train=data.x_train.to(device), y_train=data.y_train.to(device),
                          x_test=data.x_test.to(device), y_test=data.y_test.to(device))
+
+
+class TrainingDiverged(RuntimeError):
+    """The training loss stopped being a finite number (a learning rate too high, usually)."""
+
+
+def check_finite(loss, epoch):
+    """Stops training as soon as the loss is inf or nan: every later number would be garbage."""
+    if not math.isfinite(loss):
+        raise TrainingDiverged(f"loss became {loss} at epoch {epoch + 1}; try a smaller --lr")
+
+
+def run(main):
+    """Runs an example's main(); a diverged run ends with its one-line reason on stderr and exit status 1."""
+    try:
+        main()
+    except TrainingDiverged as error:
+        sys.exit(f"error: {error}")
 
 
 class Progress:
@@ -54,18 +74,22 @@ def train(model, loss_fn, optimizer, loader, epochs, name):
     """The PyTorch training loop (zero_grad, forward, loss, backward, step) over `epochs` passes of
     `loader`, with a progress bar; returns the mean training loss of each epoch."""
     losses, progress = [], Progress(epochs, name)
-    for epoch in range(epochs):
-        model.train()
-        total, count = 0.0, 0
-        for xb, yb in loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total, count = total + loss.item() * len(yb), count + len(yb)
-        losses.append(total / count)
-        progress.update(epoch, losses[-1])
-    progress.close()
+    try:
+        for epoch in range(epochs):
+            model.train()
+            total, count = 0.0, 0
+            for xb, yb in loader:
+                optimizer.zero_grad()
+                loss = loss_fn(model(xb), yb)
+                value = loss.item()
+                check_finite(value, epoch)
+                loss.backward()
+                optimizer.step()
+                total, count = total + value * len(yb), count + len(yb)
+            losses.append(total / count)
+            progress.update(epoch, losses[-1])
+    finally:
+        progress.close()
     model.eval()
     return losses
 

@@ -7,7 +7,7 @@ parameters(t+1) = parameters(t) - learning_rate * gradient.
 """
 import autocore as torch
 
-from ._common import Progress, parse_args, plot_losses
+from ._common import Progress, check_finite, parse_args, plot_losses, run
 
 NAMES = ("W1", "b1", "W2", "b2")
 
@@ -54,17 +54,20 @@ def main(argv=None):
     print(f"largest |symbolic - autograd|: {worst:.2e}")
 
     losses, progress = [], Progress(args.epochs, "gradient descent")
-    for epoch in range(args.epochs):
-        for p in params:
-            p.grad = None
-        loss, _ = loss_of(params, x, y)
-        loss.backward()
-        with torch.no_grad():
+    try:
+        for epoch in range(args.epochs):
             for p in params:
-                p -= args.lr * p.grad  # parameters(t+1) = parameters(t) - learning_rate * gradient
-        losses.append(loss.item())
-        progress.update(epoch, losses[-1])
-    progress.close()
+                p.grad = None
+            loss, _ = loss_of(params, x, y)
+            check_finite(loss.item(), epoch)
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= args.lr * p.grad  # parameters(t+1) = parameters(t) - learning_rate * gradient
+            losses.append(loss.item())
+            progress.update(epoch, losses[-1])
+    finally:
+        progress.close()
     final, theta = loss_of(params, x, y)
     print("after training: " + ", ".join(f"{n}={p.item():.4f}" for n, p in zip(NAMES, params)) +
           f"; prediction {theta.item() + y:.4f} for target {y}")
@@ -75,4 +78,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

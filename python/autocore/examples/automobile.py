@@ -6,7 +6,7 @@ import autocore as torch
 from autocore import nn
 from autocore.utils.data import DataLoader, TensorDataset
 
-from ._common import on_device, parse_args, plot_losses, train
+from ._common import on_device, parse_args, plot_losses, run, train
 
 
 def main(argv=None):
@@ -40,4 +40,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run(main)
