@@ -41,18 +41,59 @@ def _encode(obj, tensors):
                     f"{type(obj).__name__}")
 
 
+class _Corrupted(Exception):
+    """A header that parsed as JSON but does not describe a checkpoint; load reports it as corruption."""
+
+
 def _decode(node, tensors):
     if isinstance(node, dict):
-        if "__tensor__" in node:
-            return tensors[node["__tensor__"]]
-        if "__dict__" in node:
-            return OrderedDict((_decode(k, tensors), _decode(v, tensors)) for k, v in node["__dict__"])
-        if "__tuple__" in node:
-            return tuple(_decode(v, tensors) for v in node["__tuple__"])
-        if "__list__" in node:
-            return [_decode(v, tensors) for v in node["__list__"]]
-        raise RuntimeError("autocore.load: unknown entry in the file's header")
+        if len(node) != 1:
+            raise _Corrupted("an entry with several keys")
+        (kind, value), = node.items()
+        if kind == "__tensor__":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(tensors):
+                raise _Corrupted(f"a reference to tensor {value!r} of {len(tensors)}")
+            return tensors[value]
+        if kind in ("__dict__", "__tuple__", "__list__") and not isinstance(value, list):
+            raise _Corrupted(f"{kind} holding {type(value).__name__}")
+        if kind == "__dict__":
+            if not all(isinstance(pair, list) and len(pair) == 2 for pair in value):
+                raise _Corrupted("a dict entry that is not a key-value pair")
+            try:
+                return OrderedDict((_decode(k, tensors), _decode(v, tensors)) for k, v in value)
+            except TypeError:  # an unhashable key
+                raise _Corrupted("a dict key that cannot be a key") from None
+        if kind == "__tuple__":
+            return tuple(_decode(v, tensors) for v in value)
+        if kind == "__list__":
+            return [_decode(v, tensors) for v in value]
+        raise _Corrupted(f"an unknown entry {kind!r}")
+    if isinstance(node, list):
+        raise _Corrupted("a bare list")
     return node
+
+
+def _tensor_entry(entry, payload_len):
+    """(dtype, shape, offset) of a header's tensor entry, every field checked against the payload's size."""
+    if not isinstance(entry, dict):
+        raise _Corrupted(f"tensor entry {entry!r}")
+    dtype = _dtype._NAMES.get(entry.get("dtype")) if isinstance(entry.get("dtype"), str) else None
+    shape, offset, nbytes = entry.get("shape"), entry.get("offset"), entry.get("nbytes")
+
+    def count(n):
+        return isinstance(n, int) and not isinstance(n, bool) and n >= 0
+    if dtype is None or not isinstance(shape, list) or not all(count(n) for n in shape) or len(shape) > 64 or \
+            not count(offset) or not count(nbytes):
+        raise _Corrupted(f"tensor entry {entry}")
+    numel = 1
+    for n in shape:  # Python integers: a product of huge dims cannot wrap around to something small
+        numel *= n
+    if nbytes != numel * dtype.itemsize or offset + nbytes > payload_len:
+        raise _Corrupted(f"tensor entry {entry} (the data holds {payload_len} bytes)")
+    device = entry.get("device", "cpu")
+    if not isinstance(device, str):
+        raise _Corrupted(f"tensor entry {entry}")
+    return dtype, shape, offset, numel, device
 
 
 def save(obj, f):
@@ -104,24 +145,29 @@ def load(f, map_location=None):
         raise RuntimeError(f"autocore.load: {name} is truncated (the header runs past the end of the file)")
     try:
         header = json.loads(blob[prefix_len:prefix_len + header_len])
-    except ValueError:
+    except (ValueError, RecursionError):
         raise RuntimeError(f"autocore.load: {name} is corrupted (unreadable header)") from None
+    if not isinstance(header, dict):
+        raise RuntimeError(f"autocore.load: {name} is corrupted (the header is not a JSON object)")
     payload = blob[prefix_len + header_len:]
     if len(payload) != header.get("data_bytes"):
         raise RuntimeError(f"autocore.load: {name} is truncated ({len(payload)} of {header.get('data_bytes')} data "
                            "bytes)")
     if zlib.crc32(payload) != header.get("crc32"):
         raise RuntimeError(f"autocore.load: {name} is corrupted (data checksum mismatch)")
-    tensors = []
-    for entry in header["tensors"]:
-        dtype = _dtype._NAMES.get(entry["dtype"])
-        count = int(np.prod(entry["shape"], dtype=np.int64))
-        if dtype is None or entry["nbytes"] != count * dtype.itemsize or \
-                entry["offset"] + entry["nbytes"] > len(payload):
-            raise RuntimeError(f"autocore.load: {name} is corrupted (bad tensor entry {entry})")
-        array = np.frombuffer(payload, dtype=dtype.numpy, count=count, offset=entry["offset"])
-        place = map_location if map_location is not None else entry.get("device", "cpu")
-        if not isinstance(place, (str, _dtype.device)):
-            raise TypeError(f"autocore.load: map_location must be a device or a string, got {type(place).__name__}")
-        tensors.append(from_numpy(array.reshape(entry["shape"]).copy()).to(place))
-    return _decode(header["tree"], tensors)
+    if map_location is not None and not isinstance(map_location, (str, _dtype.device)):
+        raise TypeError(f"autocore.load: map_location must be a device or a string, got "
+                        f"{type(map_location).__name__}")
+    try:
+        if not isinstance(header.get("tensors"), list) or "tree" not in header:
+            raise _Corrupted("a header without its tree and tensor list")
+        entries = [_tensor_entry(entry, len(payload)) for entry in header["tensors"]]
+        tensors = []
+        for dtype, shape, offset, numel, device in entries:
+            array = np.frombuffer(payload, dtype=dtype.numpy, count=numel, offset=offset).reshape(shape)
+            place = map_location if map_location is not None else device
+            tensors.append(from_numpy(array.copy()).to(place))
+        return _decode(header["tree"], tensors)
+    except (_Corrupted, RecursionError) as error:
+        why = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise RuntimeError(f"autocore.load: {name} is corrupted ({why})") from None

@@ -218,7 +218,11 @@ class Module:
         return destination
 
     def load_state_dict(self, state_dict, strict=True):
+        """Copies state_dict's tensors into this module's parameters and buffers. Every entry is checked first
+        (keys when strict, types, shapes, dtype kinds), so a bad state dict raises with the module untouched."""
         from ..autograd import no_grad
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -228,18 +232,29 @@ class Module:
                 errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
             if missing:
                 errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+        copies = []
         for key, target in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            if tuple(value.shape) != tuple(target.shape):
+            if not isinstance(value, Tensor):
+                errors.append(f'While copying the parameter named "{key}", expected a tensor from the checkpoint '
+                              f"but got {type(value).__name__}.")
+            elif tuple(value.shape) != tuple(target.shape):
                 errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
                               f"the shape in current model is {target.shape}.")
-                continue
-            with no_grad():
-                target.copy_(value if isinstance(value, Tensor) else value)
+            elif value.is_floating_point() != target.is_floating_point():
+                # float32 <-> float64 converts, as in PyTorch; integers or booleans for a float parameter (or the
+                # reverse) mean the checkpoint is not this model's.
+                errors.append(f"dtype mismatch for {key}: copying a param of dtype {value.dtype} from checkpoint, "
+                              f"the dtype in current model is {target.dtype}.")
+            else:
+                copies.append((target, value))
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        with no_grad():
+            for target, value in copies:
+                target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- repr ----

@@ -98,20 +98,37 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        """Restores state_dict() output. It is checked whole first, so one of another optimizer or model raises
+        ValueError with this optimizer untouched."""
+        if not isinstance(state_dict, dict) or not isinstance(state_dict.get("state"), dict) or \
+                not isinstance(state_dict.get("param_groups"), (list, tuple)):
+            raise ValueError("loaded state dict is not an optimizer's: it needs a 'state' dict and a 'param_groups' "
+                             "list")
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         for saved, own in zip(groups, self.param_groups):
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
+                raise ValueError("loaded state dict has a parameter group without its 'params' list")
             if len(saved["params"]) != len(own["params"]):
                 raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
                                  "optimizer's group")
         by_index = {i: p for saved, own in zip(groups, self.param_groups) for i, p in zip(saved["params"], own["params"])}
-        self.state = {}
-        for i, s in state_dict["state"].items():
-            p = by_index[int(i)]
-            self.state[p] = {k: (v.clone().to(p.device, p.dtype)
-                                 if isinstance(v, Tensor) and v.is_floating_point() else v)
-                             for k, v in s.items()}
+        state = {}
+        for i, saved_state in state_dict["state"].items():
+            try:
+                p = by_index.get(int(i))
+            except (TypeError, ValueError):
+                p = None
+            if p is None or not isinstance(saved_state, dict):
+                raise ValueError(f"loaded state dict holds state for parameter {i!r}, which no parameter group lists")
+            for key, value in saved_state.items():
+                if isinstance(value, Tensor) and value.dim() > 0 and tuple(value.shape) != tuple(p.shape):
+                    raise ValueError(f"loaded state dict has '{key}' of shape {tuple(value.shape)} for a parameter of "
+                                     f"shape {tuple(p.shape)}")
+            state[p] = {k: (v.clone().to(p.device, p.dtype) if isinstance(v, Tensor) and v.is_floating_point() else v)
+                        for k, v in saved_state.items()}
+        self.state = state
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
 
