@@ -1,26 +1,62 @@
 """The autograd engine through the public API: gradients of every differentiable op against central finite
 differences (gradcheck, float64) on broadcasting, non-contiguous and size-1 inputs; graph semantics
 (accumulation, retain_graph, freed graphs, detach, no_grad, hooks, retain_grad, long chains); second
-derivatives; and PyTorch parity where it is installed."""
+derivatives; and PyTorch parity where it is installed. Each test that computes runs on every device in
+conftest.DEVICES; the references (numpy, finite differences, PyTorch) stay on the CPU."""
 import numpy as np
 import pytest
 
 import autocore
 from autocore.autograd import gradcheck
-from conftest import numeric_grad, torch_or_skip
+from conftest import DEVICES, numeric_grad, torch_or_skip
 
 
-def leaf(rng, shape, low=-2.0, high=2.0):
-    return autocore.tensor(rng.uniform(low, high, size=shape), dtype=autocore.float64, requires_grad=True)
+def host(t):
+    """A tensor's values as a numpy array, from whichever device holds them."""
+    return t.detach().cpu().numpy()
 
 
-def strided_leaf(rng, shape):
+def leaf(rng, shape, low=-2.0, high=2.0, device="cpu"):
+    return autocore.tensor(rng.uniform(low, high, size=shape), dtype=autocore.float64, requires_grad=True,
+                           device=device)
+
+
+def strided_leaf(rng, shape, device="cpu"):
     """A non-contiguous float64 leaf: every other column of a wider array."""
     wide = rng.uniform(-2, 2, size=shape[:-1] + (shape[-1] * 2,))
-    t = autocore.from_numpy(wide)[..., ::2]
+    t = autocore.tensor(wide, device=device)[..., ::2]
     assert not t.is_contiguous() or t.numel() <= 1
     t.requires_grad = True
     return t
+
+
+def check_grad(fn, inputs, atol=1e-5):
+    """gradcheck on the device of `inputs` (float64 leaves that require grad). On the CPU this is autocore's
+    gradcheck itself. That one perturbs its inputs through .numpy() and weights the outputs with CPU tensors,
+    so it cannot take GPU tensors; there the same comparison is spelled out: the device's gradient of
+    sum(fn(*inputs) * r), r fixed and random, against central differences (eps=1e-6) of that sum evaluated
+    on the device, with gradcheck's rtol=1e-3 and the given atol."""
+    if inputs[0].device.type == "cpu":
+        return gradcheck(fn, inputs, atol=atol)
+    device = inputs[0].device
+
+    def outputs(*xs):
+        out = fn(*xs)
+        return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    rng = np.random.default_rng(0)
+    weights = [autocore.tensor(rng.standard_normal(tuple(o.shape)), device=device) for o in outputs(*inputs)]
+
+    def objective(*arrays):
+        with autocore.no_grad():
+            outs = outputs(*(autocore.tensor(a, device=device) for a in arrays))
+            return sum((o * w).sum().item() for o, w in zip(outs, weights))
+    total = sum((o * w).sum() for o, w in zip(outputs(*inputs), weights))
+    analytic = autocore.autograd.grad(total, list(inputs), allow_unused=True)
+    numeric = numeric_grad(objective, [host(x).copy() for x in inputs], 1.0)
+    for got, expected in zip(analytic, numeric):
+        got = np.zeros_like(expected) if got is None else host(got)
+        np.testing.assert_allclose(got, expected, rtol=1e-3, atol=atol)
+    return True
 
 
 BINARY = {
@@ -30,13 +66,14 @@ BINARY = {
 BROADCAST_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((1,), (1, 1))]
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", sorted(BINARY))
 @pytest.mark.parametrize("shapes", BROADCAST_SHAPES, ids=str)
-def test_binary_ops_gradcheck_with_broadcasting(name, shapes):
+def test_binary_ops_gradcheck_with_broadcasting(name, shapes, device):
     rng = np.random.default_rng(0)
     low = 0.5 if name in ("div", "pow") else -2.0
-    a, b = leaf(rng, shapes[0]), leaf(rng, shapes[1], low=low)
-    assert gradcheck(BINARY[name], [a, b])
+    a, b = leaf(rng, shapes[0], device=device), leaf(rng, shapes[1], low=low, device=device)
+    assert check_grad(BINARY[name], [a, b])
 
 
 UNARY = {
@@ -47,12 +84,13 @@ UNARY = {
 }
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", sorted(UNARY))
-def test_unary_ops_gradcheck_contiguous_and_strided(name):
+def test_unary_ops_gradcheck_contiguous_and_strided(name, device):
     rng = np.random.default_rng(1)
-    assert gradcheck(UNARY[name], [leaf(rng, (3, 5))])
-    assert gradcheck(UNARY[name], [strided_leaf(rng, (2, 4))])
-    assert gradcheck(UNARY[name], [leaf(rng, ())])
+    assert check_grad(UNARY[name], [leaf(rng, (3, 5), device=device)])
+    assert check_grad(UNARY[name], [strided_leaf(rng, (2, 4), device=device)])
+    assert check_grad(UNARY[name], [leaf(rng, (), device=device)])
 
 
 REDUCTIONS = {
@@ -64,57 +102,64 @@ REDUCTIONS = {
 }
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", sorted(REDUCTIONS))
-def test_reductions_and_softmax_gradcheck(name):
+def test_reductions_and_softmax_gradcheck(name, device):
     rng = np.random.default_rng(2)
-    assert gradcheck(REDUCTIONS[name], [leaf(rng, (2, 3, 4))])
+    assert check_grad(REDUCTIONS[name], [leaf(rng, (2, 3, 4), device=device)])
 
 
 SHAPE_OPS = {
     "view": lambda x: x.view(4, 6), "reshape": lambda x: x.reshape(-1), "transpose": lambda x: x.transpose(0, 2),
     "T": lambda x: x.T, "permute": lambda x: x.permute(2, 0, 1), "unsqueeze": lambda x: x.unsqueeze(1),
     "squeeze": lambda x: x[:, :1].squeeze(1), "flatten": lambda x: x.flatten(1), "expand": lambda x: x[:, :1].expand(2, 5, 4),
-    "index": lambda x: x[1, ::2, None, -1], "ellipsis": lambda x: x[..., 1:3], "index_tensor": lambda x: x[autocore.tensor([1, 0, 1])],
-    "mask": lambda x: x[autocore.tensor([True, False])], "cat": lambda x: autocore.cat([x, x * 2], 1),
+    "index": lambda x: x[1, ::2, None, -1], "ellipsis": lambda x: x[..., 1:3],
+    "index_tensor": lambda x: x[autocore.tensor([1, 0, 1], device=x.device)],
+    "mask": lambda x: x[autocore.tensor([True, False], device=x.device)], "cat": lambda x: autocore.cat([x, x * 2], 1),
     "stack": lambda x: autocore.stack([x, x.exp()], -1), "contiguous": lambda x: x.transpose(0, 1).contiguous(),
 }
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", sorted(SHAPE_OPS))
-def test_shape_ops_gradcheck(name):
+def test_shape_ops_gradcheck(name, device):
     rng = np.random.default_rng(3)
-    assert gradcheck(SHAPE_OPS[name], [leaf(rng, (2, 3, 4))], atol=1e-4)
+    assert check_grad(SHAPE_OPS[name], [leaf(rng, (2, 3, 4), device=device)], atol=1e-4)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("shapes", [((3, 4), (4, 2)), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 2)),
                                     ((2, 3, 4), (4, 2)), ((2, 3, 4), (2, 4, 5)), ((3, 4), (2, 4, 1))], ids=str)
-def test_matmul_gradcheck(shapes):
+def test_matmul_gradcheck(shapes, device):
     rng = np.random.default_rng(4)
-    assert gradcheck(autocore.matmul, [leaf(rng, shapes[0]), leaf(rng, shapes[1])])
+    assert check_grad(autocore.matmul, [leaf(rng, shapes[0], device=device), leaf(rng, shapes[1], device=device)])
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("x_shape", [(5,), (3, 5), (2, 3, 5)])
-def test_linear_gradcheck(x_shape):
+def test_linear_gradcheck(x_shape, device):
     rng = np.random.default_rng(5)
-    x, w, b = leaf(rng, x_shape), leaf(rng, (4, 5)), leaf(rng, (4,))
-    assert gradcheck(autocore.linear, [x, w, b])
-    assert gradcheck(lambda x, w: autocore.linear(x, w), [x, w])
+    x, w, b = leaf(rng, x_shape, device=device), leaf(rng, (4, 5), device=device), leaf(rng, (4,), device=device)
+    assert check_grad(autocore.linear, [x, w, b])
+    assert check_grad(lambda x, w: autocore.linear(x, w), [x, w])
 
 
-def test_casts_carry_the_gradient_back_in_the_input_dtype():
-    x = autocore.tensor([1.5, -2.0], dtype=autocore.float64, requires_grad=True)
-    y = (x.float() * autocore.tensor([2.0, 3.0])).sum()
+@pytest.mark.parametrize("device", DEVICES)
+def test_casts_carry_the_gradient_back_in_the_input_dtype(device):
+    x = autocore.tensor([1.5, -2.0], dtype=autocore.float64, requires_grad=True, device=device)
+    y = (x.float() * autocore.tensor([2.0, 3.0], device=device)).sum()
     assert y.dtype == autocore.float32
     y.backward()
     assert x.grad.dtype == autocore.float64
-    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 3.0])
+    np.testing.assert_array_equal(host(x.grad), [2.0, 3.0])
 
 
-def test_where_gradcheck():
+@pytest.mark.parametrize("device", DEVICES)
+def test_where_gradcheck(device):
     rng = np.random.default_rng(6)
-    a, b = leaf(rng, (3, 4)), leaf(rng, (4,))
-    cond = autocore.tensor(rng.uniform(size=(3, 4)) > 0.5)
-    assert gradcheck(lambda a, b: autocore.where(cond, a, b), [a, b])
+    a, b = leaf(rng, (3, 4), device=device), leaf(rng, (4,), device=device)
+    cond = autocore.tensor(rng.uniform(size=(3, 4)) > 0.5, device=device)
+    assert check_grad(lambda a, b: autocore.where(cond, a, b), [a, b])
 
 
 def test_gradcheck_catches_a_wrong_gradient():
@@ -130,10 +175,12 @@ def test_gradcheck_catches_a_wrong_gradient():
 
 # ---- the three ways of computing gradients agree: the two-neuron linear network ----
 
-def test_two_neuron_network_gradients_are_exact():
+@pytest.mark.parametrize("device", DEVICES)
+def test_two_neuron_network_gradients_are_exact(device):
     """theta = W2 (W1 x + b1) + b2 - y: d theta / d(W1, b1, W2, b2) = (W2 x, W2, W1 x + b1, 1)."""
     x, y = 1.5, 0.25
-    W1, b1, W2, b2 = (autocore.tensor(v, dtype=autocore.float64, requires_grad=True) for v in (0.7, -0.3, 1.9, 0.4))
+    W1, b1, W2, b2 = (autocore.tensor(v, dtype=autocore.float64, requires_grad=True, device=device)
+                      for v in (0.7, -0.3, 1.9, 0.4))
     theta = W2 * (W1 * x + b1) + b2 - y
     theta.backward()
     assert W1.grad.item() == W2.item() * x
@@ -144,38 +191,44 @@ def test_two_neuron_network_gradients_are_exact():
 
 # ---- graph semantics ----
 
-def test_gradients_accumulate_over_backwards():
-    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_gradients_accumulate_over_backwards(device):
+    x = autocore.tensor([1.0, 2.0], requires_grad=True, device=device)
     (x * 3).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [3 + 2, 3 + 4])
+    np.testing.assert_allclose(host(x.grad), [3 + 2, 3 + 4])
 
 
-def test_second_backward_through_freed_graph_raises_and_retain_graph_keeps_it():
-    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_second_backward_through_freed_graph_raises_and_retain_graph_keeps_it(device):
+    x = autocore.tensor([1.0, 2.0], requires_grad=True, device=device)
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(x.grad.numpy(), 2 * (np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0]))), rtol=1e-6)
+    np.testing.assert_allclose(host(x.grad), 2 * (np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0]))),
+                               rtol=1e-6 if device == "cpu" else 1e-5)  # float32: a GPU's exp may round otherwise
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         y.backward()
 
 
-def test_non_scalar_backward_needs_a_gradient():
-    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_non_scalar_backward_needs_a_gradient(device):
+    x = autocore.tensor([1.0, 2.0], requires_grad=True, device=device)
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
         (x * 2).backward()
-    (x * 2).backward(autocore.tensor([1.0, -1.0]))
-    np.testing.assert_allclose(x.grad.numpy(), [2.0, -2.0])
+    (x * 2).backward(autocore.tensor([1.0, -1.0], device=device))
+    np.testing.assert_allclose(host(x.grad), [2.0, -2.0])
 
 
-def test_backward_of_a_tensor_without_grad_raises():
+@pytest.mark.parametrize("device", DEVICES)
+def test_backward_of_a_tensor_without_grad_raises(device):
     with pytest.raises(RuntimeError, match="does not require grad"):
-        autocore.tensor([1.0]).sum().backward()
+        autocore.tensor([1.0], device=device).sum().backward()
 
 
-def test_no_grad_detach_and_requires_grad_propagation():
-    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_no_grad_detach_and_requires_grad_propagation(device):
+    x = autocore.tensor([1.0, 2.0], requires_grad=True, device=device)
     with autocore.no_grad():
         y = x * 2
     assert not y.requires_grad and y.grad_fn is None
@@ -196,26 +249,28 @@ def test_no_grad_detach_and_requires_grad_propagation():
         assert not (x * 2).requires_grad
 
 
-def test_hooks_and_retain_grad():
-    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_hooks_and_retain_grad(device):
+    x = autocore.tensor([1.0, 2.0], requires_grad=True, device=device)
     seen = []
     y = x * 3
     y.retain_grad()
-    handle = y.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 2)
+    handle = y.register_hook(lambda g: seen.append(host(g).copy()) or g * 2)
     x.register_hook(lambda g: g + 1)
     (y * y).sum().backward()
     np.testing.assert_allclose(seen[0], 2 * 3 * np.array([1.0, 2.0]))
-    np.testing.assert_allclose(y.grad.numpy(), 2 * 2 * 3 * np.array([1.0, 2.0]))  # after the hook doubled it
-    np.testing.assert_allclose(x.grad.numpy(), 3 * 2 * 2 * 3 * np.array([1.0, 2.0]) + 1)
+    np.testing.assert_allclose(host(y.grad), 2 * 2 * 3 * np.array([1.0, 2.0]))  # after the hook doubled it
+    np.testing.assert_allclose(host(x.grad), 3 * 2 * 2 * 3 * np.array([1.0, 2.0]) + 1)
     handle.remove()
     x.grad = None
     y2 = x * 3
     (y2 * y2).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), 3 * 2 * 3 * np.array([1.0, 2.0]) + 1)
+    np.testing.assert_allclose(host(x.grad), 3 * 2 * 3 * np.array([1.0, 2.0]) + 1)
 
 
-def test_a_chain_of_100000_ops_backpropagates_without_recursion():
-    x = autocore.tensor(1.0, dtype=autocore.float64, requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_chain_of_100000_ops_backpropagates_without_recursion(device):
+    x = autocore.tensor(1.0, dtype=autocore.float64, requires_grad=True, device=device)
     y = x
     for _ in range(100_000):
         y = y * 1.0000001
@@ -223,24 +278,26 @@ def test_a_chain_of_100000_ops_backpropagates_without_recursion():
     np.testing.assert_allclose(x.grad.item(), 1.0000001 ** 100_000, rtol=1e-9)
 
 
-def test_diamond_graph_sums_both_paths():
-    x = autocore.tensor([0.5, -1.5], dtype=autocore.float64, requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_diamond_graph_sums_both_paths(device):
+    x = autocore.tensor([0.5, -1.5], dtype=autocore.float64, requires_grad=True, device=device)
     a = x.exp()
     y = (a * a + a.sin()).sum()
     y.backward()
     e = np.exp([0.5, -1.5])
-    np.testing.assert_allclose(x.grad.numpy(), (2 * e + np.cos(e)) * e)
+    np.testing.assert_allclose(host(x.grad), (2 * e + np.cos(e)) * e)
 
 
-def test_autograd_grad_returns_gradients_without_touching_grad():
-    x = autocore.tensor([1.0, 2.0], dtype=autocore.float64, requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_autograd_grad_returns_gradients_without_touching_grad(device):
+    x = autocore.tensor([1.0, 2.0], dtype=autocore.float64, requires_grad=True, device=device)
     h = x * x
     y = (h * x).sum()
     gx, gh = autocore.autograd.grad(y, [x, h])
-    np.testing.assert_allclose(gx.numpy(), [3.0, 12.0])  # d(x^3)/dx, through both paths
-    np.testing.assert_allclose(gh.numpy(), [1.0, 2.0])   # dy/dh = x
+    np.testing.assert_allclose(host(gx), [3.0, 12.0])  # d(x^3)/dx, through both paths
+    np.testing.assert_allclose(host(gh), [1.0, 2.0])   # dy/dh = x
     assert x.grad is None
-    z = autocore.tensor([3.0], requires_grad=True)
+    z = autocore.tensor([3.0], requires_grad=True, device=device)
     with pytest.raises(RuntimeError, match="appears to not have been used"):
         autocore.autograd.grad((x * 2).sum(), [z])
     assert autocore.autograd.grad((x * 2).sum(), [z], allow_unused=True) == (None,)
@@ -248,15 +305,17 @@ def test_autograd_grad_returns_gradients_without_touching_grad():
 
 # ---- second derivatives ----
 
-def test_second_derivative_of_x_cubed():
-    x = autocore.tensor([0.5, -2.0, 3.0], dtype=autocore.float64, requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_second_derivative_of_x_cubed(device):
+    x = autocore.tensor([0.5, -2.0, 3.0], dtype=autocore.float64, requires_grad=True, device=device)
     (g,) = autocore.autograd.grad((x ** 3).sum(), [x], create_graph=True)
-    np.testing.assert_allclose(g.detach().numpy(), 3 * x.detach().numpy() ** 2)
+    np.testing.assert_allclose(host(g), 3 * host(x) ** 2)
     (h,) = autocore.autograd.grad(g.sum(), [x])
-    np.testing.assert_allclose(h.numpy(), 6 * x.detach().numpy())
+    np.testing.assert_allclose(host(h), 6 * host(x))
 
 
-def test_hessian_vector_product_of_an_mlp_loss_matches_finite_differences():
+@pytest.mark.parametrize("device", DEVICES)
+def test_hessian_vector_product_of_an_mlp_loss_matches_finite_differences(device):
     rng = np.random.default_rng(8)
     xs = rng.normal(size=(6, 3))
     labels = rng.integers(0, 2, size=6)
@@ -271,21 +330,22 @@ def test_hessian_vector_product_of_an_mlp_loss_matches_finite_differences():
     def grad_np(w1):
         return numeric_grad(loss_np, [w1], np.array(1.0))[0]
 
-    w1 = autocore.tensor(w1_0, requires_grad=True)
-    x, w2 = autocore.tensor(xs), autocore.tensor(w2_0)
+    w1 = autocore.tensor(w1_0, requires_grad=True, device=device)
+    x, w2 = autocore.tensor(xs, device=device), autocore.tensor(w2_0, device=device)
     logp = autocore.linear(autocore.linear(x, w1).tanh(), w2).log_softmax(1)
-    loss = -(logp * autocore.tensor(np.eye(2)[labels])).sum() / 6
+    loss = -(logp * autocore.tensor(np.eye(2)[labels], device=device)).sum() / 6
     (g,) = autocore.autograd.grad(loss, [w1], create_graph=True)
-    (hv,) = autocore.autograd.grad((g * autocore.tensor(v)).sum(), [w1])
+    (hv,) = autocore.autograd.grad((g * autocore.tensor(v, device=device)).sum(), [w1])
     eps = 1e-4
     expected = (grad_np(w1_0 + eps * v) - grad_np(w1_0 - eps * v)) / (2 * eps)
-    np.testing.assert_allclose(hv.numpy(), expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(host(hv), expected, rtol=1e-4, atol=1e-5)
 
 
 # ---- PyTorch parity ----
 
-def test_small_program_matches_torch():
-    torch = torch_or_skip()
+@pytest.mark.parametrize("device", DEVICES)
+def test_small_program_matches_torch(device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     rng = np.random.default_rng(9)
     data = {k: rng.normal(size=s) for k, s in {"x": (5, 3), "w": (4, 3), "b": (4,), "v": (4, 2)}.items()}
 
@@ -297,13 +357,13 @@ def test_small_program_matches_torch():
         return out.sum() + h.amax(0).sum() + h.var(1).mean() + h.max(1).values.sum()
 
     theirs = [torch.tensor(data[k], requires_grad=True) for k in "xwbv"]
-    ours = [autocore.tensor(data[k], requires_grad=True) for k in "xwbv"]
+    ours = [autocore.tensor(data[k], requires_grad=True, device=device) for k in "xwbv"]
     t_loss, o_loss = program(torch, theirs), program(autocore, ours)
     t_loss.backward()
     o_loss.backward()
     np.testing.assert_allclose(o_loss.item(), t_loss.item(), rtol=1e-12)
     for o, t in zip(ours, theirs):
-        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(host(o.grad), t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 # ---- autograd.Function ----
@@ -324,14 +384,16 @@ class ScaledExp(autocore.autograd.Function):
         return grad * out, None
 
 
-def test_function_gradient_matches_finite_differences():
-    x = leaf(np.random.default_rng(10), (3, 2))
-    assert gradcheck(lambda x: ScaledExp.apply(x, 2.5), [x])
+@pytest.mark.parametrize("device", DEVICES)
+def test_function_gradient_matches_finite_differences(device):
+    x = leaf(np.random.default_rng(10), (3, 2), device=device)
+    assert check_grad(lambda x: ScaledExp.apply(x, 2.5), [x])
     y = ScaledExp.apply(x, 2.5)
     assert y.grad_fn is not None and "ScaledExp" in y.grad_fn.name
 
 
-def test_function_needs_input_grad_and_no_graph_without_grad():
+@pytest.mark.parametrize("device", DEVICES)
+def test_function_needs_input_grad_and_no_graph_without_grad(device):
     seen = {}
 
     class Probe(autocore.autograd.Function):
@@ -344,13 +406,14 @@ def test_function_needs_input_grad_and_no_graph_without_grad():
         def backward(ctx, grad):
             return grad, grad
 
-    a = autocore.tensor([1.0], requires_grad=True)
-    Probe.apply(a, autocore.tensor([2.0])).sum().backward()
+    a = autocore.tensor([1.0], requires_grad=True, device=device)
+    Probe.apply(a, autocore.tensor([2.0], device=device)).sum().backward()
     assert seen["needs"] == (True, False)
-    assert Probe.apply(autocore.tensor([1.0]), autocore.tensor([2.0])).grad_fn is None
+    assert Probe.apply(autocore.tensor([1.0], device=device), autocore.tensor([2.0], device=device)).grad_fn is None
 
 
-def test_function_with_the_wrong_number_of_gradients_raises():
+@pytest.mark.parametrize("device", DEVICES)
+def test_function_with_the_wrong_number_of_gradients_raises(device):
     class Wrong(autocore.autograd.Function):
         @staticmethod
         def forward(ctx, a, b):
@@ -360,13 +423,14 @@ def test_function_with_the_wrong_number_of_gradients_raises():
         def backward(ctx, grad):
             return grad
 
-    a = autocore.tensor([1.0], requires_grad=True)
+    a = autocore.tensor([1.0], requires_grad=True, device=device)
     with pytest.raises(RuntimeError, match="returned an incorrect number of gradients \\(expected 2, got 1\\)"):
         Wrong.apply(a, a).sum().backward()
 
 
-def test_function_graph_is_freed_after_backward():
-    x = autocore.tensor([0.5], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_function_graph_is_freed_after_backward(device):
+    x = autocore.tensor([0.5], requires_grad=True, device=device)
     y = ScaledExp.apply(x, 1.0).sum()
     y.backward()
     with pytest.raises(RuntimeError, match="second time"):
@@ -375,8 +439,9 @@ def test_function_graph_is_freed_after_backward():
 
 # ---- in-place ops and the version counter ----
 
-def test_modifying_a_saved_tensor_in_place_makes_backward_raise():
-    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_modifying_a_saved_tensor_in_place_makes_backward_raise(device):
+    x = autocore.tensor([1.0, 2.0], requires_grad=True, device=device)
     y = x.exp()
     z = (y * 2).sum()  # exp saved its output y
     y.mul_(3)
@@ -384,9 +449,10 @@ def test_modifying_a_saved_tensor_in_place_makes_backward_raise():
         z.backward()
 
 
-def test_modifying_through_a_view_bumps_the_shared_version():
-    base = autocore.tensor([[1.0, 2.0], [3.0, 4.0]])
-    w = autocore.tensor([0.5, 0.5], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_modifying_through_a_view_bumps_the_shared_version(device):
+    base = autocore.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
+    w = autocore.tensor([0.5, 0.5], requires_grad=True, device=device)
     out = (base * w).sum()  # mul saved base
     base[0].add_(1.0)       # a view of base: same storage, so the same version counter
     assert base._version == 1
@@ -394,18 +460,20 @@ def test_modifying_through_a_view_bumps_the_shared_version():
         out.backward()
 
 
-def test_in_place_on_a_leaf_that_requires_grad_is_refused_outside_no_grad():
-    w = autocore.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_outside_no_grad(device):
+    w = autocore.tensor([1.0, 2.0], requires_grad=True, device=device)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
         w.add_(1.0)
     with autocore.no_grad():
-        w.mul_(2.0).sub_(autocore.tensor([0.5, 0.5]), alpha=2)
-    np.testing.assert_allclose(w.detach().numpy(), [1.0, 3.0])
+        w.mul_(2.0).sub_(autocore.tensor([0.5, 0.5], device=device), alpha=2)
+    np.testing.assert_allclose(host(w), [1.0, 3.0])
     assert w.is_leaf and w.requires_grad
 
 
-def test_in_place_ops_rebase_history_and_match_torch():
-    torch = torch_or_skip()
+@pytest.mark.parametrize("device", DEVICES)
+def test_in_place_ops_rebase_history_and_match_torch(device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     values = np.array([0.5, -1.0, 2.0])
 
     def program(lib, a):
@@ -418,10 +486,10 @@ def test_in_place_ops_rebase_history_and_match_torch():
         return c.sum()
 
     ta = torch.tensor(values, requires_grad=True)
-    oa = autocore.tensor(values, requires_grad=True)
+    oa = autocore.tensor(values, requires_grad=True, device=device)
     program(torch, ta).backward()
     program(autocore, oa).backward()
-    np.testing.assert_allclose(oa.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(host(oa.grad), ta.grad.numpy(), rtol=1e-12)
     for lib, a in ((torch, ta), (autocore, oa)):  # both refuse to overwrite sigmoid's saved output
         c = (a * 1.0).sigmoid()
         c.sub_(1.0)
@@ -429,39 +497,41 @@ def test_in_place_ops_rebase_history_and_match_torch():
             c.sum().backward()
 
 
-def test_fill_zero_copy_and_random_fills():
-    x = autocore.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_fill_zero_copy_and_random_fills(device):
+    x = autocore.tensor([1.0, 2.0], requires_grad=True, device=device)
     y = x * 3
     y.zero_()
     assert y.grad_fn.name == "ZeroBackward0"
     (y * 1 + x).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0])  # nothing flows through the zeroed value
-    target = autocore.zeros(2)
-    source = autocore.tensor([1.0, 3.0], requires_grad=True)
+    np.testing.assert_allclose(host(x.grad), [1.0, 1.0])  # nothing flows through the zeroed value
+    target = autocore.zeros(2, device=device)
+    source = autocore.tensor([1.0, 3.0], requires_grad=True, device=device)
     target.copy_(source * 2)
     (target * target).sum().backward()
-    np.testing.assert_allclose(source.grad.numpy(), [8.0, 24.0])
+    np.testing.assert_allclose(host(source.grad), [8.0, 24.0])
     autocore.manual_seed(3)
-    u = autocore.empty(1000).uniform_(-1, 1)
+    u = autocore.empty(1000, device=device).uniform_(-1, 1)
     assert -1 <= u.min().item() and u.max().item() < 1
-    n = autocore.empty(1000, dtype=autocore.float64).normal_(2.0, 0.5)
+    n = autocore.empty(1000, dtype=autocore.float64, device=device).normal_(2.0, 0.5)
     assert abs(n.mean().item() - 2.0) < 0.1 and abs(n.std().item() - 0.5) < 0.1
-    assert autocore.ones(3).fill_(7).tolist() == [7.0, 7.0, 7.0]
+    assert autocore.ones(3, device=device).fill_(7).tolist() == [7.0, 7.0, 7.0]
 
 
 # ---- viz ----
 
-def test_to_dot_draws_one_node_per_op_and_labels_leaves():
-    w = autocore.tensor([[1.0, 2.0]], requires_grad=True)
-    b = autocore.tensor([0.5], requires_grad=True)
-    x = autocore.tensor([[3.0, 4.0]])
+@pytest.mark.parametrize("device", DEVICES)
+def test_to_dot_draws_one_node_per_op_and_labels_leaves(device):
+    w = autocore.tensor([[1.0, 2.0]], requires_grad=True, device=device)
+    b = autocore.tensor([0.5], requires_grad=True, device=device)
+    x = autocore.tensor([[3.0, 4.0]], device=device)
     loss = autocore.linear(x, w, b).tanh().sum()
     dot = autocore.viz.to_dot(loss, params={"weight": w, "bias": b})
     assert dot.startswith("digraph") and dot.rstrip().endswith("}")
     for label in ("SumBackward0", "TanhBackward0", "AddmmBackward0", "weight (1, 2)", "bias (1)", "output ()"):
         assert label in dot
     assert dot.count("->") == 5  # w, b -> linear -> tanh -> sum -> output
-    deep = autocore.tensor(1.0, requires_grad=True)
+    deep = autocore.tensor(1.0, requires_grad=True, device=device)
     y = deep
     for _ in range(5000):
         y = y + 1.0
@@ -482,76 +552,82 @@ JVP_FUNCTIONS = {
 }
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", sorted(JVP_FUNCTIONS))
-def test_jvp_agrees_with_reverse_mode_and_finite_differences(name):
+def test_jvp_agrees_with_reverse_mode_and_finite_differences(name, device):
     f = JVP_FUNCTIONS[name]
     rng = np.random.default_rng(11)
     x0, y0 = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     vx, vy = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
-    x, y = autocore.tensor(x0), autocore.tensor(y0)
-    out, tangent = autocore.func.jvp(f, (x, y), (autocore.tensor(vx), autocore.tensor(vy)))
-    np.testing.assert_allclose(out.numpy(), f(x, y).numpy())
+    x, y = autocore.tensor(x0, device=device), autocore.tensor(y0, device=device)
+    tangents = (autocore.tensor(vx, device=device), autocore.tensor(vy, device=device))
+    out, tangent = autocore.func.jvp(f, (x, y), tangents)
+    np.testing.assert_allclose(host(out), host(f(x, y)))
     # reverse mode: J v = d/dt <u, f(x + t v)> checked entry by entry through vjps with basis vectors u
     xr, yr = x.clone().requires_grad_(), y.clone().requires_grad_()
     result = f(xr, yr)
-    flat = tangent.numpy().reshape(-1)
+    flat = host(tangent).reshape(-1)
     for k in range(flat.size):
         u = np.zeros(flat.size)
         u[k] = 1.0
-        gx, gy = autocore.autograd.grad(result, [xr, yr], autocore.tensor(u.reshape(result.shape)), retain_graph=True)
-        np.testing.assert_allclose(flat[k], (gx.numpy() * vx).sum() + (gy.numpy() * vy).sum(), rtol=1e-9, atol=1e-10)
+        gx, gy = autocore.autograd.grad(result, [xr, yr], autocore.tensor(u.reshape(result.shape), device=device),
+                                        retain_graph=True)
+        np.testing.assert_allclose(flat[k], (host(gx) * vx).sum() + (host(gy) * vy).sum(), rtol=1e-9, atol=1e-10)
     eps = 1e-6
-    plus = f(autocore.tensor(x0 + eps * vx), autocore.tensor(y0 + eps * vy)).numpy()
-    minus = f(autocore.tensor(x0 - eps * vx), autocore.tensor(y0 - eps * vy)).numpy()
-    np.testing.assert_allclose(tangent.numpy(), (plus - minus) / (2 * eps), rtol=1e-5, atol=1e-6)
+    plus = host(f(autocore.tensor(x0 + eps * vx, device=device), autocore.tensor(y0 + eps * vy, device=device)))
+    minus = host(f(autocore.tensor(x0 - eps * vx, device=device), autocore.tensor(y0 - eps * vy, device=device)))
+    np.testing.assert_allclose(host(tangent), (plus - minus) / (2 * eps), rtol=1e-5, atol=1e-6)
 
 
-def test_dual_level_make_dual_unpack_dual():
+@pytest.mark.parametrize("device", DEVICES)
+def test_dual_level_make_dual_unpack_dual(device):
     fwad = autocore.autograd.forward_ad
-    x = autocore.tensor([1.0, 2.0], dtype=autocore.float64)
+    x = autocore.tensor([1.0, 2.0], dtype=autocore.float64, device=device)
     with pytest.raises(RuntimeError, match="dual_level"):
         fwad.make_dual(x, x)
     with fwad.dual_level():
-        dual = fwad.make_dual(x, autocore.tensor([1.0, 0.0], dtype=autocore.float64))
+        dual = fwad.make_dual(x, autocore.tensor([1.0, 0.0], dtype=autocore.float64, device=device))
         y = dual * dual + 3.0
         primal, tangent = fwad.unpack_dual(y)
-        np.testing.assert_allclose(primal.numpy(), [4.0, 7.0])
-        np.testing.assert_allclose(tangent.numpy(), [2.0, 0.0])
+        np.testing.assert_allclose(host(primal), [4.0, 7.0])
+        np.testing.assert_allclose(host(tangent), [2.0, 0.0])
         assert fwad.unpack_dual(x).tangent is None
         with pytest.raises(RuntimeError, match="different size"):
-            fwad.make_dual(x, autocore.tensor([1.0]))
+            fwad.make_dual(x, autocore.tensor([1.0], device=device))
     assert fwad.unpack_dual(y).tangent is None  # tangents end with their level
 
 
-def test_second_derivatives_through_indexing_and_max():
+@pytest.mark.parametrize("device", DEVICES)
+def test_second_derivatives_through_indexing_and_max(device):
     """The vjps of indexing, index_select and max(dim) are differentiable too: Hessian-vector products
     through them match finite differences of the gradient."""
     rng = np.random.default_rng(12)
     x0, v = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-    index = autocore.tensor([2, 0, 2])
+    index = autocore.tensor([2, 0, 2], device=device)
 
     def f(x):
         return ((x[1:, ::2] ** 3).sum() + (x[index] ** 2 * x[index]).sum()
                 + (x.max(1).values ** 3).sum() + (x.exp()[0] * x[0]).sum())
 
     def grad_at(values):
-        x = autocore.tensor(values, requires_grad=True)
+        x = autocore.tensor(values, requires_grad=True, device=device)
         (g,) = autocore.autograd.grad(f(x), [x])
-        return g.numpy()
+        return host(g)
 
-    x = autocore.tensor(x0, requires_grad=True)
+    x = autocore.tensor(x0, requires_grad=True, device=device)
     (g,) = autocore.autograd.grad(f(x), [x], create_graph=True)
-    (hv,) = autocore.autograd.grad((g * autocore.tensor(v)).sum(), [x])
+    (hv,) = autocore.autograd.grad((g * autocore.tensor(v, device=device)).sum(), [x])
     eps = 1e-6
-    np.testing.assert_allclose(hv.numpy(), (grad_at(x0 + eps * v) - grad_at(x0 - eps * v)) / (2 * eps),
+    np.testing.assert_allclose(host(hv), (grad_at(x0 + eps * v) - grad_at(x0 - eps * v)) / (2 * eps),
                                rtol=1e-5, atol=1e-6)
 
 
-def test_the_graph_holds_only_what_backward_needs():
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_graph_holds_only_what_backward_needs(device):
     """Nodes keep no input tensors: an intermediate result that no op saved is freed as soon as the user
     drops it; what ops did save is released by backward (without retain_graph), even while the loss lives."""
     import weakref
-    x = autocore.tensor(np.ones(1000), requires_grad=True)
+    x = autocore.tensor(np.ones(1000), requires_grad=True, device=device)
     hidden = x * 2  # multiplying by a number saves nothing
     probe = weakref.ref(hidden)
     loss = (hidden + 1).sum()
@@ -564,10 +640,11 @@ def test_the_graph_holds_only_what_backward_needs():
     assert node.saved is not None and node.vjp is not None
     loss.backward()
     assert node.saved is None and node.vjp is None
-    np.testing.assert_allclose(x.grad.numpy(), 2 + 3 * np.e)
+    np.testing.assert_allclose(host(x.grad), 2 + 3 * np.e)
 
 
-def test_function_with_several_outputs():
+@pytest.mark.parametrize("device", DEVICES)
+def test_function_with_several_outputs(device):
     """A Function returning (sin x, x * y): backward gets both outputs' gradients at once, zeros for one
     that received none."""
     calls = []
@@ -585,53 +662,57 @@ def test_function_with_several_outputs():
             return grad_sin * x.cos() + grad_product * y, grad_product * x
 
     rng = np.random.default_rng(13)
-    x, y = leaf(rng, (3,)), leaf(rng, (3,))
-    assert gradcheck(lambda x, y: SinAndProduct.apply(x, y), [x, y])
+    x, y = leaf(rng, (3,), device=device), leaf(rng, (3,), device=device)
+    assert check_grad(lambda x, y: SinAndProduct.apply(x, y), [x, y])
     s, p = SinAndProduct.apply(x, y)
     calls.clear()
     (s.sum() * 2 + p.sum()).backward()
     assert calls == [1]  # one backward call for both outputs
-    np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(x.detach().numpy()) + y.detach().numpy())
+    np.testing.assert_allclose(host(x.grad), 2 * np.cos(host(x)) + host(y))
     x.grad = None
     SinAndProduct.apply(x, y)[0].sum().backward()  # only the first output used: the second's grad is zeros
-    np.testing.assert_allclose(x.grad.numpy(), np.cos(x.detach().numpy()))
+    np.testing.assert_allclose(host(x.grad), np.cos(host(x)))
 
 
-def test_in_place_ops_carry_forward_mode_tangents():
+@pytest.mark.parametrize("device", DEVICES)
+def test_in_place_ops_carry_forward_mode_tangents(device):
     fwad = autocore.autograd.forward_ad
     with fwad.dual_level():
-        x = fwad.make_dual(autocore.tensor([1.0, 2.0], dtype=autocore.float64),
-                           autocore.tensor([1.0, 1.0], dtype=autocore.float64))
+        x = fwad.make_dual(autocore.tensor([1.0, 2.0], dtype=autocore.float64, device=device),
+                           autocore.tensor([1.0, 1.0], dtype=autocore.float64, device=device))
         y = x * 1.0
         y.mul_(x)          # y = x^2: tangent 2x
         y.add_(3.0)
-        np.testing.assert_allclose(fwad.unpack_dual(y).tangent.numpy(), [2.0, 4.0])
+        np.testing.assert_allclose(host(fwad.unpack_dual(y).tangent), [2.0, 4.0])
 
 
-def test_advanced_indexing_in_any_dim_matches_numpy_with_gradients():
+@pytest.mark.parametrize("device", DEVICES)
+def test_advanced_indexing_in_any_dim_matches_numpy_with_gradients(device):
     rng = np.random.default_rng(14)
     data = rng.normal(size=(4, 5, 3))
-    rows, cols = autocore.tensor([0, 3, 3]), autocore.tensor([1, 4, -1])
-    cases = [lambda x: x[rows, cols], lambda x: x[:, cols], lambda x: x[rows[:, None], :2, autocore.tensor([0, 2])],
+    rows, cols = autocore.tensor([0, 3, 3], device=device), autocore.tensor([1, 4, -1], device=device)
+    cases = [lambda x: x[rows, cols], lambda x: x[:, cols],
+             lambda x: x[rows[:, None], :2, autocore.tensor([0, 2], device=device)],
              lambda x: x[x.sum(2) > 0], lambda x: x[1, [0, -1]]]
     numpy_cases = [lambda a: a[[0, 3, 3], [1, 4, -1]], lambda a: a[:, [1, 4, -1]],
                    lambda a: a[np.array([0, 3, 3])[:, None], :2, np.array([0, 2])], lambda a: a[a.sum(2) > 0],
                    lambda a: a[1, [0, -1]]]
     for ours, theirs in zip(cases, numpy_cases):
-        np.testing.assert_allclose(ours(autocore.tensor(data)).numpy(), theirs(data))
-        assert gradcheck(ours, [leaf(rng, (4, 5, 3))])
-    logp = autocore.tensor(rng.normal(size=(6, 3)), requires_grad=True)
-    target = autocore.tensor([0, 2, 1, 1, 0, 2])
-    (-logp[autocore.arange(6), target].mean()).backward()  # the manual NLL idiom
+        np.testing.assert_allclose(host(ours(autocore.tensor(data, device=device))), theirs(data))
+        assert check_grad(ours, [leaf(rng, (4, 5, 3), device=device)])
+    logp = autocore.tensor(rng.normal(size=(6, 3)), requires_grad=True, device=device)
+    target = autocore.tensor([0, 2, 1, 1, 0, 2], device=device)
+    (-logp[autocore.arange(6, device=device), target].mean()).backward()  # the manual NLL idiom
     expected = np.zeros((6, 3))
-    expected[np.arange(6), target.numpy()] = -1 / 6
-    np.testing.assert_allclose(logp.grad.numpy(), expected)
+    expected[np.arange(6), host(target)] = -1 / 6
+    np.testing.assert_allclose(host(logp.grad), expected)
 
 
-def test_exp_sigmoid_tanh_softmax_save_only_their_output():
+@pytest.mark.parametrize("device", DEVICES)
+def test_exp_sigmoid_tanh_softmax_save_only_their_output(device):
     """As in PyTorch, these ops keep their result, not their input: the pre-activation of a layer can be
     freed while the graph lives."""
-    x = autocore.tensor(np.ones((2, 3)), requires_grad=True)
+    x = autocore.tensor(np.ones((2, 3)), requires_grad=True, device=device)
     for op in (autocore.exp, autocore.sigmoid, autocore.tanh, lambda v: v.softmax(1), lambda v: v.log_softmax(1)):
         pre = x * 2.0
         out = op(pre)

@@ -1,9 +1,12 @@
 """The Tensor surface as PyTorch defines it: factories, metadata, conversions, operators and dtype promotion, views,
-indexing, method-form reductions and repr; checked against PyTorch where installed, else against numpy."""
+indexing, method-form reductions and repr; checked against PyTorch where installed, else against numpy. Tests
+that compute run on every device in conftest.DEVICES, their references (numpy, PyTorch) on the CPU; those about
+numpy memory sharing, dlpack and repr text are the CPU's."""
 import numpy as np
 import pytest
 
 import autocore as ac
+from conftest import DEVICES
 
 
 def torch_or_skip():
@@ -12,6 +15,11 @@ def torch_or_skip():
 
 def same_dtype(ours, theirs):
     return repr(ours).replace("autocore.", "torch.") == str(theirs)
+
+
+def host(t):
+    """A tensor's values as a numpy array, from whichever device holds them."""
+    return t.detach().cpu().numpy()
 
 
 def bug(reason):
@@ -31,19 +39,23 @@ def raises_each(error, *thunks):
     ([True, False], "bool"), (np.array([1.0, 2.0]), "float64"), (np.array([1.0], np.float32), "float32"),
     (np.array([1, 2]), "int64"), ([1, 2.5], "float32"), ([True, 2], "int64"), (range(3), "int64"), ([], "float32"),
     pytest.param(np.float64(1.5), "float64")])
-def test_tensor_dtype_inference(data, expected):
-    assert ac.tensor(data).dtype is getattr(ac, expected)
+@pytest.mark.parametrize("device", DEVICES)
+def test_tensor_dtype_inference(data, expected, device):
+    assert ac.tensor(data, device=device).dtype is getattr(ac, expected)
 
 
-def test_tensor_copies_and_validates():
+@pytest.mark.parametrize("device", DEVICES)
+def test_tensor_copies_and_validates(device):
     a = np.array([[1.0, 2.0], [3.0, 4.0]])
-    t = ac.tensor(a)
+    t = ac.tensor(a, device=device)
     a[0, 0] = 99.0
-    assert t.tolist() == [[1.0, 2.0], [3.0, 4.0]] and t.shape == (2, 2) and ac.tensor(7).shape == ()
-    assert ac.tensor([1, 2], dtype=ac.float64).dtype is ac.float64 and ac.tensor([[]]).shape == (1, 0)
-    assert ac.tensor([1.0], requires_grad=True).requires_grad and not ac.tensor([1.0]).requires_grad
-    raises_each((TypeError, ValueError), lambda: ac.tensor([[1, 2], [3]]))
-    raises_each(RuntimeError, lambda: ac.tensor([1, 2], requires_grad=True))
+    assert t.tolist() == [[1.0, 2.0], [3.0, 4.0]] and t.shape == (2, 2) and ac.tensor(7, device=device).shape == ()
+    assert ac.tensor([1, 2], dtype=ac.float64, device=device).dtype is ac.float64
+    assert ac.tensor([[]], device=device).shape == (1, 0)
+    assert ac.tensor([1.0], requires_grad=True, device=device).requires_grad
+    assert not ac.tensor([1.0], device=device).requires_grad
+    raises_each((TypeError, ValueError), lambda: ac.tensor([[1, 2], [3]], device=device))
+    raises_each(RuntimeError, lambda: ac.tensor([1, 2], requires_grad=True, device=device))
 
 
 def test_from_numpy_and_as_tensor_share_memory():
@@ -56,121 +68,143 @@ def test_from_numpy_and_as_tensor_share_memory():
     raises_each(TypeError, lambda: ac.from_numpy([1.0, 2.0]))
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("factory, value", [(ac.zeros, 0), (ac.ones, 1), (ac.empty, None)])
-def test_size_varargs_or_tuple(factory, value):
-    for t in (factory(2, 3), factory((2, 3)), factory([2, 3])):
-        assert t.shape == (2, 3) and t.dtype is ac.float32 and (value is None or (t.numpy() == value).all())
-    assert factory(4, dtype=ac.int64).dtype is ac.int64 and factory(()).shape == () and factory(0, 5).numel() == 0
-    raises_each(RuntimeError, lambda: factory(-1, 2))
+def test_size_varargs_or_tuple(factory, value, device):
+    for t in (factory(2, 3, device=device), factory((2, 3), device=device), factory([2, 3], device=device)):
+        assert t.shape == (2, 3) and t.dtype is ac.float32 and (value is None or (host(t) == value).all())
+    assert factory(4, dtype=ac.int64, device=device).dtype is ac.int64 and factory((), device=device).shape == ()
+    assert factory(0, 5, device=device).numel() == 0
+    raises_each(RuntimeError, lambda: factory(-1, 2, device=device))
 
 
-def test_full_and_like_factories():
-    assert ac.full((2, 2), 7).dtype is ac.int64 and ac.full((2, 2), 7).tolist() == [[7, 7], [7, 7]]
-    assert ac.full((2,), 1.5).dtype is ac.float32 and ac.full((2,), True).dtype is ac.bool
-    assert ac.full([3], 2.0, dtype=ac.float64).tolist() == [2.0] * 3
-    x = ac.tensor([[1, 2, 3]])
+@pytest.mark.parametrize("device", DEVICES)
+def test_full_and_like_factories(device):
+    assert ac.full((2, 2), 7, device=device).dtype is ac.int64
+    assert ac.full((2, 2), 7, device=device).tolist() == [[7, 7], [7, 7]]
+    assert ac.full((2,), 1.5, device=device).dtype is ac.float32 and ac.full((2,), True, device=device).dtype is ac.bool
+    assert ac.full([3], 2.0, dtype=ac.float64, device=device).tolist() == [2.0] * 3
+    x = ac.tensor([[1, 2, 3]], device=device)
     assert ac.zeros_like(x).tolist() == [[0] * 3] and ac.ones_like(x).dtype is ac.int64
     assert ac.full_like(x, 4).tolist() == [[4] * 3] and ac.empty_like(x).shape == (1, 3)
     assert ac.zeros_like(x, dtype=ac.float64).dtype is ac.float64
-    assert ac.rand_like(ac.zeros(5, dtype=ac.float64)).dtype is ac.float64 and ac.randn_like(x.float()).shape == (1, 3)
+    assert ac.rand_like(ac.zeros(5, dtype=ac.float64, device=device)).dtype is ac.float64
+    assert ac.randn_like(x.float()).shape == (1, 3)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("args", [(5,), (2, 7), (1, 10, 3), (10, 1, -2), (0.0, 1.0, 0.25), (0, 1, 0.1), (2.5,),
                                   (-3, 3, 1.5), (0, 1, 0.3)])
-def test_arange_matches_torch(args):
-    torch = torch_or_skip()
-    got, want = ac.arange(*args), torch.arange(*args)
+def test_arange_matches_torch(args, device):
+    torch = torch_or_skip()  # the reference runs on the CPU
+    got, want = ac.arange(*args, device=device), torch.arange(*args)
     assert same_dtype(got.dtype, want.dtype)
-    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
-    assert ac.arange(4, dtype=ac.float64).tolist() == [0.0, 1.0, 2.0, 3.0]
-    raises_each(RuntimeError, lambda: ac.arange(0, 5, 0))
+    np.testing.assert_allclose(host(got), want.numpy(), rtol=1e-6)
+    assert ac.arange(4, dtype=ac.float64, device=device).tolist() == [0.0, 1.0, 2.0, 3.0]
+    raises_each(RuntimeError, lambda: ac.arange(0, 5, 0, device=device))
 
 
-def test_linspace_and_eye():
-    np.testing.assert_allclose(ac.linspace(0, 1, 5).numpy(), [0, 0.25, 0.5, 0.75, 1.0])
-    assert ac.linspace(-1, 1, 3).dtype is ac.float32 and ac.linspace(0, 1, 1).tolist() == [0.0]
-    assert ac.linspace(0, 10, 5, dtype=ac.int64).tolist() == [0, 2, 5, 7, 10]
-    assert ac.eye(3).dtype is ac.float32 and ac.eye(2, dtype=ac.int64).tolist() == [[1, 0], [0, 1]]
-    np.testing.assert_array_equal(ac.eye(2, 4).numpy(), np.eye(2, 4))
+@pytest.mark.parametrize("device", DEVICES)
+def test_linspace_and_eye(device):
+    np.testing.assert_allclose(host(ac.linspace(0, 1, 5, device=device)), [0, 0.25, 0.5, 0.75, 1.0])
+    assert ac.linspace(-1, 1, 3, device=device).dtype is ac.float32
+    assert ac.linspace(0, 1, 1, device=device).tolist() == [0.0]
+    assert ac.linspace(0, 10, 5, dtype=ac.int64, device=device).tolist() == [0, 2, 5, 7, 10]
+    assert ac.eye(3, device=device).dtype is ac.float32
+    assert ac.eye(2, dtype=ac.int64, device=device).tolist() == [[1, 0], [0, 1]]
+    np.testing.assert_array_equal(host(ac.eye(2, 4, device=device)), np.eye(2, 4))
 
 
-def test_random_shapes_dtypes_ranges():
+@pytest.mark.parametrize("device", DEVICES)
+def test_random_shapes_dtypes_ranges(device):
     ac.manual_seed(0)
-    r = ac.rand(200, 5)
-    assert r.shape == (200, 5) and r.dtype is ac.float32 and 0 <= r.numpy().min() and r.numpy().max() < 1
-    assert ac.rand((3, 2), dtype=ac.float64).dtype is ac.float64
-    n = ac.randn(4000).numpy()
+    r = ac.rand(200, 5, device=device)
+    assert r.shape == (200, 5) and r.dtype is ac.float32 and 0 <= host(r).min() and host(r).max() < 1
+    assert ac.rand((3, 2), dtype=ac.float64, device=device).dtype is ac.float64
+    n = host(ac.randn(4000, device=device))
     assert n.dtype == np.float32 and abs(n.mean()) < 0.1 and abs(n.std() - 1) < 0.1
-    i = ac.randint(3, 8, (1000,))
-    assert i.dtype is ac.int64 and i.numpy().min() == 3 and i.numpy().max() == 7
-    j = ac.randint(5, (2, 300))
-    assert j.shape == (2, 300) and j.numpy().min() == 0 and j.numpy().max() == 4
-    assert ac.randint(5, size=(2,)).shape == (2,) and ac.randint(0, 4, (3,), dtype=ac.float32).dtype is ac.float32
-    p = ac.randperm(10)
-    assert p.dtype is ac.int64 and sorted(p.tolist()) == list(range(10)) and ac.randperm(0).shape == (0,)
+    i = ac.randint(3, 8, (1000,), device=device)
+    assert i.dtype is ac.int64 and host(i).min() == 3 and host(i).max() == 7
+    j = ac.randint(5, (2, 300), device=device)
+    assert j.shape == (2, 300) and host(j).min() == 0 and host(j).max() == 4
+    assert ac.randint(5, size=(2,), device=device).shape == (2,)
+    assert ac.randint(0, 4, (3,), dtype=ac.float32, device=device).dtype is ac.float32
+    p = ac.randperm(10, device=device)
+    assert p.dtype is ac.int64 and sorted(p.tolist()) == list(range(10)) and ac.randperm(0, device=device).shape == (0,)
     ac.manual_seed(123)
-    a, b = ac.rand(8), ac.randint(0, 100, (8,))
+    a, b = ac.rand(8, device=device), ac.randint(0, 100, (8,), device=device)
     ac.manual_seed(123)
-    assert ac.rand(8).tolist() == a.tolist() and ac.randint(0, 100, (8,)).tolist() == b.tolist()
-    assert ac.rand(8).tolist() != a.tolist()
+    assert ac.rand(8, device=device).tolist() == a.tolist()
+    assert ac.randint(0, 100, (8,), device=device).tolist() == b.tolist()
+    assert ac.rand(8, device=device).tolist() != a.tolist()
 
 
-def test_default_dtype_round_trip():
+@pytest.mark.parametrize("device", DEVICES)
+def test_default_dtype_round_trip(device):
     assert ac.get_default_dtype() is ac.float32
     try:
         ac.set_default_dtype(ac.float64)
-        assert ac.get_default_dtype() is ac.float64 and ac.tensor([1.5]).dtype is ac.float64
-        assert ac.zeros(2).dtype is ac.float64 and (ac.tensor([1, 2]) / 2).dtype is ac.float64
-        assert ac.tensor(np.array([1.0], np.float32)).dtype is ac.float32
+        assert ac.get_default_dtype() is ac.float64 and ac.tensor([1.5], device=device).dtype is ac.float64
+        assert ac.zeros(2, device=device).dtype is ac.float64
+        assert (ac.tensor([1, 2], device=device) / 2).dtype is ac.float64
+        assert ac.tensor(np.array([1.0], np.float32), device=device).dtype is ac.float32
     finally:
         ac.set_default_dtype(ac.float32)
-    assert ac.zeros(1).dtype is ac.float32
+    assert ac.zeros(1, device=device).dtype is ac.float32
     raises_each(TypeError, lambda: ac.set_default_dtype(ac.int64))
 
 
 # ---- metadata ----
 
-def test_shape_size_dtype_device():
-    t = ac.zeros(2, 3, 4)
+@pytest.mark.parametrize("device", DEVICES)
+def test_shape_size_dtype_device(device):
+    t = ac.zeros(2, 3, 4, device=device)
     assert t.shape == (2, 3, 4) and isinstance(t.shape, ac.Size) and isinstance(t.shape, tuple)
     assert t.size() == (2, 3, 4) and t.size(1) == 3 and t.size(-1) == 4 and t.size(-3) == 2
     assert t.dim() == 3 and t.ndim == 3 and t.numel() == 24 and t.shape.numel() == 24
-    assert ac.tensor(1.0).dim() == 0 and ac.tensor(1.0).numel() == 1 and ac.tensor(1.0).shape == ()
+    scalar = ac.tensor(1.0, device=device)
+    assert scalar.dim() == 0 and scalar.numel() == 1 and scalar.shape == ()
     raises_each(IndexError, lambda: t.size(3), lambda: t.size(-4))
     assert ac.float is ac.float32 and ac.double is ac.float64 and ac.long is ac.int64
     assert ac.float32 != ac.float64 and not ac.bool.is_floating_point and ac.float64.is_floating_point
     assert repr(ac.zeros(1).dtype) == "autocore.float32" and repr(ac.bool) == "autocore.bool"
-    t = ac.zeros(2)
+    t = ac.zeros(2)  # the default device is the CPU's
     assert t.device == "cpu" and str(t.device) == "cpu" and t.device.type == "cpu"
+    assert ac.zeros(2, device=device).device.type == device
 
 
-def test_is_leaf_and_requires_grad_rules():
-    x = ac.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_is_leaf_and_requires_grad_rules(device):
+    x = ac.tensor([1.0, 2.0], requires_grad=True, device=device)
     y = x * 2
     assert x.is_leaf and not y.is_leaf and y.requires_grad and y.grad_fn is not None
-    assert ac.tensor([1.0]).is_leaf and (ac.tensor([1.0]) * 2).is_leaf
-    z = ac.zeros(2)
+    assert ac.tensor([1.0], device=device).is_leaf and (ac.tensor([1.0], device=device) * 2).is_leaf
+    z = ac.zeros(2, device=device)
     z.requires_grad = True
     assert z.requires_grad and z.requires_grad_(False) is z and not z.requires_grad
-    assert not ac.ones(2, dtype=ac.int64).requires_grad_(False).requires_grad
+    assert not ac.ones(2, dtype=ac.int64, device=device).requires_grad_(False).requires_grad
 
     def set_grad(t, value=True):
         t.requires_grad = value
-    raises_each(RuntimeError, lambda: set_grad(ac.zeros(2, dtype=ac.int64)), lambda: set_grad(ac.tensor([True])),
-                lambda: set_grad(y, False))
+    raises_each(RuntimeError, lambda: set_grad(ac.zeros(2, dtype=ac.int64, device=device)),
+                lambda: set_grad(ac.tensor([True], device=device)), lambda: set_grad(y, False))
 
 
 # ---- conversions ----
 
-def test_item_tolist_len_iteration():
-    assert ac.tensor(3).item() == 3 and isinstance(ac.tensor(3).item(), int) and ac.tensor(True).item() is True
-    assert isinstance(ac.tensor(2.5).item(), float) and ac.tensor([[2.5]]).item() == 2.5
-    assert ac.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]] and ac.tensor(5).tolist() == 5
-    assert float(ac.tensor([1.5])) == 1.5 and int(ac.tensor(7.9)) == 7 and int(ac.tensor(-7.9)) == -7
-    t = ac.tensor([[1, 2], [3, 4], [5, 6]])
-    assert len(t) == 3 and [r.tolist() for r in t] == [[1, 2], [3, 4], [5, 6]] and len(ac.zeros(0, 3)) == 0
-    assert [x.item() for x in ac.tensor([7, 8])] == [7, 8] and list(ac.zeros(0)) == []
-    raises_each(TypeError, lambda: len(ac.tensor(1.0)), lambda: iter(ac.tensor(1.0)))
+@pytest.mark.parametrize("device", DEVICES)
+def test_item_tolist_len_iteration(device):
+    def tensor(data):
+        return ac.tensor(data, device=device)
+    assert tensor(3).item() == 3 and isinstance(tensor(3).item(), int) and tensor(True).item() is True
+    assert isinstance(tensor(2.5).item(), float) and tensor([[2.5]]).item() == 2.5
+    assert tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]] and tensor(5).tolist() == 5
+    assert float(tensor([1.5])) == 1.5 and int(tensor(7.9)) == 7 and int(tensor(-7.9)) == -7
+    t = tensor([[1, 2], [3, 4], [5, 6]])
+    assert len(t) == 3 and [r.tolist() for r in t] == [[1, 2], [3, 4], [5, 6]]
+    assert len(ac.zeros(0, 3, device=device)) == 0
+    assert [x.item() for x in tensor([7, 8])] == [7, 8] and list(ac.zeros(0, device=device)) == []
+    raises_each(TypeError, lambda: len(tensor(1.0)), lambda: iter(tensor(1.0)))
 
 
 def test_numpy_shares_memory_and_refuses_grad():
@@ -183,20 +217,22 @@ def test_numpy_shares_memory_and_refuses_grad():
     assert x.detach().numpy().tolist() == [1.0, 1.0] and np.asarray(x).tolist() == [1.0, 1.0]
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("method", ["float", "double", "long", "bool"])
-def test_cast_methods(method):
-    torch = torch_or_skip()
+def test_cast_methods(method, device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     values = np.array([-1.7, 0.0, 2.5])
-    got, want = getattr(ac.from_numpy(values), method)(), getattr(torch.from_numpy(values), method)()
+    got, want = getattr(ac.tensor(values, device=device), method)(), getattr(torch.from_numpy(values), method)()
     assert same_dtype(got.dtype, want.dtype) and got.tolist() == want.tolist()
 
 
-def test_to_dtype_forms():
-    t = ac.tensor([1, 2])
+@pytest.mark.parametrize("device", DEVICES)
+def test_to_dtype_forms(device):
+    t = ac.tensor([1, 2], device=device)
     assert t.to(ac.float64).dtype is ac.float64 and t.to(dtype=ac.float32).dtype is ac.float32
-    assert t.to("cpu") is t and t.to(ac.int64) is t and t.to("cpu", ac.float64).dtype is ac.float64
-    assert t.to(ac.zeros(1, dtype=ac.float64)).dtype is ac.float64
-    t.to(ac.float32).numpy()[0] = 9
+    assert t.to(device) is t and t.to(ac.int64) is t and t.to(device, ac.float64).dtype is ac.float64
+    assert t.to(ac.zeros(1, dtype=ac.float64, device=device)).dtype is ac.float64
+    t.to(ac.float32).fill_(9)  # a cast is a copy: writing it leaves t alone
     assert t.tolist() == [1, 2]
 
 
@@ -209,7 +245,7 @@ OPS = {"add": lambda a, b: a + b, "radd": lambda a, b: b + a, "sub": lambda a, b
        "ge": lambda a, b: a >= b, "ne": lambda a, b: a != b}
 
 
-def check_like_torch(torch, ours, theirs):
+def check_like_torch(torch, ours, theirs, device="cpu"):
     """Same dtype and values as torch's result, or a RuntimeError where torch raises one."""
     try:
         want = theirs()
@@ -218,109 +254,125 @@ def check_like_torch(torch, ours, theirs):
         return
     got = ours()
     assert same_dtype(got.dtype, want.dtype), (got.dtype, want.dtype)
-    np.testing.assert_allclose(got.numpy().astype(np.float64), want.numpy().astype(np.float64), rtol=1e-6)
+    # float32 on a GPU may round differently from the CPU in the last bits (pow, division)
+    tol = dict(rtol=1e-6) if device == "cpu" else dict(rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(host(got).astype(np.float64), want.numpy().astype(np.float64), **tol)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("op, dt, scalar", [(op, dt, scalar) for op in OPS for dt in ("int64", "float32", "float64")
                                              for scalar in (2, 2.5, True) if not ("sub" in op and scalar is True)])
-def test_scalar_operators_match_torch(op, dt, scalar):  # bool scalars in subtraction: test_errors_match_torch
-    torch = torch_or_skip()
-    a, b = ac.tensor(DATA[dt], dtype=getattr(ac, dt)), torch.tensor(DATA[dt], dtype=getattr(torch, dt))
-    check_like_torch(torch, lambda: OPS[op](a, scalar), lambda: OPS[op](b, scalar))
+def test_scalar_operators_match_torch(op, dt, scalar, device):  # bool scalars in subtraction: test_errors_match_torch
+    torch = torch_or_skip()  # the reference runs on the CPU
+    a = ac.tensor(DATA[dt], dtype=getattr(ac, dt), device=device)
+    b = torch.tensor(DATA[dt], dtype=getattr(torch, dt))
+    check_like_torch(torch, lambda: OPS[op](a, scalar), lambda: OPS[op](b, scalar), device)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("left, right", [("int64", "float32"), ("float32", "float64"), ("int64", "float64"),
                                          ("bool", "int64"), ("bool", "float32"), ("int64", "int64"), ("bool", "bool")])
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow", "lt", "eq"])
-def test_tensor_tensor_promotion_matches_torch(op, left, right):
-    torch = torch_or_skip()
+def test_tensor_tensor_promotion_matches_torch(op, left, right, device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     if op == "sub" and left == "bool" != right:
         pytest.skip("covered by test_errors_match_torch")
-    a, b = ac.tensor(DATA[left], dtype=getattr(ac, left)), ac.tensor(DATA[right], dtype=getattr(ac, right))
+    a = ac.tensor(DATA[left], dtype=getattr(ac, left), device=device)
+    b = ac.tensor(DATA[right], dtype=getattr(ac, right), device=device)
     ta, tb = (torch.tensor(DATA[d], dtype=getattr(torch, d)) for d in (left, right))
-    check_like_torch(torch, lambda: OPS[op](a, b), lambda: OPS[op](ta, tb))
-    check_like_torch(torch, lambda: OPS[op](a, b[0]), lambda: OPS[op](ta, tb[0]))  # 0-d operand
+    check_like_torch(torch, lambda: OPS[op](a, b), lambda: OPS[op](ta, tb), device)
+    check_like_torch(torch, lambda: OPS[op](a, b[0]), lambda: OPS[op](ta, tb[0]), device)  # 0-d operand
 
 
-def test_promotion_spot_checks():
-    assert (ac.tensor([1, 2]) / ac.tensor([2, 2])).dtype is ac.float32
-    assert (ac.tensor([1, 2]) / ac.tensor([2, 2])).tolist() == [0.5, 1.0] and (ac.tensor([3]) / 0).tolist() == [np.inf]
-    assert (ac.ones(2) * 0.1).dtype is ac.float32 and (ac.tensor([1, 2]) + 0.5).dtype is ac.float32
-    assert (ac.tensor([1, 2]) < 2).dtype is ac.bool and (ac.tensor([1, 2]) * 3).dtype is ac.int64
-    assert (ac.tensor([1.0, 2.0]) * ac.tensor(2.0, dtype=ac.float64)).dtype is ac.float32
-    assert (2 - ac.tensor([1.0, 5.0])).tolist() == [1.0, -3.0] and (2 / ac.tensor([4.0])).tolist() == [0.5]
-    assert (2 ** ac.tensor([3.0, 0.5])).tolist() == pytest.approx([8.0, 2 ** 0.5])
+@pytest.mark.parametrize("device", DEVICES)
+def test_promotion_spot_checks(device):
+    def tensor(data, **kwargs):
+        return ac.tensor(data, device=device, **kwargs)
+    assert (tensor([1, 2]) / tensor([2, 2])).dtype is ac.float32
+    assert (tensor([1, 2]) / tensor([2, 2])).tolist() == [0.5, 1.0] and (tensor([3]) / 0).tolist() == [np.inf]
+    assert (ac.ones(2, device=device) * 0.1).dtype is ac.float32 and (tensor([1, 2]) + 0.5).dtype is ac.float32
+    assert (tensor([1, 2]) < 2).dtype is ac.bool and (tensor([1, 2]) * 3).dtype is ac.int64
+    assert (tensor([1.0, 2.0]) * tensor(2.0, dtype=ac.float64)).dtype is ac.float32
+    assert (2 - tensor([1.0, 5.0])).tolist() == [1.0, -3.0] and (2 / tensor([4.0])).tolist() == [0.5]
+    assert (2 ** tensor([3.0, 0.5])).tolist() == pytest.approx([8.0, 2 ** 0.5])
 
 
-def test_matmul_neg_abs():
+@pytest.mark.parametrize("device", DEVICES)
+def test_matmul_neg_abs(device):
+    def tensor(data):
+        return ac.tensor(data, device=device)
     a = np.arange(6, dtype=np.float32).reshape(2, 3) - 2
     b = np.arange(12, dtype=np.float32).reshape(3, 4)
-    np.testing.assert_allclose((ac.tensor(a) @ ac.tensor(b)).numpy(), a @ b)
-    np.testing.assert_allclose((ac.tensor(a) @ ac.tensor(b[:, 0])).numpy(), a @ b[:, 0])
-    assert (ac.tensor([1, 2]) @ ac.tensor([3, 4])).item() == 11
-    raises_each(RuntimeError, lambda: ac.tensor(a) @ ac.tensor(a))
-    np.testing.assert_array_equal((-ac.tensor(a)).numpy(), -a)
-    np.testing.assert_array_equal(ac.tensor(a).abs().numpy(), np.abs(a))
-    assert abs(ac.tensor([-3, 2])).tolist() == [3, 2] and (-ac.tensor([1, -2])).dtype is ac.int64
+    np.testing.assert_allclose(host(tensor(a) @ tensor(b)), a @ b)
+    np.testing.assert_allclose(host(tensor(a) @ tensor(b[:, 0])), a @ b[:, 0])
+    assert (tensor([1, 2]) @ tensor([3, 4])).item() == 11
+    raises_each(RuntimeError, lambda: tensor(a) @ tensor(a))
+    np.testing.assert_array_equal(host(-tensor(a)), -a)
+    np.testing.assert_array_equal(host(tensor(a).abs()), np.abs(a))
+    assert abs(tensor([-3, 2])).tolist() == [3, 2] and (-tensor([1, -2])).dtype is ac.int64
 
 
 # ---- PyTorch behaviour autocore must match (one row per rule; a known gap named where autocore still differs) ----
 
-BEHAVIOUR = {  # name: (a check that holds in PyTorch, the bug if it fails in autocore)
-    "float64_list": (lambda: ac.tensor([-1.7, 0.1], dtype=ac.float64).tolist() == [-1.7, 0.1],
+BEHAVIOUR = {  # name: (a check, on device d, that holds in PyTorch; the bug if it fails in autocore)
+    "float64_list": (lambda d: ac.tensor([-1.7, 0.1], dtype=ac.float64, device=d).tolist() == [-1.7, 0.1],
                      None),
-    "float64_as_tensor": (lambda: ac.as_tensor([0.1], dtype=ac.float64).item() == 0.1,
+    "float64_as_tensor": (lambda d: ac.as_tensor([0.1], dtype=ac.float64, device=d).item() == 0.1,
                           None),
-    "zeros_size_kw": (lambda: ac.zeros(size=(2, 3)).shape == (2, 3), None),
-    "rand_size_kw": (lambda: ac.rand(size=(4,)).shape == (4,), None),
-    "arange_tensor": (lambda: ac.arange(ac.tensor(3)).dtype is ac.int64, None),
-    "squeeze_tuple": (lambda: ac.zeros(2, 1, 1, 3).squeeze((1, 2)).shape == (2, 3),
+    "zeros_size_kw": (lambda d: ac.zeros(size=(2, 3), device=d).shape == (2, 3), None),
+    "rand_size_kw": (lambda d: ac.rand(size=(4,), device=d).shape == (4,), None),
+    "arange_tensor": (lambda d: ac.arange(ac.tensor(3, device=d), device=d).dtype is ac.int64, None),
+    "squeeze_tuple": (lambda d: ac.zeros(2, 1, 1, 3, device=d).squeeze((1, 2)).shape == (2, 3),
                       None),
-    "t_1d_recorded": (lambda: ac.ones(3, requires_grad=True).t().grad_fn is not None,
+    "t_1d_recorded": (lambda d: ac.ones(3, requires_grad=True, device=d).t().grad_fn is not None,
                       None),
-    "eq_none": (lambda: (ac.tensor([1.0]) == None) is False, None),  # noqa: E711
-    "floordiv": (lambda: (ac.tensor([5, -7]) // 2).tolist() == [2, -4], "no Tensor.__floordiv__ (TypeError)"),
-    "rfloordiv": (lambda: (7 // ac.tensor([-2])).tolist() == [-4], "no Tensor.__rfloordiv__ (TypeError)"),
-    "mod": (lambda: (ac.tensor([5, -7]) % 3).tolist() == [2, 2], "no Tensor.__mod__ (TypeError)"),
-    "invert": (lambda: (~ac.tensor([True, False])).tolist() == [False, True], None),
-    "and": (lambda: (ac.tensor([True, True]) & ac.tensor([True, False])).tolist() == [True, False],
-            None),
-    "or": (lambda: (ac.tensor([True, False]) | ac.tensor([False, False])).tolist() == [True, False],
-           None),
-    "int_tensor_index": (lambda: [10, 20, 30][ac.tensor(1)] == 20, None),
-    "bool_of_one": (lambda: bool(ac.tensor([0])) is False and bool(ac.tensor(2.0)) is True, None),
+    "eq_none": (lambda d: (ac.tensor([1.0], device=d) == None) is False, None),  # noqa: E711
+    "floordiv": (lambda d: (ac.tensor([5, -7], device=d) // 2).tolist() == [2, -4],
+                 "no Tensor.__floordiv__ (TypeError)"),
+    "rfloordiv": (lambda d: (7 // ac.tensor([-2], device=d)).tolist() == [-4], "no Tensor.__rfloordiv__ (TypeError)"),
+    "mod": (lambda d: (ac.tensor([5, -7], device=d) % 3).tolist() == [2, 2], "no Tensor.__mod__ (TypeError)"),
+    "invert": (lambda d: (~ac.tensor([True, False], device=d)).tolist() == [False, True], None),
+    "and": (lambda d: (ac.tensor([True, True], device=d) & ac.tensor([True, False], device=d)).tolist()
+            == [True, False], None),
+    "or": (lambda d: (ac.tensor([True, False], device=d) | ac.tensor([False, False], device=d)).tolist()
+           == [True, False], None),
+    "int_tensor_index": (lambda d: [10, 20, 30][ac.tensor(1, device=d)] == 20, None),
+    "bool_of_one": (lambda d: bool(ac.tensor([0], device=d)) is False and bool(ac.tensor(2.0, device=d)) is True,
+                    None),
 }
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", [pytest.param(n, marks=bug(b) if b else ()) for n, (_, b) in BEHAVIOUR.items()])
-def test_behaviour_matches_torch(name):
-    assert BEHAVIOUR[name][0]()
+def test_behaviour_matches_torch(name, device):
+    assert BEHAVIOUR[name][0](device)
 
 
 # ---- error types (PyTorch's are the spec) ----
 
-ERRORS = {  # name: (what to run, the error torch raises, the bug if autocore differs)
-    "item_of_many": (lambda: ac.tensor([1, 2]).item(), RuntimeError, None),
-    "bool_of_many": (lambda: bool(ac.tensor([1, 1])), RuntimeError, None),
-    "int_of_many": (lambda: int(ac.tensor([1, 2])), ValueError, None),
-    "float_of_many": (lambda: float(ac.tensor([1.0, 2.0])), ValueError, None),
-    "int_sub_bool": (lambda: ac.tensor([1, 2]) - True, RuntimeError, None),
-    "bool_rsub": (lambda: True - ac.tensor([1.0]), RuntimeError, None),
-    "bool_sub_int": (lambda: ac.tensor([True]) - ac.tensor([1]), RuntimeError, None),
-    "neg_bool": (lambda: -ac.tensor([True]), RuntimeError, None),
-    "int_neg_pow": (lambda: ac.tensor([1, 2]) ** -1, RuntimeError, None),
-    "int_mean": (lambda: ac.tensor([1, 2]).mean(), RuntimeError, None),
-    "flatten_dim": (lambda: ac.zeros(2, 3).flatten(3), IndexError, None),
-    "view_float": (lambda: ac.zeros(2, 3).view(6.0), TypeError, None),
-    "float_index": (lambda: ac.zeros(3)[1.5], IndexError, None),
-    "tensor_float_index": (lambda: [1, 2][ac.tensor(1.0)], TypeError, None),
+ERRORS = {  # name: (what to run on device d, the error torch raises, the bug if autocore differs)
+    "item_of_many": (lambda d: ac.tensor([1, 2], device=d).item(), RuntimeError, None),
+    "bool_of_many": (lambda d: bool(ac.tensor([1, 1], device=d)), RuntimeError, None),
+    "int_of_many": (lambda d: int(ac.tensor([1, 2], device=d)), ValueError, None),
+    "float_of_many": (lambda d: float(ac.tensor([1.0, 2.0], device=d)), ValueError, None),
+    "int_sub_bool": (lambda d: ac.tensor([1, 2], device=d) - True, RuntimeError, None),
+    "bool_rsub": (lambda d: True - ac.tensor([1.0], device=d), RuntimeError, None),
+    "bool_sub_int": (lambda d: ac.tensor([True], device=d) - ac.tensor([1], device=d), RuntimeError, None),
+    "neg_bool": (lambda d: -ac.tensor([True], device=d), RuntimeError, None),
+    "int_neg_pow": (lambda d: ac.tensor([1, 2], device=d) ** -1, RuntimeError, None),
+    "int_mean": (lambda d: ac.tensor([1, 2], device=d).mean(), RuntimeError, None),
+    "flatten_dim": (lambda d: ac.zeros(2, 3, device=d).flatten(3), IndexError, None),
+    "view_float": (lambda d: ac.zeros(2, 3, device=d).view(6.0), TypeError, None),
+    "float_index": (lambda d: ac.zeros(3, device=d)[1.5], IndexError, None),
+    "tensor_float_index": (lambda d: [1, 2][ac.tensor(1.0, device=d)], TypeError, None),
 }
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", [pytest.param(n, marks=bug(b) if b else ()) for n, (_, _, b) in ERRORS.items()])
-def test_errors_match_torch(name):
+def test_errors_match_torch(name, device):
     thunk, error, _ = ERRORS[name]
-    raises_each(error, thunk)
+    raises_each(error, lambda: thunk(device))
 
 
 # ---- views ----
@@ -363,19 +415,22 @@ SHAPE_OPS = {"squeeze0": lambda t: t.squeeze(0), "squeeze-1": lambda t: t.squeez
              "expand_as": lambda t: t[0, 1].expand_as(t), "reshape_as": lambda t: t.permute(3, 2, 1, 0).reshape_as(t)}
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", SHAPE_OPS)
-def test_shape_ops_match_torch(name):
-    torch = torch_or_skip()
+def test_shape_ops_match_torch(name, device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     a = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)
-    got, want = SHAPE_OPS[name](ac.tensor(a)), SHAPE_OPS[name](torch.tensor(a))
+    got, want = SHAPE_OPS[name](ac.tensor(a, device=device)), SHAPE_OPS[name](torch.tensor(a))
     assert got.shape == tuple(want.shape) and got.stride() == want.stride()
-    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    np.testing.assert_array_equal(host(got), want.numpy())
 
 
-def test_bad_shapes_raise():
-    t = ac.zeros(2, 3)
+@pytest.mark.parametrize("device", DEVICES)
+def test_bad_shapes_raise(device):
+    t = ac.zeros(2, 3, device=device)
     raises_each(RuntimeError, lambda: t.view(4, 2), lambda: t.reshape(5), lambda: t.view(-1, -1), lambda: t.t().view(6),
-                lambda: t.expand(3, 3), lambda: ac.zeros(2, 3, 4).t(), lambda: t.permute(0, 0), lambda: t.flatten(1, 0))
+                lambda: t.expand(3, 3), lambda: ac.zeros(2, 3, 4, device=device).t(), lambda: t.permute(0, 0),
+                lambda: t.flatten(1, 0))
     raises_each(IndexError, lambda: t.transpose(0, 2), lambda: t.permute(0, 2), lambda: t.unsqueeze(3),
                 lambda: t.squeeze(2), lambda: t.sum(2))
 
@@ -390,12 +445,13 @@ INDEXES = [1, -1, (1, 2), (-1, -2, 0), slice(1, None), slice(None, None, 2), sli
            pytest.param(False)]
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("index", INDEXES, ids=[repr(getattr(i, "values", [i])[0]) for i in INDEXES])
-def test_basic_indexing_matches_numpy(index):
+def test_basic_indexing_matches_numpy(index, device):
     a = np.arange(60, dtype=np.float64).reshape(3, 4, 5)
-    got = ac.tensor(a)[index]
+    got = ac.tensor(a, device=device)[index]
     assert got.shape == a[index].shape
-    np.testing.assert_array_equal(got.numpy(), a[index])
+    np.testing.assert_array_equal(host(got), a[index])
 
 
 def test_basic_indexing_views_and_errors():
@@ -415,63 +471,72 @@ def test_basic_indexing_views_and_errors():
     pytest.param([-1, 0]),
     pytest.param([])],
     ids=["list", "2d", "mask", "empty_mask", "negative", "empty_list"])
-def test_advanced_indexing_dim0(index):
+@pytest.mark.parametrize("device", DEVICES)
+def test_advanced_indexing_dim0(index, device):
     a = np.arange(12, dtype=np.float32).reshape(3, 4)
     want = a[np.asarray(index, dtype=None if len(index) else np.int64)]
-    for i in ([ac.tensor(index)] if len(index) else []) + ([index] if isinstance(index, list) else []):
-        got = ac.tensor(a)[i]
+    for i in ([ac.tensor(index, device=device)] if len(index) else []) + ([index] if isinstance(index, list) else []):
+        got = ac.tensor(a, device=device)[i]
         assert got.shape == want.shape
-        np.testing.assert_array_equal(got.numpy(), want)
+        np.testing.assert_array_equal(host(got), want)
 
 
-def test_full_shape_mask_and_empty_index():
+@pytest.mark.parametrize("device", DEVICES)
+def test_full_shape_mask_and_empty_index(device):
     a = np.arange(12, dtype=np.float32).reshape(3, 4)
-    t = ac.tensor(a)
-    assert t[ac.tensor([], dtype=ac.int64)].shape == (0, 4)
-    np.testing.assert_array_equal(t[t > 5].numpy(), a[a > 5])
-    np.testing.assert_array_equal(t[ac.tensor(a % 2 == 0)].numpy(), a[a % 2 == 0])
+    t = ac.tensor(a, device=device)
+    assert t[ac.tensor([], dtype=ac.int64, device=device)].shape == (0, 4)
+    np.testing.assert_array_equal(host(t[t > 5]), a[a > 5])
+    np.testing.assert_array_equal(host(t[ac.tensor(a % 2 == 0, device=device)]), a[a % 2 == 0])
 
 
 # ---- reductions (method forms) ----
 
 @pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (-1, True), ((0, 2), False), ((0, 2), True),
                                           ((-1, 1), False), ((-1, 1), True)])
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "amax", "amin"])
-def test_reductions_match_torch(name, dim, keepdim):
-    torch = torch_or_skip()
+def test_reductions_match_torch(name, dim, keepdim, device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     a = np.random.default_rng(0).normal(size=(3, 4, 5)).astype(np.float32)
     kwargs = {} if dim is None else {"dim": dim, "keepdim": keepdim}
-    got, want = getattr(ac.tensor(a), name)(**kwargs), getattr(torch.tensor(a), name)(**kwargs)
+    got, want = getattr(ac.tensor(a, device=device), name)(**kwargs), getattr(torch.tensor(a), name)(**kwargs)
     assert got.shape == tuple(want.shape) and same_dtype(got.dtype, want.dtype)
-    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(host(got), want.numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_reduction_dtypes_and_options():
-    assert ac.tensor([[1, 2], [3, 4]]).sum().dtype is ac.int64 and ac.tensor([[1, 2], [3, 4]]).sum(1).tolist() == [3, 7]
-    assert ac.tensor([True, True, False]).sum().item() == 2 and ac.tensor([True]).sum().dtype is ac.int64
+@pytest.mark.parametrize("device", DEVICES)
+def test_reduction_dtypes_and_options(device):
+    def tensor(data):
+        return ac.tensor(data, device=device)
+    assert tensor([[1, 2], [3, 4]]).sum().dtype is ac.int64 and tensor([[1, 2], [3, 4]]).sum(1).tolist() == [3, 7]
+    assert tensor([True, True, False]).sum().item() == 2 and tensor([True]).sum().dtype is ac.int64
     x = np.arange(6, dtype=np.float64).reshape(2, 3)
-    np.testing.assert_allclose(ac.tensor(x).var(1, unbiased=False).numpy(), x.var(1))
-    np.testing.assert_allclose(ac.tensor(x).std(0, correction=0).numpy(), x.std(0))
-    np.testing.assert_allclose(ac.tensor(x).sum(dim=[0, 1]).item(), 15.0)
-    assert ac.tensor(x).sum(dtype=ac.float32).dtype is ac.float32
+    np.testing.assert_allclose(host(tensor(x).var(1, unbiased=False)), x.var(1))
+    np.testing.assert_allclose(host(tensor(x).std(0, correction=0)), x.std(0))
+    np.testing.assert_allclose(tensor(x).sum(dim=[0, 1]).item(), 15.0)
+    assert tensor(x).sum(dtype=ac.float32).dtype is ac.float32
 
 
-def test_max_with_dim_returns_named_tuple():
-    torch = torch_or_skip()
+@pytest.mark.parametrize("device", DEVICES)
+def test_max_with_dim_returns_named_tuple(device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     a = np.array([[1.0, 5.0, 3.0], [7.0, 2.0, 7.0]], np.float32)
+    t = ac.tensor(a, device=device)
     for dim, keepdim in ((1, False), (0, True), (-1, True)):
-        got, want = ac.tensor(a).max(dim, keepdim=keepdim), torch.tensor(a).max(dim, keepdim=keepdim)
+        got, want = t.max(dim, keepdim=keepdim), torch.tensor(a).max(dim, keepdim=keepdim)
         values, indices = got
         assert got.values is values and got.indices is indices and got[0] is values and indices.dtype is ac.int64
         assert values.tolist() == want.values.tolist() and indices.tolist() == want.indices.tolist()
-    assert ac.tensor(a).max(dim=1).indices.tolist() == [1, 0] and ac.tensor(a).min(1).values.tolist() == [1.0, 2.0]
-    assert ac.tensor(a).max().item() == 7.0 and ac.tensor(a).max().shape == ()
+    assert t.max(dim=1).indices.tolist() == [1, 0] and t.min(1).values.tolist() == [1.0, 2.0]
+    assert t.max().item() == 7.0 and t.max().shape == ()
 
 
-def test_argmax_argmin_match_torch():
-    torch = torch_or_skip()
+@pytest.mark.parametrize("device", DEVICES)
+def test_argmax_argmin_match_torch(device):
+    torch = torch_or_skip()  # the reference runs on the CPU
     a = np.random.default_rng(1).integers(0, 5, size=(4, 6)).astype(np.float32)
-    x, tx = ac.tensor(a), torch.tensor(a)
+    x, tx = ac.tensor(a, device=device), torch.tensor(a)
     assert x.argmax().item() == tx.argmax().item() and x.argmax().dtype is ac.int64
     for kw in ({"dim": 0}, {"dim": 1, "keepdim": True}, {"dim": -1}):
         assert x.argmax(**kw).tolist() == tx.argmax(**kw).tolist()
