@@ -1,13 +1,20 @@
 """Whether operations record the graph: no_grad, enable_grad, set_grad_enabled, inference_mode, as
 context managers and decorators, as in PyTorch."""
 import functools
+import threading
 
-# One flag for the process (PyTorch's is per thread; autocore's graph is built from one Python thread).
-_state = {"enabled": True}
+
+class _ThreadState(threading.local):
+    """Grad mode is per thread, as in PyTorch: one thread's no_grad (an optimizer step, say) must not stop
+    another thread's forward pass from recording its graph. Every thread starts with it on."""
+    enabled = True
+
+
+_state = _ThreadState()
 
 
 def is_grad_enabled():
-    return _state["enabled"]
+    return _state.enabled
 
 
 class _GradMode:
@@ -15,11 +22,11 @@ class _GradMode:
     mode = True
 
     def __enter__(self):
-        self.prev = _state["enabled"]
-        _state["enabled"] = self.mode
+        self.prev = _state.enabled
+        _state.enabled = self.mode
 
     def __exit__(self, *exc):
-        _state["enabled"] = self.prev
+        _state.enabled = self.prev
         return False
 
     def __call__(self, fn):
@@ -56,19 +63,19 @@ class set_grad_enabled(_GradMode):
     """Takes effect at once (as a function call) and also works as a context manager."""
 
     def __init__(self, mode):
-        self.prev = _state["enabled"]
+        self.prev = _state.enabled
         self.mode = bool(mode)
-        _state["enabled"] = self.mode
+        _state.enabled = self.mode
 
     def __enter__(self):
         pass
 
     def __exit__(self, *exc):
-        _state["enabled"] = self.prev
+        _state.enabled = self.prev
         return False
 
     def __call__(self, fn):
-        _state["enabled"] = self.prev  # as a decorator it must not switch the mode now
+        _state.enabled = self.prev  # as a decorator it must not switch the mode now
         mode = self.mode
 
         @functools.wraps(fn)

@@ -1,17 +1,25 @@
 """Elementwise ops with broadcasting: each op's kernel call and its vjp, side by side. vjps are written
 with differentiable ops, so that create_graph=True gives second derivatives; the masks of piecewise
 ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero almost everywhere."""
+import weakref
+
 from .. import _C, _dtype
 from ..tensor import Tensor
 from ..autograd.engine import Node
 from .graph import _forward, _mode, as_input, carry_tangent, constant, expand, grad_enabled, raw, record, reduce_to, wrap
 
 
-def own_output(out_c, node):
+def own_node(out):
+    """A weak reference to out's grad_fn, for its vjp's own_output: a strong one would make the cycle
+    node -> vjp -> node, which only the garbage collector frees, keeping the whole graph alive until it runs."""
+    return None if out.grad_fn is None else weakref.ref(out.grad_fn)
+
+
+def own_output(out_c, node_ref):
     """Inside a vjp, an op's own output: as a constant, or under create_graph as a tensor whose grad_fn is
-    the op's node, so that second derivatives flow through it. Ops like exp save only their output (as
-    PyTorch does), not their input."""
-    return wrap(out_c, True, node) if grad_enabled() and node is not None else constant(out_c)
+    the op's node (alive while its backward runs), so that second derivatives flow through it. Ops like exp
+    save only their output (as PyTorch does), not their input."""
+    return wrap(out_c, True, node_ref()) if grad_enabled() and node_ref is not None else constant(out_c)
 
 
 def _needs(t):
@@ -35,7 +43,7 @@ def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
                           make_vjp(a, b, a if a_is_tensor else None, b if b_is_tensor else None),
                           tuple(t._c for t in (saves(a, b, a, b) if saves else ()) if t.__class__ is Tensor),
                           make_jvp(a, b, c))
-        if _mode["enabled"]:
+        if _mode.enabled:
             ta = a if a_is_tensor and a._requires_grad else None
             tb = b if b_is_tensor and b._requires_grad else None
             if ta is not None or tb is not None:
@@ -242,7 +250,7 @@ def exp(x):
     out_c = _C.exp(x._c)
     out = record("ExpBackward0", out_c, (x,), lambda g: (mul(g, own_output(out_c, node)),), (out_c,),
                  lambda t: mul(t, constant(out_c)))
-    node = out.grad_fn
+    node = own_node(out)
     return out
 
 
@@ -286,7 +294,7 @@ def sigmoid(x):
     out_c = _C.sigmoid(x._c)
     out = record("SigmoidBackward0", out_c, (x,), vjp, (out_c,),
                  lambda t: mul(t, mul(constant(out_c), sub(1.0, constant(out_c)))))
-    node = out.grad_fn
+    node = own_node(out)
     return out
 
 
@@ -297,7 +305,7 @@ def tanh(x):
     out_c = _C.tanh(x._c)
     out = record("TanhBackward0", out_c, (x,), vjp, (out_c,),
                  lambda t: mul(t, sub(1.0, mul(constant(out_c), constant(out_c)))))
-    node = out.grad_fn
+    node = own_node(out)
     return out
 
 

@@ -16,7 +16,7 @@ def record(name, c, inputs, vjp, saved=(), jvp=None):
     before it runs, so an in-place change in between raises instead of giving a wrong gradient).
     `jvp(*tangents)` is the op's tangent rule for forward mode (a tangent is None where it is zero)."""
     out = None
-    if _mode["enabled"]:
+    if _mode.enabled:
         for t in inputs:
             if t is not None and t._requires_grad:
                 out = wrap(c, True, Node(name, edges_of(t if t is not None and t._requires_grad else None
@@ -44,7 +44,7 @@ def carry_tangent(out, inputs, jvp):
 
 def grad_enabled():
     """Inside a vjp: True when backward runs with create_graph, so the vjp's own ops must be recorded."""
-    return _mode["enabled"]
+    return _mode.enabled
 
 
 def raw(x):

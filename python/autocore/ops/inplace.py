@@ -18,12 +18,12 @@ def _in_graph(self, *others):
     if _forward["level"] and (self._tangent is not None or
                               any(o.__class__ is Tensor and o._tangent is not None for o in others)):
         return True
-    if not _mode["enabled"]:
+    if not _mode.enabled:
         return False
     if self._requires_grad:
         if self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if self.grad_fn.name in _VIEW_NODES:
+        if self.grad_fn.name() in _VIEW_NODES:
             raise RuntimeError("in-place operations on views of tensors that require grad are not supported by "
                                "autocore yet; apply the operation out of place (y = y * 2) instead.")
         return True
