@@ -133,14 +133,17 @@ void bind_tensor(py::module_& m) {
            })
       .def("contiguous", [](const Tensor& t) {
         if (on_device(t)) return call_on_device("contiguous", t, t).cast<Tensor>();
+        ReleaseGilIfLarge nogil(t.numel());
         return cpu::contiguous(t);
       })
       .def("clone", [](const Tensor& t) {
         if (on_device(t)) return call_on_device("clone", t, t).cast<Tensor>();
+        ReleaseGilIfLarge nogil(t.numel());
         return cpu::clone(t);
       })
       .def("to_dtype", [](const Tensor& t, DType dtype) {
         if (on_device(t)) return call_on_device("to_dtype", t, t, dtype).cast<Tensor>();
+        ReleaseGilIfLarge nogil(t.numel());
         return cpu::to_dtype(t, dtype);
       })
       .def("copy_", [](const Tensor& dst, const Tensor& src) {
