@@ -51,11 +51,14 @@ class Function:
         results = tuple(Tensor._wrap(o._c) for o in outputs)
         differentiable = [o._c.dtype.is_floating_point and id(o) not in getattr(ctx, "_non_differentiable", ())
                           for o in outputs]
+        # What the vjp needs of the outputs, not the outputs: those hold the node, which would then hold them back.
+        layouts = tuple((tuple(r.shape), r.dtype, r.device) for r in results)
 
         def vjp(g):
             if isinstance(g, _OutputGrads):  # several outputs: zeros for those that got no gradient
-                from ..factories import zeros_like
-                grad_outputs = tuple(zeros_like(r) if gi is None else gi for gi, r in zip(g.grads, results))
+                from ..factories import zeros
+                grad_outputs = tuple(zeros(shape, dtype=dtype, device=device) if gi is None else gi
+                                     for gi, (shape, dtype, device) in zip(g.grads, layouts))
             else:
                 grad_outputs = (g,)
             grads = cls.backward(ctx, *grad_outputs)

@@ -1,7 +1,7 @@
 """softmax and log_softmax with their vjps: the fused backward kernels normally, and the same formulas
 written with differentiable ops under create_graph."""
 from .. import _C
-from .elementwise import exp, mul, own_output, sub
+from .elementwise import exp, mul, own_node, own_output, sub
 from .graph import grad_enabled, record, wrap
 from .reduce import sum as sum_
 
@@ -18,7 +18,7 @@ def softmax(x, dim):
         out = wrap(out_c)
         return mul(out, sub(t, sum_(mul(t, out), dim, keepdim=True)))
     result = record("SoftmaxBackward0", out_c, (x,), vjp, (out_c,), jvp)
-    node = result.grad_fn
+    node = own_node(result)
     return result
 
 
@@ -32,5 +32,5 @@ def log_softmax(x, dim):
     def jvp(t):
         return sub(t, sum_(mul(exp(wrap(out_c)), t), dim, keepdim=True))
     result = record("LogSoftmaxBackward0", out_c, (x,), vjp, (out_c,), jvp)
-    node = result.grad_fn
+    node = own_node(result)
     return result
