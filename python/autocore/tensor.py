@@ -308,7 +308,7 @@ def _format(t):
     if t._c.device != "cpu":
         extras.insert(0, f"device='{t._c.device}'")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name}>")
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         extras.append("requires_grad=True")
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"

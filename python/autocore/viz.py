@@ -23,7 +23,7 @@ def to_dot(tensor, params=None):
     if tensor.grad_fn is None:
         lines.append("}")
         return "\n".join(lines)
-    top = node_id(("node", id(tensor.grad_fn)), tensor.grad_fn.name, "")
+    top = node_id(("node", id(tensor.grad_fn)), tensor.grad_fn.name(), "")
     lines.append(f"  {top} -> {root};")
     stack, seen = [tensor.grad_fn], {id(tensor.grad_fn)}
     while stack:  # no recursion: graphs of any depth
@@ -37,7 +37,7 @@ def to_dot(tensor, params=None):
                 leaf = node_id(("tensor", id(edge)), label.strip(), ", style=filled, fillcolor=lightblue")
                 lines.append(f"  {leaf} -> {here};")
                 continue
-            child = node_id(("node", id(edge)), edge.name, "")
+            child = node_id(("node", id(edge)), edge.name(), "")
             lines.append(f"  {child} -> {here};")
             if id(edge) not in seen:
                 seen.add(id(edge))

@@ -14,25 +14,26 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 class Node:
     """grad_fn of a tensor. `edges[i]` is where the i-th input's gradient goes: its grad_fn, the input itself
     when it is a leaf that requires grad, or None; `vjp(grad)` returns one gradient (or None) per input."""
-    __slots__ = ("name", "edges", "vjp", "saved", "hooks", "retained", "__weakref__")
+    __slots__ = ("_name", "edges", "vjp", "saved", "hooks", "retained", "__weakref__")
 
     def __init__(self, name, edges, vjp, saved=None):
-        self.name = name
+        self._name = name
         self.edges = edges
         self.vjp = vjp
         self.saved = saved    # (C++ tensor, its storage version) for each tensor the vjp reads
         self.hooks = None     # hooks registered on the output tensor, run on its gradient
         self.retained = None  # the output tensor, when it called retain_grad()
 
-    def name_(self):
-        return self.name
+    def name(self):
+        """The op's backward name, e.g. 'MulBackward0', as PyTorch's grad_fn.name()."""
+        return self._name
 
     @property
     def next_functions(self):
         return tuple((e if e.__class__ is Node else None, 0) for e in self.edges)
 
     def __repr__(self):
-        return f"<{self.name}>"
+        return f"<{self._name}>"
 
 
 def edge(t):
@@ -49,7 +50,7 @@ def _check_saved(node):
         if c._version != version:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
-                f"[{c.dtype.name} {list(c.shape)}], which is saved by {node.name}, is at version {c._version}; "
+                f"[{c.dtype.name} {list(c.shape)}], which is saved by {node._name}, is at version {c._version}; "
                 f"expected version {version} instead. Hint: the operation that modified it ran after the forward "
                 "pass; compute a copy (clone()) before modifying it in place.")
 
