@@ -17,7 +17,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     out = fn(*inputs)
     outputs = out if isinstance(out, (tuple, list)) else (out,)
     rng = np.random.default_rng(0)
-    weights = [from_numpy(rng.standard_normal(o.shape)) for o in outputs]
+    weights = [from_numpy(rng.standard_normal(o.shape)).to(o.device) for o in outputs]
 
     def objective():
         with no_grad():
@@ -33,17 +33,19 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     analytic = autograd_grad([total], [inputs[i] for i in differentiable], allow_unused=True)
     for k, i in enumerate(differentiable):
         x = inputs[i]
-        data = x.detach().numpy()  # shares x's memory, so perturbing it perturbs the input
-        numeric = np.zeros(data.shape)
-        for index in np.ndindex(*data.shape):
-            old = data[index]
-            data[index] = old + eps
+        data = x.detach()  # shares x's memory on any device, so perturbing an element perturbs the input
+        values = data.cpu().numpy().copy()
+        numeric = np.zeros(values.shape)
+        for index in np.ndindex(*values.shape):
+            element = data[index]
+            old = float(values[index])
+            element.fill_(old + eps)
             plus = objective()
-            data[index] = old - eps
+            element.fill_(old - eps)
             minus = objective()
-            data[index] = old
+            element.fill_(old)
             numeric[index] = (plus - minus) / (2 * eps)
-        got = np.zeros(data.shape) if analytic[k] is None else analytic[k].detach().numpy()
+        got = np.zeros(values.shape) if analytic[k] is None else analytic[k].detach().cpu().numpy()
         error = np.abs(got - numeric) - (atol + rtol * np.abs(numeric))
         if error.size and error.max() > 0:
             worst = np.unravel_index(np.argmax(error), error.shape)
