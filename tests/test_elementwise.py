@@ -322,3 +322,13 @@ def test_vectorised_transcendentals_are_accurate_over_wide_ranges(isa, name, dty
     with np.errstate(all="ignore"):
         expected = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[name](specials)
     np.testing.assert_array_equal(array(getattr(_C, name)(tensor(specials))), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_neg_and_abs_keep_ieee_signed_zeros(isa, dtype):
+    # -x flips the sign bit (numpy: -(+0.0) is -0.0); abs clears it (abs(-0.0) is +0.0).
+    x = np.array([0.0, -0.0, 1.5, -np.inf, np.nan] * 8, dtype)  # past one SIMD block, then the tail
+    for name, reference in (("neg", np.negative), ("abs", np.abs)):
+        got = array(getattr(_C, name)(tensor(x)))
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(reference(x)), err_msg=name)
+        np.testing.assert_array_equal(got, reference(x))

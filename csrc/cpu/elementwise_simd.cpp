@@ -20,6 +20,13 @@ template <class T> constexpr bool kFloat = std::is_floating_point_v<T>;
 // int64 arithmetic wraps around as in PyTorch (signed overflow would be undefined in C++).
 template <class T> T wrap_add(T a, T b) { if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) + uint64_t(b)); else return a + b; }
 template <class T> T wrap_sub(T a, T b) { if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) - uint64_t(b)); else return a - b; }
+// Floats flip or clear the sign bit: 0 - x would give +0.0 for +0.0 (not -0.0), and abs(-0.0) must be +0.0.
+template <class T> T negate(T x) {
+  if constexpr (std::is_same_v<T, int64_t>) return wrap_sub(T(0), x); else return -x;
+}
+template <class T> T magnitude(T x) {
+  if constexpr (std::is_same_v<T, int64_t>) return x < 0 ? wrap_sub(T(0), x) : x; else return std::fabs(x);
+}
 template <class T> T wrap_mul(T a, T b) {
   if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) * uint64_t(b));
   else if constexpr (std::is_same_v<T, bool>) return a && b;
@@ -59,8 +66,8 @@ COMPARE(Le, a <= b);
 COMPARE(Gt, a > b);
 COMPARE(Ge, a >= b);
 
-UNARY(Neg, wrap_sub(T(0), x));
-UNARY(Abs, x < 0 ? wrap_sub(T(0), x) : x);
+UNARY(Neg, negate(x));
+UNARY(Abs, magnitude(x));
 UNARY(Exp, simd::exp(x));
 UNARY(Log, simd::log(x));
 UNARY(Sqrt, std::sqrt(x));

@@ -25,6 +25,13 @@ template <class T> __device__ T wrap_add(T a, T b) {
 template <class T> __device__ T wrap_sub(T a, T b) {
   if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) - uint64_t(b)); else return a - b;
 }
+// Floats flip or clear the sign bit: 0 - x would give +0.0 for +0.0 (not -0.0), and abs(-0.0) must be +0.0.
+template <class T> __device__ T negate(T x) {
+  if constexpr (std::is_same_v<T, int64_t>) return wrap_sub(T(0), x); else return -x;
+}
+template <class T> __device__ T magnitude(T x) {
+  if constexpr (std::is_same_v<T, int64_t>) return x < 0 ? wrap_sub(T(0), x) : x; else return fabs(x);
+}
 template <class T> __device__ T wrap_mul(T a, T b) {
   if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) * uint64_t(b));
   else if constexpr (std::is_same_v<T, bool>) return a && b;
@@ -62,8 +69,8 @@ COMPARE(Lt, a < b);
 COMPARE(Le, a <= b);
 COMPARE(Gt, a > b);
 COMPARE(Ge, a >= b);
-UNARY(Neg, wrap_sub(T(0), x));
-UNARY(Abs, x < 0 ? wrap_sub(T(0), x) : x);
+UNARY(Neg, negate(x));
+UNARY(Abs, magnitude(x));
 UNARY(Exp, exp(x));
 UNARY(Log, log(x));
 UNARY(Sqrt, sqrt(x));
