@@ -207,3 +207,40 @@ def test_empty_tensor_with_zero_strides_can_be_written():
     t.fill_(1.0)
     t.copy_(_C.from_numpy(np.zeros((0, 3), np.float32)))
     assert t.shape == (0, 3)
+
+
+HUGE = 1 << 40
+
+
+@pytest.mark.parametrize("shape", [(HUGE, HUGE), (1 << 31, 1 << 31, 4), (1 << 62,), ((1 << 63) - 1,), (1 << 61,)])
+def test_sizes_whose_bytes_overflow_raise_instead_of_allocating_too_little(shape):
+    # 2^40 * 2^40 wraps to 0 in int64: without checked arithmetic this allocates nothing and writes far past it.
+    import autocore
+    with pytest.raises(RuntimeError, match="overflow"):
+        autocore.zeros(*shape)
+    with pytest.raises(RuntimeError, match="overflow"):
+        autocore.empty(shape, dtype=autocore.float64)
+
+
+def test_huge_sizes_that_are_empty_or_only_views_are_fine_or_refused_clearly():
+    import autocore
+    assert autocore.zeros(HUGE, HUGE, 0).shape == (HUGE, HUGE, 0)
+    one = autocore.ones(1)
+    with pytest.raises(RuntimeError, match="overflow"):
+        one.expand(1 << 62, 1 << 62)
+    with pytest.raises(RuntimeError, match="invalid for input of size 6"):
+        autocore.ones(6).view(1 << 32, 1 << 32, -1)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        autocore.empty(1 << 58, dtype=autocore.float32)
+
+
+def test_as_strided_bounds_are_checked_without_wrapping_around():
+    c = tensor(np.ones(4, np.float32))
+    # (2^32) * 2^32 wraps to 0, which would put the last element "at" the first one.
+    for shape, strides, offset in [([(1 << 32) + 1], [1 << 32], 0), ([4], [1 << 62], 0), ([2], [1], 1 << 62),
+                                   ([3, 3], [(1 << 62) + 1, -(1 << 62)], 1)]:
+        with pytest.raises(RuntimeError, match="out of bounds"):
+            c.as_strided(shape, strides, offset)
+    with pytest.raises(RuntimeError, match="invalid storage offset -1"):
+        c.as_strided([0], [1], -1)
+    np.testing.assert_array_equal(array(c.as_strided([2], [-1], 1)), [1, 1])  # backwards, still inside

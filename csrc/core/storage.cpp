@@ -1,6 +1,7 @@
 // Storage allocation: aligned host memory, or whatever a registered device backend provides.
 #include "core/storage.h"
 
+#include <cstdint>
 #include <cstdlib>
 
 #if defined(__linux__)
@@ -30,6 +31,7 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
     // Large blocks are aligned to and advised as huge pages (as numpy does): a fresh 40 MB result then
     // takes 20 page faults instead of 10,000, which otherwise halve the bandwidth of a fresh output.
     const size_t alignment = nbytes >= kHugePage ? kHugePage : kAlignment;
+    AC_CHECK(nbytes <= SIZE_MAX / 2, RuntimeError, "out of memory: failed to allocate ", nbytes, " bytes on the CPU");
     size_t padded = (nbytes + alignment - 1) / alignment * alignment;
     void* data = std::aligned_alloc(alignment, padded == 0 ? alignment : padded);
     if (!data) fail<RuntimeError>("out of memory: failed to allocate ", nbytes, " bytes on the CPU");

@@ -40,8 +40,12 @@ std::string Dims::str() const {
 }
 
 int64_t product(const Dims& dims) {
+  for (int64_t d : dims)
+    if (d == 0) return 0;  // a zero anywhere makes the rest irrelevant, however large
   int64_t n = 1;
-  for (int64_t d : dims) n *= d;
+  for (int64_t d : dims)
+    AC_CHECK(!__builtin_mul_overflow(n, d, &n), RuntimeError, "numel: integer multiplication overflow for sizes ",
+             dims.str());
   return n;
 }
 
@@ -81,9 +85,10 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, DType dtype, const Dims& shape,
 
 Tensor Tensor::empty(const Dims& shape, DType dtype, Device device) {
   for (int64_t d : shape) AC_CHECK(d >= 0, RuntimeError, "Trying to create tensor with negative dimension ", d, ": ", shape.str());
-  int64_t n = product(shape);
-  return Tensor(Storage::allocate(static_cast<size_t>(n) * autocore::itemsize(dtype), device), dtype, shape,
-                contiguous_strides(shape), 0);
+  int64_t nbytes = 0;
+  AC_CHECK(!__builtin_mul_overflow(product(shape), autocore::itemsize(dtype), &nbytes), RuntimeError,
+           "Storage size calculation overflowed with sizes=", shape.str());
+  return Tensor(Storage::allocate(static_cast<size_t>(nbytes), device), dtype, shape, contiguous_strides(shape), 0);
 }
 
 void Tensor::refresh() {
@@ -108,18 +113,24 @@ void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
 Tensor Tensor::as_strided(const Dims& shape, const Dims& strides, int64_t offset) const {
   AC_CHECK(shape.size() == strides.size(), RuntimeError, "as_strided: mismatch in length of strides and shape (",
            shape.str(), " vs ", strides.str(), ")");
-  // The view must stay inside its storage: the lowest and highest element it can reach.
-  int64_t lo = offset, hi = offset, n = 1;
+  for (int64_t d : shape) AC_CHECK(d >= 0, RuntimeError, "as_strided: negative size ", d, " in ", shape.str());
+  AC_CHECK(offset >= 0, RuntimeError, "Tensor: invalid storage offset ", offset);
+  const int64_t capacity = static_cast<int64_t>(storage_->nbytes() / autocore::itemsize(dtype_));
+  auto out_of_bounds = [&] {
+    fail<RuntimeError>("as_strided: view of size ", shape.str(), " with strides ", strides.str(), " and offset ",
+                       offset, " is out of bounds for storage of ", capacity, " elements");
+  };
+  if (product(shape) == 0) return Tensor(storage_, dtype_, shape, strides, offset);
+  // The view must stay inside its storage: the lowest and highest element it can reach, with every step checked
+  // for overflow (a wrapped product could otherwise land back in bounds).
+  int64_t lo = offset, hi = offset;
   for (int i = 0; i < shape.size(); ++i) {
-    AC_CHECK(shape[i] >= 0, RuntimeError, "as_strided: negative size ", shape[i], " in ", shape.str());
-    n *= shape[i];
-    if (shape[i] == 0) continue;
-    int64_t reach = (shape[i] - 1) * strides[i];
-    (reach < 0 ? lo : hi) += reach;
+    int64_t reach = 0;
+    if (__builtin_mul_overflow(shape[i] - 1, strides[i], &reach) ||
+        __builtin_add_overflow(reach < 0 ? lo : hi, reach, reach < 0 ? &lo : &hi))
+      out_of_bounds();
   }
-  int64_t capacity = static_cast<int64_t>(storage_->nbytes() / autocore::itemsize(dtype_));
-  AC_CHECK(n == 0 || (lo >= 0 && hi < capacity), RuntimeError, "as_strided: view of size ", shape.str(), " with strides ",
-           strides.str(), " and offset ", offset, " is out of bounds for storage of ", capacity, " elements");
+  if (lo < 0 || hi >= capacity) out_of_bounds();
   return Tensor(storage_, dtype_, shape, strides, offset);
 }
 
@@ -132,7 +143,8 @@ Dims Tensor::infer_shape(Dims shape) const {
       infer = i;
     } else {
       AC_CHECK(shape[i] >= 0, RuntimeError, "invalid shape dimension ", shape[i]);
-      known *= shape[i];
+      AC_CHECK(!__builtin_mul_overflow(known, shape[i], &known), RuntimeError, "shape '", shape.str(),
+               "' is invalid for input of size ", numel_);
     }
   }
   if (infer >= 0) {
