@@ -34,6 +34,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("isa_supported", [](const std::string& name) { return cpu::isa_supported(isa_from_name(name)); });
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", &set_num_threads);
+  m.def("_live_storages", &Storage::live_count, "CPU-side storages alive now (for leak tests)");
 
   bind_device(m);
   bind_tensor(m);

@@ -1,6 +1,7 @@
 // Storage allocation: aligned host memory, or whatever a registered device backend provides.
 #include "core/storage.h"
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 
@@ -14,6 +15,7 @@ namespace autocore {
 
 namespace {
 DeviceAllocator device_allocators[2] = {};
+std::atomic<int64_t> live_storages{0};
 constexpr size_t kHugePage = size_t(2) << 20;
 }
 
@@ -38,6 +40,7 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (alignment == kHugePage) madvise(data, padded, MADV_HUGEPAGE);
 #endif
+    ++live_storages;
     return std::shared_ptr<Storage>(new Storage(data, nbytes, device, [data] { std::free(data); }));
   }
   const DeviceAllocator& allocator = device_allocators[static_cast<int>(device.type)];
@@ -46,15 +49,20 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   void* data = allocator.allocate(nbytes, device.index);
   int index = device.index;
   auto release = allocator.release;
+  ++live_storages;
   return std::shared_ptr<Storage>(new Storage(data, nbytes, device, [data, index, release] { release(data, index); }));
 }
 
 std::shared_ptr<Storage> Storage::borrow(void* data, size_t nbytes, Device device, std::function<void()> release) {
+  ++live_storages;
   return std::shared_ptr<Storage>(new Storage(data, nbytes, device, std::move(release)));
 }
 
 Storage::~Storage() {
   if (release_) release_();
+  --live_storages;
 }
+
+int64_t Storage::live_count() { return live_storages.load(); }
 
 }  // namespace autocore

@@ -36,6 +36,9 @@ class Storage {
   // Memory owned by someone else (a numpy array, a DLPack producer); `release` runs when the last view dies.
   static std::shared_ptr<Storage> borrow(void* data, size_t nbytes, Device device, std::function<void()> release);
 
+  // Storages alive in this module: a leak test's measure that counts exactly what RSS only approximates.
+  static int64_t live_count();
+
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   ~Storage();
