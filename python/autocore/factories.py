@@ -1,5 +1,7 @@
 """Tensor factories in PyTorch's top-level namespace: tensor, as_tensor, from_numpy, zeros, ones, full,
 empty, arange, linspace, eye, the *_like forms, and the random ones on autocore's Philox generator."""
+import math
+
 import numpy as np
 
 from . import _C
@@ -145,22 +147,48 @@ def empty_like(t, dtype=None, device=None, requires_grad=False):
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start_value, end_value, step_value = values
+    if step_value == 0:
+        raise RuntimeError("step must be nonzero")
+    if not all(math.isfinite(v) for v in values):
+        raise RuntimeError(f"unsupported range: {start_value} -> {end_value}")
+    if (step_value > 0 and end_value < start_value) or (step_value < 0 and end_value > start_value):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    span = (end_value - start_value) / step_value
+    if not math.isfinite(span) or math.ceil(span) >= 1 << 63:
+        raise RuntimeError("invalid size, possible overflow?")
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     if dtype is None:
         dtype = _dtype.int64 if integral else _dtype.get_default_dtype()
-    array = np.arange(*values, dtype=np.float64 if not integral else np.int64).astype(dtype.numpy)
-    return _finish(_C.from_numpy(array), requires_grad, device)
+    array = _host_array(lambda: np.arange(*values, dtype=np.float64 if not integral else np.int64), math.ceil(span),
+                        dtype)
+    return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = dtype or _dtype.get_default_dtype()
-    array = np.linspace(start, end, steps, dtype=np.float64).astype(dtype.numpy)
-    return _finish(_C.from_numpy(array), requires_grad, device)
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    if steps == 1:
+        array = np.array([start], np.float64)
+    else:
+        # PyTorch's formula: the first half steps up from start, the second half down from end, so both ends
+        # are exact (and an infinite range gives what PyTorch's does).
+        step = (end - start) / (steps - 1) if steps > 1 else 0.0  # steps == 0: an empty index
+        index = np.arange(steps, dtype=np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            array = np.where(index < steps // 2, start + index * step, end - (steps - 1 - index) * step)
+    return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device)
+
+
+def _host_array(make, size, dtype):
+    """make() for a size that may not fit in memory: numpy's MemoryError becomes PyTorch's RuntimeError."""
+    try:
+        return make()
+    except MemoryError:
+        raise RuntimeError(f"out of memory: failed to allocate {size} elements of {dtype}") from None
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
