@@ -586,3 +586,19 @@ def test_dlpack_shares_memory_with_numpy_and_pytorch_both_ways():
     assert t.data_ptr() == a.data_ptr()
     back = ac.from_dlpack(torch.arange(3.0))
     np.testing.assert_array_equal(back.numpy(), [0.0, 1.0, 2.0])
+
+
+def test_values_a_dtype_cannot_hold_are_refused_like_pytorch():
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        ac.tensor([2 ** 63])
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        ac.tensor([[1, -2 ** 63 - 1]])
+    assert ac.tensor([2 ** 63 - 1]).tolist() == [2 ** 63 - 1]
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int64 without overflow"):
+        ac.tensor(float("inf"), dtype=ac.int64)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type float without overflow"):
+        ac.full((2,), 1e300, dtype=ac.float32)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int64 without overflow"):
+        ac.full((2,), 2 ** 63)
+    assert ac.full((2,), float("inf")).tolist() == [float("inf")] * 2  # inf is a float32 value
+    assert ac.full((1,), 1e300, dtype=ac.float64).item() == 1e300

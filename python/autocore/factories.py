@@ -51,12 +51,19 @@ def _infer_numpy(data, dtype):
     if isinstance(data, Tensor):
         array = data.detach().cpu()._c.numpy()
     elif dtype is not None:
-        array = np.asarray(data, dtype=dtype.numpy)
+        try:
+            array = np.asarray(data, dtype=dtype.numpy)
+        except OverflowError:  # inf or nan to an integer, or an int past int64
+            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow") from None
     else:
         array = np.asarray(data)
+        numpy_typed = isinstance(data, (np.ndarray, np.generic))
+        # Python ints past int64 become uint64 or object arrays in numpy; PyTorch refuses them.
+        if not numpy_typed and (array.dtype.kind == "u" or
+                                (array.dtype == object and all(isinstance(v, int) for v in array.reshape(-1)))):
+            raise ValueError("Overflow when unpacking long long")
         if array.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
-        numpy_typed = isinstance(data, (np.ndarray, np.generic))
         if array.dtype.kind in "iu":
             array = array.astype(np.int64, copy=False)
         elif array.dtype.kind == "f" and not numpy_typed:
@@ -102,7 +109,24 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = (_dtype.bool_ if isinstance(fill_value, bool) else
                  _dtype.int64 if isinstance(fill_value, int) else _dtype.get_default_dtype())
+    _check_representable(fill_value, dtype)
     return _filled(_size([size] if isinstance(size, int) else [size]), fill_value, dtype._c, requires_grad, device)
+
+
+def _check_representable(value, dtype):
+    """PyTorch refuses a fill value the dtype cannot hold (1e300 as float32, 2**63 or inf as int64)."""
+    value = value.item() if isinstance(value, Tensor) else value
+    if isinstance(value, bool) or dtype.name == "bool" or (isinstance(value, float) and not math.isfinite(value)
+                                                            and dtype.is_floating_point):
+        return
+    if dtype.is_floating_point:
+        fits = abs(value) <= float(np.finfo(dtype.numpy).max)
+    else:
+        fits = isinstance(value, int) and -(1 << 63) <= value < (1 << 63) or \
+            isinstance(value, float) and math.isfinite(value) and -2.0 ** 63 <= value < 2.0 ** 63
+    if not fits:
+        name = {"float32": "float", "float64": "double"}.get(dtype.name, dtype.name)  # PyTorch's C++ names
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs):
