@@ -332,3 +332,13 @@ def test_neg_and_abs_keep_ieee_signed_zeros(isa, dtype):
         got = array(getattr(_C, name)(tensor(x)))
         np.testing.assert_array_equal(np.signbit(got), np.signbit(reference(x)), err_msg=name)
         np.testing.assert_array_equal(got, reference(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clamp_with_a_nan_bound_gives_nan_like_pytorch(isa, dtype):
+    # numpy's clip propagates a NaN bound the same way PyTorch's clamp does.
+    x = np.array([1.0, -3.0, np.nan, 7.0] * 9, dtype)
+    for lo, hi in ((np.nan, 2.0), (-1.0, np.nan), (-1.0, 2.0)):
+        got = array(_C.clamp(tensor(x), lo, hi))
+        with np.errstate(invalid="ignore"):
+            np.testing.assert_array_equal(got, np.clip(x, dtype(lo), dtype(hi)))

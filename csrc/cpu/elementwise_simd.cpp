@@ -80,8 +80,13 @@ UNARY(Tanh, simd::tanh(x));
 UNARY(Erf, std::erf(x));  // for GELU; not on a hot path yet, so the C library's
 struct Clamp {  // min(max(x, lo), hi): with lo > hi every element becomes hi, as in PyTorch
   template <class T> static T apply(T x, const OpParams& p) {
-    T r = x < p.alpha ? T(p.alpha) : x;
-    return r > p.beta ? T(p.beta) : r;
+    if constexpr (kFloat<T>) {  // a NaN bound makes every element NaN, as PyTorch's clamp does
+      T r = x < p.alpha || p.alpha != p.alpha ? T(p.alpha) : x;
+      return r > p.beta || p.beta != p.beta ? T(p.beta) : r;
+    } else {
+      T r = x < p.alpha ? T(p.alpha) : x;
+      return r > p.beta ? T(p.beta) : r;
+    }
   }
 };
 

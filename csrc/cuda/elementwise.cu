@@ -83,8 +83,13 @@ UNARY(Tanh, tanh(x));
 UNARY(Erf, erf(x));
 struct Clamp {  // min(max(x, lo), hi): with lo > hi every element becomes hi, as in PyTorch
   template <class T> __device__ static T apply(T x, const OpParams& p) {
-    T r = x < p.alpha ? T(p.alpha) : x;
-    return r > p.beta ? T(p.beta) : r;
+    if constexpr (std::is_floating_point_v<T>) {  // a NaN bound makes every element NaN, as PyTorch's clamp does
+      T r = x < p.alpha || p.alpha != p.alpha ? T(p.alpha) : x;
+      return r > p.beta || p.beta != p.beta ? T(p.beta) : r;
+    } else {
+      T r = x < p.alpha ? T(p.alpha) : x;
+      return r > p.beta ? T(p.beta) : r;
+    }
   }
 };
 // Backward rules: a is the incoming gradient, b the saved input x (or output y).
