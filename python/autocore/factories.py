@@ -185,6 +185,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     if dtype is None:
         dtype = _dtype.int64 if integral else _dtype.get_default_dtype()
+    if dtype.name == "bool":
+        raise RuntimeError("\"arange_cpu\" not implemented for 'Bool'")
     array = _host_array(lambda: np.arange(*values, dtype=np.float64 if not integral else np.int64), math.ceil(span),
                         dtype)
     return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device)
@@ -204,6 +206,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         index = np.arange(steps, dtype=np.float64)
         with np.errstate(invalid="ignore", over="ignore"):
             array = np.where(index < steps // 2, start + index * step, end - (steps - 1 - index) * step)
+    if not dtype.is_floating_point and not np.isfinite(array).all():
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
     return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device)
 
 
