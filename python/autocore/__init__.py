@@ -42,6 +42,8 @@ def numel(x):
 def cat(tensors, dim=0):
     from .ops.graph import record, wrap
     tensors = list(tensors)
+    if not tensors:
+        raise ValueError("autocore.cat(): expected a non-empty list of Tensors")
     out_c = _C.cat([t._c for t in tensors], dim)
     sizes = [t.shape[dim] if t.ndim else 0 for t in tensors]
 

@@ -117,5 +117,13 @@ Tensor.expand = expand
 Tensor.view_as = view_as
 Tensor.reshape_as = reshape_as
 Tensor.T = property(lambda self: sh.permute(self, list(range(self.ndim - 1, -1, -1))))
-Tensor.mT = property(lambda self: sh.transpose(self, -2, -1))
+def _matrix_transpose(x):
+    if x.ndim == 0:
+        return x  # the identity on a 0-d tensor, as in PyTorch
+    if x.ndim == 1:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return sh.transpose(x, -2, -1)
+
+
+Tensor.mT = property(_matrix_transpose)
 Tensor.__hash__ = lambda self: id(self)

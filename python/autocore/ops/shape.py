@@ -78,7 +78,13 @@ def squeeze(x, dim=None):
     in_shape = x._c.shape
     if isinstance(dim, (tuple, list)):
         n = max(len(in_shape), 1)
-        dims = {d % n for d in dim}
+        dims = set()
+        for d in dim:
+            if not -n <= d < n:
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+            if d % n in dims:
+                raise RuntimeError(f"dim {d % n} appears multiple times in the list of dims")
+            dims.add(d % n)
         out = x._c.view([s for i, s in enumerate(in_shape) if not (i in dims and s == 1)])
     else:
         out = x._c.squeeze() if dim is None else x._c.squeeze(dim)
