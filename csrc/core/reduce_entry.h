@@ -75,6 +75,8 @@ struct ReduceEntry {
   static Tensor extreme_over(const Tensor& x, const Dims* dims, bool keepdim, bool is_max) {
     const char* op = is_max ? "amax" : "amin";
     Backend::check_device(x, op);
+    AC_CHECK(x.numel() > 0 || (dims && !dims->empty()), RuntimeError, op, "(): Expected reduction dim to be "
+             "specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
     DimMask mask = make_mask(x.dim(), dims);
     check_reduce_nonempty(x, mask, op);
     if (x.numel() == 0 && x.dim() > 0)  // an empty kept dim: nothing to reduce, an empty result
@@ -85,8 +87,9 @@ struct ReduceEntry {
   static Tensor arg_extreme(const Tensor& x, const int64_t* dim, bool keepdim, bool is_max) {
     const char* op = is_max ? "argmax" : "argmin";
     Backend::check_device(x, op);
+    AC_CHECK(x.dtype() != DType::Bool, RuntimeError, op, "(): does not support bool input");
     if (!dim) {
-      AC_CHECK(x.numel() > 0, RuntimeError, op, "(): Expected reduction dim to be specified for input.numel() == 0.");
+      AC_CHECK(x.numel() > 0, IndexError, op, "(): Expected reduction dim to be specified for input.numel() == 0.");
       Tensor flat = Backend::reshape(x, Dims{x.numel()});
       Tensor index = Backend::arg_reduce(flat, make_mask(1, nullptr), false, is_max, false, true).second;
       return keepdim ? index.view(Dims::filled(x.dim(), 1)) : index;

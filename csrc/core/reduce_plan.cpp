@@ -9,11 +9,12 @@ DimMask make_mask(int ndim, const Dims* dims) {
     for (int d = 0; d < ndim; ++d) mask.reduced[d] = true;
     return mask;
   }
+  bool scalar_dim_seen = false;  // a 0-d tensor accepts dim 0 / -1 (once) and has nothing to reduce
   for (int64_t raw : *dims) {
     int d = wrap_dim(raw, ndim);
-    if (ndim == 0) continue;  // a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
-    AC_CHECK(!mask.reduced[d], RuntimeError, "dim ", d, " appears multiple times in the list of dims");
-    mask.reduced[d] = true;
+    bool& seen = ndim == 0 ? scalar_dim_seen : mask.reduced[d];
+    AC_CHECK(!seen, RuntimeError, "dim ", d, " appears multiple times in the list of dims");
+    seen = true;
   }
   return mask;
 }
