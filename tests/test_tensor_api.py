@@ -602,3 +602,17 @@ def test_values_a_dtype_cannot_hold_are_refused_like_pytorch():
         ac.full((2,), 2 ** 63)
     assert ac.full((2,), float("inf")).tolist() == [float("inf")] * 2  # inf is a float32 value
     assert ac.full((1,), 1e300, dtype=ac.float64).item() == 1e300
+
+
+def test_where_gives_python_numbers_pytorch_dtypes():
+    torch = torch_or_skip()
+    cases = [((1, 2), 2.5), ((True, True), True), ((True, True), 3), (1.5, 2), (1, 2), (True, False), ((1.0,), 7)]
+    for a, b in cases:
+        results = []
+        for lib in (ac, torch):
+            mask = lib.tensor([True, False])
+            x = lib.tensor(list(a)) if isinstance(a, tuple) else a
+            results.append(lib.where(mask, x, b))
+        ours, theirs = results
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1], (a, b)
+        assert ours.tolist() == theirs.tolist()

@@ -197,18 +197,30 @@ def minimum(a, b):
     return _extremum(a, b, False, "MinimumBackward0")
 
 
+def _number_dtype(value):
+    """The dtype PyTorch gives a Python number on its own: bool, int64, or the default float dtype."""
+    return (_C.DType.bool if isinstance(value, bool) else _C.DType.int64 if isinstance(value, int)
+            else _dtype.get_default_dtype()._c)
+
+
+def _where_number_dtype(value, other):
+    """A Python number in where() takes the other operand's dtype unless its kind is higher (PyTorch's rule for
+    wrapped numbers): a float beside integers gives the default float dtype, an int beside bools int64."""
+    own = _number_dtype(value)
+    rank = {_C.DType.bool: 0, _C.DType.int64: 1}
+    if other.is_floating_point or rank.get(own, 2) <= rank[other]:
+        return other
+    return own
+
+
 def where(condition, a, b):
     cond = condition._c if isinstance(condition, Tensor) else condition
     ta, tb = as_input(a), as_input(b)
     place = _dtype.device_of(a._c if ta is not None else b._c if tb is not None else cond)
-    ca = a._c if ta is not None else _dtype.full_c([], a, _C.DType.float64 if isinstance(a, float) else _C.DType.int64,
-                                                    place)
-    cb = b._c if tb is not None else _dtype.full_c([], b, _C.DType.float64 if isinstance(b, float) else _C.DType.int64,
-                                                    place)
-    if ta is not None and tb is None:
-        cb = cb.to_dtype(ca.dtype) if ca.dtype.is_floating_point else cb
-    if tb is not None and ta is None:
-        ca = ca.to_dtype(cb.dtype) if cb.dtype.is_floating_point else ca
+    other_a = tb._c.dtype if tb is not None else _number_dtype(b)
+    other_b = ta._c.dtype if ta is not None else _number_dtype(a)
+    ca = a._c if ta is not None else _dtype.full_c([], a, _where_number_dtype(a, other_a), place)
+    cb = b._c if tb is not None else _dtype.full_c([], b, _where_number_dtype(b, other_b), place)
 
     def vjp(g):
         zero = _scalar_tensor(0.0, g._c)
