@@ -616,3 +616,26 @@ def test_where_gives_python_numbers_pytorch_dtypes():
         ours, theirs = results
         assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1], (a, b)
         assert ours.tolist() == theirs.tolist()
+
+
+def test_add_and_sub_alpha_follow_pytorch():
+    torch = torch_or_skip()
+    cases = [
+        lambda m: m.add(m.tensor([True]), m.tensor([False]), alpha=2),
+        lambda m: m.sub(m.zeros(1, dtype=m.float64), m.tensor([1.631024718284607]), alpha=-3),  # not rounded to f32
+        lambda m: m.sub(m.zeros(1, dtype=m.float64), m.tensor([2 ** 62]), alpha=-3),  # not wrapped in int64
+        lambda m: m.sub(m.tensor([1.0]), m.tensor([True]), alpha=2),
+        lambda m: m.add(m.tensor([1]), m.tensor([2]), alpha=0.5),
+        lambda m: m.add(m.tensor([1.0]), m.tensor([2]), alpha=0.5),
+        lambda m: m.add(m.tensor([1]), 2, alpha=3),
+        lambda m: m.add(m.tensor(1.0, dtype=m.float64), m.tensor([3.0]), alpha=2),  # 0-d does not promote
+    ]
+    for case in cases:
+        outcomes = []
+        for lib in (ac, torch):
+            try:
+                r = case(lib)
+                outcomes.append((r.tolist(), str(r.dtype).split(".")[-1]))
+            except RuntimeError:
+                outcomes.append("RuntimeError")
+        assert outcomes[0] == outcomes[1]

@@ -127,12 +127,33 @@ mul = _arithmetic(_C.mul, "MulBackward0", _mul_vjp,
 div = _arithmetic(_C.div, "DivBackward0", _div_vjp, lambda a, b, ta, tb: (a, b) if tb is not None else (b,), _div_jvp)
 
 
+def _times_alpha(a, b, alpha):
+    """alpha * b for a + alpha * b, computed as PyTorch does: in the dtype of the result, so that a float32 or
+    int64 b beside a float64 a is neither rounded nor wrapped first; bools stay bools."""
+    kinds = [x._c.dtype if x.__class__ is Tensor else x for x in (a, b)]
+    integral = not any(k.is_floating_point if isinstance(k, _C.DType) else isinstance(k, float) for k in kinds)
+    if integral and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if b.__class__ is not Tensor:
+        return b * alpha
+    if all(k == _C.DType.bool if isinstance(k, _C.DType) else isinstance(k, bool) for k in kinds):
+        return b if alpha else mul(b, False)
+    if a.__class__ is Tensor and b.__class__ is Tensor and a._c.dtype.is_floating_point and \
+            (not b._c.dtype.is_floating_point or b._c.dtype.itemsize < a._c.dtype.itemsize) and \
+            (a._c.ndim > 0 or b._c.ndim == 0):
+        from .graph import cast
+        b = cast(b, a._c.dtype)
+    return mul(b, alpha)
+
+
 def add(a, b, alpha=1):
-    return _add(a, mul(b, alpha) if alpha != 1 else b)
+    return _add(a, _times_alpha(a, b, alpha) if alpha != 1 else b)
 
 
 def sub(a, b, alpha=1):
-    return _sub(a, mul(b, alpha) if alpha != 1 else b)
+    if alpha != 1 and any(x.__class__ is Tensor and x._c.dtype == _C.DType.bool for x in (a, b)):
+        return _sub(a, b)  # raises PyTorch's error for bool subtraction
+    return _sub(a, _times_alpha(a, b, alpha) if alpha != 1 else b)
 
 
 def pow(a, b):
