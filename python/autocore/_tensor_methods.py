@@ -72,7 +72,7 @@ METHODS = {
     "__le__": _comparison(ew.le), "__gt__": _comparison(ew.gt), "__ge__": _comparison(ew.ge),
     "__invert__": _invert, "logical_not": _invert,
     "__and__": _logical(ew.mul, "&"), "__rand__": _logical(ew.mul, "&"),
-    "__or__": _logical(ew.maximum, "|"), "__ror__": _logical(ew.maximum, "|"),
+    "__or__": _logical(ew.or_bools, "|"), "__ror__": _logical(ew.or_bools, "|"),
     "__xor__": _logical(ew.ne, "^"), "__rxor__": _logical(ew.ne, "^"),
     "__getitem__": sh.getitem,
     "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "pow": ew.pow, "neg": ew.neg, "abs": ew.abs,

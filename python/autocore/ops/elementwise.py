@@ -210,11 +210,25 @@ def _extremum(a, b, greater, name):
     return record(name, out_c, (ta, tb), vjp, tuple(t._c for t in (ta, tb) if t is not None), jvp)
 
 
+def _tensor_operands(name, a, b):
+    """maximum and minimum take two tensors: PyTorch refuses a Python number there."""
+    for position, (arg, x) in enumerate((("input", a), ("other", b)), 1):
+        if x.__class__ is not Tensor:
+            raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(x).__name__}")
+
+
 def maximum(a, b):
+    _tensor_operands("maximum", a, b)
+    return _extremum(a, b, True, "MaximumBackward0")
+
+
+def or_bools(a, b):
+    """a | b for bools (and Python bools), through maximum's kernel; unlike maximum it takes numbers."""
     return _extremum(a, b, True, "MaximumBackward0")
 
 
 def minimum(a, b):
+    _tensor_operands("minimum", a, b)
     return _extremum(a, b, False, "MinimumBackward0")
 
 
