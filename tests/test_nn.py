@@ -328,3 +328,11 @@ def test_data_reads_and_replaces_values_outside_autograd():
     assert p.requires_grad and p.tolist() == [3.0, 4.0]
     with pytest.raises(TypeError):
         p.data = [1.0, 2.0]
+
+
+def test_activations_refuse_integer_input_and_logical_not_takes_any_dtype_like_pytorch():
+    for fn, kernel in ((F.gelu, "GeluKernelImpl"), (F.leaky_relu, "leaky_relu_cpu")):
+        with pytest.raises(NotImplementedError, match=f'"{kernel}" not implemented for \'Long\''):
+            fn(autocore.tensor([1, -2]))
+    assert autocore.tensor([0.0, 2.0]).logical_not().tolist() == [True, False]
+    assert autocore.tensor([0, 3]).logical_not().tolist() == [True, False]

@@ -70,7 +70,7 @@ METHODS = {
     "__neg__": ew.neg, "__abs__": ew.abs, "__pos__": lambda self: self,
     "__eq__": _comparison(ew.eq), "__ne__": _comparison(ew.ne), "__lt__": _comparison(ew.lt),
     "__le__": _comparison(ew.le), "__gt__": _comparison(ew.gt), "__ge__": _comparison(ew.ge),
-    "__invert__": _invert, "logical_not": _invert,
+    "__invert__": _invert, "logical_not": lambda self: ew.eq(self, 0),  # x == 0 for any dtype, as in PyTorch
     "__and__": _logical(ew.mul, "&"), "__rand__": _logical(ew.mul, "&"),
     "__or__": _logical(ew.or_bools, "|"), "__ror__": _logical(ew.or_bools, "|"),
     "__xor__": _logical(ew.ne, "^"), "__rxor__": _logical(ew.ne, "^"),

@@ -15,7 +15,17 @@ def relu(input, inplace=False):
     return input.relu_() if inplace else _relu(input)
 
 
+def _floating_only(input, kernel):
+    if not input.is_floating_point():
+        # PyTorch's error for a kernel without integer or bool versions (a RuntimeError subclass)
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}\'')
+
+
+_TYPE_NAMES = {"int64": "Long", "bool": "Bool"}
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    _floating_only(input, "leaky_relu_cpu")
     if inplace:
         from ..autograd import no_grad  # noqa: F401
         result = _leaky_relu(input, negative_slope)
@@ -43,6 +53,7 @@ def log_softmax(input, dim=None, dtype=None):
 
 def gelu(input, approximate="none"):
     """x * Phi(x): 0.5 x (1 + erf(x / sqrt 2)), or with approximate='tanh' PyTorch's tanh form."""
+    _floating_only(input, "GeluKernelImpl")
     if approximate == "none":
         return input * 0.5 * (erf(input * 0.7071067811865476) + 1.0)
     if approximate == "tanh":
