@@ -248,3 +248,24 @@ def test_linear_and_backward_match_torch():
     np.testing.assert_allclose(array(_C.linear(tensor(x), tensor(w), tensor(bias))), y.detach().numpy(), rtol=1e-12)
     for got, want in zip(_C.linear_backward(tensor(grad), tensor(x), tensor(w)), (tx.grad, tw.grad, tb.grad)):
         np.testing.assert_allclose(array(got), want.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_addmm_follows_pytorch_rules():
+    torch = torch_or_skip()
+    import autocore
+    cases = [
+        lambda m: m.addmm(m.zeros(()), m.ones(3), m.ones(3)),  # operands must be matrices
+        lambda m: m.addmm(m.zeros(3), m.ones(1, 2), m.ones(2, 1)),  # the bias expands to the product, no more
+        lambda m: m.addmm(m.full((2,), float("nan")), m.ones(2, 2), m.ones(2, 2), beta=0),  # beta=0 ignores NaN
+        lambda m: m.addmm(*[m.ones(2, 2, dtype=m.int64)] * 3, alpha=0.5, beta=0.5),  # integer rules
+        lambda m: m.addmm(m.ones(3), m.ones(2, 4), m.ones(4, 3), beta=2, alpha=3),
+    ]
+    for case in cases:
+        outcomes = []
+        for lib in (autocore, torch):
+            try:
+                r = case(lib)
+                outcomes.append((r.tolist(), str(r.dtype).split(".")[-1]))
+            except RuntimeError as error:
+                outcomes.append(str(error).split(":")[0])
+        assert outcomes[0] == outcomes[1]

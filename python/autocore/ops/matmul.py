@@ -100,8 +100,18 @@ def linear(x, weight, bias=None):
 
 
 def addmm(bias, a, b, beta=1, alpha=1):
+    """beta * bias + alpha * (a @ b), a and b matrices, bias expandable to the product (PyTorch's rules)."""
     from .elementwise import add, mul
+    from .graph import expand
+    for name, m in (("mat1", a), ("mat2", b)):
+        if m._c.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m._c.ndim}-D tensor")
+    if not a._c.dtype.is_floating_point:  # no gradients: the kernel's integer rules (float factors truncate)
+        return wrap(_C.addmm(bias._c, a._c, b._c, beta=beta, alpha=alpha))
     product = matmul(a, b)
+    bias = expand(bias, product._c.shape)  # the bias expands to the product; it does not broadcast with it
     if alpha != 1:
         product = mul(product, alpha)
+    if beta == 0 and bias._c.dtype == product._c.dtype:  # as in PyTorch, beta = 0 ignores the bias, NaN included
+        return product
     return add(mul(bias, beta) if beta != 1 else bias, product)
