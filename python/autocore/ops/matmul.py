@@ -47,12 +47,14 @@ def mm(a, b):
 
 
 def bmm(a, b):
-    if a._c.ndim != 3 or b._c.ndim != 3:
-        _C.bmm(a._c, b._c)  # raises PyTorch's error
+    if a._c.ndim != 3 or b._c.ndim != 3 or a._c.shape[0] != b._c.shape[0]:
+        _C.bmm(a._c, b._c)  # raises PyTorch's error: bmm does not broadcast its batch
     return matmul(a, b)
 
 
 def mv(a, v):
+    if a._c.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if a._c.ndim != 2 or v._c.ndim != 1:
         _C.mv(a._c, v._c)
     return matmul(a, v)
