@@ -69,6 +69,9 @@ def dot(a, b):
 def linear(x, weight, bias=None):
     """x @ weight.T + bias in one kernel call (weight read in place, bias fused)."""
     tb = as_input(bias)
+    if tb is not None and weight._c.ndim == 2 and tuple(tb._c.shape) != (weight._c.shape[0],):
+        from .elementwise import add  # a bias that only broadcasts to the output, () or (1,): added apart
+        return add(linear(x, weight), tb)
     out_c = _C.linear(x._c, weight._c, bias._c if tb is not None else None)
 
     def vjp(g):
