@@ -846,3 +846,19 @@ def test_extreme_logits_give_finite_exact_log_softmax_cross_entropy_and_gradient
     xt.grad = None
     F.cross_entropy(xt, autocore.tensor(np.eye(3, dtype=dtype)[t])).backward()
     np.testing.assert_allclose(xt.grad.numpy(), expected_grad, rtol=1e-6, atol=1e-7)
+
+
+def test_loss_operand_errors_match_pytorch():
+    torch = torch_or_skip()
+    cases = [
+        lambda lib: lib.nn.functional.nll_loss(lib.zeros(3, 2), lib.tensor(0)),
+        lambda lib: lib.nn.functional.cross_entropy(lib.zeros(3, 2), lib.tensor(0)),
+        lambda lib: lib.nn.functional.l1_loss(lib.zeros(3), lib.tensor([True, False, True])),
+    ]
+    for case in cases:
+        kinds = []
+        for lib in (autocore, torch):
+            with pytest.raises((RuntimeError, ValueError)) as caught:
+                case(lib)
+            kinds.append((caught.type.__name__, str(caught.value)[:40]))
+        assert kinds[0] == kinds[1]

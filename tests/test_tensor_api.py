@@ -639,3 +639,22 @@ def test_add_and_sub_alpha_follow_pytorch():
             except RuntimeError:
                 outcomes.append("RuntimeError")
         assert outcomes[0] == outcomes[1]
+
+
+def test_factory_range_checks_match_pytorch():
+    with pytest.raises(RuntimeError, match="n must be greater or equal to 0, got -1"):
+        ac.eye(-1)
+    with pytest.raises(RuntimeError, match="m must be greater or equal to 0, got -1"):
+        ac.eye(2, -1)
+    with pytest.raises(RuntimeError, match="from is out of bounds for bool"):
+        ac.randint(-1, 2, (2,), dtype=ac.bool)
+    with pytest.raises(RuntimeError, match="to - 1 is out of bounds for bool"):
+        ac.randint(0, 3, (2,), dtype=ac.bool)
+    assert ac.randint(0, 2, (5,), dtype=ac.bool).dtype == ac.bool
+    with pytest.raises(RuntimeError, match="inconsistent with step sign"):
+        ac.arange(0, -1, 1)
+    with pytest.raises(RuntimeError, match="unsupported range"):
+        ac.arange(0, float("inf"))
+    with pytest.raises(RuntimeError, match="not implemented for 'Bool'"):
+        ac.arange(3, dtype=ac.bool)
+    assert ac.linspace(1, float("inf"), 1).tolist() == [1.0]

@@ -41,6 +41,10 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
              target.shape().str(), ")");
     return layout;
   }
+  // A 0-d target for a batch counts as a batch of 0, as PyTorch words it.
+  const int64_t target_batch = target.dim() == 0 ? 0 : target.shape()[0];
+  AC_CHECK(input[0] == target_batch, ValueError, "Expected input batch_size (", input[0],
+           ") to match target batch_size (", target_batch, ").");
   AC_CHECK(target.dim() >= 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
   AC_CHECK(input[0] == target.shape()[0], ValueError, "Expected input batch_size (", input[0],
            ") to match target batch_size (", target.shape()[0], ").");
@@ -142,6 +146,10 @@ PointwiseShape pointwise_shape(PointwiseLoss kind, const Tensor& input, const Te
   const char* op = pointwise_loss_name(kind);
   PointwiseShape plan;
   plan.promotes = kind == PointwiseLoss::mse || kind == PointwiseLoss::l1;
+  // l1 subtracts, and PyTorch refuses bool subtraction (mse_loss goes through another kernel and takes bools).
+  AC_CHECK(kind != PointwiseLoss::l1 || (input.dtype() != DType::Bool && target.dtype() != DType::Bool), RuntimeError,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+           "use the `~` or `logical_not()` operator instead.");
   plan.dtype = plan.promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();
   AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", scalar_type_name(plan.dtype),
            "'");

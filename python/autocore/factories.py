@@ -220,6 +220,9 @@ def _host_array(make, size, dtype):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
     dtype = dtype or _dtype.get_default_dtype()
     return _finish(_C.from_numpy(np.eye(n, m, dtype=dtype.numpy)), requires_grad, device)
 
@@ -278,6 +281,11 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
         raise TypeError("randint() missing required argument 'size'")
     if high is None:
         low, high = 0, low
+    if dtype == _dtype.bool_:  # PyTorch checks the range against what a bool can hold
+        if not 0 <= low <= 1:
+            raise RuntimeError("from is out of bounds for bool")
+        if not 0 <= high - 1 <= 1:
+            raise RuntimeError("to - 1 is out of bounds for bool")
     c = _C.randint(low, high, _size(size), generator=generator)
     if dtype is not None and dtype != _dtype.int64:
         c = c.to_dtype(dtype._c)
