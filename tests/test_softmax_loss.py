@@ -862,3 +862,15 @@ def test_loss_operand_errors_match_pytorch():
                 case(lib)
             kinds.append((caught.type.__name__, str(caught.value)[:40]))
         assert kinds[0] == kinds[1]
+
+
+def test_probability_targets_of_another_float_dtype_promote_like_pytorch():
+    x = autocore.zeros(2, 3, requires_grad=True)
+    loss = autocore.nn.functional.cross_entropy(x, autocore.full((2, 3), 0.3, dtype=autocore.float64))
+    assert loss.dtype == autocore.float64
+    np.testing.assert_allclose(loss.item(), 0.9 * np.log(3.0), rtol=1e-12)
+    loss.backward()
+    assert x.grad.dtype == autocore.float32  # the gradient comes back in the input's own dtype
+    logits = autocore.nn.functional.binary_cross_entropy_with_logits(
+        autocore.zeros(3), autocore.full((3,), 0.3, dtype=autocore.float64))
+    assert logits.dtype == autocore.float64 and abs(logits.item() - np.log(2.0)) < 1e-12

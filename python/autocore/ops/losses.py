@@ -50,8 +50,20 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return record("NllLossBackward0", loss_c, (input,), vjp, (target._c,))
 
 
+def _promoted(input, target):
+    """input and floating target in the wider of their float dtypes, as PyTorch promotes them (the graph keeps the
+    casts, so gradients return in each operand's own dtype)."""
+    if target.__class__ is not Tensor or not target._c.dtype.is_floating_point or not input._c.dtype.is_floating_point \
+            or target._c.dtype == input._c.dtype:
+        return input, target
+    from .graph import cast
+    wide = max(input._c.dtype, target._c.dtype, key=lambda d: d.itemsize)
+    return cast(input, wide), cast(target, wide)
+
+
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     reduction = _reduction(reduction)
+    input, target = _promoted(input, target)
     loss_c, row_stats, total_weight = _C.cross_entropy(input._c, target._c, _c(weight), ignore_index, reduction,
                                                        label_smoothing)
     def vjp(g):
@@ -127,6 +139,7 @@ _bce_logits = _pointwise("BinaryCrossEntropyWithLogitsBackward0", _C.binary_cros
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    input, target = _promoted(input, target)
     return _bce_logits(input, target, weight, reduction, pos_weight=pos_weight) if pos_weight is not None else \
         _bce_logits(input, target, weight, reduction)
 
