@@ -45,7 +45,8 @@ def cat(tensors, dim=0):
     if not tensors:
         raise ValueError("autocore.cat(): expected a non-empty list of Tensors")
     out_c = _C.cat([t._c for t in tensors], dim)
-    sizes = [t.shape[dim] if t.ndim else 0 for t in tensors]
+    # Legacy empty 1-D tensors (shape [0]) are skipped by the kernel whatever dim is, and take no share.
+    sizes = [0 if t.ndim == 0 or (t.ndim == 1 and t.numel() == 0) else t.shape[dim] for t in tensors]
 
     def vjp(g):
         grads, start = [], 0
