@@ -93,3 +93,14 @@ def test_matches_pytorch_where_installed():
     index = np.array([[0, 3], [1, 1], [2, 0]])
     np.testing.assert_array_equal(array(_C.gather(tensor(x), 1, tensor(index))),
                                   torch.gather(torch.from_numpy(x), 1, torch.from_numpy(index)).numpy())
+
+
+def test_cat_skips_legacy_empty_vectors_along_any_dim():
+    import autocore
+    x = autocore.ones(2, 3, requires_grad=True)
+    y = autocore.cat([autocore.zeros(0), x, autocore.zeros(0)], 1)
+    assert y.shape == (2, 3)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="expected a non-empty list of Tensors"):
+        autocore.cat([])
