@@ -336,3 +336,12 @@ def test_activations_refuse_integer_input_and_logical_not_takes_any_dtype_like_p
             fn(autocore.tensor([1, -2]))
     assert autocore.tensor([0.0, 2.0]).logical_not().tolist() == [True, False]
     assert autocore.tensor([0, 3]).logical_not().tolist() == [True, False]
+
+
+def test_batch_norm_of_an_empty_batch_is_empty_and_leaves_running_stats():
+    mean, var = autocore.zeros(3), autocore.ones(3)
+    assert F.batch_norm(autocore.zeros(0, 3), mean, var, training=True).shape == (0, 3)
+    assert mean.tolist() == [0.0] * 3 and var.tolist() == [1.0] * 3
+    assert F.batch_norm(autocore.zeros(2, 0), autocore.zeros(0), autocore.ones(0), training=True).shape == (2, 0)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        F.batch_norm(autocore.zeros(1, 3), mean, var, training=True)

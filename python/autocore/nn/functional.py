@@ -68,6 +68,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     from ..autograd import no_grad
     dims = [0] + list(range(2, input.ndim))
     shape = [1, input.shape[1]] + [1] * (input.ndim - 2)
+    if input.numel() == 0:  # no samples or no channels: nothing to normalise, and the running stats stay
+        return input * 1.0
     if training:
         count = input.numel() // input.shape[1]
         if count <= 1:
