@@ -194,6 +194,8 @@ def _advanced_getitem(x, index):
             part = part.detach().cpu()._c.numpy()
         elif isinstance(part, list):
             part = np.asarray(part, dtype=np.int64 if not part or not isinstance(part[0], bool) else np.bool_)
+        elif isinstance(part, slice) and part.step is not None and part.step <= 0:
+            raise ValueError("step must be greater than zero")  # numpy would reverse; PyTorch refuses
         converted.append(part)
     shape = tuple(x._c.shape)
     numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
