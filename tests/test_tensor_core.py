@@ -114,7 +114,11 @@ def test_copy_broadcasts_and_converts():
     with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
         tensor(np.zeros(4)).copy_(tensor(np.zeros((3, 4))))
     with pytest.raises(RuntimeError, match="more than one element"):
-        tensor(np.zeros((1, 4))).expand([3, 4]).fill_(1.0)
+        tensor(np.zeros((1, 4))).expand([3, 4]).copy_(tensor(np.ones((3, 4))))
+    # fill_ writes one value, so PyTorch fills an expanded view (each location once)
+    base = tensor(np.zeros((1, 4)))
+    np.testing.assert_array_equal(array(base.expand([3, 4]).fill_(1.0)), np.ones((3, 4)))
+    np.testing.assert_array_equal(array(base), np.ones((1, 4)))
 
 
 def test_fill_and_full():

@@ -52,6 +52,13 @@ void check_no_internal_overlap(const Tensor& out, const char* op) {
              "location. Please clone() the tensor before performing the operation.");
 }
 
+Tensor distinct_elements(const Tensor& t) {
+  Dims shape = t.shape();
+  for (int d = 0; d < t.dim(); ++d)
+    if (t.strides()[d] == 0 && shape[d] > 1) shape[d] = 1;
+  return t.as_strided(shape, t.strides(), t.offset());
+}
+
 void check_out(const Tensor& out, const Dims& shape, DType dtype, EwOp op) {
   AC_CHECK(out.shape() == shape, RuntimeError, "output with shape ", out.shape().str(),
            " doesn't match the broadcast shape ", shape.str());

@@ -45,6 +45,9 @@ void check_sub_without_bool(EwOp op, bool a_is_bool, bool b_is_bool);
 bool can_cast(DType from, DType to);
 // Refuses outputs where two elements share memory (an expanded tensor), which parallel writes would race on.
 void check_no_internal_overlap(const Tensor& out, const char* op);
+// The same memory with each broadcast (stride-0) dim cut to one element, so every location appears once: what
+// fill_ writes, since its value does not depend on the position (PyTorch fills expanded views).
+Tensor distinct_elements(const Tensor& t);
 // Checks an `out=` tensor against the result's shape and dtype.
 void check_out(const Tensor& out, const Dims& shape, DType dtype, EwOp op);
 

@@ -24,10 +24,10 @@ void copy_(const Tensor& dst, const Tensor& src) {
 
 void fill_(const Tensor& dst, const Scalar& value) {
   tensor_device(dst, "fill_");
-  check_no_internal_overlap(dst, "fill_");
+  const Tensor target = distinct_elements(dst);
   alignas(8) char buffer[8];
   value.store_as(dst.dtype(), buffer);
-  StridedIter it(dst);
+  StridedIter it(target);
   it.add_scalar(buffer);
   launch_cast(it, dst.dtype(), dst.dtype(), buffer);
 }
