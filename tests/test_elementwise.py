@@ -342,3 +342,12 @@ def test_clamp_with_a_nan_bound_gives_nan_like_pytorch(isa, dtype):
         got = array(_C.clamp(tensor(x), lo, hi))
         with np.errstate(invalid="ignore"):
             np.testing.assert_array_equal(got, np.clip(x, dtype(lo), dtype(hi)))
+
+
+def test_clamp_of_int64_keeps_integer_bounds_exact(isa):
+    # 2**63 - 1 and 2**62 + 1 are not doubles: bounds that passed through one came back wrong (or wrapped).
+    x = np.array([1, 2 ** 62 + 5, -7] * 12, np.int64)
+    for lo, hi in ((2 ** 63 - 1, None), (None, 2 ** 62 + 1), (-(2 ** 63), 2 ** 62 + 3), (0, 5)):
+        got = array(_C.clamp(tensor(x), lo, hi))
+        expected = np.clip(x, np.int64(lo) if lo is not None else None, np.int64(hi) if hi is not None else None)
+        np.testing.assert_array_equal(got, expected)

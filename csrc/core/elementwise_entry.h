@@ -151,6 +151,10 @@ struct ElementwiseEntry {
     OpParams params{min ? min->f : -std::numeric_limits<double>::infinity(),
                     max ? max->f : std::numeric_limits<double>::infinity()};
     DType dtype = promotion.result();
+    if (dtype == DType::Int64) {  // the bounds are integers here (a float bound promotes to a float dtype)
+      if (min) params.int_min = min->i;
+      if (max) params.int_max = max->i;
+    }
     if (dtype != x.dtype()) return unary(EwOp::clamp, Backend::to_dtype(x, dtype), params, out);
     return unary(EwOp::clamp, x, params, out);
   }

@@ -2,6 +2,7 @@
 // in, and the rules for `out=` tensors. cpu/elementwise.cpp and cuda/elementwise.cu both apply these.
 #pragma once
 #include <cstdint>
+#include <limits>
 
 #include "core/dtype.h"
 #include "core/scalar.h"
@@ -31,6 +32,8 @@ const char* ew_op_name(EwOp op);
 struct OpParams {
   double alpha = 0;  // leaky_relu's negative slope; clamp's min
   double beta = 0;   // clamp's max
+  // clamp's bounds for int64 data, exact: through a double, 2**63 - 1 would round to 2**63 and wrap.
+  int64_t int_min = std::numeric_limits<int64_t>::min(), int_max = std::numeric_limits<int64_t>::max();
 };
 
 inline bool is_comparison(EwOp op) { return op >= EwOp::eq && op <= EwOp::ge; }

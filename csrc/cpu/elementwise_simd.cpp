@@ -83,6 +83,9 @@ struct Clamp {  // min(max(x, lo), hi): with lo > hi every element becomes hi, a
     if constexpr (kFloat<T>) {  // a NaN bound makes every element NaN, as PyTorch's clamp does
       T r = x < p.alpha || p.alpha != p.alpha ? T(p.alpha) : x;
       return r > p.beta || p.beta != p.beta ? T(p.beta) : r;
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      T r = x < p.int_min ? p.int_min : x;
+      return r > p.int_max ? p.int_max : r;
     } else {
       T r = x < p.alpha ? T(p.alpha) : x;
       return r > p.beta ? T(p.beta) : r;
