@@ -172,23 +172,29 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    start_value, end_value, step_value = values
-    if step_value == 0:
+    if values[2] == 0:
         raise RuntimeError("step must be nonzero")
-    if not all(math.isfinite(v) for v in values):
-        raise RuntimeError(f"unsupported range: {start_value} -> {end_value}")
-    if (step_value > 0 and end_value < start_value) or (step_value < 0 and end_value > start_value):
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    span = (end_value - start_value) / step_value
-    if not math.isfinite(span) or math.ceil(span) >= 1 << 63:
-        raise RuntimeError("invalid size, possible overflow?")
+    if not all(math.isfinite(v) for v in values[:2]) or math.isnan(values[2]):
+        raise RuntimeError(f"unsupported range: {values[0]} -> {values[1]}")
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     if dtype is None:
         dtype = _dtype.int64 if integral else _dtype.get_default_dtype()
     if dtype.name == "bool":
         raise RuntimeError("\"arange_cpu\" not implemented for 'Bool'")
-    array = _host_array(lambda: np.arange(*values, dtype=np.float64 if not integral else np.int64), math.ceil(span),
-                        dtype)
+    start_value, end_value, step_value = values
+    if (step_value > 0 and end_value < start_value) or (step_value < 0 and end_value > start_value):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if not dtype.is_floating_point and not integral:  # then PyTorch casts the bounds and the step to the dtype
+        start_value, end_value, step_value = (int(v) if math.isfinite(v) else v for v in values)
+        if step_value == 0:
+            raise ValueError("step must be nonzero")
+        integral = all(isinstance(v, int) for v in (start_value, end_value, step_value))
+    span = (end_value - start_value) / step_value
+    if not math.isfinite(span) or math.ceil(span) >= 1 << 63:
+        raise RuntimeError("invalid size, possible overflow?")
+    count = math.ceil(span)
+    array = _host_array(lambda: start_value + np.arange(count, dtype=np.int64 if integral else np.float64) *
+                        (step_value if math.isfinite(step_value) else 0), count, dtype)
     return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device)
 
 
@@ -196,6 +202,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = dtype or _dtype.get_default_dtype()
+    if dtype.name == "bool" and steps > 1:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")  # PyTorch's, a RuntimeError
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if steps == 1:
         array = np.array([start], np.float64)
