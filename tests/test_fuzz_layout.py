@@ -214,8 +214,8 @@ FACTORIES = {  # name: (arguments strategy, call(m, args, dtype))
 
 @pytest.mark.parametrize("name", known_bugs(FACTORIES, {
     "linspace": "integer dtypes round differently",
-    "tensor": "tensor(nan, dtype=int64) raises ValueError (PyTorch RuntimeError); a list mixing floats with ints "
-              "past int64 raises TypeError (PyTorch: float32); ragged lists raise ValueError (PyTorch TypeError)"}))
+    "tensor": "a list mixing floats with ints past int64 raises TypeError (PyTorch: float32); ragged lists raise "
+              "ValueError (PyTorch TypeError)"}))
 @fuzz(60)
 @given(data=st.data(), dtype=FACTORY_DTYPES)
 def test_factories(name, data, dtype):
@@ -237,8 +237,6 @@ KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, m
     "linspace(4.55, 5.16, 6, int64)": (lambda m: m.linspace(4.551672921242888, 5.157069737343113, 6, dtype=m.int64),
                                        "bits", "[4, 4, 4, 4, 5, 5] (PyTorch [4, 4, 4, 4, 4, 5])"),
     "tensor([[1], 2])": (lambda m: m.tensor([[1], 2]), "bits", "raises ValueError (PyTorch TypeError)"),
-    "tensor(nan, int64)": (lambda m: m.tensor(float("nan"), dtype=m.int64), "bits",
-                           "raises ValueError (PyTorch RuntimeError)"),
     "tensor([1.5, -2**63-1])": (lambda m: m.tensor([1.5, -2 ** 63 - 1]), "close",
                                 "TypeError 'Could not infer dtype of list' (PyTorch: float32)"),
 }

@@ -53,7 +53,8 @@ def _infer_numpy(data, dtype):
     elif dtype is not None:
         try:
             array = np.asarray(data, dtype=dtype.numpy)
-        except OverflowError:  # inf or nan to an integer, or an int past int64
+        except (OverflowError, ValueError) if not dtype.is_floating_point else OverflowError:
+            # inf or nan to an integer, or an int past int64
             raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow") from None
     else:
         array = np.asarray(data)

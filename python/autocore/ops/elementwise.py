@@ -367,6 +367,13 @@ def erf(x):
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    from ..factories import _check_representable  # a bound the result's dtype cannot hold is refused
+    floating = x._c.dtype.is_floating_point or any(isinstance(v, float) for v in (min, max))
+    result = _dtype.from_c(x._c.dtype) if x._c.dtype.is_floating_point else \
+        _dtype.get_default_dtype() if floating else _dtype.int64
+    for bound in (min, max):
+        if isinstance(bound, (int, float)) and not isinstance(bound, bool):
+            _check_representable(bound, result)
 
     def inside(dtype):
         return constant(_C.clamp_backward(_dtype.full_c([], 1.0, dtype, x.device), x._c, min, max))
