@@ -16,7 +16,8 @@ void StridedIter::add_operand(char* data, const Dims& shape, const Dims& strides
   const int lead = shape_.size() - shape.size();
   for (int d = 0; d < shape_.size(); ++d) {
     int src = d - lead;
-    bool broadcast = src < 0 || (shape[src] == 1 && shape_[d] != 1);
+    // A size-1 dim never steps, so its stride (any value as_strided allowed) is not even multiplied.
+    bool broadcast = src < 0 || shape[src] == 1;
     strides_[nops_][d] = broadcast ? 0 : strides[src] * static_cast<int64_t>(itemsize);
   }
   data_[nops_++] = data;
@@ -28,6 +29,14 @@ void StridedIter::add_scalar(const void* data) {
 }
 
 void StridedIter::coalesce() {
+  // An empty iteration stays one empty dim: merging the others could overflow (2^40 x 2^40 x 0 is a valid shape).
+  for (int64_t size : shape_)
+    if (size == 0) {
+      shape_ = Dims{0};
+      for (int op = 0; op < nops_; ++op) strides_[op][0] = 0;
+      ndim_ = 1;
+      return;
+    }
   // Drop size-1 dims, then merge each dim into the one inside it when every operand steps evenly across both.
   int n = 0;
   for (int d = 0; d < shape_.size(); ++d) {
