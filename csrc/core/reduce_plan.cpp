@@ -1,6 +1,8 @@
 // The device-independent rules of reductions (see the header).
 #include "core/reduce_plan.h"
 
+#include <limits>
+
 namespace autocore {
 
 DimMask make_mask(int ndim, const Dims* dims) {
@@ -33,10 +35,19 @@ Dims output_shape(const Dims& in, const DimMask& mask, bool keepdim) {
   return shape;
 }
 
+namespace {
+// Products of some of a shape's dims: they fit in int64 whenever the whole shape's numel does, but an empty
+// tensor may have huge other dims (2^40 x 2^40 x 0), so the product saturates instead of overflowing.
+int64_t times(int64_t a, int64_t b) {
+  int64_t result;
+  return __builtin_mul_overflow(a, b, &result) ? std::numeric_limits<int64_t>::max() : result;
+}
+}  // namespace
+
 int64_t reduced_count(const Dims& shape, const DimMask& mask) {
   int64_t n = 1;
   for (int d = 0; d < shape.size(); ++d)
-    if (mask.reduced[d]) n *= shape[d];
+    if (mask.reduced[d]) n = times(n, shape[d]);
   return n;
 }
 
@@ -50,19 +61,20 @@ ReduceLayout reduce_layout(const Tensor& x, const DimMask& mask) {
     if (mask.reduced[d]) {
       one_run &= phase < 2;
       phase = 1;
-      r *= size;
+      r = times(r, size);
     } else {
       if (phase == 1) phase = 2;
-      (phase == 0 ? outer : inner) *= size;
+      int64_t& side = phase == 0 ? outer : inner;
+      side = times(side, size);
     }
   }
-  if (x.is_contiguous() && one_run) return {false, {}, {outer, r, inner, r * inner, inner, inner}};
+  if (x.is_contiguous() && one_run) return {false, {}, {outer, r, inner, times(r, inner), inner, inner}};
   Dims order;
   outer = r = 1;
   for (int d = 0; d < x.dim(); ++d)
-    if (!mask.reduced[d]) order.push_back(d), outer *= x.shape()[d];
+    if (!mask.reduced[d]) order.push_back(d), outer = times(outer, x.shape()[d]);
   for (int d = 0; d < x.dim(); ++d)
-    if (mask.reduced[d]) order.push_back(d), r *= x.shape()[d];
+    if (mask.reduced[d]) order.push_back(d), r = times(r, x.shape()[d]);
   return {true, order, {outer, r, 1, r, 1, 1}};
 }
 
