@@ -658,3 +658,10 @@ def test_factory_range_checks_match_pytorch():
     with pytest.raises(RuntimeError, match="not implemented for 'Bool'"):
         ac.arange(3, dtype=ac.bool)
     assert ac.linspace(1, float("inf"), 1).tolist() == [1.0]
+
+
+def test_where_refuses_a_number_its_result_dtype_cannot_hold():
+    with pytest.raises(RuntimeError, match="value cannot be converted to type float without overflow"):
+        ac.where(ac.tensor([False]), ac.tensor([0.0]), -1e308)
+    assert ac.where(ac.tensor([False]), ac.tensor([0.0], dtype=ac.float64), -1e308).item() == -1e308
+    assert ac.where(ac.tensor([False]), ac.tensor([0.0]), float("-inf")).item() == float("-inf")

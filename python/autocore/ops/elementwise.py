@@ -254,6 +254,10 @@ def where(condition, a, b):
     place = _dtype.device_of(a._c if ta is not None else b._c if tb is not None else cond)
     other_a = tb._c.dtype if tb is not None else _number_dtype(b)
     other_b = ta._c.dtype if ta is not None else _number_dtype(a)
+    from ..factories import _check_representable  # a number the result's dtype cannot hold is refused
+    for number, other in ((a, other_a), (b, other_b)):
+        if number.__class__ is not Tensor and not isinstance(number, bool) and isinstance(number, (int, float)):
+            _check_representable(number, _dtype.from_c(_where_number_dtype(number, other)))
     ca = a._c if ta is not None else _dtype.full_c([], a, _where_number_dtype(a, other_a), place)
     cb = b._c if tb is not None else _dtype.full_c([], b, _where_number_dtype(b, other_b), place)
 
