@@ -69,3 +69,13 @@ def numeric_grad(f, inputs, grad_out, eps=1e-6):
 
 def torch_or_skip():
     return pytest.importorskip("torch", reason="PyTorch is not installed; parity checks skipped")
+
+
+def outcome(case, lib):
+    """What case(lib) gives, to compare autocore with PyTorch: its values and dtype name, or for a RuntimeError
+    the exception's name and the message up to its first colon."""
+    try:
+        result = case(lib)
+    except RuntimeError as error:
+        return type(error).__name__, str(error).split(":")[0]
+    return result.tolist(), str(result.dtype).split(".")[-1]

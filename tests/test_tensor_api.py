@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autocore as ac
-from conftest import DEVICES
+from conftest import DEVICES, outcome
 
 
 def torch_or_skip():
@@ -631,14 +631,7 @@ def test_add_and_sub_alpha_follow_pytorch():
         lambda m: m.add(m.tensor(1.0, dtype=m.float64), m.tensor([3.0]), alpha=2),  # 0-d does not promote
     ]
     for case in cases:
-        outcomes = []
-        for lib in (ac, torch):
-            try:
-                r = case(lib)
-                outcomes.append((r.tolist(), str(r.dtype).split(".")[-1]))
-            except RuntimeError:
-                outcomes.append("RuntimeError")
-        assert outcomes[0] == outcomes[1]
+        assert outcome(case, ac) == outcome(case, torch)
 
 
 def test_factory_range_checks_match_pytorch():
