@@ -127,6 +127,26 @@ def test_out_argument_and_in_place():
         _C.add(tensor(np.ones(3)), tensor(np.ones((2, 3))), out=tensor(np.zeros(3)))
 
 
+def test_pow_paths_outside_the_kernels_honour_out():
+    """A float32 base with an exponent float32 cannot hold goes through float64, and bool ** bool is a copy or
+    ones (see elementwise_entry.h): both must still write `out` and refuse a bad one."""
+    base = np.array([0.0, 2.0, 10.0], np.float32)
+    for out_dtype in (np.float32, np.float64):
+        out = tensor(np.zeros(3, out_dtype))
+        assert _C.pow(tensor(base), 8.837672654912726, out=out).data_ptr == out.data_ptr
+        expected = (base.astype(np.float64) ** 8.837672654912726).astype(np.float32)
+        np.testing.assert_array_equal(array(out), expected.astype(out_dtype))
+    flags = np.array([False, True])
+    for exponent, expected in ((True, flags), (False, [True, True])):
+        out = tensor(np.zeros(2, np.int64))
+        _C.pow(tensor(flags), exponent, out=out)
+        np.testing.assert_array_equal(array(out), np.asarray(expected, np.int64))
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type int64"):
+        _C.pow(tensor(base), 1e-311, out=tensor(np.zeros(3, np.int64)))
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        _C.pow(tensor(flags), True, out=tensor(np.zeros(3, np.bool_)))
+
+
 def test_bad_input_raises_pytorch_errors():
     with pytest.raises(RuntimeError, match=r"size of tensor a \(3\) must match the size of tensor b \(4\)"):
         _C.add(tensor(np.ones((2, 3))), tensor(np.ones(4)))

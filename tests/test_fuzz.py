@@ -53,10 +53,12 @@ def known_bugs(names, bugs):
             for n in sorted(names)]
 
 
-def reproducers(bugs):
+def reproducers(bugs, fixed=False):
     """Known bugs, {name: (run, mode, what is wrong)}, as test_known_bugs params: each minimal case is a
-    strict xfail, so that the fix shows (as an XPASS failure) and its mark, and the property's, can go."""
-    return [pytest.param(run, mode, id=name, marks=pytest.mark.xfail(strict=True, reason=f"bug: {reason}"))
+    strict xfail, so that the fix shows (as an XPASS failure) and its mark, and the property's, can go.
+    A fixed bug's case moves to the file's FIXED dict and stays as a regression test (fixed=True)."""
+    return [pytest.param(run, mode, id=name, marks=() if fixed else
+                         pytest.mark.xfail(strict=True, reason=f"bug: {reason}"))
             for name, (run, mode, reason) in bugs.items()]
 
 
@@ -331,10 +333,7 @@ def _number_over_tensor(a, s):
     return torch.div(torch.tensor(s, dtype=torch.result_type(a, s)), a)
 
 
-@pytest.mark.parametrize("name", known_bugs(WITH_NUMBER, {
-    "a**s": "tensor ** Python float rounds the exponent to the tensor's dtype first (0. ** 1e-311 is 1, "
-            "PyTorch 0); bool tensor ** bool raises (PyTorch: bool)",
-    "pow(a,s)": "the Python float exponent is rounded to the tensor's dtype first (0. ** 1e-311 is 1, PyTorch 0)"}))
+@pytest.mark.parametrize("name", sorted(WITH_NUMBER))
 @fuzz(40)
 @given(data=st.data(), number=NUMBERS)
 def test_with_python_number(name, data, number):
@@ -483,13 +482,15 @@ def test_in_place(name, data, fits, number):
     check(data, "elementwise", name, run, (x, y, number), mode=mode)
 
 
-KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
+KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
+
+FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
     "0.0**1e-311": (lambda m: m.tensor([0.0]) ** 2.225073858507e-311, "close",
-                    "the Python float exponent is rounded to float32 first, to 0: result 1 (PyTorch 0)"),
+                    "the Python float exponent was rounded to float32 first, to 0: result 1 (PyTorch 0)"),
     "10.0**8.837672654912726": (lambda m: m.tensor([10.0]) ** 8.837672654912726, "close",
-                                "the exponent rounded to float32 first: 11 ulps off (PyTorch keeps it double)"),
-    "bool**bool": (lambda m: m.tensor([False]) ** True, "bits",
-                   "raises 'pow not implemented for bool' (PyTorch: bool)"),
+                                "the exponent was rounded to float32 first: 11 ulps off (PyTorch keeps it double)"),
+    "bool**True": (lambda m: m.tensor([False, True]) ** True, "bits", "raised 'pow not implemented for bool'"),
+    "bool**False": (lambda m: m.tensor([False, True]) ** False, "bits", "raised 'pow not implemented for bool'"),
 }
 
 
@@ -497,3 +498,9 @@ KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, m
 @pytest.mark.parametrize("run,mode", reproducers(KNOWN))
 def test_known_bugs(run, mode):
     check(None, "known bugs", "reproducer", run, (), mode=mode)
+
+
+@needs_torch
+@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
+def test_fixed_bugs(run, mode):
+    check(None, "fixed bugs", "reproducer", run, (), mode=mode)

@@ -548,7 +548,7 @@ def test_argmax_argmin_match_torch(device):
 @pytest.mark.parametrize("data, dtype", [
     ([1, 2], None), ([[1, 2], [-3, 40]], None), (3.0, None), ([1.0, 2.0], None), ([0.1, 100.25], None),
     ([], "float64"), ([[1.0, 2.0]], "float64"), (True, None),
-    pytest.param([True, False], None),
+    pytest.param([True, False], None), ([True, True], None), ([[True], [False]], None),
     pytest.param([1.5, 2.0], None),
     pytest.param([1e-5, 1.0], None)])
 def test_repr_matches_torch(data, dtype):

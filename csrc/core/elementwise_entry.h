@@ -6,6 +6,7 @@
 //   static Tensor adopt(const Tensor& t, const Tensor& like);     // CPU tensor beside a GPU one), and the move
 //   static Tensor to_dtype(const Tensor& t, DType dtype);
 //   static void copy_(const Tensor& dst, const Tensor& src);
+//   static void fill_(const Tensor& dst, const Scalar& value);
 //   static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars);
 // `scalars[k]`, when not null, holds the 8 bytes of operand k, a Python number (added with add_scalar).
 #pragma once
@@ -75,6 +76,11 @@ struct ElementwiseEntry {
     promotion.add_tensor(t.dtype(), t.dim());
     promotion.add_scalar(s);
     DType dtype = compute_dtype(op, promotion.result());
+    if (op == EwOp::pow && !scalar_first) {
+      if (dtype == DType::Bool) return bool_power(t, s.i != 0, out);
+      if (dtype == DType::Float32 && s.kind == Scalar::Kind::Float && static_cast<double>(static_cast<float>(s.f)) != s.f)
+        return wide_power(t, s, out);
+    }
     Backend::check_supported(op, dtype);
     AC_CHECK(!(op == EwOp::pow && !scalar_first && dtype == DType::Int64 && s.kind != Scalar::Kind::Float && s.i < 0),
              RuntimeError, "Integers to negative integer powers are not allowed.");
@@ -94,6 +100,23 @@ struct ElementwiseEntry {
       scalars[2] = value;
     }
     Backend::run(op, dtype, it, {}, scalars);
+    return finish(result, out);
+  }
+
+  // PyTorch answers x ** True with a copy of x and x ** False with ones, before any kernel (which bools lack).
+  static Tensor bool_power(const Tensor& t, bool exponent, const Tensor* out) {
+    Tensor result = make_output(out, t.shape(), DType::Bool, t.device(), EwOp::pow);
+    if (exponent) Backend::copy_(result, t); else Backend::fill_(result, Scalar::from_bool(true));
+    return finish(result, out);
+  }
+
+  // PyTorch raises a float32 base to a Python float exponent in double: an exponent rounded to float32 first
+  // would be off by up to 6e-8 relative (0 ** 1e-311 would give 1). Only exponents float32 cannot hold take
+  // this path, so x ** 2 and x ** 0.5 stay on the float32 kernel.
+  static Tensor wide_power(const Tensor& t, const Scalar& s, const Tensor* out) {
+    Tensor wide = binary_with_scalar(EwOp::pow, Backend::to_dtype(t, DType::Float64), s, false, nullptr);
+    Tensor result = make_output(out, t.shape(), DType::Float32, t.device(), EwOp::pow);
+    Backend::copy_(result, wide);
     return finish(result, out);
   }
 

@@ -34,6 +34,7 @@ struct CpuBackend {
   static const Tensor& adopt(const Tensor& t, const Tensor&) { return t; }
   static Tensor to_dtype(const Tensor& t, DType dtype) { return cpu::to_dtype(t, dtype); }
   static void copy_(const Tensor& dst, const Tensor& src) { cpu::copy_(dst, src); }
+  static void fill_(const Tensor& dst, const Scalar& value) { cpu::fill_(dst, value); }
   static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const*) {
     ElementwiseLoop loop = find_loop(op, dtype);
     it.coalesce();

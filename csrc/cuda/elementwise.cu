@@ -261,6 +261,7 @@ struct CudaBackend {
   }
   static Tensor to_dtype(const Tensor& t, DType dtype) { return cuda::to_dtype(t, dtype); }
   static void copy_(const Tensor& dst, const Tensor& src) { cuda::copy_(dst, src); }
+  static void fill_(const Tensor& dst, const Scalar& value) { cuda::fill_(dst, value); }
   static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars) {
     Launch loop = find_loop(op, dtype);
     if (it.numel() == 0) return;

@@ -296,6 +296,9 @@ def _format(t):
     a = _host(t.detach()._c).numpy()
     if a.dtype.kind == "f":
         body = _format_floats(a)
+    elif a.dtype.kind == "b":  # PyTorch pads to the widest value present: numpy always leaves room for False
+        width = 5 if (~a).any() else 4
+        body = np.array2string(a, separator=", ", formatter={"bool": lambda v: str(bool(v)).rjust(width)})
     else:
         body = np.array2string(a, separator=", ")
     body = body.replace("\n", "\n       ")
