@@ -107,8 +107,6 @@ def _index_for(m, index):
     return made[0] if len(made) == 1 else made
 
 
-@pytest.mark.xfail(reason="bug: an int and an index list apart count as advanced indices, as in numpy: "
-                   "zeros(1, 0)[0, None, []] has shape (0, 1) (PyTorch (1, 0))")
 @fuzz(200)
 @given(data=st.data())
 def test_getitem(data):
@@ -133,7 +131,6 @@ def test_getitem(data):
     check(data, "indexing", "getitem", run, (x, index), reference=reference, mode="bits")
 
 
-@pytest.mark.xfail(reason="bug: an out-of-range index raises IndexError (PyTorch RuntimeError)")
 @fuzz(60)
 @given(data=st.data())
 def test_index_select(data):
@@ -230,10 +227,6 @@ def test_factories(name, data, dtype):
 
 
 KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
-    "index_select(out of range)": (lambda m: m.zeros(2, 3).index_select(1, m.tensor(3)), "bits",
-                                   "raises IndexError (PyTorch RuntimeError)"),
-    "x[0, None, []]": (lambda m: m.zeros(1, 0)[0, None, []], "bits",
-                       "shape (0, 1): an int and a list apart count as advanced indices, as in numpy (PyTorch (1, 0))"),
     "linspace(4.55, 5.16, 6, int64)": (lambda m: m.linspace(4.551672921242888, 5.157069737343113, 6, dtype=m.int64),
                                        "bits", "[4, 4, 4, 4, 5, 5] (PyTorch [4, 4, 4, 4, 4, 5])"),
     "tensor([[1], 2])": (lambda m: m.tensor([[1], 2]), "bits", "raises ValueError (PyTorch TypeError)"),
@@ -245,3 +238,22 @@ KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, m
 @pytest.mark.parametrize("run,mode", reproducers(KNOWN))
 def test_known_bugs(run, mode):
     check(None, "known bugs", "reproducer", run, (), mode=mode)
+
+
+FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "index_select(dim 1, out of range)": (lambda m: m.zeros(2, 3).index_select(1, m.tensor(3)), "bits",
+                                         "raised IndexError (PyTorch's dim-1 path: RuntimeError)"),
+    "index_select(empty, out of range)": (lambda m: m.zeros(3, 0).index_select(0, m.tensor([5])), "bits",
+                                          "raised IndexError (PyTorch's empty-input path: RuntimeError)"),
+    "x[0, None, []]": (lambda m: m.zeros(1, 0)[0, None, []], "bits",
+                       "shape (0, 1): an int beside a list counted as an advanced index, as in numpy (PyTorch (1, 0))"),
+    "x[0, :, [0, 1]]": (lambda m: m.arange(24.0).reshape(2, 3, 4)[0, :, [0, 1]], "bits",
+                        "shape (2, 3), numpy's rule (PyTorch selects first: (3, 2))"),
+    "x[tensor(1), :, [0, 1]]": (lambda m: m.arange(24.0).reshape(2, 3, 4)[m.tensor(1), :, [0, 1]], "bits",
+                                "a 0-d integer tensor counted as an advanced index (PyTorch: a select)"),
+}
+
+
+@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
+def test_fixed_bugs(run, mode):
+    check(None, "fixed bugs", "reproducer", run, (), mode=mode)

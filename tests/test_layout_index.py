@@ -65,8 +65,19 @@ def test_index_errors_are_raised_before_memory_is_touched():
     x = tensor(np.ones((3, 4)))
     with pytest.raises(IndexError, match="index out of range in self"):
         _C.index_select(x, 0, tensor(np.array([0, 3])))
-    with pytest.raises(IndexError, match="index out of range in self"):
+    # PyTorch's CPU kernel reports dim 1 of a 2-D+ tensor, and an empty tensor, as bounds RuntimeErrors
+    with pytest.raises(RuntimeError, match="INDICES element is out of DATA bounds, id=-1 axis_dim=4"):
         _C.index_select(x, 1, tensor(np.array([-1])))
+    with pytest.raises(IndexError, match="index out of range in self"):
+        _C.index_select(tensor(np.ones((2, 3, 4))), 2, tensor(np.array([4])))
+    with pytest.raises(RuntimeError, match="INDICES element is out of DATA bounds, id=5 axis_dim=3"):
+        _C.index_select(tensor(np.ones((3, 0))), 0, tensor(np.array([5])))
+    with pytest.raises(RuntimeError, match="self indexing axis dim should be positive"):
+        _C.index_select(tensor(np.ones((0, 3))), 0, tensor(np.array([0])))
+    with pytest.raises(RuntimeError, match="Index to scalar can have only 1 value, got 2 value"):
+        _C.index_select(tensor(np.array(1.0)), 0, tensor(np.array([0, 0])))
+    with pytest.raises(IndexError, match="Index is supposed to be a vector"):
+        _C.index_select(x, 0, tensor(np.array([[0]])))
     with pytest.raises(RuntimeError, match="Expected dtype int64 for index"):
         _C.index_select(x, 0, tensor(np.array([0.0])))
     with pytest.raises(RuntimeError, match="index 4 is out of bounds for dimension 1 with size 4"):

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/concat.h"
+#include "core/index_rules.h"
 #include "core/parallel.h"
 #include "core/scalar.h"
 #include "cpu/copy.h"
@@ -70,16 +71,13 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  const int d = index_select_dim(x, dim, index);
   check_index_tensor(index, "index_select");
-  AC_CHECK(index.dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector");
-  const int d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim());
-  Tensor src = contiguous(x.dim() == 0 ? x.view(Dims{1}) : x);
   Tensor idx = contiguous(index.dim() == 0 ? index.view(Dims{1}) : index);
-  const int64_t size = src.shape()[d], count = idx.numel();
   const int64_t* ids = idx.data<int64_t>();
-  for (int64_t j = 0; j < count; ++j)
-    AC_CHECK(ids[j] >= 0 && ids[j] < size, IndexError, "index out of range in self (index ", ids[j],
-             " for dimension ", d, " of size ", size, ")");
+  check_index_select_range(x, d, ids, idx.numel());
+  Tensor src = contiguous(x.dim() == 0 ? x.view(Dims{1}) : x);
+  const int64_t size = src.shape()[d], count = idx.numel();
   Dims shape = src.shape();
   shape[d] = count;
   Tensor out = Tensor::empty(shape, x.dtype(), x.device());

@@ -5,6 +5,7 @@
 #include "cuda/layout_index.h"
 
 #include "core/concat.h"
+#include "core/index_rules.h"
 
 #include "cuda/elementwise.h"
 #include "cuda/elementwise_kernel.cuh"
@@ -135,18 +136,12 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
-  check_index_tensor(index, "index_select");
-  AC_CHECK(index.dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector");
+  const int d = index_select_dim(x, dim, index);
   Tensor host = host_indices(index, x, "index_select");
   int device = tensor_device(x, "index_select");
-  const int d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim());
+  check_index_select_range(x, d, host.data<int64_t>(), host.numel());
   Tensor src = contiguous(x.dim() == 0 ? x.view(Dims{1}) : x);
   const int64_t size = src.shape()[d], count = host.numel();
-  for (int64_t j = 0; j < count; ++j) {
-    int64_t k = host.data<int64_t>()[j];
-    AC_CHECK(k >= 0 && k < size, IndexError, "index out of range in self (index ", k, " for dimension ", d,
-             " of size ", size, ")");
-  }
   Tensor idx = contiguous(index.dim() == 0 ? index.view(Dims{1}) : index);
   Dims shape = src.shape();
   shape[d] = count;

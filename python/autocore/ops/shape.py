@@ -181,29 +181,38 @@ def _used_before(index, ellipsis):
 
 
 def _advanced_getitem(x, index):
-    """Indexing with integer tensors or lists and bool masks, anywhere in the index, with numpy's (and
-    PyTorch's) rules: the positions it selects are worked out on an array of element numbers, and the
-    result gathered from the flattened input with index_select, whose vjp scatters the gradient back."""
+    """Indexing with integer tensors or lists and bool masks, anywhere in the index, with PyTorch's rules:
+    ints, slices and None are applied first as a view (an int is a select there, never an advanced index, unlike
+    in numpy), then the advanced parts select positions worked out on an array of the view's element numbers,
+    and the result is gathered with index_select, whose vjp scatters the gradient back."""
     from .. import factories
-    parts = index if isinstance(index, tuple) else (index,)
-    converted = []
-    for part in parts:
+    basic, advanced = [], []
+    for part in (index if isinstance(index, tuple) else (index,)):
         if isinstance(part, Tensor):
             if part._c.dtype not in (_C.DType.int64, _C.DType.bool):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            part = part.detach().cpu()._c.numpy()
+            part = int(part.item()) if part._c.ndim == 0 and part._c.dtype == _C.DType.int64 else \
+                part.detach().cpu()._c.numpy()
         elif isinstance(part, list):
             part = np.asarray(part, dtype=np.int64 if not part or not isinstance(part[0], bool) else np.bool_)
         elif isinstance(part, slice) and part.step is not None and part.step <= 0:
             raise ValueError("step must be greater than zero")  # numpy would reverse; PyTorch refuses
-        converted.append(part)
-    shape = tuple(x._c.shape)
+        if isinstance(part, (np.ndarray, bool)):  # advanced: a mask spans its own dims, an index array one
+            basic += [slice(None)] * (np.ndim(part) if np.asarray(part).dtype == np.bool_ else 1)
+            advanced.append(part)
+        elif part is None or part is Ellipsis or isinstance(part, slice):
+            basic.append(part)
+            advanced.append(slice(None) if part is not Ellipsis else part)
+        else:
+            basic.append(part)  # an int: a select, applied with the view
+    view = getitem(x, tuple(basic))
+    shape = tuple(view._c.shape)
     numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
     try:
-        positions = numbers[tuple(converted)]
+        positions = numbers[tuple(advanced)]
     except IndexError as error:
         raise IndexError(str(error)) from None
-    flat = reshape(x, -1)
+    flat = reshape(view, -1)
     picked = index_select(flat, 0, factories.tensor(np.ascontiguousarray(positions).reshape(-1), device=x.device))
     return reshape(picked, list(positions.shape))
 
