@@ -210,7 +210,6 @@ FACTORIES = {  # name: (arguments strategy, call(m, args, dtype))
 
 
 @pytest.mark.parametrize("name", known_bugs(FACTORIES, {
-    "linspace": "integer dtypes round differently",
     "tensor": "a list mixing floats with ints past int64 raises TypeError (PyTorch: float32); ragged lists raise "
               "ValueError (PyTorch TypeError)"}))
 @fuzz(60)
@@ -227,8 +226,6 @@ def test_factories(name, data, dtype):
 
 
 KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
-    "linspace(4.55, 5.16, 6, int64)": (lambda m: m.linspace(4.551672921242888, 5.157069737343113, 6, dtype=m.int64),
-                                       "bits", "[4, 4, 4, 4, 5, 5] (PyTorch [4, 4, 4, 4, 4, 5])"),
     "tensor([[1], 2])": (lambda m: m.tensor([[1], 2]), "bits", "raises ValueError (PyTorch TypeError)"),
     "tensor([1.5, -2**63-1])": (lambda m: m.tensor([1.5, -2 ** 63 - 1]), "close",
                                 "TypeError 'Could not infer dtype of list' (PyTorch: float32)"),
@@ -241,6 +238,13 @@ def test_known_bugs(run, mode):
 
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "linspace(4.55, 5.16, 6, int64)": (lambda m: m.linspace(4.551672921242888, 5.157069737343113, 6, dtype=m.int64),
+                                       "bits", "[4, 4, 4, 4, 5, 5]: computed in double, then truncated (PyTorch "
+                                       "truncates the ends first: [4, 4, 4, 4, 4, 5])"),
+    "linspace(1e30, 0.5, 0, int64)": (lambda m: m.linspace(1e30, 0.5, 0, dtype=m.int64), "bits",
+                                      "zero steps convert nothing"),
+    "linspace(inf, 1, 1, int64)": (lambda m: m.linspace(float("inf"), 1, 1, dtype=m.int64), "bits",
+                                   "one step fills with start, which int64 cannot hold"),
     "index_select(dim 1, out of range)": (lambda m: m.zeros(2, 3).index_select(1, m.tensor(3)), "bits",
                                          "raised IndexError (PyTorch's dim-1 path: RuntimeError)"),
     "index_select(empty, out of range)": (lambda m: m.zeros(3, 0).index_select(0, m.tensor([5])), "bits",

@@ -110,6 +110,12 @@ def test_linspace_and_eye(device):
     assert ac.linspace(-1, 1, 3, device=device).dtype is ac.float32
     assert ac.linspace(0, 1, 1, device=device).tolist() == [0.0]
     assert ac.linspace(0, 10, 5, dtype=ac.int64, device=device).tolist() == [0, 2, 5, 7, 10]
+    # an integer dtype truncates the ends first, then each value of the double-precision formula
+    assert ac.linspace(4.55, 5.16, 6, dtype=ac.int64, device=device).tolist() == [4, 4, 4, 4, 4, 5]
+    assert ac.linspace(-2.5, 2.5, 5, dtype=ac.int64, device=device).tolist() == [-2, -1, 0, 1, 2]
+    assert ac.linspace(1e30, 0, 0, dtype=ac.int64, device=device).shape == (0,)
+    with pytest.raises(RuntimeError, match="cannot be converted to type int64_t without overflow"):
+        ac.linspace(1e30, 0, 3, dtype=ac.int64, device=device)
     assert ac.eye(3, device=device).dtype is ac.float32
     assert ac.eye(2, dtype=ac.int64, device=device).tolist() == [[1, 0], [0, 1]]
     np.testing.assert_array_equal(host(ac.eye(2, 4, device=device)), np.eye(2, 4))

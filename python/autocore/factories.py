@@ -206,18 +206,39 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if dtype.name == "bool" and steps > 1:
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")  # PyTorch's, a RuntimeError
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
-    if steps == 1:
-        array = np.array([start], np.float64)
-    else:
-        # PyTorch's formula: the first half steps up from start, the second half down from end, so both ends
-        # are exact (and an infinite range gives what PyTorch's does).
-        step = (end - start) / (steps - 1) if steps > 1 else 0.0  # steps == 0: an empty index
-        index = np.arange(steps, dtype=np.float64)
-        with np.errstate(invalid="ignore", over="ignore"):
-            array = np.where(index < steps // 2, start + index * step, end - (steps - 1 - index) * step)
-    if not dtype.is_floating_point and not np.isfinite(array).all():
+    return _finish(_C.from_numpy(_linspace_values(start, end, steps, dtype)), requires_grad, device)
+
+
+def _linspace_values(start, end, steps, dtype):
+    """PyTorch's formula, in its types: the first half steps up from start, the second half down from end, so
+    both ends are exact. A float dtype computes in that dtype; an integer one truncates start and end to
+    integers and steps in double, truncating each value."""
+    if steps == 0:
+        return np.empty(0, dtype.numpy)
+    if steps == 1:  # PyTorch fills with start
+        return np.array([start if dtype.is_floating_point or dtype.name == "bool" else _to_int64(start)]).astype(dtype.numpy)
+    index = np.arange(steps, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        if dtype.is_floating_point:
+            kind = dtype.numpy.type
+            start, end, index = kind(start), kind(end), index.astype(kind)
+            step = (end - start) / kind(steps - 1)
+        else:
+            start, end = (_to_int64(v) for v in (start, end))
+            step = (float(end) - float(start)) / (steps - 1)
+        values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
+    if dtype.is_floating_point:
+        return values.astype(dtype.numpy)
+    if not np.isfinite(values).all():
         raise RuntimeError("value cannot be converted to type int64_t without overflow")
-    return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device)
+    return np.trunc(values).astype(np.int64).astype(dtype.numpy)
+
+
+def _to_int64(value):
+    """A Python number as PyTorch's Scalar.to<int64_t>() takes it: truncated, refused past int64."""
+    if not (isinstance(value, int) or math.isfinite(value)) or not -2 ** 63 <= math.trunc(value) < 2 ** 63:
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    return math.trunc(value)
 
 
 def _host_array(make, size, dtype):
