@@ -209,9 +209,7 @@ FACTORIES = {  # name: (arguments strategy, call(m, args, dtype))
 }
 
 
-@pytest.mark.parametrize("name", known_bugs(FACTORIES, {
-    "tensor": "a list mixing floats with ints past int64 raises TypeError (PyTorch: float32); ragged lists raise "
-              "ValueError (PyTorch TypeError)"}))
+@pytest.mark.parametrize("name", sorted(FACTORIES))
 @fuzz(60)
 @given(data=st.data(), dtype=FACTORY_DTYPES)
 def test_factories(name, data, dtype):
@@ -226,9 +224,6 @@ def test_factories(name, data, dtype):
 
 
 KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
-    "tensor([[1], 2])": (lambda m: m.tensor([[1], 2]), "bits", "raises ValueError (PyTorch TypeError)"),
-    "tensor([1.5, -2**63-1])": (lambda m: m.tensor([1.5, -2 ** 63 - 1]), "close",
-                                "TypeError 'Could not infer dtype of list' (PyTorch: float32)"),
 }
 
 
@@ -238,6 +233,16 @@ def test_known_bugs(run, mode):
 
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "tensor([[1], 2])": (lambda m: m.tensor([[1], 2]), "bits", "raised ValueError (PyTorch TypeError)"),
+    "tensor([1.5, -2**63-1])": (lambda m: m.tensor([1.5, -2 ** 63 - 1]), "close",
+                                "TypeError 'Could not infer dtype of list' (PyTorch: float32)"),
+    "tensor([1, 2**63])": (lambda m: m.tensor([1, 2 ** 63]), "bits", "float32 (PyTorch infers int64: ValueError)"),
+    "tensor([[], [1]])": (lambda m: m.tensor([[], [1]]), "bits", "ValueError (PyTorch: sizes from the first "
+                          "elements, nothing stored when one is 0)"),
+    "tensor([None, 'a'])": (lambda m: m.tensor([None, "a"]), "bits", "TypeError (PyTorch's first bad element: "
+                            "RuntimeError)"),
+    "tensor([np.float64])": (lambda m: m.tensor([np.float64(1.5), 2]), "bits", "float32 (PyTorch keeps numpy's "
+                             "float64)"),
     "linspace(4.55, 5.16, 6, int64)": (lambda m: m.linspace(4.551672921242888, 5.157069737343113, 6, dtype=m.int64),
                                        "bits", "[4, 4, 4, 4, 5, 5]: computed in double, then truncated (PyTorch "
                                        "truncates the ends first: [4, 4, 4, 4, 4, 5])"),

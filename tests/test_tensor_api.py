@@ -38,7 +38,9 @@ def raises_each(error, *thunks):
     (3, "int64"), ([1, 2], "int64"), (2.5, "float32"), ([[1.0, 2.0]], "float32"), (True, "bool"),
     ([True, False], "bool"), (np.array([1.0, 2.0]), "float64"), (np.array([1.0], np.float32), "float32"),
     (np.array([1, 2]), "int64"), ([1, 2.5], "float32"), ([True, 2], "int64"), (range(3), "int64"), ([], "float32"),
-    pytest.param(np.float64(1.5), "float64")])
+    pytest.param(np.float64(1.5), "float64"), ([np.float64(1.5), 2], "float64"), ([np.int32(1), 2], "int64"),
+    ([[], [1]], "float32"), ([1.5, 2 ** 70], "float32"), ([1.5, -2 ** 63 - 1], "float32"), ([[True], [2.5]], "float32"),
+    ((1, 2), "int64"), ([(1, 2), range(2)], "int64")])
 @pytest.mark.parametrize("device", DEVICES)
 def test_tensor_dtype_inference(data, expected, device):
     assert ac.tensor(data, device=device).dtype is getattr(ac, expected)
@@ -592,6 +594,33 @@ def test_dlpack_shares_memory_with_numpy_and_pytorch_both_ways():
     assert t.data_ptr() == a.data_ptr()
     back = ac.from_dlpack(torch.arange(3.0))
     np.testing.assert_array_equal(back.numpy(), [0.0, 1.0, 2.0])
+
+
+def test_nested_sequences_fail_as_in_pytorch():
+    """PyTorch reads sizes from the first element at each level, infers the dtype over every element, then
+    stores each, checking lengths: each pass has its own exception."""
+    cases = [([[1], 2], TypeError, "not a sequence"),
+             ([1, [2]], TypeError, "'list' object cannot be interpreted as an integer"),
+             ([[1, 2], [3]], ValueError, r"expected sequence of length 2 at dim 1 \(got 1\)"),
+             ([[1, 2], [None]], RuntimeError, "Could not infer dtype of NoneType"),  # inference before lengths
+             ([None, "a"], RuntimeError, "Could not infer dtype of NoneType"),         # the first bad element
+             ([1, "a"], TypeError, "new\\(\\): invalid data type 'str'"),
+             (["a"], ValueError, "too many dimensions 'str'"),
+             ([1, 2 ** 63], ValueError, "Overflow when unpacking long long"),
+             ([1.5, 10 ** 400], OverflowError, "int too large to convert to float")]
+    for data, error, message in cases:
+        with pytest.raises(error, match=message):
+            ac.tensor(data)
+    with pytest.raises(TypeError, match="must be real number, not list"):
+        ac.tensor([1, [2]], dtype=ac.float32)
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        ac.tensor([1.5, 2 ** 70], dtype=ac.int64)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int64 without overflow"):
+        ac.tensor([1.0, float("nan")], dtype=ac.int64)
+    assert ac.tensor([[], [1]]).shape == (2, 0)  # a size of 0: nothing stored, so nothing checked
+    assert ac.tensor([1.7, -1.7], dtype=ac.int64).tolist() == [1, -1]
+    assert ac.tensor([0.5, 0], dtype=ac.bool).tolist() == [True, False]
+    assert ac.tensor([1e39, 1]).tolist() == [float("inf"), 1.0]
 
 
 def test_values_a_dtype_cannot_hold_are_refused_like_pytorch():

@@ -50,6 +50,8 @@ def _infer_numpy(data, dtype):
     numpy arrays and scalars keep theirs. An explicit dtype converts straight from the data."""
     if isinstance(data, Tensor):
         array = data.detach().cpu()._c.numpy()
+    elif isinstance(data, (list, tuple, int, float)) and (array := _from_sequence(data, dtype)) is not None:
+        pass
     elif dtype is not None:
         try:
             array = np.asarray(data, dtype=dtype.numpy)
@@ -75,6 +77,150 @@ def _infer_numpy(data, dtype):
         array = array.astype(dtype.numpy, copy=False)
     _dtype.from_numpy_dtype(array.dtype)  # raises for unsupported dtypes
     return array
+
+
+# ---- nested Python sequences, as PyTorch's tensor_new.cpp reads them ----
+# Nested lists of Python numbers go through numpy once their element types are known. Anything else is read
+# in PyTorch's three passes, each with PyTorch's errors in PyTorch's order: the sizes, from the first element at
+# each level; the dtype, inferred over every element (floats take the default dtype, ints int64, bools bool,
+# promoted); then every element checked against the sizes and converted.
+
+_SEQUENCES = (list, tuple, range, str, bytes)
+_RANK = {np.dtype(np.bool_): 0, np.dtype(np.int64): 1, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
+
+
+class _HoldsArrays(Exception):
+    """Tensors or numpy arrays among the elements: those keep numpy's conversion."""
+
+
+_NUMBERS = {float, int, bool}
+
+
+def _from_sequence(data, dtype):
+    """data as an array, or None where tensors or arrays are among its elements. The common case, nested lists
+    of Python numbers, takes numpy's conversion once the element types are known."""
+    try:
+        objects = np.asarray(data, dtype=object)
+        kinds = set(map(type, objects.reshape(-1)))
+    except ValueError:  # ragged: the careful path names the offending level
+        kinds = None
+    if kinds is not None and kinds <= _NUMBERS and (dtype is None or dtype.is_floating_point or
+                                                    kinds <= ({bool} if dtype.name == "bool" else {int, bool})):
+        target = dtype.numpy if dtype is not None else \
+            _dtype.get_default_dtype().numpy if float in kinds or objects.size == 0 else \
+            np.int64 if int in kinds else np.bool_
+        try:
+            with np.errstate(over="ignore"):  # past float32's range: inf, as in PyTorch
+                return objects.astype(target)
+        except OverflowError as error:  # an int past int64, or one past any float
+            if "float" in str(error):
+                raise
+            raise ValueError("Overflow when unpacking long long") from None
+    try:
+        return _sequence_as_pytorch_reads_it(data, dtype)
+    except _HoldsArrays:
+        return None
+
+
+def _sequence_as_pytorch_reads_it(data, dtype):
+    sizes = []
+    level = data
+    while isinstance(level, _SEQUENCES):
+        sizes.append(len(level))
+        if len(sizes) > 64:
+            raise ValueError(f"too many dimensions '{type(level).__name__}'")
+        if not level:
+            break
+        level = level[0]
+    target = dtype.numpy if dtype is not None else _infer_sequence_dtype(data)
+    leaves = []
+    if math.prod(sizes):  # PyTorch stores (and checks) nothing when a size is 0
+        _collect(data, sizes, 0, leaves)
+    return _convert_leaves(leaves, target).reshape(sizes)
+
+
+def _infer_sequence_dtype(data):
+    rank = None
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple, range)):
+            if not item:  # an empty sequence counts as the default dtype
+                rank = max(-1 if rank is None else rank, _RANK[np.dtype(_dtype.get_default_dtype().numpy)])
+            stack.extend(reversed(item))  # in order: the first bad element is the one reported
+            continue
+        if isinstance(item, (bool, np.bool_)):
+            kind = np.dtype(np.bool_)
+        elif isinstance(item, (int, np.integer)):
+            kind = np.dtype(np.int64)
+        elif isinstance(item, np.floating):  # (before float: np.float64 is a float)
+            kind = item.dtype
+        elif isinstance(item, float):
+            kind = np.dtype(_dtype.get_default_dtype().numpy)
+        elif isinstance(item, (Tensor, np.ndarray)):
+            raise _HoldsArrays
+        elif isinstance(item, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+        elif isinstance(item, (complex, np.complexfloating)):
+            return np.dtype(np.complex128)  # refused by from_numpy_dtype, as autocore has no complex dtype
+        else:
+            raise RuntimeError(f"Could not infer dtype of {type(item).__name__}")
+        if kind not in _RANK:
+            return kind  # (float16 and the like: refused later with numpy's dtype named)
+        rank = max(-1 if rank is None else rank, _RANK[kind])
+    return next(k for k, r in _RANK.items() if r == rank)
+
+
+def _collect(item, sizes, dim, leaves):
+    if isinstance(item, (Tensor, np.ndarray)):
+        raise _HoldsArrays
+    if dim == len(sizes):
+        leaves.append(item)
+        return
+    if not isinstance(item, _SEQUENCES):
+        raise TypeError("not a sequence")
+    if len(item) != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(item)})")
+    for element in item:
+        _collect(element, sizes, dim + 1, leaves)
+
+
+def _convert_leaves(leaves, target):
+    """The leaves as `target`, each converted as PyTorch's store_scalar does."""
+    target = np.dtype(target)
+    if target.kind == "b":
+        return np.array([bool(_number(v)) for v in leaves], np.bool_)
+    if target.kind in "iu":
+        values = [_integral(v) for v in leaves]
+        return np.array(values, np.int64)
+    if target.kind == "f":
+        with np.errstate(over="ignore"):  # past float32's range: inf, as in PyTorch
+            return np.array([float(_number(v)) for v in leaves], np.float64).astype(target)
+    return np.array(leaves, target)
+
+
+def _number(value):
+    if not isinstance(value, (int, float, np.number, np.bool_)):
+        raise TypeError(f"must be real number, not {_type_name(value)}")
+    return value
+
+
+def _integral(value):
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value) or not -2.0 ** 63 <= value < 2.0 ** 63:
+            raise RuntimeError("value cannot be converted to type int64 without overflow")
+        return int(value)
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"'{_type_name(value)}' object cannot be interpreted as an integer")
+    if not -2 ** 63 <= int(value) < 2 ** 63:
+        raise ValueError("Overflow when unpacking long long")
+    return int(value)
+
+
+def _type_name(value):
+    """Python's name for the type, as CPython's tp_name gives it: 'list', 'numpy.bool'."""
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):

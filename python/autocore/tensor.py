@@ -280,7 +280,7 @@ def _format_floats(a):
     if finite.size and np.all(finite == np.round(finite)) and finite.max() < 1e8:
         return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: f"{v:.0f}."
                                                              if np.isfinite(v) else str(v)})
-    nonzero = finite[finite != 0]
+    nonzero = finite[finite != 0].astype(np.float64)  # (max / min of float32 subnormals overflows float32)
     scientific = nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() >= 1e8 or
                                    nonzero.min() < 1e-4)
     fmt = (lambda v: f"{v:.4e}") if scientific else (lambda v: f"{v:.4f}")
