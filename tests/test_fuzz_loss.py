@@ -80,10 +80,7 @@ def class_problem(draw):
     return logits, target, weight
 
 
-@pytest.mark.parametrize("name", known_bugs(["nll_loss", "cross_entropy"], {
-    "nll_loss": "empty input with a target of another shape raises IndexError (PyTorch RuntimeError: size mismatch)",
-    "cross_entropy": "zero classes give 0 (PyTorch NaN); empty input with a target of another shape raises "
-                     "IndexError (PyTorch RuntimeError)"}))
+@pytest.mark.parametrize("name", ["nll_loss", "cross_entropy"])
 @fuzz(100)
 @given(data=st.data(), problem=class_problem(), reduction=REDUCTIONS, ignore_index=st.sampled_from([-100, 0, 1]),
        smoothing=st.sampled_from([0.0, 0.0, 0.1, 1.0]))
@@ -105,9 +102,7 @@ def test_class_losses(name, data, problem, reduction, ignore_index, smoothing):
               logits.values)) if floats and reduction in ("mean", "sum", "none") else None, ulps=16)
 
 
-@pytest.mark.parametrize("name", known_bugs(["cross_entropy_probabilities"], {
-    "cross_entropy_probabilities": "+-inf targets give NaN (PyTorch +-inf); zero classes give 0 (PyTorch NaN); "
-                                   "float32 logits with float64 targets are computed in float64 throughout"}))
+@pytest.mark.parametrize("name", ["cross_entropy_probabilities"])
 @fuzz(60)
 @given(data=st.data(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.2]))
 def test_cross_entropy_with_probabilities(name, data, reduction, smoothing):
@@ -128,9 +123,7 @@ def test_cross_entropy_with_probabilities(name, data, reduction, smoothing):
 POINTWISE = ["mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
 
 
-@pytest.mark.parametrize("name", known_bugs(POINTWISE, {
-    "binary_cross_entropy_with_logits": "inf input and target give NaN (PyTorch -inf); float32 input with a float64 "
-                                        "target is computed in float64 throughout (PyTorch: float32 terms)"}))
+@pytest.mark.parametrize("name", POINTWISE)
 @fuzz(80)
 @given(data=st.data(), reduction=st.sampled_from(["mean", "sum", "none"]), has_weight=st.booleans(),
        fault=st.sampled_from([None, None, None, "shape", "dtype", "reduction", "values"]))
@@ -213,20 +206,49 @@ def test_dropout_deterministic_cases(data, p, training):
           mode="exact")
 
 
-KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
+KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
+
+FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
     "cross_entropy(f32, f64 probabilities)": (lambda m: m.nn.functional.cross_entropy(
         m.zeros(2, 3), m.full((2, 3), 0.3, dtype=m.float64)), "close",
         "0.98875106 (float64 throughout); PyTorch takes log_softmax in the logits' float32, then promotes: 0.98875108"),
+    "cross_entropy(f64, f32 probabilities, smoothing)": (lambda m: m.nn.functional.cross_entropy(
+        m.tensor([88.7, -9.3, -9.5], dtype=m.float64), m.tensor([0.12, 0.5, 0.44]), label_smoothing=0.2), "close",
+        "the smoothing was applied in float64 (PyTorch: in the target's float32)"),
     "cross_entropy(inf probabilities)": (lambda m: m.nn.functional.cross_entropy(
         m.zeros(3), m.full((3,), float("inf"))), "close", "nan (PyTorch inf)"),
     "cross_entropy(C=0 probabilities)": (lambda m: m.nn.functional.cross_entropy(m.zeros(2, 0), m.zeros(2, 0)), "close",
-                                         "0.0 for zero classes (PyTorch nan); so with label_smoothing"),
+                                         "0.0 for zero classes (PyTorch nan)"),
+    "cross_entropy(C=0, smoothing, all ignored)": (lambda m: m.nn.functional.cross_entropy(
+        m.zeros(2, 0), m.tensor([0, 0]), ignore_index=0, reduction="sum", label_smoothing=0.5), "close",
+        "0.0 (PyTorch scales a sum of nothing by eps / C = inf: nan)"),
+    "cross_entropy(int64 logits, batch mismatch)": (lambda m: m.nn.functional.cross_entropy(
+        m.zeros(2, 3, dtype=m.int64), m.tensor(0)), "bits",
+        "ValueError for the batch (PyTorch's log_softmax refuses int64 first: RuntimeError)"),
+    "nll_loss(1-D input, target of one)": (lambda m: m.nn.functional.nll_loss(m.zeros(5), m.tensor([3])), "close",
+                                           "RuntimeError (PyTorch: a batch of one)"),
+    "nll_loss(1-D input, target of three)": (lambda m: m.nn.functional.nll_loss(m.zeros(5), m.tensor([3, 1, 4])),
+                                             "bits", "RuntimeError (PyTorch ValueError)"),
+    "nll_loss(empty 3-D input)": (lambda m: m.nn.functional.nll_loss(m.zeros(2, 0, 3), m.zeros(2, 3, dtype=m.int64)),
+                                  "bits", "IndexError (PyTorch's empty view: RuntimeError size mismatch)"),
     "bce_with_logits(f32, f64)": (lambda m: m.nn.functional.binary_cross_entropy_with_logits(
         m.zeros(3), m.full((3,), 0.3, dtype=m.float64)), "close",
         "0.6931471806 (float64 throughout); PyTorch's float32 terms, promoted: 0.6931471825"),
+    "bce_with_logits(f64, f32)": (lambda m: m.nn.functional.binary_cross_entropy_with_logits(
+        m.full((3,), 0.5, dtype=m.float64), m.zeros(3), reduction="none"), "close",
+        "float64 (PyTorch's in-place steps keep the target's float32)"),
+    "bce_with_logits(f32 weight, f64 target)": (lambda m: m.nn.functional.binary_cross_entropy_with_logits(
+        m.zeros(2), m.zeros(2, dtype=m.float64), weight=m.tensor([1.0, 2.0]), pos_weight=m.tensor([3.0, 1.0])),
+        "close", "raised 'expected scalar type Double but found Float'"),
     "bce_with_logits(inf, inf)": (lambda m: m.nn.functional.binary_cross_entropy_with_logits(
-        m.tensor([float("inf")]), m.tensor([float("inf")])), "close", "nan (PyTorch -inf)"),
+        m.tensor([float("inf"), float("-inf")]), m.tensor([float("inf")] * 2), reduction="none"), "close",
+        "nan (PyTorch -inf, inf)"),
 }
+
+
+@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
+def test_fixed_bugs(run, mode):
+    check(None, "fixed bugs", "reproducer", run, (), mode=mode)
 
 
 @pytest.mark.parametrize("run,mode", reproducers(KNOWN))

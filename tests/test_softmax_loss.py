@@ -864,13 +864,59 @@ def test_loss_operand_errors_match_pytorch():
         assert kinds[0] == kinds[1]
 
 
-def test_probability_targets_of_another_float_dtype_promote_like_pytorch():
+def test_losses_over_operands_of_several_float_dtypes_follow_pytorchs_formulas():
+    """PyTorch takes log_softmax (log_sigmoid) in the input's dtype and promotes only the products after it; the
+    result's dtype is the promoted one for cross_entropy, and the target's for bce_with_logits (in-place steps)."""
     x = autocore.zeros(2, 3, requires_grad=True)
     loss = autocore.nn.functional.cross_entropy(x, autocore.full((2, 3), 0.3, dtype=autocore.float64))
     assert loss.dtype == autocore.float64
-    np.testing.assert_allclose(loss.item(), 0.9 * np.log(3.0), rtol=1e-12)
+    log_softmax_f32 = float(np.float32(-np.log(3.0)))  # log_softmax of zeros, rounded to float32
+    np.testing.assert_allclose(loss.item(), -3 * 0.3 * log_softmax_f32, rtol=1e-14)
     loss.backward()
     assert x.grad.dtype == autocore.float32  # the gradient comes back in the input's own dtype
+    np.testing.assert_allclose(x.grad.numpy(), np.zeros((2, 3)), atol=1e-7)  # softmax(0) = 1/3 = 0.3 / 0.9
+    smoothed = autocore.nn.functional.cross_entropy(  # the smoothing is in the target's float32
+        autocore.zeros(3, dtype=autocore.float64), autocore.tensor([0.1, 0.2, 0.7]), label_smoothing=0.2)
+    target = np.array([0.1, 0.2, 0.7], np.float32) * np.float32(0.8) + np.float32(0.2 / 3)
+    np.testing.assert_allclose(smoothed.item(), np.log(3.0) * target.astype(np.float64).sum(), rtol=1e-14)
+    log_sigmoid_f32 = float(np.float32(-np.log(2.0)))
     logits = autocore.nn.functional.binary_cross_entropy_with_logits(
         autocore.zeros(3), autocore.full((3,), 0.3, dtype=autocore.float64))
-    assert logits.dtype == autocore.float64 and abs(logits.item() - np.log(2.0)) < 1e-12
+    assert logits.dtype == autocore.float64 and logits.item() == -log_sigmoid_f32
+    narrow_target = autocore.nn.functional.binary_cross_entropy_with_logits(
+        autocore.full((2,), 0.5, dtype=autocore.float64), autocore.zeros(2), reduction="none")
+    assert narrow_target.dtype == autocore.float32  # the target's dtype, as PyTorch's in-place steps keep it
+    np.testing.assert_allclose(narrow_target.numpy(), np.log1p(np.exp(-0.5)) + 0.5, rtol=1e-6)
+
+
+def test_loss_edge_values_and_errors_follow_pytorchs_formulas():
+    """Found by the fuzzer against PyTorch; checked here against the formulas themselves (CI has no PyTorch)."""
+    F = autocore.nn.functional
+    # -sum y log_softmax(x): an infinite probability makes the loss infinite, of the sign of -log p
+    assert F.cross_entropy(autocore.zeros(3), autocore.full((3,), float("inf"))).item() == float("inf")
+    assert F.cross_entropy(autocore.zeros(3), autocore.full((3,), float("-inf"))).item() == float("-inf")
+    assert np.isnan(F.cross_entropy(autocore.zeros(1), autocore.full((1,), float("inf"))).item())  # inf * log 1
+    # PyTorch's mean over probability targets divides by numel / C, and calls an empty input NaN
+    assert np.isnan(F.cross_entropy(autocore.zeros(2, 0), autocore.zeros(2, 0)).item())
+    assert F.cross_entropy(autocore.zeros(2, 0), autocore.zeros(2, 0), reduction="sum").item() == 0
+    # label smoothing scales by eps / C: with no classes, inf times an empty sum
+    assert np.isnan(F.cross_entropy(autocore.zeros(2, 0), autocore.tensor([0, 0]), ignore_index=0,
+                                    label_smoothing=0.5, reduction="sum").item())
+    # (1 - y) x - log sigmoid(x), never forming 1 + (pos_weight - 1) y without a pos_weight
+    both_inf = F.binary_cross_entropy_with_logits(autocore.tensor([float("inf"), float("-inf")]),
+                                                  autocore.full((2,), float("inf")), reduction="none")
+    assert both_inf.tolist() == [float("-inf"), float("inf")]
+    # a 1-D input takes a 1-D target of one element as a batch of one, with a 0-d loss
+    one = F.nll_loss(autocore.tensor([0.0, -2.0, -5.0]), autocore.tensor([1]), reduction="none")
+    assert one.shape == () and one.item() == 2.0
+    with pytest.raises(ValueError, match="For 1D input, 1D target must have size 1, but got target size: 3"):
+        F.nll_loss(autocore.zeros(5), autocore.tensor([3, 1, 4]))
+    with pytest.raises(RuntimeError, match=r"size mismatch \(got input: \[2, 0, 0, 0\] , target: \[2, 1, 3\]"):
+        F.nll_loss(autocore.zeros(2, 0, 3), autocore.zeros(2, 3, dtype=autocore.int64))
+    # log_softmax runs (and refuses integer logits) before the target's batch is compared
+    with pytest.raises(RuntimeError, match="\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'"):
+        F.cross_entropy(autocore.zeros(2, 3, dtype=autocore.int64), autocore.tensor(0))
+    with pytest.raises(ValueError, match=r"Expected input batch_size \(2\) to match target batch_size \(0\)"):
+        F.cross_entropy(autocore.zeros(2, 0, dtype=autocore.int64), autocore.tensor(0))  # (empty: not refused)
+    with pytest.raises(ValueError, match=r"Target size \(torch.Size\(\[2\]\)\) must be the same as input size"):
+        F.binary_cross_entropy_with_logits(autocore.zeros(3), autocore.zeros(2))

@@ -37,8 +37,10 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
   ClassLayout layout;
   if (input.size() == 1) {
     layout.classes = input[0];
-    AC_CHECK(target.dim() == 0, RuntimeError, "size mismatch (got input: ", input.str(), ", target: ",
-             target.shape().str(), ")");
+    AC_CHECK(target.dim() <= 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
+    // A 1-D target of one class is a batch of one, and the loss stays 0-d.
+    AC_CHECK(target.dim() == 0 || target.shape()[0] == 1, ValueError,
+             "For 1D input, 1D target must have size 1, but got target size: ", target.shape()[0]);
     return layout;
   }
   // A 0-d target for a batch counts as a batch of 0, as PyTorch words it.
@@ -62,6 +64,11 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
              ", target: ", target.shape().str(), ")");
   AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ",
            layout.target_shape.str(), ", got ", target.shape().str());
+  // PyTorch views an empty 3-D or 5-D+ input as [N, C, 0, 0] for its 2-D kernel, which then finds the target's
+  // [N, 1, rest] of another size (a 4-D input goes to that kernel as it is).
+  const int64_t target_numel = product(target.shape());
+  AC_CHECK(input.size() < 3 || input.size() == 4 || product(input) != 0 || target_numel == 0, RuntimeError, "size mismatch (got input: ",
+           Dims{input[0], input[1], 0, 0}.str(), " , target: ", Dims{input[0], 1, target_numel / input[0]}.str());
   return layout;
 }
 
@@ -109,12 +116,22 @@ CrossEntropyLayout cross_entropy_layout(const Tensor& input, const Tensor& targe
         layout.target_shape.push_back(input.shape()[d]);
       }
     }
-  } else {
-    layout = class_layout(input.shape(), target);
   }
-  check_loss_floating(input, "log_softmax_lastdim_kernel_impl");
-  if (result.probs) check_loss_dtype(target, input.dtype());
-  else check_class_target_dtype(target);
+  // PyTorch takes log_softmax over the class dim before anything else looks at the class-index target, and
+  // after the weight check for probabilities; its error names the kernel (the last dim has its own).
+  const int class_dim = input.dim() == 1 ? 0 : 1;
+  const char* kernel = class_dim == input.dim() - 1 ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl";
+  if (result.probs) {
+    check_class_weight(weight, input, layout.classes);
+    check_loss_floating(input, kernel);
+    check_loss_dtype(target, input.dtype());
+    return result;
+  }
+  wrap_dim(class_dim, input.dim());  // a 0-d input has no dim 1: IndexError, as log_softmax raises it
+  if (input.numel() > 0) check_loss_floating(input, kernel);  // (log_softmax returns an empty input unchecked)
+  layout = class_layout(input.shape(), target);
+  check_loss_floating(input, "nll_loss_out_frame");
+  check_class_target_dtype(target);
   check_class_weight(weight, input, layout.classes);
   return result;
 }

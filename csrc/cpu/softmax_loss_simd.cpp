@@ -290,7 +290,20 @@ void softmax_backward_loop(const void* gv, const void* outv, void* giv, const Re
 
 // ---- cross-entropy ---------------------------------------------------------------------------------
 
-// Probability targets: y_c = (1 - eps) probs_c + eps/C, the loss sum_c w_c y_c ((m - x_c) + log_sum).
+// Probability targets: y_c = (1 - eps) probs_c + eps/C, the loss sum_c w_c y_c ((m - x_c) + log_sum), kept as
+// sum w y (m - x) + (sum w y) log_sum for precision at any scale. Where that is not finite (inf targets: inf * 0
+// at the max), the loss is PyTorch's -sum w y log_softmax(x) term by term, which gives inf where it is inf.
+template <class T>
+double probs_row_loss_termwise(const T* row, const T* y, const T* w, int64_t C, T keep, T spread, double m,
+                               double log_sum) {
+  double total = 0;
+  for (int64_t j = 0; j < C; ++j) {
+    const double wy = static_cast<double>((w ? w[j] : T(1)) * (keep * y[j] + spread));
+    total += wy * ((static_cast<double>(row[j]) - m) - log_sum);
+  }
+  return -total;
+}
+
 template <class T>
 void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* row_stats,
                               double* row_loss, double* row_weight) {
@@ -301,11 +314,11 @@ void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t 
   const T keep = static_cast<T>(1 - a.label_smoothing), spread = static_cast<T>(a.label_smoothing / C);
   constexpr int L = kLanes<T>;
   for (int64_t i = begin; i < end; ++i) {
-    if (C == 0) {  // no classes: an empty sum
+    if (C == 0) {  // no classes: an empty sum, and no weight (PyTorch's mean over no logits is NaN)
       row_stats[2 * i] = 0;
       row_stats[2 * i + 1] = -std::numeric_limits<double>::infinity();
       row_loss[i] = 0;
-      row_weight[i] = 1;
+      row_weight[i] = 0;
       continue;
     }
     const T* row = x + i * C;
@@ -328,7 +341,8 @@ void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t 
     }
     row_stats[2 * i] = m;
     row_stats[2 * i + 1] = log_sum;
-    row_loss[i] = total_gap + total_mass * log_sum;
+    const double loss = total_gap + total_mass * log_sum;
+    row_loss[i] = std::isfinite(loss) ? loss : probs_row_loss_termwise(row, y, w, C, keep, spread, m, log_sum);
     row_weight[i] = 1;
   }
 }
@@ -341,6 +355,13 @@ void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, d
   const T* w = static_cast<const T*>(a.weight);
   const int64_t C = a.classes;
   const double eps = a.label_smoothing;
+  if (eps != 0 && C == 0) {  // (every target ignored:) PyTorch scales a sum of nothing by eps / C = inf, so NaN
+    for (int64_t i = begin; i < end; ++i) {
+      row_stats[2 * i] = row_stats[2 * i + 1] = row_weight[i] = 0;
+      row_loss[i] = std::numeric_limits<double>::quiet_NaN();
+    }
+    return;
+  }
   for (int64_t b = begin; b < end; b += kRowBlock) {
     const int64_t rows = end - b < kRowBlock ? end - b : kRowBlock;
     T maxes[kRowBlock];
@@ -424,7 +445,8 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
 
 // ---- pointwise losses ------------------------------------------------------------------------------
 
-template <PointwiseLoss K, class T>
+// HasPw: pos_weight was given. Without it PyTorch never forms 1 + (pw - 1) y, which is NaN for an infinite y.
+template <PointwiseLoss K, bool HasPw, class T>
 AUTOCORE_SIMD_INLINE T pointwise_value(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse) {
     return w * (x - y) * (x - y);
@@ -437,13 +459,13 @@ AUTOCORE_SIMD_INLINE T pointwise_value(T x, T y, T w, T pw) {
     return -w * (y * log_x + (T(1) - y) * log_1mx);
   } else {
     // (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = max(-x, 0) + log1p(exp(-|x|)).
-    const T log_weight = T(1) + (pw - T(1)) * y;
     const T softplus = max_of(-x, T(0)) + simd::log1p(simd::exp(-std::fabs(x)));
-    return w * ((T(1) - y) * x + log_weight * softplus);
+    if constexpr (!HasPw) return w * ((T(1) - y) * x + softplus);
+    return w * ((T(1) - y) * x + (T(1) + (pw - T(1)) * y) * softplus);
   }
 }
 
-template <PointwiseLoss K, class T>
+template <PointwiseLoss K, bool HasPw, class T>
 AUTOCORE_SIMD_INLINE T pointwise_derivative(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse) {
     return w * T(2) * (x - y);
@@ -455,19 +477,21 @@ AUTOCORE_SIMD_INLINE T pointwise_derivative(T x, T y, T w, T pw) {
     return w * (x - y) / (denominator > T(1e-12) ? denominator : T(1e-12));
   } else {
     const T sigmoid = T(1) / (T(1) + simd::exp(-x));
+    if constexpr (!HasPw) return w * (sigmoid - y);
     return w * ((T(1) + (pw - T(1)) * y) * sigmoid - pw * y);
   }
 }
 
 // d loss / d target.
-template <PointwiseLoss K, class T>
+template <PointwiseLoss K, bool HasPw, class T>
 AUTOCORE_SIMD_INLINE T pointwise_target_derivative(T x, T y, T w, T pw) {
   if constexpr (K == PointwiseLoss::mse || K == PointwiseLoss::l1) {
-    return -pointwise_derivative<K>(x, y, w, pw);
+    return -pointwise_derivative<K, HasPw>(x, y, w, pw);
   } else if constexpr (K == PointwiseLoss::bce) {
     const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log1p(-x), T(-100));
     return w * (log_1mx - log_x);
   } else {
+    if constexpr (!HasPw) return -w * x;
     const T softplus = max_of(-x, T(0)) + simd::log1p(simd::exp(-std::fabs(x)));  // -log sigmoid(x)
     return w * ((pw - T(1)) * softplus - x);
   }
@@ -479,7 +503,7 @@ template <PointwiseLoss K, bool HasW, bool HasPw, class T>
 AUTOCORE_SIMD_INLINE T value_at(const PointwiseArgs& a, int64_t i) {
   const T* w = static_cast<const T*>(a.weight);
   const T* pw = static_cast<const T*>(a.pos_weight);
-  return pointwise_value<K>(static_cast<const T*>(a.input)[i], static_cast<const T*>(a.target)[i],
+  return pointwise_value<K, HasPw>(static_cast<const T*>(a.input)[i], static_cast<const T*>(a.target)[i],
                             HasW ? w[i] : T(1), HasPw ? pw[i] : T(1));
 }
 
@@ -488,8 +512,8 @@ AUTOCORE_SIMD_INLINE T derivative_at(const PointwiseArgs& a, int64_t i) {
   const T x = static_cast<const T*>(a.input)[i], y = static_cast<const T*>(a.target)[i];
   const T w = HasW ? static_cast<const T*>(a.weight)[i] : T(1);
   const T pw = HasPw ? static_cast<const T*>(a.pos_weight)[i] : T(1);
-  if constexpr (WrtTarget) return pointwise_target_derivative<K>(x, y, w, pw);
-  else return pointwise_derivative<K>(x, y, w, pw);
+  if constexpr (WrtTarget) return pointwise_target_derivative<K, HasPw>(x, y, w, pw);
+  else return pointwise_derivative<K, HasPw>(x, y, w, pw);
 }
 
 template <PointwiseLoss K, bool HasW, bool HasPw, class T>

@@ -495,7 +495,8 @@ struct CrossEntropyRows {
 
 // Per row: max, then sum exp(x - m) with the label-smoothing or probability sums, all at the exact max m.
 // Class targets: loss (1 - eps) w_t ((m - x_t) + log sum) + eps/C (sum_c w_c (m - x_c) + W log sum), weight w_t.
-// Probabilities: y = (1 - eps) probs + eps/C, loss sum_c w_c y_c (m - x_c) + (sum_c w_c y_c) log sum, weight 1.
+// Probabilities: y = (1 - eps) probs + eps/C, loss sum_c w_c y_c (m - x_c) + (sum_c w_c y_c) log sum, weight 1
+// (0 with no classes).
 template <class T, bool WholeBlock>
 __global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double* row_stats, double* row_loss,
                                      double* row_weight) {
@@ -508,10 +509,12 @@ __global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double
     const int64_t t = a.probs ? 0 : a.target[row];
     if (!a.probs && t == a.ignore_index) {
       if (leader) row_stats[2 * row] = row_stats[2 * row + 1] = row_loss[row] = row_weight[row] = 0;
+      // PyTorch scales its smoothing term, a sum of nothing here, by eps / C: with no classes, inf, so NaN
+      if (leader && eps != 0 && C == 0) row_loss[row] = nan("");
       continue;
     }
-    if (a.probs && C == 0) {  // no classes: an empty sum
-      if (leader) row_stats[2 * row] = 0, row_stats[2 * row + 1] = -kInf, row_loss[row] = 0, row_weight[row] = 1;
+    if (a.probs && C == 0) {  // no classes: an empty sum, and no weight (PyTorch's mean over no logits is NaN)
+      if (leader) row_stats[2 * row] = 0, row_stats[2 * row + 1] = -kInf, row_loss[row] = 0, row_weight[row] = 0;
       continue;
     }
     const T* x = a.x + row * C;
@@ -536,7 +539,15 @@ __global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double
     row_stats[2 * row] = static_cast<double>(m);
     row_stats[2 * row + 1] = log_sum;
     if (a.probs) {
-      row_loss[row] = acc.v[1] + acc.v[2] * log_sum;
+      double loss = acc.v[1] + acc.v[2] * log_sum;
+      if (!isfinite(loss)) {  // inf targets (inf * 0 at the max): PyTorch's -sum w y log_softmax(x), term by term
+        loss = 0;
+        for (int64_t j = 0; j < C; ++j) {
+          const T wy = (a.weight ? a.weight[j] : T(1)) * (keep * a.probs[row * C + j] + spread);
+          loss -= static_cast<double>(wy) * ((static_cast<double>(x[j]) - static_cast<double>(m)) - log_sum);
+        }
+      }
+      row_loss[row] = loss;
       row_weight[row] = 1;
       continue;
     }
@@ -648,8 +659,9 @@ CrossEntropyRows<T> rows_args(const CrossEntropyPlan& plan, int64_t ignore_index
 
 // ---- pointwise losses -----------------------------------------------------------------------------------
 
+// has_pw: pos_weight was given. Without it PyTorch never forms 1 + (pw - 1) y, which is NaN for an infinite y.
 template <PointwiseLoss K, class T>
-__device__ __forceinline__ T pointwise_value(T x, T y, T w, T pw) {
+__device__ __forceinline__ T pointwise_value(T x, T y, T w, T pw, bool has_pw) {
   if constexpr (K == PointwiseLoss::mse) {
     return w * (x - y) * (x - y);
   } else if constexpr (K == PointwiseLoss::l1) {
@@ -661,14 +673,14 @@ __device__ __forceinline__ T pointwise_value(T x, T y, T w, T pw) {
     return -w * (y * log_x + (T(1) - y) * log_1mx);
   } else {
     // (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = max(-x, 0) + log1p(exp(-|x|)).
-    const T log_weight = T(1) + (pw - T(1)) * y;
     const T softplus = max_of(-x, T(0)) + log1p(exp(-fabs(x)));
-    return w * ((T(1) - y) * x + log_weight * softplus);
+    if (!has_pw) return w * ((T(1) - y) * x + softplus);
+    return w * ((T(1) - y) * x + (T(1) + (pw - T(1)) * y) * softplus);
   }
 }
 
 template <PointwiseLoss K, class T>
-__device__ __forceinline__ T pointwise_derivative(T x, T y, T w, T pw) {
+__device__ __forceinline__ T pointwise_derivative(T x, T y, T w, T pw, bool has_pw) {
   if constexpr (K == PointwiseLoss::mse) {
     return w * T(2) * (x - y);
   } else if constexpr (K == PointwiseLoss::l1) {
@@ -679,18 +691,20 @@ __device__ __forceinline__ T pointwise_derivative(T x, T y, T w, T pw) {
     return w * (x - y) / (denominator > T(1e-12) ? denominator : T(1e-12));
   } else {
     const T sigmoid = T(1) / (T(1) + exp(-x));
+    if (!has_pw) return w * (sigmoid - y);
     return w * ((T(1) + (pw - T(1)) * y) * sigmoid - pw * y);
   }
 }
 
 template <PointwiseLoss K, class T>
-__device__ __forceinline__ T pointwise_target_derivative(T x, T y, T w, T pw) {
+__device__ __forceinline__ T pointwise_target_derivative(T x, T y, T w, T pw, bool has_pw) {
   if constexpr (K == PointwiseLoss::mse || K == PointwiseLoss::l1) {
-    return -pointwise_derivative<K>(x, y, w, pw);
+    return -pointwise_derivative<K>(x, y, w, pw, has_pw);
   } else if constexpr (K == PointwiseLoss::bce) {
     const T log_x = max_of(log(x), T(-100)), log_1mx = max_of(log1p(-x), T(-100));
     return w * (log_1mx - log_x);
   } else {
+    if (!has_pw) return -w * x;
     const T softplus = max_of(-x, T(0)) + log1p(exp(-fabs(x)));  // -log sigmoid(x)
     return w * ((pw - T(1)) * softplus - x);
   }
@@ -711,13 +725,13 @@ template <PointwiseLoss K, class T>
 struct PointwiseSource {
   PointwiseOperands<T> a;
   __device__ Sums<1> operator()(int64_t i) const {
-    return {{static_cast<double>(pointwise_value<K>(a.input[i], a.target[i], a.w(i), a.pw(i)))}};
+    return {{static_cast<double>(pointwise_value<K>(a.input[i], a.target[i], a.w(i), a.pw(i), a.pos_weight))}};
   }
 };
 
 template <PointwiseLoss K, class T>
 __global__ void pointwise_loss_kernel(PointwiseOperands<T> a, int64_t n, T* out) {
-  AC_GRID_STRIDE_LOOP(i, n) out[i] = pointwise_value<K>(a.input[i], a.target[i], a.w(i), a.pw(i));
+  AC_GRID_STRIDE_LOOP(i, n) out[i] = pointwise_value<K>(a.input[i], a.target[i], a.w(i), a.pw(i), a.pos_weight);
 }
 
 // grad_input[i] = (grad[i * grad_stride] * scale) * d loss_i / d input_i (or d target_i), in T as on the CPU.
@@ -727,7 +741,9 @@ __global__ void pointwise_loss_backward_kernel(PointwiseOperands<T> a, const T* 
   const T scale = static_cast<T>(mean ? 1.0 / divisor.get() : 1.0);
   AC_GRID_STRIDE_LOOP(i, n) {
     const T x = a.input[i], y = a.target[i], w = a.w(i), pw = a.pw(i);
-    const T d = wrt_target ? pointwise_target_derivative<K>(x, y, w, pw) : pointwise_derivative<K>(x, y, w, pw);
+    const bool has_pw = a.pos_weight;
+    const T d = wrt_target ? pointwise_target_derivative<K>(x, y, w, pw, has_pw)
+                           : pointwise_derivative<K>(x, y, w, pw, has_pw);
     gi[i] = g[i * grad_stride] * scale * d;
   }
 }

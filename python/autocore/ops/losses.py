@@ -50,27 +50,62 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return record("NllLossBackward0", loss_c, (input,), vjp, (target._c,))
 
 
-def _promoted(input, target):
-    """input and floating target in the wider of their float dtypes, as PyTorch promotes them (the graph keeps the
-    casts, so gradients return in each operand's own dtype)."""
-    if target.__class__ is not Tensor or not target._c.dtype.is_floating_point or not input._c.dtype.is_floating_point \
-            or target._c.dtype == input._c.dtype:
-        return input, target
-    from .graph import cast
-    wide = max(input._c.dtype, target._c.dtype, key=lambda d: d.itemsize)
-    return cast(input, wide), cast(target, wide)
+def _mixed_floats(input, *others):
+    """Floating-point operands whose dtypes differ: PyTorch's composite formulas decide the dtypes there."""
+    tensors = [t for t in (input,) + others if t is not None]
+    return all(t._c.dtype.is_floating_point for t in tensors) and len({t._c.dtype for t in tensors}) > 1
+
+
+def _cross_entropy_with_probabilities(input, target, weight, reduction, label_smoothing):
+    """PyTorch's formula for probability targets, with differentiable ops: log_softmax in the input's dtype, the
+    smoothing in the target's, their product promoted. The fused kernel computes the same loss when the dtypes
+    agree; this one serves mixed dtypes and second derivatives."""
+    from .softmax_loss import log_softmax
+    class_dim = 0 if input._c.ndim == 1 else 1
+    classes = input._c.shape[class_dim]
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = log_softmax(input, class_dim) * target
+    if weight is not None:
+        terms = terms * weight.reshape([-1 if d == class_dim else 1 for d in range(input._c.ndim)])
+    if reduction == "none":
+        return -terms.sum(class_dim)
+    total = -terms.sum()
+    if reduction == "sum":
+        return total
+    return total * float("nan") if input._c.numel == 0 else total / (input._c.numel // classes)
+
+
+def _check_probabilities(input, target, weight, ignore_index, label_smoothing):
+    """The checks the fused kernel makes, for the composite path."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    classes = input._c.shape[0 if input._c.ndim == 1 else 1]
+    if weight is not None and (weight._c.ndim != 1 or weight._c.numel != classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but got "
+                           f"weight tensor of shape: {list(weight._c.shape)}")
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     reduction = _reduction(reduction)
-    input, target = _promoted(input, target)
+    label_smoothing = float(label_smoothing)  # a double, as PyTorch's argument parser makes it
+    probabilities = target.__class__ is Tensor and input._c.ndim >= 1 and target._c.shape == input._c.shape and \
+        target._c.dtype.is_floating_point
+    if probabilities and _mixed_floats(input, target, weight):
+        _check_probabilities(input, target, weight, ignore_index, label_smoothing)
+        return _cross_entropy_with_probabilities(input, target, weight, reduction, label_smoothing)
     loss_c, row_stats, total_weight = _C.cross_entropy(input._c, target._c, _c(weight), ignore_index, reduction,
                                                        label_smoothing)
     def vjp(g):
         if grad_enabled():
-            if label_smoothing != 0.0 or target._c.dtype != _C.DType.int64:
-                raise RuntimeError("autocore: second derivatives through cross_entropy with label_smoothing or "
-                                   "probability targets are not supported yet; use log_softmax + nll_loss")
+            if probabilities:
+                return _differentiate(_cross_entropy_with_probabilities(input, target, weight, reduction,
+                                                                        label_smoothing), (input,), g)
+            if label_smoothing != 0.0:
+                raise RuntimeError("autocore: second derivatives through cross_entropy with label_smoothing are "
+                                   "not supported yet; use log_softmax + nll_loss")
             from .softmax_loss import log_softmax
             logp = log_softmax(input, 0 if input._c.ndim == 1 else 1)
             return _differentiate(nll_loss(logp, target, weight, ignore_index, reduction), (input,), g)
@@ -138,8 +173,29 @@ _bce_logits = _pointwise("BinaryCrossEntropyWithLogitsBackward0", _C.binary_cros
                          _C.binary_cross_entropy_with_logits_target_backward, _bce_logits_terms)
 
 
+def _bce_with_logits_mixed(input, target, weight, reduction, pos_weight):
+    """PyTorch's formula, in its dtypes, for operands of several float dtypes: log_sigmoid(x) in the input's dtype;
+    (1 - y) x in the target's dtype, as are the in-place steps that follow it (each product is taken promoted,
+    then stored back)."""
+    from .graph import cast
+    ones = wrap(_dtype.full_c(list(input._c.shape), 1.0, input._c.dtype, input.device))
+    log_sigmoid = -_bce_logits(input, ones, None, "none")  # (1 - 1) x + softplus(-x) = -log sigmoid(x)
+    if pos_weight is not None:
+        log_sigmoid = cast(log_sigmoid * ((pos_weight - 1) * target + 1), log_sigmoid._c.dtype)
+    keep = 1 - target
+    loss = cast(cast(keep * input, keep._c.dtype) - log_sigmoid, keep._c.dtype)
+    if weight is not None:
+        loss = cast(loss * weight, loss._c.dtype)
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    input, target = _promoted(input, target)
+    if target.__class__ is Tensor and input.__class__ is Tensor and target._c.shape != input._c.shape:
+        raise ValueError(f"Target size (torch.Size({list(target._c.shape)})) must be the same as input size "
+                         f"(torch.Size({list(input._c.shape)}))")
+    reduction = _reduction(reduction)
+    if _mixed_floats(input, target, weight, pos_weight):
+        return _bce_with_logits_mixed(input, target, weight, reduction, pos_weight)
     return _bce_logits(input, target, weight, reduction, pos_weight=pos_weight) if pos_weight is not None else \
         _bce_logits(input, target, weight, reduction)
 
