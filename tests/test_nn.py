@@ -305,6 +305,17 @@ def test_second_derivatives_through_losses_match_torch(case):
     np.testing.assert_allclose(results[0], results[1], rtol=1e-9, atol=1e-12)
 
 
+def test_batch_norm_on_empty_input():
+    F = autocore.nn.functional
+    empty = autocore.zeros(0)  # no channels: PyTorch's kernel still reads the weight's (or bias's) channel 0
+    with pytest.raises(IndexError, match="index 0 out of range for tensor of size \\[0\\]"):
+        F.batch_norm(autocore.zeros(2, 0), empty, empty, None, empty)
+    assert F.batch_norm(autocore.zeros(2, 0), empty, empty).shape == (2, 0)
+    assert F.batch_norm(autocore.zeros(0, 3), None, None, training=True).shape == (0, 3)  # (batch 0: not 1)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):  # checked before the channels
+        F.batch_norm(autocore.zeros(1, 0), None, None, empty, training=True)
+
+
 def test_module_to_keeps_parameter_identity_and_converts_grads():
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     weight = model[0].weight

@@ -1,4 +1,6 @@
 """torch.nn.functional for what autocore covers: activations, linear, softmax, dropout and the losses."""
+import math
+
 from ..ops.elementwise import leaky_relu as _leaky_relu
 from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import erf
@@ -68,12 +70,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     from ..autograd import no_grad
     dims = [0] + list(range(2, input.ndim))
     shape = [1, input.shape[1]] + [1] * (input.ndim - 2)
+    count = math.prod(input.shape[:1] + input.shape[2:])  # values per channel
+    if training and count == 1:  # PyTorch's first check
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    if input.shape[1] == 0 and (weight is not None or bias is not None):  # PyTorch's kernel reads channel 0's
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
     if input.numel() == 0:  # no samples or no channels: nothing to normalise, and the running stats stay
         return input * 1.0
     if training:
-        count = input.numel() // input.shape[1]
-        if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
         mean = input.mean(dims)
         var = input.var(dims, correction=0)
         if running_mean is not None:
