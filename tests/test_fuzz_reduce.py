@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from test_fuzz import check, fuzz, known_bugs, operands, shapes
+from test_fuzz import check, fuzz, operands, shapes
 
 
 def _axes(ndim, dim):
@@ -72,9 +72,7 @@ def dims(draw, ndim, tuples, extra=1):
     return draw(st.one_of(*choices))
 
 
-@pytest.mark.parametrize("name", known_bugs(REDUCTIONS, {
-    name: "repeated dims over an empty dim raise RuntimeError (PyTorch checks the empty dim first: IndexError)"
-    for name in ("amax", "amin")}))
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
 @fuzz(60)
 @given(data=st.data(), keepdim=st.booleans(), method=st.booleans(), correction=st.sampled_from([0, 1, 2]))
 def test_reductions(name, data, keepdim, method, correction):

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
+import autocore
 from autocore import _C
 from conftest import array, noncontiguous, numeric_grad, rand, tensor, torch_or_skip
 
@@ -174,3 +175,24 @@ def test_matches_pytorch_where_installed():
     tv, ti = tx.max(-1)
     np.testing.assert_array_equal(array(values), tv.numpy())
     np.testing.assert_array_equal(array(indices), ti.numpy())
+
+
+def test_amax_over_an_empty_dim_is_refused_in_pytorchs_order():
+    """Each dim is wrapped and checked for size 0 in turn, before repeats are looked for."""
+    empty = autocore.zeros(0, 3, 0)
+    with pytest.raises(IndexError, match=r"amax\(\): Expected reduction dim 2 to have non-zero size"):
+        empty.amax((2, 2))
+    with pytest.raises(IndexError, match=r"amin\(\): Expected reduction dim 0 to have non-zero size"):
+        empty.amin((0, 7))
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        empty.amax((7, 0))
+    with pytest.raises(RuntimeError, match="dim 1 appears multiple times"):
+        empty.amax((1, 1))
+
+
+def test_stack_checks_dim_then_sizes():
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        autocore.stack([autocore.zeros(0), autocore.zeros(1)], 3)
+    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got \[0\] at entry 0 "
+                                           r"and \[1\] at entry 1"):
+        autocore.stack([autocore.zeros(0), autocore.zeros(1)], 1)

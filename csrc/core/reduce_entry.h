@@ -77,6 +77,10 @@ struct ReduceEntry {
     Backend::check_device(x, op);
     AC_CHECK(x.numel() > 0 || (dims && !dims->empty()), RuntimeError, op, "(): Expected reduction dim to be "
              "specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
+    if (x.numel() == 0 && dims)  // PyTorch checks each dim for size 0 as it wraps it, before any repeat
+      for (int64_t d : *dims)
+        AC_CHECK(x.shape()[wrap_dim(d, x.dim())] != 0, IndexError, op, "(): Expected reduction dim ",
+                 wrap_dim(d, x.dim()), " to have non-zero size.");
     DimMask mask = make_mask(x.dim(), dims);
     check_reduce_nonempty(x, mask, op);
     if (x.numel() == 0 && x.dim() > 0)  // an empty kept dim: nothing to reduce, an empty result

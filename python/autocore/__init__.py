@@ -70,5 +70,10 @@ def stack(tensors, dim=0):
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     n = tensors[0].ndim + 1
-    d = dim % n if -n <= dim < n else dim
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at entry "
+                               f"0 and {list(t.shape)} at entry {i}")
+    return cat([unsqueeze(t, dim % n) for t in tensors], dim % n)

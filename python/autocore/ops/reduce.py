@@ -124,8 +124,8 @@ def amin(x, dim=(), keepdim=False):
 
 def _amax(x, dim, keepdim, kernel, name):
     in_shape = x._c.shape
+    out_c = kernel(x._c, dim if dim != () else None, keepdim)  # (first: its checks are PyTorch's, in order)
     dims = _dims(dim if dim != () else None, len(in_shape))
-    out_c = kernel(x._c, dim if dim != () else None, keepdim)
     return record(name, out_c, (x,),
                   lambda g: (mul(_unreduce(g, in_shape, dims, keepdim), _extreme_share(x, out_c, dims, keepdim)),),
                   (x._c, out_c), lambda t: sum(mul(t, _extreme_share(x, out_c, dims, keepdim)), dims, keepdim))
