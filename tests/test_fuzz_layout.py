@@ -233,6 +233,12 @@ def test_known_bugs(run, mode):
 
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "zeros(5, 0)[5, [], ::0]": (lambda m: m.zeros(5, 0)[5, [], ::0], "bits",
+                                "ValueError for the step (PyTorch counts the indices first: IndexError)"),
+    "tensor(3.)[2::-1]": (lambda m: m.tensor(3.0)[2::-1], "bits",
+                          "IndexError (PyTorch checks a lone slice's step first: ValueError)"),
+    "arange(0, 5, inf, int64)": (lambda m: m.arange(0, 5, float("inf"), dtype=m.int64), "bits",
+                                 "an empty result (PyTorch converts the step to int64 first: RuntimeError)"),
     "tensor([[1], 2])": (lambda m: m.tensor([[1], 2]), "bits", "raised ValueError (PyTorch TypeError)"),
     "tensor([1.5, -2**63-1])": (lambda m: m.tensor([1.5, -2 ** 63 - 1]), "close",
                                 "TypeError 'Could not infer dtype of list' (PyTorch: float32)"),

@@ -208,6 +208,17 @@ def test_dropout_deterministic_cases(data, p, training):
 KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "cross_entropy(1-D, target (1,), smoothing)": (lambda m: m.nn.functional.cross_entropy(
+        m.zeros(2), m.tensor([0]), label_smoothing=0.1), "bits",
+        "a result (PyTorch's smoothing masks a 0-d loss in place with a (1,) mask: RuntimeError)"),
+    "cross_entropy(1-D, float target (2,))": (lambda m: m.nn.functional.cross_entropy(m.zeros(3), m.zeros(2)), "bits",
+                                              "ValueError for the size (PyTorch checks the dtype first)"),
+    "cross_entropy(C=0, f64 probabilities, smoothing)": (lambda m: m.nn.functional.cross_entropy(
+        m.zeros(2, 0), m.zeros(2, 0, dtype=m.float64), reduction="none", label_smoothing=0.2), "close",
+        "ZeroDivisionError in the mixed-dtype formula (eps / C is inf in PyTorch's doubles)"),
+    "bce_with_logits(0-d, weight (1,), mixed)": (lambda m: m.nn.functional.binary_cross_entropy_with_logits(
+        m.tensor(0.0, dtype=m.float64), m.tensor(0.0), m.tensor([0.0], dtype=m.float64)), "bits",
+        "a result of shape (1,) (PyTorch weighs in place: RuntimeError)"),
     "cross_entropy(f32, f64 probabilities)": (lambda m: m.nn.functional.cross_entropy(
         m.zeros(2, 3), m.full((2, 3), 0.3, dtype=m.float64)), "close",
         "0.98875106 (float64 throughout); PyTorch takes log_softmax in the logits' float32, then promotes: 0.98875108"),

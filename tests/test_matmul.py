@@ -262,3 +262,15 @@ def test_addmm_follows_pytorch_rules():
     ]
     for case in cases:
         assert outcome(case, autocore) == outcome(case, torch)
+
+
+def test_linear_bias_is_added_in_place_as_pytorch_does():
+    """PyTorch adds a bias that only broadcasts in place, so the output keeps its shape; a 1-D input is a batch
+    of one, squeezed afterwards."""
+    F = autocore.nn.functional
+    with pytest.raises(RuntimeError, match=r"expanded size of the tensor \(1\) must match the existing size \(7\)"):
+        F.linear(autocore.zeros(2, 1), autocore.ones(1, 1), autocore.zeros(7))
+    with pytest.raises(RuntimeError, match=r"Target sizes: \[1, 1\]"):
+        F.linear(autocore.zeros(1), autocore.ones(1, 1), autocore.zeros(7))
+    assert F.linear(autocore.zeros(1), autocore.ones(3, 1), autocore.ones(1, 3)).tolist() == [1.0, 1.0, 1.0]
+    assert F.linear(autocore.zeros(2, 1), autocore.ones(3, 1), autocore.ones(())).shape == (2, 3)

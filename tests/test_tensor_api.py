@@ -693,3 +693,22 @@ def test_where_refuses_a_number_its_result_dtype_cannot_hold():
         ac.where(ac.tensor([False]), ac.tensor([0.0]), -1e308)
     assert ac.where(ac.tensor([False]), ac.tensor([0.0], dtype=ac.float64), -1e308).item() == -1e308
     assert ac.where(ac.tensor([False]), ac.tensor([0.0]), float("-inf")).item() == float("-inf")
+
+
+def test_arange_and_indexing_check_in_pytorchs_order():
+    # an integer dtype converts start, end and step first: inf or 1e30 cannot be int64
+    for args in ((0, 5, float("inf")), (0.5, 5, 1e30), (0, 1e30, 1)):
+        with pytest.raises(RuntimeError, match="value cannot be converted to type int64_t without overflow"):
+            ac.arange(*args, dtype=ac.int64)
+    with pytest.raises(RuntimeError, match="unsupported range: 0 -> inf"):  # before the conversion
+        ac.arange(0, float("inf"), 1, dtype=ac.int64)
+    # a tuple index is counted against the dims before its slices are read; a lone slice's step comes first
+    with pytest.raises(IndexError, match="too many indices for tensor of dimension 2"):
+        ac.zeros(5, 0)[5, [], ::0]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        ac.tensor(3.0)[2::-1]
+    # ints are selects, as in PyTorch: advanced parts separated only by ints stay in place
+    x = ac.arange(24.0).reshape(2, 3, 4)
+    assert x[0, :, [0, 1]].shape == (3, 2) and x[ac.tensor(1), :, [0, 1]].tolist() == [[12.0, 13.0], [16.0, 17.0],
+                                                                                       [20.0, 21.0]]
+    assert ac.zeros(1, 0)[0, None, []].shape == (1, 0)

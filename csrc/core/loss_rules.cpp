@@ -38,6 +38,7 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
   if (input.size() == 1) {
     layout.classes = input[0];
     AC_CHECK(target.dim() <= 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
+    check_class_target_dtype(target);
     // A 1-D target of one class is a batch of one, and the loss stays 0-d.
     AC_CHECK(target.dim() == 0 || target.shape()[0] == 1, ValueError,
              "For 1D input, 1D target must have size 1, but got target size: ", target.shape()[0]);
@@ -57,18 +58,20 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
     layout.inner *= input[d];
     layout.target_shape.push_back(input[d]);
   }
-  if (input.size() == 2)
+  if (input.size() == 2) {  // PyTorch's nll_loss checks: the target's dims, its dtype, then its size
     AC_CHECK(target.dim() == 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
-  if (input.size() == 2)
+    check_class_target_dtype(target);
     AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
              ", target: ", target.shape().str(), ")");
+  }
   AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ",
            layout.target_shape.str(), ", got ", target.shape().str());
   // PyTorch views an empty 3-D or 5-D+ input as [N, C, 0, 0] for its 2-D kernel, which then finds the target's
   // [N, 1, rest] of another size (a 4-D input goes to that kernel as it is).
   const int64_t target_numel = product(target.shape());
-  AC_CHECK(input.size() < 3 || input.size() == 4 || product(input) != 0 || target_numel == 0, RuntimeError, "size mismatch (got input: ",
-           Dims{input[0], input[1], 0, 0}.str(), " , target: ", Dims{input[0], 1, target_numel / input[0]}.str());
+  AC_CHECK(input.size() < 3 || input.size() == 4 || product(input) != 0 || target_numel == 0, RuntimeError,
+           "size mismatch (got input: ", Dims{input[0], input[1], 0, 0}.str(), " , target: ",
+           Dims{input[0], 1, target_numel / input[0]}.str());
   return layout;
 }
 
@@ -133,6 +136,9 @@ CrossEntropyLayout cross_entropy_layout(const Tensor& input, const Tensor& targe
   check_loss_floating(input, "nll_loss_out_frame");
   check_class_target_dtype(target);
   check_class_weight(weight, input, layout.classes);
+  // PyTorch's smoothing term masks a 0-d loss with the 1-D target's mask in place, which cannot broadcast back.
+  AC_CHECK(!(label_smoothing > 0 && input.dim() == 1 && target.dim() == 1), RuntimeError,
+           "output with shape [] doesn't match the broadcast shape [1]");
   return result;
 }
 

@@ -77,7 +77,11 @@ struct ReduceEntry {
     Backend::check_device(x, op);
     AC_CHECK(x.numel() > 0 || (dims && !dims->empty()), RuntimeError, op, "(): Expected reduction dim to be "
              "specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
-    if (x.numel() == 0 && dims)  // PyTorch checks each dim for size 0 as it wraps it, before any repeat
+    // PyTorch wraps every dim before it looks for repeats; over an empty input it checks each for size 0 as it
+    // wraps it, before anything else.
+    if (x.numel() > 0 && dims)
+      for (int64_t d : *dims) wrap_dim(d, x.dim());
+    if (x.numel() == 0 && dims)
       for (int64_t d : *dims)
         AC_CHECK(x.shape()[wrap_dim(d, x.dim())] != 0, IndexError, op, "(): Expected reduction dim ",
                  wrap_dim(d, x.dim()), " to have non-zero size.");

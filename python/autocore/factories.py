@@ -332,7 +332,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if (step_value > 0 and end_value < start_value) or (step_value < 0 and end_value > start_value):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if not dtype.is_floating_point and not integral:  # then PyTorch casts the bounds and the step to the dtype
-        start_value, end_value, step_value = (int(v) if math.isfinite(v) else v for v in values)
+        start_value, end_value, step_value = (_to_int64(v) for v in values)
         if step_value == 0:
             raise ValueError("step must be nonzero")
         integral = all(isinstance(v, int) for v in (start_value, end_value, step_value))

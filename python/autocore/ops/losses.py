@@ -3,6 +3,8 @@ pass, backward softmax - one_hot), mse_loss, l1_loss, binary_cross_entropy (+ wi
 
 The fused backward kernels are not themselves differentiable, so under create_graph (second derivatives)
 each vjp instead differentiates the same loss written with differentiable ops."""
+import math
+
 from .. import _C, _dtype
 from ..tensor import Tensor
 from .graph import constant, grad_enabled, record, wrap
@@ -63,8 +65,8 @@ def _cross_entropy_with_probabilities(input, target, weight, reduction, label_sm
     from .softmax_loss import log_softmax
     class_dim = 0 if input._c.ndim == 1 else 1
     classes = input._c.shape[class_dim]
-    if label_smoothing > 0.0:
-        target = target * (1 - label_smoothing) + label_smoothing / classes
+    if label_smoothing > 0.0:  # (eps / C in C++ doubles: inf with no classes)
+        target = target * (1 - label_smoothing) + (label_smoothing / classes if classes else math.inf)
     terms = log_softmax(input, class_dim) * target
     if weight is not None:
         terms = terms * weight.reshape([-1 if d == class_dim else 1 for d in range(input._c.ndim)])
@@ -173,6 +175,13 @@ _bce_logits = _pointwise("BinaryCrossEntropyWithLogitsBackward0", _C.binary_cros
                          _C.binary_cross_entropy_with_logits_target_backward, _bce_logits_terms)
 
 
+def _check_in_place(out, other):
+    """PyTorch's in-place ops keep out's shape: other must broadcast to it."""
+    shape = _C.broadcast_shapes(list(out._c.shape), list(other._c.shape))
+    if tuple(shape) != tuple(out._c.shape):
+        raise RuntimeError(f"output with shape {list(out._c.shape)} doesn't match the broadcast shape {list(shape)}")
+
+
 def _bce_with_logits_mixed(input, target, weight, reduction, pos_weight):
     """PyTorch's formula, in its dtypes, for operands of several float dtypes: log_sigmoid(x) in the input's dtype;
     (1 - y) x in the target's dtype, as are the in-place steps that follow it (each product is taken promoted,
@@ -181,10 +190,13 @@ def _bce_with_logits_mixed(input, target, weight, reduction, pos_weight):
     ones = wrap(_dtype.full_c(list(input._c.shape), 1.0, input._c.dtype, input.device))
     log_sigmoid = -_bce_logits(input, ones, None, "none")  # (1 - 1) x + softplus(-x) = -log sigmoid(x)
     if pos_weight is not None:
-        log_sigmoid = cast(log_sigmoid * ((pos_weight - 1) * target + 1), log_sigmoid._c.dtype)
+        log_weight = (pos_weight - 1) * target + 1
+        _check_in_place(log_sigmoid, log_weight)
+        log_sigmoid = cast(log_sigmoid * log_weight, log_sigmoid._c.dtype)
     keep = 1 - target
     loss = cast(cast(keep * input, keep._c.dtype) - log_sigmoid, keep._c.dtype)
     if weight is not None:
+        _check_in_place(loss, weight)
         loss = cast(loss * weight, loss._c.dtype)
     return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
 

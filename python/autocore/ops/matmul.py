@@ -66,12 +66,29 @@ def dot(a, b):
     return matmul(a, b)
 
 
+def _check_expands(shape, target):
+    """PyTorch's expand() check: shape, right-aligned, must match target wherever it is not 1."""
+    if len(shape) > len(target):
+        raise RuntimeError(f"The expanded size of the tensor ({len(target)}) must be greater or equal to the number "
+                           f"of dimensions in the tensor ({len(shape)})")
+    for k in range(1, len(shape) + 1):
+        if shape[-k] != 1 and shape[-k] != target[-k]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[-k]}) must match the existing size "
+                               f"({shape[-k]}) at non-singleton dimension {len(target) - k}.  Target sizes: "
+                               f"{list(target)}.  Tensor sizes: {list(shape)}")
+
+
 def linear(x, weight, bias=None):
     """x @ weight.T + bias in one kernel call (weight read in place, bias fused)."""
     tb = as_input(bias)
     if tb is not None and weight._c.ndim == 2 and tuple(tb._c.shape) != (weight._c.shape[0],):
         from .elementwise import add  # a bias that only broadcasts to the output, () or (1,): added apart
-        return add(linear(x, weight), tb)
+        if x._c.ndim == 1:  # PyTorch computes a 1-D input as a batch of one, then drops that dim
+            from .shape import squeeze, unsqueeze
+            return squeeze(linear(unsqueeze(x, 0), weight, bias), 0)
+        out = linear(x, weight)
+        _check_expands(tb._c.shape, out._c.shape)  # PyTorch adds it in place: the output's shape stays
+        return add(out, tb)
     out_c = _C.linear(x._c, weight._c, bias._c if tb is not None else None)
 
     def vjp(g):

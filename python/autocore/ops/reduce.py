@@ -66,6 +66,7 @@ def mean(x, dim=None, keepdim=False):
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     correction = _correction(unbiased, correction)
     in_shape = x._c.shape
+    out_c = _C.var(x._c, dim, correction=correction, keepdim=keepdim)  # (first: its checks are PyTorch's, in order)
     dims = _dims(dim, len(in_shape))
     n = _count(in_shape, dims)
 
@@ -75,15 +76,15 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     def jvp(t):
         centered = sub(wrap(x._c), mean(wrap(x._c), dims, keepdim=True))
         return mul(sum(mul(centered, t), dims, keepdim), 2.0 / builtins.max(n - correction, 0))
-    return record("VarBackward0", _C.var(x._c, dim, correction=correction, keepdim=keepdim), (x,), vjp, (x._c,), jvp)
+    return record("VarBackward0", out_c, (x,), vjp, (x._c,), jvp)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     correction = _correction(unbiased, correction)
     in_shape = x._c.shape
+    out_c = _C.std(x._c, dim, correction=correction, keepdim=keepdim)  # (first: its checks are PyTorch's, in order)
     dims = _dims(dim, len(in_shape))
     n = _count(in_shape, dims)
-    out_c = _C.std(x._c, dim, correction=correction, keepdim=keepdim)
 
     def vjp(g):
         centered = sub(x, mean(x, dims, keepdim=True))

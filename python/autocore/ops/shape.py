@@ -133,6 +133,8 @@ def _place(g, index, in_shape):
 
 def _basic_view(c, index):
     if not isinstance(index, tuple):
+        if isinstance(index, slice) and index.step is not None and index.step <= 0:
+            raise ValueError("step must be greater than zero")  # a lone slice: before the dims are counted
         index = (index,)
     if sum(1 for i in index if i is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
@@ -195,8 +197,6 @@ def _advanced_getitem(x, index):
                 part.detach().cpu()._c.numpy()
         elif isinstance(part, list):
             part = np.asarray(part, dtype=np.int64 if not part or not isinstance(part[0], bool) else np.bool_)
-        elif isinstance(part, slice) and part.step is not None and part.step <= 0:
-            raise ValueError("step must be greater than zero")  # numpy would reverse; PyTorch refuses
         if isinstance(part, (np.ndarray, bool)):  # advanced: a mask spans its own dims, an index array one
             basic += [slice(None)] * (np.ndim(part) if np.asarray(part).dtype == np.bool_ else 1)
             advanced.append(part)
