@@ -504,6 +504,8 @@ def test_in_place(name, data, fits, number):
 KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "sub(tensor(1.), int64 2**62, alpha=2)": (lambda m: m.sub(m.tensor(1.0), m.tensor([[2 ** 62]]), alpha=2), "close",
+                                              "+9.2e18: alpha * b wrapped around in int64 (PyTorch: in float32)"),
     "linear(1-D x, bias (7,))": (lambda m: m.nn.functional.linear(m.zeros(1), m.ones(1, 1), m.zeros(7)), "bits",
                                  "shape (7,): the bias broadcast the output (PyTorch adds it in place: RuntimeError)"),
     "linear(1-D x, bias (1, 3))": (lambda m: m.nn.functional.linear(m.zeros(1), m.ones(3, 1), m.zeros(1, 3)), "bits",

@@ -237,6 +237,8 @@ def test_known_bugs(run, mode):
 
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "zeros(1, 5, 0, 1)[[-1], ..., empty mask]": (lambda m: m.zeros(1, 5, 0, 1)[[-1], ..., m.tensor([], dtype=m.bool)],
+                                                 "bits", "a result: numpy checks no mask over an empty array"),
     "zeros(5, 0)[5, [], ::0]": (lambda m: m.zeros(5, 0)[5, [], ::0], "bits",
                                 "ValueError for the step (PyTorch counts the indices first: IndexError)"),
     "tensor(3.)[2::-1]": (lambda m: m.tensor(3.0)[2::-1], "bits",

@@ -208,6 +208,11 @@ def test_dropout_deterministic_cases(data, p, training):
 KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "nll_loss((0, 3), 0-d target)": (lambda m: m.nn.functional.nll_loss(m.zeros(0, 3), m.tensor(1)), "bits",
+                                     "RuntimeError (PyTorch reads the 0-d target's size(0): IndexError)"),
+    "bce_with_logits(inf f32, f64 target)": (lambda m: m.nn.functional.binary_cross_entropy_with_logits(
+        m.tensor([float("inf"), float("-inf")]), m.tensor([0.0, 0.5], dtype=m.float64), reduction="none"), "close",
+        "nan: log sigmoid(inf) went through 0 * inf"),
     "cross_entropy(1-D, target (1,), smoothing)": (lambda m: m.nn.functional.cross_entropy(
         m.zeros(2), m.tensor([0]), label_smoothing=0.1), "bits",
         "a result (PyTorch's smoothing masks a 0-d loss in place with a (1,) mask: RuntimeError)"),

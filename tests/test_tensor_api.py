@@ -712,3 +712,16 @@ def test_arange_and_indexing_check_in_pytorchs_order():
     assert x[0, :, [0, 1]].shape == (3, 2) and x[ac.tensor(1), :, [0, 1]].tolist() == [[12.0, 13.0], [16.0, 17.0],
                                                                                        [20.0, 21.0]]
     assert ac.zeros(1, 0)[0, None, []].shape == (1, 0)
+
+
+def test_masks_alpha_and_empty_batches_follow_pytorch():
+    with pytest.raises(IndexError, match=r"The shape of the mask \[0\] at index 0 does not match the shape of the "
+                                         r"indexed tensor \[1, 5, 0, 1\] at index 3"):
+        ac.zeros(1, 5, 0, 1)[[-1], ..., ac.tensor([], dtype=ac.bool)]  # checked even over no elements
+    # alpha * b is taken in the result's float dtype: int64 would wrap 2 * 2**62 around
+    assert ac.sub(ac.tensor(1.0), ac.tensor([[2 ** 62]]), alpha=2).item() == float(np.float32(1.0 - 2.0 ** 63))
+    with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no dimensions"):
+        ac.nn.functional.nll_loss(ac.zeros(0, 3), ac.tensor(1))
+    both = ac.nn.functional.binary_cross_entropy_with_logits(  # float32 logits, float64 targets
+        ac.tensor([float("inf"), float("-inf")]), ac.tensor([0.0, 0.5], dtype=ac.float64), reduction="none")
+    assert both[0].item() == float("inf") and np.isnan(both[1].item())  # (1 - y) x - log sigmoid(x): inf - inf

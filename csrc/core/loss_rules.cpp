@@ -48,7 +48,10 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
   const int64_t target_batch = target.dim() == 0 ? 0 : target.shape()[0];
   AC_CHECK(input[0] == target_batch, ValueError, "Expected input batch_size (", input[0],
            ") to match target batch_size (", target_batch, ").");
-  AC_CHECK(target.dim() >= 1, RuntimeError, "0D or 1D target tensor expected, multi-target not supported");
+  if (target.dim() == 0) {  // (an empty batch, to have passed:) PyTorch's 2-D nll reads the target's size(0)
+    AC_CHECK(input.size() != 2, IndexError, "Dimension specified as 0 but tensor has no dimensions");
+    fail<RuntimeError>("0D or 1D target tensor expected, multi-target not supported");
+  }
   AC_CHECK(input[0] == target.shape()[0], ValueError, "Expected input batch_size (", input[0],
            ") to match target batch_size (", target.shape()[0], ").");
   layout.batch = input[0];

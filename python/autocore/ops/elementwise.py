@@ -138,9 +138,11 @@ def _times_alpha(a, b, alpha):
         return b * alpha
     if all(k == _C.DType.bool if isinstance(k, _C.DType) else isinstance(k, bool) for k in kinds):
         return b if alpha else mul(b, False)
+    # b takes a's float dtype where that is the result's: always over an integer b (a float category wins,
+    # even from a 0-d a), over a narrower float b unless a is 0-d beside a dimensioned b.
     if a.__class__ is Tensor and b.__class__ is Tensor and a._c.dtype.is_floating_point and \
-            (not b._c.dtype.is_floating_point or b._c.dtype.itemsize < a._c.dtype.itemsize) and \
-            (a._c.ndim > 0 or b._c.ndim == 0):
+            (not b._c.dtype.is_floating_point or
+             (b._c.dtype.itemsize < a._c.dtype.itemsize and (a._c.ndim > 0 or b._c.ndim == 0))):
         from .graph import cast
         b = cast(b, a._c.dtype)
     return mul(b, alpha)

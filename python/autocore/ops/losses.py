@@ -187,8 +187,12 @@ def _bce_with_logits_mixed(input, target, weight, reduction, pos_weight):
     (1 - y) x in the target's dtype, as are the in-place steps that follow it (each product is taken promoted,
     then stored back)."""
     from .graph import cast
+    from .elementwise import where
     ones = wrap(_dtype.full_c(list(input._c.shape), 1.0, input._c.dtype, input.device))
-    log_sigmoid = -_bce_logits(input, ones, None, "none")  # (1 - 1) x + softplus(-x) = -log sigmoid(x)
+    infinite = input.abs() == math.inf
+    finite = where(infinite, ones, input)  # the kernel's (1 - 1) x would be 0 * inf
+    log_sigmoid = -_bce_logits(finite, ones, None, "none")  # (1 - 1) x + softplus(-x) = -log sigmoid(x)
+    log_sigmoid = where(infinite, input.clamp(max=0.0), log_sigmoid)  # log sigmoid(inf) = 0, (-inf) = -inf
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1
         _check_in_place(log_sigmoid, log_weight)

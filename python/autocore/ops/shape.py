@@ -207,6 +207,7 @@ def _advanced_getitem(x, index):
             basic.append(part)  # an int: a select, applied with the view
     view = getitem(x, tuple(basic))
     shape = tuple(view._c.shape)
+    _check_masks(advanced, shape)
     numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
     try:
         positions = numbers[tuple(advanced)]
@@ -215,6 +216,23 @@ def _advanced_getitem(x, index):
     flat = reshape(view, -1)
     picked = index_select(flat, 0, factories.tensor(np.ascontiguousarray(positions).reshape(-1), device=x.device))
     return reshape(picked, list(positions.shape))
+
+
+def _check_masks(parts, shape):
+    """Each bool mask must match the dims it covers, as PyTorch requires even where they are empty (numpy does
+    not check an empty array)."""
+    covered = [p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1 if isinstance(p, (np.ndarray, slice))
+               else 0 for p in parts]
+    dim = 0
+    for part, width in zip(parts, covered):
+        if part is Ellipsis:
+            dim += len(shape) - sum(covered)
+        elif width and isinstance(part, np.ndarray) and part.dtype == np.bool_ and dim + width <= len(shape):
+            for j, (size, side) in enumerate(zip(part.shape, shape[dim:dim + width])):
+                if size != side:
+                    raise IndexError(f"The shape of the mask {list(part.shape)} at index {j} does not match the "
+                                     f"shape of the indexed tensor {list(shape)} at index {dim + j}")
+        dim += width
 
 
 def _index_add(g, d, index, in_shape):
