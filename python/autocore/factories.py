@@ -100,18 +100,21 @@ def _from_sequence(data, dtype):
     """data as an array, or None where tensors or arrays are among its elements. The common case, nested lists
     of Python numbers, takes numpy's conversion once the element types are known."""
     try:
-        objects = np.asarray(data, dtype=object)
-        kinds = set(map(type, objects.reshape(-1)))
+        if isinstance(data, (list, tuple)) and data and not isinstance(data[0], (list, tuple, range)):
+            objects, kinds = data, set(map(type, data))  # flat (a nested element shows among the kinds)
+        else:
+            objects = np.asarray(data, dtype=object)
+            kinds = set(map(type, objects.reshape(-1)))
     except ValueError:  # ragged: the careful path names the offending level
         kinds = None
     if kinds is not None and kinds <= _NUMBERS and (dtype is None or dtype.is_floating_point or
                                                     kinds <= ({bool} if dtype.name == "bool" else {int, bool})):
         target = dtype.numpy if dtype is not None else \
-            _dtype.get_default_dtype().numpy if float in kinds or objects.size == 0 else \
+            _dtype.get_default_dtype().numpy if float in kinds or not kinds else \
             np.int64 if int in kinds else np.bool_
         try:
             with np.errstate(over="ignore"):  # past float32's range: inf, as in PyTorch
-                return objects.astype(target)
+                return np.asarray(objects, dtype=target)
         except OverflowError as error:  # an int past int64, or one past any float
             if "float" in str(error):
                 raise
