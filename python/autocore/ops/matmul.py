@@ -66,18 +66,6 @@ def dot(a, b):
     return matmul(a, b)
 
 
-def _check_expands(shape, target):
-    """PyTorch's expand() check: shape, right-aligned, must match target wherever it is not 1."""
-    if len(shape) > len(target):
-        raise RuntimeError(f"The expanded size of the tensor ({len(target)}) must be greater or equal to the number "
-                           f"of dimensions in the tensor ({len(shape)})")
-    for k in range(1, len(shape) + 1):
-        if shape[-k] != 1 and shape[-k] != target[-k]:
-            raise RuntimeError(f"The expanded size of the tensor ({target[-k]}) must match the existing size "
-                               f"({shape[-k]}) at non-singleton dimension {len(target) - k}.  Target sizes: "
-                               f"{list(target)}.  Tensor sizes: {list(shape)}")
-
-
 def linear(x, weight, bias=None):
     """x @ weight.T + bias in one kernel call (weight read in place, bias fused)."""
     tb = as_input(bias)
@@ -87,7 +75,7 @@ def linear(x, weight, bias=None):
             from .shape import squeeze, unsqueeze
             return squeeze(linear(unsqueeze(x, 0), weight, bias), 0)
         out = linear(x, weight)
-        _check_expands(tb._c.shape, out._c.shape)  # PyTorch adds it in place: the output's shape stays
+        tb._c.expand(list(out._c.shape))  # PyTorch adds it in place, so it must expand to the output's shape
         return add(out, tb)
     out_c = _C.linear(x._c, weight._c, bias._c if tb is not None else None)
 
