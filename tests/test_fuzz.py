@@ -508,6 +508,9 @@ def test_in_place(name, data, fits, number):
 KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "addmm(int64, K=0, beta=0.5)": (lambda m: m.addmm(m.tensor([1, 2, 3]), m.ones(1, 0, dtype=m.int64),
+                                                       m.ones(0, 3, dtype=m.int64), beta=0.5), "bits",
+                                    "a result (PyTorch scales the int bias by a float beta in place: RuntimeError)"),
     "sub(tensor(1.), int64 2**62, alpha=2)": (lambda m: m.sub(m.tensor(1.0), m.tensor([[2 ** 62]]), alpha=2), "close",
                                               "+9.2e18: alpha * b wrapped around in int64 (PyTorch: in float32)"),
     "linear(1-D x, bias (7,))": (lambda m: m.nn.functional.linear(m.zeros(1), m.ones(1, 1), m.zeros(7)), "bits",

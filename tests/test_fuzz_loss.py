@@ -208,6 +208,8 @@ def test_dropout_deterministic_cases(data, p, training):
 KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "nll_loss((0, 3), 0-d float target)": (lambda m: m.nn.functional.nll_loss(m.zeros(0, 3), m.tensor(0.0)), "bits",
+                                           "IndexError (PyTorch checks the target's dtype first)"),
     "nll_loss((0, 3), 0-d target)": (lambda m: m.nn.functional.nll_loss(m.zeros(0, 3), m.tensor(1)), "bits",
                                      "RuntimeError (PyTorch reads the 0-d target's size(0): IndexError)"),
     "bce_with_logits(inf f32, f64 target)": (lambda m: m.nn.functional.binary_cross_entropy_with_logits(

@@ -274,3 +274,14 @@ def test_linear_bias_is_added_in_place_as_pytorch_does():
         F.linear(autocore.zeros(1), autocore.ones(1, 1), autocore.zeros(7))
     assert F.linear(autocore.zeros(1), autocore.ones(3, 1), autocore.ones(1, 3)).tolist() == [1.0, 1.0, 1.0]
     assert F.linear(autocore.zeros(2, 1), autocore.ones(3, 1), autocore.ones(())).shape == (2, 3)
+
+
+def test_integer_addmm_over_nothing_refuses_a_float_beta():
+    """With K = 0 PyTorch scales the integer bias by beta in place: a float beta (even 1.0) cannot be stored."""
+    long = autocore.int64
+    bias, a, b = autocore.tensor([1, 2, 3]), autocore.ones(1, 0, dtype=long), autocore.ones(0, 3, dtype=long)
+    for beta in (0.5, 1.0, 2.0):
+        with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+            autocore.addmm(bias, a, b, beta=beta)
+    assert autocore.addmm(bias, a, b, beta=0.0).tolist() == [[0, 0, 0]]
+    assert autocore.addmm(bias, a, b, beta=2).tolist() == [[2, 4, 6]]

@@ -78,7 +78,8 @@ struct ElementwiseEntry {
     DType dtype = compute_dtype(op, promotion.result());
     if (op == EwOp::pow && !scalar_first) {
       if (dtype == DType::Bool) return bool_power(t, s.i != 0, out);
-      if (dtype == DType::Float32 && s.kind == Scalar::Kind::Float && static_cast<double>(static_cast<float>(s.f)) != s.f)
+      const bool float32_cannot_hold = static_cast<double>(static_cast<float>(s.f)) != s.f;
+      if (dtype == DType::Float32 && s.kind == Scalar::Kind::Float && float32_cannot_hold)
         return wide_power(t, s, out);
     }
     Backend::check_supported(op, dtype);

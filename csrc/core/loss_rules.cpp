@@ -49,6 +49,7 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
   AC_CHECK(input[0] == target_batch, ValueError, "Expected input batch_size (", input[0],
            ") to match target batch_size (", target_batch, ").");
   if (target.dim() == 0) {  // (an empty batch, to have passed:) PyTorch's 2-D nll reads the target's size(0)
+    if (input.size() == 2) check_class_target_dtype(target);  // after its dtype
     AC_CHECK(input.size() != 2, IndexError, "Dimension specified as 0 but tensor has no dimensions");
     fail<RuntimeError>("0D or 1D target tensor expected, multi-target not supported");
   }

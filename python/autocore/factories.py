@@ -365,7 +365,8 @@ def _linspace_values(start, end, steps, dtype):
     if steps == 0:
         return np.empty(0, dtype.numpy)
     if steps == 1:  # PyTorch fills with start
-        return np.array([start if dtype.is_floating_point or dtype.name == "bool" else _to_int64(start)]).astype(dtype.numpy)
+        value = start if dtype.is_floating_point or dtype.name == "bool" else _to_int64(start)
+        return np.array([value]).astype(dtype.numpy)
     index = np.arange(steps, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if dtype.is_floating_point:

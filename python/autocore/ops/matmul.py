@@ -117,6 +117,10 @@ def addmm(bias, a, b, beta=1, alpha=1):
         if m._c.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {m._c.ndim}-D tensor")
     if not a._c.dtype.is_floating_point:  # no gradients: the kernel's integer rules (float factors truncate)
+        if a._c.shape[1] == 0 and isinstance(beta, float) and beta != 0.0:
+            # with nothing to multiply PyTorch scales the integer bias in place by the float beta, and refuses
+            raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                               f"{ {'int64': 'Long', 'bool': 'Bool'}.get(bias.dtype.name, bias.dtype.name)}")
         return wrap(_C.addmm(bias._c, a._c, b._c, beta=beta, alpha=alpha))
     product = matmul(a, b)
     bias = expand(bias, product._c.shape)  # the bias expands to the product; it does not broadcast with it
