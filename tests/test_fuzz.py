@@ -508,6 +508,8 @@ def test_in_place(name, data, fits, number):
 KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "std([1.2e-38, 0], correction=2)": (lambda m: m.tensor([1.1754943508222875e-38, 0.0]).std(correction=2), "close",
+                                        "nan: the squared deviation underflowed float32 to 0, and 0 / 0 (PyTorch: inf)"),
     "addmm(int64, K=0, beta=0.5)": (lambda m: m.addmm(m.tensor([1, 2, 3]), m.ones(1, 0, dtype=m.int64),
                                                        m.ones(0, 3, dtype=m.int64), beta=0.5), "bits",
                                     "a result (PyTorch scales the int bias by a float beta in place: RuntimeError)"),

@@ -196,3 +196,11 @@ def test_stack_checks_dim_then_sizes():
     with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got \[0\] at entry 0 "
                                            r"and \[1\] at entry 1"):
         autocore.stack([autocore.zeros(0), autocore.zeros(1)], 1)
+
+
+def test_var_squares_deviations_without_underflow():
+    """Deviations of float32 subnormals square below float32's range: summed in double they stay positive, so
+    dividing by zero degrees of freedom gives inf (as in PyTorch), not 0 / 0."""
+    tiny = autocore.tensor([1.1754943508222875e-38, 0.0])
+    assert tiny.std(correction=2).item() == float("inf")
+    assert tiny.var(correction=1).item() == 0.0  # (a variance of 3.5e-77 rounds to float32's 0)

@@ -113,7 +113,7 @@ void var_loop(const void* xv, void* outv, const ReduceShape& s, double correctio
       const T mean = static_cast<T>(total / s.r);
       double squares = 0;
       for (int64_t r = 0; r < s.r; ++r) {
-        T d = xo[r * s.r_stride + i] - mean;
+        const double d = xo[r * s.r_stride + i] - mean;  // squared in double: d * d may underflow T
         squares += d * d;
       }
       out[o * s.out_outer_stride + i] = static_cast<T>(squares / divisor);

@@ -62,7 +62,7 @@ struct MeanOp {
   __device__ void finish(int64_t j, State s) const { means[j] = static_cast<T>(s / r); }
 };
 
-// var's second pass: squared deviations, each squared in T and summed in double (as on the CPU).
+// var's second pass: deviations in T, each squared and summed in double (as on the CPU: d * d may underflow T).
 template <class T>
 struct SquaresOp {
   using State = double;
@@ -71,9 +71,8 @@ struct SquaresOp {
   double divisor;
   __device__ State identity() const { return 0; }
   __device__ State lift(T x, int64_t j, int64_t) const {
-    const T d = x - means[j];
-    const T square = d * d;
-    return square;
+    const double d = x - means[j];
+    return d * d;
   }
   __device__ void combine(State& a, State b) const { a += b; }
   __device__ void finish(int64_t j, State s) const { out[j] = static_cast<T>(s / divisor); }
