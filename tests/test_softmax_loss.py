@@ -902,6 +902,8 @@ def test_loss_edge_values_and_errors_follow_pytorchs_formulas():
     # label smoothing scales by eps / C: with no classes, inf times an empty sum
     assert np.isnan(F.cross_entropy(autocore.zeros(2, 0), autocore.tensor([0, 0]), ignore_index=0,
                                     label_smoothing=0.5, reduction="sum").item())
+    assert np.isnan(F.cross_entropy(autocore.zeros(0, 0), autocore.zeros(0, dtype=autocore.int64),  # over no rows
+                                    label_smoothing=0.5, reduction="sum").item())
     # (1 - y) x - log sigmoid(x), never forming 1 + (pos_weight - 1) y without a pos_weight
     both_inf = F.binary_cross_entropy_with_logits(autocore.tensor([float("inf"), float("-inf")]),
                                                   autocore.full((2,), float("inf")), reduction="none")

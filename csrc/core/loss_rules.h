@@ -43,6 +43,12 @@ CrossEntropyLayout cross_entropy_layout(const Tensor& input, const Tensor& targe
 // A per-class weight: on input's device, one per class, of input's dtype.
 void check_class_weight(const Tensor* weight, const Tensor& input, int64_t classes);
 
+// PyTorch scales its label-smoothing term by eps / C: with no classes that is inf times a sum of nothing, so a
+// summed class-index loss is NaN even over no rows (each row's loss is NaN too).
+inline bool smoothing_over_no_classes(const ClassLayout& layout, bool probs, double label_smoothing) {
+  return !probs && label_smoothing != 0 && layout.classes == 0;
+}
+
 // What cross_entropy's forward keeps for its backward: per row, the max m and log(sum exp(x - m)), in float64,
 // shaped as the unreduced loss + [2]. The softmax is then exp((x - m) - log_sum), exact at any scale of the
 // logits; exp(x - lse) would lose log_sum against an m of 1e30, as lse = m + log_sum rounds to m.

@@ -277,8 +277,10 @@ CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, cons
   });
   double total_weight = 0;
   for (double w : row_weight) total_weight += w;
-  return {reduce_rows(row_loss, total_weight, reduction, input.dtype(), plan.layout.target_shape), stats,
-          scalar_tensor(total_weight, input.dtype())};
+  Tensor loss = reduce_rows(row_loss, total_weight, reduction, input.dtype(), plan.layout.target_shape);
+  if (reduction == Reduction::sum && smoothing_over_no_classes(plan.layout, plan.args.probs, label_smoothing))
+    fill_(loss, Scalar::from_float(std::numeric_limits<double>::quiet_NaN()));
+  return {loss, stats, scalar_tensor(total_weight, input.dtype())};
 }
 
 Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,

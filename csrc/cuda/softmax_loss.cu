@@ -940,6 +940,8 @@ CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, cons
   }
   auto [loss, total_weight] =
       reduce_rows(row_loss, row_weight, reduction, input.dtype(), plan.layout.target_shape, plan.device);
+  if (reduction == Reduction::sum && smoothing_over_no_classes(plan.layout, plan.probs, label_smoothing))
+    fill_(loss, Scalar::from_float(std::numeric_limits<double>::quiet_NaN()));
   return {loss, stats, total_weight};
 }
 
