@@ -143,13 +143,13 @@ def _sequence_as_pytorch_reads_it(data, dtype):
 
 
 def _infer_sequence_dtype(data):
-    rank = None
+    rank = -1
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, (list, tuple, range)):
             if not item:  # an empty sequence counts as the default dtype
-                rank = max(-1 if rank is None else rank, _RANK[np.dtype(_dtype.get_default_dtype().numpy)])
+                rank = max(rank, _RANK[np.dtype(_dtype.get_default_dtype().numpy)])
             stack.extend(reversed(item))  # in order: the first bad element is the one reported
             continue
         if isinstance(item, (bool, np.bool_)):
@@ -170,7 +170,7 @@ def _infer_sequence_dtype(data):
             raise RuntimeError(f"Could not infer dtype of {type(item).__name__}")
         if kind not in _RANK:
             return kind  # (float16 and the like: refused later with numpy's dtype named)
-        rank = max(-1 if rank is None else rank, _RANK[kind])
+        rank = max(rank, _RANK[kind])
     return next(k for k, r in _RANK.items() if r == rank)
 
 
@@ -194,8 +194,7 @@ def _convert_leaves(leaves, target):
     if target.kind == "b":
         return np.array([bool(_number(v)) for v in leaves], np.bool_)
     if target.kind in "iu":
-        values = [_integral(v) for v in leaves]
-        return np.array(values, np.int64)
+        return np.array([_integral(v) for v in leaves], np.int64)
     if target.kind == "f":
         with np.errstate(over="ignore"):  # past float32's range: inf, as in PyTorch
             return np.array([float(_number(v)) for v in leaves], np.float64).astype(target)
