@@ -111,11 +111,24 @@ def reshape_as(self, other):
     return sh.reshape(self, list(other.shape))
 
 
+def as_subclass(self, cls):
+    """A cls instance sharing this tensor's data and staying in the autograd graph: it is a view of self
+    (recorded, so gradients reach self), as PyTorch's alias is."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of Tensor, not {cls!r}")
+    alias = sh.view(self, list(self._c.shape))
+    out = object.__new__(cls)
+    out._c, out._requires_grad, out.grad, out.grad_fn = alias._c, alias._requires_grad, None, alias.grad_fn
+    out._hooks, out._tangent = None, alias._tangent
+    return out
+
+
 for name, fn in METHODS.items():
     setattr(Tensor, name, fn)
 Tensor.expand = expand
 Tensor.view_as = view_as
 Tensor.reshape_as = reshape_as
+Tensor.as_subclass = as_subclass
 Tensor.T = property(lambda self: sh.permute(self, list(range(self.ndim - 1, -1, -1))))
 def _matrix_transpose(x):
     if x.ndim == 0:

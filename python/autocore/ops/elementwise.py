@@ -36,12 +36,12 @@ def _scalar_tensor(value, like_c):
 
 def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
     def op(a, b):
-        a_is_tensor, b_is_tensor = a.__class__ is Tensor, b.__class__ is Tensor
+        a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
         c = kernel(a._c if a_is_tensor else a, b._c if b_is_tensor else b)
         if _forward["level"]:  # forward mode: the slow, general path
             return record(name, c, (a if a_is_tensor else None, b if b_is_tensor else None),
                           make_vjp(a, b, a if a_is_tensor else None, b if b_is_tensor else None),
-                          tuple(t._c for t in (saves(a, b, a, b) if saves else ()) if t.__class__ is Tensor),
+                          tuple(t._c for t in (saves(a, b, a, b) if saves else ()) if isinstance(t, Tensor)),
                           make_jvp(a, b, c))
         if _mode.enabled:
             ta = a if a_is_tensor and a._requires_grad else None
@@ -49,7 +49,7 @@ def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
             if ta is not None or tb is not None:
                 saved = None
                 if saves is not None:  # the tensors whose values the vjp reads, with their versions now
-                    saved = tuple((t._c, t._c._version) for t in saves(a, b, ta, tb) if t.__class__ is Tensor)
+                    saved = tuple((t._c, t._c._version) for t in saves(a, b, ta, tb) if isinstance(t, Tensor))
                 edges = (None if ta is None else ta.grad_fn if ta.grad_fn is not None else ta,
                          None if tb is None else tb.grad_fn if tb.grad_fn is not None else tb)
                 return wrap(c, True, Node(name, edges, make_vjp(a, b, ta, tb), saved or None))
@@ -62,19 +62,19 @@ def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
 # broadcasts, and never promotes a tensor that can require grad), so reduce_to is skipped.
 
 def _add_vjp(a, b, ta, tb):
-    if tb is None and b.__class__ is not Tensor:
+    if tb is None and not isinstance(b, Tensor):
         return lambda g: (g, None)
     return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(g, tb) if tb is not None else None)
 
 
 def _sub_vjp(a, b, ta, tb):
-    if tb is None and b.__class__ is not Tensor:
+    if tb is None and not isinstance(b, Tensor):
         return lambda g: (g, None)
     return lambda g: (reduce_to(g, ta) if ta is not None else None, reduce_to(neg(g), tb) if tb is not None else None)
 
 
 def _mul_vjp(a, b, ta, tb):
-    if tb is None and b.__class__ is not Tensor:
+    if tb is None and not isinstance(b, Tensor):
         return lambda g: (mul(g, b), None)
     return lambda g: (reduce_to(mul(g, b), ta) if ta is not None else None,
                       reduce_to(mul(g, a), tb) if tb is not None else None)
@@ -116,7 +116,7 @@ def _div_jvp(a, b, c):
 
 
 def _detached(x):
-    return wrap(x._c) if x.__class__ is Tensor else x
+    return wrap(x._c) if isinstance(x, Tensor) else x
 
 
 _add = _arithmetic(_C.add, "AddBackward0", _add_vjp, None, _add_jvp)
@@ -130,17 +130,17 @@ div = _arithmetic(_C.div, "DivBackward0", _div_vjp, lambda a, b, ta, tb: (a, b) 
 def _times_alpha(a, b, alpha):
     """alpha * b for a + alpha * b, computed as PyTorch does: in the dtype of the result, so that a float32 or
     int64 b beside a float64 a is neither rounded nor wrapped first; bools stay bools."""
-    kinds = [x._c.dtype if x.__class__ is Tensor else x for x in (a, b)]
+    kinds = [x._c.dtype if isinstance(x, Tensor) else x for x in (a, b)]
     integral = not any(k.is_floating_point if isinstance(k, _C.DType) else isinstance(k, float) for k in kinds)
     if integral and isinstance(alpha, float):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-    if b.__class__ is not Tensor:
+    if not isinstance(b, Tensor):
         return b * alpha
     if all(k == _C.DType.bool if isinstance(k, _C.DType) else isinstance(k, bool) for k in kinds):
         return b if alpha else mul(b, False)
     # b takes a's float dtype where that is the result's: always over an integer b (a float category wins,
     # even from a 0-d a), over a narrower float b unless a is 0-d beside a dimensioned b.
-    if a.__class__ is Tensor and b.__class__ is Tensor and a._c.dtype.is_floating_point and \
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._c.dtype.is_floating_point and \
             (not b._c.dtype.is_floating_point or
              (b._c.dtype.itemsize < a._c.dtype.itemsize and (a._c.ndim > 0 or b._c.ndim == 0))):
         from .graph import cast
@@ -153,7 +153,7 @@ def add(a, b, alpha=1):
 
 
 def sub(a, b, alpha=1):
-    if alpha != 1 and any(x.__class__ is Tensor and x._c.dtype == _C.DType.bool for x in (a, b)):
+    if alpha != 1 and any(isinstance(x, Tensor) and x._c.dtype == _C.DType.bool for x in (a, b)):
         return _sub(a, b)  # raises PyTorch's error for bool subtraction
     return _sub(a, _times_alpha(a, b, alpha) if alpha != 1 else b)
 
@@ -215,7 +215,7 @@ def _extremum(a, b, greater, name):
 def _tensor_operands(name, a, b):
     """maximum and minimum take two tensors: PyTorch refuses a Python number there."""
     for position, (arg, x) in enumerate((("input", a), ("other", b)), 1):
-        if x.__class__ is not Tensor:
+        if not isinstance(x, Tensor):
             raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(x).__name__}")
 
 
@@ -258,7 +258,7 @@ def where(condition, a, b):
     other_b = ta._c.dtype if ta is not None else _number_dtype(a)
     from ..factories import _check_representable  # a number the result's dtype cannot hold is refused
     for number, other in ((a, other_a), (b, other_b)):
-        if number.__class__ is not Tensor and not isinstance(number, bool) and isinstance(number, (int, float)):
+        if not isinstance(number, Tensor) and not isinstance(number, bool) and isinstance(number, (int, float)):
             _check_representable(number, _dtype.from_c(_where_number_dtype(number, other)))
     ca = a._c if ta is not None else _dtype.full_c([], a, _where_number_dtype(a, other_a), place)
     cb = b._c if tb is not None else _dtype.full_c([], b, _where_number_dtype(b, other_b), place)

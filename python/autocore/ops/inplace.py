@@ -16,7 +16,7 @@ def _in_graph(self, *others):
     """True when the write must go through the out-of-place path: to record it for backward, or to carry
     a forward-mode tangent."""
     if _forward["level"] and (self._tangent is not None or
-                              any(o.__class__ is Tensor and o._tangent is not None for o in others)):
+                              any(isinstance(o, Tensor) and o._tangent is not None for o in others)):
         return True
     if not _mode.enabled:
         return False
@@ -27,7 +27,7 @@ def _in_graph(self, *others):
             raise RuntimeError("in-place operations on views of tensors that require grad are not supported by "
                                "autocore yet; apply the operation out of place (y = y * 2) instead.")
         return True
-    return any(o.__class__ is Tensor and o._requires_grad for o in others)
+    return any(isinstance(o, Tensor) and o._requires_grad for o in others)
 
 
 def _old_value(self):
@@ -57,7 +57,7 @@ def _binary_inplace(kernel, out_of_place):
         if _in_graph(self, other):
             old = _old_value(self) if self._requires_grad or self._tangent is not None else self
             return _write_back(self, out_of_place(old, old if other is self else other))
-        kernel(self._c, other._c if other.__class__ is Tensor else other, out=self._c)
+        kernel(self._c, other._c if isinstance(other, Tensor) else other, out=self._c)
         self._c._bump_version()
         return self
     return method

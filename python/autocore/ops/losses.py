@@ -93,7 +93,7 @@ def _check_probabilities(input, target, weight, ignore_index, label_smoothing):
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     reduction = _reduction(reduction)
     label_smoothing = float(label_smoothing)  # a double, as PyTorch's argument parser makes it
-    probabilities = target.__class__ is Tensor and input._c.ndim >= 1 and target._c.shape == input._c.shape and \
+    probabilities = isinstance(target, Tensor) and input._c.ndim >= 1 and target._c.shape == input._c.shape and \
         target._c.dtype.is_floating_point
     if probabilities and _mixed_floats(input, target, weight):
         _check_probabilities(input, target, weight, ignore_index, label_smoothing)
@@ -206,7 +206,7 @@ def _bce_with_logits_mixed(input, target, weight, reduction, pos_weight):
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    if target.__class__ is Tensor and input.__class__ is Tensor and target._c.shape != input._c.shape:
+    if isinstance(target, Tensor) and isinstance(input, Tensor) and target._c.shape != input._c.shape:
         raise ValueError(f"Target size (torch.Size({list(target._c.shape)})) must be the same as input size "
                          f"(torch.Size({list(input._c.shape)}))")
     reduction = _reduction(reduction)
