@@ -696,10 +696,18 @@ def test_where_refuses_a_number_its_result_dtype_cannot_hold():
 
 
 def test_arange_and_indexing_check_in_pytorchs_order():
-    # an integer dtype converts start, end and step first: inf or 1e30 cannot be int64
-    for args in ((0, 5, float("inf")), (0.5, 5, 1e30), (0, 1e30, 1)):
+    # an integer dtype (PyTorch 2.14 on) counts elements from the values as given, then converts start and step:
+    # inf or 1e30 cannot be int64; a span too large to count fails before that
+    for args in ((0, 5, float("inf")), (0.5, 5, 1e30), (1e19, 1e20, 1e19)):
         with pytest.raises(RuntimeError, match="value cannot be converted to type int64_t without overflow"):
             ac.arange(*args, dtype=ac.int64)
+    with pytest.raises(RuntimeError, match="invalid size, possible overflow"):
+        ac.arange(1e19, 1e300, 1e-300, dtype=ac.int64)
+    # ceil((end - start) / step) elements, each trunc(start) + i * trunc(step)
+    assert ac.arange(0, 5, 0.5, dtype=ac.int64).tolist() == [0] * 10
+    assert ac.arange(1, 10, 2.5, dtype=ac.int64).tolist() == [1, 3, 5, 7]
+    assert ac.arange(1.9, 5, 1.0, dtype=ac.int64).tolist() == [1, 2, 3, 4]
+    assert ac.arange(2.5, dtype=ac.int64).tolist() == [0, 1, 2]
     with pytest.raises(RuntimeError, match="unsupported range: 0 -> inf"):  # before the conversion
         ac.arange(0, float("inf"), 1, dtype=ac.int64)
     # a tuple index is counted against the dims before its slices are read; a lone slice's step comes first

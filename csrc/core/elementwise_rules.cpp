@@ -32,8 +32,13 @@ DType compute_dtype(EwOp op, DType promoted) {
   return promoted;
 }
 
+// PyTorch (since 2.14) raises NotImplementedError here, with its own message for two bool operands.
 void check_sub_without_bool(EwOp op, bool a_is_bool, bool b_is_bool) {
-  AC_CHECK(op != EwOp::sub || !(a_is_bool || b_is_bool), RuntimeError,
+  if (op != EwOp::sub) return;
+  AC_CHECK(!(a_is_bool && b_is_bool), NotImplementedError,
+           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+           "operator instead.");
+  AC_CHECK(!(a_is_bool || b_is_bool), NotImplementedError,
            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
            "use the `~` or `logical_not()` operator instead.");
 }

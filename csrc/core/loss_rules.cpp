@@ -174,7 +174,8 @@ PointwiseShape pointwise_shape(PointwiseLoss kind, const Tensor& input, const Te
   PointwiseShape plan;
   plan.promotes = kind == PointwiseLoss::mse || kind == PointwiseLoss::l1;
   // l1 subtracts, and PyTorch refuses bool subtraction (mse_loss goes through another kernel and takes bools).
-  AC_CHECK(kind != PointwiseLoss::l1 || (input.dtype() != DType::Bool && target.dtype() != DType::Bool), RuntimeError,
+  AC_CHECK(kind != PointwiseLoss::l1 || (input.dtype() != DType::Bool && target.dtype() != DType::Bool),
+           NotImplementedError,
            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
            "use the `~` or `logical_not()` operator instead.");
   plan.dtype = plan.promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();

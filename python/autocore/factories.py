@@ -333,15 +333,15 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     start_value, end_value, step_value = values
     if (step_value > 0 and end_value < start_value) or (step_value < 0 and end_value > start_value):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    if not dtype.is_floating_point and not integral:  # then PyTorch casts the bounds and the step to the dtype
-        start_value, end_value, step_value = (_to_int64(v) for v in values)
-        if step_value == 0:
-            raise ValueError("step must be nonzero")
-        integral = all(isinstance(v, int) for v in (start_value, end_value, step_value))
     span = (end_value - start_value) / step_value
     if not math.isfinite(span) or math.ceil(span) >= 1 << 63:
         raise RuntimeError("invalid size, possible overflow?")
     count = math.ceil(span)
+    if not dtype.is_floating_point and not integral:
+        # PyTorch (since 2.14) counts the elements from the values as given, then steps from the truncated start by
+        # the truncated step, which may be 0: arange(0, 5, 0.5, dtype=int64) is ten zeros.
+        start_value, step_value = _to_int64(start_value), _to_int64(step_value)
+        integral = True
     array = _host_array(lambda: start_value + np.arange(count, dtype=np.int64 if integral else np.float64) *
                         (step_value if math.isfinite(step_value) else 0), count, dtype)
     return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device)
