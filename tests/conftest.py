@@ -1,5 +1,7 @@
 """Shared test helpers: numpy round trips, non-contiguous views, central finite differences, a fixture that
 runs a test once per instruction set this machine supports, and the list of devices to run on."""
+import os
+
 import numpy as np
 import pytest
 
@@ -67,8 +69,34 @@ def numeric_grad(f, inputs, grad_out, eps=1e-6):
     return grads
 
 
+PARITY_SKIP = "PyTorch is not installed"  # every PyTorch comparison's skip reason starts with this
+
+
 def torch_or_skip():
-    return pytest.importorskip("torch", reason="PyTorch is not installed; parity checks skipped")
+    return pytest.importorskip("torch", reason=f"{PARITY_SKIP}; parity checks skipped")
+
+
+# With AUTOCORE_PARITY=required (CI's PyTorch stage) a PyTorch comparison that skips fails instead: the stage
+# exists to run them, and a broken PyTorch install must not pass as a green run.
+PARITY_REQUIRED = os.environ.get("AUTOCORE_PARITY") == "required"
+
+
+def _fail_parity_skip(report):
+    if PARITY_REQUIRED and report.skipped and PARITY_SKIP in str(report.longrepr):
+        report.outcome = "failed"
+        report.longrepr = f"AUTOCORE_PARITY=required, but a PyTorch comparison skipped: {report.longrepr}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_parity_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_parity_skip(outcome.get_result())
 
 
 def outcome(case, lib):

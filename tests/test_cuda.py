@@ -3,6 +3,7 @@ GPU every op family against the CPU result of the same autocore call (values, dt
 optimizers and training runs step for step, the memory statistics, and the device-mixing errors."""
 import gc
 import math
+import re
 
 import numpy as np
 import pytest
@@ -39,6 +40,14 @@ def test_backends_info_reports_cuda_as_built():
     assert bool(info) == autocore.cuda.is_built()
     if isinstance(info, dict) and "available" in info:
         assert info["available"] == autocore.cuda.is_available()
+
+
+def test_backends_info_says_how_the_build_decided_on_cuda():
+    decision = autocore.backends_info()["cuda_build"]
+    if autocore.cuda.is_built():
+        assert re.fullmatch(r"built \(AUTOCORE_CUDA=(AUTO|ON)\) for CUDA architectures [0-9a-z -]+", decision)
+    else:  # the reason, and the setting that changes it
+        assert decision.startswith("not built: ") and ("AUTOCORE_CUDA" in decision), decision
 
 
 def test_device_objects_parse_and_compare_without_a_gpu():
@@ -878,7 +887,7 @@ def test_layout_and_indexing_match_cpu():
 
 @requires_cuda
 def test_dlpack_shares_device_memory_with_pytorch():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed; parity checks skipped")
     if not torch.cuda.is_available():
         pytest.skip("this PyTorch has no CUDA")
     a = autocore.arange(6.0, device=CUDA).reshape(2, 3) * 2

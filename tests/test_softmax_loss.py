@@ -747,7 +747,7 @@ def test_weighted_mse_and_l1(isa, kind, reduction):
                                    "sum": np_pointwise(kind, v, y, weight=w).sum(),
                                    "mean": np_pointwise(kind, v, y, weight=w).sum() / w.sum()}[reduction], [x], g)[0]
     np.testing.assert_allclose(array(grad), want, rtol=1e-6, atol=1e-8)
-    torch = pytest.importorskip("torch")
+    torch = torch_or_skip()
     theirs = getattr(torch.nn.functional, kind)(torch.tensor(x), torch.tensor(y), weight=torch.tensor(w),
                                                 reduction=reduction)
     np.testing.assert_allclose(array(getattr(_C, kind)(tensor(x), tensor(y), weight=tensor(w), reduction=reduction)),

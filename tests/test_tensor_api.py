@@ -6,11 +6,7 @@ import numpy as np
 import pytest
 
 import autocore as ac
-from conftest import DEVICES, outcome
-
-
-def torch_or_skip():
-    return pytest.importorskip("torch", reason="PyTorch is not installed; parity checks skipped")
+from conftest import DEVICES, outcome, torch_or_skip
 
 
 def same_dtype(ours, theirs):
@@ -589,7 +585,7 @@ def test_dlpack_shares_memory_with_numpy_and_pytorch_both_ways():
     assert a.__dlpack_device__() == (1, 0)  # kDLCPU
     with pytest.raises(RuntimeError, match="require gradient"):
         ac.ones(2, requires_grad=True).__dlpack__()
-    torch = pytest.importorskip("torch")
+    torch = torch_or_skip()
     t = torch.from_dlpack(a)
     assert t.data_ptr() == a.data_ptr()
     back = ac.from_dlpack(torch.arange(3.0))

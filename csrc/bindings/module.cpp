@@ -23,6 +23,7 @@ PYBIND11_MODULE(_C, m) {
   register_exceptions();
 
   m.attr("__version__") = AUTOCORE_VERSION;
+  m.attr("cuda_build") = AUTOCORE_CUDA_BUILD;  // whether the CUDA backend was built, and why (CMakeLists.txt)
 #ifdef AUTOCORE_OPENMP
   m.attr("has_openmp") = true;
 #else

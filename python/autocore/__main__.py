@@ -43,6 +43,7 @@ def main() -> int:
     print(f"  cpu kernels : {info['cpu_isa']} (compiled: {', '.join(info['compiled_isas'])})")
     print(f"  threads     : {info['num_threads']} (OpenMP {'on' if info['openmp'] else 'off'})")
     print(f"  cuda        : {_describe_cuda(info['cuda'])}")
+    print(f"  cuda build  : {info['cuda_build']}")
     ok = matmul_check()
     if info["cuda"] and info["cuda"]["device_count"]:
         ok = cuda_matmul_check() and ok
@@ -51,7 +52,7 @@ def main() -> int:
 
 def _describe_cuda(cuda):
     if not cuda:
-        return "not built (rebuild with nvcc on the PATH, or AUTOCORE_CUDA=ON)"
+        return "not built (see the cuda build line)"
     if not cuda["device_count"]:
         return "built, but no GPU or driver found"
     return f"{', '.join(cuda['devices'])} (runtime {cuda['runtime_version']}, driver {cuda['driver_version']})"

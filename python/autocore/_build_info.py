@@ -3,7 +3,8 @@ from . import _C
 
 
 def backends_info() -> dict:
-    """Version, compiled and active instruction sets, OpenMP thread count, and the CUDA backend (False when not built)."""
+    """Version, compiled and active instruction sets, OpenMP thread count, the CUDA backend (False when not built)
+    and cuda_build: how the build decided on CUDA (which architectures, or why not and how to change it)."""
     return {
         "version": _C.__version__,
         "cpu_isa": _C.active_isa(),
@@ -11,6 +12,7 @@ def backends_info() -> dict:
         "openmp": _C.has_openmp,
         "num_threads": _C.get_num_threads(),
         "cuda": _cuda_info(),
+        "cuda_build": _C.cuda_build,
     }
 
 
