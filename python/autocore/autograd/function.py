@@ -1,5 +1,6 @@
-"""autograd.Function: user-defined ops with a forward and a backward, as in torch.autograd.Function."""
-from . import grad_mode
+"""autograd.Function: user-defined ops with a forward, a backward and optionally a jvp (forward mode), as in
+torch.autograd.Function."""
+from . import forward_ad, grad_mode
 from .engine import Node, edges_of
 
 
@@ -12,6 +13,10 @@ class FunctionCtx:
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
+
+    def save_for_forward(self, *tensors):
+        """Tensors for jvp, which reads them as ctx.saved_tensors (as in PyTorch)."""
+        self._saved_for_forward = tensors
 
     @property
     def saved_tensors(self):
@@ -33,22 +38,31 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("subclasses of autocore.autograd.Function must implement backward")
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with "
+                                  "forward mode AD.")
+
     @classmethod
     def apply(cls, *args):
         from ..tensor import Tensor
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(needs)
-        with grad_mode.no_grad():
+        dual = forward_ad.active() and any(isinstance(a, Tensor) and a._tangent is not None for a in args)
+        with grad_mode.no_grad(), forward_ad.paused():  # forward's own ops carry no tangents: jvp gives them
             output = cls.forward(ctx, *args)
         outputs = output if isinstance(output, tuple) else (output,)
         for o in outputs:
             if not isinstance(o, Tensor):
                 raise TypeError(f"{cls.__name__}.forward must return Tensors, got {type(o).__name__}")
+        if dual:
+            output = _with_tangents(cls, ctx, args, output)
+            outputs = output if isinstance(output, tuple) else (output,)
         if not (grad_mode.is_grad_enabled() and any(needs)):
             return output
         name = f"{cls.__name__}Backward"
         # Graph tensors are fresh wrappers over the outputs' memory (forward may have returned an input).
-        results = tuple(Tensor._wrap(o._c) for o in outputs)
+        results = tuple(_rewrapped(o) for o in outputs)
         differentiable = [o._c.dtype.is_floating_point and id(o) not in getattr(ctx, "_non_differentiable", ())
                           for o in outputs]
         # What the vjp needs of the outputs, not the outputs: those hold the node, which would then hold them back.
@@ -80,6 +94,51 @@ class Function:
                 r.grad_fn = Node(f"{name}[{i}]", (node,), _tagger(i, len(results)))
                 r._requires_grad = True
         return results
+
+
+def _rewrapped(t):
+    """A fresh tensor over t's memory, keeping t's forward-mode tangent."""
+    out = t._wrap(t._c)
+    if t._tangent is not None:
+        out._tangent = t._tangent
+        forward_ad.remember(out)
+    return out
+
+
+def _with_tangents(cls, ctx, args, output):
+    """Fresh outputs carrying the tangents cls.jvp gives for the inputs' tangents (zeros for tensor inputs that have
+    none, None for other arguments)."""
+    from ..tensor import Tensor
+    from ..ops.graph import wrap
+    from .. import _dtype
+    tangents = []
+    for a in args:
+        if not isinstance(a, Tensor):
+            tangents.append(None)
+        elif a._tangent is not None:
+            tangents.append(a._tangent)
+        else:
+            tangents.append(wrap(_dtype.full_c(list(a._c.shape), 0, a._c.dtype, a.device)))
+    saved = ctx._saved
+    ctx._saved = getattr(ctx, "_saved_for_forward", saved)
+    with grad_mode.no_grad():
+        out_tangents = cls.jvp(ctx, *tangents)
+    ctx._saved = saved
+    several = isinstance(output, tuple)
+    outputs, out_tangents = (output, out_tangents) if several else ((output,), (out_tangents,))
+    if len(out_tangents) != len(outputs):
+        raise RuntimeError(f"{cls.__name__}.jvp returned {len(out_tangents)} tangents for {len(outputs)} outputs")
+    results = []
+    for o, t in zip(outputs, out_tangents):
+        r = Tensor._wrap(o._c)
+        if t is not None:
+            if tuple(t.shape) != tuple(o.shape):
+                raise RuntimeError(f"{cls.__name__}.jvp returned a tangent of shape {list(t.shape)} for an output "
+                                   f"of shape {list(o.shape)}")
+            r._tangent = t.detach()
+            forward_ad.remember(r)
+        results.append(r)
+    return tuple(results) if several else results[0]
 
 
 def _tagger(position, count):

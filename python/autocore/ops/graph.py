@@ -14,7 +14,8 @@ def record(name, c, inputs, vjp, saved=(), jvp=None):
     """The op's output; `inputs` are its tensor inputs (None for numbers), `vjp(grad)` gives one gradient
     per input, and `saved` lists the C++ tensors whose values the vjp reads (their versions are checked
     before it runs, so an in-place change in between raises instead of giving a wrong gradient).
-    `jvp(*tangents)` is the op's tangent rule for forward mode (a tangent is None where it is zero)."""
+    `jvp(*tangents)` is the op's tangent rule for forward mode (a tangent is None where it is zero); an op without
+    one refuses inputs that carry tangents rather than give its output none."""
     out = None
     if _mode.enabled:
         for t in inputs:
@@ -25,9 +26,20 @@ def record(name, c, inputs, vjp, saved=(), jvp=None):
                 break
     if out is None:
         out = wrap(c)
-    if _forward["level"] and jvp is not None:
-        carry_tangent(out, inputs, jvp)
+    if _forward["level"]:
+        if jvp is None:
+            refuse_tangents(name, inputs)
+        else:
+            carry_tangent(out, inputs, jvp)
     return out
+
+
+def refuse_tangents(name, inputs):
+    """NotImplementedError, naming the op, when an input carries a forward-mode tangent: an op without a tangent
+    rule must not hand back an output whose tangent reads as zero."""
+    if any(t is not None and t._tangent is not None for t in inputs):
+        raise NotImplementedError(f"Trying to use forward AD with {name} that does not support it because it has "
+                                  f"not been implemented yet.")
 
 
 def carry_tangent(out, inputs, jvp):

@@ -3,10 +3,11 @@ bumps the storage's version counter, which autograd checks before using a saved 
 graph (no_grad, or nothing requires grad) they write through the kernels' out= path; inside it, the new
 value is computed out of place from a copy of the old one and written back, and the tensor takes the new
 node as its grad_fn, as PyTorch rebases history."""
-from .. import _C
+from .. import _C, _dtype
+from ..autograd import forward_ad
 from ..tensor import Tensor
 from . import elementwise as ew
-from .graph import _forward, _mode, record, reduce_to, wrap
+from .graph import _forward, _mode, cast, expand, record, reduce_to, wrap
 
 _VIEW_NODES = {"ViewBackward0", "ReshapeAliasBackward0", "TransposeBackward0", "PermuteBackward0",
                "UnsqueezeBackward0", "SqueezeBackward0", "ExpandBackward0", "SliceBackward0"}
@@ -43,11 +44,18 @@ def _write_back(self, result):
     if result._requires_grad:
         self.grad_fn, self._requires_grad = result.grad_fn, True
     if _forward["level"]:
-        self._tangent = result._tangent
-        if self._tangent is not None:
-            from ..autograd import forward_ad
-            forward_ad.remember(self)
+        _set_tangent(self, result._tangent)
     return self
+
+
+def _set_tangent(self, tangent):
+    self._tangent = tangent
+    if tangent is not None:
+        forward_ad.remember(self)
+
+
+def _zeros_like(t):
+    return wrap(_dtype.full_c(list(t._c.shape), 0, t._c.dtype, t.device))
 
 
 def _binary_inplace(kernel, out_of_place):
@@ -101,7 +109,10 @@ def _overwrite(self, write, name):
     self._c._bump_version()
     if graph:
         old = _old_value(self)
-        self.grad_fn = record(name, self._c, (old,), lambda g: (None,)).grad_fn
+        # The written values do not depend on the old ones: no gradient flows back, and the tangent is zero.
+        self.grad_fn = record(name, self._c, (old,), lambda g: (None,), jvp=lambda t: _zeros_like(self)).grad_fn
+        if self._tangent is not None:
+            _set_tangent(self, _zeros_like(self))
     return self
 
 
@@ -131,10 +142,20 @@ def copy_(self, src):
     if _in_graph(self, src):
         def vjp(g):
             return None, (reduce_to(g, src) if src._requires_grad else None)
+
+        def jvp(old_tangent, src_tangent):  # src's tangent, broadcast and cast as its values are; else zero
+            if src_tangent is None:
+                return _zeros_like(self)
+            return cast(expand(src_tangent, list(self._c.shape)), self._c.dtype)
+        carries_tangent = _forward["level"] and (self._tangent is not None or src._tangent is not None)
         old = _old_value(self) if self._requires_grad else None
         self._c.copy_(src._c)
         self._c._bump_version()
-        self.grad_fn, self._requires_grad = record("CopyBackwards", self._c, (old, src), vjp).grad_fn, True
+        out = record("CopyBackwards", self._c, (old, src), vjp, jvp=jvp)
+        if out._requires_grad:
+            self.grad_fn, self._requires_grad = out.grad_fn, True
+        if carries_tangent:
+            _set_tangent(self, jvp(None, src._tangent))
         return self
     self._c.copy_(src._c)
     self._c._bump_version()

@@ -2,7 +2,9 @@
 pass, backward softmax - one_hot), mse_loss, l1_loss, binary_cross_entropy (+ with logits), dropout.
 
 The fused backward kernels are not themselves differentiable, so under create_graph (second derivatives)
-each vjp instead differentiates the same loss written with differentiable ops."""
+each vjp instead differentiates the same loss written with differentiable ops; and each loss's tangent (forward
+mode) is that composite's, carried through its ops' own tangent rules. The composites are also the readable
+reference the fused kernels are tested against."""
 import math
 
 from .. import _C, _dtype
@@ -30,6 +32,12 @@ def _differentiate(loss, inputs, g):
     return tuple(next(grads) if t is not None and t._requires_grad else None for t in inputs)
 
 
+def _tangent_of(composite):
+    """A jvp for a fused loss: the tangent that forward mode carries through the composite recomputation (its
+    inputs are the loss's own inputs, which hold their tangents)."""
+    return lambda *tangents: composite()._tangent
+
+
 def _reduce(losses, reduction, divisor=None):
     if reduction == "none":
         return losses
@@ -49,7 +57,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
             return (base * (g.unsqueeze(1) if reduction == "none" and input._c.ndim > 1 else g),)
         return (wrap(_C.nll_loss_backward(g._c, in_shape, target._c, _c(weight), reduction, ignore_index,
                                           total_weight)),)
-    return record("NllLossBackward0", loss_c, (input,), vjp, (target._c,))
+    # nll_loss is linear in its input: its tangent is the same loss of the input's tangent.
+    return record("NllLossBackward0", loss_c, (input,), vjp, (target._c,),
+                  lambda t: nll_loss(t, target, weight, ignore_index, reduction))
 
 
 def _mixed_floats(input, *others):
@@ -78,6 +88,31 @@ def _cross_entropy_with_probabilities(input, target, weight, reduction, label_sm
     return total * float("nan") if input._c.numel == 0 else total / (input._c.numel // classes)
 
 
+def _cross_entropy_with_classes(input, target, weight, ignore_index, reduction, label_smoothing):
+    """PyTorch's formula for class targets, with differentiable ops: nll_loss of log_softmax, plus, with label
+    smoothing, eps / C times the (weighted) sum of -log p over the classes of each row that is not ignored, reduced
+    with nll_loss's divisor."""
+    from .elementwise import where
+    from .softmax_loss import log_softmax
+    class_dim = 0 if input._c.ndim == 1 else 1
+    logp = log_softmax(input, class_dim)
+    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    classes = input._c.shape[class_dim]
+    ignored = target == ignore_index
+    if weight is not None:
+        logp = logp * weight.reshape([-1 if d == class_dim else 1 for d in range(input._c.ndim)])
+    smooth = where(ignored, 0.0, -logp.sum(class_dim))
+    if reduction == "sum":
+        smooth = smooth.sum()
+    elif reduction == "mean":
+        kept = ~ignored
+        divisor = kept.sum() if weight is None else weight[where(kept, target, 0)][kept].sum()
+        smooth = smooth.sum() / divisor
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes if classes else math.inf)
+
+
 def _check_probabilities(input, target, weight, ignore_index, label_smoothing):
     """The checks the fused kernel makes, for the composite path."""
     if not 0.0 <= label_smoothing <= 1.0:
@@ -100,20 +135,18 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return _cross_entropy_with_probabilities(input, target, weight, reduction, label_smoothing)
     loss_c, row_stats, total_weight = _C.cross_entropy(input._c, target._c, _c(weight), ignore_index, reduction,
                                                        label_smoothing)
+
+    def composite():
+        if probabilities:
+            return _cross_entropy_with_probabilities(input, target, weight, reduction, label_smoothing)
+        return _cross_entropy_with_classes(input, target, weight, ignore_index, reduction, label_smoothing)
+
     def vjp(g):
         if grad_enabled():
-            if probabilities:
-                return _differentiate(_cross_entropy_with_probabilities(input, target, weight, reduction,
-                                                                        label_smoothing), (input,), g)
-            if label_smoothing != 0.0:
-                raise RuntimeError("autocore: second derivatives through cross_entropy with label_smoothing are "
-                                   "not supported yet; use log_softmax + nll_loss")
-            from .softmax_loss import log_softmax
-            logp = log_softmax(input, 0 if input._c.ndim == 1 else 1)
-            return _differentiate(nll_loss(logp, target, weight, ignore_index, reduction), (input,), g)
+            return _differentiate(composite(), (input,), g)
         return (wrap(_C.cross_entropy_backward(g._c, input._c, target._c, row_stats, total_weight, _c(weight),
                                                ignore_index, reduction, label_smoothing)),)
-    return record("CrossEntropyLossBackward0", loss_c, (input,), vjp, (input._c, target._c))
+    return record("CrossEntropyLossBackward0", loss_c, (input,), vjp, (input._c, target._c), _tangent_of(composite))
 
 
 def _pointwise(name, kernel, backward, target_backward, composite):
@@ -123,17 +156,20 @@ def _pointwise(name, kernel, backward, target_backward, composite):
         out_c = kernel(input._c, target._c, weight=_c(weight), reduction=reduction, **options)
         target_in = target if isinstance(target, Tensor) else None
 
+        def recomputed():
+            losses, divisor = composite(input, target, weight, extra.get("pos_weight"))
+            return _reduce(losses, reduction, divisor)
+
         def vjp(g):
             if grad_enabled():
-                losses, divisor = composite(input, target, weight, extra.get("pos_weight"))
-                return _differentiate(_reduce(losses, reduction, divisor), (input, target_in), g)
+                return _differentiate(recomputed(), (input, target_in), g)
             args = (g._c, input._c, target._c)
             kwargs = dict(weight=_c(weight), reduction=reduction, **options)
             grad_input = wrap(backward(*args, **kwargs)) if input._requires_grad else None
             grad_target = wrap(target_backward(*args, **kwargs)) if target_in is not None and \
                 target_in._requires_grad else None
             return grad_input, grad_target
-        return record(name, out_c, (input, target_in), vjp, (input._c, target._c))
+        return record(name, out_c, (input, target_in), vjp, (input._c, target._c), _tangent_of(recomputed))
     loss.__name__ = name
     return loss
 
