@@ -1,4 +1,5 @@
-// Python entry points for the elementwise family: one function per op, tensors or numbers as operands.
+// Python entry points for the elementwise family: one function per op of core/elementwise_ops.def, tensors or
+// numbers as operands; the ops with extra arguments (leaky_relu, clamp and their backward rules, where) by hand.
 #include "cpu/elementwise.h"
 
 #include "bindings/common.h"
@@ -82,18 +83,16 @@ void def_ternary(py::module_& m, EwOp op) {
 }  // namespace
 
 void bind_elementwise(py::module_& m) {
-  for (EwOp op : {EwOp::add, EwOp::sub, EwOp::mul, EwOp::div, EwOp::pow, EwOp::maximum, EwOp::minimum, EwOp::eq,
-                  EwOp::ne, EwOp::lt, EwOp::le, EwOp::gt, EwOp::ge})
-    def_binary(m, op);
-  for (EwOp op : {EwOp::neg, EwOp::abs, EwOp::exp, EwOp::log, EwOp::sqrt, EwOp::sin, EwOp::cos, EwOp::relu,
-                  EwOp::sigmoid, EwOp::tanh, EwOp::erf})
-    def_unary(m, op);
-  for (EwOp op : {EwOp::abs_backward, EwOp::sqrt_backward, EwOp::sin_backward, EwOp::cos_backward,
-                  EwOp::relu_backward, EwOp::sigmoid_backward, EwOp::tanh_backward})
-    def_backward(m, op);
-  for (EwOp op : {EwOp::div_backward_other, EwOp::pow_backward_base, EwOp::pow_backward_exponent,
-                  EwOp::maximum_backward, EwOp::minimum_backward})
-    def_ternary(m, op);
+  for (int i = 0; i < kNumEwOps; ++i) {
+    const auto op = static_cast<EwOp>(i);
+    switch (kEwKinds[i]) {
+      case EwKind::UNARY: def_unary(m, op); break;
+      case EwKind::BINARY: case EwKind::COMPARE: def_binary(m, op); break;
+      case EwKind::GRAD: def_backward(m, op); break;
+      case EwKind::GRAD3: def_ternary(m, op); break;
+      default: break;  // bound below, with their own arguments
+    }
+  }
 
   m.def("leaky_relu", [](const Tensor& x, double slope, const std::optional<Tensor>& out) {
         if (on_device(x) || (out && on_device(*out)))

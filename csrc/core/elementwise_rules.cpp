@@ -6,22 +6,24 @@ namespace autocore {
 namespace {
 
 constexpr const char* kNames[kNumEwOps] = {
-    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
-    "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "relu", "leaky_relu", "sigmoid", "tanh", "clamp", "erf",
-    "abs_backward", "sqrt_backward", "sin_backward", "cos_backward", "relu_backward", "leaky_relu_backward",
-    "sigmoid_backward", "tanh_backward", "clamp_backward",
-    "where", "div_backward_other", "pow_backward_base", "pow_backward_exponent", "maximum_backward",
-    "minimum_backward"};
+#define AC_ELEMENTWISE(name, Formula, kind, dtypes) #name,
+#include "core/elementwise_ops.def"
+#undef AC_ELEMENTWISE
+};
 
-bool promotes_integers_to_float(EwOp op) {
-  switch (op) {
-    case EwOp::div: case EwOp::exp: case EwOp::log: case EwOp::sqrt: case EwOp::sin: case EwOp::cos:
-    case EwOp::sigmoid: case EwOp::tanh: case EwOp::leaky_relu: case EwOp::erf:
-      return true;
-    default:
-      return op >= EwOp::abs_backward && op != EwOp::where;
-  }
-}
+constexpr bool kFloatsOnly[kNumEwOps] = {
+#define FLOATS true
+#define SIGNED false
+#define ALL false
+#define AC_ELEMENTWISE(name, Formula, kind, dtypes) dtypes,
+#include "core/elementwise_ops.def"
+#undef AC_ELEMENTWISE
+#undef FLOATS
+#undef SIGNED
+#undef ALL
+};
+
+bool promotes_integers_to_float(EwOp op) { return kFloatsOnly[int(op)]; }
 
 }  // namespace
 

@@ -1,5 +1,6 @@
-// What an elementwise op means, independent of the device that runs it: the op list, the dtype it computes
-// in, and the rules for `out=` tensors. cpu/elementwise.cpp and cuda/elementwise.cu both apply these.
+// What an elementwise op means, independent of the device that runs it: the op list (from
+// core/elementwise_ops.def), the dtype it computes in, and the rules for `out=` tensors. cpu/elementwise.cpp and
+// cuda/elementwise.cu both apply these.
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -10,22 +11,21 @@
 
 namespace autocore {
 
-// The backward ops take (grad, saved...) and give the gradient for one input.
 enum class EwOp : uint8_t {
-  // binary, out dtype = compute dtype
-  add, sub, mul, div, pow, maximum, minimum,
-  // binary, out dtype = bool
-  eq, ne, lt, le, gt, ge,
-  // unary
-  neg, abs, exp, log, sqrt, sin, cos, relu, leaky_relu, sigmoid, tanh, clamp, erf,
-  // binary backward: (grad, x) or (grad, out)
-  abs_backward, sqrt_backward, sin_backward, cos_backward, relu_backward, leaky_relu_backward,
-  sigmoid_backward, tanh_backward, clamp_backward,
-  // ternary
-  where, div_backward_other, pow_backward_base, pow_backward_exponent, maximum_backward, minimum_backward,
+#define AC_ELEMENTWISE(name, Formula, kind, dtypes) name,
+#include "core/elementwise_ops.def"
+#undef AC_ELEMENTWISE
   count
 };
 constexpr int kNumEwOps = static_cast<int>(EwOp::count);
+
+// The operands an op takes (the `kind` column of core/elementwise_ops.def).
+enum class EwKind : uint8_t { UNARY, UNARY_PARAMS, BINARY, COMPARE, GRAD, GRAD_PARAMS, GRAD3, WHERE };
+constexpr EwKind kEwKinds[kNumEwOps] = {
+#define AC_ELEMENTWISE(name, Formula, kind, dtypes) EwKind::kind,
+#include "core/elementwise_ops.def"
+#undef AC_ELEMENTWISE
+};
 
 const char* ew_op_name(EwOp op);
 
@@ -36,9 +36,9 @@ struct OpParams {
   int64_t int_min = std::numeric_limits<int64_t>::min(), int_max = std::numeric_limits<int64_t>::max();
 };
 
-inline bool is_comparison(EwOp op) { return op >= EwOp::eq && op <= EwOp::ge; }
-// The dtype an op computes in, given its inputs' promoted dtype: true division and the transcendental
-// functions take integers to the default float dtype.
+inline bool is_comparison(EwOp op) { return kEwKinds[int(op)] == EwKind::COMPARE; }
+// The dtype an op computes in, given its inputs' promoted dtype: ops with float kernels only (true division, the
+// transcendental functions, the backward rules) take integers and bools to the default float dtype.
 DType compute_dtype(EwOp op, DType promoted);
 // PyTorch refuses `-` whenever a bool is involved, tensor or Python bool, even if the other side would
 // promote it to a number.

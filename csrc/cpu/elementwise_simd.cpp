@@ -1,6 +1,6 @@
-// Elementwise inner loops, compiled once per instruction set (see isa.h). Each op is a functor holding
-// its math; the loop template gives the compiler dense runs (and scalar-broadcast runs) to vectorise.
-// exp, log, sigmoid and tanh come from simd_math.h, branch-free, so those loops vectorise too.
+// Elementwise inner loops, compiled once per instruction set (see isa.h). The formulas are core/pointwise_math.h's,
+// shared with CUDA; here they get the CPU's vector math (simd_math.h's branch-free exp, log and tanh, so those loops
+// vectorise), and the loop template gives the compiler dense runs (and scalar-broadcast runs) to vectorise.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/pointwise_math.h"
 #include "cpu/elementwise.h"
 #include "cpu/isa.h"
 #include "cpu/simd_math.h"
@@ -15,102 +16,21 @@
 namespace autocore::cpu::AUTOCORE_ISA {
 namespace {
 
-template <class T> constexpr bool kFloat = std::is_floating_point_v<T>;
+using pointwise::kFloat;
 
-// int64 arithmetic wraps around as in PyTorch (signed overflow would be undefined in C++).
-template <class T> T wrap_add(T a, T b) { if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) + uint64_t(b)); else return a + b; }
-template <class T> T wrap_sub(T a, T b) { if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) - uint64_t(b)); else return a - b; }
-// Floats flip or clear the sign bit: 0 - x would give +0.0 for +0.0 (not -0.0), and abs(-0.0) must be +0.0.
-template <class T> T negate(T x) {
-  if constexpr (std::is_same_v<T, int64_t>) return wrap_sub(T(0), x); else return -x;
-}
-template <class T> T magnitude(T x) {
-  if constexpr (std::is_same_v<T, int64_t>) return x < 0 ? wrap_sub(T(0), x) : x; else return std::fabs(x);
-}
-template <class T> T wrap_mul(T a, T b) {
-  if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) * uint64_t(b));
-  else if constexpr (std::is_same_v<T, bool>) return a && b;
-  else return a * b;
-}
-
-template <class T> T int_pow(T base, T exponent) {
-  if (exponent < 0) return base == 1 ? 1 : base == -1 ? (exponent % 2 == 0 ? 1 : -1) : 0;
-  T result = 1;
-  for (; exponent > 0; exponent >>= 1, base = wrap_mul(base, base))
-    if (exponent & 1) result = wrap_mul(result, base);
-  return result;
-}
-
-#define BINARY(Name, expr) struct Name { template <class T> static T apply(T a, T b, const OpParams& p) { return expr; } }
-#define COMPARE(Name, expr) struct Name { template <class T> static bool apply(T a, T b, const OpParams& p) { return expr; } }
-#define UNARY(Name, expr) struct Name { template <class T> static T apply(T x, const OpParams& p) { return expr; } }
-#define TERNARY(Name, expr) struct Name { template <class T> static T apply(T g, T a, T b, const OpParams& p) { return expr; } }
-
-BINARY(Add, wrap_add(a, b));
-BINARY(Sub, wrap_sub(a, b));
-BINARY(Mul, wrap_mul(a, b));
-BINARY(Div, a / b);
-struct Pow {
-  template <class T> static T apply(T a, T b, const OpParams&) {
-    if constexpr (kFloat<T>) return std::pow(a, b); else return int_pow(a, b);
-  }
-};
-// maximum/minimum propagate NaN, as torch.maximum does.
-BINARY(Maximum, a != a ? a : b != b ? b : a > b ? a : b);
-BINARY(Minimum, a != a ? a : b != b ? b : a < b ? a : b);
-
-COMPARE(Eq, a == b);
-COMPARE(Ne, a != b);
-COMPARE(Lt, a < b);
-COMPARE(Le, a <= b);
-COMPARE(Gt, a > b);
-COMPARE(Ge, a >= b);
-
-UNARY(Neg, negate(x));
-UNARY(Abs, magnitude(x));
-UNARY(Exp, simd::exp(x));
-UNARY(Log, simd::log(x));
-UNARY(Sqrt, std::sqrt(x));
-UNARY(Sin, std::sin(x));
-UNARY(Cos, std::cos(x));
-UNARY(Relu, x < 0 ? T(0) : x);  // NaN passes through, as in PyTorch
-UNARY(LeakyRelu, x < 0 ? x * T(p.alpha) : x);
-UNARY(Sigmoid, simd::sigmoid(x));
-UNARY(Tanh, simd::tanh(x));
-UNARY(Erf, std::erf(x));  // for GELU; not on a hot path yet, so the C library's
-struct Clamp {  // min(max(x, lo), hi): with lo > hi every element becomes hi, as in PyTorch
-  template <class T> static T apply(T x, const OpParams& p) {
-    if constexpr (kFloat<T>) {  // a NaN bound makes every element NaN, as PyTorch's clamp does
-      T r = x < p.alpha || p.alpha != p.alpha ? T(p.alpha) : x;
-      return r > p.beta || p.beta != p.beta ? T(p.beta) : r;
-    } else if constexpr (std::is_same_v<T, int64_t>) {
-      T r = x < p.int_min ? p.int_min : x;
-      return r > p.int_max ? p.int_max : r;
-    } else {
-      T r = x < p.alpha ? T(p.alpha) : x;
-      return r > p.beta ? T(p.beta) : r;
-    }
-  }
+// The vector math core/pointwise_math.h's formulas call as M::exp, M::log, M::tanh.
+struct CpuMath {
+  template <class T> static AUTOCORE_SIMD_INLINE T exp(T x) { return simd::exp(x); }
+  template <class T> static AUTOCORE_SIMD_INLINE T log(T x) { return simd::log(x); }
+  template <class T> static AUTOCORE_SIMD_INLINE T tanh(T x) { return simd::tanh(x); }
 };
 
-// Backward rules: a is the saved input x (or output y), the result is the gradient for x.
-BINARY(AbsBackward, b > 0 ? a : b < 0 ? -a : T(0));
-BINARY(SqrtBackward, a / (T(2) * b));
-BINARY(SinBackward, a * std::cos(b));
-BINARY(CosBackward, -a * std::sin(b));
-BINARY(ReluBackward, b > 0 ? a : T(0));
-BINARY(LeakyReluBackward, b > 0 ? a : a * T(p.alpha));
-BINARY(SigmoidBackward, a * (T(1) - b) * b);
-BINARY(TanhBackward, a * (T(1) - b * b));
-BINARY(ClampBackward, (b >= p.alpha && b <= p.beta) ? a : T(0));
-
-TERNARY(DivBackwardOther, -g * (a / b) / b);
-TERNARY(PowBackwardBase, b == 0 ? T(0) : g * b * std::pow(a, b - 1));
-TERNARY(PowBackwardExponent, (a == 0 && b >= 0) ? T(0) : g * std::pow(a, b) * simd::log(a));
-// Ties split the gradient in half between the two inputs, as PyTorch does.
-TERNARY(MaximumBackward, a < b ? T(0) : a == b ? g / 2 : g);
-TERNARY(MinimumBackward, a > b ? T(0) : a == b ? g / 2 : g);
-struct Where { template <class T> static T apply(bool c, T a, T b, const OpParams&) { return c ? a : b; } };
+template <class Formula>
+struct OnCpu {
+  template <class... Args> static AUTOCORE_SIMD_INLINE auto apply(const Args&... args) {
+    return Formula::template apply<CpuMath>(args...);
+  }
+};
 
 template <class Op, class Out, class... In>
 struct Loop {
@@ -182,55 +102,27 @@ template <class T> constexpr int idx = static_cast<int>(dtype_of<T>);
 struct TableBuilder {
   ElementwiseKernels t{};
 
-  template <class Op, class... Ts> void binary(EwOp op) { ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts, Ts>::call), ...); }
-  template <class Op, class... Ts> void compare(EwOp op) { ((t.loops[int(op)][idx<Ts>] = &Loop<Op, bool, Ts, Ts>::call), ...); }
-  template <class Op, class... Ts> void unary(EwOp op) { ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts>::call), ...); }
-  template <class Op, class... Ts> void ternary(EwOp op) { ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts, Ts, Ts>::call), ...); }
-  template <class Op, class... Ts> void where(EwOp op) { ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, bool, Ts, Ts>::call), ...); }
+  // One kernel per dtype of the op's list, with the operand types its kind takes.
+  template <class Formula, EwKind kind, class... Ts> void add(EwOp op, pointwise::TypeList<Ts...>) {
+    using Op = OnCpu<Formula>;
+    if constexpr (kind == EwKind::UNARY || kind == EwKind::UNARY_PARAMS)
+      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts>::call), ...);
+    else if constexpr (kind == EwKind::BINARY || kind == EwKind::GRAD || kind == EwKind::GRAD_PARAMS)
+      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts, Ts>::call), ...);
+    else if constexpr (kind == EwKind::COMPARE)
+      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, bool, Ts, Ts>::call), ...);
+    else if constexpr (kind == EwKind::GRAD3)
+      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts, Ts, Ts>::call), ...);
+    else
+      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, bool, Ts, Ts>::call), ...);  // where
+  }
   template <class To, class... Froms> void casts() { ((t.cast[idx<To>][idx<Froms>] = &cast_loop<To, Froms>), ...); }
 
   TableBuilder() {
-    binary<Add, bool, int64_t, float, double>(EwOp::add);
-    binary<Sub, int64_t, float, double>(EwOp::sub);
-    binary<Mul, bool, int64_t, float, double>(EwOp::mul);
-    binary<Div, float, double>(EwOp::div);
-    binary<Pow, int64_t, float, double>(EwOp::pow);
-    binary<Maximum, bool, int64_t, float, double>(EwOp::maximum);
-    binary<Minimum, bool, int64_t, float, double>(EwOp::minimum);
-    compare<Eq, bool, int64_t, float, double>(EwOp::eq);
-    compare<Ne, bool, int64_t, float, double>(EwOp::ne);
-    compare<Lt, bool, int64_t, float, double>(EwOp::lt);
-    compare<Le, bool, int64_t, float, double>(EwOp::le);
-    compare<Gt, bool, int64_t, float, double>(EwOp::gt);
-    compare<Ge, bool, int64_t, float, double>(EwOp::ge);
-    unary<Neg, int64_t, float, double>(EwOp::neg);
-    unary<Abs, int64_t, float, double>(EwOp::abs);
-    unary<Exp, float, double>(EwOp::exp);
-    unary<Log, float, double>(EwOp::log);
-    unary<Sqrt, float, double>(EwOp::sqrt);
-    unary<Sin, float, double>(EwOp::sin);
-    unary<Cos, float, double>(EwOp::cos);
-    unary<Relu, int64_t, float, double>(EwOp::relu);
-    unary<LeakyRelu, float, double>(EwOp::leaky_relu);
-    unary<Sigmoid, float, double>(EwOp::sigmoid);
-    unary<Tanh, float, double>(EwOp::tanh);
-    unary<Erf, float, double>(EwOp::erf);
-    unary<Clamp, int64_t, float, double>(EwOp::clamp);
-    binary<AbsBackward, float, double>(EwOp::abs_backward);
-    binary<SqrtBackward, float, double>(EwOp::sqrt_backward);
-    binary<SinBackward, float, double>(EwOp::sin_backward);
-    binary<CosBackward, float, double>(EwOp::cos_backward);
-    binary<ReluBackward, float, double>(EwOp::relu_backward);
-    binary<LeakyReluBackward, float, double>(EwOp::leaky_relu_backward);
-    binary<SigmoidBackward, float, double>(EwOp::sigmoid_backward);
-    binary<TanhBackward, float, double>(EwOp::tanh_backward);
-    binary<ClampBackward, float, double>(EwOp::clamp_backward);
-    where<Where, bool, int64_t, float, double>(EwOp::where);
-    ternary<DivBackwardOther, float, double>(EwOp::div_backward_other);
-    ternary<PowBackwardBase, float, double>(EwOp::pow_backward_base);
-    ternary<PowBackwardExponent, float, double>(EwOp::pow_backward_exponent);
-    ternary<MaximumBackward, float, double>(EwOp::maximum_backward);
-    ternary<MinimumBackward, float, double>(EwOp::minimum_backward);
+#define AC_ELEMENTWISE(name, Formula, kind, dtypes) \
+    add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
+#include "core/elementwise_ops.def"
+#undef AC_ELEMENTWISE
     casts<bool, bool, int64_t, float, double>();
     casts<int64_t, bool, int64_t, float, double>();
     casts<float, bool, int64_t, float, double>();

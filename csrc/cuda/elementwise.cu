@@ -1,117 +1,35 @@
-// Elementwise kernels on CUDA: each op a functor with its math (the same as cpu/elementwise_simd.cpp's),
-// one grid-stride kernel template over the strided walk, and a table of launchers by op and dtype that
-// says which combinations exist. The entry points are core/elementwise_entry.h's (promotion, broadcasting,
-// out=, as on the CPU) over CudaBackend below, which launches on the device's stream.
+// Elementwise kernels on CUDA: core/pointwise_math.h's formulas (shared with the CPU) with CUDA's math library,
+// one grid-stride kernel template over the strided walk, and a table of launchers by op and dtype built from
+// core/elementwise_ops.def. The entry points are core/elementwise_entry.h's (promotion, broadcasting, out=, as on
+// the CPU) over CudaBackend below, which launches on the device's stream.
 #include "cuda/elementwise.h"
 
 #include <cmath>
 #include <type_traits>
 
 #include "core/elementwise_entry.h"
+#include "core/pointwise_math.h"
 #include "cuda/elementwise_kernel.cuh"
 
 namespace autocore::cuda {
 
 namespace {
 
-template <class T> constexpr bool kFloat = std::is_floating_point_v<T>;
+using pointwise::kFloat;
 
-// int64 arithmetic wraps around as in PyTorch (signed overflow would be undefined in C++).
-template <class T> __device__ T wrap_add(T a, T b) {
-  if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) + uint64_t(b));
-  else if constexpr (std::is_same_v<T, bool>) return a || b;
-  else return a + b;
-}
-template <class T> __device__ T wrap_sub(T a, T b) {
-  if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) - uint64_t(b)); else return a - b;
-}
-// Floats flip or clear the sign bit: 0 - x would give +0.0 for +0.0 (not -0.0), and abs(-0.0) must be +0.0.
-template <class T> __device__ T negate(T x) {
-  if constexpr (std::is_same_v<T, int64_t>) return wrap_sub(T(0), x); else return -x;
-}
-template <class T> __device__ T magnitude(T x) {
-  if constexpr (std::is_same_v<T, int64_t>) return x < 0 ? wrap_sub(T(0), x) : x; else return fabs(x);
-}
-template <class T> __device__ T wrap_mul(T a, T b) {
-  if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) * uint64_t(b));
-  else if constexpr (std::is_same_v<T, bool>) return a && b;
-  else return a * b;
-}
-template <class T> __device__ T int_pow(T base, T exponent) {
-  if (exponent < 0) return base == 1 ? 1 : base == -1 ? (exponent % 2 == 0 ? 1 : -1) : 0;
-  T result = 1;
-  for (; exponent > 0; exponent >>= 1, base = wrap_mul(base, base))
-    if (exponent & 1) result = wrap_mul(result, base);
-  return result;
-}
-template <class T> __device__ T sigmoid(T x) { return T(1) / (T(1) + exp(-x)); }
+// The math core/pointwise_math.h's formulas call as M::exp, M::log, M::tanh: CUDA's own.
+struct CudaMath {
+  template <class T> __device__ static T exp(T x) { return ::exp(x); }
+  template <class T> __device__ static T log(T x) { return ::log(x); }
+  template <class T> __device__ static T tanh(T x) { return ::tanh(x); }
+};
 
-#define BINARY(Name, expr) struct Name { template <class T> __device__ static T apply(T a, T b, const OpParams& p) { return expr; } }
-#define COMPARE(Name, expr) struct Name { template <class T> __device__ static bool apply(T a, T b, const OpParams& p) { return expr; } }
-#define UNARY(Name, expr) struct Name { template <class T> __device__ static T apply(T x, const OpParams& p) { return expr; } }
-#define TERNARY(Name, expr) struct Name { template <class T> __device__ static T apply(T g, T a, T b, const OpParams& p) { return expr; } }
-
-BINARY(Add, wrap_add(a, b));
-BINARY(Sub, wrap_sub(a, b));
-BINARY(Mul, wrap_mul(a, b));
-BINARY(Div, a / b);
-struct Pow {
-  template <class T> __device__ static T apply(T a, T b, const OpParams&) {
-    if constexpr (kFloat<T>) return pow(a, b); else return int_pow(a, b);
+template <class Formula>
+struct OnCuda {
+  template <class... Args> __device__ static auto apply(const Args&... args) {
+    return Formula::template apply<CudaMath>(args...);
   }
 };
-// maximum/minimum propagate NaN, as torch.maximum does.
-BINARY(Maximum, a != a ? a : b != b ? b : a > b ? a : b);
-BINARY(Minimum, a != a ? a : b != b ? b : a < b ? a : b);
-COMPARE(Eq, a == b);
-COMPARE(Ne, a != b);
-COMPARE(Lt, a < b);
-COMPARE(Le, a <= b);
-COMPARE(Gt, a > b);
-COMPARE(Ge, a >= b);
-UNARY(Neg, negate(x));
-UNARY(Abs, magnitude(x));
-UNARY(Exp, exp(x));
-UNARY(Log, log(x));
-UNARY(Sqrt, sqrt(x));
-UNARY(Sin, sin(x));
-UNARY(Cos, cos(x));
-UNARY(Relu, x < 0 ? T(0) : x);  // NaN passes through, as in PyTorch
-UNARY(LeakyRelu, x < 0 ? x * T(p.alpha) : x);
-UNARY(Sigmoid, sigmoid(x));
-UNARY(Tanh, tanh(x));
-UNARY(Erf, erf(x));
-struct Clamp {  // min(max(x, lo), hi): with lo > hi every element becomes hi, as in PyTorch
-  template <class T> __device__ static T apply(T x, const OpParams& p) {
-    if constexpr (std::is_floating_point_v<T>) {  // a NaN bound makes every element NaN, as PyTorch's clamp does
-      T r = x < p.alpha || p.alpha != p.alpha ? T(p.alpha) : x;
-      return r > p.beta || p.beta != p.beta ? T(p.beta) : r;
-    } else if constexpr (std::is_same_v<T, int64_t>) {
-      T r = x < p.int_min ? p.int_min : x;
-      return r > p.int_max ? p.int_max : r;
-    } else {
-      T r = x < p.alpha ? T(p.alpha) : x;
-      return r > p.beta ? T(p.beta) : r;
-    }
-  }
-};
-// Backward rules: a is the incoming gradient, b the saved input x (or output y).
-BINARY(AbsBackward, b > 0 ? a : b < 0 ? -a : T(0));
-BINARY(SqrtBackward, a / (T(2) * b));
-BINARY(SinBackward, a * cos(b));
-BINARY(CosBackward, -a * sin(b));
-BINARY(ReluBackward, b > 0 ? a : T(0));
-BINARY(LeakyReluBackward, b > 0 ? a : a * T(p.alpha));
-BINARY(SigmoidBackward, a * (T(1) - b) * b);
-BINARY(TanhBackward, a * (T(1) - b * b));
-BINARY(ClampBackward, (b >= p.alpha && b <= p.beta) ? a : T(0));
-TERNARY(DivBackwardOther, -g * (a / b) / b);
-TERNARY(PowBackwardBase, b == 0 ? T(0) : g * b * pow(a, b - 1));
-TERNARY(PowBackwardExponent, (a == 0 && b >= 0) ? T(0) : g * pow(a, b) * log(a));
-// Ties split the gradient in half between the two inputs, as PyTorch does.
-TERNARY(MaximumBackward, a < b ? T(0) : a == b ? g / 2 : g);
-TERNARY(MinimumBackward, a > b ? T(0) : a == b ? g / 2 : g);
-struct Where { template <class T> __device__ static T apply(bool c, T a, T b, const OpParams&) { return c ? a : b; } };
 
 template <class Op, class Out, class A>
 __global__ void unary_kernel(EwOperands o, int64_t n, OpParams p) {
@@ -177,54 +95,26 @@ template <class T> constexpr int idx = static_cast<int>(dtype_of<T>);
 struct Table {
   Launch loops[kNumEwOps][kNumDTypes] = {};
   CastLaunch cast[kNumDTypes][kNumDTypes] = {};
-  template <class Op, class... Ts> void binary(EwOp op) { ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts, Ts>), ...); }
-  template <class Op, class... Ts> void compare(EwOp op) { ((loops[int(op)][idx<Ts>] = &launch<Op, bool, Ts, Ts>), ...); }
-  template <class Op, class... Ts> void unary(EwOp op) { ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts>), ...); }
-  template <class Op, class... Ts> void ternary(EwOp op) { ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts, Ts, Ts>), ...); }
-  template <class Op, class... Ts> void where(EwOp op) { ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, bool, Ts, Ts>), ...); }
+  // One launcher per dtype of the op's list, with the operand types its kind takes.
+  template <class Formula, EwKind kind, class... Ts> void add(EwOp op, pointwise::TypeList<Ts...>) {
+    using Op = OnCuda<Formula>;
+    if constexpr (kind == EwKind::UNARY || kind == EwKind::UNARY_PARAMS)
+      ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts>), ...);
+    else if constexpr (kind == EwKind::BINARY || kind == EwKind::GRAD || kind == EwKind::GRAD_PARAMS)
+      ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts, Ts>), ...);
+    else if constexpr (kind == EwKind::COMPARE)
+      ((loops[int(op)][idx<Ts>] = &launch<Op, bool, Ts, Ts>), ...);
+    else if constexpr (kind == EwKind::GRAD3)
+      ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts, Ts, Ts>), ...);
+    else
+      ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, bool, Ts, Ts>), ...);  // where
+  }
   template <class To, class... Froms> void casts() { ((cast[idx<To>][idx<Froms>] = &launch_cast<To, Froms>), ...); }
   Table() {
-    binary<Add, bool, int64_t, float, double>(EwOp::add);
-    binary<Sub, int64_t, float, double>(EwOp::sub);
-    binary<Mul, bool, int64_t, float, double>(EwOp::mul);
-    binary<Div, float, double>(EwOp::div);
-    binary<Pow, int64_t, float, double>(EwOp::pow);
-    binary<Maximum, bool, int64_t, float, double>(EwOp::maximum);
-    binary<Minimum, bool, int64_t, float, double>(EwOp::minimum);
-    compare<Eq, bool, int64_t, float, double>(EwOp::eq);
-    compare<Ne, bool, int64_t, float, double>(EwOp::ne);
-    compare<Lt, bool, int64_t, float, double>(EwOp::lt);
-    compare<Le, bool, int64_t, float, double>(EwOp::le);
-    compare<Gt, bool, int64_t, float, double>(EwOp::gt);
-    compare<Ge, bool, int64_t, float, double>(EwOp::ge);
-    unary<Neg, int64_t, float, double>(EwOp::neg);
-    unary<Abs, int64_t, float, double>(EwOp::abs);
-    unary<Exp, float, double>(EwOp::exp);
-    unary<Log, float, double>(EwOp::log);
-    unary<Sqrt, float, double>(EwOp::sqrt);
-    unary<Sin, float, double>(EwOp::sin);
-    unary<Cos, float, double>(EwOp::cos);
-    unary<Relu, int64_t, float, double>(EwOp::relu);
-    unary<LeakyRelu, float, double>(EwOp::leaky_relu);
-    unary<Sigmoid, float, double>(EwOp::sigmoid);
-    unary<Tanh, float, double>(EwOp::tanh);
-    unary<Erf, float, double>(EwOp::erf);
-    unary<Clamp, int64_t, float, double>(EwOp::clamp);
-    binary<AbsBackward, float, double>(EwOp::abs_backward);
-    binary<SqrtBackward, float, double>(EwOp::sqrt_backward);
-    binary<SinBackward, float, double>(EwOp::sin_backward);
-    binary<CosBackward, float, double>(EwOp::cos_backward);
-    binary<ReluBackward, float, double>(EwOp::relu_backward);
-    binary<LeakyReluBackward, float, double>(EwOp::leaky_relu_backward);
-    binary<SigmoidBackward, float, double>(EwOp::sigmoid_backward);
-    binary<TanhBackward, float, double>(EwOp::tanh_backward);
-    binary<ClampBackward, float, double>(EwOp::clamp_backward);
-    where<Where, bool, int64_t, float, double>(EwOp::where);
-    ternary<DivBackwardOther, float, double>(EwOp::div_backward_other);
-    ternary<PowBackwardBase, float, double>(EwOp::pow_backward_base);
-    ternary<PowBackwardExponent, float, double>(EwOp::pow_backward_exponent);
-    ternary<MaximumBackward, float, double>(EwOp::maximum_backward);
-    ternary<MinimumBackward, float, double>(EwOp::minimum_backward);
+#define AC_ELEMENTWISE(name, Formula, kind, dtypes) \
+    add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
+#include "core/elementwise_ops.def"
+#undef AC_ELEMENTWISE
     casts<bool, bool, int64_t, float, double>();
     casts<int64_t, bool, int64_t, float, double>();
     casts<float, bool, int64_t, float, double>();

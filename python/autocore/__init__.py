@@ -16,12 +16,15 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set
 from .factories import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full, full_like,
                         get_rng_state, initial_seed, linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
                         randn, randn_like, randperm, seed, set_rng_state, tensor, zeros, zeros_like)
-from .ops.elementwise import (abs, add, clamp, cos, div, eq, erf, exp, ge, gt, le, leaky_relu, log, lt, maximum, minimum,
-                              mul, ne, neg, pow, relu, sigmoid, sin, sqrt, sub, tanh, where)
+from .ops.elementwise import (POINTWISE, abs, add, clamp, div, eq, ge, gt, le, leaky_relu, lt, maximum, minimum, mul, ne,
+                              pow, sub, where)
 from .ops.matmul import addmm, bmm, dot, linear, matmul, mm, mv
 from .ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from .ops.shape import flatten, permute, reshape, squeeze, transpose, unsqueeze
 from .ops.softmax_loss import log_softmax, softmax
+
+globals().update(POINTWISE)  # every pointwise op (exp, log10, tanh, ...), declared once in ops/elementwise.py
+del POINTWISE
 
 float = float32  # noqa: A001
 double = float64

@@ -76,8 +76,7 @@ METHODS = {
     "__xor__": _logical(ew.ne, "^"), "__rxor__": _logical(ew.ne, "^"),
     "__getitem__": sh.getitem,
     "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "pow": ew.pow, "neg": ew.neg, "abs": ew.abs,
-    "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "sin": ew.sin, "cos": ew.cos, "relu": ew.relu,
-    "sigmoid": ew.sigmoid, "tanh": ew.tanh, "clamp": ew.clamp, "clip": ew.clamp,
+    **ew.POINTWISE, **ip.POINTWISE_INPLACE, "clamp": ew.clamp, "clip": ew.clamp,
     "maximum": ew.maximum, "minimum": ew.minimum,
     "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
     "sum": red.sum, "mean": red.mean, "var": red.var, "std": red.std, "amax": red.amax, "amin": red.amin,
@@ -91,7 +90,6 @@ METHODS = {
     "long": lambda self: _to(self, _dtype.int64), "bool": lambda self: _to(self, _dtype.bool_),
     "cpu": lambda self: move(self, _dtype.CPU), "cuda": _cuda,
     "add_": ip.add_, "sub_": ip.sub_, "mul_": ip.mul_, "div_": ip.div_, "clamp_": ip.clamp_, "clip_": ip.clamp_,
-    "relu_": ip.relu_, "exp_": ip.exp_, "neg_": ip.neg_, "sigmoid_": ip.sigmoid_, "tanh_": ip.tanh_,
     "fill_": ip.fill_, "zero_": ip.zero_, "uniform_": ip.uniform_, "normal_": ip.normal_, "copy_": ip.copy_,
     "__iadd__": ip.add_, "__isub__": ip.sub_, "__imul__": ip.mul_, "__itruediv__": ip.div_,
 }

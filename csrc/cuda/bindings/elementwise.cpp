@@ -47,20 +47,22 @@ void def_unary(py::module_& m, EwOp op) {
 }  // namespace
 
 void bind_elementwise(py::module_& m) {
-  for (EwOp op : {EwOp::add, EwOp::sub, EwOp::mul, EwOp::div, EwOp::pow, EwOp::maximum, EwOp::minimum, EwOp::eq,
-                  EwOp::ne, EwOp::lt, EwOp::le, EwOp::gt, EwOp::ge})
-    def_binary(m, op);
-  for (EwOp op : {EwOp::neg, EwOp::abs, EwOp::exp, EwOp::log, EwOp::sqrt, EwOp::sin, EwOp::cos, EwOp::relu,
-                  EwOp::sigmoid, EwOp::tanh, EwOp::erf})
-    def_unary(m, op);
-  for (EwOp op : {EwOp::abs_backward, EwOp::sqrt_backward, EwOp::sin_backward, EwOp::cos_backward,
-                  EwOp::relu_backward, EwOp::sigmoid_backward, EwOp::tanh_backward})
-    m.def(ew_op_name(op), [op](const Tensor& grad, const Tensor& saved) { return binary(op, grad, saved); },
-          py::arg("grad"), py::arg("saved"));
-  for (EwOp op : {EwOp::div_backward_other, EwOp::pow_backward_base, EwOp::pow_backward_exponent,
-                  EwOp::maximum_backward, EwOp::minimum_backward})
-    m.def(ew_op_name(op), [op](const Tensor& grad, const Tensor& a, const Tensor& b) { return ternary(op, grad, a, b); },
-          py::arg("grad"), py::arg("input"), py::arg("other"));
+  for (int i = 0; i < kNumEwOps; ++i) {  // core/elementwise_ops.def's ops, as the CPU module binds them
+    const auto op = static_cast<EwOp>(i);
+    switch (kEwKinds[i]) {
+      case EwKind::UNARY: def_unary(m, op); break;
+      case EwKind::BINARY: case EwKind::COMPARE: def_binary(m, op); break;
+      case EwKind::GRAD:
+        m.def(ew_op_name(op), [op](const Tensor& grad, const Tensor& saved) { return binary(op, grad, saved); },
+              py::arg("grad"), py::arg("saved"));
+        break;
+      case EwKind::GRAD3:
+        m.def(ew_op_name(op), [op](const Tensor& grad, const Tensor& a, const Tensor& b) {
+              return ternary(op, grad, a, b); }, py::arg("grad"), py::arg("input"), py::arg("other"));
+        break;
+      default: break;  // bound below, with their own arguments
+    }
+  }
 
   m.def("leaky_relu", [](const Tensor& x, double slope, const std::optional<Tensor>& out) {
         return unary(EwOp::leaky_relu, x, OpParams{slope, 0}, optional_out(out));

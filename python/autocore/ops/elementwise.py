@@ -287,50 +287,63 @@ def _compare(fn):
 eq, ne, lt, le, gt, ge = (_compare(f) for f in (_C.eq, _C.ne, _C.lt, _C.le, _C.gt, _C.ge))
 
 
-# ---- unary ----
+# ---- unary pointwise ops: a kernel and one derivative each ----
 
-def neg(x):
-    return record("NegBackward0", _C.neg(x._c), (x,), lambda g: (neg(g),), jvp=neg)
-
-
-def abs(x):
-    return record("AbsBackward0", _C.abs(x._c), (x,),
-                  lambda g: (mul(g, constant(_C.abs_backward(_dtype.full_c([], 1.0, g._c.dtype, g.device), x._c))),), (x._c,),
-                  lambda t: mul(t, constant(_C.abs_backward(_dtype.full_c([], 1.0, t._c.dtype, t.device), x._c))))
+POINTWISE = {}  # name -> op: autocore.<name>, Tensor.<name> and the in-place Tensor.<name>_ come from here
 
 
-def exp(x):
-    out_c = _C.exp(x._c)
-    out = record("ExpBackward0", out_c, (x,), lambda g: (mul(g, own_output(out_c, node)),), (out_c,),
-                 lambda t: mul(t, constant(out_c)))
-    node = own_node(out)
-    return out
+def pointwise(name, derivative):
+    """The op _C.<name> (declared in csrc/core/elementwise_ops.def) with its derivative, one formula linear in its
+    first argument: derivative(g, x), derivative(g, out) or derivative(g), by its parameters' names (what the
+    backward reads, and so what the graph keeps: the input, as log does, or the output, as exp does). An elementwise
+    op's Jacobian is diagonal, so the formula is both the vjp (applied to the output's gradient, with the graph's
+    tensors, so that create_graph gives second derivatives) and the jvp (applied to the input's tangent)."""
+    kernel = getattr(_C, name)
+    node_name = name[0].upper() + name[1:] + "Backward0"  # PyTorch's: Log10Backward0
+    reads = derivative.__code__.co_varnames[1:derivative.__code__.co_argcount]
+    if reads == ("out",):
+        def op(x):
+            out_c = kernel(x._c)
+            out = record(node_name, out_c, (x,), lambda g: (derivative(g, own_output(out_c, node)),), (out_c,),
+                         lambda t: derivative(t, constant(out_c)))
+            node = own_node(out)
+            return out
+    elif reads == ("x",):
+        def op(x):
+            return record(node_name, kernel(x._c), (x,), lambda g: (derivative(g, x),), (x._c,),
+                          lambda t: derivative(t, _detached(x)))
+    elif reads == ():
+        def op(x):
+            return record(node_name, kernel(x._c), (x,), lambda g: (derivative(g),), (), derivative)
+    else:
+        raise TypeError(f"{name}'s derivative must take (g), (g, x) or (g, out), not {reads}")
+    op.__name__ = op.__qualname__ = name
+    POINTWISE[name] = op
+    return op
 
 
-def log(x):
-    return record("LogBackward0", _C.log(x._c), (x,), lambda g: (div(g, x),), (x._c,),
-                  lambda t: div(t, _detached(x)))
+_LN2, _LN10, _TWO_OVER_SQRT_PI = 0.6931471805599453, 2.302585092994046, 1.1283791670955126
+
+neg = pointwise("neg", lambda g: -g)
+exp = pointwise("exp", lambda g, out: g * out)
+exp2 = pointwise("exp2", lambda g, out: g * out * _LN2)
+log = pointwise("log", lambda g, x: g / x)
+log2 = pointwise("log2", lambda g, x: g / (x * _LN2))
+log10 = pointwise("log10", lambda g, x: g / (x * _LN10))
+sqrt = pointwise("sqrt", lambda g, out: g / (out * 2.0))
+rsqrt = pointwise("rsqrt", lambda g, out: g * (out * out * out) * -0.5)
+sin = pointwise("sin", lambda g, x: g * cos(x))
+cos = pointwise("cos", lambda g, x: g * -sin(x))
+relu = pointwise("relu", lambda g, out: g * (out > 0))  # the comparison is a constant mask
+sigmoid = pointwise("sigmoid", lambda g, out: g * (out * (1.0 - out)))
+tanh = pointwise("tanh", lambda g, out: g * (1.0 - out * out))
+erf = pointwise("erf", lambda g, x: g * (exp(-(x * x)) * _TWO_OVER_SQRT_PI))
+abs = pointwise("abs", lambda g, x: g * _sign(x))
 
 
-def sqrt(x):
-    out_c = _C.sqrt(x._c)
-    return record("SqrtBackward0", out_c, (x,), lambda g: (div(g, mul(sqrt(x), 2.0)),), (x._c,),
-                  lambda t: div(t, mul(constant(out_c), 2.0)))
-
-
-def sin(x):
-    return record("SinBackward0", _C.sin(x._c), (x,), lambda g: (mul(g, cos(x)),), (x._c,),
-                  lambda t: mul(t, constant(_C.cos(x._c))))
-
-
-def cos(x):
-    return record("CosBackward0", _C.cos(x._c), (x,), lambda g: (neg(mul(g, sin(x))),), (x._c,),
-                  lambda t: neg(mul(t, constant(_C.sin(x._c)))))
-
-
-def relu(x):
-    return record("ReluBackward0", _C.relu(x._c), (x,), lambda g: (mul(g, constant(_C.gt(x._c, 0))),), (x._c,),
-                  lambda t: mul(t, constant(_C.gt(x._c, 0))))
+def _sign(x):
+    """-1, 0 or 1 by x's sign, as a constant (abs's slope: 0 at 0, as in PyTorch)."""
+    return constant(_C.abs_backward(_dtype.full_c([], 1.0, x._c.dtype, x.device), x._c))
 
 
 def leaky_relu(x, negative_slope=0.01):

@@ -95,11 +95,8 @@ def _unary_inplace(kernel, out_of_place):
     return method
 
 
-relu_ = _unary_inplace(_C.relu, ew.relu)
-exp_ = _unary_inplace(_C.exp, ew.exp)
-neg_ = _unary_inplace(_C.neg, ew.neg)
-sigmoid_ = _unary_inplace(_C.sigmoid, ew.sigmoid)
-tanh_ = _unary_inplace(_C.tanh, ew.tanh)
+# x.exp_(), x.log10_(), ...: one for every pointwise op.
+POINTWISE_INPLACE = {name + "_": _unary_inplace(getattr(_C, name), op) for name, op in ew.POINTWISE.items()}
 
 
 def _overwrite(self, write, name):
