@@ -167,8 +167,7 @@ void bind_tensor(py::module_& m) {
         return dst;
       })
       .def("shares_storage_with", [](const Tensor& a, const Tensor& b) { return a.storage() == b.storage(); })
-      .def_property_readonly("_version", [](const Tensor& t) { return t.storage()->version(); })
-      .def("_bump_version", [](const Tensor& t) { t.storage()->bump_version(); });
+      .def_property_readonly("_version", [](const Tensor& t) { return t.storage()->version(); });
 
   m.def("from_numpy", &from_numpy, py::arg("array"));
   m.def("empty", [](const std::vector<int64_t>& shape, DType dtype) { return Tensor::empty(to_dims(shape), dtype); },

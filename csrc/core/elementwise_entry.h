@@ -31,6 +31,7 @@ struct ElementwiseEntry {
   }
 
   static Tensor finish(const Tensor& result, const Tensor* out) {
+    if (out) out->bump_version();
     if (!out || out->data_ptr() == result.data_ptr()) return result;
     Backend::copy_(*out, result);
     return *out;

@@ -138,4 +138,10 @@ void check_step_lists(const OptimStep& step, DeviceType device_type) {
   }
 }
 
+void bump_written_versions(const OptimStep& step) {
+  for (const NamedList& list : step.lists)
+    if (list.written && list.tensors)
+      for (const Tensor& t : *list.tensors) t.bump_version();
+}
+
 }  // namespace autocore

@@ -41,6 +41,9 @@ struct OptimStep {
   OptimHyper hyper;
 };
 
+// After a step: the version of every tensor it updated in place (params and state buffers) moves on.
+void bump_written_versions(const OptimStep& step);
+
 OptimStep sgd_step(const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers, double lr,
                    double momentum, double dampening, double weight_decay, bool nesterov, bool maximize,
                    bool first_step);

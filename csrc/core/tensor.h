@@ -69,6 +69,9 @@ class Tensor {
   size_t itemsize() const { return autocore::itemsize(dtype_); }
   bool is_contiguous() const { return contiguous_; }
   const std::shared_ptr<Storage>& storage() const { return storage_; }
+  // Every write into existing memory calls this (copy_, fill_, out=, random fills, optimizer steps): autograd
+  // compares the storage's version with the one a saved tensor had, and refuses a stale one.
+  void bump_version() const { storage_->bump_version(); }
 
   void* data_ptr() const { return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(itemsize()); }
   template <class T> T* data() const { return static_cast<T*>(data_ptr()); }

@@ -27,6 +27,7 @@ void copy_(const Tensor& dst, const Tensor& src) {
   StridedIter it(dst);
   it.add_input(src);
   run_cast(it, dst.dtype(), src.dtype());
+  dst.bump_version();
 }
 
 void fill_(const Tensor& dst, const Scalar& value) {
@@ -36,6 +37,7 @@ void fill_(const Tensor& dst, const Scalar& value) {
   StridedIter it(target);
   it.add_scalar(buffer);
   run_cast(it, dst.dtype(), dst.dtype());
+  dst.bump_version();
 }
 
 Tensor contiguous(const Tensor& t) {

@@ -80,6 +80,7 @@ void run(const OptimStep& checked, const OptimLoop* loops) {
   Step step(checked);
   step.prepare();
   step.run(loops);
+  bump_written_versions(checked);
 }
 }  // namespace
 

@@ -23,6 +23,7 @@ void check_cpu(const Tensor& t, const char* op) {
 // boundaries. A non-contiguous `t` is filled through a contiguous buffer, element i of the request being
 // element i of t in row-major order either way.
 void fill(const Tensor& t, RandomLoop loop, int per, Generator* generator, const RandomParams& params) {
+  t.bump_version();
   const int64_t n = t.numel();
   if (n == 0) return;
   const int64_t counters = (n + per - 1) / per;

@@ -20,6 +20,7 @@ void copy_(const Tensor& dst, const Tensor& src) {
   StridedIter it(dst);
   it.add_input(src);
   launch_cast(it, dst.dtype(), src.dtype());
+  dst.bump_version();
 }
 
 void fill_(const Tensor& dst, const Scalar& value) {
@@ -30,6 +31,7 @@ void fill_(const Tensor& dst, const Scalar& value) {
   StridedIter it(target);
   it.add_scalar(buffer);
   launch_cast(it, dst.dtype(), dst.dtype(), buffer);
+  dst.bump_version();
 }
 
 Tensor contiguous(const Tensor& t) {

@@ -220,6 +220,7 @@ void run(const OptimStep& checked, OptimKernel f32, OptimKernel f64) {
   Step step(checked);
   step.prepare();
   step.run(f32, f64);
+  bump_written_versions(checked);
 }
 }  // namespace
 

@@ -1,5 +1,6 @@
 """In-place ops (add_, sub_, mul_, div_, clamp_, zero_, fill_, copy_, uniform_, normal_, ...). Each write
-bumps the storage's version counter, which autograd checks before using a saved tensor. Outside the
+bumps the storage's version counter (in C++, on every write path), which autograd checks before using a saved
+tensor. Outside the
 graph (no_grad, or nothing requires grad) they write through the kernels' out= path; inside it, the new
 value is computed out of place from a copy of the old one and written back, and the tensor takes the new
 node as its grad_fn, as PyTorch rebases history."""
@@ -40,7 +41,6 @@ def _old_value(self):
 
 def _write_back(self, result):
     self._c.copy_(result._c)
-    self._c._bump_version()
     if result._requires_grad:
         self.grad_fn, self._requires_grad = result.grad_fn, True
     if _forward["level"]:
@@ -66,7 +66,6 @@ def _binary_inplace(kernel, out_of_place):
             old = _old_value(self) if self._requires_grad or self._tangent is not None else self
             return _write_back(self, out_of_place(old, old if other is self else other))
         kernel(self._c, other._c if isinstance(other, Tensor) else other, out=self._c)
-        self._c._bump_version()
         return self
     return method
 
@@ -81,7 +80,6 @@ def clamp_(self, min=None, max=None):
     if _in_graph(self):
         return _write_back(self, ew.clamp(_old_value(self), min, max))
     _C.clamp(self._c, min, max, out=self._c)
-    self._c._bump_version()
     return self
 
 
@@ -90,7 +88,6 @@ def _unary_inplace(kernel, out_of_place):
         if _in_graph(self):
             return _write_back(self, out_of_place(_old_value(self)))
         kernel(self._c, out=self._c)
-        self._c._bump_version()
         return self
     return method
 
@@ -103,7 +100,6 @@ def _overwrite(self, write, name):
     """A write whose result does not depend on the old value: no gradient flows to the old history."""
     graph = _in_graph(self)
     write()
-    self._c._bump_version()
     if graph:
         old = _old_value(self)
         # The written values do not depend on the old ones: no gradient flows back, and the tangent is zero.
@@ -147,7 +143,6 @@ def copy_(self, src):
         carries_tangent = _forward["level"] and (self._tangent is not None or src._tangent is not None)
         old = _old_value(self) if self._requires_grad else None
         self._c.copy_(src._c)
-        self._c._bump_version()
         out = record("CopyBackwards", self._c, (old, src), vjp, jvp=jvp)
         if out._requires_grad:
             self.grad_fn, self._requires_grad = out.grad_fn, True
@@ -155,5 +150,4 @@ def copy_(self, src):
             _set_tangent(self, jvp(None, src._tangent))
         return self
     self._c.copy_(src._c)
-    self._c._bump_version()
     return self

@@ -55,7 +55,6 @@ class Adam(Optimizer):
                      [s["max_exp_avg_sq"]._c for s in states] if amsgrad else [], step, lr=group["lr"], beta1=beta1,
                      beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=amsgrad,
                      maximize=group["maximize"], decoupled_weight_decay=self._decoupled)
-            self._bump(subset)
 
 
 class AdamW(Adam):
@@ -89,7 +88,6 @@ class Adagrad(Optimizer):
             _C.adagrad_(self._raw(subset), self._grads(subset), [self.state[p]["sum"]._c for p in subset], step,
                         lr=group["lr"], lr_decay=group["lr_decay"], weight_decay=group["weight_decay"],
                         eps=group["eps"], maximize=group["maximize"])
-            self._bump(subset)
 
 
 class Adadelta(Optimizer):
@@ -110,7 +108,6 @@ class Adadelta(Optimizer):
         _C.adadelta_(self._raw(params), self._grads(params), [s["square_avg"]._c for s in states],
                      [s["acc_delta"]._c for s in states], lr=group["lr"], rho=group["rho"], eps=group["eps"],
                      weight_decay=group["weight_decay"], maximize=group["maximize"])
-        self._bump(params)
 
 
 class RMSprop(Optimizer):
@@ -141,4 +138,3 @@ class RMSprop(Optimizer):
                     [s["grad_avg"]._c for s in states] if group["centered"] else [], lr=group["lr"],
                     alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
                     momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"])
-        self._bump(params)

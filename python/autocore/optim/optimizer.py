@@ -81,10 +81,6 @@ class Optimizer:
     def _grads(self, params):
         return [p.grad._c for p in params]
 
-    def _bump(self, params):
-        for p in params:
-            p._c._bump_version()
-
     # ---- state ----
     def state_dict(self):
         index = {}

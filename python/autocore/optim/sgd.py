@@ -22,8 +22,7 @@ class SGD(Optimizer):
         options = dict(lr=group["lr"], momentum=group["momentum"], dampening=group["dampening"],
                        weight_decay=group["weight_decay"], nesterov=group["nesterov"], maximize=group["maximize"])
         if group["momentum"] == 0:
-            _C.sgd_(self._raw(params), self._grads(params), [], **options)
-            return self._bump(params)
+            return _C.sgd_(self._raw(params), self._grads(params), [], **options)
         # The first step copies the gradient into a fresh buffer; later ones update it. PyTorch decides per
         # parameter, so the two kinds go in separate calls.
         fresh = [p for p in params if "momentum_buffer" not in self.state.get(p, {})]
@@ -36,4 +35,3 @@ class SGD(Optimizer):
                     self.state.setdefault(p, {})["momentum_buffer"] = zeros_like(p)
             buffers = [self.state[p]["momentum_buffer"]._c for p in subset]
             _C.sgd_(self._raw(subset), self._grads(subset), buffers, first_step=first, **options)
-            self._bump(subset)
