@@ -1,8 +1,8 @@
 """The reverse-mode engine. A Node is the grad_fn of one op's output: edges to where its inputs' gradients
 go (their grad_fn, or the leaf tensor itself) and a vjp closure mapping the output's gradient to theirs.
-Nodes hold no input tensors, so intermediate results nothing saved are freed as soon as the user drops them. backward() walks the graph in topological
-order without recursion, so a chain of 100,000 ops is fine, and frees each closure (and what it saved)
-as soon as it has run unless retain_graph is set."""
+Nodes hold no input tensors, so intermediate results nothing saved are freed as soon as the user drops them.
+backward() walks the graph in topological order without recursion, so a chain of 100,000 ops is fine, and
+frees each closure (and what it saved) as soon as it has run unless retain_graph is set."""
 from . import grad_mode
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "

@@ -353,36 +353,6 @@ def leaky_relu(x, negative_slope=0.01):
                   lambda g: (mul(g, slope(g._c.dtype)),), (x._c,), lambda t: mul(t, slope(t._c.dtype)))
 
 
-def sigmoid(x):
-    def vjp(g):
-        s = own_output(out_c, node)
-        return (mul(g, mul(s, sub(1.0, s))),)
-    out_c = _C.sigmoid(x._c)
-    out = record("SigmoidBackward0", out_c, (x,), vjp, (out_c,),
-                 lambda t: mul(t, mul(constant(out_c), sub(1.0, constant(out_c)))))
-    node = own_node(out)
-    return out
-
-
-def tanh(x):
-    def vjp(g):
-        t = own_output(out_c, node)
-        return (mul(g, sub(1.0, mul(t, t))),)
-    out_c = _C.tanh(x._c)
-    out = record("TanhBackward0", out_c, (x,), vjp, (out_c,),
-                 lambda t: mul(t, sub(1.0, mul(constant(out_c), constant(out_c)))))
-    node = own_node(out)
-    return out
-
-
-def erf(x):
-    """The error function; d/dx erf(x) = 2/sqrt(pi) exp(-x^2)."""
-    def slope(v):
-        return mul(exp(neg(mul(v, v))), 1.1283791670955126)
-    return record("ErfBackward0", _C.erf(x._c), (x,), lambda g: (mul(g, slope(x)),), (x._c,),
-                  lambda t: mul(t, slope(_detached(x))))
-
-
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")

@@ -92,7 +92,6 @@ def sum_to_shape(g, shape):
 
 
 def expand(x, shape):
-    in_shape = x._c.shape
     return record("ExpandBackward0", x._c.expand(list(shape)), (x,), lambda g: (reduce_to(g, x),),
                   jvp=lambda t: expand(t, shape))
 
