@@ -1,23 +1,24 @@
 """One Adam step, in place: an MLP's params (784x256, 256, 256x10, 10) and one 1e7-element tensor,
 float32, autocore's multi-tensor adam_ against a numpy composite (in-place ufuncs per tensor) and
 torch.optim.Adam (foreach=False and foreach=True), 1 and 2 threads. Ratios > 1: autocore is faster."""
+
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import median_seconds, print_table, try_import_torch  # noqa: E402
-
 import autocore  # noqa: E402
 from autocore import _C  # noqa: E402
 
+from common import median_seconds, print_table, try_import_torch  # noqa: E402
+
 LR, BETA1, BETA2, EPS = 1e-3, 0.9, 0.999, 1e-8
-CASES = {"MLP 784-256-10": [(784, 256), (256,), (256, 10), (10,)], "1e7 elements": [(10 ** 7,)]}
+CASES = {"MLP 784-256-10": [(784, 256), (256,), (256, 10), (10,)], "1e7 elements": [(10**7,)]}
 
 
 def numpy_adam(params, grads, exp_avgs, exp_avg_sqs, step):
-    bias_correction1, bias_correction2_sqrt = 1 - BETA1 ** step, (1 - BETA2 ** step) ** 0.5
+    bias_correction1, bias_correction2_sqrt = 1 - BETA1**step, (1 - BETA2**step) ** 0.5
     for p, g, m, v in zip(params, grads, exp_avgs, exp_avg_sqs):
         m *= BETA1
         m += (1 - BETA1) * g
@@ -64,16 +65,37 @@ def run():
                     optimizer = torch.optim.Adam(ts, lr=LR, betas=(BETA1, BETA2), eps=EPS, foreach=foreach)
                     t_torch[foreach] = median_seconds(optimizer.step)
             us = lambda t: f"{t * 1e6:.0f}"
-            rows.append([case, threads, us(t_ours), us(t_np), us(t_torch[False]) if torch else "-",
-                         us(t_torch[True]) if torch else "-", f"{t_np / t_ours:.2f}",
-                         f"{t_torch[False] / t_ours:.2f}" if torch else "-",
-                         f"{t_torch[True] / t_ours:.2f}" if torch else "-"])
+            rows.append(
+                [
+                    case,
+                    threads,
+                    us(t_ours),
+                    us(t_np),
+                    us(t_torch[False]) if torch else "-",
+                    us(t_torch[True]) if torch else "-",
+                    f"{t_np / t_ours:.2f}",
+                    f"{t_torch[False] / t_ours:.2f}" if torch else "-",
+                    f"{t_torch[True] / t_ours:.2f}" if torch else "-",
+                ]
+            )
     autocore.set_num_threads(os.cpu_count() or 1)
     if torch:
         torch.set_num_threads(os.cpu_count() or 1)
-    print_table("Adam step, float32 (microseconds; ratios: their time / ours)",
-                ["params", "threads", "autocore", "numpy", "torch", "torch foreach", "vs numpy", "vs torch",
-                 "vs torch foreach"], rows)
+    print_table(
+        "Adam step, float32 (microseconds; ratios: their time / ours)",
+        [
+            "params",
+            "threads",
+            "autocore",
+            "numpy",
+            "torch",
+            "torch foreach",
+            "vs numpy",
+            "vs torch",
+            "vs torch foreach",
+        ],
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -2,15 +2,16 @@
 cross_entropy, forward and forward+backward, autocore against a numpy composite (max-subtract, exp,
 sum, log, gather, mean; backward softmax - one_hot) and PyTorch (log_softmax + nll_loss, F.cross_entropy
 with autograd). Times are medians in microseconds; ratios > 1 mean autocore is faster."""
+
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import median_seconds, print_table, try_import_torch  # noqa: E402
-
 from autocore import _C  # noqa: E402
+
+from common import median_seconds, print_table, try_import_torch  # noqa: E402
 
 
 def numpy_forward(x, t):
@@ -57,17 +58,39 @@ def cases(x, t, torch):
             def step():
                 xg.grad = None
                 loss_fn(xg).backward()
+
             return step
+
     none = None
     return [
-        ("log_softmax+nll_loss", "fwd", ours_two_kernels, lambda: numpy_forward(x, t),
-         (lambda: F.nll_loss(F.log_softmax(xt, 1), tgt)) if torch else none),
-        ("log_softmax+nll_loss", "fwd+bwd", ours_two_kernels_backward, lambda: numpy_forward_backward(x, t),
-         torch_backward(lambda v: F.nll_loss(F.log_softmax(v, 1), tgt)) if torch else none),
-        ("cross_entropy (fused)", "fwd", lambda: _C.cross_entropy(tx, tt), lambda: numpy_forward(x, t),
-         (lambda: F.cross_entropy(xt, tgt)) if torch else none),
-        ("cross_entropy (fused)", "fwd+bwd", ours_fused_backward, lambda: numpy_forward_backward(x, t),
-         torch_backward(lambda v: F.cross_entropy(v, tgt)) if torch else none),
+        (
+            "log_softmax+nll_loss",
+            "fwd",
+            ours_two_kernels,
+            lambda: numpy_forward(x, t),
+            (lambda: F.nll_loss(F.log_softmax(xt, 1), tgt)) if torch else none,
+        ),
+        (
+            "log_softmax+nll_loss",
+            "fwd+bwd",
+            ours_two_kernels_backward,
+            lambda: numpy_forward_backward(x, t),
+            torch_backward(lambda v: F.nll_loss(F.log_softmax(v, 1), tgt)) if torch else none,
+        ),
+        (
+            "cross_entropy (fused)",
+            "fwd",
+            lambda: _C.cross_entropy(tx, tt),
+            lambda: numpy_forward(x, t),
+            (lambda: F.cross_entropy(xt, tgt)) if torch else none,
+        ),
+        (
+            "cross_entropy (fused)",
+            "fwd+bwd",
+            ours_fused_backward,
+            lambda: numpy_forward_backward(x, t),
+            torch_backward(lambda v: F.cross_entropy(v, tgt)) if torch else none,
+        ),
     ]
 
 
@@ -86,12 +109,25 @@ def run():
                 t_ours, t_np = median_seconds(ours), median_seconds(numpy_fn)
                 t_torch = median_seconds(torch_fn) if torch_fn else None
                 us = lambda s: f"{s * 1e6:.1f}"  # noqa: E731
-                rows.append([name, direction, f"({n}, {c})", threads, us(t_ours), us(t_np),
-                             us(t_torch) if t_torch else "-", f"{t_np / t_ours:.2f}",
-                             f"{t_torch / t_ours:.2f}" if t_torch else "-"])
+                rows.append(
+                    [
+                        name,
+                        direction,
+                        f"({n}, {c})",
+                        threads,
+                        us(t_ours),
+                        us(t_np),
+                        us(t_torch) if t_torch else "-",
+                        f"{t_np / t_ours:.2f}",
+                        f"{t_torch / t_ours:.2f}" if t_torch else "-",
+                    ]
+                )
     _C.set_num_threads(os.cpu_count() or 1)
-    print_table("classification losses (float32, median us)",
-                ["op", "pass", "shape", "threads", "autocore", "numpy", "torch", "vs numpy", "vs torch"], rows)
+    print_table(
+        "classification losses (float32, median us)",
+        ["op", "pass", "shape", "threads", "autocore", "numpy", "torch", "vs numpy", "vs torch"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

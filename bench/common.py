@@ -1,4 +1,5 @@
 """Timing helpers shared by the benchmarks: medians over repeats, side by side in one process."""
+
 import os
 import statistics
 import time
@@ -29,6 +30,7 @@ def median_seconds(fn, repeat=15, min_time=0.02, warmup=2):
 def try_import_torch():
     try:
         import torch  # noqa: F401
+
         return torch
     except ImportError:
         return None

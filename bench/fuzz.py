@@ -6,6 +6,7 @@ line per distinct failure with a case that shows it.
     python bench/fuzz.py --examples 2000            # all families
     python bench/fuzz.py --examples 500 -k reduce   # pytest's -k selects tests
 """
+
 import argparse
 import os
 import re
@@ -27,11 +28,27 @@ def main():
 
     os.environ["AUTOCORE_FUZZ_COLLECT"] = "1"  # the checker records a disagreement and goes on
     from hypothesis import HealthCheck, Phase, settings
-    settings.register_profile("long", max_examples=args.examples, deadline=None, database=None,
-                              suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+
+    settings.register_profile(
+        "long",
+        max_examples=args.examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate],
+    )
     import pytest
-    command = [*sorted(str(p) for p in TESTS.glob("test_fuzz*.py")), "--hypothesis-profile=long", "--runxfail",
-               "-q", "-p", "no:cacheprovider", "-W", "ignore"]
+
+    command = [
+        *sorted(str(p) for p in TESTS.glob("test_fuzz*.py")),
+        "--hypothesis-profile=long",
+        "--runxfail",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "ignore",
+    ]
     command += ["-k", f"({args.k}) and not known_bugs" if args.k else "not known_bugs"]  # the reproducers: once each
     command += ["--hypothesis-seed", args.seed] if args.seed else []
     start = time.perf_counter()
@@ -41,8 +58,10 @@ def main():
     fuzz = sys.modules.get("test_fuzz")
     if fuzz is None:
         sys.exit(f"the fuzz tests did not run (pytest exit code {code})")
-    print(f"\n{args.examples} examples per test, {elapsed:.0f} s; reference: "
-          f"{'PyTorch ' + fuzz.torch.__version__ if fuzz.torch else 'numpy'}\n")
+    print(
+        f"\n{args.examples} examples per test, {elapsed:.0f} s; reference: "
+        f"{'PyTorch ' + fuzz.torch.__version__ if fuzz.torch else 'numpy'}\n"
+    )
     families = defaultdict(lambda: [0, 0, 0, 0])  # ops, cases tried, failing cases, failing ops
     for (family, op), stats in fuzz.STATS.items():
         row = families[family]
@@ -58,17 +77,23 @@ def main():
 
     failing = sorted((k for k, stats in fuzz.STATS.items() if stats["failed"]), key=lambda k: -fuzz.STATS[k]["failed"])
     if failing:
-        print("\nfailing ops (failing cases / cases tried): " + ", ".join(
-            f"{op} {fuzz.STATS[family, op]['failed']}/{fuzz.STATS[family, op]['tried']}" for family, op in failing))
+        print(
+            "\nfailing ops (failing cases / cases tried): "
+            + ", ".join(
+                f"{op} {fuzz.STATS[family, op]['failed']}/{fuzz.STATS[family, op]['tried']}" for family, op in failing
+            )
+        )
     kinds = {}  # a failure's kind: its op and message, without the numbers and positions
     for family, op, message, case in fuzz.FAILURES:
         key = (op, re.sub(r"-?\d[\d.e+-]*", "#", re.sub(r"(positions differ|\d+ of \d+ differ).*", r"\1", message)))
         count, example = kinds.get(key, (0, (message, case)))
         kinds[key] = (count + 1, example)
     if kinds:
-        print(f"\n{len(kinds)} distinct failures (cases, message, one case), the {min(args.show, len(kinds))} most "
-              "frequent:")
-        for (op, _), (count, (message, case)) in sorted(kinds.items(), key=lambda kv: -kv[1][0])[:args.show]:
+        print(
+            f"\n{len(kinds)} distinct failures (cases, message, one case), the {min(args.show, len(kinds))} most "
+            "frequent:"
+        )
+        for (op, _), (count, (message, case)) in sorted(kinds.items(), key=lambda kv: -kv[1][0])[: args.show]:
             print(f"- [{count}x] {message}\n    {case[:400]}")
     if code != 0:  # collecting, the checker fails nothing: a failure is something else breaking
         print(f"\npytest exit code {code}: something failed outside the checker; see pytest's report above")

@@ -1,8 +1,9 @@
 """Kernel benchmarks: each family's section, autocore against numpy (and PyTorch when installed).
 
-    python bench/kernels.py                 # every section
-    python bench/kernels.py matmul          # one section
+python bench/kernels.py                 # every section
+python bench/kernels.py matmul          # one section
 """
+
 import importlib
 import os
 import sys

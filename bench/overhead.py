@@ -4,15 +4,16 @@ numpy in one run, medians. For small models this overhead is the whole cost of t
 
     python bench/overhead.py
 """
+
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import machine_description, median_seconds, print_table, try_import_torch  # noqa: E402
-
 import autocore  # noqa: E402
+
+from common import machine_description, median_seconds, print_table, try_import_torch  # noqa: E402
 
 CHAIN = 100
 
@@ -43,16 +44,28 @@ def run():
 
             def fwd_bwd():
                 chain(ag).backward()
+
             times[(name, "chain fwd+bwd per node")] = median_seconds(fwd_bwd, repeat=9) / (CHAIN + 1)
         times[("numpy", "add")] = median_seconds(lambda: a_np + b_np)
         for case in ("add", "add, requires_grad", "chain fwd+bwd per node"):
             ours = times[("autocore", case)]
             theirs = times.get(("torch", case))
             numpy_t = times.get(("numpy", case))
-            rows.append([case, n, f"{ours * 1e6:.2f}", f"{theirs * 1e6:.2f}" if theirs else "-",
-                         f"{numpy_t * 1e6:.2f}" if numpy_t else "-", f"{theirs / ours:.2f}" if theirs else "-"])
-    print_table("per-op overhead (microseconds; ratio: torch time / autocore time)",
-                ["case", "elements", "autocore", "torch", "numpy", "vs torch"], rows)
+            rows.append(
+                [
+                    case,
+                    n,
+                    f"{ours * 1e6:.2f}",
+                    f"{theirs * 1e6:.2f}" if theirs else "-",
+                    f"{numpy_t * 1e6:.2f}" if numpy_t else "-",
+                    f"{theirs / ours:.2f}" if theirs else "-",
+                ]
+            )
+    print_table(
+        "per-op overhead (microseconds; ratio: torch time / autocore time)",
+        ["case", "elements", "autocore", "torch", "numpy", "vs torch"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ step adds, each library measured in a fresh process.
     python bench/training.py            # all sizes
     python bench/training.py small      # (a) only
 """
+
 import os
 import subprocess
 import sys
@@ -26,8 +27,10 @@ def make_data(widths, batch, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, widths[0]), dtype=np.float32)
     y = rng.integers(0, widths[-1], batch)
-    weights = [((rng.standard_normal((o, i)) / np.sqrt(i)).astype(np.float32), np.zeros(o, np.float32))
-               for i, o in zip(widths[:-1], widths[1:])]
+    weights = [
+        ((rng.standard_normal((o, i)) / np.sqrt(i)).astype(np.float32), np.zeros(o, np.float32))
+        for i, o in zip(widths[:-1], widths[1:])
+    ]
     return x, y, weights
 
 
@@ -50,6 +53,7 @@ def torch_like_step(lib, widths, batch, device="cpu"):
         loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
+
     return step
 
 
@@ -83,16 +87,19 @@ def numpy_step(widths, batch):
             buf *= 0.9
             buf += g
             p -= 0.01 * buf
+
     return step
 
 
 def set_threads(n, torch):
     import autocore
+
     autocore.set_num_threads(n)
     if torch:
         torch.set_num_threads(n)
     try:
         from threadpoolctl import threadpool_limits
+
         return threadpool_limits(limits=n, user_api="blas")
     except ImportError:
         return None
@@ -100,6 +107,7 @@ def set_threads(n, torch):
 
 def speed(sizes):
     import autocore
+
     torch = try_import_torch()
     rows = []
     for threads in (1, 2):
@@ -110,14 +118,29 @@ def speed(sizes):
             repeat, min_time = (5, 0.0) if big else (15, 0.05)
             t_ours = median_seconds(torch_like_step(autocore, widths, batch), repeat=repeat, min_time=min_time)
             t_np = median_seconds(numpy_step(widths, batch), repeat=repeat, min_time=min_time)
-            t_torch = median_seconds(torch_like_step(torch, widths, batch), repeat=repeat, min_time=min_time) \
-                if torch else None
-            rows.append([name, threads, f"{t_ours * 1e3:.3f}", f"{t_torch * 1e3:.3f}" if torch else "-",
-                         f"{t_np * 1e3:.3f}", f"{t_ours / t_torch:.2f}" if torch else "-", f"{t_np / t_ours:.2f}"])
+            t_torch = (
+                median_seconds(torch_like_step(torch, widths, batch), repeat=repeat, min_time=min_time)
+                if torch
+                else None
+            )
+            rows.append(
+                [
+                    name,
+                    threads,
+                    f"{t_ours * 1e3:.3f}",
+                    f"{t_torch * 1e3:.3f}" if torch else "-",
+                    f"{t_np * 1e3:.3f}",
+                    f"{t_ours / t_torch:.2f}" if torch else "-",
+                    f"{t_np / t_ours:.2f}",
+                ]
+            )
         if limits:
             limits.unregister() if hasattr(limits, "unregister") else None
-    print_table("training step, milliseconds (ratios: autocore/torch time, numpy/autocore speed)",
-                ["MLP", "threads", "autocore", "torch", "numpy", "autocore / torch", "speed vs numpy"], rows)
+    print_table(
+        "training step, milliseconds (ratios: autocore/torch time, numpy/autocore speed)",
+        ["MLP", "threads", "autocore", "torch", "numpy", "autocore / torch", "speed vs numpy"],
+        rows,
+    )
 
 
 def _peak_child(lib_name, size_name, steps=3):
@@ -135,6 +158,7 @@ def _peak_child(lib_name, size_name, steps=3):
             for line in f:
                 if line.startswith(field):
                     return int(line.split()[1]) / 1024
+
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     before = status("VmRSS:")

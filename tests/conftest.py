@@ -1,5 +1,6 @@
 """Shared test helpers: numpy round trips, non-contiguous views, central finite differences, a fixture that
 runs a test once per instruction set this machine supports, and the list of devices to run on."""
+
 import os
 
 import numpy as np
@@ -10,8 +11,15 @@ from autocore import _C
 
 # Tests that run on every device take `device` from this list: the CPU always, a GPU where one is usable
 # (elsewhere the CUDA case skips and says why).
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
-    not autocore.cuda.is_available(), reason="no CUDA GPU: autocore.cuda.is_available() is False"))]
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda",
+        marks=pytest.mark.skipif(
+            not autocore.cuda.is_available(), reason="no CUDA GPU: autocore.cuda.is_available() is False"
+        ),
+    ),
+]
 
 ISAS = [isa for isa in ("baseline", "avx2", "avx512") if _C.isa_supported(isa)]
 

@@ -2,6 +2,7 @@
 the input domain, what integer inputs give, and whether it is differentiable. tests/test_op_db.py runs every
 record through the same checks: values, dtypes, variants, gradients, tangents, second derivatives, devices, subclass
 operands and PyTorch. Adding an op adds a record here."""
+
 import math
 from dataclasses import dataclass
 from typing import Callable, Tuple
@@ -12,10 +13,10 @@ import numpy as np
 @dataclass(frozen=True)
 class UnaryOp:
     name: str
-    numpy: Callable                          # the forward reference, in float64
+    numpy: Callable  # the forward reference, in float64
     domain: Tuple[float, float] = (-3.0, 3.0)  # where inputs are drawn (away from points without a derivative)
-    integers_to_float: bool = True           # an int64 input computes in the default float dtype (else stays int64)
-    node: str = ""                           # grad_fn's name; "" for PyTorch's <Name>Backward0
+    integers_to_float: bool = True  # an int64 input computes in the default float dtype (else stays int64)
+    node: str = ""  # grad_fn's name; "" for PyTorch's <Name>Backward0
 
     @property
     def grad_fn(self):

@@ -1,6 +1,7 @@
 """The CUDA backend: what holds on every machine (availability, the errors a CPU-only machine gives), and on a
 GPU every op family against the CPU result of the same autocore call (values, dtypes, shapes, gradients),
 optimizers and training runs step for step, the memory statistics, and the device-mixing errors."""
+
 import gc
 import math
 import re
@@ -13,8 +14,9 @@ from autocore import nn
 from autocore.nn import functional as F
 
 CUDA = "cuda"  # the device under test; every comparison runs the same call on the CPU as its reference
-requires_cuda = pytest.mark.skipif(not autocore.cuda.is_available(),
-                                   reason="no CUDA GPU: autocore.cuda.is_available() is False")
+requires_cuda = pytest.mark.skipif(
+    not autocore.cuda.is_available(), reason="no CUDA GPU: autocore.cuda.is_available() is False"
+)
 without_cuda = pytest.mark.skipif(autocore.cuda.is_available(), reason="a CUDA GPU is available")
 
 FLOATS = [np.float32, np.float64]
@@ -23,6 +25,7 @@ SAME_DEVICE = "Expected all tensors to be on the same device"
 
 
 # ---- on every machine --------------------------------------------------------------------------------------
+
 
 def test_availability_queries_are_well_typed():
     available = autocore.cuda.is_available()
@@ -86,6 +89,7 @@ def test_cpu_work_is_unaffected_by_a_failed_cuda_request():
 
 # ---- comparison helpers ------------------------------------------------------------------------------------
 
+
 def kind(device):
     return autocore.device(device).type
 
@@ -135,8 +139,13 @@ def assert_close(got, expected, rtol=None, atol=None):
     assert got.shape == expected.shape, f"shape {got.shape} on CUDA, {expected.shape} on the CPU"
     if expected.dtype.kind == "f":
         tol = default_tol(expected.dtype)
-        np.testing.assert_allclose(got, expected, rtol=tol["rtol"] if rtol is None else rtol,
-                                   atol=tol["atol"] if atol is None else atol, equal_nan=True)
+        np.testing.assert_allclose(
+            got,
+            expected,
+            rtol=tol["rtol"] if rtol is None else rtol,
+            atol=tol["atol"] if atol is None else atol,
+            equal_nan=True,
+        )
     else:
         np.testing.assert_array_equal(got, expected)
 
@@ -181,20 +190,49 @@ LAYOUTS = ["contiguous", "stepped", "transposed"]
 # ---- elementwise -------------------------------------------------------------------------------------------
 
 BINARY = {
-    "add": autocore.add, "sub": autocore.sub, "mul": autocore.mul, "div": autocore.div, "pow": autocore.pow,
-    "maximum": autocore.maximum, "minimum": autocore.minimum,
-    "eq": autocore.eq, "ne": autocore.ne, "lt": autocore.lt, "le": autocore.le, "gt": autocore.gt, "ge": autocore.ge,
+    "add": autocore.add,
+    "sub": autocore.sub,
+    "mul": autocore.mul,
+    "div": autocore.div,
+    "pow": autocore.pow,
+    "maximum": autocore.maximum,
+    "minimum": autocore.minimum,
+    "eq": autocore.eq,
+    "ne": autocore.ne,
+    "lt": autocore.lt,
+    "le": autocore.le,
+    "gt": autocore.gt,
+    "ge": autocore.ge,
 }
 DIFFERENTIABLE = {"add", "sub", "mul", "div", "pow", "maximum", "minimum"}
 OPERATORS = {
-    "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y, "div": lambda x, y: x / y,
-    "pow": lambda x, y: x ** y, "eq": lambda x, y: x == y, "ne": lambda x, y: x != y, "lt": lambda x, y: x < y,
-    "le": lambda x, y: x <= y, "gt": lambda x, y: x > y, "ge": lambda x, y: x >= y,
-    "maximum": autocore.maximum, "minimum": autocore.minimum,
+    "add": lambda x, y: x + y,
+    "sub": lambda x, y: x - y,
+    "mul": lambda x, y: x * y,
+    "div": lambda x, y: x / y,
+    "pow": lambda x, y: x**y,
+    "eq": lambda x, y: x == y,
+    "ne": lambda x, y: x != y,
+    "lt": lambda x, y: x < y,
+    "le": lambda x, y: x <= y,
+    "gt": lambda x, y: x > y,
+    "ge": lambda x, y: x >= y,
+    "maximum": autocore.maximum,
+    "minimum": autocore.minimum,
 }
 SHAPE_PAIRS = [
-    ((), ()), ((5,), ()), ((), (4,)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1)), ((0, 3), (3,)),
-    ((1,), (0,)), ((2, 1, 3), (2, 4, 1)), ((1, 1), (1, 1)), ((70000,), (70000,)), ((300, 1), (1, 257)),
+    ((), ()),
+    ((5,), ()),
+    ((), (4,)),
+    ((3, 4), (4,)),
+    ((3, 1), (1, 4)),
+    ((2, 3, 4), (3, 1)),
+    ((0, 3), (3,)),
+    ((1,), (0,)),
+    ((2, 1, 3), (2, 4, 1)),
+    ((1, 1), (1, 1)),
+    ((70000,), (70000,)),
+    ((300, 1), (1, 257)),
 ]
 
 
@@ -225,12 +263,25 @@ def test_binary_ops_match_cpu_with_broadcasting_and_strided_views(name, dtype):
         for layout in LAYOUTS:
             (base_a, view_a), (base_b, view_b) = laid_out(a, layout), laid_out(b, layout)
             # bool has no sub or pow (as in PyTorch): the CPU's error is then the reference
-            check(lambda x, y: op(view_a(x), view_b(y)), [base_a, base_b], grad=grad, may_raise=dtype == np.bool_,
-                  atol=atol)
+            check(
+                lambda x, y: op(view_a(x), view_b(y)),
+                [base_a, base_b],
+                grad=grad,
+                may_raise=dtype == np.bool_,
+                atol=atol,
+            )
 
 
-PROMOTION_PAIRS = [(np.int64, np.float32), (np.float32, np.int64), (np.bool_, np.int64), (np.int64, np.bool_),
-                   (np.bool_, np.float32), (np.float32, np.float64), (np.float64, np.int64), (np.bool_, np.bool_)]
+PROMOTION_PAIRS = [
+    (np.int64, np.float32),
+    (np.float32, np.int64),
+    (np.bool_, np.int64),
+    (np.int64, np.bool_),
+    (np.bool_, np.float32),
+    (np.float32, np.float64),
+    (np.float64, np.int64),
+    (np.bool_, np.bool_),
+]
 
 
 @requires_cuda
@@ -262,6 +313,7 @@ def test_in_place_ops_and_out_write_through_views():
             d[2].relu_()
             d[3].exp_()
             return d
+
         check(in_place, [dst, other])
         check(lambda d: d.t().sigmoid_().t(), [dst])
         check(lambda d: d.add_(2), [dst])
@@ -270,16 +322,27 @@ def test_in_place_ops_and_out_write_through_views():
             autocore._C.mul(a._c, b._c, out=o[:, 1::2]._c)
             autocore._C.tanh(a._c, out=o[:, ::2]._c)
             return o
+
         check(out_argument, [rand(rng, (4, 3), dtype), rand(rng, (3,), dtype), np.zeros((4, 6), dtype)])
     # an int64 destination cannot hold a float result: the same error on both
     check(lambda d, o: d.add_(o), [np.arange(3), np.full(3, 0.5, np.float32)], may_raise=True)
 
 
 UNARY = {
-    "neg": autocore.neg, "abs": autocore.abs, "exp": autocore.exp, "log": autocore.log, "sqrt": autocore.sqrt,
-    "sin": autocore.sin, "cos": autocore.cos, "relu": autocore.relu, "sigmoid": autocore.sigmoid,
-    "tanh": autocore.tanh, "erf": autocore.erf, "leaky_relu": lambda x: autocore.leaky_relu(x, 0.2),
-    "clamp": lambda x: autocore.clamp(x, -0.5, 0.7), "clamp_min": lambda x: autocore.clamp(x, min=0.2),
+    "neg": autocore.neg,
+    "abs": autocore.abs,
+    "exp": autocore.exp,
+    "log": autocore.log,
+    "sqrt": autocore.sqrt,
+    "sin": autocore.sin,
+    "cos": autocore.cos,
+    "relu": autocore.relu,
+    "sigmoid": autocore.sigmoid,
+    "tanh": autocore.tanh,
+    "erf": autocore.erf,
+    "leaky_relu": lambda x: autocore.leaky_relu(x, 0.2),
+    "clamp": lambda x: autocore.clamp(x, -0.5, 0.7),
+    "clamp_min": lambda x: autocore.clamp(x, min=0.2),
     "clamp_max": lambda x: autocore.clamp(x, max=-0.2),
 }
 POSITIVE_ONLY = {"log", "sqrt"}
@@ -326,6 +389,7 @@ def test_nan_propagates_through_maximum_minimum_and_reductions():
 
 # ---- tensors on the device: factories, copies, properties ----------------------------------------------
 
+
 @requires_cuda
 def test_device_properties_item_tolist_and_repr():
     t = autocore.tensor([[1.5, -2.0], [3.0, 4.25]], device=CUDA)
@@ -347,12 +411,15 @@ def test_device_properties_item_tolist_and_repr():
 @requires_cuda
 def test_factories_create_on_the_device_and_like_follows_the_input():
     cases = {
-        "zeros": lambda d: autocore.zeros(2, 3, device=d), "ones": lambda d: autocore.ones((4,), device=d),
-        "full": lambda d: autocore.full((2, 2), 7, device=d), "empty": lambda d: autocore.empty(3, device=d),
+        "zeros": lambda d: autocore.zeros(2, 3, device=d),
+        "ones": lambda d: autocore.ones((4,), device=d),
+        "full": lambda d: autocore.full((2, 2), 7, device=d),
+        "empty": lambda d: autocore.empty(3, device=d),
         "tensor": lambda d: autocore.tensor([[1, 2], [3, 4]], device=d),
         "arange": lambda d: autocore.arange(0, 10, 3, device=d),
         "float64": lambda d: autocore.ones(3, dtype=autocore.float64, device=d),
-        "randn": lambda d: autocore.randn(1000, device=d), "rand": lambda d: autocore.rand(10, 10, device=d),
+        "randn": lambda d: autocore.randn(1000, device=d),
+        "rand": lambda d: autocore.rand(10, 10, device=d),
     }
     for name, make in cases.items():
         ref, t = make("cpu"), make(CUDA)
@@ -366,8 +433,14 @@ def test_factories_create_on_the_device_and_like_follows_the_input():
     for device in ("cuda:0", autocore.device("cuda"), autocore.device("cuda", 0), 0):
         assert autocore.zeros(1, device=device).is_cuda
     base = autocore.ones(2, 3, device=CUDA)
-    for like in (autocore.zeros_like, autocore.ones_like, autocore.empty_like, autocore.rand_like, autocore.randn_like,
-                 lambda t: autocore.full_like(t, 2.5)):
+    for like in (
+        autocore.zeros_like,
+        autocore.ones_like,
+        autocore.empty_like,
+        autocore.rand_like,
+        autocore.randn_like,
+        lambda t: autocore.full_like(t, 2.5),
+    ):
         made = like(base)
         assert made.is_cuda and made.shape == base.shape and made.dtype == base.dtype
     assert not autocore.zeros_like(base, device="cpu").is_cuda
@@ -426,7 +499,7 @@ def test_contiguous_clone_and_reshape_of_views():
     a = rand(rng, (6, 5, 4), np.float32)
     check(lambda t: t.transpose(0, 2).contiguous(), [a])
     check(lambda t: t[:, ::2].contiguous(), [a])
-    check(lambda t: t.transpose(0, 1).reshape(-1), [a])         # not viewable: a copy
+    check(lambda t: t.transpose(0, 1).reshape(-1), [a])  # not viewable: a copy
     check(lambda t: t[:, 1:4:2].reshape(6, 2, 2, 2), [a])
     check(lambda t: t.permute(2, 0, 1).reshape(4, 30).clone(), [a])
     check(lambda t: t.transpose(0, 2).clone(), [a], grad=(0,))
@@ -454,12 +527,16 @@ def test_gradients_flow_back_across_devices():
 # ---- reductions --------------------------------------------------------------------------------------------
 
 REDUCTIONS = {
-    "sum": lambda x, d, k: autocore.sum(x, d, k), "mean": lambda x, d, k: autocore.mean(x, d, k),
+    "sum": lambda x, d, k: autocore.sum(x, d, k),
+    "mean": lambda x, d, k: autocore.mean(x, d, k),
     "var": lambda x, d, k: autocore.var(x, d, keepdim=k),
     "std": lambda x, d, k: autocore.std(x, d, correction=0, keepdim=k),
-    "amax": lambda x, d, k: autocore.amax(x, d, k), "amin": lambda x, d, k: autocore.amin(x, d, k),
-    "max": lambda x, d, k: autocore.max(x, d, k), "min": lambda x, d, k: autocore.min(x, d, k),
-    "argmax": lambda x, d, k: autocore.argmax(x, d, k), "argmin": lambda x, d, k: autocore.argmin(x, d, k),
+    "amax": lambda x, d, k: autocore.amax(x, d, k),
+    "amin": lambda x, d, k: autocore.amin(x, d, k),
+    "max": lambda x, d, k: autocore.max(x, d, k),
+    "min": lambda x, d, k: autocore.min(x, d, k),
+    "argmax": lambda x, d, k: autocore.argmax(x, d, k),
+    "argmin": lambda x, d, k: autocore.argmin(x, d, k),
 }
 SINGLE_DIM_ONLY = {"max", "min", "argmax", "argmin"}
 REDUCE_DIMS = [None, 0, 1, -1, (0, 2), (-1, 0)]
@@ -487,8 +564,12 @@ def test_reductions_match_cpu_over_any_dims(name, dtype):
                     # int64 has no mean/var/std, and an empty dim has no extreme: the CPU's error is the reference
                     raising = 0 in shape or (dtype == np.int64 and name in ("mean", "var", "std"))
                     atol = 1e-5 * (math.sqrt(reduced_count(shape, dim)) if name == "sum" else 1.0)
-                    check(lambda t: op(view(t), dim, keepdim), [base], may_raise=raising,
-                          atol=atol if dtype == np.float32 else None)
+                    check(
+                        lambda t: op(view(t), dim, keepdim),
+                        [base],
+                        may_raise=raising,
+                        atol=atol if dtype == np.float32 else None,
+                    )
 
 
 @requires_cuda
@@ -507,6 +588,7 @@ def test_reduction_backwards_match_cpu(name, dtype):
 
 # ---- matrix products ---------------------------------------------------------------------------------------
 
+
 def matmul_tol(dtype, length):
     """Products over `length` terms: float32 rounding grows like sqrt(length)."""
     scale = math.sqrt(max(length, 1))
@@ -514,9 +596,20 @@ def matmul_tol(dtype, length):
 
 
 MATMUL_SHAPES = [
-    ((7,), (7,)), ((3, 7), (7,)), ((7,), (7, 5)), ((1, 1), (1, 1)), ((33, 129), (129, 7)), ((2, 3, 7), (7, 5)),
-    ((7,), (2, 7, 5)), ((2, 1, 3, 7), (4, 7, 5)), ((4, 3, 7), (4, 7, 1)), ((257, 33), (33, 129)), ((1, 257), (257, 1)),
-    ((0, 3), (3, 4)), ((3, 0), (0, 4)), ((2, 0, 4), (2, 4, 3)),
+    ((7,), (7,)),
+    ((3, 7), (7,)),
+    ((7,), (7, 5)),
+    ((1, 1), (1, 1)),
+    ((33, 129), (129, 7)),
+    ((2, 3, 7), (7, 5)),
+    ((7,), (2, 7, 5)),
+    ((2, 1, 3, 7), (4, 7, 5)),
+    ((4, 3, 7), (4, 7, 1)),
+    ((257, 33), (33, 129)),
+    ((1, 257), (257, 1)),
+    ((0, 3), (3, 4)),
+    ((3, 0), (0, 4)),
+    ((2, 0, 4), (2, 4, 3)),
 ]
 
 
@@ -532,17 +625,19 @@ def test_matmul_matches_cpu_with_broadcast_batches_and_gradients(shapes, dtype):
 
 @requires_cuda
 @pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
-@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (1, 7, 33), (7, 33, 1), (33, 129, 7), (129, 257, 33), (257, 1, 129),
-                                   (257, 257, 257), (512, 384, 256)])
+@pytest.mark.parametrize(
+    "m,k,n",
+    [(1, 1, 1), (1, 7, 33), (7, 33, 1), (33, 129, 7), (129, 257, 33), (257, 1, 129), (257, 257, 257), (512, 384, 256)],
+)
 def test_mm_odd_and_large_sizes_with_transposed_operands(m, k, n, dtype):
     rng = np.random.default_rng(12)
     a, b = rand(rng, (m, k), dtype, -1, 1), rand(rng, (k, n), dtype, -1, 1)
     tol = matmul_tol(dtype, max(m, k, n))
     check(autocore.mm, [a, b], grad=(0, 1), **tol)
-    check(lambda x, y: autocore.mm(x.t(), y.t()), [a.T.copy(), b.T.copy()], grad=(0, 1), **tol)   # column-major
+    check(lambda x, y: autocore.mm(x.t(), y.t()), [a.T.copy(), b.T.copy()], grad=(0, 1), **tol)  # column-major
     check(lambda x, y: x.t() @ y, [a.T.copy(), b], **tol)
     wide_a, view_a = laid_out(a, "stepped")
-    check(lambda x, y: view_a(x) @ y.t(), [wide_a, b.T.copy()], **tol)                          # strided rows
+    check(lambda x, y: view_a(x) @ y.t(), [wide_a, b.T.copy()], **tol)  # strided rows
 
 
 FAMILY = {
@@ -598,6 +693,7 @@ def test_allow_tf32_trades_precision_for_speed_and_is_restored(tf32):
 
 # ---- softmax and losses ------------------------------------------------------------------------------------
 
+
 @requires_cuda
 @pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])
@@ -613,8 +709,14 @@ def test_softmax_and_log_softmax_match_cpu_over_each_dim(name, dim, dtype):
 
 
 CLASS_SHAPES = {"N,C": ((8, 5), (8,)), "N,C,d": ((4, 5, 3), (4, 3))}
-CLASS_OPTIONS = [dict(), dict(weight=True), dict(ignore_index=1), dict(weight=True, ignore_index=1),
-                 dict(label_smoothing=0.1), dict(weight=True, ignore_index=1, label_smoothing=0.2)]
+CLASS_OPTIONS = [
+    dict(),
+    dict(weight=True),
+    dict(ignore_index=1),
+    dict(weight=True, ignore_index=1),
+    dict(label_smoothing=0.1),
+    dict(weight=True, ignore_index=1, label_smoothing=0.2),
+]
 
 
 @requires_cuda
@@ -634,12 +736,17 @@ def test_nll_loss_and_cross_entropy_match_cpu(name, layout, reduction):
                 continue
             kwargs = dict(options, reduction=reduction)
             use_weight = kwargs.pop("weight", False)
-            check(lambda i, t, w: loss(i, t, weight=w if use_weight else None, **kwargs), [x, target, weight],
-                  grad=(0,), rtol=2e-5 if dtype == np.float32 else None)
+            check(
+                lambda i, t, w: loss(i, t, weight=w if use_weight else None, **kwargs),
+                [x, target, weight],
+                grad=(0,),
+                rtol=2e-5 if dtype == np.float32 else None,
+            )
 
 
 POINTWISE_LOSSES = {
-    "mse_loss": (F.mse_loss, (-2, 2), (0, 1)), "l1_loss": (F.l1_loss, (-2, 2), (0, 1)),
+    "mse_loss": (F.mse_loss, (-2, 2), (0, 1)),
+    "l1_loss": (F.l1_loss, (-2, 2), (0, 1)),
     "binary_cross_entropy": (F.binary_cross_entropy, (0.05, 0.95), (0,)),
     "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits, (-3, 3), (0,)),
 }
@@ -667,14 +774,18 @@ def test_pointwise_losses_match_cpu(name, reduction):
 # ---- optimizers and training -------------------------------------------------------------------------------
 
 OPTIMIZERS = [
-    ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9)),
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
     ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.1)),
-    ("Adam", dict(lr=0.01)), ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
-    ("AdamW", dict(lr=0.01, weight_decay=0.1)), ("AdamW", dict(lr=0.01, amsgrad=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01, amsgrad=True)),
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, weight_decay=0.01)),
     ("Adadelta", dict(lr=1.0, weight_decay=0.01)),
-    ("RMSprop", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.01)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.01)),
 ]
 
 
@@ -709,8 +820,9 @@ def train_mlp(device, steps=50):
     rng = np.random.default_rng(19)
     x, y = rng.normal(size=(64, 10)).astype(np.float32), rng.integers(0, 3, 64)
     autocore.manual_seed(0)
-    model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 3),
-                          nn.LogSoftmax(dim=1))
+    model = nn.Sequential(
+        nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 3), nn.LogSoftmax(dim=1)
+    )
     params = list(model.parameters())
     optimizer = autocore.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     assert model.to(device) is model
@@ -757,10 +869,17 @@ def titanic_accuracy(device):
     device option)."""
     from autocore.examples._common import train
     from autocore.utils.data import DataLoader, TensorDataset
+
     autocore.manual_seed(0)
     data = autocore.datasets.load_titanic(seed=0)
-    model = nn.Sequential(nn.Linear(data.x_train.shape[1], 32), nn.ReLU(), nn.Linear(32, 16), nn.ReLU(),
-                          nn.Linear(16, 2), nn.LogSoftmax(dim=1)).to(device)
+    model = nn.Sequential(
+        nn.Linear(data.x_train.shape[1], 32),
+        nn.ReLU(),
+        nn.Linear(32, 16),
+        nn.ReLU(),
+        nn.Linear(16, 2),
+        nn.LogSoftmax(dim=1),
+    ).to(device)
     optimizer = autocore.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=32, shuffle=True)
     train(model, nn.NLLLoss(), optimizer, OnDevice(loader, device), 60, "titanic")
@@ -838,13 +957,20 @@ def test_peak_memory_is_tracked_and_reset(quiet_gc):
 
 # ---- errors and ops without a CUDA kernel ------------------------------------------------------------------
 
+
 @requires_cuda
 def test_mixing_devices_raises_like_pytorch():
     g, c = autocore.ones(3, device=CUDA), autocore.ones(3)
-    mixed = [lambda: g + c, lambda: c * g, lambda: autocore.maximum(c, g), lambda: g.add_(c),
-             lambda: autocore.ones(2, 3) @ autocore.ones(3, 2, device=CUDA), lambda: autocore.where(g > 0, g, c),
-             lambda: F.cross_entropy(autocore.ones(2, 3, device=CUDA), autocore.tensor([0, 1])),
-             lambda: F.linear(autocore.ones(2, 3, device=CUDA), autocore.ones(4, 3))]
+    mixed = [
+        lambda: g + c,
+        lambda: c * g,
+        lambda: autocore.maximum(c, g),
+        lambda: g.add_(c),
+        lambda: autocore.ones(2, 3) @ autocore.ones(3, 2, device=CUDA),
+        lambda: autocore.where(g > 0, g, c),
+        lambda: F.cross_entropy(autocore.ones(2, 3, device=CUDA), autocore.tensor([0, 1])),
+        lambda: F.linear(autocore.ones(2, 3, device=CUDA), autocore.ones(4, 3)),
+    ]
     for op in mixed:
         with pytest.raises(RuntimeError, match=SAME_DEVICE):
             op()
@@ -872,9 +998,15 @@ def test_layout_and_indexing_match_cpu():
     rng = np.random.default_rng(20)
     a, b = rand(rng, (2, 3), np.float32), rand(rng, (4, 3), np.float32)
     arrays = [a, b, np.array([2, 0, 2])]
-    cases = [lambda x, y, i: autocore.cat([x, y]), lambda x, y, i: autocore.stack([x, y[:2]], 1),
-             lambda x, y, i: y.index_select(0, i), lambda x, y, i: autocore.cat([y, y], 1).sum(),
-             lambda x, y, i: y[i], lambda x, y, i: y[y > 0], lambda x, y, i: y[1:, ::2][i[:2]]]
+    cases = [
+        lambda x, y, i: autocore.cat([x, y]),
+        lambda x, y, i: autocore.stack([x, y[:2]], 1),
+        lambda x, y, i: y.index_select(0, i),
+        lambda x, y, i: autocore.cat([y, y], 1).sum(),
+        lambda x, y, i: y[i],
+        lambda x, y, i: y[y > 0],
+        lambda x, y, i: y[1:, ::2][i[:2]],
+    ]
     for fn in cases:  # values, and gradients for y through the scatter-add backwards
         expected, got = run_on("cpu", fn, arrays, grad=(1,)), run_on(CUDA, fn, arrays, grad=(1,))
         assert not isinstance(expected, Exception), expected
@@ -918,6 +1050,7 @@ def test_save_and_load_keep_devices_and_honour_map_location(tmp_path):
 def test_python_m_autocore_checks_a_gpu_matmul():
     import subprocess
     import sys
+
     result = subprocess.run([sys.executable, "-m", "autocore"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "on " in result.stdout and "-> ok" in result.stdout.split("float32 on")[-1]

@@ -1,10 +1,12 @@
 """autocore.utils.data: datasets, splits and the DataLoader's batching, shuffling and collation."""
+
 import numpy as np
 import pytest
 
 import autocore
-from conftest import DEVICES
 from autocore.utils.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+
+from conftest import DEVICES
 
 
 def make_dataset(n=10):
@@ -20,8 +22,9 @@ def test_tensor_dataset_indexing_and_length():
         TensorDataset(autocore.zeros(3), autocore.zeros(4))
 
 
-@pytest.mark.parametrize("batch_size,drop_last,expected", [(4, False, [4, 4, 2]), (4, True, [4, 4]), (10, False, [10]),
-                                                          (1, False, [1] * 10)])
+@pytest.mark.parametrize(
+    "batch_size,drop_last,expected", [(4, False, [4, 4, 2]), (4, True, [4, 4]), (10, False, [10]), (1, False, [1] * 10)]
+)
 def test_batches_cover_the_data_in_order(batch_size, drop_last, expected):
     loader = DataLoader(make_dataset(), batch_size=batch_size, drop_last=drop_last)
     batches = list(loader)
@@ -36,6 +39,7 @@ def test_shuffling_is_a_reproducible_permutation():
     def epoch(seed):
         autocore.manual_seed(seed)
         return np.concatenate([y.numpy() for _, y in DataLoader(make_dataset(50), batch_size=8, shuffle=True)])
+
     first, again, other = epoch(1), epoch(1), epoch(2)
     assert sorted(first.tolist()) == list(range(50))
     np.testing.assert_array_equal(first, again)
@@ -56,6 +60,7 @@ def test_batches_stay_on_the_datasets_device_and_shuffle_as_on_the_cpu(device):
         batches = list(DataLoader(data, batch_size=6, shuffle=True))
         assert all(x.device == place and y.device == place for x, y in batches)
         return [(x.cpu().numpy(), y.cpu().numpy()) for x, y in batches]
+
     for (x, y), (cx, cy) in zip(epoch(device), epoch("cpu")):
         np.testing.assert_array_equal(x, cx)
         np.testing.assert_array_equal(y, cy)

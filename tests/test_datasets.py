@@ -1,12 +1,16 @@
 """autocore.datasets: the bundled data parse, with the documented preprocessing, reproducibly."""
+
 import numpy as np
 import pytest
 
 import autocore
 from autocore import datasets
 
-LOADERS = {"titanic": (datasets.load_titanic, 891, 18), "automobile": (datasets.load_automobile, 201, 56),
-           "digits": (datasets.load_digits, 1797, 64)}
+LOADERS = {
+    "titanic": (datasets.load_titanic, 891, 18),
+    "automobile": (datasets.load_automobile, 201, 56),
+    "digits": (datasets.load_digits, 1797, 64),
+}
 
 
 @pytest.mark.parametrize("name", sorted(LOADERS))

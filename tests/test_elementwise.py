@@ -1,29 +1,58 @@
 """Elementwise ops: forward against numpy on broadcast, strided, 0-d and size-0 shapes under every ISA;
 backward kernels against central finite differences; promotion and errors as in PyTorch."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autocore import _C
+
 from conftest import array, noncontiguous, numeric_grad, rand, tensor, torch_or_skip
 
 FLOATS = [np.float32, np.float64]
 
 BINARY = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
-    "maximum": np.maximum, "minimum": np.minimum,
-    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "eq": np.equal,
+    "ne": np.not_equal,
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
 }
 UNARY = {
-    "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
-    "relu": lambda x: np.maximum(x, 0), "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "tanh": np.tanh,
+    "neg": np.negative,
+    "abs": np.abs,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "sin": np.sin,
+    "cos": np.cos,
+    "relu": lambda x: np.maximum(x, 0),
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "tanh": np.tanh,
 }
 POSITIVE_ONLY = {"log", "sqrt"}
 
 SHAPE_PAIRS = [
-    ((), ()), ((5,), ()), ((), (4,)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1)),
-    ((0, 3), (3,)), ((1,), (0,)), ((2, 1, 3), (2, 4, 1)), ((1, 1), (1, 1)), ((70000,), (70000,)),
+    ((), ()),
+    ((5,), ()),
+    ((), (4,)),
+    ((3, 4), (4,)),
+    ((3, 1), (1, 4)),
+    ((2, 3, 4), (3, 1)),
+    ((0, 3), (3,)),
+    ((1,), (0,)),
+    ((2, 1, 3), (2, 4, 1)),
+    ((1, 1), (1, 1)),
+    ((70000,), (70000,)),
 ]
 
 
@@ -62,8 +91,8 @@ def test_unary_matches_numpy(isa, name, shape, dtype):
 def test_pow_leaky_relu_clamp_where(isa, dtype):
     rng = np.random.default_rng(3)
     a, b = rand(rng, (4, 5), dtype, 0.5, 2.0), rand(rng, (5,), dtype, -2.0, 2.0)
-    np.testing.assert_allclose(array(_C.pow(tensor(a), tensor(b))), a ** b, **tol(dtype))
-    np.testing.assert_allclose(array(_C.pow(tensor(a), 2)), a ** 2, **tol(dtype))
+    np.testing.assert_allclose(array(_C.pow(tensor(a), tensor(b))), a**b, **tol(dtype))
+    np.testing.assert_allclose(array(_C.pow(tensor(a), 2)), a**2, **tol(dtype))
     np.testing.assert_allclose(array(_C.pow(2.0, tensor(b))), np.power(dtype(2.0), b), **tol(dtype))
     x = rand(rng, (6, 7), dtype)
     np.testing.assert_allclose(array(_C.leaky_relu(tensor(x), 0.2)), np.where(x < 0, x * dtype(0.2), x), **tol(dtype))
@@ -79,11 +108,12 @@ def test_integer_and_bool_ops():
     a, b = np.array([[3, -7, 0]]), np.array([[2], [-3]])
     for name in ("add", "sub", "mul", "maximum", "minimum", "lt", "eq"):
         np.testing.assert_array_equal(array(getattr(_C, name)(tensor(a), tensor(b))), BINARY[name](a, b))
-    np.testing.assert_array_equal(array(_C.pow(tensor(a), 3)), a ** 3)
-    np.testing.assert_array_equal(array(_C.pow(tensor(np.array([1, -1, 2, 0])), tensor(np.array([-1, -3, -1, 2])))),
-                                  [1, -1, 0, 0])
+    np.testing.assert_array_equal(array(_C.pow(tensor(a), 3)), a**3)
+    np.testing.assert_array_equal(
+        array(_C.pow(tensor(np.array([1, -1, 2, 0])), tensor(np.array([-1, -3, -1, 2])))), [1, -1, 0, 0]
+    )
     np.testing.assert_array_equal(array(_C.abs(tensor(a))), np.abs(a))
-    big = np.array([2 ** 62], dtype=np.int64)
+    big = np.array([2**62], dtype=np.int64)
     assert array(_C.add(tensor(big), tensor(big)))[0] == np.add(big, big)[0]  # wraps around like numpy and torch
     t, f = np.array([True, False, True]), np.array([True, True, False])
     np.testing.assert_array_equal(array(_C.add(tensor(t), tensor(f))), t | f)
@@ -96,14 +126,14 @@ def test_type_promotion_follows_pytorch():
     zero_d_f64 = tensor(np.array(2.0))
     D = _C.DType
     assert _C.add(i64, 2).dtype == D.int64
-    assert _C.add(i64, 2.5).dtype == D.float32          # int tensor with a Python float: default dtype
-    assert _C.mul(f32, 2.5).dtype == D.float32          # Python floats do not promote float32
+    assert _C.add(i64, 2.5).dtype == D.float32  # int tensor with a Python float: default dtype
+    assert _C.mul(f32, 2.5).dtype == D.float32  # Python floats do not promote float32
     assert _C.add(f32, f64).dtype == D.float64
-    assert _C.add(f32, zero_d_f64).dtype == D.float32   # a 0-d tensor of the same category does not promote
-    assert _C.add(i64, zero_d_f64).dtype == D.float64   # ...but of a higher category it does
+    assert _C.add(f32, zero_d_f64).dtype == D.float32  # a 0-d tensor of the same category does not promote
+    assert _C.add(i64, zero_d_f64).dtype == D.float64  # ...but of a higher category it does
     assert _C.add(b, 1).dtype == D.int64
     assert _C.add(b, True).dtype == D.bool
-    assert _C.div(i64, 2).dtype == D.float32            # true division
+    assert _C.div(i64, 2).dtype == D.float32  # true division
     assert _C.exp(i64).dtype == D.float32
     assert _C.lt(i64, 1.5).dtype == D.bool
     np.testing.assert_array_equal(array(_C.lt(i64, 1.5)), [True, True, False])
@@ -178,6 +208,7 @@ def test_nan_propagation_matches_pytorch_semantics():
 
 # ---- backward kernels against central finite differences (float64) ------------------------------
 
+
 def _grad_check(forward_np, backward, inputs, seed=0):
     rng = np.random.default_rng(seed)
     out_shape = np.broadcast_shapes(*[x.shape for x in inputs])
@@ -194,11 +225,25 @@ UNARY_BACKWARD = [  # name, numpy forward, backward(g, x) via the kernel, input 
     ("sin", np.sin, lambda g, x: array(_C.sin_backward(tensor(g), tensor(x))), (-3, 3)),
     ("cos", np.cos, lambda g, x: array(_C.cos_backward(tensor(g), tensor(x))), (-3, 3)),
     ("relu", lambda x: np.maximum(x, 0), lambda g, x: array(_C.relu_backward(tensor(g), _C.relu(tensor(x)))), (-2, 2)),
-    ("leaky_relu", lambda x: np.where(x > 0, x, 0.1 * x),
-     lambda g, x: array(_C.leaky_relu_backward(tensor(g), tensor(x), 0.1)), (-2, 2)),
-    ("sigmoid", lambda x: 1 / (1 + np.exp(-x)), lambda g, x: array(_C.sigmoid_backward(tensor(g), _C.sigmoid(tensor(x)))), (-4, 4)),
+    (
+        "leaky_relu",
+        lambda x: np.where(x > 0, x, 0.1 * x),
+        lambda g, x: array(_C.leaky_relu_backward(tensor(g), tensor(x), 0.1)),
+        (-2, 2),
+    ),
+    (
+        "sigmoid",
+        lambda x: 1 / (1 + np.exp(-x)),
+        lambda g, x: array(_C.sigmoid_backward(tensor(g), _C.sigmoid(tensor(x)))),
+        (-4, 4),
+    ),
     ("tanh", np.tanh, lambda g, x: array(_C.tanh_backward(tensor(g), _C.tanh(tensor(x)))), (-3, 3)),
-    ("clamp", lambda x: np.clip(x, -0.5, 0.7), lambda g, x: array(_C.clamp_backward(tensor(g), tensor(x), -0.5, 0.7)), (-2, 2)),
+    (
+        "clamp",
+        lambda x: np.clip(x, -0.5, 0.7),
+        lambda g, x: array(_C.clamp_backward(tensor(g), tensor(x), -0.5, 0.7)),
+        (-2, 2),
+    ),
     ("exp", np.exp, lambda g, x: array(_C.mul(tensor(g), _C.exp(tensor(x)))), (-2, 2)),
     ("log", np.log, lambda g, x: array(_C.div(tensor(g), tensor(x))), (0.2, 3)),
 ]
@@ -228,19 +273,28 @@ def test_binary_backward_kernels_match_finite_differences(isa, shapes):
         return grad.sum(axis=tuple(i for i, s in enumerate(shape) if s == 1), keepdims=True).reshape(shape)
 
     def div_backward(g, a, b):
-        return (reduce_to(g / b, a.shape), reduce_to(array(_C.div_backward_other(tensor(g), tensor(a), tensor(b))), b.shape))
+        return (
+            reduce_to(g / b, a.shape),
+            reduce_to(array(_C.div_backward_other(tensor(g), tensor(a), tensor(b))), b.shape),
+        )
 
     def pow_backward(g, a, b):
-        return (reduce_to(array(_C.pow_backward_base(tensor(g), tensor(a), tensor(b))), a.shape),
-                reduce_to(array(_C.pow_backward_exponent(tensor(g), tensor(a), tensor(b))), b.shape))
+        return (
+            reduce_to(array(_C.pow_backward_base(tensor(g), tensor(a), tensor(b))), a.shape),
+            reduce_to(array(_C.pow_backward_exponent(tensor(g), tensor(a), tensor(b))), b.shape),
+        )
 
     def maximum_backward(g, a, b):
-        return (reduce_to(array(_C.maximum_backward(tensor(g), tensor(a), tensor(b))), a.shape),
-                reduce_to(array(_C.maximum_backward(tensor(g), tensor(b), tensor(a))), b.shape))
+        return (
+            reduce_to(array(_C.maximum_backward(tensor(g), tensor(a), tensor(b))), a.shape),
+            reduce_to(array(_C.maximum_backward(tensor(g), tensor(b), tensor(a))), b.shape),
+        )
 
     def minimum_backward(g, a, b):
-        return (reduce_to(array(_C.minimum_backward(tensor(g), tensor(a), tensor(b))), a.shape),
-                reduce_to(array(_C.minimum_backward(tensor(g), tensor(b), tensor(a))), b.shape))
+        return (
+            reduce_to(array(_C.minimum_backward(tensor(g), tensor(a), tensor(b))), a.shape),
+            reduce_to(array(_C.minimum_backward(tensor(g), tensor(b), tensor(a))), b.shape),
+        )
 
     assert out_shape == np.broadcast_shapes(a.shape, b.shape)
     _grad_check(np.divide, div_backward, [a, b])
@@ -258,9 +312,9 @@ def test_maximum_ties_split_the_gradient():
 
 # ---- property-based: any broadcastable pair, any layout -------------------------------------------
 
+
 @settings(max_examples=60, deadline=None)
-@given(data=st.data(), name=st.sampled_from(["add", "sub", "mul", "maximum", "lt"]),
-       dtype=st.sampled_from(FLOATS))
+@given(data=st.data(), name=st.sampled_from(["add", "sub", "mul", "maximum", "lt"]), dtype=st.sampled_from(FLOATS))
 def test_broadcasting_property(data, name, dtype):
     shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=4))
     a = data.draw(hnp.arrays(dtype, shapes.input_shapes[0], elements=st.floats(-100, 100, width=32)))
@@ -289,21 +343,28 @@ def test_matches_pytorch_where_installed():
         got = array(getattr(_C, name)(tensor(np.abs(a) if name == "pow" else a), tensor(b)))
         np.testing.assert_allclose(got, expected.numpy(), rtol=1e-6)
     for name in ["exp", "sigmoid", "tanh", "relu", "sin", "cos"]:
-        np.testing.assert_allclose(array(getattr(_C, name)(tensor(a))), getattr(torch, name)(torch.from_numpy(a)).numpy(),
-                                   rtol=2e-6, atol=1e-7)
+        np.testing.assert_allclose(
+            array(getattr(_C, name)(tensor(a))), getattr(torch, name)(torch.from_numpy(a)).numpy(), rtol=2e-6, atol=1e-7
+        )
     assert str(torch.result_type(torch.arange(3), 2.5)).endswith(_C.add(tensor(np.arange(3)), 2.5).dtype.name)
 
 
 def test_results_do_not_depend_on_the_thread_count():
     import autocore
+
     rng = np.random.default_rng(7)
     a, b = rng.normal(size=(300, 400)).astype(np.float32), rng.normal(size=400).astype(np.float32)
     default = autocore.get_num_threads()
     results = []
     for threads in (1, 2):
         autocore.set_num_threads(threads)
-        results.append((array(_C.mul(_C.add(tensor(a), tensor(b)), 1.5)), array(_C.sum(tensor(a), 0)),
-                        array(_C.sum(tensor(a.reshape(-1))))))
+        results.append(
+            (
+                array(_C.mul(_C.add(tensor(a), tensor(b)), 1.5)),
+                array(_C.sum(tensor(a), 0)),
+                array(_C.sum(tensor(a.reshape(-1)))),
+            )
+        )
     autocore.set_num_threads(default)
     np.testing.assert_array_equal(results[0][0], results[1][0])  # elementwise: bit-identical
     np.testing.assert_array_equal(results[0][1], results[1][1])  # column sums split by column: identical
@@ -330,8 +391,9 @@ def test_vectorised_transcendentals_are_accurate_over_wide_ranges(isa, name, dty
     with np.errstate(over="ignore"):
         x = x.astype(dtype)
     with np.errstate(all="ignore"):  # the reference in extended precision (80-bit on x86-64)
-        reference = {"exp": np.exp, "log": np.log, "tanh": np.tanh,
-                     "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[name](x.astype(np.longdouble))
+        reference = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[name](
+            x.astype(np.longdouble)
+        )
         want = reference.astype(dtype)
     got = array(getattr(_C, name)(tensor(x)))
     tiny = np.finfo(dtype).tiny
@@ -343,7 +405,9 @@ def test_vectorised_transcendentals_are_accurate_over_wide_ranges(isa, name, dty
     np.testing.assert_array_equal(got[~np.isfinite(want)], want[~np.isfinite(want)])
     specials = np.array([np.inf, -np.inf, np.nan], dtype)
     with np.errstate(all="ignore"):
-        expected = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[name](specials)
+        expected = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[name](
+            specials
+        )
     np.testing.assert_array_equal(array(getattr(_C, name)(tensor(specials))), expected)
 
 
@@ -369,8 +433,8 @@ def test_clamp_with_a_nan_bound_gives_nan_like_pytorch(isa, dtype):
 
 def test_clamp_of_int64_keeps_integer_bounds_exact(isa):
     # 2**63 - 1 and 2**62 + 1 are not doubles: bounds that passed through one came back wrong (or wrapped).
-    x = np.array([1, 2 ** 62 + 5, -7] * 12, np.int64)
-    for lo, hi in ((2 ** 63 - 1, None), (None, 2 ** 62 + 1), (-(2 ** 63), 2 ** 62 + 3), (0, 5)):
+    x = np.array([1, 2**62 + 5, -7] * 12, np.int64)
+    for lo, hi in ((2**63 - 1, None), (None, 2**62 + 1), (-(2**63), 2**62 + 3), (0, 5)):
         got = array(_C.clamp(tensor(x), lo, hi))
         expected = np.clip(x, np.int64(lo) if lo is not None else None, np.int64(hi) if hi is not None else None)
         np.testing.assert_array_equal(got, expected)

@@ -1,19 +1,26 @@
 """The training examples: each runs as `python -m autocore.examples.NAME`, reproducibly, ends with its
 headline metric as `NAME: VALUE`, and clears its quality bar on the held-out split."""
+
 import re
 import subprocess
 import sys
 
 import pytest
+
 from conftest import DEVICES
 
-BARS = {"titanic": ("test_accuracy", 0.78, None), "automobile": ("test_r2", 0.85, None),
-        "digits": ("test_accuracy", 0.95, None), "autograd_basics": ("final_loss", None, 1e-4)}
+BARS = {
+    "titanic": ("test_accuracy", 0.78, None),
+    "automobile": ("test_r2", 0.85, None),
+    "digits": ("test_accuracy", 0.95, None),
+    "autograd_basics": ("final_loss", None, 1e-4),
+}
 
 
 def run(name, *args):
-    result = subprocess.run([sys.executable, "-m", f"autocore.examples.{name}", *args], capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", f"autocore.examples.{name}", *args], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()
 
@@ -53,8 +60,12 @@ def test_plot_option_writes_a_png(tmp_path):
 
 @pytest.mark.parametrize("name", ["titanic", "automobile", "digits", "autograd_basics"])
 def test_a_diverging_learning_rate_is_reported_not_printed_as_results(name):
-    result = subprocess.run([sys.executable, "-m", f"autocore.examples.{name}", "--lr", "1e30", "--epochs", "5"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", f"autocore.examples.{name}", "--lr", "1e30", "--epochs", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert re.search(r"error: loss became (nan|inf) at epoch \d+", result.stderr), result.stderr
     assert not re.search(r"^(test_|final_)", result.stdout, re.M)  # no headline metric from garbage weights

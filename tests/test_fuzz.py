@@ -5,6 +5,7 @@ subnormals, int64 limits). Each op must agree with the reference, PyTorch: the s
 dtype and shape, or an exception of the type PyTorch raises. Where PyTorch is not installed (or
 AUTOCORE_FUZZ_ORACLE=numpy), the families numpy covers are checked against numpy on float inputs and the
 others skip. `python bench/fuzz.py --examples N` runs the same properties longer and counts the cases."""
+
 import collections
 import operator
 import os
@@ -13,7 +14,8 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autocore
@@ -40,26 +42,35 @@ def fuzz(examples):
     """`examples` per test in the default run: derandomized, so that a run's verdict is repeatable, and one
     shrunk failure per test, without the slow explain phase. Under the 'long' profile that bench/fuzz.py
     loads: the profile's count, fresh random cases."""
-    budget = {} if settings.get_current_profile_name() == "long" else dict(
-        max_examples=examples, derandomize=True, report_multiple_bugs=False,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink])
+    budget = (
+        {}
+        if settings.get_current_profile_name() == "long"
+        else dict(
+            max_examples=examples,
+            derandomize=True,
+            report_multiple_bugs=False,
+            phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        )
+    )
     return settings(deadline=None, suppress_health_check=list(HealthCheck), **budget)
 
 
 def known_bugs(names, bugs):
     """names as pytest params, those whose property fails on a known bug marked xfail, not strict: whether a
     run's cases hit the bug is chance. Each bug's minimal case is a strict xfail in test_known_bugs."""
-    return [pytest.param(n, marks=pytest.mark.xfail(reason=f"bug: {bugs[n]}")) if n in bugs else n
-            for n in sorted(names)]
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(reason=f"bug: {bugs[n]}")) if n in bugs else n for n in sorted(names)
+    ]
 
 
 def reproducers(bugs, fixed=False):
     """Known bugs, {name: (run, mode, what is wrong)}, as test_known_bugs params: each minimal case is a
     strict xfail, so that the fix shows (as an XPASS failure) and its mark, and the property's, can go.
     A fixed bug's case moves to the file's FIXED dict and stays as a regression test (fixed=True)."""
-    return [pytest.param(run, mode, id=name, marks=() if fixed else
-                         pytest.mark.xfail(strict=True, reason=f"bug: {reason}"))
-            for name, (run, mode, reason) in bugs.items()]
+    return [
+        pytest.param(run, mode, id=name, marks=() if fixed else pytest.mark.xfail(strict=True, reason=f"bug: {reason}"))
+        for name, (run, mode, reason) in bugs.items()
+    ]
 
 
 def kind(error):
@@ -110,8 +121,9 @@ def check(data, family, op, run, case, numpy=None, reference=None, mode="close",
             raise AssertionError(f"{op} raised {got_error!r}, not one of PyTorch's exception types") from got_error
         if want_error is not None:
             assert got_error is not None, f"{op}: expected {kind(want_error).__name__} ({want_error}), got a result"
-            assert torch is None or kind(got_error) is kind(want_error), \
+            assert torch is None or kind(got_error) is kind(want_error), (
                 f"{op} raised {got_error!r}; PyTorch raises {kind(want_error).__name__}: {want_error}"
+            )
             return
         gots = as_arrays(got) if got_error is None else []
         empty = all(w.size == 0 for w in wants) or any(o.values.size == 0 for o in _operands_in(case))
@@ -167,8 +179,10 @@ def assert_same(op, got, want, mode, ulps, slack):
 
 def mismatch(got, want, where):
     index = [tuple(int(i) for i in ix) for ix in np.argwhere(np.asarray(where))[:3]]
-    return f"{int(np.sum(where))} of {want.size} differ; at {index}: got {[got[i] for i in index]}, expected " \
-           f"{[want[i] for i in index]}"
+    return (
+        f"{int(np.sum(where))} of {want.size} differ; at {index}: got {[got[i] for i in index]}, expected "
+        f"{[want[i] for i in index]}"
+    )
 
 
 # ---- strategies ---------------------------------------------------------------------------------------
@@ -187,7 +201,7 @@ def broadcast_shapes(draw, count=2, fits=True, max_dims=5):
     out = draw(shapes(max_dims=max_dims))
     result = []
     for _ in range(count):
-        suffix = out[len(out) - draw(st.integers(0, len(out))):]
+        suffix = out[len(out) - draw(st.integers(0, len(out))) :]
         result.append([1 if draw(st.booleans()) else s for s in suffix])
     if not fits:
         a, b = result[0], result[1]
@@ -206,22 +220,30 @@ def _exact(values, dtype):
 
 
 INF, NAN = float("inf"), float("nan")
-COMMON_EXTREMES = [INF, -INF, NAN, -0.0, 0.0, 1e38, -1e38, 1.0, -1.0, 0.5, 88.7, -103.0, 16777217.0, 2.0 ** 62]
-EXTREMES = {np.float32: _exact(COMMON_EXTREMES + [3.4028235e38, -3.4028235e38, 1e-45, -1e-45, 1e-40, 1.1754944e-38],
-                               np.float32),
-            np.float64: COMMON_EXTREMES + [1.7976931348623157e308, -1e308, 5e-324, -5e-324, 1e-310, 1e-40, 709.8]}
-INT_EXTREMES = [0, 1, -1, 2 ** 62, -2 ** 62, 2 ** 63 - 1, -2 ** 63, 2 ** 31, 2 ** 53 + 1, 16777217]
+COMMON_EXTREMES = [INF, -INF, NAN, -0.0, 0.0, 1e38, -1e38, 1.0, -1.0, 0.5, 88.7, -103.0, 16777217.0, 2.0**62]
+EXTREMES = {
+    np.float32: _exact(
+        COMMON_EXTREMES + [3.4028235e38, -3.4028235e38, 1e-45, -1e-45, 1e-40, 1.1754944e-38], np.float32
+    ),
+    np.float64: COMMON_EXTREMES + [1.7976931348623157e308, -1e308, 5e-324, -5e-324, 1e-310, 1e-40, 709.8],
+}
+INT_EXTREMES = [0, 1, -1, 2**62, -(2**62), 2**63 - 1, -(2**63), 2**31, 2**53 + 1, 16777217]
 VALUES = {
     np.float32: st.one_of(st.floats(-10, 10, width=32), st.sampled_from(EXTREMES[np.float32]), st.floats(width=32)),
     np.float64: st.one_of(st.floats(-10, 10), st.sampled_from(EXTREMES[np.float64]), st.floats()),
-    np.int64: st.one_of(st.integers(-5, 5), st.sampled_from(INT_EXTREMES), st.integers(-2 ** 63, 2 ** 63 - 1)),
+    np.int64: st.one_of(st.integers(-5, 5), st.sampled_from(INT_EXTREMES), st.integers(-(2**63), 2**63 - 1)),
     np.bool_: st.booleans(),
 }
 DTYPES = st.sampled_from([np.float32, np.float64] + ([np.int64, np.bool_] if torch is not None else []))
 # Python numbers as operands: bools (not for numpy, which subtracts them), ints up to int64's limits, floats
 # with the extremes.
-NUMBERS = st.one_of(st.booleans() if torch is not None else st.nothing(), st.integers(-5, 5),
-                    st.sampled_from(INT_EXTREMES), st.floats(-10, 10), st.sampled_from(EXTREMES[np.float64]))
+NUMBERS = st.one_of(
+    st.booleans() if torch is not None else st.nothing(),
+    st.integers(-5, 5),
+    st.sampled_from(INT_EXTREMES),
+    st.floats(-10, 10),
+    st.sampled_from(EXTREMES[np.float64]),
+)
 # What reading past a view's elements would pick up, so that such a read shows.
 POISON = {np.float32: np.nan, np.float64: np.nan, np.int64: 123456789, np.bool_: True}
 
@@ -269,7 +291,7 @@ def operands(draw, shape, dtype=None, elements=None):
     if layout != "expanded":
         return Operand(a, layout)
     d = draw(st.integers(0, a.ndim - 1))  # a stride-0 dim: the values repeat along it
-    base = a.take([0], axis=d) if a.shape[d] else np.zeros(a.shape[:d] + (1,) + a.shape[d + 1:], a.dtype)
+    base = a.take([0], axis=d) if a.shape[d] else np.zeros(a.shape[:d] + (1,) + a.shape[d + 1 :], a.dtype)
     return Operand(np.broadcast_to(base, a.shape).copy(), layout, base)
 
 
@@ -310,19 +332,36 @@ def test_binary(name, data, fits):
     shape_a, shape_b = data.draw(broadcast_shapes(2, fits))
     dtype_a, dtype_b = same_dtype_pairs(data)
     a, b = data.draw(operands(shape_a, dtype_a)), data.draw(operands(shape_b, dtype_b))
-    check(data, "elementwise", name, lambda m: call(m, a.build(m), b.build(m)), (a, b),
-          numpy=lambda: reference(a.values, b.values), mode=mode)
+    check(
+        data,
+        "elementwise",
+        name,
+        lambda m: call(m, a.build(m), b.build(m)),
+        (a, b),
+        numpy=lambda: reference(a.values, b.values),
+        mode=mode,
+    )
 
 
 # ---- a tensor and a Python number ------------------------------------------------------------------
 
 WITH_NUMBER = {  # the number on either side, through the operators and the functions
-    "a+s": (operator.add, "bits"), "s+a": (lambda a, s: s + a, "bits"), "a-s": (operator.sub, "bits"),
-    "s-a": (lambda a, s: s - a, "bits"), "a*s": (operator.mul, "bits"), "a/s": (operator.truediv, "bits"),
-    "s/a": (lambda a, s: s / a, "bits"), "a**s": (operator.pow, "close"), "s**a": (lambda a, s: s ** a, "close"),
-    "a<s": (operator.lt, "exact"), "s<=a": (lambda a, s: s <= a, "exact"), "a==s": (operator.eq, "exact"),
-    "a!=s": (operator.ne, "exact"), "a>=s": (operator.ge, "exact"),
-    "add(a,s)": (lambda a, s: a.add(s), "bits"), "mul(s)": (lambda a, s: a.mul(s), "bits"),
+    "a+s": (operator.add, "bits"),
+    "s+a": (lambda a, s: s + a, "bits"),
+    "a-s": (operator.sub, "bits"),
+    "s-a": (lambda a, s: s - a, "bits"),
+    "a*s": (operator.mul, "bits"),
+    "a/s": (operator.truediv, "bits"),
+    "s/a": (lambda a, s: s / a, "bits"),
+    "a**s": (operator.pow, "close"),
+    "s**a": (lambda a, s: s**a, "close"),
+    "a<s": (operator.lt, "exact"),
+    "s<=a": (lambda a, s: s <= a, "exact"),
+    "a==s": (operator.eq, "exact"),
+    "a!=s": (operator.ne, "exact"),
+    "a>=s": (operator.ge, "exact"),
+    "add(a,s)": (lambda a, s: a.add(s), "bits"),
+    "mul(s)": (lambda a, s: a.mul(s), "bits"),
     "pow(a,s)": (lambda a, s: a.pow(s), "close"),
 }
 
@@ -357,19 +396,34 @@ def _power_either_way(fn, a, number):
 def test_with_python_number(name, data, number):
     fn, mode = WITH_NUMBER[name]
     a = data.draw(operands(data.draw(shapes())))
-    reference = (lambda: _number_over_tensor(a.build(torch), number)) if name == "s/a" else \
-        (lambda: _power_either_way(fn, a, number)) if name in ("a**s", "pow(a,s)") else None
+    reference = (
+        (lambda: _number_over_tensor(a.build(torch), number))
+        if name == "s/a"
+        else (lambda: _power_either_way(fn, a, number))
+        if name in ("a**s", "pow(a,s)")
+        else None
+    )
     numpy = None if "(" in name else lambda: fn(a.values, number)
     if name == "a**s" and isinstance(number, float) and a.values.dtype != np.float64:
         # a float32 result of a double exponent (numpy would round the exponent to float32 first)
         numpy = lambda: (a.values.astype(np.float32).astype(np.float64) ** number).astype(np.float32)  # noqa: E731
-    check(data, "elementwise", name, lambda m: fn(a.build(m), number), (a, number),
-          numpy=numpy, reference=reference, mode=mode)
+    check(
+        data,
+        "elementwise",
+        name,
+        lambda m: fn(a.build(m), number),
+        (a, number),
+        numpy=numpy,
+        reference=reference,
+        mode=mode,
+    )
 
 
 NUMBER_OR_TENSOR = {  # torch.maximum(t, 2) is a TypeError; where(c, t, 2) is allowed
-    "maximum(t,s)": lambda m, c, a, s: m.maximum(a, s), "minimum(s,t)": lambda m, c, a, s: m.minimum(s, a),
-    "where(c,t,s)": lambda m, c, a, s: m.where(c, a, s), "where(c,s,t)": lambda m, c, a, s: m.where(c, s, a),
+    "maximum(t,s)": lambda m, c, a, s: m.maximum(a, s),
+    "minimum(s,t)": lambda m, c, a, s: m.minimum(s, a),
+    "where(c,t,s)": lambda m, c, a, s: m.where(c, a, s),
+    "where(c,s,t)": lambda m, c, a, s: m.where(c, s, a),
 }
 
 
@@ -379,26 +433,41 @@ NUMBER_OR_TENSOR = {  # torch.maximum(t, 2) is a TypeError; where(c, t, 2) is al
 def test_number_or_tensor(name, data, number):
     a = data.draw(operands(data.draw(shapes())))
     cond = data.draw(operands(a.values.shape, np.bool_))
-    check(data, "elementwise", name, lambda m: NUMBER_OR_TENSOR[name](m, cond.build(m), a.build(m), number),
-          (cond, a, number), mode="bits")
+    check(
+        data,
+        "elementwise",
+        name,
+        lambda m: NUMBER_OR_TENSOR[name](m, cond.build(m), a.build(m), number),
+        (cond, a, number),
+        mode="bits",
+    )
 
 
 # ---- unary ops ---------------------------------------------------------------------------------------
+
 
 def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
 UNARY = {  # name: (call, numpy for floats or None, mode)
-    "neg": (lambda m, x: m.neg(x), np.negative, "bits"), "-x": (lambda m, x: -x, np.negative, "bits"),
-    "abs": (lambda m, x: m.abs(x), np.abs, "bits"), "sqrt": (lambda m, x: m.sqrt(x), np.sqrt, "close"),
-    "exp": (lambda m, x: m.exp(x), np.exp, "close"), "log": (lambda m, x: m.log(x), np.log, "close"),
-    "sin": (lambda m, x: m.sin(x), np.sin, "close"), "cos": (lambda m, x: x.cos(), np.cos, "close"),
-    "tanh": (lambda m, x: m.tanh(x), np.tanh, "close"), "sigmoid": (lambda m, x: m.sigmoid(x), _sigmoid, "close"),
+    "neg": (lambda m, x: m.neg(x), np.negative, "bits"),
+    "-x": (lambda m, x: -x, np.negative, "bits"),
+    "abs": (lambda m, x: m.abs(x), np.abs, "bits"),
+    "sqrt": (lambda m, x: m.sqrt(x), np.sqrt, "close"),
+    "exp": (lambda m, x: m.exp(x), np.exp, "close"),
+    "log": (lambda m, x: m.log(x), np.log, "close"),
+    "sin": (lambda m, x: m.sin(x), np.sin, "close"),
+    "cos": (lambda m, x: x.cos(), np.cos, "close"),
+    "tanh": (lambda m, x: m.tanh(x), np.tanh, "close"),
+    "sigmoid": (lambda m, x: m.sigmoid(x), _sigmoid, "close"),
     "erf": (lambda m, x: m.erf(x), None, "close"),
     "relu": (lambda m, x: m.relu(x), lambda x: np.where(np.isnan(x) | (x > 0), x, 0).astype(x.dtype), "exact"),
-    "leaky_relu": (lambda m, x: m.nn.functional.leaky_relu(x, 0.2),
-                   lambda x: np.where(x > 0, x, x * x.dtype.type(0.2)), "close"),
+    "leaky_relu": (
+        lambda m, x: m.nn.functional.leaky_relu(x, 0.2),
+        lambda x: np.where(x > 0, x, x * x.dtype.type(0.2)),
+        "close",
+    ),
     "gelu": (lambda m, x: m.nn.functional.gelu(x), None, "close"),
     "gelu_tanh": (lambda m, x: m.nn.functional.gelu(x, approximate="tanh"), None, "close"),
     "logical_not": (lambda m, x: ~x if x.dtype == m.bool else x.logical_not(), None, "exact"),
@@ -428,10 +497,17 @@ def test_unary(name, data):
     call, reference, mode = UNARY[name]
     x = data.draw(operands(data.draw(shapes())))
     gelu = name.startswith("gelu")
-    check(data, "elementwise", name, lambda m: call(m, x.build(m)), (x,),
-          numpy=None if reference is None else lambda: reference(x.values),
-          reference=(lambda: _widened(call, x)) if gelu else None, mode=mode,
-          slack=(lambda: _gelu_slack(x.values)) if gelu and x.dtype in (np.float32, np.float64) else None)
+    check(
+        data,
+        "elementwise",
+        name,
+        lambda m: call(m, x.build(m)),
+        (x,),
+        numpy=None if reference is None else lambda: reference(x.values),
+        reference=(lambda: _widened(call, x)) if gelu else None,
+        mode=mode,
+        slack=(lambda: _gelu_slack(x.values)) if gelu and x.dtype in (np.float32, np.float64) else None,
+    )
 
 
 @fuzz(60)
@@ -448,8 +524,15 @@ def test_where(data, fits):
     dtype_a, dtype_b = same_dtype_pairs(data)
     cond = data.draw(operands(shape_c, np.bool_ if torch is None or data.draw(st.integers(0, 5)) else None))
     a, b = data.draw(operands(shape_a, dtype_a)), data.draw(operands(shape_b, dtype_b))
-    check(data, "elementwise", "where", lambda m: m.where(cond.build(m), a.build(m), b.build(m)), (cond, a, b),
-          numpy=lambda: np.where(cond.values, a.values, b.values), mode="bits")
+    check(
+        data,
+        "elementwise",
+        "where",
+        lambda m: m.where(cond.build(m), a.build(m), b.build(m)),
+        (cond, a, b),
+        numpy=lambda: np.where(cond.values, a.values, b.values),
+        mode="bits",
+    )
 
 
 @pytest.mark.parametrize("name", ["&", "|", "^"])
@@ -466,6 +549,7 @@ def test_logical_on_bools(name, data, fits):
 
 # ---- in place ------------------------------------------------------------------------------------------
 
+
 def _iadd(x, y):
     x += y
     return x
@@ -477,13 +561,21 @@ def _itruediv(x, y):
 
 
 IN_PLACE = {  # name: (call(self, other tensor or number), mode); other is None for the unary ones
-    "add_": (lambda x, y: x.add_(y), "bits"), "sub_": (lambda x, y: x.sub_(y), "bits"),
-    "mul_": (lambda x, y: x.mul_(y), "bits"), "div_": (lambda x, y: x.div_(y), "bits"), "+=": (_iadd, "bits"),
-    "/=": (_itruediv, "bits"), "copy_": (lambda x, y: x.copy_(y), "bits"),
-    "clamp_": (lambda x, y: x.clamp_(-1.0, 1.0), "exact"), "relu_": (lambda x, y: x.relu_(), "exact"),
-    "exp_": (lambda x, y: x.exp_(), "close"), "neg_": (lambda x, y: x.neg_(), "bits"),
-    "sigmoid_": (lambda x, y: x.sigmoid_(), "close"), "tanh_": (lambda x, y: x.tanh_(), "close"),
-    "fill_": (lambda x, y: x.fill_(2.5), "bits"), "zero_": (lambda x, y: x.zero_(), "bits"),
+    "add_": (lambda x, y: x.add_(y), "bits"),
+    "sub_": (lambda x, y: x.sub_(y), "bits"),
+    "mul_": (lambda x, y: x.mul_(y), "bits"),
+    "div_": (lambda x, y: x.div_(y), "bits"),
+    "+=": (_iadd, "bits"),
+    "/=": (_itruediv, "bits"),
+    "copy_": (lambda x, y: x.copy_(y), "bits"),
+    "clamp_": (lambda x, y: x.clamp_(-1.0, 1.0), "exact"),
+    "relu_": (lambda x, y: x.relu_(), "exact"),
+    "exp_": (lambda x, y: x.exp_(), "close"),
+    "neg_": (lambda x, y: x.neg_(), "bits"),
+    "sigmoid_": (lambda x, y: x.sigmoid_(), "close"),
+    "tanh_": (lambda x, y: x.tanh_(), "close"),
+    "fill_": (lambda x, y: x.fill_(2.5), "bits"),
+    "zero_": (lambda x, y: x.zero_(), "bits"),
 }
 
 
@@ -502,33 +594,63 @@ def test_in_place(name, data, fits, number):
         self = x.build(m)
         result = call(self, y.build(m) if number is None or name == "copy_" else number)
         return self, result
+
     check(data, "elementwise", name, run, (x, y, number), mode=mode)
 
 
 KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
-    "std([1.2e-38, 0], correction=2)": (lambda m: m.tensor([1.1754943508222875e-38, 0.0]).std(correction=2), "close",
-                                        "nan: the squared deviation underflowed float32 to 0, and 0 / 0 (PyTorch: inf)"),
-    "addmm(int64, K=0, beta=0.5)": (lambda m: m.addmm(m.tensor([1, 2, 3]), m.ones(1, 0, dtype=m.int64),
-                                                       m.ones(0, 3, dtype=m.int64), beta=0.5), "bits",
-                                    "a result (PyTorch scales the int bias by a float beta in place: RuntimeError)"),
-    "sub(tensor(1.), int64 2**62, alpha=2)": (lambda m: m.sub(m.tensor(1.0), m.tensor([[2 ** 62]]), alpha=2), "close",
-                                              "+9.2e18: alpha * b wrapped around in int64 (PyTorch: in float32)"),
-    "linear(1-D x, bias (7,))": (lambda m: m.nn.functional.linear(m.zeros(1), m.ones(1, 1), m.zeros(7)), "bits",
-                                 "shape (7,): the bias broadcast the output (PyTorch adds it in place: RuntimeError)"),
-    "linear(1-D x, bias (1, 3))": (lambda m: m.nn.functional.linear(m.zeros(1), m.ones(3, 1), m.zeros(1, 3)), "bits",
-                                   "shape (1, 3) (PyTorch: a batch of one, squeezed: (3,))"),
-    "tensor(True).amin((-1, -1, -2))": (lambda m: m.tensor(True).amin((-1, -1, -2)), "bits",
-                                        "RuntimeError for the repeat (PyTorch wraps every dim first: IndexError)"),
-    "zeros(0, 3).amax((0, 5))": (lambda m: m.zeros(0, 3).amax((0, 5)), "bits",
-                                 "IndexError for dim 5 (PyTorch: dim 0 is empty, IndexError for it first)"),
-    "tensor(1.).std((-1, 0, 1))": (lambda m: m.tensor(1.0).std((-1, 0, 1)), "bits",
-                                   "IndexError for dim 1 (PyTorch's var finds the repeat first: RuntimeError)"),
-    "0.0**1e-311": (lambda m: m.tensor([0.0]) ** 2.225073858507e-311, "close",
-                    "the Python float exponent was rounded to float32 first, to 0: result 1 (PyTorch 0)"),
-    "10.0**8.837672654912726": (lambda m: m.tensor([10.0]) ** 8.837672654912726, "close",
-                                "the exponent was rounded to float32 first: 11 ulps off (PyTorch keeps it double)"),
+    "std([1.2e-38, 0], correction=2)": (
+        lambda m: m.tensor([1.1754943508222875e-38, 0.0]).std(correction=2),
+        "close",
+        "nan: the squared deviation underflowed float32 to 0, and 0 / 0 (PyTorch: inf)",
+    ),
+    "addmm(int64, K=0, beta=0.5)": (
+        lambda m: m.addmm(m.tensor([1, 2, 3]), m.ones(1, 0, dtype=m.int64), m.ones(0, 3, dtype=m.int64), beta=0.5),
+        "bits",
+        "a result (PyTorch scales the int bias by a float beta in place: RuntimeError)",
+    ),
+    "sub(tensor(1.), int64 2**62, alpha=2)": (
+        lambda m: m.sub(m.tensor(1.0), m.tensor([[2**62]]), alpha=2),
+        "close",
+        "+9.2e18: alpha * b wrapped around in int64 (PyTorch: in float32)",
+    ),
+    "linear(1-D x, bias (7,))": (
+        lambda m: m.nn.functional.linear(m.zeros(1), m.ones(1, 1), m.zeros(7)),
+        "bits",
+        "shape (7,): the bias broadcast the output (PyTorch adds it in place: RuntimeError)",
+    ),
+    "linear(1-D x, bias (1, 3))": (
+        lambda m: m.nn.functional.linear(m.zeros(1), m.ones(3, 1), m.zeros(1, 3)),
+        "bits",
+        "shape (1, 3) (PyTorch: a batch of one, squeezed: (3,))",
+    ),
+    "tensor(True).amin((-1, -1, -2))": (
+        lambda m: m.tensor(True).amin((-1, -1, -2)),
+        "bits",
+        "RuntimeError for the repeat (PyTorch wraps every dim first: IndexError)",
+    ),
+    "zeros(0, 3).amax((0, 5))": (
+        lambda m: m.zeros(0, 3).amax((0, 5)),
+        "bits",
+        "IndexError for dim 5 (PyTorch: dim 0 is empty, IndexError for it first)",
+    ),
+    "tensor(1.).std((-1, 0, 1))": (
+        lambda m: m.tensor(1.0).std((-1, 0, 1)),
+        "bits",
+        "IndexError for dim 1 (PyTorch's var finds the repeat first: RuntimeError)",
+    ),
+    "0.0**1e-311": (
+        lambda m: m.tensor([0.0]) ** 2.225073858507e-311,
+        "close",
+        "the Python float exponent was rounded to float32 first, to 0: result 1 (PyTorch 0)",
+    ),
+    "10.0**8.837672654912726": (
+        lambda m: m.tensor([10.0]) ** 8.837672654912726,
+        "close",
+        "the exponent was rounded to float32 first: 11 ulps off (PyTorch keeps it double)",
+    ),
     "bool**True": (lambda m: m.tensor([False, True]) ** True, "bits", "raised 'pow not implemented for bool'"),
     "bool**False": (lambda m: m.tensor([False, True]) ** False, "bits", "raised 'pow not implemented for bool'"),
 }

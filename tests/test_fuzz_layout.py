@@ -3,12 +3,13 @@ unsqueeze, expand), indexing (ints, slices, None, ..., index tensors and lists, 
 cat, stack, dtype casts and the factories, against PyTorch: values, dtype, shape, and for the view ops the
 strides (a view that copies, or strides computed differently, shows there). PyTorch only: numpy's rules
 for these differ too often to serve."""
+
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
-from test_fuzz import (DTYPES, NUMBERS, SIDES, check, fuzz, known_bugs, needs_torch, operands, reproducers,
-                       shapes, torch)
+from test_fuzz import DTYPES, NUMBERS, SIDES, check, fuzz, needs_torch, operands, reproducers, shapes, torch
 
 pytestmark = needs_torch
 
@@ -46,18 +47,25 @@ VIEWS = {  # name: a strategy for the arguments, given the shape; call(m, t, arg
     "view": (lambda s: target_shapes(s), lambda m, t, a: t.view(*a) if a else t.view(())),
     "reshape": (lambda s: target_shapes(s), lambda m, t, a: m.reshape(t, a)),
     "flatten": (lambda s: st.tuples(dim_in(len(s)), dim_in(len(s))), lambda m, t, a: m.flatten(t, *a)),
-    "permute": (lambda s: st.one_of(st.permutations(range(len(s))), st.lists(dim_in(len(s)), max_size=5)),
-                lambda m, t, a: t.permute(*a) if a else t.permute(())),
+    "permute": (
+        lambda s: st.one_of(st.permutations(range(len(s))), st.lists(dim_in(len(s)), max_size=5)),
+        lambda m, t, a: t.permute(*a) if a else t.permute(()),
+    ),
     "transpose": (lambda s: st.tuples(dim_in(len(s)), dim_in(len(s))), lambda m, t, a: m.transpose(t, *a)),
     "t": (lambda s: st.none(), lambda m, t, a: t.t()),
     "T": (lambda s: st.none(), lambda m, t, a: t.T),
     "mT": (lambda s: st.none(), lambda m, t, a: t.mT),
-    "squeeze": (lambda s: st.one_of(st.none(), dim_in(len(s)), st.lists(dim_in(len(s)), max_size=3).map(tuple)),
-                lambda m, t, a: t.squeeze() if a is None else m.squeeze(t, a)),
+    "squeeze": (
+        lambda s: st.one_of(st.none(), dim_in(len(s)), st.lists(dim_in(len(s)), max_size=3).map(tuple)),
+        lambda m, t, a: t.squeeze() if a is None else m.squeeze(t, a),
+    ),
     "unsqueeze": (lambda s: dim_in(len(s), 2), lambda m, t, a: m.unsqueeze(t, a)),
-    "expand": (lambda s: st.lists(st.sampled_from([-1, 0, 1, 2, 3, 5]), min_size=max(len(s) - 1, 0),
-                                  max_size=len(s) + 2).map(tuple),
-               lambda m, t, a: t.expand(a)),
+    "expand": (
+        lambda s: st.lists(st.sampled_from([-1, 0, 1, 2, 3, 5]), min_size=max(len(s) - 1, 0), max_size=len(s) + 2).map(
+            tuple
+        ),
+        lambda m, t, a: t.expand(a),
+    ),
     "contiguous": (lambda s: st.none(), lambda m, t, a: t.contiguous()),
     "clone": (lambda s: st.none(), lambda m, t, a: t.clone()),  # (strides: PyTorch's clone keeps a dense layout's)
 }
@@ -92,14 +100,19 @@ def index_parts(draw, side):
     """One part of an index for a dim of this size, in range or just past it."""
     position = st.integers(-side - 1, side)
     bound = st.one_of(st.none(), st.integers(-side - 2, side + 2))
-    return draw(st.one_of(
-        position, st.none(), st.just(Ellipsis),
-        st.builds(slice, bound, bound, st.sampled_from([None, 1, 2, 3, -1, 0])),
-        st.lists(position, max_size=3),
-        st.lists(position, max_size=4).map(lambda v: IndexTensor(np.array(v, np.int64))),
-        st.lists(st.booleans(), min_size=side, max_size=side + draw(st.sampled_from([0, 0, 0, 1])))
-          .map(lambda v: IndexTensor(np.array(v, np.bool_))),
-    ))
+    return draw(
+        st.one_of(
+            position,
+            st.none(),
+            st.just(Ellipsis),
+            st.builds(slice, bound, bound, st.sampled_from([None, 1, 2, 3, -1, 0])),
+            st.lists(position, max_size=3),
+            st.lists(position, max_size=4).map(lambda v: IndexTensor(np.array(v, np.int64))),
+            st.lists(st.booleans(), min_size=side, max_size=side + draw(st.sampled_from([0, 0, 0, 1]))).map(
+                lambda v: IndexTensor(np.array(v, np.bool_))
+            ),
+        )
+    )
 
 
 def _index_for(m, index):
@@ -112,7 +125,7 @@ def _index_for(m, index):
 def test_getitem(data):
     x = data.draw(operands(data.draw(shapes(max_dims=4))))
     sides = x.values.shape + (3,)  # and one part past the last dim
-    index = tuple(data.draw(index_parts(side)) for side in sides[:data.draw(st.integers(1, len(sides)))])
+    index = tuple(data.draw(index_parts(side)) for side in sides[: data.draw(st.integers(1, len(sides)))])
     if index.count(Ellipsis) > 1:  # PyTorch takes x[..., ...]; autocore follows numpy, which refuses it
         return
     advanced = any(isinstance(p, (list, IndexTensor)) for p in index)
@@ -128,6 +141,7 @@ def test_getitem(data):
         if out[0].numel() == 0 if isinstance(out, tuple) else out.numel() == 0:
             x.values[tuple(p.values if isinstance(p, IndexTensor) else p for p in index)]
         return out
+
     check(data, "indexing", "getitem", run, (x, index), reference=reference, mode="bits")
 
 
@@ -137,10 +151,17 @@ def test_index_select(data):
     x = data.draw(operands(data.draw(shapes(max_dims=4))))
     dim = data.draw(dim_in(x.values.ndim))
     side = x.values.shape[dim] if -x.values.ndim <= dim < x.values.ndim else 1
-    index = data.draw(operands(data.draw(st.sampled_from([(), (0,), (1,), (3,), (2, 2)])), np.int64,
-                               elements=st.integers(-1, side)))
-    check(data, "indexing", "index_select", lambda m: x.build(m).index_select(dim, index.build(m)), (x, dim, index),
-          mode="bits")
+    index = data.draw(
+        operands(data.draw(st.sampled_from([(), (0,), (1,), (3,), (2, 2)])), np.int64, elements=st.integers(-1, side))
+    )
+    check(
+        data,
+        "indexing",
+        "index_select",
+        lambda m: x.build(m).index_select(dim, index.build(m)),
+        (x, dim, index),
+        mode="bits",
+    )
 
 
 @pytest.mark.parametrize("name", ["cat", "stack"])
@@ -154,8 +175,9 @@ def test_cat_and_stack(name, data, count):
     for _ in range(count):
         own = list(shape)
         if own and (name == "cat" or not data.draw(st.integers(0, 5))):
-            own[dim % len(own) if data.draw(st.integers(0, 5)) else data.draw(st.integers(0, len(own) - 1))] = \
+            own[dim % len(own) if data.draw(st.integers(0, 5)) else data.draw(st.integers(0, len(own) - 1))] = (
                 data.draw(SIDES)
+            )
         parts.append(data.draw(operands(tuple(own) if data.draw(st.integers(0, 9)) else (0,))))
     fn = (lambda m: m.cat) if name == "cat" else (lambda m: m.stack)
     check(data, "layout", name, lambda m: fn(m)([p.build(m) for p in parts], dim), (parts, dim), mode="bits")
@@ -171,19 +193,27 @@ def test_casts(data, target, how):
     def run(m):
         t = x.build(m)
         return t.to(getattr(m, names[target])) if how == "to" else getattr(t, names[target])()
+
     undefined = None
     if target == np.int64 and x.dtype in (np.float32, np.float64):
         v = x.values.astype(np.float64)
-        undefined = np.where(np.isfinite(v) & (np.abs(v) < 2.0 ** 63), 0.0, np.inf)
-    check(data, "layout", f"cast to {names[target]}", run, (x, target), mode="bits",
-          slack=None if undefined is None else (lambda: undefined))
+        undefined = np.where(np.isfinite(v) & (np.abs(v) < 2.0**63), 0.0, np.inf)
+    check(
+        data,
+        "layout",
+        f"cast to {names[target]}",
+        run,
+        (x, target),
+        mode="bits",
+        slack=None if undefined is None else (lambda: undefined),
+    )
 
 
 # ---- factories -------------------------------------------------------------------------------------
 
 SMALL = st.one_of(st.integers(-4, 6), st.floats(-4, 6), st.sampled_from([0.1, 0.3, 1e-3, float("inf"), float("nan")]))
 FACTORY_DTYPES = st.sampled_from([None, "float32", "float64", "int64", "bool"])
-DATA = st.one_of(NUMBERS, st.sampled_from([2 ** 63, -2 ** 63 - 1]))  # for tensor(): ints int64 can't hold, too
+DATA = st.one_of(NUMBERS, st.sampled_from([2**63, -(2**63) - 1]))  # for tensor(): ints int64 can't hold, too
 
 
 def _dtype(m, name):
@@ -191,21 +221,29 @@ def _dtype(m, name):
 
 
 FACTORIES = {  # name: (arguments strategy, call(m, args, dtype))
-    "arange": (st.tuples(SMALL, SMALL, st.one_of(st.just(1), SMALL)),
-               lambda m, a, d: m.arange(*a, dtype=_dtype(m, d))),
+    "arange": (st.tuples(SMALL, SMALL, st.one_of(st.just(1), SMALL)), lambda m, a, d: m.arange(*a, dtype=_dtype(m, d))),
     "arange_end": (SMALL, lambda m, a, d: m.arange(a, dtype=_dtype(m, d))),
     "linspace": (st.tuples(SMALL, SMALL, st.integers(-1, 7)), lambda m, a, d: m.linspace(*a, dtype=_dtype(m, d))),
     "full": (st.tuples(shapes(max_dims=3), NUMBERS), lambda m, a, d: m.full(a[0], a[1], dtype=_dtype(m, d))),
     "zeros": (st.lists(st.integers(-1, 3), max_size=3).map(tuple), lambda m, a, d: m.zeros(a, dtype=_dtype(m, d))),
     "ones": (shapes(max_dims=3), lambda m, a, d: m.ones(a, dtype=_dtype(m, d))),
     "eye": (st.tuples(st.integers(-1, 4), st.integers(-1, 4)), lambda m, a, d: m.eye(*a, dtype=_dtype(m, d))),
-    "tensor": (st.one_of(DATA, shapes(max_dims=3).flatmap(  # nested lists of mixed numbers, rectangular
-        lambda s: st.lists(DATA, min_size=int(np.prod(s)), max_size=int(np.prod(s))).map(
-            lambda v: np.array(v, dtype=object).reshape(s).tolist()))),
-        lambda m, a, d: m.tensor(a, dtype=_dtype(m, d))),
+    "tensor": (
+        st.one_of(
+            DATA,
+            shapes(max_dims=3).flatmap(  # nested lists of mixed numbers, rectangular
+                lambda s: st.lists(DATA, min_size=int(np.prod(s)), max_size=int(np.prod(s))).map(
+                    lambda v: np.array(v, dtype=object).reshape(s).tolist()
+                )
+            ),
+        ),
+        lambda m, a, d: m.tensor(a, dtype=_dtype(m, d)),
+    ),
     "randn": (shapes(max_dims=3), lambda m, a, d: m.zeros_like(m.randn(a, dtype=_dtype(m, d)))),
-    "randint": (st.tuples(st.integers(-3, 3), st.integers(-3, 3), shapes(max_dims=3)),
-                lambda m, a, d: m.zeros_like(m.randint(a[0], a[1], a[2], dtype=_dtype(m, d)))),
+    "randint": (
+        st.tuples(st.integers(-3, 3), st.integers(-3, 3), shapes(max_dims=3)),
+        lambda m, a, d: m.zeros_like(m.randint(a[0], a[1], a[2], dtype=_dtype(m, d))),
+    ),
 }
 
 
@@ -223,8 +261,15 @@ def test_factories(name, data, dtype):
     ends = [abs(float(v)) for v in (args if isinstance(args, tuple) else [args])[:2] if isinstance(v, (int, float))]
     # start + i * step cancels near 0: an error of eps (|start| + |end|), whichever way it is computed
     slack = 4 * np.finfo(np.float32 if dtype != "float64" else np.float64).eps * sum(e for e in ends if e < np.inf)
-    check(data, "factories", name, lambda m: call(m, args, dtype), (args, dtype), ulps=4,
-          slack=(lambda: slack) if name in ("arange", "arange_end", "linspace") else None)
+    check(
+        data,
+        "factories",
+        name,
+        lambda m: call(m, args, dtype),
+        (args, dtype),
+        ulps=4,
+        slack=(lambda: slack) if name in ("arange", "arange_end", "linspace") else None,
+    )
 
 
 KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
@@ -237,41 +282,88 @@ def test_known_bugs(run, mode):
 
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
-    "zeros(1, 5, 0, 1)[[-1], ..., empty mask]": (lambda m: m.zeros(1, 5, 0, 1)[[-1], ..., m.tensor([], dtype=m.bool)],
-                                                 "bits", "a result: numpy checks no mask over an empty array"),
-    "zeros(5, 0)[5, [], ::0]": (lambda m: m.zeros(5, 0)[5, [], ::0], "bits",
-                                "ValueError for the step (PyTorch counts the indices first: IndexError)"),
-    "tensor(3.)[2::-1]": (lambda m: m.tensor(3.0)[2::-1], "bits",
-                          "IndexError (PyTorch checks a lone slice's step first: ValueError)"),
-    "arange(0, 5, inf, int64)": (lambda m: m.arange(0, 5, float("inf"), dtype=m.int64), "bits",
-                                 "an empty result (PyTorch converts the step to int64 first: RuntimeError)"),
+    "zeros(1, 5, 0, 1)[[-1], ..., empty mask]": (
+        lambda m: m.zeros(1, 5, 0, 1)[[-1], ..., m.tensor([], dtype=m.bool)],
+        "bits",
+        "a result: numpy checks no mask over an empty array",
+    ),
+    "zeros(5, 0)[5, [], ::0]": (
+        lambda m: m.zeros(5, 0)[5, [], ::0],
+        "bits",
+        "ValueError for the step (PyTorch counts the indices first: IndexError)",
+    ),
+    "tensor(3.)[2::-1]": (
+        lambda m: m.tensor(3.0)[2::-1],
+        "bits",
+        "IndexError (PyTorch checks a lone slice's step first: ValueError)",
+    ),
+    "arange(0, 5, inf, int64)": (
+        lambda m: m.arange(0, 5, float("inf"), dtype=m.int64),
+        "bits",
+        "an empty result (PyTorch converts the step to int64 first: RuntimeError)",
+    ),
     "tensor([[1], 2])": (lambda m: m.tensor([[1], 2]), "bits", "raised ValueError (PyTorch TypeError)"),
-    "tensor([1.5, -2**63-1])": (lambda m: m.tensor([1.5, -2 ** 63 - 1]), "close",
-                                "TypeError 'Could not infer dtype of list' (PyTorch: float32)"),
-    "tensor([1, 2**63])": (lambda m: m.tensor([1, 2 ** 63]), "bits", "float32 (PyTorch infers int64: ValueError)"),
-    "tensor([[], [1]])": (lambda m: m.tensor([[], [1]]), "bits", "ValueError (PyTorch: sizes from the first "
-                          "elements, nothing stored when one is 0)"),
-    "tensor([None, 'a'])": (lambda m: m.tensor([None, "a"]), "bits", "TypeError (PyTorch's first bad element: "
-                            "RuntimeError)"),
-    "tensor([np.float64])": (lambda m: m.tensor([np.float64(1.5), 2]), "bits", "float32 (PyTorch keeps numpy's "
-                             "float64)"),
-    "linspace(4.55, 5.16, 6, int64)": (lambda m: m.linspace(4.551672921242888, 5.157069737343113, 6, dtype=m.int64),
-                                       "bits", "[4, 4, 4, 4, 5, 5]: computed in double, then truncated (PyTorch "
-                                       "truncates the ends first: [4, 4, 4, 4, 4, 5])"),
-    "linspace(1e30, 0.5, 0, int64)": (lambda m: m.linspace(1e30, 0.5, 0, dtype=m.int64), "bits",
-                                      "zero steps convert nothing"),
-    "linspace(inf, 1, 1, int64)": (lambda m: m.linspace(float("inf"), 1, 1, dtype=m.int64), "bits",
-                                   "one step fills with start, which int64 cannot hold"),
-    "index_select(dim 1, out of range)": (lambda m: m.zeros(2, 3).index_select(1, m.tensor(3)), "bits",
-                                         "raised IndexError (PyTorch's dim-1 path: RuntimeError)"),
-    "index_select(empty, out of range)": (lambda m: m.zeros(3, 0).index_select(0, m.tensor([5])), "bits",
-                                          "raised IndexError (PyTorch's empty-input path: RuntimeError)"),
-    "x[0, None, []]": (lambda m: m.zeros(1, 0)[0, None, []], "bits",
-                       "shape (0, 1): an int beside a list counted as an advanced index, as in numpy (PyTorch (1, 0))"),
-    "x[0, :, [0, 1]]": (lambda m: m.arange(24.0).reshape(2, 3, 4)[0, :, [0, 1]], "bits",
-                        "shape (2, 3), numpy's rule (PyTorch selects first: (3, 2))"),
-    "x[tensor(1), :, [0, 1]]": (lambda m: m.arange(24.0).reshape(2, 3, 4)[m.tensor(1), :, [0, 1]], "bits",
-                                "a 0-d integer tensor counted as an advanced index (PyTorch: a select)"),
+    "tensor([1.5, -2**63-1])": (
+        lambda m: m.tensor([1.5, -(2**63) - 1]),
+        "close",
+        "TypeError 'Could not infer dtype of list' (PyTorch: float32)",
+    ),
+    "tensor([1, 2**63])": (lambda m: m.tensor([1, 2**63]), "bits", "float32 (PyTorch infers int64: ValueError)"),
+    "tensor([[], [1]])": (
+        lambda m: m.tensor([[], [1]]),
+        "bits",
+        "ValueError (PyTorch: sizes from the first elements, nothing stored when one is 0)",
+    ),
+    "tensor([None, 'a'])": (
+        lambda m: m.tensor([None, "a"]),
+        "bits",
+        "TypeError (PyTorch's first bad element: RuntimeError)",
+    ),
+    "tensor([np.float64])": (
+        lambda m: m.tensor([np.float64(1.5), 2]),
+        "bits",
+        "float32 (PyTorch keeps numpy's float64)",
+    ),
+    "linspace(4.55, 5.16, 6, int64)": (
+        lambda m: m.linspace(4.551672921242888, 5.157069737343113, 6, dtype=m.int64),
+        "bits",
+        "[4, 4, 4, 4, 5, 5]: computed in double, then truncated (PyTorch truncates the ends first: [4, 4, 4, 4, 4, 5])",
+    ),
+    "linspace(1e30, 0.5, 0, int64)": (
+        lambda m: m.linspace(1e30, 0.5, 0, dtype=m.int64),
+        "bits",
+        "zero steps convert nothing",
+    ),
+    "linspace(inf, 1, 1, int64)": (
+        lambda m: m.linspace(float("inf"), 1, 1, dtype=m.int64),
+        "bits",
+        "one step fills with start, which int64 cannot hold",
+    ),
+    "index_select(dim 1, out of range)": (
+        lambda m: m.zeros(2, 3).index_select(1, m.tensor(3)),
+        "bits",
+        "raised IndexError (PyTorch's dim-1 path: RuntimeError)",
+    ),
+    "index_select(empty, out of range)": (
+        lambda m: m.zeros(3, 0).index_select(0, m.tensor([5])),
+        "bits",
+        "raised IndexError (PyTorch's empty-input path: RuntimeError)",
+    ),
+    "x[0, None, []]": (
+        lambda m: m.zeros(1, 0)[0, None, []],
+        "bits",
+        "shape (0, 1): an int beside a list counted as an advanced index, as in numpy (PyTorch (1, 0))",
+    ),
+    "x[0, :, [0, 1]]": (
+        lambda m: m.arange(24.0).reshape(2, 3, 4)[0, :, [0, 1]],
+        "bits",
+        "shape (2, 3), numpy's rule (PyTorch selects first: (3, 2))",
+    ),
+    "x[tensor(1), :, [0, 1]]": (
+        lambda m: m.arange(24.0).reshape(2, 3, 4)[m.tensor(1), :, [0, 1]],
+        "bits",
+        "a 0-d integer tensor counted as an advanced index (PyTorch: a select)",
+    ),
 }
 
 

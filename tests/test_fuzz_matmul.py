@@ -2,9 +2,11 @@
 matrices and batches with broadcast batch dims, inner sizes that match and ones that don't, size-0 and
 size-1 dims, every dtype, views and extreme values, against PyTorch (numpy's matmul where PyTorch is
 missing). Strategies and the checker are test_fuzz.py's."""
+
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from test_fuzz import SIDES, broadcast_shapes, check, fuzz, operands, same_dtype_pairs, torch
 from test_fuzz_reduce import _finite_abs
@@ -18,8 +20,8 @@ def product_shapes(draw, ndims):
     k_other = k if draw(st.integers(0, 5)) else draw(SIDES)
     batch_a, batch_b = draw(broadcast_shapes(2, fits=draw(st.integers(0, 5)) > 0, max_dims=3))
     nd_a, nd_b = ndims
-    a = (k,) if nd_a == 1 else (batch_a + (n, k))[-nd_a:] if nd_a > 2 else (n, k)[2 - nd_a:]
-    b = (k_other,) if nd_b == 1 else (batch_b + (k_other, m))[-nd_b:] if nd_b > 2 else (k_other, m)[2 - nd_b:]
+    a = (k,) if nd_a == 1 else (batch_a + (n, k))[-nd_a:] if nd_a > 2 else (n, k)[2 - nd_a :]
+    b = (k_other,) if nd_b == 1 else (batch_b + (k_other, m))[-nd_b:] if nd_b > 2 else (k_other, m)[2 - nd_b :]
     if nd_a > 2 and len(a) < nd_a or nd_b > 2 and len(b) < nd_b:  # too few batch dims drawn: pad with 1s
         a, b = (1,) * (nd_a - len(a)) + a, (1,) * (nd_b - len(b)) + b
     return a, b
@@ -42,8 +44,12 @@ def matmul_slack(a, b, dtype, extra=0.0):
 
 
 PRODUCTS = {
-    "matmul": lambda m, a, b: m.matmul(a, b), "@": lambda m, a, b: a @ b, "mm": lambda m, a, b: m.mm(a, b),
-    "bmm": lambda m, a, b: a.bmm(b), "mv": lambda m, a, b: m.mv(a, b), "dot": lambda m, a, b: m.dot(a, b),
+    "matmul": lambda m, a, b: m.matmul(a, b),
+    "@": lambda m, a, b: a @ b,
+    "mm": lambda m, a, b: m.mm(a, b),
+    "bmm": lambda m, a, b: a.bmm(b),
+    "mv": lambda m, a, b: m.mv(a, b),
+    "dot": lambda m, a, b: m.dot(a, b),
 }
 
 
@@ -57,9 +63,15 @@ def test_products(name, data):
     dtype_a, dtype_b = same_dtype_pairs(data)
     a, b = data.draw(operands(shape_a, dtype_a)), data.draw(operands(shape_b, dtype_b))
     floats = a.dtype in (np.float32, np.float64) and b.dtype in (np.float32, np.float64)
-    check(data, "matmul", name, lambda m: PRODUCTS[name](m, a.build(m), b.build(m)), (a, b),
-          numpy=(lambda: np.matmul(a.values, b.values)) if name in ("matmul", "@") else None,
-          slack=(lambda: matmul_slack(a.values, b.values, np.result_type(a.values, b.values))) if floats else None)
+    check(
+        data,
+        "matmul",
+        name,
+        lambda m: PRODUCTS[name](m, a.build(m), b.build(m)),
+        (a, b),
+        numpy=(lambda: np.matmul(a.values, b.values)) if name in ("matmul", "@") else None,
+        slack=(lambda: matmul_slack(a.values, b.values, np.result_type(a.values, b.values))) if floats else None,
+    )
 
 
 @pytest.mark.skipif(torch is None, reason="PyTorch is not installed: no reference for linear and addmm")
@@ -75,11 +87,18 @@ def test_linear(data, has_bias, x_dims):
 
     def run(m):
         return m.nn.functional.linear(x.build(m), w.build(m), None if bias is None else bias.build(m))
+
     floats = x.dtype in (np.float32, np.float64) and w.dtype in (np.float32, np.float64)
     extra = 0.0 if bias is None else _finite_abs(bias.values)
     dtype = np.result_type(x.values, w.values)
-    check(data, "matmul", "linear", run, (x, w, bias),
-          slack=(lambda: matmul_slack(x.values, w.values.T, dtype, extra)) if floats else None)
+    check(
+        data,
+        "matmul",
+        "linear",
+        run,
+        (x, w, bias),
+        slack=(lambda: matmul_slack(x.values, w.values.T, dtype, extra)) if floats else None,
+    )
 
 
 @pytest.mark.skipif(torch is None, reason="PyTorch is not installed: no reference for linear and addmm")
@@ -95,8 +114,14 @@ def test_addmm(data, beta, alpha):
 
     def run(m):
         return m.addmm(bias.build(m), a.build(m), b.build(m), beta=beta, alpha=alpha)
+
     floats = a.dtype in (np.float32, np.float64)
     extra = abs(beta) * _finite_abs(bias.values) / max(abs(alpha), 1e-300)
-    check(data, "matmul", "addmm", run, (bias, a, b, beta, alpha),
-          slack=(lambda: abs(alpha) * matmul_slack(a.values, b.values, a.dtype, extra)) if floats else None)
-
+    check(
+        data,
+        "matmul",
+        "addmm",
+        run,
+        (bias, a, b, beta, alpha),
+        slack=(lambda: abs(alpha) * matmul_slack(a.values, b.values, a.dtype, extra)) if floats else None,
+    )

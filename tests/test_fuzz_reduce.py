@@ -2,9 +2,11 @@
 and of softmax/log_softmax: shapes with size-0 and size-1 dims, out-of-range and repeated dims, every
 dtype, views and extreme values, against PyTorch (numpy where PyTorch is missing). Strategies and the
 checker are test_fuzz.py's."""
+
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from test_fuzz import check, fuzz, operands, shapes
 
@@ -45,8 +47,9 @@ def _moments_slack(x, axes, keepdim, correction, root):
     count = x.size // max(np.sum(x, axis=axes, keepdims=keepdim).size, 1)
     mean = _finite_abs(x).sum(axis=axes, keepdims=True) / max(count, 1)
     underflow = 4 * count * np.finfo(x.dtype).smallest_subnormal
-    slack = (summation_slack((_finite_abs(x) + mean) ** 2, axes, keepdim, x.dtype) + underflow) / \
-        max(count - correction, 1)
+    slack = (summation_slack((_finite_abs(x) + mean) ** 2, axes, keepdim, x.dtype) + underflow) / max(
+        count - correction, 1
+    )
     mean_overflows = np.isinf(summation_slack(_finite_abs(x), axes, keepdim, x.dtype))
     slack = np.where(mean_overflows, np.inf, slack)
     return np.sqrt(slack) if root else slack
@@ -55,11 +58,14 @@ def _moments_slack(x, axes, keepdim, correction, root):
 REDUCTIONS = {  # name: (can take a tuple of dims, numpy reference(values, axes, keepdim) for floats, mode)
     "sum": (True, lambda x, ax, k: np.sum(x, axis=ax, keepdims=k), "close"),
     "mean": (True, lambda x, ax, k: np.mean(x, axis=ax, keepdims=k), "close"),
-    "var": (True, None, "close"), "std": (True, None, "close"),
+    "var": (True, None, "close"),
+    "std": (True, None, "close"),
     "amax": (True, lambda x, ax, k: np.amax(x, axis=ax, keepdims=k), "exact"),
     "amin": (True, lambda x, ax, k: np.amin(x, axis=ax, keepdims=k), "exact"),
-    "max": (False, None, "exact"), "min": (False, None, "exact"),
-    "argmax": (False, None, "exact"), "argmin": (False, None, "exact"),
+    "max": (False, None, "exact"),
+    "min": (False, None, "exact"),
+    "argmax": (False, None, "exact"),
+    "argmin": (False, None, "exact"),
 }
 
 
@@ -94,14 +100,28 @@ def test_reductions(name, data, keepdim, method, correction):
         if name in ("var", "std"):
             return _moments_slack(x.values, axes, dim is not None and keepdim, correction, name == "std")
         count = x.values.size // max(np.sum(x.values, axis=axes).size, 1)
-        return summation_slack(_finite_abs(x.values), axes, dim is not None and keepdim, x.dtype,
-                               1.0 / max(count, 1) if name == "mean" else 1.0)
+        return summation_slack(
+            _finite_abs(x.values),
+            axes,
+            dim is not None and keepdim,
+            x.dtype,
+            1.0 / max(count, 1) if name == "mean" else 1.0,
+        )
 
     def numpy():  # numpy raises for repeated or out-of-range axes, as PyTorch does
         return reference(x.values, _axes(x.values.ndim, dim), dim is not None and keepdim)
+
     floats = x.dtype in (np.float32, np.float64)
-    check(data, "reduce", name, run, (x, kwargs, method), numpy=numpy if reference else None, mode=mode,
-          slack=slack if floats and name in ("sum", "mean", "var", "std") else None)
+    check(
+        data,
+        "reduce",
+        name,
+        run,
+        (x, kwargs, method),
+        numpy=numpy if reference else None,
+        mode=mode,
+        slack=slack if floats and name in ("sum", "mean", "var", "std") else None,
+    )
 
 
 def _log_softmax_slack(x, dim):
@@ -121,10 +141,12 @@ def test_softmax(name, data, dim, cast):
     x = data.draw(operands(data.draw(shapes())))
     log = "log" in name
     if name.startswith("F."):  # the functional form, with its dtype argument
+
         def run(m):
             fn = m.nn.functional.log_softmax if log else m.nn.functional.softmax
             return fn(x.build(m), dim=dim, dtype=m.float64 if cast else None)
     else:
+
         def run(m):
             return getattr(x.build(m), name)(dim)
 
@@ -134,12 +156,24 @@ def test_softmax(name, data, dim, cast):
             raise IndexError("Dimension out of range")
         flat, d = (a.reshape(1), 0) if a.ndim == 0 else (a, dim)
         shifted = flat - np.max(flat, axis=d, keepdims=True, initial=-np.inf)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=d, keepdims=True)) if log else \
-            np.exp(shifted) / np.sum(np.exp(shifted), axis=d, keepdims=True)
+        out = (
+            shifted - np.log(np.sum(np.exp(shifted), axis=d, keepdims=True))
+            if log
+            else np.exp(shifted) / np.sum(np.exp(shifted), axis=d, keepdims=True)
+        )
         return out.reshape(a.shape)
+
     n = x.values.shape[dim % x.values.ndim] if x.values.ndim and -x.values.ndim <= dim < x.values.ndim else 1
     floats = x.dtype in (np.float32, np.float64) or cast and name.startswith("F.")  # a float result
     values = x.values.astype(np.float64) if x.dtype not in (np.float32, np.float64) else x.values
-    check(data, "softmax", name, run, (x, dim, cast), numpy=numpy, mode="close", ulps=2 * n + 8,
-          slack=(lambda: _log_softmax_slack(values, dim)) if floats and log else None)
-
+    check(
+        data,
+        "softmax",
+        name,
+        run,
+        (x, dim, cast),
+        numpy=numpy,
+        mode="close",
+        ulps=2 * n + 8,
+        slack=(lambda: _log_softmax_slack(values, dim)) if floats and log else None,
+    )

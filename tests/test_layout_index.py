@@ -1,9 +1,11 @@
 """cat, stack, index_select, gather and one_hot against numpy; their scatter-add backwards against
 finite differences; PyTorch's errors for bad indices and shapes."""
+
 import numpy as np
 import pytest
 
 from autocore import _C
+
 from conftest import array, noncontiguous, numeric_grad, tensor, torch_or_skip
 
 
@@ -28,7 +30,9 @@ def test_cat_skips_legacy_empty_and_handles_empty_dims():
 def test_cat_stack_errors():
     with pytest.raises(RuntimeError, match="expected a non-empty list"):
         _C.cat([], 0)
-    with pytest.raises(RuntimeError, match="Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4"):
+    with pytest.raises(
+        RuntimeError, match="Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4"
+    ):
         _C.cat([tensor(np.ones((2, 3))), tensor(np.ones((2, 4)))], 0)
     with pytest.raises(RuntimeError, match="stack expects each tensor to be equal size"):
         _C.stack([tensor(np.ones((2, 3))), tensor(np.ones((2, 4)))], 0)
@@ -41,11 +45,14 @@ def test_index_select_and_backward(dim):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(3, 4, 5))
     index = np.array([2, 0, 2, 1])[: x.shape[dim]]
-    np.testing.assert_array_equal(array(_C.index_select(tensor(noncontiguous(x)), dim, tensor(index))), np.take(x, index, dim))
+    np.testing.assert_array_equal(
+        array(_C.index_select(tensor(noncontiguous(x)), dim, tensor(index))), np.take(x, index, dim)
+    )
     g = rng.normal(size=np.take(x, index, dim).shape)
     expected = numeric_grad(lambda a: np.take(a, index, dim), [x.copy()], g)[0]
-    np.testing.assert_allclose(array(_C.index_add_backward(tensor(g), dim, tensor(index), list(x.shape))), expected,
-                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        array(_C.index_add_backward(tensor(g), dim, tensor(index), list(x.shape))), expected, rtol=1e-6, atol=1e-8
+    )
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
@@ -57,8 +64,9 @@ def test_gather_and_scatter_add_backward(dim):
     np.testing.assert_array_equal(array(_C.gather(tensor(noncontiguous(x)), dim, tensor(index))), expected)
     g = rng.normal(size=index.shape)
     numeric = numeric_grad(lambda a: np.take_along_axis(a, index, dim), [x.copy()], g)[0]
-    np.testing.assert_allclose(array(_C.scatter_add_backward(tensor(g), dim, tensor(index), list(x.shape))), numeric,
-                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        array(_C.scatter_add_backward(tensor(g), dim, tensor(index), list(x.shape))), numeric, rtol=1e-6, atol=1e-8
+    )
 
 
 def test_index_errors_are_raised_before_memory_is_touched():
@@ -102,12 +110,15 @@ def test_matches_pytorch_where_installed():
     torch = torch_or_skip()
     x = np.arange(12.0).reshape(3, 4)
     index = np.array([[0, 3], [1, 1], [2, 0]])
-    np.testing.assert_array_equal(array(_C.gather(tensor(x), 1, tensor(index))),
-                                  torch.gather(torch.from_numpy(x), 1, torch.from_numpy(index)).numpy())
+    np.testing.assert_array_equal(
+        array(_C.gather(tensor(x), 1, tensor(index))),
+        torch.gather(torch.from_numpy(x), 1, torch.from_numpy(index)).numpy(),
+    )
 
 
 def test_cat_skips_legacy_empty_vectors_along_any_dim():
     import autocore
+
     x = autocore.ones(2, 3, requires_grad=True)
     y = autocore.cat([autocore.zeros(0), x, autocore.zeros(0)], 1)
     assert y.shape == (2, 3)

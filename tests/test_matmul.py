@@ -1,5 +1,6 @@
 """Matrix products: matmul/mm/bmm/mv/dot/addmm/linear against numpy, their backwards against finite
 differences, PyTorch's shape rules and error messages, and PyTorch itself where installed."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 
 import autocore
 from autocore import _C
+
 from conftest import array, noncontiguous, numeric_grad, outcome, rand, tensor, torch_or_skip
 
 DTYPES = [np.float32, np.float64]
@@ -15,14 +17,30 @@ TOL = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-12, atol
 # (a shape, b shape) pairs covering every matmul rule: dot, matrix-vector both ways, batched with
 # broadcast batch dims, size-0 and size-1 dims.
 MATMUL_SHAPES = [
-    ((5,), (5,)), ((0,), (0,)), ((3, 4), (4,)), ((4,), (4, 3)), ((2, 3, 4), (4,)), ((4,), (2, 4, 3)),
-    ((3, 4), (4, 5)), ((1, 1), (1, 1)), ((0, 4), (4, 5)), ((3, 0), (0, 5)), ((3, 4), (4, 0)),
-    ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)), ((2, 3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2)),
-    ((1, 3, 4), (6, 4, 2)), ((0, 3, 4), (4, 2)), ((2, 0, 4), (2, 4, 3)),
-    ((13, 400), (400, 530)),   # crosses the k (384) and n (512) cache blocks
-    ((70, 33), (33, 97)),      # partial micro-tiles on both edges
-    ((32, 10), (10, 16)),      # the tiny MLP product (direct path)
-    ((1, 300), (300, 200)), ((300, 200), (200, 1)), ((2, 257, 65), (65, 129)),
+    ((5,), (5,)),
+    ((0,), (0,)),
+    ((3, 4), (4,)),
+    ((4,), (4, 3)),
+    ((2, 3, 4), (4,)),
+    ((4,), (2, 4, 3)),
+    ((3, 4), (4, 5)),
+    ((1, 1), (1, 1)),
+    ((0, 4), (4, 5)),
+    ((3, 0), (0, 5)),
+    ((3, 4), (4, 0)),
+    ((2, 3, 4), (4, 5)),
+    ((3, 4), (2, 4, 5)),
+    ((2, 3, 4), (2, 4, 5)),
+    ((2, 1, 3, 4), (5, 4, 2)),
+    ((1, 3, 4), (6, 4, 2)),
+    ((0, 3, 4), (4, 2)),
+    ((2, 0, 4), (2, 4, 3)),
+    ((13, 400), (400, 530)),  # crosses the k (384) and n (512) cache blocks
+    ((70, 33), (33, 97)),  # partial micro-tiles on both edges
+    ((32, 10), (10, 16)),  # the tiny MLP product (direct path)
+    ((1, 300), (300, 200)),
+    ((300, 200), (200, 1)),
+    ((2, 257, 65), (65, 129)),
 ]
 
 
@@ -45,9 +63,9 @@ def test_matmul_matches_numpy(isa, shapes, dtype):
 @pytest.mark.parametrize("m,k,n", [(40, 50, 60), (5, 600, 3), (129, 17, 700)])
 def test_matmul_reads_transposed_and_strided_operands(isa, m, k, n, dtype):
     rng = np.random.default_rng(1)
-    a = rand(rng, (k, m), dtype).T                      # column-major A
-    b = noncontiguous(rand(rng, (k, n), dtype))         # every other column of a wider B
-    bt = rand(rng, (n, k), dtype).T                     # B^T stored row-major, as Linear's weight
+    a = rand(rng, (k, m), dtype).T  # column-major A
+    b = noncontiguous(rand(rng, (k, n), dtype))  # every other column of a wider B
+    bt = rand(rng, (n, k), dtype).T  # B^T stored row-major, as Linear's weight
     for left, right in ((a, b), (a, bt), (noncontiguous(rand(rng, (m, k), dtype)), bt)):
         np.testing.assert_allclose(array(_C.matmul(tensor(left), tensor(right))), reference(left, right), **TOL[dtype])
 
@@ -146,8 +164,17 @@ def test_linear_with_noncontiguous_input_and_weight():
 # ---- backwards ----
 
 BACKWARD_SHAPES = [
-    ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 3)), ((3, 4), (4, 2)), ((2, 3, 4), (4, 2)), ((3, 4), (2, 4, 2)),
-    ((2, 1, 3, 4), (3, 4, 2)), ((2, 3, 4), (4,)), ((4,), (2, 4, 3)), ((1, 1), (1, 1)), ((0, 3), (3, 2)),
+    ((4,), (4,)),
+    ((3, 4), (4,)),
+    ((4,), (4, 3)),
+    ((3, 4), (4, 2)),
+    ((2, 3, 4), (4, 2)),
+    ((3, 4), (2, 4, 2)),
+    ((2, 1, 3, 4), (3, 4, 2)),
+    ((2, 3, 4), (4,)),
+    ((4,), (2, 4, 3)),
+    ((1, 1), (1, 1)),
+    ((0, 3), (3, 2)),
 ]
 
 
@@ -181,25 +208,51 @@ def test_linear_backward_matches_finite_differences(x_shape):
 
 # ---- errors ----
 
-@pytest.mark.parametrize("call,message", [
-    (lambda: _C.matmul(tensor(np.zeros(())), tensor(np.zeros((2, 2)))), "at least 1D, but they are 0D and 2D"),
-    (lambda: _C.matmul(tensor(np.zeros((3, 4))), tensor(np.zeros((5, 2)))), r"cannot be multiplied \(3x4 and 5x2\)"),
-    (lambda: _C.matmul(tensor(np.zeros(3)), tensor(np.zeros(4))), "inconsistent tensor size"),
-    (lambda: _C.matmul(tensor(np.zeros((3, 4))), tensor(np.zeros(5))), r"size mismatch, got input \(3\), mat \(3x4\), vec \(5\)"),
-    (lambda: _C.matmul(tensor(np.zeros(3)), tensor(np.zeros((4, 5)))), r"\(1x3 and 4x5\)"),
-    (lambda: _C.matmul(tensor(np.zeros((2, 3, 4))), tensor(np.zeros((2, 5, 6)))), r"batch2 tensor to be: \[2, 4\] but got: \[2, 5\]"),
-    (lambda: _C.matmul(tensor(np.zeros((2, 3, 4))), tensor(np.zeros((3, 4, 6)))), "must match the size"),
-    (lambda: _C.matmul(tensor(np.zeros((3, 4), np.float32)), tensor(np.zeros((4, 2)))), "same dtype, but got: float != double"),
-    (lambda: _C.matmul(tensor(np.zeros((3, 4), bool)), tensor(np.zeros((4, 2), bool))), "not implemented for 'Bool'"),
-    (lambda: _C.mm(tensor(np.zeros(3)), tensor(np.zeros((3, 2)))), "self must be a matrix"),
-    (lambda: _C.bmm(tensor(np.zeros((3, 2))), tensor(np.zeros((3, 2)))), "batch1 must be a 3D tensor"),
-    (lambda: _C.bmm(tensor(np.zeros((2, 3, 4))), tensor(np.zeros((3, 4, 2)))), r"\[2, 4\] but got: \[3, 4\]"),
-    (lambda: _C.dot(tensor(np.zeros((3, 1))), tensor(np.zeros(3))), "1D tensors expected, but got 2D and 1D"),
-    (lambda: _C.addmm(tensor(np.zeros((3, 3))), tensor(np.zeros((3, 4))), tensor(np.zeros((4, 2)))), "expanded size"),
-    (lambda: _C.linear(tensor(np.zeros((3, 4))), tensor(np.zeros((2, 5)))), r"\(3x4 and 5x2\)"),
-    (lambda: _C.matmul(tensor(np.zeros((3, 4))), tensor(np.zeros((4, 2))), out=tensor(np.zeros((3, 2), np.float32))),
-     "Expected out tensor to have dtype double, but got float instead"),
-])
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda: _C.matmul(tensor(np.zeros(())), tensor(np.zeros((2, 2)))), "at least 1D, but they are 0D and 2D"),
+        (
+            lambda: _C.matmul(tensor(np.zeros((3, 4))), tensor(np.zeros((5, 2)))),
+            r"cannot be multiplied \(3x4 and 5x2\)",
+        ),
+        (lambda: _C.matmul(tensor(np.zeros(3)), tensor(np.zeros(4))), "inconsistent tensor size"),
+        (
+            lambda: _C.matmul(tensor(np.zeros((3, 4))), tensor(np.zeros(5))),
+            r"size mismatch, got input \(3\), mat \(3x4\), vec \(5\)",
+        ),
+        (lambda: _C.matmul(tensor(np.zeros(3)), tensor(np.zeros((4, 5)))), r"\(1x3 and 4x5\)"),
+        (
+            lambda: _C.matmul(tensor(np.zeros((2, 3, 4))), tensor(np.zeros((2, 5, 6)))),
+            r"batch2 tensor to be: \[2, 4\] but got: \[2, 5\]",
+        ),
+        (lambda: _C.matmul(tensor(np.zeros((2, 3, 4))), tensor(np.zeros((3, 4, 6)))), "must match the size"),
+        (
+            lambda: _C.matmul(tensor(np.zeros((3, 4), np.float32)), tensor(np.zeros((4, 2)))),
+            "same dtype, but got: float != double",
+        ),
+        (
+            lambda: _C.matmul(tensor(np.zeros((3, 4), bool)), tensor(np.zeros((4, 2), bool))),
+            "not implemented for 'Bool'",
+        ),
+        (lambda: _C.mm(tensor(np.zeros(3)), tensor(np.zeros((3, 2)))), "self must be a matrix"),
+        (lambda: _C.bmm(tensor(np.zeros((3, 2))), tensor(np.zeros((3, 2)))), "batch1 must be a 3D tensor"),
+        (lambda: _C.bmm(tensor(np.zeros((2, 3, 4))), tensor(np.zeros((3, 4, 2)))), r"\[2, 4\] but got: \[3, 4\]"),
+        (lambda: _C.dot(tensor(np.zeros((3, 1))), tensor(np.zeros(3))), "1D tensors expected, but got 2D and 1D"),
+        (
+            lambda: _C.addmm(tensor(np.zeros((3, 3))), tensor(np.zeros((3, 4))), tensor(np.zeros((4, 2)))),
+            "expanded size",
+        ),
+        (lambda: _C.linear(tensor(np.zeros((3, 4))), tensor(np.zeros((2, 5)))), r"\(3x4 and 5x2\)"),
+        (
+            lambda: _C.matmul(
+                tensor(np.zeros((3, 4))), tensor(np.zeros((4, 2))), out=tensor(np.zeros((3, 2), np.float32))
+            ),
+            "Expected out tensor to have dtype double, but got float instead",
+        ),
+    ],
+)
 def test_bad_input_raises_runtime_error(call, message):
     with pytest.raises(RuntimeError, match=message):
         call()
@@ -211,8 +264,14 @@ batch = st.lists(st.integers(0, 3), min_size=0, max_size=2)
 
 
 @settings(max_examples=60, deadline=None)
-@given(batch_a=batch, batch_b=batch, m=st.integers(0, 9), k=st.integers(0, 9), n=st.integers(0, 9),
-       seed=st.integers(0, 2 ** 16))
+@given(
+    batch_a=batch,
+    batch_b=batch,
+    m=st.integers(0, 9),
+    k=st.integers(0, 9),
+    n=st.integers(0, 9),
+    seed=st.integers(0, 2**16),
+)
 def test_matmul_broadcasting_property(batch_a, batch_b, m, k, n, seed):
     rng = np.random.default_rng(seed)
     # Make the batch dims broadcastable: where they differ, one side becomes 1.
@@ -225,6 +284,7 @@ def test_matmul_broadcasting_property(batch_a, batch_b, m, k, n, seed):
 
 
 # ---- PyTorch parity ----
+
 
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES[:18], ids=str)
 def test_matmul_matches_torch(shapes):
@@ -253,6 +313,7 @@ def test_linear_and_backward_match_torch():
 def test_addmm_follows_pytorch_rules():
     torch = torch_or_skip()
     import autocore
+
     cases = [
         lambda m: m.addmm(m.zeros(()), m.ones(3), m.ones(3)),  # operands must be matrices
         lambda m: m.addmm(m.zeros(3), m.ones(1, 2), m.ones(2, 1)),  # the bias expands to the product, no more

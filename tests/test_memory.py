@@ -2,6 +2,7 @@
 reference counting alone (no cycle for the garbage collector to find) once backward has run, once a retained
 graph is dropped, or when it is dropped without a backward; a 100,000-op chain runs forward and backward in
 bounded memory, gives the closed-form gradient and gives its memory back."""
+
 import ctypes
 import gc
 import os
@@ -17,8 +18,10 @@ MB = 1 << 20
 
 # Resident-size measurements need /proc, and mean nothing under AddressSanitizer (.ci/sanitize sets
 # AUTOCORE_SANITIZED), whose quarantine holds freed memory back on purpose.
-needs_proc = pytest.mark.skipif(not os.path.exists("/proc/self/statm") or bool(os.environ.get("AUTOCORE_SANITIZED")),
-                                reason="resident memory is read from /proc/self/statm (Linux only, no ASan)")
+needs_proc = pytest.mark.skipif(
+    not os.path.exists("/proc/self/statm") or bool(os.environ.get("AUTOCORE_SANITIZED")),
+    reason="resident memory is read from /proc/self/statm (Linux only, no ASan)",
+)
 
 
 def resident_bytes():
@@ -49,6 +52,7 @@ def refcounting_only():
 
 # ---- 1. a long training run ----
 
+
 def _classification_data():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(512, 20)).astype(np.float32)
@@ -63,6 +67,7 @@ def test_training_for_thousands_of_steps_keeps_resident_memory_flat(setup):
     1 MB, once, as the allocator settles). Keeping every step's loss (with its graph) alive grows it by
     10 to 30 MB over the measured steps, so a leak of that size per step fails here."""
     from autocore.utils.data import DataLoader, TensorDataset
+
     X, y = _classification_data()
     autocore.manual_seed(0)
     model = autocore.nn.Sequential(autocore.nn.Linear(20, 32), autocore.nn.Tanh(), autocore.nn.Linear(32, 2))
@@ -102,6 +107,7 @@ def test_training_for_thousands_of_steps_keeps_resident_memory_flat(setup):
 
 
 # ---- 2. the graph is freed by reference counting ----
+
 
 def _probes(loss, intermediates, outside):
     """Weak references, with a name for each, to everything the graph of `loss` holds: the given
@@ -223,6 +229,7 @@ def test_an_mlps_graph_is_freed_by_reference_counting_alone(mode, refcounting_on
 
 # ---- 3. a 100,000-op chain ----
 
+
 @needs_proc
 def test_a_100000_op_chain_runs_in_bounded_memory_and_gives_it_back(refcounting_only):
     """y <- y * w + b, 50,000 times (100,000 ops; w and b are leaves used at every step), so
@@ -267,23 +274,25 @@ def test_a_100000_op_chain_runs_in_bounded_memory_and_gives_it_back(refcounting_
 
     k = np.arange(n, dtype=np.float64)
     powers = w0[:, None] ** k
-    np.testing.assert_allclose(x.grad.numpy(), w0 ** n, rtol=1e-10)
+    np.testing.assert_allclose(x.grad.numpy(), w0**n, rtol=1e-10)
     np.testing.assert_allclose(b.grad.numpy(), powers.sum(1), rtol=1e-10)
-    np.testing.assert_allclose(w.grad.numpy(), n * x0 * w0 ** (n - 1) + b0 * (k[1:] * powers[:, :-1]).sum(1),
-                               rtol=1e-9)
+    np.testing.assert_allclose(w.grad.numpy(), n * x0 * w0 ** (n - 1) + b0 * (k[1:] * powers[:, :-1]).sum(1), rtol=1e-9)
 
 
 # ---- 4. every C++ storage dies with its last tensor, on error paths too ----
 
+
 def _workload(tmp_path):
     """Training, checkpoints, numpy and DLPack interop, and a run of calls that fail inside the C++ core after
     their arguments were converted (where a half-built result would leak if anything did)."""
-    from autocore.utils.data import DataLoader, TensorDataset
     from autocore.nn import functional as F
+    from autocore.utils.data import DataLoader, TensorDataset
+
     X, y = _classification_data()
     autocore.manual_seed(0)
-    model = autocore.nn.Sequential(autocore.nn.Linear(20, 16), autocore.nn.ReLU(), autocore.nn.Dropout(0.1),
-                                   autocore.nn.Linear(16, 2))
+    model = autocore.nn.Sequential(
+        autocore.nn.Linear(20, 16), autocore.nn.ReLU(), autocore.nn.Dropout(0.1), autocore.nn.Linear(16, 2)
+    )
     optimizer = autocore.optim.Adam(model.parameters(), lr=1e-3)
     for xb, yb in DataLoader(TensorDataset(X, y), batch_size=64, shuffle=True):
         optimizer.zero_grad()
@@ -297,10 +306,18 @@ def _workload(tmp_path):
     shared = autocore.from_numpy(np.ones((3, 4))).numpy()
     autocore.from_dlpack(autocore.ones(5))
     a, b = autocore.randn(3, 4, requires_grad=True), autocore.randn(5, 2)
-    failing = [lambda: a @ b, lambda: F.cross_entropy(a, autocore.tensor([0, 9, 1])), lambda: a[7],
-               lambda: autocore.cat([a, b]), lambda: a.view(5, -1), lambda: a + b,
-               lambda: F.nll_loss(a, autocore.tensor([0.5, 1.0, 2.0])), lambda: autocore.zeros(1 << 40, 1 << 40),
-               lambda: autocore.ones(4)._c.as_strided([3], [2], 0), lambda: F.binary_cross_entropy(a.sigmoid(), b)]
+    failing = [
+        lambda: a @ b,
+        lambda: F.cross_entropy(a, autocore.tensor([0, 9, 1])),
+        lambda: a[7],
+        lambda: autocore.cat([a, b]),
+        lambda: a.view(5, -1),
+        lambda: a + b,
+        lambda: F.nll_loss(a, autocore.tensor([0.5, 1.0, 2.0])),
+        lambda: autocore.zeros(1 << 40, 1 << 40),
+        lambda: autocore.ones(4)._c.as_strided([3], [2], 0),
+        lambda: F.binary_cross_entropy(a.sigmoid(), b),
+    ]
     for call in failing:
         with pytest.raises((RuntimeError, IndexError, ValueError, TypeError)):
             call()
@@ -311,6 +328,7 @@ def test_no_storage_outlives_its_tensors(tmp_path, refcounting_only):
     """_C._live_storages() counts the C++ storages alive: after a workload and dropping everything it made,
     the count is back where it started (a first run warms whatever is created once and kept)."""
     from autocore import _C
+
     _workload(tmp_path)
     gc.collect()
     before = _C._live_storages()

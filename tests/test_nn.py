@@ -1,5 +1,6 @@
 """autocore.nn: Module bookkeeping, layers, losses, functional and init, against PyTorch where installed
 (same weights, same inputs) and against numpy references otherwise."""
+
 import math
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 import autocore
 from autocore import nn
 from autocore.nn import functional as F
+
 from conftest import DEVICES, numeric_grad, torch_or_skip
 
 
@@ -101,11 +103,26 @@ def test_linear_default_initialisation_follows_pytorch():
 @pytest.mark.parametrize("device", DEVICES)
 def test_layers_and_model_match_torch(device):
     torch = torch_or_skip()  # the reference runs on the CPU
-    ours = nn.Sequential(nn.Linear(4, 6), nn.LeakyReLU(0.1), nn.Linear(6, 5), nn.Sigmoid(), nn.Linear(5, 3),
-                         nn.Tanh(), nn.Flatten(), nn.Softmax(dim=1))
-    theirs = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.LeakyReLU(0.1), torch.nn.Linear(6, 5),
-                                 torch.nn.Sigmoid(), torch.nn.Linear(5, 3), torch.nn.Tanh(), torch.nn.Flatten(),
-                                 torch.nn.Softmax(dim=1))
+    ours = nn.Sequential(
+        nn.Linear(4, 6),
+        nn.LeakyReLU(0.1),
+        nn.Linear(6, 5),
+        nn.Sigmoid(),
+        nn.Linear(5, 3),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Softmax(dim=1),
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(4, 6),
+        torch.nn.LeakyReLU(0.1),
+        torch.nn.Linear(6, 5),
+        torch.nn.Sigmoid(),
+        torch.nn.Linear(5, 3),
+        torch.nn.Tanh(),
+        torch.nn.Flatten(),
+        torch.nn.Softmax(dim=1),
+    )
     ours.load_state_dict({k: autocore.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     assert repr(ours) == repr(theirs)
     ours.to(device)
@@ -143,8 +160,7 @@ def loss_cases():
 def test_loss_modules_match_torch_values_and_gradients(case, reduction, device):
     torch = torch_or_skip()  # the reference runs on the CPU
     name, options, x, y = loss_cases()[case]
-    ours = getattr(nn, name)(reduction=reduction,
-                             **{k: autocore.tensor(v, device=device) for k, v in options.items()})
+    ours = getattr(nn, name)(reduction=reduction, **{k: autocore.tensor(v, device=device) for k, v in options.items()})
     theirs = getattr(torch.nn, name)(reduction=reduction, **{k: torch.tensor(v) for k, v in options.items()})
     ox, tx = autocore.tensor(x, requires_grad=True, device=device), torch.tensor(x, requires_grad=True)
     o_loss, t_loss = ours(ox, autocore.tensor(y, device=device)), theirs(tx, torch.tensor(y))
@@ -164,6 +180,7 @@ def test_cross_entropy_gradient_matches_finite_differences():
     def reference(z):
         logp = z - np.log(np.exp(z).sum(1, keepdims=True))
         return -logp[np.arange(5), targets].mean()
+
     np.testing.assert_allclose(x.grad.numpy(), numeric_grad(reference, [logits], np.array(1.0))[0], rtol=1e-6)
 
 
@@ -235,8 +252,9 @@ def test_gelu_matches_torch_and_gradcheck(approximate):
     assert autocore.autograd.gradcheck(lambda v: F.gelu(v, approximate), [x])
     torch = torch_or_skip()
     t = torch.tensor(x.detach().numpy(), requires_grad=True)
-    np.testing.assert_allclose(nn.GELU(approximate)(x).detach().numpy(),
-                               torch.nn.GELU(approximate)(t).detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        nn.GELU(approximate)(x).detach().numpy(), torch.nn.GELU(approximate)(t).detach().numpy(), rtol=1e-12, atol=1e-14
+    )
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -262,8 +280,9 @@ def test_batchnorm1d_matches_torch_in_training_and_eval(shape, device):
         np.testing.assert_allclose(host(getattr(ours, key)), getattr(theirs, key).numpy(), rtol=1e-12)
     ours.eval(), theirs.eval()
     x = rng.normal(size=shape)
-    np.testing.assert_allclose(host(ours(autocore.tensor(x, device=device))),
-                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        host(ours(autocore.tensor(x, device=device))), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12
+    )
     assert repr(ours) == repr(theirs)
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         nn.BatchNorm1d(3)(autocore.randn(1, 3))
@@ -292,8 +311,11 @@ def test_second_derivatives_through_losses_match_torch(case):
         loss_fn = getattr(mod, name)(**{k: lib.tensor(val) for k, val in options.items()})
         inp = lib.tensor(x, requires_grad=True)
         # a nonlinear function of the input first, so that the loss's own curvature is exercised
-        (g,) = lib.autograd.grad(loss_fn(inp.sigmoid() * 0.9 + 0.05 if "BCELoss" == name else inp * inp * 0.5,
-                                         lib.tensor(y)), [inp], create_graph=True)
+        (g,) = lib.autograd.grad(
+            loss_fn(inp.sigmoid() * 0.9 + 0.05 if "BCELoss" == name else inp * inp * 0.5, lib.tensor(y)),
+            [inp],
+            create_graph=True,
+        )
         (hv,) = lib.autograd.grad((g * lib.tensor(v)).sum(), [inp])
         results.append(hv.detach().numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-9, atol=1e-12)
@@ -319,8 +341,9 @@ def test_second_derivatives_through_label_smoothing_match_finite_differences(red
     (g,) = autocore.autograd.grad(loss(x), [x], create_graph=True)
     (hv,) = autocore.autograd.grad((g * autocore.tensor(v)).sum(), [x])
     eps = 1e-6
-    np.testing.assert_allclose(hv.numpy(), (grad_at(x0 + eps * v) - grad_at(x0 - eps * v)) / (2 * eps),
-                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        hv.numpy(), (grad_at(x0 + eps * v) - grad_at(x0 - eps * v)) / (2 * eps), rtol=1e-6, atol=1e-8
+    )
 
 
 def test_batch_norm_on_empty_input():
@@ -362,7 +385,7 @@ def test_data_reads_and_replaces_values_outside_autograd():
 
 def test_activations_refuse_integer_input_and_logical_not_takes_any_dtype_like_pytorch():
     for fn, kernel in ((F.gelu, "GeluKernelImpl"), (F.leaky_relu, "leaky_relu_cpu")):
-        with pytest.raises(NotImplementedError, match=f'"{kernel}" not implemented for \'Long\''):
+        with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'Long'"):
             fn(autocore.tensor([1, -2]))
     assert autocore.tensor([0.0, 2.0]).logical_not().tolist() == [True, False]
     assert autocore.tensor([0, 3]).logical_not().tolist() == [True, False]

@@ -2,11 +2,13 @@
 shapes, size-0 and size-1 dims, 0-d, non-contiguous views, float32 and float64, integer inputs), its function,
 method and in-place forms, its gradient, tangent and second derivative against central finite differences in
 float64, Parameter operands, every device, and PyTorch where installed."""
+
 import numpy as np
 import pytest
 
 import autocore
 import autocore.autograd.forward_ad as fwad
+
 from conftest import DEVICES, noncontiguous, numeric_grad, torch_or_skip
 from op_db import UNARY
 
@@ -88,8 +90,10 @@ def test_gradient_tangent_and_second_derivative_match_finite_differences(op, dev
         def grad_at(values):
             point = autocore.tensor(values, requires_grad=True, device=device)
             return host(autocore.autograd.grad(fn(point), [point], autocore.tensor(g0, device=device))[0])
-        np.testing.assert_allclose(host(hv), (grad_at(x0 + eps * v0) - grad_at(x0 - eps * v0)) / (2 * eps),
-                                   rtol=1e-5, atol=1e-7)
+
+        np.testing.assert_allclose(
+            host(hv), (grad_at(x0 + eps * v0) - grad_at(x0 - eps * v0)) / (2 * eps), rtol=1e-5, atol=1e-7
+        )
     else:  # a gradient that does not depend on x (PyTorch's graph leaves it out too)
         assert op.name in ("neg", "abs", "relu")
 
@@ -127,8 +131,9 @@ def test_values_gradients_and_names_match_pytorch(op):
     x0, g0 = draw(op, rng, (3, 4)), rng.normal(size=(3, 4))
     for dtype in (np.float32, np.float64):
         ours, theirs = autocore.tensor(x0.astype(dtype)), torch.tensor(x0.astype(dtype))
-        np.testing.assert_allclose(host(getattr(autocore, op.name)(ours)), getattr(torch, op.name)(theirs).numpy(),
-                                   **tolerance(dtype))
+        np.testing.assert_allclose(
+            host(getattr(autocore, op.name)(ours)), getattr(torch, op.name)(theirs).numpy(), **tolerance(dtype)
+        )
     x, t = autocore.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
     out, reference = getattr(autocore, op.name)(x), getattr(torch, op.name)(t)
     assert out.grad_fn.name() == reference.grad_fn.name()
@@ -136,5 +141,7 @@ def test_values_gradients_and_names_match_pytorch(op):
     reference.backward(torch.tensor(g0))
     np.testing.assert_allclose(host(x.grad), t.grad.numpy(), rtol=1e-13, atol=1e-15)
     integers = torch.arange(1, 4)
-    assert str(getattr(autocore, op.name)(autocore.arange(1, 4)).dtype).split(".")[-1] == \
-        str(getattr(torch, op.name)(integers).dtype).split(".")[-1]
+    assert (
+        str(getattr(autocore, op.name)(autocore.arange(1, 4)).dtype).split(".")[-1]
+        == str(getattr(torch, op.name)(integers).dtype).split(".")[-1]
+    )

@@ -1,22 +1,29 @@
 """autocore.optim: every optimizer's 100-step trajectory against PyTorch (float64), numpy transcriptions of
 the update rules, parameter groups, closures, state_dict resume, validation, and the lr schedulers."""
+
 import math
 
 import numpy as np
 import pytest
 
 import autocore
+
 from conftest import DEVICES, torch_or_skip
 
 rng = np.random.default_rng(0)
 X, Y, W0, B0 = rng.normal(size=(16, 5)), rng.integers(0, 3, 16), rng.normal(size=(5, 3)), rng.normal(size=3)
 
 CONFIGS = [
-    ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
     ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.3, maximize=False)),
-    ("Adam", dict(lr=0.01)), ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)), ("AdamW", dict(lr=0.01)),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)), ("Adadelta", dict(weight_decay=0.01)),
-    ("RMSprop", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.01)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    ("Adadelta", dict(weight_decay=0.01)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.01)),
 ]
 
 
@@ -31,6 +38,7 @@ def train(lib, name, options, steps, groups=False, closure=False, device="cpu"):
         loss = lib.nn.functional.cross_entropy(x @ w + b, y)
         loss.backward()
         return loss
+
     for _ in range(steps):
         if closure:
             opt.step(loss_fn)
@@ -69,7 +77,7 @@ def test_sgd_momentum_and_adam_match_numpy_transcriptions(device):
         buf = d.copy() if buf is None else 0.9 * buf + 0.9 * d
         x_sgd = x_sgd - 0.1 * buf
         m, v = 0.8 * m + 0.2 * g, 0.9 * v + 0.1 * g * g
-        x_adam = x_adam - 0.01 * (m / (1 - 0.8 ** t)) / (np.sqrt(v / (1 - 0.9 ** t)) + 1e-6)
+        x_adam = x_adam - 0.01 * (m / (1 - 0.8**t)) / (np.sqrt(v / (1 - 0.9**t)) + 1e-6)
     np.testing.assert_allclose(p_sgd.detach().cpu().numpy(), x_sgd, rtol=1e-12)
     np.testing.assert_allclose(p_adam.detach().cpu().numpy(), x_adam, rtol=1e-10)
 
@@ -85,12 +93,14 @@ def test_closure_is_called_and_its_loss_returned():
         loss = (w * w).sum()
         loss.backward()
         return loss
+
     loss = opt.step(closure)
     assert calls == [1] and loss.item() == 1.0 and w.item() == 0.0
 
 
-@pytest.mark.parametrize("name,options", [c for c in CONFIGS if c[0] in ("SGD", "Adam", "Adagrad", "RMSprop")][1:5],
-                         ids=str)
+@pytest.mark.parametrize(
+    "name,options", [c for c in CONFIGS if c[0] in ("SGD", "Adam", "Adagrad", "RMSprop")][1:5], ids=str
+)
 def test_state_dict_resumes_exactly(name, options):
     straight = train(autocore, name, options, 20)
     w, b, opt = train(autocore, name, options, 10)
@@ -156,11 +166,14 @@ SCHEDULERS = {
 @pytest.mark.parametrize("name", sorted(SCHEDULERS))
 def test_schedulers_match_torch(name):
     torch = torch_or_skip()
-    np.testing.assert_allclose(lr_sequence(autocore, SCHEDULERS[name]), lr_sequence(torch, SCHEDULERS[name]),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        lr_sequence(autocore, SCHEDULERS[name]), lr_sequence(torch, SCHEDULERS[name]), rtol=1e-12
+    )
 
 
 def test_schedulers_closed_forms():
-    assert lr_sequence(autocore, SCHEDULERS["step"], 7) == pytest.approx([0.1 * 0.5 ** ((e + 1) // 3) for e in range(7)])
+    assert lr_sequence(autocore, SCHEDULERS["step"], 7) == pytest.approx(
+        [0.1 * 0.5 ** ((e + 1) // 3) for e in range(7)]
+    )
     cosine = lr_sequence(autocore, SCHEDULERS["cosine"], 7)
     assert cosine == pytest.approx([0.01 + 0.09 * (1 + math.cos(math.pi * (e + 1) / 7)) / 2 for e in range(7)])

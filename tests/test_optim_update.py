@@ -1,10 +1,12 @@
 """Optimizer steps against numpy transcriptions of PyTorch's single-tensor (foreach=False) update rules
 over several steps, against torch.optim itself when installed, on many small tensors at once (size-0
 and size-1 included), both float dtypes, strided params, and mismatched inputs."""
+
 import numpy as np
 import pytest
 
 from autocore import _C
+
 from conftest import noncontiguous, tensor, torch_or_skip
 
 FLOATS = [np.float32, np.float64]
@@ -37,8 +39,20 @@ def ref_sgd(p, g, s, step, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, ne
     p[...] = p + (-lr) * g
 
 
-def ref_adam(p, g, s, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=False,
-             maximize=False, decoupled_weight_decay=False):
+def ref_adam(
+    p,
+    g,
+    s,
+    step,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=0.0,
+    amsgrad=False,
+    maximize=False,
+    decoupled_weight_decay=False,
+):
     g = -g if maximize else g
     if weight_decay != 0:
         if decoupled_weight_decay:
@@ -47,8 +61,8 @@ def ref_adam(p, g, s, step, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_de
             g = g + weight_decay * p
     s["exp_avg"] = lerp(s["exp_avg"], g, 1 - beta1)
     s["exp_avg_sq"] = s["exp_avg_sq"] * beta2 + (1 - beta2) * g * g
-    step_size = lr / (1 - beta1 ** step)
-    bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+    step_size = lr / (1 - beta1**step)
+    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
     if amsgrad:
         s["max_exp_avg_sq"] = np.maximum(s["max_exp_avg_sq"], s["exp_avg_sq"])
         denom = np.sqrt(s["max_exp_avg_sq"]) / bias_correction2_sqrt + eps
@@ -77,8 +91,9 @@ def ref_adadelta(p, g, s, step, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, max
     p[...] = p + (-lr) * delta
 
 
-def ref_rmsprop(p, g, s, step, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
-                maximize=False):
+def ref_rmsprop(
+    p, g, s, step, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False
+):
     g = -g if maximize else g
     if weight_decay != 0:
         g = g + weight_decay * p
@@ -201,8 +216,9 @@ def test_matches_torch_optim(name, config, dtype):
 
 
 @pytest.mark.skipif(not _C.has_openmp, reason="built without OpenMP")
-@pytest.mark.parametrize("name,config", [c for c in CONFIGS if c[0] == "adam"][:2] +
-                                        [c for c in CONFIGS if c[0] == "rmsprop"][:2])
+@pytest.mark.parametrize(
+    "name,config", [c for c in CONFIGS if c[0] == "adam"][:2] + [c for c in CONFIGS if c[0] == "rmsprop"][:2]
+)
 def test_threads_split_inside_and_across_tensors_without_changing_results(name, config):
     shapes = [(40001,), (3,), (0,), (50000,), (1,), (123, 45)]
     params, grads = make_problem(shapes, np.float32, seed=2)
@@ -251,8 +267,14 @@ def test_strided_params_and_states_are_updated_in_place():
     buf_view = buf_storage[:, ::2]
     expected, state = np.array(param_view), {}
     for step in (1, 2):
-        _C.sgd_([tensor(param_view)], [tensor(noncontiguous(grad))], [tensor(buf_view)], lr=0.1, momentum=0.9,
-                first_step=step == 1)
+        _C.sgd_(
+            [tensor(param_view)],
+            [tensor(noncontiguous(grad))],
+            [tensor(buf_view)],
+            lr=0.1,
+            momentum=0.9,
+            first_step=step == 1,
+        )
         ref_sgd(expected, grad, state, step, lr=0.1, momentum=0.9)
     np.testing.assert_allclose(param_view, expected, rtol=1e-14)
     np.testing.assert_allclose(buf_view, state["buf"], rtol=1e-14)
@@ -291,18 +313,21 @@ def test_mismatched_inputs_raise_before_touching_memory():
     np.testing.assert_array_equal(m[1], np.zeros(4))
 
 
-@pytest.mark.parametrize("call,message", [
-    (lambda P: _C.sgd_(P, P, [], lr=-1), "Invalid learning rate: -1"),
-    (lambda P: _C.sgd_(P, P, P, lr=0.1, momentum=-0.5), "Invalid momentum value: -0.5"),
-    (lambda P: _C.sgd_(P, P, P, lr=0.1, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
-    (lambda P: _C.adam_(P, P, P, P, [], 1, beta1=1.0), "Invalid beta parameter at index 0: 1"),
-    (lambda P: _C.adam_(P, P, P, P, [], 1, beta2=-0.1), "Invalid beta parameter at index 1: -0.1"),
-    (lambda P: _C.adam_(P, P, P, P, [], 1, eps=-1e-8), "Invalid epsilon value"),
-    (lambda P: _C.adam_(P, P, P, P, [], 1, weight_decay=-1), "Invalid weight_decay value: -1"),
-    (lambda P: _C.adagrad_(P, P, P, 1, lr_decay=-1), "Invalid lr_decay value: -1"),
-    (lambda P: _C.adadelta_(P, P, P, P, rho=1.5), "Invalid rho value: 1.5"),
-    (lambda P: _C.rmsprop_(P, P, P, [], [], alpha=-1), "Invalid alpha value: -1"),
-])
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda P: _C.sgd_(P, P, [], lr=-1), "Invalid learning rate: -1"),
+        (lambda P: _C.sgd_(P, P, P, lr=0.1, momentum=-0.5), "Invalid momentum value: -0.5"),
+        (lambda P: _C.sgd_(P, P, P, lr=0.1, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+        (lambda P: _C.adam_(P, P, P, P, [], 1, beta1=1.0), "Invalid beta parameter at index 0: 1"),
+        (lambda P: _C.adam_(P, P, P, P, [], 1, beta2=-0.1), "Invalid beta parameter at index 1: -0.1"),
+        (lambda P: _C.adam_(P, P, P, P, [], 1, eps=-1e-8), "Invalid epsilon value"),
+        (lambda P: _C.adam_(P, P, P, P, [], 1, weight_decay=-1), "Invalid weight_decay value: -1"),
+        (lambda P: _C.adagrad_(P, P, P, 1, lr_decay=-1), "Invalid lr_decay value: -1"),
+        (lambda P: _C.adadelta_(P, P, P, P, rho=1.5), "Invalid rho value: 1.5"),
+        (lambda P: _C.rmsprop_(P, P, P, [], [], alpha=-1), "Invalid alpha value: -1"),
+    ],
+)
 def test_invalid_hyper_parameters_raise_value_error_like_torch(call, message):
     P = [tensor(np.ones(2))]
     with pytest.raises(ValueError, match=message):

@@ -1,5 +1,6 @@
 """The same small programs on PyTorch and on autocore (`import autocore as torch`): values and gradients
 must agree. Skipped where PyTorch is not installed."""
+
 import numpy as np
 import pytest
 
@@ -35,7 +36,7 @@ def batched_attention(lib, q, k, v):
 
 def promotion(lib, a, b, c):
     ints = lib.tensor([[1, 2, 3, 4]])
-    return (a * ints + 2 - ints / 3).sum() + (b.float().double() * c).sum() + (a ** 2 * 0.5).sum()
+    return (a * ints + 2 - ints / 3).sum() + (b.float().double() * c).sum() + (a**2 * 0.5).sum()
 
 
 PROGRAMS = {

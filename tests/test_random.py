@@ -1,10 +1,12 @@
 """The Philox generator and random fills: published Philox4x32-10 test vectors, the element-to-counter
 mapping, reproducibility and state handling, thread-count independence, statistics against the target
 distributions, ranges, dropout, and PyTorch's errors."""
+
 import numpy as np
 import pytest
 
 from autocore import _C
+
 from conftest import array, noncontiguous, tensor, torch_or_skip
 
 FLOATS = [np.float32, np.float64]
@@ -17,12 +19,18 @@ def filled(fill, shape, dtype, *args, **kwargs):
     return out
 
 
-@pytest.mark.parametrize("counter,key,expected", [
-    ([0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]),
-    ([MASK32] * 4, [MASK32] * 2, [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]),
-    ([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0],
-     [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]),
-])
+@pytest.mark.parametrize(
+    "counter,key,expected",
+    [
+        ([0, 0, 0, 0], [0, 0], [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]),
+        ([MASK32] * 4, [MASK32] * 2, [0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD]),
+        (
+            [0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344],
+            [0xA4093822, 0x299F31D0],
+            [0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1],
+        ),
+    ],
+)
 def test_philox4x32_10_known_answers(counter, key, expected):
     # Random123's kat_vectors for philox4x32 with 10 rounds.
     assert list(_C._philox4x32(counter, key)) == expected
@@ -38,12 +46,12 @@ def test_uniform_draws_element_i_from_counter_i_over_4_for_float_and_i_over_2_fo
     _C.manual_seed(seed)
     got = filled(_C.uniform_, 11, np.float32)
     words = [w for c in range(3) for w in philox_words(seed, c)]
-    np.testing.assert_array_equal(got, np.array([(w >> 8) * 2.0 ** -24 for w in words[:11]], np.float32))
+    np.testing.assert_array_equal(got, np.array([(w >> 8) * 2.0**-24 for w in words[:11]], np.float32))
     assert _C.get_rng_state().numpy()[1] == 3  # ceil(11 / 4) counters used
     got = filled(_C.uniform_, 5, np.float64)
     words = [w for c in range(3, 6) for w in philox_words(seed, c)]
     bits = [(words[2 * i + 1] << 32 | words[2 * i]) >> 11 for i in range(5)]
-    np.testing.assert_array_equal(got, np.array(bits, np.float64) * 2.0 ** -53)
+    np.testing.assert_array_equal(got, np.array(bits, np.float64) * 2.0**-53)
     assert _C.get_rng_state().numpy()[1] == 6
 
 
@@ -59,12 +67,12 @@ def test_normal_is_box_muller_of_the_counter_words(isa):
     _C.manual_seed(seed)
     got = filled(_C.normal_, 4 * counters, np.float32, 1.0, 2.0)
     w = words[:counters].ravel()
-    u1, u2 = ((w[0::2] >> 8) + 1) * 2.0 ** -24, (w[1::2] >> 8) * 2.0 ** -24
+    u1, u2 = ((w[0::2] >> 8) + 1) * 2.0**-24, (w[1::2] >> 8) * 2.0**-24
     np.testing.assert_allclose(got, 1 + 2 * box_muller(u1, u2), rtol=2e-6, atol=2e-6)
     got = filled(_C.normal_, 2 * counters, np.float64, 1.0, 2.0)
     w = words[counters:]
-    u1 = (((w[:, 1] << 32 | w[:, 0]) >> 11) + 1) * 2.0 ** -53
-    u2 = ((w[:, 3] << 32 | w[:, 2]) >> 11) * 2.0 ** -53
+    u1 = (((w[:, 1] << 32 | w[:, 0]) >> 11) + 1) * 2.0**-53
+    u2 = ((w[:, 3] << 32 | w[:, 2]) >> 11) * 2.0**-53
     np.testing.assert_allclose(got, 1 + 2 * box_muller(u1, u2), rtol=1e-14, atol=1e-14)
 
 
@@ -81,15 +89,15 @@ def test_manual_seed_reproduces_and_consecutive_calls_continue_the_stream(isa, d
 
 def test_seeds_map_like_torch():
     g = _C.Generator()
-    assert g.manual_seed(-1).initial_seed() == 2 ** 64 - 1
-    assert g.manual_seed(2 ** 63).initial_seed() == 2 ** 63
-    assert g.manual_seed(-2 ** 63).initial_seed() == 2 ** 63
-    for bad in (2 ** 64, -2 ** 63 - 1):
+    assert g.manual_seed(-1).initial_seed() == 2**64 - 1
+    assert g.manual_seed(2**63).initial_seed() == 2**63
+    assert g.manual_seed(-(2**63)).initial_seed() == 2**63
+    for bad in (2**64, -(2**63) - 1):
         with pytest.raises(ValueError, match="Overflow"):
             g.manual_seed(bad)
     assert _C.manual_seed(5).initial_seed() == 5 and _C.initial_seed() == 5
     fresh = _C.seed()
-    assert _C.initial_seed() == fresh and 0 <= fresh < 2 ** 64
+    assert _C.initial_seed() == fresh and 0 <= fresh < 2**64
 
 
 def test_state_save_and_restore():
@@ -123,10 +131,17 @@ def test_generator_argument_leaves_the_default_generator_alone():
 def draw_all(n):
     x = np.arange(n, dtype=np.float32) - n / 2
     out, mask = _C.dropout(tensor(x), 0.3, True)
-    return [filled(_C.uniform_, n, np.float32, -1.0, 3.0), filled(_C.uniform_, n + 1, np.float64),
-            filled(_C.normal_, n, np.float32), filled(_C.normal_, n - 1, np.float64, 2.0, 0.5),
-            _C.randint(-5, 1000, [n]).numpy(), filled(_C.bernoulli_, n, np.float32, 0.25),
-            array(out), array(mask), _C.randperm(1000).numpy()]
+    return [
+        filled(_C.uniform_, n, np.float32, -1.0, 3.0),
+        filled(_C.uniform_, n + 1, np.float64),
+        filled(_C.normal_, n, np.float32),
+        filled(_C.normal_, n - 1, np.float64, 2.0, 0.5),
+        _C.randint(-5, 1000, [n]).numpy(),
+        filled(_C.bernoulli_, n, np.float32, 0.25),
+        array(out),
+        array(mask),
+        _C.randperm(1000).numpy(),
+    ]
 
 
 @pytest.mark.skipif(not _C.has_openmp, reason="built without OpenMP")
@@ -135,10 +150,10 @@ def test_results_do_not_depend_on_the_thread_count(isa):
     try:
         _C.set_num_threads(1)
         _C.manual_seed(2024)
-        one = draw_all(10 ** 6 + 3)
+        one = draw_all(10**6 + 3)
         _C.set_num_threads(2)
         _C.manual_seed(2024)
-        two = draw_all(10 ** 6 + 3)
+        two = draw_all(10**6 + 3)
     finally:
         _C.set_num_threads(threads)
     for a, b in zip(one, two):
@@ -167,11 +182,11 @@ def within_standard_errors(sample_mean, expected, variance, n, k=5):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_uniform_statistics_and_half_open_range(isa, dtype):
     _C.manual_seed(10)
-    n = 10 ** 6
+    n = 10**6
     x = filled(_C.uniform_, n, dtype, -2.0, 6.0).astype(np.float64)
     assert x.min() >= -2.0 and x.max() < 6.0
     within_standard_errors(x.mean(), 2.0, 64 / 12, n)
-    within_standard_errors(((x - 2) ** 2).mean(), 64 / 12, 64 ** 2 / 180, n)  # Var[(x-m)^2] = w^4/80 - w^4/144
+    within_standard_errors(((x - 2) ** 2).mean(), 64 / 12, 64**2 / 180, n)  # Var[(x-m)^2] = w^4/80 - w^4/144
     counts, _ = np.histogram(x, bins=50, range=(-2, 6))
     chi2 = ((counts - n / 50) ** 2 / (n / 50)).sum()
     assert chi2 < 100  # 49 degrees of freedom: p < 1e-4 above 100
@@ -179,7 +194,7 @@ def test_uniform_statistics_and_half_open_range(isa, dtype):
 
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_uniform_never_returns_to_even_when_rounding_would_reach_it(dtype):
-    width = 2.0 ** -20 if dtype == np.float32 else 2.0 ** -49  # a few representable values in [from, to)
+    width = 2.0**-20 if dtype == np.float32 else 2.0**-49  # a few representable values in [from, to)
     x = filled(_C.uniform_, 10000, dtype, 1.0, 1.0 + width)
     assert x.min() >= 1.0 and x.max() < 1.0 + width
     assert len(np.unique(x)) > 1
@@ -189,14 +204,15 @@ def test_uniform_never_returns_to_even_when_rounding_would_reach_it(dtype):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_normal_statistics_and_finiteness(isa, dtype):
     _C.manual_seed(11)
-    n = 10 ** 6
+    n = 10**6
     x = filled(_C.normal_, n, dtype, 3.0, 2.0).astype(np.float64)
     assert np.isfinite(x).all()
     within_standard_errors(x.mean(), 3.0, 4.0, n)
     within_standard_errors(((x - 3) ** 2).mean(), 4.0, 2 * 16.0, n)
     z = (x - 3) / 2
-    within_standard_errors((z ** 4).mean(), 3.0, 96.0, n)  # the fourth moment: Var[z^4] = 105 - 9
+    within_standard_errors((z**4).mean(), 3.0, 96.0, n)  # the fourth moment: Var[z^4] = 105 - 9
     from math import erf
+
     edges = np.array([-np.inf, -2, -1, -0.5, 0, 0.5, 1, 2, np.inf])
     cdf = np.array([0.5 * (1 + erf(e / np.sqrt(2))) if np.isfinite(e) else float(e > 0) for e in edges])
     expected = np.diff(cdf) * n
@@ -204,8 +220,7 @@ def test_normal_statistics_and_finiteness(isa, dtype):
     assert ((counts - expected) ** 2 / expected).sum() < 30  # 7 degrees of freedom
 
 
-@pytest.mark.parametrize("low,high", [(0, 10), (-7, 13), (5, 5 + 2 ** 32 - 1), (-2 ** 40, 2 ** 41),
-                                      (-2 ** 63, 2 ** 63 - 1)])
+@pytest.mark.parametrize("low,high", [(0, 10), (-7, 13), (5, 5 + 2**32 - 1), (-(2**40), 2**41), (-(2**63), 2**63 - 1)])
 def test_randint_is_lemire_multiply_shift_of_64_counter_bits(isa, low, high):
     seed, n = 99, 37
     _C.manual_seed(seed)
@@ -221,7 +236,7 @@ def test_normal_with_zero_std_is_the_mean():
 
 def test_randint_range_and_bucket_uniformity(isa):
     _C.manual_seed(12)
-    n, low, high = 10 ** 6, -7, 13
+    n, low, high = 10**6, -7, 13
     x = _C.randint(low, high, [1000, 1000]).numpy()
     assert x.dtype == np.int64 and x.shape == (1000, 1000)
     assert x.min() == low and x.max() == high - 1
@@ -229,7 +244,7 @@ def test_randint_range_and_bucket_uniformity(isa):
     chi2 = ((counts - n / 20) ** 2 / (n / 20)).sum()
     assert chi2 < 50  # 19 degrees of freedom
     assert _C.randint(5, [0]).numpy().shape == (0,)
-    big = _C.randint(-2 ** 63, 2 ** 63 - 1, [10000]).numpy()
+    big = _C.randint(-(2**63), 2**63 - 1, [10000]).numpy()
     assert (big < 0).mean() == pytest.approx(0.5, abs=0.03)
     np.testing.assert_array_equal(_C.randint(4, 5, [3]).numpy(), [4, 4, 4])
 
@@ -237,7 +252,7 @@ def test_randint_range_and_bucket_uniformity(isa):
 @pytest.mark.parametrize("dtype", FLOATS + [np.bool_])
 def test_bernoulli_scalar_and_tensor_probabilities(isa, dtype):
     _C.manual_seed(13)
-    n = 10 ** 6
+    n = 10**6
     x = filled(_C.bernoulli_, n, dtype, 0.3)
     assert set(np.unique(x).tolist()) <= {0, 1}
     within_standard_errors(x.astype(np.float64).mean(), 0.3, 0.21, n)
@@ -363,7 +378,7 @@ def test_error_types_match_torch():
         (lambda: torch.randint(5, 3, (2,)), lambda: _C.randint(5, 3, [2])),
         (lambda: torch.empty(3).bernoulli_(1.5), lambda: _C.bernoulli_(tensor(np.ones(3)), 1.5)),
         (lambda: torch.randperm(-1), lambda: _C.randperm(-1)),
-        (lambda: torch.manual_seed(2 ** 64), lambda: _C.manual_seed(2 ** 64)),
+        (lambda: torch.manual_seed(2**64), lambda: _C.manual_seed(2**64)),
     ]
     for theirs, ours in cases:
         with pytest.raises(Exception) as expected:

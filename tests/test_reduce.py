@@ -1,20 +1,39 @@
 """Reductions against numpy over any set of dims (contiguous and strided inputs, size-0/1 dims, 0-d),
 their backwards against finite differences, and PyTorch's errors."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autocore
 from autocore import _C
+
 from conftest import array, noncontiguous, numeric_grad, rand, tensor, torch_or_skip
 
 FLOATS = [np.float32, np.float64]
 pytestmark = pytest.mark.filterwarnings("ignore:Degrees of freedom")
 SHAPES_AND_DIMS = [
-    ((), None), ((), 0), ((7,), None), ((7,), 0), ((3, 4), 0), ((3, 4), 1), ((3, 4), -1), ((3, 4), (0, 1)),
-    ((2, 3, 4), 1), ((2, 3, 4), (0, 2)), ((2, 3, 4), (1, 2)), ((2, 1, 4), 1), ((5, 0, 3), 2), ((5, 0, 3), (0, 2)),
-    ((1, 1), None), ((2, 3, 4, 5), (1, 3)), ((100000,), None), ((300, 200), 0), ((200, 300), 1),
+    ((), None),
+    ((), 0),
+    ((7,), None),
+    ((7,), 0),
+    ((3, 4), 0),
+    ((3, 4), 1),
+    ((3, 4), -1),
+    ((3, 4), (0, 1)),
+    ((2, 3, 4), 1),
+    ((2, 3, 4), (0, 2)),
+    ((2, 3, 4), (1, 2)),
+    ((2, 1, 4), 1),
+    ((5, 0, 3), 2),
+    ((5, 0, 3), (0, 2)),
+    ((1, 1), None),
+    ((2, 3, 4, 5), (1, 3)),
+    ((100000,), None),
+    ((300, 200), 0),
+    ((200, 300), 1),
 ]
 
 
@@ -25,7 +44,11 @@ def np_dims(shape, dim):
 
 
 def tol(dtype, n=1):
-    return dict(rtol=2e-5 * max(1.0, np.log2(max(n, 2))), atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    return (
+        dict(rtol=2e-5 * max(1.0, np.log2(max(n, 2))), atol=1e-5)
+        if dtype == np.float32
+        else dict(rtol=1e-12, atol=1e-12)
+    )
 
 
 @pytest.mark.parametrize("shape,dim", SHAPES_AND_DIMS, ids=str)
@@ -40,14 +63,21 @@ def test_sum_mean_var_std_match_numpy(isa, shape, dim, dtype, keepdim):
         t = tensor(view)
         np.testing.assert_allclose(array(_C.sum(t, dim, keepdim)), x.sum(axes, keepdims=keepdim), **tol(dtype, count))
         with np.errstate(invalid="ignore", divide="ignore"):
-            np.testing.assert_allclose(array(_C.mean(t, dim, keepdim)), x.mean(axes, keepdims=keepdim) if x.size else
-                                       np.full(np.sum(x, axes, keepdims=keepdim).shape, np.nan), **tol(dtype, count))
+            np.testing.assert_allclose(
+                array(_C.mean(t, dim, keepdim)),
+                x.mean(axes, keepdims=keepdim) if x.size else np.full(np.sum(x, axes, keepdims=keepdim).shape, np.nan),
+                **tol(dtype, count),
+            )
             for correction in (0, 1):
                 expected = x.astype(np.float64).var(axes, ddof=correction, keepdims=keepdim)
-                np.testing.assert_allclose(array(_C.var(t, dim, correction=correction, keepdim=keepdim)), expected,
-                                           **tol(dtype, count))
-                np.testing.assert_allclose(array(_C.std(t, dim, correction=correction, keepdim=keepdim)),
-                                           np.sqrt(expected), **tol(dtype, count))
+                np.testing.assert_allclose(
+                    array(_C.var(t, dim, correction=correction, keepdim=keepdim)), expected, **tol(dtype, count)
+                )
+                np.testing.assert_allclose(
+                    array(_C.std(t, dim, correction=correction, keepdim=keepdim)),
+                    np.sqrt(expected),
+                    **tol(dtype, count),
+                )
 
 
 @pytest.mark.parametrize("shape,dim", [s for s in SHAPES_AND_DIMS if 0 not in s[0]], ids=str)
@@ -75,7 +105,9 @@ def test_amax_amin_argmax_match_numpy(isa, shape, dim, dtype):
 def test_sum_of_integers_and_bools_is_int64():
     assert _C.sum(tensor(np.array([True, True, False]))).dtype == _C.DType.int64
     assert array(_C.sum(tensor(np.array([True, True, False])))) == 2
-    np.testing.assert_array_equal(array(_C.sum(tensor(np.arange(12).reshape(3, 4)), 0)), np.arange(12).reshape(3, 4).sum(0))
+    np.testing.assert_array_equal(
+        array(_C.sum(tensor(np.arange(12).reshape(3, 4)), 0)), np.arange(12).reshape(3, 4).sum(0)
+    )
 
 
 def test_ties_pick_the_first_index_and_nan_wins():
@@ -114,7 +146,10 @@ def test_bad_input_errors():
 
 # ---- backwards ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape,dim", [((3, 4), 0), ((3, 4), (0, 1)), ((2, 3, 4), (0, 2)), ((5,), None), ((), None)], ids=str)
+
+@pytest.mark.parametrize(
+    "shape,dim", [((3, 4), 0), ((3, 4), (0, 1)), ((2, 3, 4), (0, 2)), ((5,), None), ((), None)], ids=str
+)
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_reduction_backwards_match_finite_differences(isa, shape, dim, keepdim):
     rng = np.random.default_rng(3)
@@ -125,14 +160,27 @@ def test_reduction_backwards_match_finite_differences(isa, shape, dim, keepdim):
     cases = [
         (lambda a: a.sum(axes, keepdims=keepdim), lambda: _C.sum_backward(tensor(g), list(shape), dim, keepdim)),
         (lambda a: a.mean(axes, keepdims=keepdim), lambda: _C.mean_backward(tensor(g), list(shape), dim, keepdim)),
-        (lambda a: a.var(axes, ddof=1, keepdims=keepdim),
-         lambda: _C.var_backward(tensor(g), tensor(x), dim, correction=1, keepdim=keepdim)),
-        (lambda a: a.std(axes, ddof=0, keepdims=keepdim),
-         lambda: _C.std_backward(tensor(g), tensor(x), _C.std(tensor(x), dim, correction=0, keepdim=keepdim), dim,
-                                 correction=0, keepdim=keepdim)),
-        (lambda a: a.max(axes, keepdims=keepdim),
-         lambda: _C.amax_backward(tensor(g), tensor(x), _C.amax(tensor(x), dim if dim is not None else (), keepdim),
-                                  dim, keepdim)),
+        (
+            lambda a: a.var(axes, ddof=1, keepdims=keepdim),
+            lambda: _C.var_backward(tensor(g), tensor(x), dim, correction=1, keepdim=keepdim),
+        ),
+        (
+            lambda a: a.std(axes, ddof=0, keepdims=keepdim),
+            lambda: _C.std_backward(
+                tensor(g),
+                tensor(x),
+                _C.std(tensor(x), dim, correction=0, keepdim=keepdim),
+                dim,
+                correction=0,
+                keepdim=keepdim,
+            ),
+        ),
+        (
+            lambda a: a.max(axes, keepdims=keepdim),
+            lambda: _C.amax_backward(
+                tensor(g), tensor(x), _C.amax(tensor(x), dim if dim is not None else (), keepdim), dim, keepdim
+            ),
+        ),
     ]
     for forward, backward in cases:
         if shape == () and forward is cases[2][0]:
@@ -145,10 +193,12 @@ def test_max_dim_backward_routes_to_index_and_amax_splits_ties():
     x = np.array([[1.0, 4.0, 4.0], [2.0, 0.0, -1.0]])
     values, indices = _C.max(tensor(x), 1)
     g = np.array([10.0, 20.0])
-    np.testing.assert_array_equal(array(_C.index_reduce_backward(tensor(g), indices, 1, [2, 3])),
-                                  [[0.0, 10.0, 0.0], [20.0, 0.0, 0.0]])
-    np.testing.assert_array_equal(array(_C.amax_backward(tensor(g), tensor(x), _C.amax(tensor(x), 1), 1)),
-                                  [[0.0, 5.0, 5.0], [20.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(
+        array(_C.index_reduce_backward(tensor(g), indices, 1, [2, 3])), [[0.0, 10.0, 0.0], [20.0, 0.0, 0.0]]
+    )
+    np.testing.assert_array_equal(
+        array(_C.amax_backward(tensor(g), tensor(x), _C.amax(tensor(x), 1), 1)), [[0.0, 5.0, 5.0], [20.0, 0.0, 0.0]]
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -169,8 +219,11 @@ def test_matches_pytorch_where_installed():
     x = np.random.default_rng(5).normal(size=(4, 5, 6)).astype(np.float32)
     tx = torch.from_numpy(x)
     np.testing.assert_allclose(array(_C.var(tensor(x), [0, 2])), tx.var((0, 2)).numpy(), rtol=1e-5)
-    np.testing.assert_allclose(array(_C.std(tensor(x), 1, correction=0, keepdim=True)),
-                               tx.std(1, correction=0, keepdim=True).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(
+        array(_C.std(tensor(x), 1, correction=0, keepdim=True)),
+        tx.std(1, correction=0, keepdim=True).numpy(),
+        rtol=1e-5,
+    )
     values, indices = _C.max(tensor(x), -1)
     tv, ti = tx.max(-1)
     np.testing.assert_array_equal(array(values), tv.numpy())
@@ -193,8 +246,11 @@ def test_amax_over_an_empty_dim_is_refused_in_pytorchs_order():
 def test_stack_checks_dim_then_sizes():
     with pytest.raises(IndexError, match="Dimension out of range"):
         autocore.stack([autocore.zeros(0), autocore.zeros(1)], 3)
-    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got \[0\] at entry 0 "
-                                           r"and \[1\] at entry 1"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"stack expects each tensor to be equal size, but got \[0\] at entry 0 "
+        r"and \[1\] at entry 1",
+    ):
         autocore.stack([autocore.zeros(0), autocore.zeros(1)], 1)
 
 

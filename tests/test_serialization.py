@@ -1,5 +1,6 @@
 """autocore.save / load: round trips of module and optimizer state, no code on load, atomic writes, and
 clear errors for truncated or corrupted files."""
+
 import os
 
 import numpy as np
@@ -30,8 +31,18 @@ def test_checkpoint_resumes_training_exactly(tmp_path):
     model, opt = make()
     train_steps(model, opt, 5)
     path = tmp_path / "checkpoint.ac"
-    autocore.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 5, "note": "hi",
-                   "losses": [1.5, float("inf")], "shape": (2, 3), "nothing": None}, path)
+    autocore.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "epoch": 5,
+            "note": "hi",
+            "losses": [1.5, float("inf")],
+            "shape": (2, 3),
+            "nothing": None,
+        },
+        path,
+    )
     saved = autocore.load(path)
     assert saved["epoch"] == 5 and saved["note"] == "hi" and saved["shape"] == (2, 3) and saved["nothing"] is None
     assert saved["losses"] == [1.5, float("inf")]
@@ -52,9 +63,15 @@ def test_checkpoint_resumes_training_exactly(tmp_path):
 
 
 def test_tensors_keep_dtype_shape_and_values(tmp_path):
-    values = {"f": autocore.randn(3, 4), "d": autocore.randn(2, dtype=autocore.float64), "i": autocore.arange(5),
-              "b": autocore.tensor([True, False]), "scalar": autocore.tensor(2.5), "empty": autocore.zeros(0, 3),
-              "view": autocore.arange(12).reshape(3, 4).T}
+    values = {
+        "f": autocore.randn(3, 4),
+        "d": autocore.randn(2, dtype=autocore.float64),
+        "i": autocore.arange(5),
+        "b": autocore.tensor([True, False]),
+        "scalar": autocore.tensor(2.5),
+        "empty": autocore.zeros(0, 3),
+        "view": autocore.arange(12).reshape(3, 4).T,
+    }
     path = tmp_path / "t.ac"
     autocore.save(values, path)
     loaded = autocore.load(path)
@@ -88,6 +105,7 @@ def test_a_failed_save_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
 
     def crash(*args):
         raise OSError("disk full")
+
     monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(OSError, match="disk full"):
         autocore.save({"version": 2, "big": autocore.randn(1000)}, path)

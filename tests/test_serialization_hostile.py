@@ -1,6 +1,7 @@
 """Checkpoints as hostile input: files that are truncated, corrupted, crafted or not checkpoints at all raise a
 clear RuntimeError (never another exception, never a crash, never code run); state dicts that do not fit a model
 or optimizer raise and leave it untouched; a save killed mid-write leaves the previous checkpoint loadable."""
+
 import json
 import os
 import pickle
@@ -101,7 +102,7 @@ def test_random_truncations_and_byte_flips_raise_or_load_the_same_values(tmp_pat
     for trial in range(400):
         damaged = bytearray(blob)
         if trial % 2:
-            damaged = damaged[:rng.integers(0, len(blob))]
+            damaged = damaged[: rng.integers(0, len(blob))]
         else:
             for at in rng.integers(0, len(blob), size=rng.integers(1, 4)):
                 damaged[at] ^= int(rng.integers(1, 256))
@@ -143,8 +144,16 @@ def test_a_pickle_payload_is_never_executed(tmp_path):
         autocore.load(path)
     # The same bytes inside a well-formed checkpoint are only numbers, and pickle-looking JSON is only data.
     data = payload + b"\0" * (-len(payload) % 8)
-    crafted(path, {"tree": {"__tensor__": 0, }, "tensors": [
-        {"dtype": "float64", "shape": [len(data) // 8], "offset": 0, "nbytes": len(data)}]}, payload=data)
+    crafted(
+        path,
+        {
+            "tree": {
+                "__tensor__": 0,
+            },
+            "tensors": [{"dtype": "float64", "shape": [len(data) // 8], "offset": 0, "nbytes": len(data)}],
+        },
+        payload=data,
+    )
     assert autocore.load(path).shape == (len(data) // 8,)
     crafted(path, {"tree": {"__pickle__": payload.decode("latin-1")}, "tensors": []})
     with pytest.raises(RuntimeError, match="corrupted"):
@@ -154,8 +163,14 @@ def test_a_pickle_payload_is_never_executed(tmp_path):
 
 def test_files_that_are_not_checkpoints_raise(tmp_path):
     path = tmp_path / "other"
-    for content in (b"", b"AUTOC", b"PK\x03\x04" + b"\0" * 40, b"#!/bin/sh\nrm -rf /\n", os.urandom(256),
-                    MAGIC + bytes([VERSION + 1]) + b"\0" * 16):
+    for content in (
+        b"",
+        b"AUTOC",
+        b"PK\x03\x04" + b"\0" * 40,
+        b"#!/bin/sh\nrm -rf /\n",
+        os.urandom(256),
+        MAGIC + bytes([VERSION + 1]) + b"\0" * 16,
+    ):
         path.write_bytes(content)
         with pytest.raises(RuntimeError, match="autocore.load"):
             autocore.load(path)
@@ -209,14 +224,20 @@ def test_an_optimizer_state_of_another_model_raises_and_leaves_the_optimizer_unt
     opt = autocore.optim.Adam(model.parameters(), lr=0.1)
     model(autocore.randn(5, 3)).sum().backward()
     opt.step()
-    kept = {id(p): {k: v.clone() if isinstance(v, autocore.Tensor) else v for k, v in s.items()}
-            for p, s in opt.state.items()}
+    kept = {
+        id(p): {k: v.clone() if isinstance(v, autocore.Tensor) else v for k, v in s.items()}
+        for p, s in opt.state.items()
+    }
     other = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 2))
     other_opt = autocore.optim.Adam(other.parameters(), lr=0.5)
     other(autocore.randn(5, 3)).sum().backward()
     other_opt.step()
-    for bad in (other_opt.state_dict(), {"state": [], "param_groups": []}, "not a state dict",
-                {"state": {99: {}}, "param_groups": opt.state_dict()["param_groups"]}):
+    for bad in (
+        other_opt.state_dict(),
+        {"state": [], "param_groups": []},
+        "not a state dict",
+        {"state": {99: {}}, "param_groups": opt.state_dict()["param_groups"]},
+    ):
         with pytest.raises(ValueError, match="loaded state dict"):
             opt.load_state_dict(bad)
         assert opt.param_groups[0]["lr"] == 0.1

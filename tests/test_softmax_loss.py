@@ -1,14 +1,17 @@
 """softmax/log_softmax, nll_loss, fused cross_entropy and the pointwise losses against numpy references
 written here from the definitions (and PyTorch when installed), their backwards against central finite
 differences in float64, their errors, and the vectorised exp/log they are built on, under every ISA."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autocore
 from autocore import _C
 from autocore.nn import functional as F
+
 from conftest import array, noncontiguous, numeric_grad, rand, tensor, torch_or_skip
 
 FLOATS = [np.float32, np.float64]
@@ -20,6 +23,7 @@ def tol(dtype):
 
 
 # ---- numpy references --------------------------------------------------------------------------------
+
 
 def np_softmax(x, axis):
     x = x.astype(np.float64)
@@ -101,6 +105,7 @@ def np_reduce_mean(losses, reduction):
 
 # ---- simd_math.h -------------------------------------------------------------------------------------
 
+
 def ulp_error(ours, exact, dtype):
     exact_rounded = exact.astype(dtype)
     return np.abs(ours.astype(np.longdouble) - exact) / np.spacing(np.abs(exact_rounded)).astype(np.longdouble)
@@ -119,8 +124,12 @@ def test_simd_exp_matches_numpy(isa, dtype):
         reference = np.exp(x)
     # Subnormal results round once, as std::exp's do; overflow gives inf exactly where numpy's does.
     sub = ~normal
-    np.testing.assert_allclose(ours[sub], reference[sub], rtol=1e-6 if dtype == np.float32 else 1e-12,
-                               atol=2 * np.finfo(dtype).smallest_subnormal)
+    np.testing.assert_allclose(
+        ours[sub],
+        reference[sub],
+        rtol=1e-6 if dtype == np.float32 else 1e-12,
+        atol=2 * np.finfo(dtype).smallest_subnormal,
+    )
     assert (np.isinf(ours) == np.isinf(reference)).all()
     special = np.array([-np.inf, np.inf, np.nan, 0.0, -0.0, -1e30, 1e30], dtype)
     out = array(_C._simd_exp(tensor(special)))
@@ -131,11 +140,24 @@ def test_simd_exp_matches_numpy(isa, dtype):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_simd_exp_at_the_overflow_and_underflow_edges(isa, dtype):
     info = np.finfo(dtype)
-    top = np.log(np.float64(info.max))                      # 88.72 / 709.78
-    bottom = np.log(np.float64(info.smallest_subnormal))    # -103.28 / -744.44
-    x = np.array([np.nextafter(dtype(top), dtype(0)), dtype(top), np.nextafter(dtype(top), dtype(np.inf)),
-                  np.log(np.float64(info.tiny)), bottom + 0.1, bottom - 0.8, dtype(-88.0), dtype(-87.0),
-                  dtype(-708.0), dtype(88.0), dtype(709.0)], dtype)
+    top = np.log(np.float64(info.max))  # 88.72 / 709.78
+    bottom = np.log(np.float64(info.smallest_subnormal))  # -103.28 / -744.44
+    x = np.array(
+        [
+            np.nextafter(dtype(top), dtype(0)),
+            dtype(top),
+            np.nextafter(dtype(top), dtype(np.inf)),
+            np.log(np.float64(info.tiny)),
+            bottom + 0.1,
+            bottom - 0.8,
+            dtype(-88.0),
+            dtype(-87.0),
+            dtype(-708.0),
+            dtype(88.0),
+            dtype(709.0),
+        ],
+        dtype,
+    )
     with np.errstate(over="ignore", under="ignore"):
         expected = np.exp(x)
     ours = array(_C._simd_exp(tensor(x)))
@@ -148,11 +170,14 @@ def test_simd_exp_at_the_overflow_and_underflow_edges(isa, dtype):
 def test_simd_log_and_log1p_match_numpy(isa, dtype):
     rng = np.random.default_rng(0)
     info = np.finfo(dtype)
-    x = np.concatenate([
-        np.exp(rng.uniform(np.log(info.tiny), np.log(info.max), 200000)),
-        rng.uniform(0.5, 2.0, 100000), 1 + np.linspace(-1e-3, 1e-3, 2001),
-        [info.smallest_subnormal, info.smallest_subnormal * 3, info.tiny / 3, info.tiny, info.max],
-    ]).astype(dtype)
+    x = np.concatenate(
+        [
+            np.exp(rng.uniform(np.log(info.tiny), np.log(info.max), 200000)),
+            rng.uniform(0.5, 2.0, 100000),
+            1 + np.linspace(-1e-3, 1e-3, 2001),
+            [info.smallest_subnormal, info.smallest_subnormal * 3, info.tiny / 3, info.tiny, info.max],
+        ]
+    ).astype(dtype)
     ours = array(_C._simd_log(tensor(x)))
     exact = np.log(x.astype(np.longdouble))
     nonzero = exact != 0
@@ -173,9 +198,24 @@ def test_simd_log_and_log1p_match_numpy(isa, dtype):
 
 # ---- softmax / log_softmax ---------------------------------------------------------------------------
 
-SOFTMAX_CASES = [((), 0), ((), -1), ((7,), 0), ((3, 5), 1), ((3, 5), 0), ((3, 5), -2), ((2, 3, 4), 1),
-                 ((2, 3, 300), 1), ((2, 300, 3), 2), ((4, 0, 3), 2), ((4, 0, 3), 1), ((1, 1), 1), ((1, 6, 1), 1),
-                 ((64, 1000), 1), ((3, 70000), 0), ((1, 5, 700), 1)]
+SOFTMAX_CASES = [
+    ((), 0),
+    ((), -1),
+    ((7,), 0),
+    ((3, 5), 1),
+    ((3, 5), 0),
+    ((3, 5), -2),
+    ((2, 3, 4), 1),
+    ((2, 3, 300), 1),
+    ((2, 300, 3), 2),
+    ((4, 0, 3), 2),
+    ((4, 0, 3), 1),
+    ((1, 1), 1),
+    ((1, 6, 1), 1),
+    ((64, 1000), 1),
+    ((3, 70000), 0),
+    ((1, 5, 700), 1),
+]
 
 
 @pytest.mark.parametrize("shape,dim", SOFTMAX_CASES, ids=str)
@@ -212,8 +252,9 @@ def test_float32_softmax_long_rows_and_columns_match_numpy(isa):
     x = rng.uniform(-1, 1, size=(2, 300000)).astype(np.float32)
     expected = np_log_softmax(x, 1)
     np.testing.assert_allclose(array(_C.log_softmax(tensor(x), 1)), expected, rtol=0, atol=2e-6)
-    np.testing.assert_allclose(array(_C.log_softmax(tensor(np.ascontiguousarray(x.T)), 0)), expected.T, rtol=0,
-                               atol=2e-6)
+    np.testing.assert_allclose(
+        array(_C.log_softmax(tensor(np.ascontiguousarray(x.T)), 0)), expected.T, rtol=0, atol=2e-6
+    )
     loss = array(_C.cross_entropy(tensor(x), tensor(np.array([3, 7])), reduction="none")[0])
     np.testing.assert_allclose(loss, -expected[[0, 1], [3, 7]], rtol=1e-6)
 
@@ -228,8 +269,9 @@ def test_softmax_special_values():
     assert lp[1, 0] == -np.inf and lp[1, 2] == 0.0
 
 
-@pytest.mark.parametrize("shape,dim", [((4,), 0), ((3, 5), 1), ((3, 5), 0), ((2, 3, 4), 1), ((2, 3, 4), -1), ((), 0)],
-                         ids=str)
+@pytest.mark.parametrize(
+    "shape,dim", [((4,), 0), ((3, 5), 1), ((3, 5), 0), ((2, 3, 4), 1), ((2, 3, 4), -1), ((), 0)], ids=str
+)
 def test_softmax_backwards_match_finite_differences(isa, shape, dim):
     rng = np.random.default_rng(2)
     x = rng.normal(size=shape)
@@ -237,8 +279,11 @@ def test_softmax_backwards_match_finite_differences(isa, shape, dim):
     axis = dim if x.ndim else None
     for forward, ours, backward in (
         ((lambda a: np_softmax(a, axis)) if x.ndim else (lambda a: np.ones_like(a)), _C.softmax, _C.softmax_backward),
-        ((lambda a: np_log_softmax(a, axis)) if x.ndim else (lambda a: np.zeros_like(a)), _C.log_softmax,
-         _C.log_softmax_backward),
+        (
+            (lambda a: np_log_softmax(a, axis)) if x.ndim else (lambda a: np.zeros_like(a)),
+            _C.log_softmax,
+            _C.log_softmax_backward,
+        ),
     ):
         out = ours(tensor(x), dim)
         expected = numeric_grad(forward, [x.copy()], g)[0]
@@ -253,11 +298,16 @@ def test_softmax_backwards_float32_and_inner_layouts_match_numpy(isa, dtype):
     for dim in (0, 1, 2):
         p = np_softmax(x, dim)
         expected = p * (g - (g * p).sum(dim, keepdims=True))
-        np.testing.assert_allclose(array(_C.softmax_backward(tensor(g), _C.softmax(tensor(x), dim), dim)), expected,
-                                   **tol(dtype))
+        np.testing.assert_allclose(
+            array(_C.softmax_backward(tensor(g), _C.softmax(tensor(x), dim), dim)), expected, **tol(dtype)
+        )
         expected_log = g - p * g.astype(np.float64).sum(dim, keepdims=True)
-        np.testing.assert_allclose(array(_C.log_softmax_backward(tensor(g), _C.log_softmax(tensor(x), dim), dim)),
-                                   expected_log, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-5)
+        np.testing.assert_allclose(
+            array(_C.log_softmax_backward(tensor(g), _C.log_softmax(tensor(x), dim), dim)),
+            expected_log,
+            rtol=1e-4 if dtype == np.float32 else 1e-12,
+            atol=1e-5,
+        )
 
 
 @settings(max_examples=40, deadline=None)
@@ -269,8 +319,9 @@ def test_softmax_random_shapes(data):
     x = np.random.default_rng(len(shape)).uniform(-3, 3, size=shape).astype(dtype)
     expected = np_softmax(x, dim) if x.ndim else np.float64(1.0)
     np.testing.assert_allclose(array(_C.softmax(tensor(x), dim)), expected, **tol(dtype))
-    np.testing.assert_allclose(array(_C.log_softmax(tensor(x), dim)),
-                               np_log_softmax(x, dim) if x.ndim else 0.0, **tol(dtype))
+    np.testing.assert_allclose(
+        array(_C.log_softmax(tensor(x), dim)), np_log_softmax(x, dim) if x.ndim else 0.0, **tol(dtype)
+    )
 
 
 def test_softmax_errors():
@@ -291,10 +342,15 @@ def test_softmax_matches_torch():
     rng = np.random.default_rng(4)
     x = rand(rng, (5, 7, 3), np.float32, -10, 10)
     for dim in (0, 1, 2, -1):
-        np.testing.assert_allclose(array(_C.softmax(tensor(x), dim)), torch.softmax(torch.from_numpy(x), dim).numpy(),
-                                   rtol=1e-5, atol=1e-7)
-        np.testing.assert_allclose(array(_C.log_softmax(tensor(x), dim)),
-                                   torch.log_softmax(torch.from_numpy(x), dim).numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            array(_C.softmax(tensor(x), dim)), torch.softmax(torch.from_numpy(x), dim).numpy(), rtol=1e-5, atol=1e-7
+        )
+        np.testing.assert_allclose(
+            array(_C.log_softmax(tensor(x), dim)),
+            torch.log_softmax(torch.from_numpy(x), dim).numpy(),
+            rtol=1e-5,
+            atol=1e-5,
+        )
 
 
 # ---- nll_loss ----------------------------------------------------------------------------------------
@@ -307,7 +363,7 @@ def class_targets(rng, shape, ignore_index=-100, ignore_some=True):
     target_shape = () if len(shape) == 1 else (shape[0],) + shape[2:]
     t = rng.integers(0, C, size=target_shape).astype(np.int64)
     if ignore_some and t.size > 1:
-        t.reshape(-1)[:: 3] = ignore_index
+        t.reshape(-1)[::3] = ignore_index
     return t
 
 
@@ -323,8 +379,9 @@ def test_nll_loss_matches_numpy(isa, shape, dtype, reduction, weighted):
     for ignore_index in (-100, 1):
         t = class_targets(rng, shape, ignore_index)
         expected = np_nll_loss(x, t, w, reduction, ignore_index)
-        loss, total_weight = _C.nll_loss(tensor(noncontiguous(x)), tensor(t), tensor(w) if weighted else None,
-                                         reduction, ignore_index)
+        loss, total_weight = _C.nll_loss(
+            tensor(noncontiguous(x)), tensor(t), tensor(w) if weighted else None, reduction, ignore_index
+        )
         np.testing.assert_allclose(array(loss), expected, **tol(dtype))
         _, weights = np_nll_parts(x, t, w, ignore_index)
         np.testing.assert_allclose(array(total_weight), weights.sum(), **tol(dtype))
@@ -368,8 +425,11 @@ def test_nll_loss_errors():
         _C.nll_loss(tensor(np.zeros((3, 4, 2))), tensor(np.zeros((3, 3), np.int64)))
     with pytest.raises(RuntimeError, match="expected target dtype to be Long, but got Double"):
         _C.nll_loss(x, tensor(np.zeros(3)))
-    with pytest.raises(RuntimeError, match=r"weight tensor should be defined either for all 4 classes or no classes "
-                                           r"but got weight tensor of shape: \[3\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"weight tensor should be defined either for all 4 classes or no classes "
+        r"but got weight tensor of shape: \[3\]",
+    ):
         _C.nll_loss(x, tensor(np.zeros(3, np.int64)), tensor(np.ones(3)))
     with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
         _C.nll_loss(tensor(np.zeros((3, 4), np.int64)), tensor(np.zeros(3, np.int64)))
@@ -389,20 +449,33 @@ def test_nll_loss_matches_torch():
             for reduction in REDUCTIONS:
                 for weight in (None, w):
                     xt = torch.from_numpy(x).requires_grad_()
-                    expected = F.nll_loss(xt, torch.from_numpy(t), None if weight is None else torch.from_numpy(weight),
-                                          ignore_index=ignore_index, reduction=reduction)
-                    loss, total = _C.nll_loss(tensor(x), tensor(t), None if weight is None else tensor(weight),
-                                              reduction, ignore_index)
+                    expected = F.nll_loss(
+                        xt,
+                        torch.from_numpy(t),
+                        None if weight is None else torch.from_numpy(weight),
+                        ignore_index=ignore_index,
+                        reduction=reduction,
+                    )
+                    loss, total = _C.nll_loss(
+                        tensor(x), tensor(t), None if weight is None else tensor(weight), reduction, ignore_index
+                    )
                     np.testing.assert_allclose(array(loss), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
                     g = rng.normal(size=expected.shape).astype(np.float32)
                     expected.backward(torch.from_numpy(g))
-                    grad = _C.nll_loss_backward(tensor(g), list(shape), tensor(t),
-                                                None if weight is None else tensor(weight), reduction, ignore_index,
-                                                total)
+                    grad = _C.nll_loss_backward(
+                        tensor(g),
+                        list(shape),
+                        tensor(t),
+                        None if weight is None else tensor(weight),
+                        reduction,
+                        ignore_index,
+                        total,
+                    )
                     np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 # ---- cross_entropy -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("shape", CLASS_SHAPES, ids=str)
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -415,10 +488,16 @@ def test_cross_entropy_matches_numpy(isa, shape, dtype, reduction, label_smoothi
     for weighted in (False, True):
         w = rand(rng, (C,), dtype, 0.1, 2) if weighted else None
         t = class_targets(rng, shape)
-        loss, stats, total_weight = _C.cross_entropy(tensor(noncontiguous(x)), tensor(t), tensor(w) if weighted else None,
-                                                   reduction=reduction, label_smoothing=label_smoothing)
-        np.testing.assert_allclose(array(loss), np_cross_entropy(x, t, w, reduction, -100, label_smoothing),
-                                   **tol(dtype))
+        loss, stats, total_weight = _C.cross_entropy(
+            tensor(noncontiguous(x)),
+            tensor(t),
+            tensor(w) if weighted else None,
+            reduction=reduction,
+            label_smoothing=label_smoothing,
+        )
+        np.testing.assert_allclose(
+            array(loss), np_cross_entropy(x, t, w, reduction, -100, label_smoothing), **tol(dtype)
+        )
         # The row statistics the backward uses: each row's max and log(sum(exp(x - max))).
         stats = array(stats)
         assert stats.dtype == np.float64 and stats.shape == t.shape + (2,)
@@ -439,13 +518,21 @@ def test_cross_entropy_backward_matches_finite_differences(isa, shape, reduction
     C = shape[0] if len(shape) == 1 else shape[1]
     w = rng.uniform(0.5, 2, size=C) if weighted else None
     t = class_targets(rng, shape)
-    loss, stats, total_weight = _C.cross_entropy(tensor(x), tensor(t), tensor(w) if weighted else None,
-                                               reduction=reduction, label_smoothing=label_smoothing)
+    loss, stats, total_weight = _C.cross_entropy(
+        tensor(x), tensor(t), tensor(w) if weighted else None, reduction=reduction, label_smoothing=label_smoothing
+    )
     g = rng.normal(size=array(loss).shape)
     expected = numeric_grad(lambda a: np_cross_entropy(a, t, w, reduction, -100, label_smoothing), [x.copy()], g)[0]
-    ours = _C.cross_entropy_backward(tensor(noncontiguous(g) if g.ndim else g), tensor(x), tensor(t), stats, total_weight,
-                                     tensor(w) if weighted else None, reduction=reduction,
-                                     label_smoothing=label_smoothing)
+    ours = _C.cross_entropy_backward(
+        tensor(noncontiguous(g) if g.ndim else g),
+        tensor(x),
+        tensor(t),
+        stats,
+        total_weight,
+        tensor(w) if weighted else None,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+    )
     np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
 
 
@@ -455,8 +542,9 @@ def test_cross_entropy_is_exact_for_huge_logits(isa, dtype):
     t = np.array([1, 0])
     loss, stats, total = _C.cross_entropy(tensor(x), tensor(t), reduction="none")
     np.testing.assert_allclose(array(loss), np_cross_entropy(x, t, reduction="none"), rtol=1e-6)
-    grad = array(_C.cross_entropy_backward(tensor(np.ones(2, dtype)), tensor(x), tensor(t), stats, total,
-                                           reduction="none"))
+    grad = array(
+        _C.cross_entropy_backward(tensor(np.ones(2, dtype)), tensor(x), tensor(t), stats, total, reduction="none")
+    )
     expected = np_softmax(x, 1) - np.eye(3)[t]
     np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7)
 
@@ -466,7 +554,7 @@ def test_cross_entropy_is_exact_for_huge_logits(isa, dtype):
 def test_class_losses_random_shapes(data):
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5))
     axis = 0 if len(shape) == 1 else 1
-    shape = shape[:axis] + (max(shape[axis], 1),) + shape[axis + 1:]  # a target needs a class to name
+    shape = shape[:axis] + (max(shape[axis], 1),) + shape[axis + 1 :]  # a target needs a class to name
     dtype = data.draw(st.sampled_from(FLOATS))
     reduction = data.draw(st.sampled_from(REDUCTIONS))
     label_smoothing = data.draw(st.sampled_from([0.0, 0.15]))
@@ -477,8 +565,11 @@ def test_class_losses_random_shapes(data):
     expected = np_cross_entropy(x, t, None, reduction, -100, label_smoothing)
     np.testing.assert_allclose(array(loss), expected, **tol(dtype))
     logp = np_log_softmax(x, 0 if x.ndim == 1 else 1).astype(dtype)
-    np.testing.assert_allclose(array(_C.nll_loss(tensor(logp), tensor(t), reduction=reduction)[0]),
-                               np_nll_loss(logp, t, None, reduction), **tol(dtype))
+    np.testing.assert_allclose(
+        array(_C.nll_loss(tensor(logp), tensor(t), reduction=reduction)[0]),
+        np_nll_loss(logp, t, None, reduction),
+        **tol(dtype),
+    )
 
 
 def test_cross_entropy_errors():
@@ -497,7 +588,9 @@ def test_cross_entropy_errors():
     with pytest.raises(RuntimeError, match="expected grad_output to be a single number"):
         _C.cross_entropy_backward(tensor(np.ones(3)), x, tensor(np.array([0, 1, 1])), stats, total, reduction="sum")
     with pytest.raises(RuntimeError, match=r"row_stats of shape \[3, 2\] does not match the expected \[2, 2\]"):
-        _C.cross_entropy_backward(tensor(np.float64(1)), tensor(np.zeros((2, 4))), tensor(np.array([0, 1])), stats, total)
+        _C.cross_entropy_backward(
+            tensor(np.float64(1)), tensor(np.zeros((2, 4))), tensor(np.array([0, 1])), stats, total
+        )
 
 
 def test_cross_entropy_matches_torch():
@@ -513,19 +606,36 @@ def test_cross_entropy_matches_torch():
                 for weight in (None, w):
                     for label_smoothing in (0.0, 0.1):
                         xt = torch.from_numpy(x).requires_grad_()
-                        expected = F.cross_entropy(xt, torch.from_numpy(t),
-                                                   None if weight is None else torch.from_numpy(weight),
-                                                   ignore_index=ignore_index, reduction=reduction,
-                                                   label_smoothing=label_smoothing)
-                        loss, stats, total = _C.cross_entropy(tensor(x), tensor(t),
-                                                            None if weight is None else tensor(weight), ignore_index,
-                                                            reduction, label_smoothing)
+                        expected = F.cross_entropy(
+                            xt,
+                            torch.from_numpy(t),
+                            None if weight is None else torch.from_numpy(weight),
+                            ignore_index=ignore_index,
+                            reduction=reduction,
+                            label_smoothing=label_smoothing,
+                        )
+                        loss, stats, total = _C.cross_entropy(
+                            tensor(x),
+                            tensor(t),
+                            None if weight is None else tensor(weight),
+                            ignore_index,
+                            reduction,
+                            label_smoothing,
+                        )
                         np.testing.assert_allclose(array(loss), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
                         g = rng.normal(size=expected.shape).astype(np.float32)
                         expected.backward(torch.from_numpy(g))
-                        grad = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(t), stats, total,
-                                                         None if weight is None else tensor(weight), ignore_index,
-                                                         reduction, label_smoothing)
+                        grad = _C.cross_entropy_backward(
+                            tensor(g),
+                            tensor(x),
+                            tensor(t),
+                            stats,
+                            total,
+                            None if weight is None else tensor(weight),
+                            ignore_index,
+                            reduction,
+                            label_smoothing,
+                        )
                         np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
@@ -556,18 +666,30 @@ def test_cross_entropy_with_probability_targets(isa, shape, dtype, reduction, la
     C = shape[axis]
     for weighted in (False, True):
         w = rand(rng, (C,), dtype, 0.2, 2) if weighted else None
-        loss, stats, total = _C.cross_entropy(tensor(noncontiguous(x)), tensor(noncontiguous(y)),
-                                            tensor(w) if weighted else None, reduction=reduction,
-                                            label_smoothing=label_smoothing)
+        loss, stats, total = _C.cross_entropy(
+            tensor(noncontiguous(x)),
+            tensor(noncontiguous(y)),
+            tensor(w) if weighted else None,
+            reduction=reduction,
+            label_smoothing=label_smoothing,
+        )
         expected = np_cross_entropy_probs(x, y, w, reduction, label_smoothing)
         np.testing.assert_allclose(array(loss), expected, **tol(dtype))
         if dtype == np.float64 and x.size:
             g = rng.normal(size=array(loss).shape)
-            expected = numeric_grad(lambda a: np_cross_entropy_probs(a, y, w, reduction, label_smoothing),
-                                    [x.copy()], g)[0]
-            ours = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), stats, total,
-                                             tensor(w) if weighted else None, reduction=reduction,
-                                             label_smoothing=label_smoothing)
+            expected = numeric_grad(
+                lambda a: np_cross_entropy_probs(a, y, w, reduction, label_smoothing), [x.copy()], g
+            )[0]
+            ours = _C.cross_entropy_backward(
+                tensor(g),
+                tensor(x),
+                tensor(y),
+                stats,
+                total,
+                tensor(w) if weighted else None,
+                reduction=reduction,
+                label_smoothing=label_smoothing,
+            )
             np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
 
 
@@ -575,8 +697,9 @@ def test_cross_entropy_probability_target_errors_and_torch_parity():
     x = tensor(np.zeros((3, 4)))
     with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
         _C.cross_entropy(x, tensor(np.full((3, 4), 0.25)), ignore_index=1)
-    with pytest.raises(RuntimeError, match="Expected floating point type for target with class probabilities, got "
-                                           "Long"):
+    with pytest.raises(
+        RuntimeError, match="Expected floating point type for target with class probabilities, got Long"
+    ):
         _C.cross_entropy(x, tensor(np.zeros((3, 4), np.int64)))
     torch = torch_or_skip()
     F = torch.nn.functional
@@ -589,17 +712,33 @@ def test_cross_entropy_probability_target_errors_and_torch_parity():
         for reduction in REDUCTIONS:
             for weight in (None, w):
                 xt = torch.from_numpy(x).requires_grad_()
-                expected = F.cross_entropy(xt, torch.from_numpy(y),
-                                           None if weight is None else torch.from_numpy(weight),
-                                           reduction=reduction, label_smoothing=0.1)
-                loss, stats, total = _C.cross_entropy(tensor(x), tensor(y), None if weight is None else tensor(weight),
-                                                    reduction=reduction, label_smoothing=0.1)
+                expected = F.cross_entropy(
+                    xt,
+                    torch.from_numpy(y),
+                    None if weight is None else torch.from_numpy(weight),
+                    reduction=reduction,
+                    label_smoothing=0.1,
+                )
+                loss, stats, total = _C.cross_entropy(
+                    tensor(x),
+                    tensor(y),
+                    None if weight is None else tensor(weight),
+                    reduction=reduction,
+                    label_smoothing=0.1,
+                )
                 np.testing.assert_allclose(array(loss), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
                 g = rng.normal(size=expected.shape).astype(np.float32)
                 expected.backward(torch.from_numpy(g))
-                grad = _C.cross_entropy_backward(tensor(g), tensor(x), tensor(y), stats, total,
-                                                 None if weight is None else tensor(weight), reduction=reduction,
-                                                 label_smoothing=0.1)
+                grad = _C.cross_entropy_backward(
+                    tensor(g),
+                    tensor(x),
+                    tensor(y),
+                    stats,
+                    total,
+                    None if weight is None else tensor(weight),
+                    reduction=reduction,
+                    label_smoothing=0.1,
+                )
                 np.testing.assert_allclose(array(grad), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
@@ -627,16 +766,18 @@ def test_pointwise_losses_match_numpy(isa, kind, shape, dtype, reduction):
     fn = getattr(_C, kind)
     with np.errstate(invalid="ignore"):
         expected = np_reduce_mean(np_pointwise(kind, x, y), reduction)
-    np.testing.assert_allclose(array(fn(tensor(noncontiguous(x)), tensor(y), reduction=reduction)), expected,
-                               **tol(dtype))
+    np.testing.assert_allclose(
+        array(fn(tensor(noncontiguous(x)), tensor(y), reduction=reduction)), expected, **tol(dtype)
+    )
     if kind.startswith("binary"):
         w = rand(rng, shape[-1:], dtype, 0.2, 2)  # broadcast along the last dim
         extra = dict(pos_weight=tensor(rand(rng, shape[-1:], dtype, 0.5, 3))) if kind.endswith("logits") else {}
         pw = array(extra["pos_weight"]) if extra else None
         with np.errstate(invalid="ignore"):
             expected = np_reduce_mean(np_pointwise(kind, x, y, w, pw), reduction)
-        np.testing.assert_allclose(array(fn(tensor(x), tensor(y), weight=tensor(w), reduction=reduction, **extra)),
-                                   expected, **tol(dtype))
+        np.testing.assert_allclose(
+            array(fn(tensor(x), tensor(y), weight=tensor(w), reduction=reduction, **extra)), expected, **tol(dtype)
+        )
 
 
 @pytest.mark.parametrize("kind", POINTWISE)
@@ -652,15 +793,24 @@ def test_pointwise_backwards_match_finite_differences(isa, kind, reduction):
     if kind.endswith("logits"):
         weights["pos_weight"] = rng.uniform(0.5, 3, size=(3, 1))
     forward = lambda a: np_reduce_mean(  # noqa: E731
-        np_pointwise(kind, a, y, weights.get("weight"), weights.get("pos_weight")), reduction)
+        np_pointwise(kind, a, y, weights.get("weight"), weights.get("pos_weight")), reduction
+    )
     g = rng.normal(size=np.shape(forward(x)))
     expected = numeric_grad(forward, [x.copy()], g)[0]
     named = {k: tensor(v) for k, v in weights.items()}
     ours = getattr(_C, kind + "_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **named)
     np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
     # and with respect to the target
-    forward_target = lambda b: np_reduce_mean(np_pointwise(kind, x, b, weights.get("weight"),  # noqa: E731
-                                                           weights.get("pos_weight")), reduction)
+    forward_target = lambda b: np_reduce_mean(
+        np_pointwise(
+            kind,
+            x,
+            b,
+            weights.get("weight"),  # noqa: E731
+            weights.get("pos_weight"),
+        ),
+        reduction,
+    )
     expected = numeric_grad(forward_target, [y.copy()], g)[0]
     ours = getattr(_C, kind + "_target_backward")(tensor(g), tensor(x), tensor(y), reduction=reduction, **named)
     np.testing.assert_allclose(array(ours), expected, rtol=1e-6, atol=1e-8)
@@ -691,25 +841,33 @@ def test_mse_and_l1_promote_dtypes_as_torch():
 def test_binary_cross_entropy_clamps_logs_and_logits_are_stable():
     x = np.array([0.0, 1.0, 0.0, 1.0])
     y = np.array([1.0, 0.0, 0.0, 1.0])
-    np.testing.assert_array_equal(array(_C.binary_cross_entropy(tensor(x), tensor(y), reduction="none")),
-                                  [100, 100, 0, 0])
+    np.testing.assert_array_equal(
+        array(_C.binary_cross_entropy(tensor(x), tensor(y), reduction="none")), [100, 100, 0, 0]
+    )
     logits = np.array([1e4, -1e4, 50.0, -50.0, 0.0], np.float32)
     target = np.array([1.0, 0.0, 0.0, 1.0, 0.5], np.float32)
     out = array(_C.binary_cross_entropy_with_logits(tensor(logits), tensor(target), reduction="none"))
     np.testing.assert_allclose(out, [0.0, 0.0, 50.0, 50.0, np.log(2)], rtol=1e-6, atol=1e-30)
-    tiny = array(_C.binary_cross_entropy_with_logits(tensor(np.array([30.0])), tensor(np.array([1.0])),
-                                                     reduction="none"))
+    tiny = array(
+        _C.binary_cross_entropy_with_logits(tensor(np.array([30.0])), tensor(np.array([1.0])), reduction="none")
+    )
     np.testing.assert_allclose(tiny, np.log1p(np.exp(-30.0)), rtol=1e-12)  # log1p, not log(1 + 1e-13)
 
 
 @pytest.mark.filterwarnings("ignore:Using a target size")
 def test_pointwise_errors():
     x = tensor(np.full(3, 0.5))
-    with pytest.raises(ValueError, match=r"Using a target size \(torch.Size\(\[2\]\)\) that is different to the "
-                                         r"input size \(torch.Size\(\[3\]\)\) is deprecated"):
+    with pytest.raises(
+        ValueError,
+        match=r"Using a target size \(torch.Size\(\[2\]\)\) that is different to the "
+        r"input size \(torch.Size\(\[3\]\)\) is deprecated",
+    ):
         _C.binary_cross_entropy(x, tensor(np.ones(2)))
-    with pytest.raises(ValueError, match=r"Target size \(torch.Size\(\[2\]\)\) must be the same as input size "
-                                         r"\(torch.Size\(\[3\]\)\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Target size \(torch.Size\(\[2\]\)\) must be the same as input size "
+        r"\(torch.Size\(\[3\]\)\)",
+    ):
         _C.binary_cross_entropy_with_logits(x, tensor(np.ones(2)))
     with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
         _C.binary_cross_entropy(tensor(np.array([0.5, 1.5])), tensor(np.ones(2)))
@@ -739,19 +897,30 @@ def test_weighted_mse_and_l1(isa, kind, reduction):
     x, y, w = rng.normal(size=(4, 5)), rng.normal(size=(4, 5)), rng.uniform(0, 2, size=(4, 5))
     losses = np_pointwise(kind, x, y, weight=w)
     expected = {"none": losses, "sum": losses.sum(), "mean": losses.sum() / w.sum()}[reduction]
-    np.testing.assert_allclose(array(getattr(_C, kind)(tensor(x), tensor(y), weight=tensor(w), reduction=reduction)),
-                               expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        array(getattr(_C, kind)(tensor(x), tensor(y), weight=tensor(w), reduction=reduction)), expected, rtol=1e-12
+    )
     g = rng.normal(size=np.shape(expected))
     grad = getattr(_C, kind + "_backward")(tensor(g), tensor(x), tensor(y), weight=tensor(w), reduction=reduction)
-    want = numeric_grad(lambda v: {"none": np_pointwise(kind, v, y, weight=w),
-                                   "sum": np_pointwise(kind, v, y, weight=w).sum(),
-                                   "mean": np_pointwise(kind, v, y, weight=w).sum() / w.sum()}[reduction], [x], g)[0]
+    want = numeric_grad(
+        lambda v: {
+            "none": np_pointwise(kind, v, y, weight=w),
+            "sum": np_pointwise(kind, v, y, weight=w).sum(),
+            "mean": np_pointwise(kind, v, y, weight=w).sum() / w.sum(),
+        }[reduction],
+        [x],
+        g,
+    )[0]
     np.testing.assert_allclose(array(grad), want, rtol=1e-6, atol=1e-8)
     torch = torch_or_skip()
-    theirs = getattr(torch.nn.functional, kind)(torch.tensor(x), torch.tensor(y), weight=torch.tensor(w),
-                                                reduction=reduction)
-    np.testing.assert_allclose(array(getattr(_C, kind)(tensor(x), tensor(y), weight=tensor(w), reduction=reduction)),
-                               theirs.numpy(), rtol=1e-12)
+    theirs = getattr(torch.nn.functional, kind)(
+        torch.tensor(x), torch.tensor(y), weight=torch.tensor(w), reduction=reduction
+    )
+    np.testing.assert_allclose(
+        array(getattr(_C, kind)(tensor(x), tensor(y), weight=tensor(w), reduction=reduction)),
+        theirs.numpy(),
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -760,8 +929,11 @@ def test_binary_cross_entropy_is_accurate_for_tiny_inputs(isa, dtype):
     x = np.array([1e-8, 1e-12, 1e-20, 3e-5], dtype)
     loss = array(_C.binary_cross_entropy(tensor(x), tensor(np.zeros(4, dtype)), reduction="none"))
     np.testing.assert_allclose(loss, -np.log1p(-x.astype(np.float64)), rtol=1e-6 if dtype == np.float32 else 1e-14)
-    target_grad = array(_C.binary_cross_entropy_target_backward(tensor(np.ones(4, dtype)), tensor(x),
-                                                                 tensor(np.zeros(4, dtype)), reduction="none"))
+    target_grad = array(
+        _C.binary_cross_entropy_target_backward(
+            tensor(np.ones(4, dtype)), tensor(x), tensor(np.zeros(4, dtype)), reduction="none"
+        )
+    )
     expected = np.log1p(-x.astype(np.float64)) - np.maximum(np.log(x.astype(np.float64)), -100)
     np.testing.assert_allclose(target_grad, expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
 
@@ -780,8 +952,9 @@ def test_pointwise_losses_match_torch():
         for reduction in REDUCTIONS:
             xt = torch.from_numpy(x).requires_grad_()
             yt = torch.from_numpy(y).requires_grad_()
-            expected = getattr(F, kind)(xt, yt, reduction=reduction,
-                                        **{k: torch.from_numpy(v) for k, v in extra_np.items()})
+            expected = getattr(F, kind)(
+                xt, yt, reduction=reduction, **{k: torch.from_numpy(v) for k, v in extra_np.items()}
+            )
             extra = {k: tensor(v) for k, v in extra_np.items()}
             ours = getattr(_C, kind)(tensor(x), tensor(y), reduction=reduction, **extra)
             np.testing.assert_allclose(array(ours), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
@@ -796,6 +969,7 @@ def test_pointwise_losses_match_torch():
 @pytest.mark.skipif(not _C.has_openmp, reason="built without OpenMP: one thread only")
 def test_results_do_not_depend_on_the_thread_count():
     import autocore
+
     rng = np.random.default_rng(15)
     x = rng.normal(size=(512, 300)).astype(np.float32)
     t = rng.integers(0, 300, size=512)
@@ -807,11 +981,18 @@ def test_results_do_not_depend_on_the_thread_count():
             autocore.set_num_threads(threads)
             loss, stats, total = _C.cross_entropy(tensor(x), tensor(t))
             nll_total = _C.nll_loss(tensor(x), tensor(t))[1]
-            results.append([array(_C.softmax(tensor(x), 0)), array(_C.log_softmax(tensor(x), 1)), array(loss),
-                            array(_C.cross_entropy_backward(tensor(np.float32(1)), tensor(x), tensor(t), stats, total)),
-                            array(_C.mse_loss(tensor(x), tensor(y))),
-                            array(_C.nll_loss_backward(tensor(np.float32(2)), [512, 300], tensor(t), None, "sum",
-                                                       -100, nll_total))])
+            results.append(
+                [
+                    array(_C.softmax(tensor(x), 0)),
+                    array(_C.log_softmax(tensor(x), 1)),
+                    array(loss),
+                    array(_C.cross_entropy_backward(tensor(np.float32(1)), tensor(x), tensor(t), stats, total)),
+                    array(_C.mse_loss(tensor(x), tensor(y))),
+                    array(
+                        _C.nll_loss_backward(tensor(np.float32(2)), [512, 300], tensor(t), None, "sum", -100, nll_total)
+                    ),
+                ]
+            )
     finally:
         autocore.set_num_threads(default)
     for a, b in zip(*results):
@@ -824,8 +1005,10 @@ def test_results_do_not_depend_on_the_thread_count():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_extreme_logits_give_finite_exact_log_softmax_cross_entropy_and_gradients(dtype):
     # Logits up to +-1e30: lse = max + log(sum) rounds to max there, so only the (x - max) - log(sum) forms are exact.
-    x = np.array([[1e30, -1e30, 0.0], [-1e30, -1e30, -1e30], [1e30, 1e30, 1e30], [1e30, 1e30 * 0.5, -1e30],
-                  [5.0, -1e30, 5.0]], dtype)
+    x = np.array(
+        [[1e30, -1e30, 0.0], [-1e30, -1e30, -1e30], [1e30, 1e30, 1e30], [1e30, 1e30 * 0.5, -1e30], [5.0, -1e30, 5.0]],
+        dtype,
+    )
     t = np.array([0, 1, 2, 1, 2])
     x64 = x.astype(np.float64)
     shifted = x64 - x64.max(1, keepdims=True)
@@ -876,15 +1059,18 @@ def test_losses_over_operands_of_several_float_dtypes_follow_pytorchs_formulas()
     assert x.grad.dtype == autocore.float32  # the gradient comes back in the input's own dtype
     np.testing.assert_allclose(x.grad.numpy(), np.zeros((2, 3)), atol=1e-7)  # softmax(0) = 1/3 = 0.3 / 0.9
     smoothed = autocore.nn.functional.cross_entropy(  # the smoothing is in the target's float32
-        autocore.zeros(3, dtype=autocore.float64), autocore.tensor([0.1, 0.2, 0.7]), label_smoothing=0.2)
+        autocore.zeros(3, dtype=autocore.float64), autocore.tensor([0.1, 0.2, 0.7]), label_smoothing=0.2
+    )
     target = np.array([0.1, 0.2, 0.7], np.float32) * np.float32(0.8) + np.float32(0.2 / 3)
     np.testing.assert_allclose(smoothed.item(), np.log(3.0) * target.astype(np.float64).sum(), rtol=1e-14)
     log_sigmoid_f32 = float(np.float32(-np.log(2.0)))
     logits = autocore.nn.functional.binary_cross_entropy_with_logits(
-        autocore.zeros(3), autocore.full((3,), 0.3, dtype=autocore.float64))
+        autocore.zeros(3), autocore.full((3,), 0.3, dtype=autocore.float64)
+    )
     assert logits.dtype == autocore.float64 and logits.item() == -log_sigmoid_f32
     narrow_target = autocore.nn.functional.binary_cross_entropy_with_logits(
-        autocore.full((2,), 0.5, dtype=autocore.float64), autocore.zeros(2), reduction="none")
+        autocore.full((2,), 0.5, dtype=autocore.float64), autocore.zeros(2), reduction="none"
+    )
     assert narrow_target.dtype == autocore.float32  # the target's dtype, as PyTorch's in-place steps keep it
     np.testing.assert_allclose(narrow_target.numpy(), np.log1p(np.exp(-0.5)) + 0.5, rtol=1e-6)
 
@@ -900,13 +1086,23 @@ def test_loss_edge_values_and_errors_follow_pytorchs_formulas():
     assert np.isnan(F.cross_entropy(autocore.zeros(2, 0), autocore.zeros(2, 0)).item())
     assert F.cross_entropy(autocore.zeros(2, 0), autocore.zeros(2, 0), reduction="sum").item() == 0
     # label smoothing scales by eps / C: with no classes, inf times an empty sum
-    assert np.isnan(F.cross_entropy(autocore.zeros(2, 0), autocore.tensor([0, 0]), ignore_index=0,
-                                    label_smoothing=0.5, reduction="sum").item())
-    assert np.isnan(F.cross_entropy(autocore.zeros(0, 0), autocore.zeros(0, dtype=autocore.int64),  # over no rows
-                                    label_smoothing=0.5, reduction="sum").item())
+    assert np.isnan(
+        F.cross_entropy(
+            autocore.zeros(2, 0), autocore.tensor([0, 0]), ignore_index=0, label_smoothing=0.5, reduction="sum"
+        ).item()
+    )
+    assert np.isnan(
+        F.cross_entropy(
+            autocore.zeros(0, 0),
+            autocore.zeros(0, dtype=autocore.int64),  # over no rows
+            label_smoothing=0.5,
+            reduction="sum",
+        ).item()
+    )
     # (1 - y) x - log sigmoid(x), never forming 1 + (pos_weight - 1) y without a pos_weight
-    both_inf = F.binary_cross_entropy_with_logits(autocore.tensor([float("inf"), float("-inf")]),
-                                                  autocore.full((2,), float("inf")), reduction="none")
+    both_inf = F.binary_cross_entropy_with_logits(
+        autocore.tensor([float("inf"), float("-inf")]), autocore.full((2,), float("inf")), reduction="none"
+    )
     assert both_inf.tolist() == [float("-inf"), float("inf")]
     # a 1-D input takes a 1-D target of one element as a batch of one, with a 0-d loss
     one = F.nll_loss(autocore.tensor([0.0, -2.0, -5.0]), autocore.tensor([1]), reduction="none")

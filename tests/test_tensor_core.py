@@ -1,9 +1,11 @@
 """The C++ tensor core: views share storage and match numpy's, numpy interop is zero-copy both ways,
 and bad input raises PyTorch's exception types."""
+
 import numpy as np
 import pytest
 
 from autocore import _C
+
 from conftest import array, noncontiguous, tensor, torch_or_skip
 
 DTYPES = [np.float32, np.float64, np.int64, np.bool_]
@@ -103,8 +105,9 @@ def test_contiguous_copies_only_when_needed():
 def test_to_dtype_matches_numpy_astype(src_dtype, dst_dtype):
     rng = np.random.default_rng(0)
     a = (rng.normal(size=(5, 7)) * 10).astype(src_dtype)
-    np.testing.assert_array_equal(array(tensor(noncontiguous(a)).to_dtype(getattr(_C.DType, np.dtype(dst_dtype).name))),
-                                  a.astype(dst_dtype))
+    np.testing.assert_array_equal(
+        array(tensor(noncontiguous(a)).to_dtype(getattr(_C.DType, np.dtype(dst_dtype).name))), a.astype(dst_dtype)
+    )
 
 
 def test_copy_broadcasts_and_converts():
@@ -168,6 +171,7 @@ def test_isa_selection_is_reported_and_switchable(isa):
 
 # ---- DLPack ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_dlpack_round_trip_with_numpy_shares_memory(dtype):
     a = np.arange(24).reshape(4, 6).astype(dtype)[1:, ::2]
@@ -220,6 +224,7 @@ HUGE = 1 << 40
 def test_sizes_whose_bytes_overflow_raise_instead_of_allocating_too_little(shape):
     # 2^40 * 2^40 wraps to 0 in int64: without checked arithmetic this allocates nothing and writes far past it.
     import autocore
+
     with pytest.raises(RuntimeError, match="overflow"):
         autocore.zeros(*shape)
     with pytest.raises(RuntimeError, match="overflow"):
@@ -228,6 +233,7 @@ def test_sizes_whose_bytes_overflow_raise_instead_of_allocating_too_little(shape
 
 def test_huge_sizes_that_are_empty_or_only_views_are_fine_or_refused_clearly():
     import autocore
+
     assert autocore.zeros(HUGE, HUGE, 0).shape == (HUGE, HUGE, 0)
     one = autocore.ones(1)
     with pytest.raises(RuntimeError, match="overflow"):
@@ -241,8 +247,12 @@ def test_huge_sizes_that_are_empty_or_only_views_are_fine_or_refused_clearly():
 def test_as_strided_bounds_are_checked_without_wrapping_around():
     c = tensor(np.ones(4, np.float32))
     # (2^32) * 2^32 wraps to 0, which would put the last element "at" the first one.
-    for shape, strides, offset in [([(1 << 32) + 1], [1 << 32], 0), ([4], [1 << 62], 0), ([2], [1], 1 << 62),
-                                   ([3, 3], [(1 << 62) + 1, -(1 << 62)], 1)]:
+    for shape, strides, offset in [
+        ([(1 << 32) + 1], [1 << 32], 0),
+        ([4], [1 << 62], 0),
+        ([2], [1], 1 << 62),
+        ([3, 3], [(1 << 62) + 1, -(1 << 62)], 1),
+    ]:
         with pytest.raises(RuntimeError, match="out of bounds"):
             c.as_strided(shape, strides, offset)
     with pytest.raises(RuntimeError, match="invalid storage offset -1"):
@@ -252,6 +262,7 @@ def test_as_strided_bounds_are_checked_without_wrapping_around():
 
 def test_empty_tensors_with_huge_dims_and_size_one_views_with_huge_strides_work():
     import autocore
+
     empty = autocore.zeros(HUGE, HUGE, 0)
     assert (empty + 1).shape == (HUGE, HUGE, 0) and empty.sum().item() == 0  # iterating merges no huge dims
     one = tensor(np.arange(4.0)).as_strided([1, 2], [1 << 62, 1], 1)  # a size-1 dim may carry any stride

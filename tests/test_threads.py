@@ -1,6 +1,7 @@
 """Threads: kernels release the GIL (another Python thread runs while they compute), two Python threads
 training independent models get exactly what running them one after the other gets, and results do not
 depend on the OpenMP thread count (elementwise ops bit for bit, reductions and products to rounding)."""
+
 import contextlib
 import operator
 import sys
@@ -56,6 +57,7 @@ def run_in_threads(*jobs):
 
 
 # ---- the GIL is released while kernels run ----
+
 
 @contextlib.contextmanager
 def gil_probe():
@@ -124,8 +126,9 @@ GIL_OPS = {
     "tanh": lambda rng: _big(rng, 2048, 2048).tanh,
     "sum": lambda rng: _big(rng, 2048, 2048).sum,
     "softmax": lambda rng: partial(autocore.softmax, _big(rng, 2048, 2048), 1),
-    "cross_entropy": lambda rng: partial(F.cross_entropy, _big(rng, 2048, 2048),
-                                         autocore.from_numpy(rng.integers(0, 2048, 2048))),
+    "cross_entropy": lambda rng: partial(
+        F.cross_entropy, _big(rng, 2048, 2048), autocore.from_numpy(rng.integers(0, 2048, 2048))
+    ),
     "Adam step": _adam_step,
     "contiguous (transposed)": lambda rng: _big(rng, 2048, 2048).T.contiguous,
     "clone": lambda rng: _big(rng, 2048, 2048).clone,
@@ -152,6 +155,7 @@ def test_large_kernels_release_the_gil(op):
 
 
 # ---- two Python threads give what running one after the other gives ----
+
 
 def _model_and_data(seed):
     """A 256-512-10 tanh MLP and its data, all drawn from numpy with `seed` (not from autocore's global
@@ -205,8 +209,13 @@ def test_two_threads_running_kernels_at_once_match_a_sequential_run():
     """Forward passes only, on tensors that need no gradient, so that no thread touches grad mode: the
     kernels (and their OpenMP teams, one per calling thread) may run concurrently without interfering."""
     rng = np.random.default_rng(4)
-    inputs = [[autocore.from_numpy(rng.normal(size=shape).astype(np.float32))
-               for shape in ((512, 512), (512, 512), (512,), (512, 512))] for _ in range(2)]
+    inputs = [
+        [
+            autocore.from_numpy(rng.normal(size=shape).astype(np.float32))
+            for shape in ((512, 512), (512, 512), (512,), (512, 512))
+        ]
+        for _ in range(2)
+    ]
 
     def compute(x, w, b, z):
         h = autocore.tanh(F.linear(x, w, b)) * z + x.exp() * 0.01
@@ -257,8 +266,10 @@ ELEMENTWISE = {
     "exp (transposed view)": (lambda a, row, col: autocore.exp(a.T), lambda a, row, col: np.exp(a.T)),
     "tanh": (lambda a, row, col: autocore.tanh(a), lambda a, row, col: np.tanh(a)),
     "sigmoid": (lambda a, row, col: autocore.sigmoid(a), lambda a, row, col: 1 / (1 + np.exp(-a))),
-    "where (broadcast)": (lambda a, row, col: autocore.where(a > col, a, row),
-                          lambda a, row, col: np.where(a > col, a, row)),
+    "where (broadcast)": (
+        lambda a, row, col: autocore.where(a > col, a, row),
+        lambda a, row, col: np.where(a > col, a, row),
+    ),
 }
 
 
@@ -281,8 +292,9 @@ def test_elementwise_results_are_bit_identical_for_any_thread_count(op, dtype, r
     for n, result in zip(THREAD_COUNTS[1:], results[1:]):
         np.testing.assert_array_equal(result, results[0], err_msg=f"{n} threads vs 1")
     want = reference(*(x.astype(np.float64) for x in arrays))
-    np.testing.assert_allclose(results[0], want, rtol=2e-6 if dtype == np.float32 else 1e-14,
-                               atol=1e-7 if dtype == np.float32 else 1e-15)
+    np.testing.assert_allclose(
+        results[0], want, rtol=2e-6 if dtype == np.float32 else 1e-14, atol=1e-7 if dtype == np.float32 else 1e-15
+    )
 
 
 def _softmax(a, dim):
@@ -304,12 +316,17 @@ REDUCTIONS = {
     "mean (dim 0)": (lambda a: a.mean(0), lambda a: a.mean(0), _sum_of_magnitudes(lambda a: a.mean(0))),
     "softmax (dim 1)": (lambda a: autocore.softmax(a, 1), lambda a: _softmax(a, 1), lambda a: _softmax(a, 1)),
     "softmax (dim 0)": (lambda a: autocore.softmax(a, 0), lambda a: _softmax(a, 0), lambda a: _softmax(a, 0)),
-    "log_softmax (dim 1)": (lambda a: autocore.log_softmax(a, 1), lambda a: np.log(_softmax(a, 1)),
-                            lambda a: np.abs(a) - np.log(_softmax(a, 1))),
-    "matmul": (lambda a: a @ a.T[:, :400], lambda a: a @ a.T[:, :400],
-               _sum_of_magnitudes(lambda a: a @ a.T[:, :400])),
-    "matmul (transposed operand)": (lambda a: a.T @ a[:, :300], lambda a: a.T @ a[:, :300],
-                                    _sum_of_magnitudes(lambda a: a.T @ a[:, :300])),
+    "log_softmax (dim 1)": (
+        lambda a: autocore.log_softmax(a, 1),
+        lambda a: np.log(_softmax(a, 1)),
+        lambda a: np.abs(a) - np.log(_softmax(a, 1)),
+    ),
+    "matmul": (lambda a: a @ a.T[:, :400], lambda a: a @ a.T[:, :400], _sum_of_magnitudes(lambda a: a @ a.T[:, :400])),
+    "matmul (transposed operand)": (
+        lambda a: a.T @ a[:, :300],
+        lambda a: a.T @ a[:, :300],
+        _sum_of_magnitudes(lambda a: a.T @ a[:, :300]),
+    ),
 }
 
 
@@ -362,8 +379,13 @@ def test_training_gradients_agree_to_rounding_for_any_thread_count(restore_threa
     grad_logits = probs.copy()
     grad_logits[rows, labels] -= 1
     grad_logits /= len(labels)
-    grad_pre = (grad_logits @ w2) * (1 - hidden ** 2)
-    want = [-np.log(probs[rows, labels]).mean(), grad_pre.T @ x, grad_pre.sum(0), grad_logits.T @ hidden,
-            grad_logits.sum(0)]
+    grad_pre = (grad_logits @ w2) * (1 - hidden**2)
+    want = [
+        -np.log(probs[rows, labels]).mean(),
+        grad_pre.T @ x,
+        grad_pre.sum(0),
+        grad_logits.T @ hidden,
+        grad_logits.sum(0),
+    ]
     for got, expected in zip(results[0], want):
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)

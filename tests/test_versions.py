@@ -1,6 +1,7 @@
 """The version counter that guards saved tensors moves on every write path, from C++: copy_, fill_ and zero_,
 out= (the in-place operators and methods), random fills, and optimizer steps (params and their state buffers);
 a tensor saved for backward and then written by any of them is refused by backward."""
+
 import numpy as np
 import pytest
 
@@ -48,12 +49,19 @@ def test_backward_refuses_a_saved_tensor_written_since(write):
         loss.backward()
 
 
-@pytest.mark.parametrize("make", [
-    lambda ps: autocore.optim.SGD(ps, lr=0.1), lambda ps: autocore.optim.SGD(ps, lr=0.1, momentum=0.9),
-    lambda ps: autocore.optim.Adam(ps, lr=0.1), lambda ps: autocore.optim.AdamW(ps, lr=0.1),
-    lambda ps: autocore.optim.Adagrad(ps, lr=0.1), lambda ps: autocore.optim.RMSprop(ps, lr=0.1),
-    lambda ps: autocore.optim.Adadelta(ps, lr=0.1),
-], ids=["sgd", "momentum", "adam", "adamw", "adagrad", "rmsprop", "adadelta"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: autocore.optim.SGD(ps, lr=0.1),
+        lambda ps: autocore.optim.SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: autocore.optim.Adam(ps, lr=0.1),
+        lambda ps: autocore.optim.AdamW(ps, lr=0.1),
+        lambda ps: autocore.optim.Adagrad(ps, lr=0.1),
+        lambda ps: autocore.optim.RMSprop(ps, lr=0.1),
+        lambda ps: autocore.optim.Adadelta(ps, lr=0.1),
+    ],
+    ids=["sgd", "momentum", "adam", "adamw", "adagrad", "rmsprop", "adadelta"],
+)
 def test_an_optimizer_step_between_forward_and_backward_is_caught(make):
     model = nn.Linear(3, 2)
     optimizer = make(list(model.parameters()))

@@ -1,4 +1,5 @@
 """`python -m autocore`: what this build contains, and a 1024x1024 matmul checked against numpy."""
+
 import sys
 import time
 
@@ -22,7 +23,7 @@ def matmul_check(n=1024) -> bool:
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
     ta, tb = _C.from_numpy(a), _C.from_numpy(b)
-    flops = 2.0 * n ** 3
+    flops = 2.0 * n**3
     # autocore is timed before numpy's first BLAS call: OpenBLAS's worker threads keep spinning for a
     # while after each call and would take the cores from autocore's threads.
     t_ours = best_seconds(lambda: _C.matmul(ta, tb))
@@ -61,6 +62,7 @@ def _describe_cuda(cuda):
 def cuda_matmul_check(n=1024) -> bool:
     """The same product on the first GPU, checked against float64 on the host."""
     from . import cuda, from_numpy
+
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
@@ -70,14 +72,17 @@ def cuda_matmul_check(n=1024) -> bool:
         out = ta @ tb
         cuda.synchronize()
         return out
+
     seconds = best_seconds(product)
     ours = product().cpu().numpy()
     reference = a.astype(np.float64) @ b.astype(np.float64)
     error = float(np.abs(ours - reference).max() / np.abs(reference).max())
     ok = error < 1e-5
-    print(f"matmul {n}x{n} float32 on {cuda.get_device_name()}: max relative error {error:.1e} -> "
-          f"{'ok' if ok else 'FAILED'}")
-    print(f"  autocore : {2.0 * n ** 3 / seconds / 1e12:7.1f} TFLOP/s")
+    print(
+        f"matmul {n}x{n} float32 on {cuda.get_device_name()}: max relative error {error:.1e} -> "
+        f"{'ok' if ok else 'FAILED'}"
+    )
+    print(f"  autocore : {2.0 * n**3 / seconds / 1e12:7.1f} TFLOP/s")
     return ok
 
 

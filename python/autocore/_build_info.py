@@ -1,4 +1,5 @@
 """What this build of autocore contains and which kernels it chose for this machine."""
+
 from . import _C
 
 
@@ -19,11 +20,16 @@ def backends_info() -> dict:
 def _cuda_info():
     """False for a CPU-only build; otherwise what the CUDA module found (no GPU: device_count 0)."""
     from . import cuda
+
     module = cuda._load()
     if module is None:
         return False
-    info = {"built": True, "device_count": module.device_count(), "runtime_version": module.runtime_version(),
-            "driver_version": module.driver_version()}
+    info = {
+        "built": True,
+        "device_count": module.device_count(),
+        "runtime_version": module.runtime_version(),
+        "driver_version": module.driver_version(),
+    }
     if info["device_count"]:
         info["devices"] = [module.get_device_name(i) for i in range(info["device_count"])]
     return info

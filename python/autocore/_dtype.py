@@ -1,5 +1,6 @@
 """dtypes and devices, as PyTorch names them: autocore.float32 (= autocore.float), float64 (= double),
 int64 (= long), bool; autocore.device("cpu"), device("cuda:0")."""
+
 import numpy as np
 
 from . import _C
@@ -29,8 +30,15 @@ bool_ = dtype("bool", _C.DType.bool, np.bool_)
 
 _FROM_C = {d._c: d for d in (float32, float64, int64, bool_)}
 _FROM_NUMPY = {d.numpy: d for d in (float32, float64, int64, bool_)}
-_NAMES = {"float32": float32, "float": float32, "float64": float64, "double": float64, "int64": int64,
-          "long": int64, "bool": bool_}
+_NAMES = {
+    "float32": float32,
+    "float": float32,
+    "float64": float64,
+    "double": float64,
+    "int64": int64,
+    "long": int64,
+    "bool": bool_,
+}
 
 
 def _by_name(name):
@@ -45,8 +53,10 @@ def from_numpy_dtype(np_dtype):
     try:
         return _FROM_NUMPY[np.dtype(np_dtype)]
     except KeyError:
-        raise TypeError(f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-                        "float64, float32, int64, and bool.") from None
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            "float64, float32, int64, and bool."
+        ) from None
 
 
 def get_default_dtype():
@@ -58,12 +68,14 @@ def set_default_dtype(d):
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _C.set_default_float_dtype(d._c)
     from . import cuda
+
     if cuda._module is not None:
         cuda._module.set_default_float_dtype(d._c)
 
 
 class device:
     """A device: "cpu", "cuda" (the current GPU) or "cuda:N"; device("cuda", 1) as in PyTorch."""
+
     __slots__ = ("type", "index")
 
     def __init__(self, spec, index=None):
@@ -88,7 +100,9 @@ class device:
         return hash((self.type, self.index))
 
     def __repr__(self):
-        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+        return (
+            f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+        )
 
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
@@ -108,11 +122,13 @@ def resolve_device(d):
     if d.type == "cpu":
         return CPU
     from . import cuda
+
     backend = cuda._backend()
     index = backend.current_device() if d.index is None else d.index
     if index >= backend.device_count():
-        raise RuntimeError(f"CUDA error: invalid device ordinal {index} ({backend.device_count()} devices are "
-                           "available)")
+        raise RuntimeError(
+            f"CUDA error: invalid device ordinal {index} ({backend.device_count()} devices are available)"
+        )
     return _cuda_device(index)
 
 
@@ -142,6 +158,7 @@ def to_device_c(c, d):
     if d is None or here == d:
         return c
     from . import cuda
+
     if d.type == "cpu":
         return cuda._backend().to_cpu(c)
     return cuda._backend().to_device(c.contiguous() if here.type == "cpu" else cuda._backend().to_cpu(c), d.index)
@@ -152,4 +169,5 @@ def full_c(shape, value, c_dtype, d=None):
     if d is None or d.type == "cpu":
         return _C.full(shape, value, c_dtype)
     from . import cuda
+
     return cuda._backend().full(shape, value, c_dtype, d.index)

@@ -1,5 +1,6 @@
 """Operators and method forms of the ops, attached to Tensor: `a + b`, `a @ b`, `x.sum(dim)`, ... Kept
 apart from tensor.py so that Tensor's definition does not depend on the ops modules."""
+
 from . import _dtype
 from .ops import elementwise as ew
 from .ops import inplace as ip
@@ -17,10 +18,12 @@ def _reflected(fn):
 
 def _comparison(fn):
     """Comparisons with something that is neither a tensor nor a number defer to Python (x == None is False)."""
+
     def op(self, other):
         if not isinstance(other, (Tensor, int, float, bool)):
             return NotImplemented
         return fn(self, other)
+
     return op
 
 
@@ -29,6 +32,7 @@ def _logical(fn, name):
         if self.dtype != _dtype.bool_ or (isinstance(other, Tensor) and other.dtype != _dtype.bool_):
             raise RuntimeError(f"autocore supports {name} on bool tensors only")
         return fn(self, other)
+
     return op
 
 
@@ -64,39 +68,112 @@ def _cuda(self, device=None, non_blocking=False):
 
 METHODS = {
     "_version": property(lambda self: self._c._version),
-    "__add__": ew._add, "__radd__": _reflected(ew._add), "__sub__": ew._sub, "__rsub__": _reflected(ew._sub),
-    "__mul__": ew.mul, "__rmul__": _reflected(ew.mul), "__truediv__": ew.div, "__rtruediv__": _reflected(ew.div),
-    "__pow__": ew.pow, "__rpow__": _reflected(ew.pow), "__matmul__": mm.matmul, "__rmatmul__": _reflected(mm.matmul),
-    "__neg__": ew.neg, "__abs__": ew.abs, "__pos__": lambda self: self,
-    "__eq__": _comparison(ew.eq), "__ne__": _comparison(ew.ne), "__lt__": _comparison(ew.lt),
-    "__le__": _comparison(ew.le), "__gt__": _comparison(ew.gt), "__ge__": _comparison(ew.ge),
-    "__invert__": _invert, "logical_not": lambda self: ew.eq(self, 0),  # x == 0 for any dtype, as in PyTorch
-    "__and__": _logical(ew.mul, "&"), "__rand__": _logical(ew.mul, "&"),
-    "__or__": _logical(ew.or_bools, "|"), "__ror__": _logical(ew.or_bools, "|"),
-    "__xor__": _logical(ew.ne, "^"), "__rxor__": _logical(ew.ne, "^"),
+    "__add__": ew._add,
+    "__radd__": _reflected(ew._add),
+    "__sub__": ew._sub,
+    "__rsub__": _reflected(ew._sub),
+    "__mul__": ew.mul,
+    "__rmul__": _reflected(ew.mul),
+    "__truediv__": ew.div,
+    "__rtruediv__": _reflected(ew.div),
+    "__pow__": ew.pow,
+    "__rpow__": _reflected(ew.pow),
+    "__matmul__": mm.matmul,
+    "__rmatmul__": _reflected(mm.matmul),
+    "__neg__": ew.neg,
+    "__abs__": ew.abs,
+    "__pos__": lambda self: self,
+    "__eq__": _comparison(ew.eq),
+    "__ne__": _comparison(ew.ne),
+    "__lt__": _comparison(ew.lt),
+    "__le__": _comparison(ew.le),
+    "__gt__": _comparison(ew.gt),
+    "__ge__": _comparison(ew.ge),
+    "__invert__": _invert,
+    "logical_not": lambda self: ew.eq(self, 0),  # x == 0 for any dtype, as in PyTorch
+    "__and__": _logical(ew.mul, "&"),
+    "__rand__": _logical(ew.mul, "&"),
+    "__or__": _logical(ew.or_bools, "|"),
+    "__ror__": _logical(ew.or_bools, "|"),
+    "__xor__": _logical(ew.ne, "^"),
+    "__rxor__": _logical(ew.ne, "^"),
     "__getitem__": sh.getitem,
-    "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "pow": ew.pow, "neg": ew.neg, "abs": ew.abs,
-    **ew.POINTWISE, **ip.POINTWISE_INPLACE, "clamp": ew.clamp, "clip": ew.clamp,
-    "maximum": ew.maximum, "minimum": ew.minimum,
-    "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
-    "sum": red.sum, "mean": red.mean, "var": red.var, "std": red.std, "amax": red.amax, "amin": red.amin,
-    "max": red.max, "min": red.min, "argmax": red.argmax, "argmin": red.argmin,
-    "matmul": mm.matmul, "mm": mm.mm, "bmm": mm.bmm, "mv": mm.mv, "dot": mm.dot,
-    "softmax": sl.softmax, "log_softmax": sl.log_softmax,
-    "view": sh.view, "reshape": sh.reshape, "flatten": sh.flatten, "transpose": sh.transpose, "t": sh.t,
-    "permute": sh.permute, "unsqueeze": sh.unsqueeze, "squeeze": sh.squeeze, "contiguous": sh.contiguous,
-    "clone": sh.clone, "expand_as": sh.expand_as, "index_select": sh.index_select,
-    "to": _to, "float": lambda self: _to(self, _dtype.float32), "double": lambda self: _to(self, _dtype.float64),
-    "long": lambda self: _to(self, _dtype.int64), "bool": lambda self: _to(self, _dtype.bool_),
-    "cpu": lambda self: move(self, _dtype.CPU), "cuda": _cuda,
-    "add_": ip.add_, "sub_": ip.sub_, "mul_": ip.mul_, "div_": ip.div_, "clamp_": ip.clamp_, "clip_": ip.clamp_,
-    "fill_": ip.fill_, "zero_": ip.zero_, "uniform_": ip.uniform_, "normal_": ip.normal_, "copy_": ip.copy_,
-    "__iadd__": ip.add_, "__isub__": ip.sub_, "__imul__": ip.mul_, "__itruediv__": ip.div_,
+    "add": ew.add,
+    "sub": ew.sub,
+    "mul": ew.mul,
+    "div": ew.div,
+    "pow": ew.pow,
+    "neg": ew.neg,
+    "abs": ew.abs,
+    **ew.POINTWISE,
+    **ip.POINTWISE_INPLACE,
+    "clamp": ew.clamp,
+    "clip": ew.clamp,
+    "maximum": ew.maximum,
+    "minimum": ew.minimum,
+    "eq": ew.eq,
+    "ne": ew.ne,
+    "lt": ew.lt,
+    "le": ew.le,
+    "gt": ew.gt,
+    "ge": ew.ge,
+    "sum": red.sum,
+    "mean": red.mean,
+    "var": red.var,
+    "std": red.std,
+    "amax": red.amax,
+    "amin": red.amin,
+    "max": red.max,
+    "min": red.min,
+    "argmax": red.argmax,
+    "argmin": red.argmin,
+    "matmul": mm.matmul,
+    "mm": mm.mm,
+    "bmm": mm.bmm,
+    "mv": mm.mv,
+    "dot": mm.dot,
+    "softmax": sl.softmax,
+    "log_softmax": sl.log_softmax,
+    "view": sh.view,
+    "reshape": sh.reshape,
+    "flatten": sh.flatten,
+    "transpose": sh.transpose,
+    "t": sh.t,
+    "permute": sh.permute,
+    "unsqueeze": sh.unsqueeze,
+    "squeeze": sh.squeeze,
+    "contiguous": sh.contiguous,
+    "clone": sh.clone,
+    "expand_as": sh.expand_as,
+    "index_select": sh.index_select,
+    "to": _to,
+    "float": lambda self: _to(self, _dtype.float32),
+    "double": lambda self: _to(self, _dtype.float64),
+    "long": lambda self: _to(self, _dtype.int64),
+    "bool": lambda self: _to(self, _dtype.bool_),
+    "cpu": lambda self: move(self, _dtype.CPU),
+    "cuda": _cuda,
+    "add_": ip.add_,
+    "sub_": ip.sub_,
+    "mul_": ip.mul_,
+    "div_": ip.div_,
+    "clamp_": ip.clamp_,
+    "clip_": ip.clamp_,
+    "fill_": ip.fill_,
+    "zero_": ip.zero_,
+    "uniform_": ip.uniform_,
+    "normal_": ip.normal_,
+    "copy_": ip.copy_,
+    "__iadd__": ip.add_,
+    "__isub__": ip.sub_,
+    "__imul__": ip.mul_,
+    "__itruediv__": ip.div_,
 }
 
 
 def expand(self, *sizes):
     from .ops.graph import expand as expand_op
+
     sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
     return expand_op(self, list(sizes))
 
@@ -128,6 +205,8 @@ Tensor.view_as = view_as
 Tensor.reshape_as = reshape_as
 Tensor.as_subclass = as_subclass
 Tensor.T = property(lambda self: sh.permute(self, list(range(self.ndim - 1, -1, -1))))
+
+
 def _matrix_transpose(x):
     if x.ndim == 0:
         return x  # the identity on a 0-d tensor, as in PyTorch

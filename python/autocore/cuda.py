@@ -1,13 +1,16 @@
 """autocore.cuda: the CUDA backend, as torch.cuda. Its kernels live in their own extension module,
 autocore._C_cuda, imported here on first use, so that a build with CUDA imports and runs on machines with
 no GPU or driver (is_available() is then False), and a CPU-only build says how to get CUDA when asked."""
+
 from . import _C
 
 _module = None
 _import_error = None
 
-_REBUILD = ("autocore was built without CUDA: reinstall with a CUDA compiler (nvcc) on the PATH, or force it "
-            "with `AUTOCORE_CUDA=ON pip install .` (or `pip install . -C cmake.define.AUTOCORE_CUDA=ON`)")
+_REBUILD = (
+    "autocore was built without CUDA: reinstall with a CUDA compiler (nvcc) on the PATH, or force it "
+    "with `AUTOCORE_CUDA=ON pip install .` (or `pip install . -C cmake.define.AUTOCORE_CUDA=ON`)"
+)
 
 
 def _load():
@@ -22,6 +25,7 @@ def _load():
         _C._register_device_module("cuda", _C_cuda)
         _C_cuda.set_default_float_dtype(_C.default_float_dtype())
         from .backends import cuda as cuda_flags
+
         _C_cuda.set_allow_tf32(cuda_flags.matmul.allow_tf32)
         _module = _C_cuda
     return _module
@@ -33,8 +37,10 @@ def _backend():
     if module is None:
         raise RuntimeError(f"{_REBUILD} ({_import_error})")
     if module.device_count() == 0:
-        raise RuntimeError("Found no NVIDIA driver on your system, or no CUDA GPU. Please check that you have an "
-                           "NVIDIA GPU and installed a driver from http://www.nvidia.com/Download/index.aspx")
+        raise RuntimeError(
+            "Found no NVIDIA driver on your system, or no CUDA GPU. Please check that you have an "
+            "NVIDIA GPU and installed a driver from http://www.nvidia.com/Download/index.aspx"
+        )
     return module
 
 
@@ -59,6 +65,7 @@ def _index(device):
     if isinstance(device, int):
         return device
     from ._dtype import device as device_type
+
     d = device_type(device)
     if d.type != "cuda":
         raise ValueError(f"Expected a cuda device, but got: {d}")
@@ -111,6 +118,7 @@ def empty_cache():
 def manual_seed(seed):
     """autocore's CUDA random numbers come from the CPU generator (see autocore.manual_seed)."""
     from .factories import manual_seed as seed_all
+
     seed_all(seed)
 
 

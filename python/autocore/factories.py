@@ -1,11 +1,11 @@
 """Tensor factories in PyTorch's top-level namespace: tensor, as_tensor, from_numpy, zeros, ones, full,
 empty, arange, linspace, eye, the *_like forms, and the random ones on autocore's Philox generator."""
+
 import math
 
 import numpy as np
 
-from . import _C
-from . import _dtype
+from . import _C, _dtype
 from .ops.graph import wrap
 from .tensor import Tensor
 
@@ -62,8 +62,9 @@ def _infer_numpy(data, dtype):
         array = np.asarray(data)
         numpy_typed = isinstance(data, (np.ndarray, np.generic))
         # Python ints past int64 become uint64 or object arrays in numpy; PyTorch refuses them.
-        if not numpy_typed and (array.dtype.kind == "u" or
-                                (array.dtype == object and all(isinstance(v, int) for v in array.reshape(-1)))):
+        if not numpy_typed and (
+            array.dtype.kind == "u" or (array.dtype == object and all(isinstance(v, int) for v in array.reshape(-1)))
+        ):
             raise ValueError("Overflow when unpacking long long")
         if array.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
@@ -107,11 +108,20 @@ def _from_sequence(data, dtype):
             kinds = set(map(type, objects.reshape(-1)))
     except ValueError:  # ragged: the careful path names the offending level
         kinds = None
-    if kinds is not None and kinds <= _NUMBERS and (dtype is None or dtype.is_floating_point or
-                                                    kinds <= ({bool} if dtype.name == "bool" else {int, bool})):
-        target = dtype.numpy if dtype is not None else \
-            _dtype.get_default_dtype().numpy if float in kinds or not kinds else \
-            np.int64 if int in kinds else np.bool_
+    if (
+        kinds is not None
+        and kinds <= _NUMBERS
+        and (dtype is None or dtype.is_floating_point or kinds <= ({bool} if dtype.name == "bool" else {int, bool}))
+    ):
+        target = (
+            dtype.numpy
+            if dtype is not None
+            else _dtype.get_default_dtype().numpy
+            if float in kinds or not kinds
+            else np.int64
+            if int in kinds
+            else np.bool_
+        )
         try:
             with np.errstate(over="ignore"):  # past float32's range: inf, as in PyTorch
                 return np.asarray(objects, dtype=target)
@@ -209,12 +219,12 @@ def _number(value):
 
 def _integral(value):
     if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value) or not -2.0 ** 63 <= value < 2.0 ** 63:
+        if not math.isfinite(value) or not -(2.0**63) <= value < 2.0**63:
             raise RuntimeError("value cannot be converted to type int64 without overflow")
         return int(value)
     if not isinstance(value, (int, np.integer)):
         raise TypeError(f"'{_type_name(value)}' object cannot be interpreted as an integer")
-    if not -2 ** 63 <= int(value) < 2 ** 63:
+    if not -(2**63) <= int(value) < 2**63:
         raise ValueError("Overflow when unpacking long long")
     return int(value)
 
@@ -256,8 +266,13 @@ def _filled(size, value, c_dtype, requires_grad, device):
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
-        dtype = (_dtype.bool_ if isinstance(fill_value, bool) else
-                 _dtype.int64 if isinstance(fill_value, int) else _dtype.get_default_dtype())
+        dtype = (
+            _dtype.bool_
+            if isinstance(fill_value, bool)
+            else _dtype.int64
+            if isinstance(fill_value, int)
+            else _dtype.get_default_dtype()
+        )
     _check_representable(fill_value, dtype)
     return _filled(_size([size] if isinstance(size, int) else [size]), fill_value, dtype._c, requires_grad, device)
 
@@ -265,14 +280,22 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 def _check_representable(value, dtype):
     """PyTorch refuses a fill value the dtype cannot hold (1e300 as float32, 2**63 or inf as int64)."""
     value = value.item() if isinstance(value, Tensor) else value
-    if isinstance(value, bool) or dtype.name == "bool" or (isinstance(value, float) and not math.isfinite(value)
-                                                            and dtype.is_floating_point):
+    if (
+        isinstance(value, bool)
+        or dtype.name == "bool"
+        or (isinstance(value, float) and not math.isfinite(value) and dtype.is_floating_point)
+    ):
         return
     if dtype.is_floating_point:
         fits = abs(value) <= float(np.finfo(dtype.numpy).max)
     else:
-        fits = isinstance(value, int) and -(1 << 63) <= value < (1 << 63) or \
-            isinstance(value, float) and math.isfinite(value) and -2.0 ** 63 <= value < 2.0 ** 63
+        fits = (
+            isinstance(value, int)
+            and -(1 << 63) <= value < (1 << 63)
+            or isinstance(value, float)
+            and math.isfinite(value)
+            and -(2.0**63) <= value < 2.0**63
+        )
     if not fits:
         name = {"float32": "float", "float64": "double"}.get(dtype.name, dtype.name)  # PyTorch's C++ names
         raise RuntimeError(f"value cannot be converted to type {name} without overflow")
@@ -297,6 +320,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     if place is None or place.type == "cpu":
         return _finish(_C.empty(size, _c_dtype(dtype)), requires_grad)
     from . import cuda
+
     return _finish(cuda._backend().empty(size, _c_dtype(dtype), place.index), requires_grad)
 
 
@@ -309,8 +333,9 @@ def ones_like(t, dtype=None, device=None, requires_grad=False):
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(list(t.shape), fill_value, dtype=dtype or t.dtype, device=device or t.device,
-                requires_grad=requires_grad)
+    return full(
+        list(t.shape), fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad
+    )
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False):
@@ -342,8 +367,15 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         # the truncated step, which may be 0: arange(0, 5, 0.5, dtype=int64) is ten zeros.
         start_value, step_value = _to_int64(start_value), _to_int64(step_value)
         integral = True
-    array = _host_array(lambda: start_value + np.arange(count, dtype=np.int64 if integral else np.float64) *
-                        (step_value if math.isfinite(step_value) else 0), count, dtype)
+    array = _host_array(
+        lambda: (
+            start_value
+            + np.arange(count, dtype=np.int64 if integral else np.float64)
+            * (step_value if math.isfinite(step_value) else 0)
+        ),
+        count,
+        dtype,
+    )
     return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device)
 
 
@@ -385,7 +417,7 @@ def _linspace_values(start, end, steps, dtype):
 
 def _to_int64(value):
     """A Python number as PyTorch's Scalar.to<int64_t>() takes it: truncated, refused past int64."""
-    if not (isinstance(value, int) or math.isfinite(value)) or not -2 ** 63 <= math.trunc(value) < 2 ** 63:
+    if not (isinstance(value, int) or math.isfinite(value)) or not -(2**63) <= math.trunc(value) < 2**63:
         raise RuntimeError("value cannot be converted to type int64_t without overflow")
     return math.trunc(value)
 
@@ -407,6 +439,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 
 # ---- random ----
+
 
 def manual_seed(seed):
     _C.manual_seed(seed)

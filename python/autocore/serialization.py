@@ -6,6 +6,7 @@ describing the structure and each tensor's dtype, shape and byte range, then the
 64-byte aligned. The header carries a CRC-32 of the data, so truncation or corruption is detected. Saving
 writes a temporary file beside the target and renames it over the target, so a crash mid-save leaves the
 previous checkpoint intact."""
+
 import json
 import os
 import struct
@@ -37,8 +38,9 @@ def _encode(obj, tensors):
         return obj
     if isinstance(obj, np.generic):
         return obj.item()
-    raise TypeError(f"autocore.save can store dicts, lists, tuples, numbers, strings and tensors, not "
-                    f"{type(obj).__name__}")
+    raise TypeError(
+        f"autocore.save can store dicts, lists, tuples, numbers, strings and tensors, not {type(obj).__name__}"
+    )
 
 
 class _Corrupted(Exception):
@@ -49,7 +51,7 @@ def _decode(node, tensors):
     if isinstance(node, dict):
         if len(node) != 1:
             raise _Corrupted("an entry with several keys")
-        (kind, value), = node.items()
+        ((kind, value),) = node.items()
         if kind == "__tensor__":
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(tensors):
                 raise _Corrupted(f"a reference to tensor {value!r} of {len(tensors)}")
@@ -82,8 +84,15 @@ def _tensor_entry(entry, payload_len):
 
     def count(n):
         return isinstance(n, int) and not isinstance(n, bool) and n >= 0
-    if dtype is None or not isinstance(shape, list) or not all(count(n) for n in shape) or len(shape) > 64 or \
-            not count(offset) or not count(nbytes):
+
+    if (
+        dtype is None
+        or not isinstance(shape, list)
+        or not all(count(n) for n in shape)
+        or len(shape) > 64
+        or not count(offset)
+        or not count(nbytes)
+    ):
         raise _Corrupted(f"tensor entry {entry}")
     numel = 1
     for n in shape:  # Python integers: a product of huge dims cannot wrap around to something small
@@ -103,14 +112,22 @@ def save(obj, f):
     chunks, entries, offset = [], [], 0
     for t in tensors:
         data = np.ascontiguousarray(t.detach().cpu()._c.numpy()).tobytes()
-        entries.append({"dtype": t.dtype.name, "shape": list(t.shape), "offset": offset, "nbytes": len(data),
-                        "device": str(t.device)})
+        entries.append(
+            {
+                "dtype": t.dtype.name,
+                "shape": list(t.shape),
+                "offset": offset,
+                "nbytes": len(data),
+                "device": str(t.device),
+            }
+        )
         padding = (-len(data)) % _ALIGN
         chunks.append(data + b"\0" * padding)
         offset += len(data) + padding
     payload = b"".join(chunks)
-    header = json.dumps({"tree": tree, "tensors": entries, "data_bytes": len(payload),
-                         "crc32": zlib.crc32(payload)}).encode()
+    header = json.dumps(
+        {"tree": tree, "tensors": entries, "data_bytes": len(payload), "crc32": zlib.crc32(payload)}
+    ).encode()
     prefix_len = len(MAGIC) + 1 + 8
     header += b" " * ((-(prefix_len + len(header))) % _ALIGN)
     blob = MAGIC + bytes([VERSION]) + struct.pack("<Q", len(header)) + header + payload
@@ -132,32 +149,33 @@ def load(f, map_location=None):
     """Reads what save wrote; raises RuntimeError naming the problem for truncated or corrupted files.
     Tensors return to the device they were saved from, or to `map_location` ("cpu", "cuda:0", a device)."""
     from .factories import from_numpy
+
     with open(f, "rb") as source:
         blob = source.read()
     name = os.fspath(f)
     prefix_len = len(MAGIC) + 1 + 8
-    if len(blob) < prefix_len or blob[:len(MAGIC)] != MAGIC:
+    if len(blob) < prefix_len or blob[: len(MAGIC)] != MAGIC:
         raise RuntimeError(f"autocore.load: {name} is not an autocore checkpoint (bad magic number)")
     if blob[len(MAGIC)] != VERSION:
         raise RuntimeError(f"autocore.load: {name} has format version {blob[len(MAGIC)]}, expected {VERSION}")
-    (header_len,) = struct.unpack("<Q", blob[len(MAGIC) + 1:prefix_len])
+    (header_len,) = struct.unpack("<Q", blob[len(MAGIC) + 1 : prefix_len])
     if prefix_len + header_len > len(blob):
         raise RuntimeError(f"autocore.load: {name} is truncated (the header runs past the end of the file)")
     try:
-        header = json.loads(blob[prefix_len:prefix_len + header_len])
+        header = json.loads(blob[prefix_len : prefix_len + header_len])
     except (ValueError, RecursionError):
         raise RuntimeError(f"autocore.load: {name} is corrupted (unreadable header)") from None
     if not isinstance(header, dict):
         raise RuntimeError(f"autocore.load: {name} is corrupted (the header is not a JSON object)")
-    payload = blob[prefix_len + header_len:]
+    payload = blob[prefix_len + header_len :]
     if len(payload) != header.get("data_bytes"):
-        raise RuntimeError(f"autocore.load: {name} is truncated ({len(payload)} of {header.get('data_bytes')} data "
-                           "bytes)")
+        raise RuntimeError(
+            f"autocore.load: {name} is truncated ({len(payload)} of {header.get('data_bytes')} data bytes)"
+        )
     if zlib.crc32(payload) != header.get("crc32"):
         raise RuntimeError(f"autocore.load: {name} is corrupted (data checksum mismatch)")
     if map_location is not None and not isinstance(map_location, (str, _dtype.device)):
-        raise TypeError(f"autocore.load: map_location must be a device or a string, got "
-                        f"{type(map_location).__name__}")
+        raise TypeError(f"autocore.load: map_location must be a device or a string, got {type(map_location).__name__}")
     try:
         if not isinstance(header.get("tensors"), list) or "tree" not in header:
             raise _Corrupted("a header without its tree and tensor list")

@@ -1,12 +1,12 @@
 """Tensor: the Python face of the C++ tensor (`_c`), with the autograd fields PyTorch has. Operators and
 methods forward to the ops modules, which call one kernel and record one graph node."""
+
 import weakref
 
 import numpy as np
 
-from . import _C
 from . import _dtype
-from .autograd import engine, grad_mode
+from .autograd import engine
 
 
 class Tensor:
@@ -87,9 +87,11 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if self.grad_fn is not None and not value:
-            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
-                               "computed variable in a subgraph that doesn't require differentiation use "
-                               "var_no_grad = var.detach().")
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
         if value and not self._c.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(value)
@@ -101,8 +103,7 @@ class Tensor:
     # ---- conversion ----
     def numpy(self):
         if self._requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                               "instead.")
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._c.numpy()
 
     def item(self):
@@ -154,7 +155,7 @@ class Tensor:
 
     def __bool__(self):
         if self._c.numel != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self):
@@ -195,8 +196,10 @@ class Tensor:
         elif not isinstance(gradient, Tensor):
             raise TypeError(f"gradient must be a Tensor, got {type(gradient).__name__}")
         elif gradient.shape != self.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {gradient.shape} and output[0] "
-                               f"has a shape of {self.shape}.")
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[0] has a shape of {gradient.shape} and output[0] "
+                f"has a shape of {self.shape}."
+            )
         if retain_graph is None:
             retain_graph = create_graph
         if inputs is not None:
@@ -278,11 +281,11 @@ def _format_floats(a):
     more than 1000x or leave [1e-4, 1e8)."""
     finite = np.abs(a[np.isfinite(a)])
     if finite.size and np.all(finite == np.round(finite)) and finite.max() < 1e8:
-        return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: f"{v:.0f}."
-                                                             if np.isfinite(v) else str(v)})
+        return np.array2string(
+            a, separator=", ", formatter={"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
+        )
     nonzero = finite[finite != 0].astype(np.float64)  # (max / min of float32 subnormals overflows float32)
-    scientific = nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() >= 1e8 or
-                                   nonzero.min() < 1e-4)
+    scientific = nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() >= 1e8 or nonzero.min() < 1e-4)
     fmt = (lambda v: f"{v:.4e}") if scientific else (lambda v: f"{v:.4f}")
     return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: fmt(v) if np.isfinite(v) else str(v)})
 
@@ -306,7 +309,9 @@ def _format(t):
     if a.size == 0 and a.ndim != 1:
         extras.append(f"size={tuple(a.shape)}")
     dt = t.dtype
-    if dt not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_) or (a.size == 0 and dt != _dtype.get_default_dtype()):
+    if dt not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_) or (
+        a.size == 0 and dt != _dtype.get_default_dtype()
+    ):
         extras.append(f"dtype={dt!r}")
     if t._c.device != "cpu":
         extras.insert(0, f"device='{t._c.device}'")

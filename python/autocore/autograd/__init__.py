@@ -1,9 +1,10 @@
 """autocore.autograd: backward, grad, gradcheck and the grad-mode switches, as in torch.autograd."""
+
 from . import forward_ad
 from .engine import Node, run_backward
 from .function import Function, FunctionCtx
-from .gradcheck import gradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import gradcheck
 
 
 def _as_list(x):
@@ -14,6 +15,7 @@ def _as_list(x):
 
 def _grad_outputs(outputs, grad_outputs):
     from ..factories import ones_like
+
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     result = []
@@ -38,9 +40,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _grad_outputs(outputs, _as_list(grad_outputs))
-    return run_backward(outputs, grads, create_graph if retain_graph is None else retain_graph, create_graph,
-                        inputs, allow_unused)
+    return run_backward(
+        outputs, grads, create_graph if retain_graph is None else retain_graph, create_graph, inputs, allow_unused
+    )
 
 
-__all__ = ["Function", "FunctionCtx", "Node", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
-           "inference_mode", "is_grad_enabled"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "Node",
+    "backward",
+    "grad",
+    "gradcheck",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "inference_mode",
+    "is_grad_enabled",
+]

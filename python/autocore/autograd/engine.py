@@ -3,25 +3,29 @@ go (their grad_fn, or the leaf tensor itself) and a vjp closure mapping the outp
 Nodes hold no input tensors, so intermediate results nothing saved are freed as soon as the user drops them.
 backward() walks the graph in topological order without recursion, so a chain of 100,000 ops is fine, and
 frees each closure (and what it saved) as soon as it has run unless retain_graph is set."""
+
 from . import grad_mode
 
-_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
-          "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
-          "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
-          "or if you need to access saved tensors after calling backward.")
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
+    "or if you need to access saved tensors after calling backward."
+)
 
 
 class Node:
     """grad_fn of a tensor. `edges[i]` is where the i-th input's gradient goes: its grad_fn, the input itself
     when it is a leaf that requires grad, or None; `vjp(grad)` returns one gradient (or None) per input."""
+
     __slots__ = ("_name", "edges", "vjp", "saved", "hooks", "retained", "__weakref__")
 
     def __init__(self, name, edges, vjp, saved=None):
         self._name = name
         self.edges = edges
         self.vjp = vjp
-        self.saved = saved    # (C++ tensor, its storage version) for each tensor the vjp reads
-        self.hooks = None     # hooks registered on the output tensor, run on its gradient
+        self.saved = saved  # (C++ tensor, its storage version) for each tensor the vjp reads
+        self.hooks = None  # hooks registered on the output tensor, run on its gradient
         self.retained = None  # the output tensor, when it called retain_grad()
 
     def name(self):
@@ -52,7 +56,8 @@ def _check_saved(node):
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"[{c.dtype.name} {list(c.shape)}], which is saved by {node._name}, is at version {c._version}; "
                 f"expected version {version} instead. Hint: the operation that modified it ran after the forward "
-                "pass; compute a copy (clone()) before modifying it in place.")
+                "pass; compute a copy (clone()) before modifying it in place."
+            )
 
 
 def _run_hooks(hooks, grad):
@@ -144,8 +149,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     for t in inputs:
         g = captured[id(t)]
         if g is None and not allow_unused:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                               "Set allow_unused=True if this is the desired behavior.")
+            raise RuntimeError(
+                "One of the differentiated Tensors appears to not have been used in the graph. "
+                "Set allow_unused=True if this is the desired behavior."
+            )
         result.append(g)
     return tuple(result)
 
@@ -160,6 +167,7 @@ def _deliver_leaf(t, g, captured, create_graph):
     if not create_graph:
         g = g.detach()
     if g.shape != t.shape:
-        raise RuntimeError(f"Function returned an invalid gradient: got shape {list(g.shape)}, expected "
-                           f"{list(t.shape)}")
+        raise RuntimeError(
+            f"Function returned an invalid gradient: got shape {list(g.shape)}, expected {list(t.shape)}"
+        )
     t.grad = g if t.grad is None else (t.grad + g if create_graph else (t.grad + g).detach())

@@ -1,6 +1,7 @@
 """Forward-mode AD with dual numbers, as torch.autograd.forward_ad: inside `dual_level()`, make_dual(x, v)
 attaches a tangent v to x, every op carries its output's tangent forward by its own tangent rule (the
 ops modules define one per op), and unpack_dual(y) reads it back."""
+
 import collections
 import weakref
 
@@ -51,12 +52,15 @@ def remember(t):
 
 def make_dual(tensor, tangent, *, level=None):
     from ..ops.graph import wrap
+
     if not active():
         raise RuntimeError("make_dual must be called inside a forward_ad.dual_level() context")
     if tuple(tangent.shape) != tuple(tensor.shape):
-        raise RuntimeError(f"Trying to set a forward gradient that has a different size than that of the original "
-                           f"Tensor, this is not supported. Tensor is of size {list(tensor.shape)} while the given "
-                           f"forward gradient is of size {list(tangent.shape)}.")
+        raise RuntimeError(
+            f"Trying to set a forward gradient that has a different size than that of the original "
+            f"Tensor, this is not supported. Tensor is of size {list(tensor.shape)} while the given "
+            f"forward gradient is of size {list(tangent.shape)}."
+        )
     if not tensor.is_floating_point():
         raise ValueError("Expected primal to be floating point or complex, but got: " + tensor.dtype.name)
     dual = wrap(tensor._c, tensor._requires_grad, tensor.grad_fn)
@@ -66,5 +70,6 @@ def make_dual(tensor, tangent, *, level=None):
 
 def unpack_dual(tensor, *, level=None):
     from ..ops.graph import wrap
+
     primal = wrap(tensor._c, tensor._requires_grad, tensor.grad_fn)
     return UnpackedDualTensor(primal, tensor._tangent)

@@ -1,5 +1,6 @@
 """autograd.Function: user-defined ops with a forward, a backward and optionally a jvp (forward mode), as in
 torch.autograd.Function."""
+
 from . import forward_ad, grad_mode
 from .engine import Node, edges_of
 
@@ -40,12 +41,14 @@ class Function:
 
     @staticmethod
     def jvp(ctx, *grad_inputs):
-        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with "
-                                  "forward mode AD.")
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
 
     @classmethod
     def apply(cls, *args):
         from ..tensor import Tensor
+
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(needs)
         dual = forward_ad.active() and any(isinstance(a, Tensor) and a._tangent is not None for a in args)
@@ -63,24 +66,31 @@ class Function:
         name = f"{cls.__name__}Backward"
         # Graph tensors are fresh wrappers over the outputs' memory (forward may have returned an input).
         results = tuple(_rewrapped(o) for o in outputs)
-        differentiable = [o._c.dtype.is_floating_point and id(o) not in getattr(ctx, "_non_differentiable", ())
-                          for o in outputs]
+        differentiable = [
+            o._c.dtype.is_floating_point and id(o) not in getattr(ctx, "_non_differentiable", ()) for o in outputs
+        ]
         # What the vjp needs of the outputs, not the outputs: those hold the node, which would then hold them back.
         layouts = tuple((tuple(r.shape), r.dtype, r.device) for r in results)
 
         def vjp(g):
             if isinstance(g, _OutputGrads):  # several outputs: zeros for those that got no gradient
                 from ..factories import zeros
-                grad_outputs = tuple(zeros(shape, dtype=dtype, device=device) if gi is None else gi
-                                     for gi, (shape, dtype, device) in zip(g.grads, layouts))
+
+                grad_outputs = tuple(
+                    zeros(shape, dtype=dtype, device=device) if gi is None else gi
+                    for gi, (shape, dtype, device) in zip(g.grads, layouts)
+                )
             else:
                 grad_outputs = (g,)
             grads = cls.backward(ctx, *grad_outputs)
             grads = grads if isinstance(grads, tuple) else (grads,)
             if len(grads) != len(args):
-                raise RuntimeError(f"function {name} returned an incorrect number of gradients (expected "
-                                   f"{len(args)}, got {len(grads)})")
+                raise RuntimeError(
+                    f"function {name} returned an incorrect number of gradients (expected "
+                    f"{len(args)}, got {len(grads)})"
+                )
             return tuple(gr if need else None for gr, need in zip(grads, needs))
+
         node = Node(name, edges_of(tuple(a if need else None for a, need in zip(args, needs))), vjp)
         if len(results) == 1:
             results[0].grad_fn, results[0]._requires_grad = node, differentiable[0]
@@ -108,9 +118,10 @@ def _rewrapped(t):
 def _with_tangents(cls, ctx, args, output):
     """Fresh outputs carrying the tangents cls.jvp gives for the inputs' tangents (zeros for tensor inputs that have
     none, None for other arguments)."""
-    from ..tensor import Tensor
-    from ..ops.graph import wrap
     from .. import _dtype
+    from ..ops.graph import wrap
+    from ..tensor import Tensor
+
     tangents = []
     for a in args:
         if not isinstance(a, Tensor):
@@ -133,8 +144,10 @@ def _with_tangents(cls, ctx, args, output):
         r = Tensor._wrap(o._c)
         if t is not None:
             if tuple(t.shape) != tuple(o.shape):
-                raise RuntimeError(f"{cls.__name__}.jvp returned a tangent of shape {list(t.shape)} for an output "
-                                   f"of shape {list(o.shape)}")
+                raise RuntimeError(
+                    f"{cls.__name__}.jvp returned a tangent of shape {list(t.shape)} for an output "
+                    f"of shape {list(o.shape)}"
+                )
             r._tangent = t.detach()
             forward_ad.remember(r)
         results.append(r)
@@ -147,6 +160,7 @@ def _tagger(position, count):
 
 class _OutputGrads:
     """The gradients of a multi-output Function's outputs, gathered as they arrive (None: none yet)."""
+
     __slots__ = ("grads",)
 
     def __init__(self, grads):

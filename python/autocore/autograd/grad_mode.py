@@ -1,5 +1,6 @@
 """Whether operations record the graph: no_grad, enable_grad, set_grad_enabled, inference_mode, as
 context managers and decorators, as in PyTorch."""
+
 import functools
 import threading
 
@@ -7,6 +8,7 @@ import threading
 class _ThreadState(threading.local):
     """Grad mode is per thread, as in PyTorch: one thread's no_grad (an optimizer step, say) must not stop
     another thread's forward pass from recording its graph. Every thread starts with it on."""
+
     enabled = True
 
 
@@ -19,6 +21,7 @@ def is_grad_enabled():
 
 class _GradMode:
     """Sets grad mode to `self.mode` inside a with-block or a decorated function."""
+
     mode = True
 
     def __enter__(self):
@@ -34,6 +37,7 @@ class _GradMode:
         def wrapper(*args, **kwargs):
             with self.__class__():
                 return fn(*args, **kwargs)
+
         return wrapper
 
 
@@ -56,6 +60,7 @@ class inference_mode(_GradMode):
         def wrapper(*args, **kwargs):
             with inference_mode(mode):
                 return fn(*args, **kwargs)
+
         return wrapper
 
 
@@ -82,4 +87,5 @@ class set_grad_enabled(_GradMode):
         def wrapper(*args, **kwargs):
             with set_grad_enabled(mode):
                 return fn(*args, **kwargs)
+
         return wrapper

@@ -1,4 +1,5 @@
 """gradcheck: every analytical gradient against central finite differences, in float64."""
+
 import numpy as np
 
 
@@ -9,6 +10,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     from ..factories import from_numpy
     from ..tensor import Tensor
     from .grad_mode import no_grad
+
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     differentiable = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     for i in differentiable:
@@ -26,6 +28,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             return sum(float((r * w).sum().item()) for r, w in zip(result, weights))
 
     from . import grad as autograd_grad
+
     total = None
     for o, w in zip(outputs, weights):
         term = (o * w).sum()
@@ -49,8 +52,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         error = np.abs(got - numeric) - (atol + rtol * np.abs(numeric))
         if error.size and error.max() > 0:
             worst = np.unravel_index(np.argmax(error), error.shape)
-            message = (f"Jacobian mismatch for output 0 with respect to input {i},\nnumerical:{numeric[worst]}\n"
-                       f"analytical:{got[worst]}\n(at index {tuple(int(j) for j in worst)})")
+            message = (
+                f"Jacobian mismatch for output 0 with respect to input {i},\nnumerical:{numeric[worst]}\n"
+                f"analytical:{got[worst]}\n(at index {tuple(int(j) for j in worst)})"
+            )
             if raise_exception:
                 raise RuntimeError(message)
             return False

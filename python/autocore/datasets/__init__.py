@@ -4,6 +4,7 @@ data/PROVENANCE.md for their origin and licences) and parsed with numpy and the 
 Each loader returns a `Dataset` record: x_train, y_train, x_test, y_test (tensors), feature_names, and for
 a standardised regression target its target_mean and target_scale.
 The split is seeded, and standardisation is fitted on the training split only."""
+
 from ._common import Dataset
 from .automobile import load_automobile
 from .digits import load_digits

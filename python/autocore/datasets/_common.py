@@ -1,4 +1,5 @@
 """Shared pieces of the loaders: the returned record, the seeded split, standardisation, one-hot columns."""
+
 import collections
 import os
 
@@ -7,8 +8,11 @@ import numpy as np
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 
 # target_mean and target_scale undo a standardised regression target: y * target_scale + target_mean.
-Dataset = collections.namedtuple("Dataset", ["x_train", "y_train", "x_test", "y_test", "feature_names",
-                                             "target_mean", "target_scale"], defaults=(0.0, 1.0))
+Dataset = collections.namedtuple(
+    "Dataset",
+    ["x_train", "y_train", "x_test", "y_test", "feature_names", "target_mean", "target_scale"],
+    defaults=(0.0, 1.0),
+)
 
 
 def path(name):
@@ -38,5 +42,11 @@ def one_hot(values, prefix, categories=None):
 
 def to_tensors(x_train, y_train, x_test, y_test, names, x_dtype, y_dtype):
     from .. import tensor
-    return Dataset(tensor(x_train, dtype=x_dtype), tensor(y_train, dtype=y_dtype), tensor(x_test, dtype=x_dtype),
-                   tensor(y_test, dtype=y_dtype), names)
+
+    return Dataset(
+        tensor(x_train, dtype=x_dtype),
+        tensor(y_train, dtype=y_dtype),
+        tensor(x_test, dtype=x_dtype),
+        tensor(y_test, dtype=y_dtype),
+        names,
+    )

@@ -1,14 +1,52 @@
 """The UCI Automobile data (1985): the price of a car from its specification."""
+
 import numpy as np
 
 from ._common import one_hot, path, split_indices, standardise, to_tensors
 
-COLUMNS = ["symboling", "normalized-losses", "make", "fuel-type", "aspiration", "num-of-doors", "body-style",
-           "drive-wheels", "engine-location", "wheel-base", "length", "width", "height", "curb-weight",
-           "engine-type", "num-of-cylinders", "engine-size", "fuel-system", "bore", "stroke", "compression-ratio",
-           "horsepower", "peak-rpm", "city-mpg", "highway-mpg", "price"]
-NUMERIC = ["wheel-base", "length", "width", "height", "curb-weight", "engine-size", "bore", "stroke",
-           "compression-ratio", "horsepower", "peak-rpm", "city-mpg", "highway-mpg"]
+COLUMNS = [
+    "symboling",
+    "normalized-losses",
+    "make",
+    "fuel-type",
+    "aspiration",
+    "num-of-doors",
+    "body-style",
+    "drive-wheels",
+    "engine-location",
+    "wheel-base",
+    "length",
+    "width",
+    "height",
+    "curb-weight",
+    "engine-type",
+    "num-of-cylinders",
+    "engine-size",
+    "fuel-system",
+    "bore",
+    "stroke",
+    "compression-ratio",
+    "horsepower",
+    "peak-rpm",
+    "city-mpg",
+    "highway-mpg",
+    "price",
+]
+NUMERIC = [
+    "wheel-base",
+    "length",
+    "width",
+    "height",
+    "curb-weight",
+    "engine-size",
+    "bore",
+    "stroke",
+    "compression-ratio",
+    "horsepower",
+    "peak-rpm",
+    "city-mpg",
+    "highway-mpg",
+]
 CATEGORICAL = ["make", "fuel-type", "aspiration", "body-style", "drive-wheels", "engine-location", "num-of-cylinders"]
 
 
@@ -18,6 +56,7 @@ def load_automobile(test_fraction=0.2, seed=0, dtype=None):
     body style, drive wheels, engine location, cylinders) one-hot. Target: the price in thousands of
     dollars, standardised on the training split; y * target_scale + target_mean gives thousands of dollars."""
     from .. import float32
+
     with open(path("imports-85.data")) as f:
         rows = [dict(zip(COLUMNS, line.strip().split(","))) for line in f if line.strip()]
     rows = [r for r in rows if r["price"] != "?"]
@@ -37,6 +76,5 @@ def load_automobile(test_fraction=0.2, seed=0, dtype=None):
     y = (price - mean) / scale
     x_train = np.concatenate([numeric_train, categorical[train_idx]], 1)
     x_test = np.concatenate([numeric_test, categorical[test_idx]], 1)
-    data = to_tensors(x_train, y[train_idx, None], x_test, y[test_idx, None], names, dtype or float32,
-                      dtype or float32)
+    data = to_tensors(x_train, y[train_idx, None], x_test, y[test_idx, None], names, dtype or float32, dtype or float32)
     return data._replace(target_mean=float(mean), target_scale=float(scale))

@@ -1,4 +1,5 @@
 """The Titanic passenger list (891 passengers): will a passenger survive?"""
+
 import csv
 
 import numpy as np
@@ -12,6 +13,7 @@ def load_titanic(test_fraction=0.2, seed=0, dtype=None):
     most frequent port) and the title in the name (Mr, Mrs, Miss, Master, or Rare for the others); and
     whether a cabin is recorded. Target: survived (0/1, int64), for NLLLoss or CrossEntropyLoss."""
     from .. import float32, int64
+
     with open(path("titanic.csv"), newline="") as f:
         rows = list(csv.DictReader(f))
     train_idx, test_idx = split_indices(len(rows), test_fraction, seed)
@@ -22,8 +24,10 @@ def load_titanic(test_fraction=0.2, seed=0, dtype=None):
     known = [ports[i] for i in train_idx if ports[i]]
     most_frequent = max(sorted(set(known)), key=known.count)
     ports = [p or most_frequent for p in ports]
-    numeric = np.stack([ages, [float(r["fare"]) for r in rows], [float(r["sibsp"]) for r in rows],
-                        [float(r["parch"]) for r in rows]], 1)
+    numeric = np.stack(
+        [ages, [float(r["fare"]) for r in rows], [float(r["sibsp"]) for r in rows], [float(r["parch"]) for r in rows]],
+        1,
+    )
     sex, sex_names = one_hot([r["sex"] for r in rows], "sex")
     pclass, class_names = one_hot([r["pclass"] for r in rows], "pclass")
     port, port_names = one_hot(ports, "embarked", ["C", "Q", "S"])

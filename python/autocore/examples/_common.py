@@ -1,5 +1,6 @@
 """What the examples share: command-line options, a progress bar over epochs, the check that training has
 not diverged, an optional loss plot."""
+
 import argparse
 import math
 import sys
@@ -19,8 +20,12 @@ def parse_args(description, epochs, lr, argv=None):
 def on_device(data, device):
     """A data set's train and test tensors moved to `device` (the model is initialised on the CPU first, so
     a seed gives the same starting weights everywhere)."""
-    return data._replace(x_train=data.x_train.to(device), y_train=data.y_train.to(device),
-                         x_test=data.x_test.to(device), y_test=data.y_test.to(device))
+    return data._replace(
+        x_train=data.x_train.to(device),
+        y_train=data.y_train.to(device),
+        x_test=data.x_test.to(device),
+        y_test=data.y_test.to(device),
+    )
 
 
 class TrainingDiverged(RuntimeError):
@@ -48,6 +53,7 @@ class Progress:
         self.total, self.name, self.start = total, name, time.perf_counter()
         try:
             from tqdm import tqdm
+
             self.bar = tqdm(total=total, desc=name, file=sys.stderr, leave=False)
         except ImportError:
             self.bar = None
@@ -59,8 +65,7 @@ class Progress:
             return
         width = 30
         done = int(width * (epoch + 1) / self.total)
-        sys.stderr.write(f"\r{self.name} [{'#' * done}{'.' * (width - done)}] {epoch + 1}/{self.total} "
-                         f"loss {loss:.4f}")
+        sys.stderr.write(f"\r{self.name} [{'#' * done}{'.' * (width - done)}] {epoch + 1}/{self.total} loss {loss:.4f}")
         sys.stderr.flush()
 
     def close(self):
@@ -97,6 +102,7 @@ def train(model, loss_fn, optimizer, loader, epochs, name):
 def plot_losses(losses, path, title):
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:

@@ -5,6 +5,7 @@ parameters(t+1) = parameters(t) - learning_rate * gradient.
 
     python -m autocore.examples.autograd_basics [--epochs N] [--lr LR] [--seed S] [--plot loss.png]
 """
+
 import autocore as torch
 
 from ._common import Progress, check_finite, parse_args, plot_losses, run
@@ -37,8 +38,9 @@ def numeric_gradient(values, x, y, eps=1e-6):
 
 
 def main(argv=None):
-    args = parse_args("Gradients three ways on a two-neuron network, then gradient descent", epochs=50, lr=0.05,
-                      argv=argv)
+    args = parse_args(
+        "Gradients three ways on a two-neuron network, then gradient descent", epochs=50, lr=0.05, argv=argv
+    )
     torch.manual_seed(args.seed)
     x, y = 1.5, 2.0
     params = [torch.randn((), dtype=torch.float64, requires_grad=True) for _ in NAMES]
@@ -69,8 +71,11 @@ def main(argv=None):
     finally:
         progress.close()
     final, theta = loss_of(params, x, y)
-    print("after training: " + ", ".join(f"{n}={p.item():.4f}" for n, p in zip(NAMES, params)) +
-          f"; prediction {theta.item() + y:.4f} for target {y}")
+    print(
+        "after training: "
+        + ", ".join(f"{n}={p.item():.4f}" for n, p in zip(NAMES, params))
+        + f"; prediction {theta.item() + y:.4f} for target {y}"
+    )
     if args.plot:
         plot_losses(losses, args.plot, "Two-neuron network: squared error")
     print(f"final_loss: {final.item():.4f}")

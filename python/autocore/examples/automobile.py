@@ -1,7 +1,8 @@
 """Automobile prices: a fully connected regression network trained with MSELoss and Adam.
 
-    python -m autocore.examples.automobile [--epochs N] [--lr LR] [--seed S] [--plot loss.png] [--device cuda]
+python -m autocore.examples.automobile [--epochs N] [--lr LR] [--seed S] [--plot loss.png] [--device cuda]
 """
+
 import autocore as torch
 from autocore import nn
 from autocore.utils.data import DataLoader, TensorDataset
@@ -14,8 +15,10 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     data = torch.datasets.load_automobile(seed=args.seed)
     model = nn.Sequential(
-        nn.Linear(data.x_train.shape[1], 64), nn.ReLU(),
-        nn.Linear(64, 32), nn.ReLU(),
+        nn.Linear(data.x_train.shape[1], 64),
+        nn.ReLU(),
+        nn.Linear(64, 32),
+        nn.ReLU(),
         nn.Linear(32, 1),
     )
     loss_fn = nn.MSELoss()

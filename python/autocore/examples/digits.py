@@ -1,7 +1,8 @@
 """Handwritten digits (8x8): an MLP with a softmax output, trained with CrossEntropyLoss and Adam.
 
-    python -m autocore.examples.digits [--epochs N] [--lr LR] [--seed S] [--plot loss.png] [--device cuda]
+python -m autocore.examples.digits [--epochs N] [--lr LR] [--seed S] [--plot loss.png] [--device cuda]
 """
+
 import autocore as torch
 from autocore import nn
 from autocore.utils.data import DataLoader, TensorDataset

@@ -1,12 +1,19 @@
 """torch.nn.functional for what autocore covers: activations, linear, softmax, dropout and the losses."""
+
 import math
 
+from ..ops.elementwise import erf, sigmoid, tanh  # noqa: F401 - part of the functional namespace
 from ..ops.elementwise import leaky_relu as _leaky_relu
 from ..ops.elementwise import relu as _relu
-from ..ops.elementwise import erf
-from ..ops.elementwise import sigmoid, tanh  # noqa: F401 - part of the functional namespace
-from ..ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
-                          l1_loss, mse_loss, nll_loss)
+from ..ops.losses import (  # noqa: F401  # noqa: F401
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    dropout,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
 from ..ops.matmul import linear  # noqa: F401
 from ..ops.shape import flatten  # noqa: F401
 from ..ops.softmax_loss import log_softmax as _log_softmax
@@ -20,7 +27,9 @@ def relu(input, inplace=False):
 def _floating_only(input, kernel):
     if not input.is_floating_point():
         # PyTorch's error for a kernel without integer or bool versions (a RuntimeError subclass)
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}\'')
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}'"
+        )
 
 
 _TYPE_NAMES = {"int64": "Long", "bool": "Bool"}
@@ -30,6 +39,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     _floating_only(input, "leaky_relu_cpu")
     if inplace:
         from ..autograd import no_grad  # noqa: F401
+
         result = _leaky_relu(input, negative_slope)
         return input.copy_(result)
     return _leaky_relu(input, negative_slope)
@@ -68,6 +78,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Normalises each channel (dim 1) over the batch (and length) dims; in training, from the batch's
     statistics, updating the running ones in place (momentum average, unbiased variance)."""
     from ..autograd import no_grad
+
     dims = [0] + list(range(2, input.ndim))
     shape = [1, input.shape[1]] + [1] * (input.ndim - 2)
     count = math.prod(input.shape[:1] + input.shape[2:])  # values per channel

@@ -1,5 +1,6 @@
 """Module, as torch.nn.Module: parameters, buffers and submodules registered by attribute assignment,
 traversal, train/eval, zero_grad, state_dict with PyTorch's key names, apply, to, and PyTorch's repr."""
+
 from collections import OrderedDict
 
 from ..tensor import Tensor, zero_grads
@@ -33,14 +34,17 @@ class Module:
         elif name in self._parameters or name in self._modules:
             kind = "parameter" if name in self._parameters else "child module"
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as {kind} '{name}' "
-                                f"({'torch.nn.Parameter' if kind == 'parameter' else 'torch.nn.Module'} or None "
-                                "expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as {kind} '{name}' "
+                    f"({'torch.nn.Parameter' if kind == 'parameter' else 'torch.nn.Module'} or None "
+                    "expected)"
+                )
             (self._parameters if kind == "parameter" else self._modules)[name] = None
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' (torch.Tensor or None "
-                                "expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' (torch.Tensor or None expected)"
+                )
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -61,14 +65,17 @@ class Module:
 
     def register_parameter(self, name, param):
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                            "(torch.nn.Parameter or None required)")
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                "(torch.nn.Parameter or None required)"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                            "(torch Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (torch Tensor or None required)"
+            )
         self._buffers[name] = tensor
         if not persistent:
             self.__dict__.setdefault("_non_persistent", set()).add(name)
@@ -162,6 +169,7 @@ class Module:
         are replaced, as `param.data = ...`), so an optimizer built before the move still holds them; their
         gradients move with them; buffers are replaced."""
         from .. import _dtype
+
         dtype, device = kwargs.get("dtype"), kwargs.get("device")
         for a in args:
             if isinstance(a, _dtype.dtype):
@@ -179,6 +187,7 @@ class Module:
             if dtype is not None and t.is_floating_point() and out.dtype != dtype:
                 out = out.to(dtype)
             return out
+
         for m in self.modules():
             for p in m._parameters.values():
                 if p is not None:
@@ -198,10 +207,12 @@ class Module:
 
     def float(self):
         from .. import _dtype
+
         return self.to(_dtype.float32)
 
     def double(self):
         from .. import _dtype
+
         return self.to(_dtype.float64)
 
     # ---- state ----
@@ -221,6 +232,7 @@ class Module:
         """Copies state_dict's tensors into this module's parameters and buffers. Every entry is checked first
         (keys when strict, types, shapes, dtype kinds), so a bad state dict raises with the module untouched."""
         from ..autograd import no_grad
+
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
@@ -238,16 +250,22 @@ class Module:
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
-                errors.append(f'While copying the parameter named "{key}", expected a tensor from the checkpoint '
-                              f"but got {type(value).__name__}.")
+                errors.append(
+                    f'While copying the parameter named "{key}", expected a tensor from the checkpoint '
+                    f"but got {type(value).__name__}."
+                )
             elif tuple(value.shape) != tuple(target.shape):
-                errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
-                              f"the shape in current model is {target.shape}.")
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
+                    f"the shape in current model is {target.shape}."
+                )
             elif value.is_floating_point() != target.is_floating_point():
                 # float32 <-> float64 converts, as in PyTorch; integers or booleans for a float parameter (or the
                 # reverse) mean the checkpoint is not this model's.
-                errors.append(f"dtype mismatch for {key}: copying a param of dtype {value.dtype} from checkpoint, "
-                              f"the dtype in current model is {target.dtype}.")
+                errors.append(
+                    f"dtype mismatch for {key}: copying a param of dtype {value.dtype} from checkpoint, "
+                    f"the dtype in current model is {target.dtype}."
+                )
             else:
                 copies.append((target, value))
         if errors:

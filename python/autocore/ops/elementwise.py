@@ -1,12 +1,24 @@
 """Elementwise ops with broadcasting: each op's kernel call and its vjp, side by side. vjps are written
 with differentiable ops, so that create_graph=True gives second derivatives; the masks of piecewise
 ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero almost everywhere."""
+
 import weakref
 
 from .. import _C, _dtype
-from ..tensor import Tensor
 from ..autograd.engine import Node
-from .graph import _forward, _mode, as_input, carry_tangent, constant, expand, grad_enabled, raw, record, reduce_to, wrap
+from ..tensor import Tensor
+from .graph import (
+    _forward,
+    _mode,
+    as_input,
+    constant,
+    expand,
+    grad_enabled,
+    raw,
+    record,
+    reduce_to,
+    wrap,
+)
 
 
 def own_node(out):
@@ -34,15 +46,20 @@ def _scalar_tensor(value, like_c):
 # The arithmetic operators are the hot path of every small model: each is one kernel call, and a graph
 # node only when grad mode is on and an input requires grad (the vjp closure is built only then).
 
+
 def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
     def op(a, b):
         a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
         c = kernel(a._c if a_is_tensor else a, b._c if b_is_tensor else b)
         if _forward["level"]:  # forward mode: the slow, general path
-            return record(name, c, (a if a_is_tensor else None, b if b_is_tensor else None),
-                          make_vjp(a, b, a if a_is_tensor else None, b if b_is_tensor else None),
-                          tuple(t._c for t in (saves(a, b, a, b) if saves else ()) if isinstance(t, Tensor)),
-                          make_jvp(a, b, c))
+            return record(
+                name,
+                c,
+                (a if a_is_tensor else None, b if b_is_tensor else None),
+                make_vjp(a, b, a if a_is_tensor else None, b if b_is_tensor else None),
+                tuple(t._c for t in (saves(a, b, a, b) if saves else ()) if isinstance(t, Tensor)),
+                make_jvp(a, b, c),
+            )
         if _mode.enabled:
             ta = a if a_is_tensor and a._requires_grad else None
             tb = b if b_is_tensor and b._requires_grad else None
@@ -50,16 +67,20 @@ def _arithmetic(kernel, name, make_vjp, saves=None, make_jvp=None):
                 saved = None
                 if saves is not None:  # the tensors whose values the vjp reads, with their versions now
                     saved = tuple((t._c, t._c._version) for t in saves(a, b, ta, tb) if isinstance(t, Tensor))
-                edges = (None if ta is None else ta.grad_fn if ta.grad_fn is not None else ta,
-                         None if tb is None else tb.grad_fn if tb.grad_fn is not None else tb)
+                edges = (
+                    None if ta is None else ta.grad_fn if ta.grad_fn is not None else ta,
+                    None if tb is None else tb.grad_fn if tb.grad_fn is not None else tb,
+                )
                 return wrap(c, True, Node(name, edges, make_vjp(a, b, ta, tb), saved or None))
         return wrap(c)
+
     op.__name__ = name
     return op
 
 
 # With a Python number on one side the gradient already has the tensor's shape and dtype (a number never
 # broadcasts, and never promotes a tensor that can require grad), so reduce_to is skipped.
+
 
 def _add_vjp(a, b, ta, tb):
     if tb is None and not isinstance(b, Tensor):
@@ -76,13 +97,17 @@ def _sub_vjp(a, b, ta, tb):
 def _mul_vjp(a, b, ta, tb):
     if tb is None and not isinstance(b, Tensor):
         return lambda g: (mul(g, b), None)
-    return lambda g: (reduce_to(mul(g, b), ta) if ta is not None else None,
-                      reduce_to(mul(g, a), tb) if tb is not None else None)
+    return lambda g: (
+        reduce_to(mul(g, b), ta) if ta is not None else None,
+        reduce_to(mul(g, a), tb) if tb is not None else None,
+    )
 
 
 def _div_vjp(a, b, ta, tb):
-    return lambda g: (reduce_to(div(g, b), ta) if ta is not None else None,
-                      reduce_to(neg(div(mul(g, div(a, b)), b)), tb) if tb is not None else None)
+    return lambda g: (
+        reduce_to(div(g, b), ta) if ta is not None else None,
+        reduce_to(neg(div(mul(g, div(a, b)), b)), tb) if tb is not None else None,
+    )
 
 
 def _fit(t, shape):
@@ -103,15 +128,22 @@ def _sub_jvp(a, b, c):
 
 
 def _mul_jvp(a, b, c):
-    return lambda ta, tb: _fit(_plus(None if ta is None else mul(ta, _detached(b)),
-                                     None if tb is None else mul(_detached(a), tb)), c.shape)
+    return lambda ta, tb: _fit(
+        _plus(None if ta is None else mul(ta, _detached(b)), None if tb is None else mul(_detached(a), tb)), c.shape
+    )
 
 
 def _div_jvp(a, b, c):
     def jvp(ta, tb):
         out = wrap(c)
-        return _fit(_plus(None if ta is None else div(ta, _detached(b)),
-                          None if tb is None else neg(div(mul(tb, out), _detached(b)))), c.shape)
+        return _fit(
+            _plus(
+                None if ta is None else div(ta, _detached(b)),
+                None if tb is None else neg(div(mul(tb, out), _detached(b))),
+            ),
+            c.shape,
+        )
+
     return jvp
 
 
@@ -122,8 +154,13 @@ def _detached(x):
 _add = _arithmetic(_C.add, "AddBackward0", _add_vjp, None, _add_jvp)
 _sub = _arithmetic(_C.sub, "SubBackward0", _sub_vjp, None, _sub_jvp)
 # d(ab)/da reads b and d(ab)/db reads a; d(a/b)/da reads b, d(a/b)/db reads both.
-mul = _arithmetic(_C.mul, "MulBackward0", _mul_vjp,
-                  lambda a, b, ta, tb: ((b,) if ta is not None else ()) + ((a,) if tb is not None else ()), _mul_jvp)
+mul = _arithmetic(
+    _C.mul,
+    "MulBackward0",
+    _mul_vjp,
+    lambda a, b, ta, tb: ((b,) if ta is not None else ()) + ((a,) if tb is not None else ()),
+    _mul_jvp,
+)
 div = _arithmetic(_C.div, "DivBackward0", _div_vjp, lambda a, b, ta, tb: (a, b) if tb is not None else (b,), _div_jvp)
 
 
@@ -140,10 +177,17 @@ def _times_alpha(a, b, alpha):
         return b if alpha else mul(b, False)
     # b takes a's float dtype where that is the result's: always over an integer b (a float category wins,
     # even from a 0-d a), over a narrower float b unless a is 0-d beside a dimensioned b.
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._c.dtype.is_floating_point and \
-            (not b._c.dtype.is_floating_point or
-             (b._c.dtype.itemsize < a._c.dtype.itemsize and (a._c.ndim > 0 or b._c.ndim == 0))):
+    if (
+        isinstance(a, Tensor)
+        and isinstance(b, Tensor)
+        and a._c.dtype.is_floating_point
+        and (
+            not b._c.dtype.is_floating_point
+            or (b._c.dtype.itemsize < a._c.dtype.itemsize and (a._c.ndim > 0 or b._c.ndim == 0))
+        )
+    ):
         from .graph import cast
+
         b = cast(b, a._c.dtype)
     return mul(b, alpha)
 
@@ -176,18 +220,31 @@ def pow(a, b):
             safe_base = where(zero_base, _scalar_tensor(1.0, out_c), base)
             grad_b = reduce_to(mul(mul(g, pow(a, b)), log(safe_base)), tb)
         return grad_a, grad_b
+
     def jvp(da, db):
         out = wrap(out_c)
         terms = None
         if da is not None:
-            terms = mul(da, mul(b if tb is None else _detached(b), pow(_detached(a), b - 1 if tb is None else sub(_detached(b), 1))))
+            terms = mul(
+                da,
+                mul(
+                    b if tb is None else _detached(b), pow(_detached(a), b - 1 if tb is None else sub(_detached(b), 1))
+                ),
+            )
         if db is not None:
             base = _detached(ta) if ta is not None else _scalar_tensor(a, out_c)
             zero_base = constant(_C.mul(_C.eq(base._c, 0), _C.ge(raw(b), 0)))
             terms = _plus(terms, mul(db, mul(out, log(where(zero_base, _scalar_tensor(1.0, out_c), base)))))
         return _fit(terms, out_c.shape)
-    return record("PowBackward1" if tb is not None else "PowBackward0", out_c, (ta, tb), vjp,
-                  tuple(t._c for t in (ta, tb) if t is not None), jvp)
+
+    return record(
+        "PowBackward1" if tb is not None else "PowBackward0",
+        out_c,
+        (ta, tb),
+        vjp,
+        tuple(t._c for t in (ta, tb) if t is not None),
+        jvp,
+    )
 
 
 def _tie_mask(a, b, greater):
@@ -203,12 +260,17 @@ def _extremum(a, b, greater, name):
 
     def vjp(g):
         share = _tie_mask(a, b, greater)
-        return (reduce_to(mul(g, share), ta) if _needs(ta) else None,
-                reduce_to(mul(g, sub(1.0, share)), tb) if _needs(tb) else None)
+        return (
+            reduce_to(mul(g, share), ta) if _needs(ta) else None,
+            reduce_to(mul(g, sub(1.0, share)), tb) if _needs(tb) else None,
+        )
+
     def jvp(da, db):
         share = _tie_mask(a, b, greater)
-        return _fit(_plus(None if da is None else mul(da, share), None if db is None else mul(db, sub(1.0, share))),
-                    out_c.shape)
+        return _fit(
+            _plus(None if da is None else mul(da, share), None if db is None else mul(db, sub(1.0, share))), out_c.shape
+        )
+
     return record(name, out_c, (ta, tb), vjp, tuple(t._c for t in (ta, tb) if t is not None), jvp)
 
 
@@ -236,8 +298,13 @@ def minimum(a, b):
 
 def _number_dtype(value):
     """The dtype PyTorch gives a Python number on its own: bool, int64, or the default float dtype."""
-    return (_C.DType.bool if isinstance(value, bool) else _C.DType.int64 if isinstance(value, int)
-            else _dtype.get_default_dtype()._c)
+    return (
+        _C.DType.bool
+        if isinstance(value, bool)
+        else _C.DType.int64
+        if isinstance(value, int)
+        else _dtype.get_default_dtype()._c
+    )
 
 
 def _where_number_dtype(value, other):
@@ -257,6 +324,7 @@ def where(condition, a, b):
     other_a = tb._c.dtype if tb is not None else _number_dtype(b)
     other_b = ta._c.dtype if ta is not None else _number_dtype(a)
     from ..factories import _check_representable  # a number the result's dtype cannot hold is refused
+
     for number, other in ((a, other_a), (b, other_b)):
         if not isinstance(number, Tensor) and not isinstance(number, bool) and isinstance(number, (int, float)):
             _check_representable(number, _dtype.from_c(_where_number_dtype(number, other)))
@@ -266,21 +334,27 @@ def where(condition, a, b):
     def vjp(g):
         zero = _scalar_tensor(0.0, g._c)
         c = wrap(cond)
-        return (reduce_to(where(c, g, zero), ta) if _needs(ta) else None,
-                reduce_to(where(c, zero, g), tb) if _needs(tb) else None)
+        return (
+            reduce_to(where(c, g, zero), ta) if _needs(ta) else None,
+            reduce_to(where(c, zero, g), tb) if _needs(tb) else None,
+        )
+
     out_c = _C.where(cond, ca, cb)
 
     def jvp(da, db):
         zero = _scalar_tensor(0.0, out_c)
         return _fit(where(wrap(cond), zero if da is None else da, zero if db is None else db), out_c.shape)
+
     return record("WhereBackward0", out_c, (ta, tb), vjp, (cond,), jvp)
 
 
 # ---- comparisons: no gradient ----
 
+
 def _compare(fn):
     def op(a, b):
         return wrap(fn(raw(a), raw(b)))
+
     return op
 
 
@@ -300,19 +374,34 @@ def pointwise(name, derivative):
     tensors, so that create_graph gives second derivatives) and the jvp (applied to the input's tangent)."""
     kernel = getattr(_C, name)
     node_name = name[0].upper() + name[1:] + "Backward0"  # PyTorch's: Log10Backward0
-    reads = derivative.__code__.co_varnames[1:derivative.__code__.co_argcount]
+    reads = derivative.__code__.co_varnames[1 : derivative.__code__.co_argcount]
     if reads == ("out",):
+
         def op(x):
             out_c = kernel(x._c)
-            out = record(node_name, out_c, (x,), lambda g: (derivative(g, own_output(out_c, node)),), (out_c,),
-                         lambda t: derivative(t, constant(out_c)))
+            out = record(
+                node_name,
+                out_c,
+                (x,),
+                lambda g: (derivative(g, own_output(out_c, node)),),
+                (out_c,),
+                lambda t: derivative(t, constant(out_c)),
+            )
             node = own_node(out)
             return out
     elif reads == ("x",):
+
         def op(x):
-            return record(node_name, kernel(x._c), (x,), lambda g: (derivative(g, x),), (x._c,),
-                          lambda t: derivative(t, _detached(x)))
+            return record(
+                node_name,
+                kernel(x._c),
+                (x,),
+                lambda g: (derivative(g, x),),
+                (x._c,),
+                lambda t: derivative(t, _detached(x)),
+            )
     elif reads == ():
+
         def op(x):
             return record(node_name, kernel(x._c), (x,), lambda g: (derivative(g),), (), derivative)
     else:
@@ -349,22 +438,42 @@ def _sign(x):
 def leaky_relu(x, negative_slope=0.01):
     def slope(dtype):
         return constant(_C.add(_C.mul(_C.gt(x._c, 0), 1.0 - negative_slope), negative_slope).to_dtype(dtype))
-    return record("LeakyReluBackward0", _C.leaky_relu(x._c, negative_slope), (x,),
-                  lambda g: (mul(g, slope(g._c.dtype)),), (x._c,), lambda t: mul(t, slope(t._c.dtype)))
+
+    return record(
+        "LeakyReluBackward0",
+        _C.leaky_relu(x._c, negative_slope),
+        (x,),
+        lambda g: (mul(g, slope(g._c.dtype)),),
+        (x._c,),
+        lambda t: mul(t, slope(t._c.dtype)),
+    )
 
 
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     from ..factories import _check_representable  # a bound the result's dtype cannot hold is refused
+
     floating = x._c.dtype.is_floating_point or any(isinstance(v, float) for v in (min, max))
-    result = _dtype.from_c(x._c.dtype) if x._c.dtype.is_floating_point else \
-        _dtype.get_default_dtype() if floating else _dtype.int64
+    result = (
+        _dtype.from_c(x._c.dtype)
+        if x._c.dtype.is_floating_point
+        else _dtype.get_default_dtype()
+        if floating
+        else _dtype.int64
+    )
     for bound in (min, max):
         if isinstance(bound, (int, float)) and not isinstance(bound, bool):
             _check_representable(bound, result)
 
     def inside(dtype):
         return constant(_C.clamp_backward(_dtype.full_c([], 1.0, dtype, x.device), x._c, min, max))
-    return record("ClampBackward1", _C.clamp(x._c, min, max), (x,), lambda g: (mul(g, inside(g._c.dtype)),), (x._c,),
-                  lambda t: mul(t, inside(t._c.dtype)))
+
+    return record(
+        "ClampBackward1",
+        _C.clamp(x._c, min, max),
+        (x,),
+        lambda g: (mul(g, inside(g._c.dtype)),),
+        (x._c,),
+        lambda t: mul(t, inside(t._c.dtype)),
+    )

@@ -1,5 +1,6 @@
 """The one place ops record the graph: wrap a kernel's result and, when grad mode is on and an input
 requires grad, attach a Node holding the op's vjp."""
+
 from .. import _C
 from ..autograd import forward_ad, grad_mode
 from ..autograd.engine import Node, edges_of
@@ -20,9 +21,16 @@ def record(name, c, inputs, vjp, saved=(), jvp=None):
     if _mode.enabled:
         for t in inputs:
             if t is not None and t._requires_grad:
-                out = wrap(c, True, Node(name, edges_of(t if t is not None and t._requires_grad else None
-                                                        for t in inputs), vjp,
-                                         tuple((s, s._version) for s in saved) if saved else None))
+                out = wrap(
+                    c,
+                    True,
+                    Node(
+                        name,
+                        edges_of(t if t is not None and t._requires_grad else None for t in inputs),
+                        vjp,
+                        tuple((s, s._version) for s in saved) if saved else None,
+                    ),
+                )
                 break
     if out is None:
         out = wrap(c)
@@ -38,8 +46,9 @@ def refuse_tangents(name, inputs):
     """NotImplementedError, naming the op, when an input carries a forward-mode tangent: an op without a tangent
     rule must not hand back an output whose tangent reads as zero."""
     if any(t is not None and t._tangent is not None for t in inputs):
-        raise NotImplementedError(f"Trying to use forward AD with {name} that does not support it because it has "
-                                  f"not been implemented yet.")
+        raise NotImplementedError(
+            f"Trying to use forward AD with {name} that does not support it because it has not been implemented yet."
+        )
 
 
 def carry_tangent(out, inputs, jvp):
@@ -87,18 +96,25 @@ def reduce_to(g, t):
 
 def sum_to_shape(g, shape):
     in_shape = g._c.shape
-    return record("SumToShapeBackward0", _C.sum_to_shape(g._c, list(shape)), (g,),
-                  lambda gg: (expand(gg, in_shape),), jvp=lambda t: sum_to_shape(t, shape))
+    return record(
+        "SumToShapeBackward0",
+        _C.sum_to_shape(g._c, list(shape)),
+        (g,),
+        lambda gg: (expand(gg, in_shape),),
+        jvp=lambda t: sum_to_shape(t, shape),
+    )
 
 
 def expand(x, shape):
-    return record("ExpandBackward0", x._c.expand(list(shape)), (x,), lambda g: (reduce_to(g, x),),
-                  jvp=lambda t: expand(t, shape))
+    return record(
+        "ExpandBackward0", x._c.expand(list(shape)), (x,), lambda g: (reduce_to(g, x),), jvp=lambda t: expand(t, shape)
+    )
 
 
 def move(x, device):
     """x on `device` (a resolved autocore.device); the gradient moves back to x's device."""
     from .. import _dtype
+
     here = _dtype.device_of(x._c)
     if device is None or device == here:
         return x

@@ -4,21 +4,31 @@ tensor. Outside the
 graph (no_grad, or nothing requires grad) they write through the kernels' out= path; inside it, the new
 value is computed out of place from a copy of the old one and written back, and the tensor takes the new
 node as its grad_fn, as PyTorch rebases history."""
+
 from .. import _C, _dtype
 from ..autograd import forward_ad
 from ..tensor import Tensor
 from . import elementwise as ew
 from .graph import _forward, _mode, cast, expand, record, reduce_to, wrap
 
-_VIEW_NODES = {"ViewBackward0", "ReshapeAliasBackward0", "TransposeBackward0", "PermuteBackward0",
-               "UnsqueezeBackward0", "SqueezeBackward0", "ExpandBackward0", "SliceBackward0"}
+_VIEW_NODES = {
+    "ViewBackward0",
+    "ReshapeAliasBackward0",
+    "TransposeBackward0",
+    "PermuteBackward0",
+    "UnsqueezeBackward0",
+    "SqueezeBackward0",
+    "ExpandBackward0",
+    "SliceBackward0",
+}
 
 
 def _in_graph(self, *others):
     """True when the write must go through the out-of-place path: to record it for backward, or to carry
     a forward-mode tangent."""
-    if _forward["level"] and (self._tangent is not None or
-                              any(isinstance(o, Tensor) and o._tangent is not None for o in others)):
+    if _forward["level"] and (
+        self._tangent is not None or any(isinstance(o, Tensor) and o._tangent is not None for o in others)
+    ):
         return True
     if not _mode.enabled:
         return False
@@ -26,8 +36,10 @@ def _in_graph(self, *others):
         if self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if self.grad_fn.name() in _VIEW_NODES:
-            raise RuntimeError("in-place operations on views of tensors that require grad are not supported by "
-                               "autocore yet; apply the operation out of place (y = y * 2) instead.")
+            raise RuntimeError(
+                "in-place operations on views of tensors that require grad are not supported by "
+                "autocore yet; apply the operation out of place (y = y * 2) instead."
+            )
         return True
     return any(isinstance(o, Tensor) and o._requires_grad for o in others)
 
@@ -67,6 +79,7 @@ def _binary_inplace(kernel, out_of_place):
             return _write_back(self, out_of_place(old, old if other is self else other))
         kernel(self._c, other._c if isinstance(other, Tensor) else other, out=self._c)
         return self
+
     return method
 
 
@@ -89,6 +102,7 @@ def _unary_inplace(kernel, out_of_place):
             return _write_back(self, out_of_place(_old_value(self)))
         kernel(self._c, out=self._c)
         return self
+
     return method
 
 
@@ -133,6 +147,7 @@ def copy_(self, src):
     if src is self:
         return self
     if _in_graph(self, src):
+
         def vjp(g):
             return None, (reduce_to(g, src) if src._requires_grad else None)
 
@@ -140,6 +155,7 @@ def copy_(self, src):
             if src_tangent is None:
                 return _zeros_like(self)
             return cast(expand(src_tangent, list(self._c.shape)), self._c.dtype)
+
         carries_tangent = _forward["level"] and (self._tangent is not None or src._tangent is not None)
         old = _old_value(self) if self._requires_grad else None
         self._c.copy_(src._c)

@@ -5,6 +5,7 @@ The fused backward kernels are not themselves differentiable, so under create_gr
 each vjp instead differentiates the same loss written with differentiable ops; and each loss's tangent (forward
 mode) is that composite's, carried through its ops' own tangent rules. The composites are also the readable
 reference the fused kernels are tested against."""
+
 import math
 
 from .. import _C, _dtype
@@ -27,6 +28,7 @@ def _c(t):
 def _differentiate(loss, inputs, g):
     """The vjp of `loss` (a differentiable recomputation) for the inputs that require grad, as a graph."""
     from ..autograd import grad
+
     wanted = [t for t in inputs if t is not None and t._requires_grad]
     grads = iter(grad([loss], wanted, [g], create_graph=True, allow_unused=True)) if wanted else iter(())
     return tuple(next(grads) if t is not None and t._requires_grad else None for t in inputs)
@@ -52,14 +54,31 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
     def vjp(g):
         if grad_enabled():  # linear in g: the kernel's gradient for g = 1, scaled by g as a graph op
-            base = constant(_C.nll_loss_backward(_dtype.full_c(list(g._c.shape), 1.0, g._c.dtype, g.device), in_shape, target._c,
-                                                 _c(weight), reduction, ignore_index, total_weight))
+            base = constant(
+                _C.nll_loss_backward(
+                    _dtype.full_c(list(g._c.shape), 1.0, g._c.dtype, g.device),
+                    in_shape,
+                    target._c,
+                    _c(weight),
+                    reduction,
+                    ignore_index,
+                    total_weight,
+                )
+            )
             return (base * (g.unsqueeze(1) if reduction == "none" and input._c.ndim > 1 else g),)
-        return (wrap(_C.nll_loss_backward(g._c, in_shape, target._c, _c(weight), reduction, ignore_index,
-                                          total_weight)),)
+        return (
+            wrap(_C.nll_loss_backward(g._c, in_shape, target._c, _c(weight), reduction, ignore_index, total_weight)),
+        )
+
     # nll_loss is linear in its input: its tangent is the same loss of the input's tangent.
-    return record("NllLossBackward0", loss_c, (input,), vjp, (target._c,),
-                  lambda t: nll_loss(t, target, weight, ignore_index, reduction))
+    return record(
+        "NllLossBackward0",
+        loss_c,
+        (input,),
+        vjp,
+        (target._c,),
+        lambda t: nll_loss(t, target, weight, ignore_index, reduction),
+    )
 
 
 def _mixed_floats(input, *others):
@@ -73,6 +92,7 @@ def _cross_entropy_with_probabilities(input, target, weight, reduction, label_sm
     smoothing in the target's, their product promoted. The fused kernel computes the same loss when the dtypes
     agree; this one serves mixed dtypes and second derivatives."""
     from .softmax_loss import log_softmax
+
     class_dim = 0 if input._c.ndim == 1 else 1
     classes = input._c.shape[class_dim]
     if label_smoothing > 0.0:  # (eps / C in C++ doubles: inf with no classes)
@@ -94,6 +114,7 @@ def _cross_entropy_with_classes(input, target, weight, ignore_index, reduction, 
     with nll_loss's divisor."""
     from .elementwise import where
     from .softmax_loss import log_softmax
+
     class_dim = 0 if input._c.ndim == 1 else 1
     logp = log_softmax(input, class_dim)
     nll = nll_loss(logp, target, weight, ignore_index, reduction)
@@ -121,20 +142,27 @@ def _check_probabilities(input, target, weight, ignore_index, label_smoothing):
         raise RuntimeError("ignore_index is not supported for floating point target")
     classes = input._c.shape[0 if input._c.ndim == 1 else 1]
     if weight is not None and (weight._c.ndim != 1 or weight._c.numel != classes):
-        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but got "
-                           f"weight tensor of shape: {list(weight._c.shape)}")
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes but got "
+            f"weight tensor of shape: {list(weight._c.shape)}"
+        )
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     reduction = _reduction(reduction)
     label_smoothing = float(label_smoothing)  # a double, as PyTorch's argument parser makes it
-    probabilities = isinstance(target, Tensor) and input._c.ndim >= 1 and target._c.shape == input._c.shape and \
-        target._c.dtype.is_floating_point
+    probabilities = (
+        isinstance(target, Tensor)
+        and input._c.ndim >= 1
+        and target._c.shape == input._c.shape
+        and target._c.dtype.is_floating_point
+    )
     if probabilities and _mixed_floats(input, target, weight):
         _check_probabilities(input, target, weight, ignore_index, label_smoothing)
         return _cross_entropy_with_probabilities(input, target, weight, reduction, label_smoothing)
-    loss_c, row_stats, total_weight = _C.cross_entropy(input._c, target._c, _c(weight), ignore_index, reduction,
-                                                       label_smoothing)
+    loss_c, row_stats, total_weight = _C.cross_entropy(
+        input._c, target._c, _c(weight), ignore_index, reduction, label_smoothing
+    )
 
     def composite():
         if probabilities:
@@ -144,8 +172,22 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     def vjp(g):
         if grad_enabled():
             return _differentiate(composite(), (input,), g)
-        return (wrap(_C.cross_entropy_backward(g._c, input._c, target._c, row_stats, total_weight, _c(weight),
-                                               ignore_index, reduction, label_smoothing)),)
+        return (
+            wrap(
+                _C.cross_entropy_backward(
+                    g._c,
+                    input._c,
+                    target._c,
+                    row_stats,
+                    total_weight,
+                    _c(weight),
+                    ignore_index,
+                    reduction,
+                    label_smoothing,
+                )
+            ),
+        )
+
     return record("CrossEntropyLossBackward0", loss_c, (input,), vjp, (input._c, target._c), _tangent_of(composite))
 
 
@@ -166,15 +208,19 @@ def _pointwise(name, kernel, backward, target_backward, composite):
             args = (g._c, input._c, target._c)
             kwargs = dict(weight=_c(weight), reduction=reduction, **options)
             grad_input = wrap(backward(*args, **kwargs)) if input._requires_grad else None
-            grad_target = wrap(target_backward(*args, **kwargs)) if target_in is not None and \
-                target_in._requires_grad else None
+            grad_target = (
+                wrap(target_backward(*args, **kwargs)) if target_in is not None and target_in._requires_grad else None
+            )
             return grad_input, grad_target
+
         return record(name, out_c, (input, target_in), vjp, (input._c, target._c), _tangent_of(recomputed))
+
     loss.__name__ = name
     return loss
 
 
 # The same losses with differentiable ops, elementwise, and the mean's divisor (None: the element count).
+
 
 def _weighted(losses, weight):
     return losses if weight is None else losses * weight
@@ -200,15 +246,22 @@ def _bce_logits_terms(x, y, w, pw):
     return _weighted((1.0 - y) * x + scale * softplus, w), None
 
 
-mse_loss = _pointwise("MseLossBackward0", _C.mse_loss, _C.mse_loss_backward, _C.mse_loss_target_backward,
-                      _mse_terms)
+mse_loss = _pointwise("MseLossBackward0", _C.mse_loss, _C.mse_loss_backward, _C.mse_loss_target_backward, _mse_terms)
 l1_loss = _pointwise("L1LossBackward0", _C.l1_loss, _C.l1_loss_backward, _C.l1_loss_target_backward, _l1_terms)
-binary_cross_entropy = _pointwise("BinaryCrossEntropyBackward0", _C.binary_cross_entropy,
-                                  _C.binary_cross_entropy_backward, _C.binary_cross_entropy_target_backward,
-                                  _bce_terms)
-_bce_logits = _pointwise("BinaryCrossEntropyWithLogitsBackward0", _C.binary_cross_entropy_with_logits,
-                         _C.binary_cross_entropy_with_logits_backward,
-                         _C.binary_cross_entropy_with_logits_target_backward, _bce_logits_terms)
+binary_cross_entropy = _pointwise(
+    "BinaryCrossEntropyBackward0",
+    _C.binary_cross_entropy,
+    _C.binary_cross_entropy_backward,
+    _C.binary_cross_entropy_target_backward,
+    _bce_terms,
+)
+_bce_logits = _pointwise(
+    "BinaryCrossEntropyWithLogitsBackward0",
+    _C.binary_cross_entropy_with_logits,
+    _C.binary_cross_entropy_with_logits_backward,
+    _C.binary_cross_entropy_with_logits_target_backward,
+    _bce_logits_terms,
+)
 
 
 def _check_in_place(out, other):
@@ -222,8 +275,9 @@ def _bce_with_logits_mixed(input, target, weight, reduction, pos_weight):
     """PyTorch's formula, in its dtypes, for operands of several float dtypes: log_sigmoid(x) in the input's dtype;
     (1 - y) x in the target's dtype, as are the in-place steps that follow it (each product is taken promoted,
     then stored back)."""
-    from .graph import cast
     from .elementwise import where
+    from .graph import cast
+
     ones = wrap(_dtype.full_c(list(input._c.shape), 1.0, input._c.dtype, input.device))
     infinite = input.abs() == math.inf
     finite = where(infinite, ones, input)  # the kernel's (1 - 1) x would be 0 * inf
@@ -243,13 +297,18 @@ def _bce_with_logits_mixed(input, target, weight, reduction, pos_weight):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     if isinstance(target, Tensor) and isinstance(input, Tensor) and target._c.shape != input._c.shape:
-        raise ValueError(f"Target size (torch.Size({list(target._c.shape)})) must be the same as input size "
-                         f"(torch.Size({list(input._c.shape)}))")
+        raise ValueError(
+            f"Target size (torch.Size({list(target._c.shape)})) must be the same as input size "
+            f"(torch.Size({list(input._c.shape)}))"
+        )
     reduction = _reduction(reduction)
     if _mixed_floats(input, target, weight, pos_weight):
         return _bce_with_logits_mixed(input, target, weight, reduction, pos_weight)
-    return _bce_logits(input, target, weight, reduction, pos_weight=pos_weight) if pos_weight is not None else \
-        _bce_logits(input, target, weight, reduction)
+    return (
+        _bce_logits(input, target, weight, reduction, pos_weight=pos_weight)
+        if pos_weight is not None
+        else _bce_logits(input, target, weight, reduction)
+    )
 
 
 def dropout(input, p=0.5, training=True, generator=None):
@@ -260,6 +319,12 @@ def dropout(input, p=0.5, training=True, generator=None):
     out_c, mask_c = _C.dropout(input._c, p, True, generator=generator)
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     from .elementwise import mul
-    return record("NativeDropoutBackward0", out_c, (input,),
-                  lambda g: (mul(g, wrap(_C.mul(mask_c, scale).to_dtype(g._c.dtype))),), (),
-                  lambda t: mul(t, wrap(_C.mul(mask_c, scale).to_dtype(t._c.dtype))))
+
+    return record(
+        "NativeDropoutBackward0",
+        out_c,
+        (input,),
+        lambda g: (mul(g, wrap(_C.mul(mask_c, scale).to_dtype(g._c.dtype))),),
+        (),
+        lambda t: mul(t, wrap(_C.mul(mask_c, scale).to_dtype(t._c.dtype))),
+    )

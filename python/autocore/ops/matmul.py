@@ -1,5 +1,6 @@
 """Matrix products (matmul, mm, bmm, mv, dot, linear) and their vjps, written with matmul itself so that
 second derivatives work; the batch dims a broadcast added are summed away."""
+
 from .. import _C
 from .graph import as_input, grad_enabled, record, reduce_to, wrap
 from .reduce import sum as sum_
@@ -32,12 +33,15 @@ def matmul(a, b):
         if _needs(b):
             grad_b = reshape(reduce_to(matmul(_mT(a2), g2), b2), b._c.shape)
         return grad_a, grad_b
+
     def jvp(da, db):
         left = None if da is None else matmul(da, wrap(b._c))
         right = None if db is None else matmul(wrap(a._c), db)
         return right if left is None else left if right is None else left + right
-    return record("MmBackward0" if a._c.ndim == 2 and b._c.ndim == 2 else "MatmulBackward0", out_c, (a, b), vjp,
-                  (a._c, b._c), jvp)
+
+    return record(
+        "MmBackward0" if a._c.ndim == 2 and b._c.ndim == 2 else "MatmulBackward0", out_c, (a, b), vjp, (a._c, b._c), jvp
+    )
 
 
 def mm(a, b):
@@ -71,8 +75,10 @@ def linear(x, weight, bias=None):
     tb = as_input(bias)
     if tb is not None and weight._c.ndim == 2 and tuple(tb._c.shape) != (weight._c.shape[0],):
         from .elementwise import add  # a bias that only broadcasts to the output, () or (1,): added apart
+
         if x._c.ndim == 1:  # PyTorch computes a 1-D input as a batch of one, then drops that dim
             from .shape import squeeze, unsqueeze
+
             return squeeze(linear(unsqueeze(x, 0), weight, bias), 0)
         out = linear(x, weight)
         tb._c.expand(list(out._c.shape))  # PyTorch adds it in place, so it must expand to the output's shape
@@ -95,9 +101,12 @@ def linear(x, weight, bias=None):
             if _needs(tb):
                 grad_b = reduce_to(sum_(g2, 0), tb)
         return grad_x, grad_w, grad_b
+
     def jvp(dx, dw, db):
-        terms = [linear(dx, wrap(weight._c)) if dx is not None else None,
-                 linear(wrap(x._c), dw) if dw is not None else None]
+        terms = [
+            linear(dx, wrap(weight._c)) if dx is not None else None,
+            linear(wrap(x._c), dw) if dw is not None else None,
+        ]
         out = None
         for term in terms:
             if term is not None:
@@ -105,22 +114,27 @@ def linear(x, weight, bias=None):
         if db is not None:
             out = db.expand(list(out_c.shape)) if out is None else out + db
         return out
-    return record("AddmmBackward0" if tb is not None else "MmBackward0", out_c, (x, weight, tb), vjp,
-                  (x._c, weight._c), jvp)
+
+    return record(
+        "AddmmBackward0" if tb is not None else "MmBackward0", out_c, (x, weight, tb), vjp, (x._c, weight._c), jvp
+    )
 
 
 def addmm(bias, a, b, beta=1, alpha=1):
     """beta * bias + alpha * (a @ b), a and b matrices, bias expandable to the product (PyTorch's rules)."""
     from .elementwise import add, mul
     from .graph import expand
+
     for name, m in (("mat1", a), ("mat2", b)):
         if m._c.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {m._c.ndim}-D tensor")
     if not a._c.dtype.is_floating_point:  # no gradients: the kernel's integer rules (float factors truncate)
         if a._c.shape[1] == 0 and isinstance(beta, float) and beta != 0.0:
             # with nothing to multiply PyTorch scales the integer bias in place by the float beta, and refuses
-            raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                               f"{ {'int64': 'Long', 'bool': 'Bool'}.get(bias.dtype.name, bias.dtype.name)}")
+            raise RuntimeError(
+                f"result type Float can't be cast to the desired output type "
+                f"{ {'int64': 'Long', 'bool': 'Bool'}.get(bias.dtype.name, bias.dtype.name) }"
+            )
         return wrap(_C.addmm(bias._c, a._c, b._c, beta=beta, alpha=alpha))
     product = matmul(a, b)
     bias = expand(bias, product._c.shape)  # the bias expands to the product; it does not broadcast with it

@@ -1,5 +1,6 @@
 """Reductions over any dims (sum, mean, var, std, amax/amin, max/min with indices, argmax/argmin) and
 their vjps: the gradient is broadcast back over the reduced dims."""
+
 import builtins
 import collections
 
@@ -48,19 +49,30 @@ def _count(in_shape, dims):
 def sum(x, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         from .graph import cast
+
         x = cast(x, dtype._c)
     in_shape = x._c.shape
     dims = _dims(dim, len(in_shape))
-    return record("SumBackward1" if dim is not None else "SumBackward0", _C.sum(x._c, dim, keepdim), (x,),
-                  lambda g: (_unreduce(g, in_shape, dims, keepdim),), jvp=lambda t: sum(t, dim, keepdim))
+    return record(
+        "SumBackward1" if dim is not None else "SumBackward0",
+        _C.sum(x._c, dim, keepdim),
+        (x,),
+        lambda g: (_unreduce(g, in_shape, dims, keepdim),),
+        jvp=lambda t: sum(t, dim, keepdim),
+    )
 
 
 def mean(x, dim=None, keepdim=False):
     in_shape = x._c.shape
     dims = _dims(dim, len(in_shape))
     n = _count(in_shape, dims)
-    return record("MeanBackward1" if dim is not None else "MeanBackward0", _C.mean(x._c, dim, keepdim), (x,),
-                  lambda g: (div(_unreduce(g, in_shape, dims, keepdim), n),), jvp=lambda t: mean(t, dim, keepdim))
+    return record(
+        "MeanBackward1" if dim is not None else "MeanBackward0",
+        _C.mean(x._c, dim, keepdim),
+        (x,),
+        lambda g: (div(_unreduce(g, in_shape, dims, keepdim), n),),
+        jvp=lambda t: mean(t, dim, keepdim),
+    )
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -73,9 +85,11 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     def vjp(g):
         centered = sub(x, mean(x, dims, keepdim=True))
         return (mul(_unreduce(g, in_shape, dims, keepdim), mul(centered, 2.0 / builtins.max(n - correction, 0))),)
+
     def jvp(t):
         centered = sub(wrap(x._c), mean(wrap(x._c), dims, keepdim=True))
         return mul(sum(mul(centered, t), dims, keepdim), 2.0 / builtins.max(n - correction, 0))
+
     return record("VarBackward0", out_c, (x,), vjp, (x._c,), jvp)
 
 
@@ -91,9 +105,11 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
         s = std(x, dims, keepdim=True, correction=correction)
         scale = div(_unreduce(g, in_shape, dims, keepdim), mul(s, builtins.max(n - correction, 0)))
         return (mul(scale, centered),)
+
     def jvp(t):
         centered = sub(wrap(x._c), mean(wrap(x._c), dims, keepdim=True))
         return div(sum(mul(centered, t), dims, keepdim), mul(wrap(out_c), builtins.max(n - correction, 0)))
+
     return record("StdBackward0", out_c, (x,), vjp, (x._c,), jvp)
 
 
@@ -127,9 +143,14 @@ def _amax(x, dim, keepdim, kernel, name):
     in_shape = x._c.shape
     out_c = kernel(x._c, dim if dim != () else None, keepdim)  # (first: its checks are PyTorch's, in order)
     dims = _dims(dim if dim != () else None, len(in_shape))
-    return record(name, out_c, (x,),
-                  lambda g: (mul(_unreduce(g, in_shape, dims, keepdim), _extreme_share(x, out_c, dims, keepdim)),),
-                  (x._c, out_c), lambda t: sum(mul(t, _extreme_share(x, out_c, dims, keepdim)), dims, keepdim))
+    return record(
+        name,
+        out_c,
+        (x,),
+        lambda g: (mul(_unreduce(g, in_shape, dims, keepdim), _extreme_share(x, out_c, dims, keepdim)),),
+        (x._c, out_c),
+        lambda t: sum(mul(t, _extreme_share(x, out_c, dims, keepdim)), dims, keepdim),
+    )
 
 
 def max(x, dim=None, keepdim=False):
@@ -142,28 +163,42 @@ def min(x, dim=None, keepdim=False):
 
 def _max(x, dim, keepdim, is_max):
     from ..tensor import Tensor
+
     if isinstance(dim, Tensor):  # torch.max(a, b) is maximum
         from .elementwise import maximum, minimum
+
         return maximum(x, dim) if is_max else minimum(x, dim)
     if dim is None:
         if x._c.numel == 0:
-            raise RuntimeError(f"{'max' if is_max else 'min'}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+            raise RuntimeError(
+                f"{'max' if is_max else 'min'}(): Expected reduction dim to be specified for "
+                "input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+            )
         return _amax(x, None, False, _C.amax if is_max else _C.amin, "MaxBackward1" if is_max else "MinBackward1")
     values_c, indices_c = (_C.max if is_max else _C.min)(x._c, dim, keepdim)
     in_shape = x._c.shape
     d = dim % builtins.max(len(in_shape), 1)
-    values = record("MaxBackward0" if is_max else "MinBackward0", values_c, (x,),
-                    lambda g: (_scatter_chosen(g, indices_c, d, in_shape, keepdim),),
-                    (indices_c,), lambda t: _take(t, indices_c, d, keepdim))
+    values = record(
+        "MaxBackward0" if is_max else "MinBackward0",
+        values_c,
+        (x,),
+        lambda g: (_scatter_chosen(g, indices_c, d, in_shape, keepdim),),
+        (indices_c,),
+        lambda t: _take(t, indices_c, d, keepdim),
+    )
     return (MaxResult if is_max else MinResult)(values, wrap(indices_c))
 
 
 def _scatter_chosen(g, indices_c, d, in_shape, keepdim):
     """g placed at the elements max/min(dim) chose, zeros elsewhere: their vjp, itself differentiable (its own
     vjp takes the chosen elements back), so that second derivatives pass through max(dim)."""
-    return record("IndexReduceBackward0", _C.index_reduce_backward(g._c, indices_c, d, list(in_shape), keepdim), (g,),
-                  lambda gg: (_take(gg, indices_c, d, keepdim),), jvp=lambda t: _scatter_chosen(t, indices_c, d, in_shape, keepdim))
+    return record(
+        "IndexReduceBackward0",
+        _C.index_reduce_backward(g._c, indices_c, d, list(in_shape), keepdim),
+        (g,),
+        lambda gg: (_take(gg, indices_c, d, keepdim),),
+        jvp=lambda t: _scatter_chosen(t, indices_c, d, in_shape, keepdim),
+    )
 
 
 def _take(t, indices_c, d, keepdim):

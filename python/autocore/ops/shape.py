@@ -1,10 +1,11 @@
 """Views and shape ops (view, reshape, transpose, permute, unsqueeze, squeeze, flatten, expand, basic
 indexing), casts and copies, with their vjps. Views share memory with their input."""
+
 import numpy as np
 
 from .. import _C, _dtype
 from ..tensor import Tensor
-from .graph import cast, expand, record, reduce_to, wrap
+from .graph import cast, expand, record
 
 
 def _shape_arg(shape):
@@ -25,8 +26,9 @@ def view(x, *shape):
 def reshape(x, *shape):
     in_shape = x._c.shape
     out = x._c.reshape(_shape_arg(shape))
-    return record("ReshapeAliasBackward0", out, (x,), lambda g: (reshape(g, in_shape),),
-                  jvp=lambda t: reshape(t, out.shape))
+    return record(
+        "ReshapeAliasBackward0", out, (x,), lambda g: (reshape(g, in_shape),), jvp=lambda t: reshape(t, out.shape)
+    )
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -41,14 +43,19 @@ def flatten(x, start_dim=0, end_dim=-1):
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     middle = 1
-    for s in shape[start:end + 1]:
+    for s in shape[start : end + 1]:
         middle *= s
-    return reshape(x, list(shape[:start]) + [middle] + list(shape[end + 1:]))
+    return reshape(x, list(shape[:start]) + [middle] + list(shape[end + 1 :]))
 
 
 def transpose(x, dim0, dim1):
-    return record("TransposeBackward0", x._c.transpose(dim0, dim1), (x,), lambda g: (transpose(g, dim0, dim1),),
-                  jvp=lambda t: transpose(t, dim0, dim1))
+    return record(
+        "TransposeBackward0",
+        x._c.transpose(dim0, dim1),
+        (x,),
+        lambda g: (transpose(g, dim0, dim1),),
+        jvp=lambda t: transpose(t, dim0, dim1),
+    )
 
 
 def t(x):
@@ -63,15 +70,17 @@ def permute(x, *dims):
     inverse = [0] * n
     for i, d in enumerate(dims):
         inverse[d % n] = i
-    return record("PermuteBackward0", x._c.permute(dims), (x,), lambda g: (permute(g, inverse),),
-                  jvp=lambda t: permute(t, dims))
+    return record(
+        "PermuteBackward0", x._c.permute(dims), (x,), lambda g: (permute(g, inverse),), jvp=lambda t: permute(t, dims)
+    )
 
 
 def unsqueeze(x, dim):
     n = x._c.ndim + 1
     d = dim % n if -n <= dim < n else dim
-    return record("UnsqueezeBackward0", x._c.unsqueeze(dim), (x,), lambda g: (squeeze(g, d),),
-                  jvp=lambda t: unsqueeze(t, dim))
+    return record(
+        "UnsqueezeBackward0", x._c.unsqueeze(dim), (x,), lambda g: (squeeze(g, d),), jvp=lambda t: unsqueeze(t, dim)
+    )
 
 
 def squeeze(x, dim=None):
@@ -114,8 +123,11 @@ def getitem(x, index):
         index = []
     if isinstance(index, Tensor) and index._c.ndim == 0 and index._c.dtype == _C.DType.int64:
         index = int(index.item())
-    if isinstance(index, Tensor) or (isinstance(index, tuple) and any(isinstance(i, (Tensor, list)) for i in index)) \
-            or isinstance(index, list):
+    if (
+        isinstance(index, Tensor)
+        or (isinstance(index, tuple) and any(isinstance(i, (Tensor, list)) for i in index))
+        or isinstance(index, list)
+    ):
         return _advanced_getitem(x, index)
     out = _basic_view(x._c, index)
     in_shape = x._c.shape
@@ -127,8 +139,9 @@ def _place(g, index, in_shape):
     """g written into zeros of in_shape at x[index]: the vjp of basic indexing, itself differentiable."""
     full = _dtype.full_c(list(in_shape), 0, g._c.dtype, _dtype.device_of(g._c))
     _basic_view(full, index).copy_(g._c)
-    return record("SliceBackwardBackward0", full, (g,), lambda gg: (getitem(gg, index),),
-                  jvp=lambda t: _place(t, index, in_shape))
+    return record(
+        "SliceBackwardBackward0", full, (g,), lambda gg: (getitem(gg, index),), jvp=lambda t: _place(t, index, in_shape)
+    )
 
 
 def _basic_view(c, index):
@@ -162,8 +175,9 @@ def _basic_view(c, index):
             dim += 1
         else:
             if not hasattr(i, "__index__"):
-                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
-                                 "are valid indices")
+                raise IndexError(
+                    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices"
+                )
             k = int(i.__index__())
             size = c.shape[dim]
             if not -size <= k < size:
@@ -188,13 +202,17 @@ def _advanced_getitem(x, index):
     in numpy), then the advanced parts select positions worked out on an array of the view's element numbers,
     and the result is gathered with index_select, whose vjp scatters the gradient back."""
     from .. import factories
+
     basic, advanced = [], []
-    for part in (index if isinstance(index, tuple) else (index,)):
+    for part in index if isinstance(index, tuple) else (index,):
         if isinstance(part, Tensor):
             if part._c.dtype not in (_C.DType.int64, _C.DType.bool):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            part = int(part.item()) if part._c.ndim == 0 and part._c.dtype == _C.DType.int64 else \
-                part.detach().cpu()._c.numpy()
+            part = (
+                int(part.item())
+                if part._c.ndim == 0 and part._c.dtype == _C.DType.int64
+                else part.detach().cpu()._c.numpy()
+            )
         elif isinstance(part, list):
             part = np.asarray(part, dtype=np.int64 if not part or not isinstance(part[0], bool) else np.bool_)
         if isinstance(part, (np.ndarray, bool)):  # advanced: a mask spans its own dims, an index array one
@@ -221,29 +239,42 @@ def _advanced_getitem(x, index):
 def _check_masks(parts, shape):
     """Each bool mask must match the dims it covers, as PyTorch requires even where they are empty (numpy does
     not check an empty array)."""
-    covered = [p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1 if isinstance(p, (np.ndarray, slice))
-               else 0 for p in parts]
+    covered = [
+        p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1 if isinstance(p, (np.ndarray, slice)) else 0
+        for p in parts
+    ]
     dim = 0
     for part, width in zip(parts, covered):
         if part is Ellipsis:
             dim += len(shape) - sum(covered)
         elif width and isinstance(part, np.ndarray) and part.dtype == np.bool_ and dim + width <= len(shape):
-            for j, (size, side) in enumerate(zip(part.shape, shape[dim:dim + width])):
+            for j, (size, side) in enumerate(zip(part.shape, shape[dim : dim + width])):
                 if size != side:
-                    raise IndexError(f"The shape of the mask {list(part.shape)} at index {j} does not match the "
-                                     f"shape of the indexed tensor {list(shape)} at index {dim + j}")
+                    raise IndexError(
+                        f"The shape of the mask {list(part.shape)} at index {j} does not match the "
+                        f"shape of the indexed tensor {list(shape)} at index {dim + j}"
+                    )
         dim += width
 
 
 def _index_add(g, d, index, in_shape):
     """Rows of g summed into zeros of in_shape at `index`: index_select's vjp, itself differentiable."""
-    return record("IndexAddBackward0", _C.index_add_backward(g._c, d, index._c, list(in_shape)), (g,),
-                  lambda gg: (index_select(gg, d, index),), jvp=lambda t: _index_add(t, d, index, in_shape))
+    return record(
+        "IndexAddBackward0",
+        _C.index_add_backward(g._c, d, index._c, list(in_shape)),
+        (g,),
+        lambda gg: (index_select(gg, d, index),),
+        jvp=lambda t: _index_add(t, d, index, in_shape),
+    )
 
 
 def index_select(x, dim, index):
     in_shape = x._c.shape
     d = dim % max(x._c.ndim, 1)
-    return record("IndexSelectBackward0", _C.index_select(x._c, dim, index._c), (x,),
-                  lambda g: (_index_add(g, d, index, in_shape),),
-                  jvp=lambda t: index_select(t, dim, index))
+    return record(
+        "IndexSelectBackward0",
+        _C.index_select(x._c, dim, index._c),
+        (x,),
+        lambda g: (_index_add(g, d, index, in_shape),),
+        jvp=lambda t: index_select(t, dim, index),
+    )

@@ -1,5 +1,6 @@
 """softmax and log_softmax with their vjps: the fused backward kernels normally, and the same formulas
 written with differentiable ops under create_graph."""
+
 from .. import _C
 from .elementwise import exp, mul, own_node, own_output, sub
 from .graph import grad_enabled, record, wrap
@@ -14,9 +15,11 @@ def softmax(x, dim):
             out = own_output(out_c, node)
             return (mul(out, sub(g, sum_(mul(g, out), dim, keepdim=True))),)
         return (wrap(_C.softmax_backward(g._c, out_c, dim)),)
+
     def jvp(t):
         out = wrap(out_c)
         return mul(out, sub(t, sum_(mul(t, out), dim, keepdim=True)))
+
     result = record("SoftmaxBackward0", out_c, (x,), vjp, (out_c,), jvp)
     node = own_node(result)
     return result
@@ -29,8 +32,10 @@ def log_softmax(x, dim):
         if grad_enabled():  # g - exp(out) * sum(g)
             return (sub(g, mul(exp(own_output(out_c, node)), sum_(g, dim, keepdim=True))),)
         return (wrap(_C.log_softmax_backward(g._c, out_c, dim)),)
+
     def jvp(t):
         return sub(t, sum_(mul(exp(wrap(out_c)), t), dim, keepdim=True))
+
     result = record("LogSoftmaxBackward0", out_c, (x,), vjp, (out_c,), jvp)
     node = own_node(result)
     return result

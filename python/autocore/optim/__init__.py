@@ -1,4 +1,5 @@
 """autocore.optim: optimizers on the fused multi-tensor kernels, and learning-rate schedulers."""
+
 from . import lr_scheduler
 from .adaptive import Adadelta, Adagrad, Adam, AdamW, RMSprop
 from .optimizer import Optimizer

@@ -1,5 +1,6 @@
 """Adam, AdamW, Adagrad, Adadelta and RMSprop: PyTorch's update rules, one fused call per parameter group
 (per step count, for Adam and Adagrad, whose bias corrections depend on it)."""
+
 from .. import _C
 from ..factories import full_like, zeros_like
 from .optimizer import Optimizer
@@ -28,10 +29,10 @@ def _by_step(optimizer, params):
 class Adam(Optimizer):
     _decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False):
+        super().__init__(
+            params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+        )
 
     def _check_group(self, group):
         super()._check_group(group)
@@ -50,26 +51,48 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         for step, subset in _by_step(self, params):
             states = [self.state[p] for p in subset]
-            _C.adam_(self._raw(subset), self._grads(subset), [s["exp_avg"]._c for s in states],
-                     [s["exp_avg_sq"]._c for s in states],
-                     [s["max_exp_avg_sq"]._c for s in states] if amsgrad else [], step, lr=group["lr"], beta1=beta1,
-                     beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=amsgrad,
-                     maximize=group["maximize"], decoupled_weight_decay=self._decoupled)
+            _C.adam_(
+                self._raw(subset),
+                self._grads(subset),
+                [s["exp_avg"]._c for s in states],
+                [s["exp_avg_sq"]._c for s in states],
+                [s["max_exp_avg_sq"]._c for s in states] if amsgrad else [],
+                step,
+                lr=group["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                amsgrad=amsgrad,
+                maximize=group["maximize"],
+                decoupled_weight_decay=self._decoupled,
+            )
 
 
 class AdamW(Adam):
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *, maximize=False
+    ):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
 
 
 class Adagrad(Optimizer):
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
+    def __init__(
+        self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                eps=eps,
+                maximize=maximize,
+            ),
+        )
         for group in self.param_groups:  # PyTorch creates Adagrad's state eagerly
             for p in group["params"]:
                 self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
@@ -85,9 +108,17 @@ class Adagrad(Optimizer):
         for p in params:
             self.state[p]["step"] += 1
         for step, subset in _by_step(self, params):
-            _C.adagrad_(self._raw(subset), self._grads(subset), [self.state[p]["sum"]._c for p in subset], step,
-                        lr=group["lr"], lr_decay=group["lr_decay"], weight_decay=group["weight_decay"],
-                        eps=group["eps"], maximize=group["maximize"])
+            _C.adagrad_(
+                self._raw(subset),
+                self._grads(subset),
+                [self.state[p]["sum"]._c for p in subset],
+                step,
+                lr=group["lr"],
+                lr_decay=group["lr_decay"],
+                weight_decay=group["weight_decay"],
+                eps=group["eps"],
+                maximize=group["maximize"],
+            )
 
 
 class Adadelta(Optimizer):
@@ -101,20 +132,41 @@ class Adadelta(Optimizer):
         _check(group["weight_decay"], "weight_decay value")
 
     def _update(self, group, params):
-        states = [_state(self, p, step=lambda: 0, square_avg=lambda: zeros_like(p), acc_delta=lambda: zeros_like(p))
-                  for p in params]
+        states = [
+            _state(self, p, step=lambda: 0, square_avg=lambda: zeros_like(p), acc_delta=lambda: zeros_like(p))
+            for p in params
+        ]
         for s in states:
             s["step"] += 1
-        _C.adadelta_(self._raw(params), self._grads(params), [s["square_avg"]._c for s in states],
-                     [s["acc_delta"]._c for s in states], lr=group["lr"], rho=group["rho"], eps=group["eps"],
-                     weight_decay=group["weight_decay"], maximize=group["maximize"])
+        _C.adadelta_(
+            self._raw(params),
+            self._grads(params),
+            [s["square_avg"]._c for s in states],
+            [s["acc_delta"]._c for s in states],
+            lr=group["lr"],
+            rho=group["rho"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+        )
 
 
 class RMSprop(Optimizer):
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered, maximize=maximize))
+    def __init__(
+        self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+                maximize=maximize,
+            ),
+        )
 
     def _check_group(self, group):
         super()._check_group(group)
@@ -133,8 +185,17 @@ class RMSprop(Optimizer):
                 s["grad_avg"] = zeros_like(p)
             s["step"] += 1
             states.append(s)
-        _C.rmsprop_(self._raw(params), self._grads(params), [s["square_avg"]._c for s in states],
-                    [s["momentum_buffer"]._c for s in states] if group["momentum"] > 0 else [],
-                    [s["grad_avg"]._c for s in states] if group["centered"] else [], lr=group["lr"],
-                    alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
-                    momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"])
+        _C.rmsprop_(
+            self._raw(params),
+            self._grads(params),
+            [s["square_avg"]._c for s in states],
+            [s["momentum_buffer"]._c for s in states] if group["momentum"] > 0 else [],
+            [s["grad_avg"]._c for s in states] if group["centered"] else [],
+            lr=group["lr"],
+            alpha=group["alpha"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            momentum=group["momentum"],
+            centered=group["centered"],
+            maximize=group["maximize"],
+        )

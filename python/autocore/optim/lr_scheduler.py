@@ -1,5 +1,6 @@
 """Learning-rate schedulers, as torch.optim.lr_scheduler: StepLR, MultiStepLR, ExponentialLR,
 CosineAnnealingLR, LambdaLR (epoch-indexed, stepped after each optimizer epoch) and ReduceLROnPlateau."""
+
 import bisect
 import math
 
@@ -77,13 +78,19 @@ class CosineAnnealingLR(LRScheduler):
         if e == 0:
             return [group["lr"] for group in groups]
         if self._step_count == 1 and e > 0:
-            return [self.eta_min + (base - self.eta_min) * (1 + math.cos(e * math.pi / t)) / 2
-                    for base in self.base_lrs]
+            return [
+                self.eta_min + (base - self.eta_min) * (1 + math.cos(e * math.pi / t)) / 2 for base in self.base_lrs
+            ]
         if (e - 1 - t) % (2 * t) == 0:
-            return [group["lr"] + (base - self.eta_min) * (1 - math.cos(math.pi / t)) / 2
-                    for base, group in zip(self.base_lrs, groups)]
-        return [(1 + math.cos(math.pi * e / t)) / (1 + math.cos(math.pi * (e - 1) / t)) * (group["lr"] - self.eta_min)
-                + self.eta_min for group in groups]
+            return [
+                group["lr"] + (base - self.eta_min) * (1 - math.cos(math.pi / t)) / 2
+                for base, group in zip(self.base_lrs, groups)
+            ]
+        return [
+            (1 + math.cos(math.pi * e / t)) / (1 + math.cos(math.pi * (e - 1) / t)) * (group["lr"] - self.eta_min)
+            + self.eta_min
+            for group in groups
+        ]
 
 
 class LambdaLR(LRScheduler):
@@ -101,8 +108,18 @@ class LambdaLR(LRScheduler):
 class ReduceLROnPlateau:
     """Multiplies the lr by `factor` once the metric has not improved for `patience` epochs."""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         if mode not in ("min", "max"):
@@ -120,10 +137,12 @@ class ReduceLROnPlateau:
 
     def _better(self, current):
         if self.mode == "min":
-            return current < (self.best * (1 - self.threshold) if self.threshold_mode == "rel"
-                              else self.best - self.threshold)
-        return current > (self.best * (1 + self.threshold) if self.threshold_mode == "rel"
-                          else self.best + self.threshold)
+            return current < (
+                self.best * (1 - self.threshold) if self.threshold_mode == "rel" else self.best - self.threshold
+            )
+        return current > (
+            self.best * (1 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold
+        )
 
     def step(self, metrics):
         current = float(metrics)

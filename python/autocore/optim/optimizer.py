@@ -1,6 +1,7 @@
 """Optimizer, as torch.optim.Optimizer: parameter groups with per-group options, per-parameter state,
 zero_grad, step(closure), state_dict/load_state_dict. Subclasses apply their update with one fused C++
 call per group (see csrc/cpu/optim_update.cpp)."""
+
 from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor, zero_grads
 
@@ -19,8 +20,10 @@ class Optimizer:
         self.state = {}
         self.param_groups = []
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, but "
-                            "got " + type(params).__name__)
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts, but "
+                "got " + type(params).__name__
+            )
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -89,17 +92,24 @@ class Optimizer:
             packed = {k: v for k, v in group.items() if k != "params"}
             packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
             groups.append(packed)
-        state = {index[id(p)]: {k: (v.clone() if isinstance(v, Tensor) else v) for k, v in s.items()}
-                 for p, s in ((p, self.state.get(p)) for g in self.param_groups for p in g["params"]) if s}
+        state = {
+            index[id(p)]: {k: (v.clone() if isinstance(v, Tensor) else v) for k, v in s.items()}
+            for p, s in ((p, self.state.get(p)) for g in self.param_groups for p in g["params"])
+            if s
+        }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
         """Restores state_dict() output. It is checked whole first, so one of another optimizer or model raises
         ValueError with this optimizer untouched."""
-        if not isinstance(state_dict, dict) or not isinstance(state_dict.get("state"), dict) or \
-                not isinstance(state_dict.get("param_groups"), (list, tuple)):
-            raise ValueError("loaded state dict is not an optimizer's: it needs a 'state' dict and a 'param_groups' "
-                             "list")
+        if (
+            not isinstance(state_dict, dict)
+            or not isinstance(state_dict.get("state"), dict)
+            or not isinstance(state_dict.get("param_groups"), (list, tuple))
+        ):
+            raise ValueError(
+                "loaded state dict is not an optimizer's: it needs a 'state' dict and a 'param_groups' list"
+            )
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -107,9 +117,12 @@ class Optimizer:
             if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
                 raise ValueError("loaded state dict has a parameter group without its 'params' list")
             if len(saved["params"]) != len(own["params"]):
-                raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
-                                 "optimizer's group")
-        by_index = {i: p for saved, own in zip(groups, self.param_groups) for i, p in zip(saved["params"], own["params"])}
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+                )
+        by_index = {
+            i: p for saved, own in zip(groups, self.param_groups) for i, p in zip(saved["params"], own["params"])
+        }
         state = {}
         for i, saved_state in state_dict["state"].items():
             try:
@@ -120,10 +133,14 @@ class Optimizer:
                 raise ValueError(f"loaded state dict holds state for parameter {i!r}, which no parameter group lists")
             for key, value in saved_state.items():
                 if isinstance(value, Tensor) and value.dim() > 0 and tuple(value.shape) != tuple(p.shape):
-                    raise ValueError(f"loaded state dict has '{key}' of shape {tuple(value.shape)} for a parameter of "
-                                     f"shape {tuple(p.shape)}")
-            state[p] = {k: (v.clone().to(p.device, p.dtype) if isinstance(v, Tensor) and v.is_floating_point() else v)
-                        for k, v in saved_state.items()}
+                    raise ValueError(
+                        f"loaded state dict has '{key}' of shape {tuple(value.shape)} for a parameter of "
+                        f"shape {tuple(p.shape)}"
+                    )
+            state[p] = {
+                k: (v.clone().to(p.device, p.dtype) if isinstance(v, Tensor) and v.is_floating_point() else v)
+                for k, v in saved_state.items()
+            }
         self.state = state
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})

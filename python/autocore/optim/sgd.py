@@ -1,4 +1,5 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize: PyTorch's update rule, one fused call."""
+
 from .. import _C
 from ..factories import zeros_like
 from .optimizer import Optimizer
@@ -6,8 +7,17 @@ from .optimizer import Optimizer
 
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
+        )
 
     def _check_group(self, group):
         super()._check_group(group)
@@ -19,8 +29,14 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, group, params):
-        options = dict(lr=group["lr"], momentum=group["momentum"], dampening=group["dampening"],
-                       weight_decay=group["weight_decay"], nesterov=group["nesterov"], maximize=group["maximize"])
+        options = dict(
+            lr=group["lr"],
+            momentum=group["momentum"],
+            dampening=group["dampening"],
+            weight_decay=group["weight_decay"],
+            nesterov=group["nesterov"],
+            maximize=group["maximize"],
+        )
         if group["momentum"] == 0:
             return _C.sgd_(self._raw(params), self._grads(params), [], **options)
         # The first step copies the gradient into a fresh buffer; later ones update it. PyTorch decides per

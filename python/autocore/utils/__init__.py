@@ -1,2 +1,3 @@
 """autocore.utils: data loading."""
+
 from . import data  # noqa: F401

@@ -1,4 +1,5 @@
 """Activation layers: ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Softmax, LogSoftmax."""
+
 from .. import functional as F
 from ..module import Module
 

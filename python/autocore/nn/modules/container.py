@@ -1,4 +1,5 @@
 """Sequential, ModuleList, ModuleDict."""
+
 from collections import OrderedDict
 
 from ..module import Module
@@ -39,7 +40,7 @@ class Sequential(Module):
 
     def __delitem__(self, index):
         keys = list(self._modules.keys())
-        for key in (keys[index] if isinstance(index, slice) else [keys[index]]):
+        for key in keys[index] if isinstance(index, slice) else [keys[index]]:
             del self._modules[key]
         # PyTorch renumbers the remaining modules
         items = list(self._modules.values())

@@ -1,4 +1,5 @@
 """Dropout: inverted dropout (kept values scaled by 1/(1-p)), active only in training mode."""
+
 from .. import functional as F
 from ..module import Module
 

@@ -1,4 +1,5 @@
 """Linear (PyTorch's default initialisation; forward through the fused linear kernel), Identity, Flatten."""
+
 import math
 
 from ... import factories

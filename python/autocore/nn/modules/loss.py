@@ -1,4 +1,5 @@
 """Loss modules over nn.functional's fused kernels."""
+
 from .. import functional as F
 from ..module import Module
 

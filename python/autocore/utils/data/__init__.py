@@ -1,4 +1,5 @@
 """autocore.utils.data: Dataset, TensorDataset, Subset, random_split and DataLoader, as torch.utils.data."""
+
 from .dataloader import DataLoader, default_collate
 from .dataset import Dataset, Subset, TensorDataset, random_split
 

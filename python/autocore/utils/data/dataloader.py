@@ -1,6 +1,7 @@
 """DataLoader: batches from a map-style dataset, optionally shuffled (reproducibly, from autocore's
 generator), collated into tensors. A TensorDataset is batched with one index_select per tensor rather
 than one __getitem__ per sample."""
+
 import numpy as np
 
 from ... import _C
@@ -12,6 +13,7 @@ def default_collate(batch):
     """A list of samples -> one batch: tensors are stacked, numbers become a tensor, tuples and dicts are
     collated field by field."""
     from ... import stack, tensor
+
     first = batch[0]
     if isinstance(first, Tensor):
         return stack(batch, 0)
@@ -22,8 +24,11 @@ def default_collate(batch):
     if isinstance(first, dict):
         return {k: default_collate([b[k] for b in batch]) for k in first}
     if isinstance(first, (tuple, list)):
-        return type(first)(default_collate(list(field)) for field in zip(*batch)) if isinstance(first, tuple) else \
-            [default_collate(list(field)) for field in zip(*batch)]
+        return (
+            type(first)(default_collate(list(field)) for field in zip(*batch))
+            if isinstance(first, tuple)
+            else [default_collate(list(field)) for field in zip(*batch)]
+        )
     raise TypeError(f"default_collate: batch must contain tensors, numbers, dicts or lists; found {type(first)}")
 
 
@@ -48,11 +53,12 @@ class DataLoader:
         order = self._order()
         fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
         for start in range(0, len(order), self.batch_size):
-            indices = order[start:start + self.batch_size]
+            indices = order[start : start + self.batch_size]
             if len(indices) < self.batch_size and self.drop_last:
                 return
             if fast:
                 from ...factories import from_numpy
+
                 index = from_numpy(np.ascontiguousarray(indices))
                 yield tuple(t.index_select(0, index.to(t.device)) for t in self.dataset.tensors)
             else:

@@ -1,4 +1,5 @@
 """Datasets: map-style Dataset, TensorDataset over tensors sharing their first dim, Subset, random_split."""
+
 import math
 
 from ... import _C
@@ -54,6 +55,6 @@ def random_split(dataset, lengths, generator=None):
     order = _C.randperm(n, generator=generator).numpy().tolist()
     subsets, start = [], 0
     for length in lengths:
-        subsets.append(Subset(dataset, order[start:start + length]))
+        subsets.append(Subset(dataset, order[start : start + length]))
         start += length
     return subsets
