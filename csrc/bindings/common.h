@@ -61,7 +61,10 @@ struct type_caster<autocore::Scalar> {
 
   bool load(handle src, bool) {
     PyObject* o = src.ptr();
-    if (PyBool_Check(o)) { value = autocore::Scalar::from_bool(o == Py_True); return true; }
+    if (PyBool_Check(o)) {
+      value = autocore::Scalar::from_bool(o == Py_True);
+      return true;
+    }
     if (PyLong_Check(o)) {
       int overflow = 0;
       long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
@@ -69,7 +72,10 @@ struct type_caster<autocore::Scalar> {
       value = autocore::Scalar::from_int(v);
       return true;
     }
-    if (PyFloat_Check(o)) { value = autocore::Scalar::from_float(PyFloat_AS_DOUBLE(o)); return true; }
+    if (PyFloat_Check(o)) {
+      value = autocore::Scalar::from_float(PyFloat_AS_DOUBLE(o));
+      return true;
+    }
     // numpy scalars (np.float32(2), np.int64(3), np.bool_(True)) convert through their Python value.
     static py::handle numpy_generic = py::object(py::module_::import("numpy").attr("generic")).release();
     if (PyObject_IsInstance(o, numpy_generic.ptr()) == 1) return load(src.attr("item")(), false);
@@ -78,9 +84,12 @@ struct type_caster<autocore::Scalar> {
 
   static handle cast(const autocore::Scalar& s, return_value_policy, handle) {
     switch (s.kind) {
-      case autocore::Scalar::Kind::Bool: return py::bool_(s.i != 0).release();
-      case autocore::Scalar::Kind::Int: return PyLong_FromLongLong(s.i);
-      case autocore::Scalar::Kind::Float: return PyFloat_FromDouble(s.f);
+      case autocore::Scalar::Kind::Bool:
+        return py::bool_(s.i != 0).release();
+      case autocore::Scalar::Kind::Int:
+        return PyLong_FromLongLong(s.i);
+      case autocore::Scalar::Kind::Float:
+        return PyFloat_FromDouble(s.f);
     }
     return nullptr;
   }

@@ -14,7 +14,8 @@ py::object device_function(const Tensor& t, const char* name) {
   AC_CHECK(module, RuntimeError, "no backend is loaded for ", device.str(), " tensors");
   py::object function = py::getattr(module, name, py::none());
   if (function.is_none())
-    fail<NotImplementedError>("'", name, "' is not implemented for ", device.str(), " tensors in this version of autocore");
+    fail<NotImplementedError>("'", name, "' is not implemented for ", device.str(),
+                              " tensors in this version of autocore");
   return function;
 }
 

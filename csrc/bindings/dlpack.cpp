@@ -20,10 +20,14 @@ struct ExportContext {
 
 DLDataType to_dl_dtype(DType dtype) {
   switch (dtype) {
-    case DType::Bool: return {kDLBool, 8, 1};
-    case DType::Int64: return {kDLInt, 64, 1};
-    case DType::Float32: return {kDLFloat, 32, 1};
-    case DType::Float64: return {kDLFloat, 64, 1};
+    case DType::Bool:
+      return {kDLBool, 8, 1};
+    case DType::Int64:
+      return {kDLInt, 64, 1};
+    case DType::Float32:
+      return {kDLFloat, 32, 1};
+    case DType::Float64:
+      return {kDLFloat, 64, 1};
   }
   return {};
 }

@@ -6,7 +6,6 @@
 
 namespace autocore::bindings {
 
-
 namespace {
 
 const Tensor* optional_out(const std::optional<Tensor>& out) { return out ? &*out : nullptr; }
@@ -20,19 +19,22 @@ std::optional<Scalar> as_scalar(py::handle h) {
 }
 
 [[noreturn]] void bad_operands(EwOp op, py::handle a, py::handle b) {
-  fail<TypeError>(ew_op_name(op), "(): expected tensors or numbers, got ",
-                  py::str(py::type::of(a)).cast<std::string>(), " and ", py::str(py::type::of(b)).cast<std::string>());
+  fail<TypeError>(ew_op_name(op), "(): expected tensors or numbers, got ", py::str(py::type::of(a)).cast<std::string>(),
+                  " and ", py::str(py::type::of(b)).cast<std::string>());
 }
 
 void def_binary(py::module_& m, EwOp op) {
-  m.def(ew_op_name(op), [op](py::handle a, py::handle b, const std::optional<Tensor>& out) {
+  m.def(
+      ew_op_name(op),
+      [op](py::handle a, py::handle b, const std::optional<Tensor>& out) {
         const Tensor* out_ptr = optional_out(out);
         bool a_tensor = py::isinstance<Tensor>(a), b_tensor = py::isinstance<Tensor>(b);
         if (a_tensor && on_device(a.cast<const Tensor&>()))
           return call_on_device(ew_op_name(op), a.cast<const Tensor&>(), a, b, py::arg("out") = out).cast<Tensor>();
         if (b_tensor && on_device(b.cast<const Tensor&>()))
           return call_on_device(ew_op_name(op), b.cast<const Tensor&>(), a, b, py::arg("out") = out).cast<Tensor>();
-        if (out && on_device(*out)) return call_on_device(ew_op_name(op), *out, a, b, py::arg("out") = out).cast<Tensor>();
+        if (out && on_device(*out))
+          return call_on_device(ew_op_name(op), *out, a, b, py::arg("out") = out).cast<Tensor>();
         if (a_tensor && b_tensor) {
           const Tensor &x = a.cast<const Tensor&>(), &y = b.cast<const Tensor&>();
           ReleaseGilIfLarge nogil(std::max(x.numel(), y.numel()));
@@ -50,34 +52,49 @@ void def_binary(py::module_& m, EwOp op) {
         const Tensor& y = b.cast<const Tensor&>();
         ReleaseGilIfLarge nogil(y.numel());
         return cpu::binary(op, *x, y, out_ptr);
-      }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
+      },
+      py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
 }
 
 void def_unary(py::module_& m, EwOp op) {
-  m.def(ew_op_name(op), [op](const Tensor& x, const std::optional<Tensor>& out) {
+  m.def(
+      ew_op_name(op),
+      [op](const Tensor& x, const std::optional<Tensor>& out) {
         if (on_device(x) || (out && on_device(*out)))
           return call_on_device(ew_op_name(op), on_device(x) ? x : *out, x, py::arg("out") = out).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
         return cpu::unary(op, x, {}, optional_out(out));
-      }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+      },
+      py::arg("input"), py::kw_only(), py::arg("out") = py::none());
 }
 
 void def_backward(py::module_& m, EwOp op) {
-  m.def(ew_op_name(op), [op](const Tensor& grad, const Tensor& saved) {
-    if (on_device(grad) || on_device(saved))
-      return call_on_device(ew_op_name(op), on_device(grad) ? grad : saved, grad, saved).cast<Tensor>();
-    ReleaseGilIfLarge nogil(grad.numel());
-    return cpu::binary(op, grad, saved);
-  }, py::arg("grad"), py::arg("saved"));
+  m.def(
+      ew_op_name(op),
+      [op](const Tensor& grad, const Tensor& saved) {
+        if (on_device(grad) || on_device(saved))
+          return call_on_device(ew_op_name(op), on_device(grad) ? grad : saved, grad, saved).cast<Tensor>();
+        ReleaseGilIfLarge nogil(grad.numel());
+        return cpu::binary(op, grad, saved);
+      },
+      py::arg("grad"), py::arg("saved"));
 }
 
 void def_ternary(py::module_& m, EwOp op) {
-  m.def(ew_op_name(op), [op](const Tensor& grad, const Tensor& a, const Tensor& b) {
-    if (on_device(grad) || on_device(a) || on_device(b))
-      return call_on_device(ew_op_name(op), on_device(grad) ? grad : on_device(a) ? a : b, grad, a, b).cast<Tensor>();
-    ReleaseGilIfLarge nogil(grad.numel());
-    return cpu::ternary(op, grad, a, b);
-  }, py::arg("grad"), py::arg("input"), py::arg("other"));
+  m.def(
+      ew_op_name(op),
+      [op](const Tensor& grad, const Tensor& a, const Tensor& b) {
+        if (on_device(grad) || on_device(a) || on_device(b))
+          return call_on_device(ew_op_name(op),
+                                on_device(grad) ? grad
+                                : on_device(a)  ? a
+                                                : b,
+                                grad, a, b)
+              .cast<Tensor>();
+        ReleaseGilIfLarge nogil(grad.numel());
+        return cpu::ternary(op, grad, a, b);
+      },
+      py::arg("grad"), py::arg("input"), py::arg("other"));
 }
 
 }  // namespace
@@ -86,46 +103,72 @@ void bind_elementwise(py::module_& m) {
   for (int i = 0; i < kNumEwOps; ++i) {
     const auto op = static_cast<EwOp>(i);
     switch (kEwKinds[i]) {
-      case EwKind::UNARY: def_unary(m, op); break;
-      case EwKind::BINARY: case EwKind::COMPARE: def_binary(m, op); break;
-      case EwKind::GRAD: def_backward(m, op); break;
-      case EwKind::GRAD3: def_ternary(m, op); break;
-      default: break;  // bound below, with their own arguments
+      case EwKind::UNARY:
+        def_unary(m, op);
+        break;
+      case EwKind::BINARY:
+      case EwKind::COMPARE:
+        def_binary(m, op);
+        break;
+      case EwKind::GRAD:
+        def_backward(m, op);
+        break;
+      case EwKind::GRAD3:
+        def_ternary(m, op);
+        break;
+      default:
+        break;  // bound below, with their own arguments
     }
   }
 
-  m.def("leaky_relu", [](const Tensor& x, double slope, const std::optional<Tensor>& out) {
+  m.def(
+      "leaky_relu",
+      [](const Tensor& x, double slope, const std::optional<Tensor>& out) {
         if (on_device(x) || (out && on_device(*out)))
           return call_on_device("leaky_relu", on_device(x) ? x : *out, x, slope, py::arg("out") = out).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
         return cpu::leaky_relu(x, slope, optional_out(out));
-      }, py::arg("input"), py::arg("negative_slope") = 0.01, py::kw_only(), py::arg("out") = py::none());
-  m.def("leaky_relu_backward", [](const Tensor& grad, const Tensor& x, double slope) {
+      },
+      py::arg("input"), py::arg("negative_slope") = 0.01, py::kw_only(), py::arg("out") = py::none());
+  m.def(
+      "leaky_relu_backward",
+      [](const Tensor& grad, const Tensor& x, double slope) {
         if (on_device(grad) || on_device(x))
           return call_on_device("leaky_relu_backward", on_device(grad) ? grad : x, grad, x, slope).cast<Tensor>();
         ReleaseGilIfLarge nogil(grad.numel());
         return cpu::binary(EwOp::leaky_relu_backward, grad, x, nullptr, OpParams{slope, 0});
-      }, py::arg("grad"), py::arg("saved"), py::arg("negative_slope") = 0.01);
-  m.def("clamp", [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max, const std::optional<Tensor>& out) {
+      },
+      py::arg("grad"), py::arg("saved"), py::arg("negative_slope") = 0.01);
+  m.def(
+      "clamp",
+      [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max, const std::optional<Tensor>& out) {
         if (on_device(x) || (out && on_device(*out)))
           return call_on_device("clamp", on_device(x) ? x : *out, x, min, max, py::arg("out") = out).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
         return cpu::clamp(x, min ? &*min : nullptr, max ? &*max : nullptr, optional_out(out));
-      }, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(), py::kw_only(), py::arg("out") = py::none());
-  m.def("clamp_backward", [](const Tensor& grad, const Tensor& x, std::optional<double> min, std::optional<double> max) {
+      },
+      py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(), py::kw_only(),
+      py::arg("out") = py::none());
+  m.def(
+      "clamp_backward",
+      [](const Tensor& grad, const Tensor& x, std::optional<double> min, std::optional<double> max) {
         if (on_device(grad) || on_device(x))
           return call_on_device("clamp_backward", on_device(grad) ? grad : x, grad, x, min, max).cast<Tensor>();
         ReleaseGilIfLarge nogil(grad.numel());
         OpParams params{min.value_or(-std::numeric_limits<double>::infinity()),
-                             max.value_or(std::numeric_limits<double>::infinity())};
+                        max.value_or(std::numeric_limits<double>::infinity())};
         return cpu::binary(EwOp::clamp_backward, grad, x, nullptr, params);
-      }, py::arg("grad"), py::arg("saved"), py::arg("min") = py::none(), py::arg("max") = py::none());
-  m.def("where", [](const Tensor& c, const Tensor& a, const Tensor& b) {
+      },
+      py::arg("grad"), py::arg("saved"), py::arg("min") = py::none(), py::arg("max") = py::none());
+  m.def(
+      "where",
+      [](const Tensor& c, const Tensor& a, const Tensor& b) {
         if (on_device(c) || on_device(a) || on_device(b))
           return call_on_device("where", on_device(c) ? c : on_device(a) ? a : b, c, a, b).cast<Tensor>();
         ReleaseGilIfLarge nogil(c.numel());
         return cpu::where(c, a, b);
-      }, py::arg("condition"), py::arg("input"), py::arg("other"));
+      },
+      py::arg("condition"), py::arg("input"), py::arg("other"));
 }
 
 }  // namespace autocore::bindings

@@ -11,15 +11,11 @@ inline void register_exceptions() {
   pybind11::register_local_exception_translator([](std::exception_ptr error) {
     try {
       if (error) std::rethrow_exception(error);
-    } catch (const TypeError& e) {
-      PyErr_SetString(PyExc_TypeError, e.what());
-    } catch (const ValueError& e) {
+    } catch (const TypeError& e) { PyErr_SetString(PyExc_TypeError, e.what()); } catch (const ValueError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const IndexError& e) {
       PyErr_SetString(PyExc_IndexError, e.what());
-    } catch (const NotImplementedError& e) {
-      PyErr_SetString(PyExc_NotImplementedError, e.what());
-    }
+    } catch (const NotImplementedError& e) { PyErr_SetString(PyExc_NotImplementedError, e.what()); }
   });
 }
 

@@ -59,100 +59,143 @@ Tensor fill_through_host(const Tensor& t, Fill fill) {
 void bind_random(py::module_& m) {
   py::class_<Generator, std::shared_ptr<Generator>>(m, "Generator")
       .def(py::init([](const std::string& device) {
-        AC_CHECK(device == "cpu", RuntimeError, "Generator: only the 'cpu' device is supported, got '", device, "'");
-        return std::make_shared<Generator>();
-      }), py::arg("device") = "cpu")
-      .def("manual_seed", [](const std::shared_ptr<Generator>& g, const py::int_& seed) {
-        g->manual_seed(seed_from_python(seed));
-        return g;
-      }, py::arg("seed"))
+             AC_CHECK(device == "cpu", RuntimeError, "Generator: only the 'cpu' device is supported, got '", device,
+                      "'");
+             return std::make_shared<Generator>();
+           }),
+           py::arg("device") = "cpu")
+      .def(
+          "manual_seed",
+          [](const std::shared_ptr<Generator>& g, const py::int_& seed) {
+            g->manual_seed(seed_from_python(seed));
+            return g;
+          },
+          py::arg("seed"))
       .def("seed", &Generator::seed)
       .def("initial_seed", &Generator::initial_seed)
       .def("get_state", &get_state)
-      .def("set_state", [](const std::shared_ptr<Generator>& g, const Tensor& state) {
-        set_state(*g, state);
-        return g;
-      }, py::arg("new_state"))
+      .def(
+          "set_state",
+          [](const std::shared_ptr<Generator>& g, const Tensor& state) {
+            set_state(*g, state);
+            return g;
+          },
+          py::arg("new_state"))
       .def_property_readonly("offset", &Generator::offset)
       .def_property_readonly("device", [](const Generator&) { return std::string("cpu"); });
   m.attr("default_generator") = default_generator();
 
-  m.def("manual_seed", [](const py::int_& seed) {
-    default_generator()->manual_seed(seed_from_python(seed));
-    return default_generator();
-  }, py::arg("seed"));
+  m.def(
+      "manual_seed",
+      [](const py::int_& seed) {
+        default_generator()->manual_seed(seed_from_python(seed));
+        return default_generator();
+      },
+      py::arg("seed"));
   m.def("seed", [] { return default_generator()->seed(); });
   m.def("initial_seed", [] { return default_generator()->initial_seed(); });
   m.def("get_rng_state", [] { return get_state(*default_generator()); });
   m.def("set_rng_state", [](const Tensor& state) { set_state(*default_generator(), state); }, py::arg("new_state"));
-  m.def("_philox4x32", [](const std::array<uint32_t, 4>& c, const std::array<uint32_t, 2>& k) {
-    const Philox4x32 r = philox4x32(c[0], c[1], c[2], c[3], k[0], k[1]);
-    return py::make_tuple(r.v[0], r.v[1], r.v[2], r.v[3]);
-  }, py::arg("counter"), py::arg("key"));
+  m.def(
+      "_philox4x32",
+      [](const std::array<uint32_t, 4>& c, const std::array<uint32_t, 2>& k) {
+        const Philox4x32 r = philox4x32(c[0], c[1], c[2], c[3], k[0], k[1]);
+        return py::make_tuple(r.v[0], r.v[1], r.v[2], r.v[3]);
+      },
+      py::arg("counter"), py::arg("key"));
 
-  m.def("uniform_", [](const Tensor& t, double from, double to, const std::shared_ptr<Generator>& generator) {
-    if (on_device(t)) return fill_through_host(t, [&](const Tensor& h) { cpu::uniform_(h, from, to, optional(generator)); });
-    ReleaseGilIfLarge nogil(t.numel());
-    return cpu::uniform_(t, from, to, optional(generator));
-  }, py::arg("input"), py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
-  m.def("normal_", [](const Tensor& t, double mean, double std, const std::shared_ptr<Generator>& generator) {
-    if (on_device(t)) return fill_through_host(t, [&](const Tensor& h) { cpu::normal_(h, mean, std, optional(generator)); });
-    ReleaseGilIfLarge nogil(t.numel());
-    return cpu::normal_(t, mean, std, optional(generator));
-  }, py::arg("input"), py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
-  m.def("randint", [](int64_t low, int64_t high, const std::vector<int64_t>& size,
-                      const std::shared_ptr<Generator>& generator) {
-    Dims shape = to_dims(size);
-    ReleaseGilIfLarge nogil(product(shape));
-    return cpu::randint(low, high, shape, optional(generator));
-  }, py::arg("low"), py::arg("high"), py::arg("size"), py::kw_only(), py::arg("generator") = nullptr);
-  m.def("randint", [](int64_t high, const std::vector<int64_t>& size, const std::shared_ptr<Generator>& generator) {
-    return cpu::randint(0, high, to_dims(size), optional(generator));
-  }, py::arg("high"), py::arg("size"), py::kw_only(), py::arg("generator") = nullptr);
-  m.def("bernoulli_", [](const Tensor& t, const Tensor& p, const std::shared_ptr<Generator>& generator) {
-    if (on_device(t) || on_device(p)) {
-      check_same_device(t, p, "bernoulli_");
-      Tensor p_host = call_on_device("to_cpu", p, p).cast<Tensor>();
-      return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p_host, optional(generator)); });
-    }
-    ReleaseGilIfLarge nogil(t.numel());
-    return cpu::bernoulli_(t, p, optional(generator));
-  }, py::arg("input"), py::arg("p"), py::kw_only(), py::arg("generator") = nullptr);
-  m.def("bernoulli_", [](const Tensor& t, double p, const std::shared_ptr<Generator>& generator) {
-    if (on_device(t)) return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p, optional(generator)); });
-    ReleaseGilIfLarge nogil(t.numel());
-    return cpu::bernoulli_(t, p, optional(generator));
-  }, py::arg("input"), py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = nullptr);
-  m.def("dropout", [](const Tensor& x, double p, bool train, const std::shared_ptr<Generator>& generator) -> py::tuple {
-    if (on_device(x)) {
-      // The mask comes from the CPU generator (the same mask a CPU dropout would draw); the scaling runs on
-      // the device: x * mask * 1/(1-p), as PyTorch's native_dropout.
-      AC_CHECK(p >= 0 && p <= 1, ValueError, "dropout probability has to be between 0 and 1, but got ", p);
-      dispatch_floating(x.dtype(), "dropout", [](auto) {});
-      Tensor mask = Tensor::empty(x.shape(), DType::Bool);
-      if (!train) {
-        cpu::fill_(mask, Scalar::from_bool(true));
-        py::object on_device_mask = call_on_device("to_device", x, mask, x.device().index);
-        return py::make_tuple(call_on_device("clone", x, x), on_device_mask);
-      }
-      {
-        ReleaseGilIfLarge nogil(x.numel());
-        cpu::bernoulli_(mask, 1.0 - p, optional(generator));
-      }
-      py::object device_mask = call_on_device("to_device", x, mask, x.device().index);
-      const double keep = 1.0 - p, scale = keep == 0 ? 0.0 : 1.0 / keep;
-      py::object kept = call_on_device("mul", x, x, device_mask);
-      py::object scaled = call_on_device("mul", x, kept, scale);
-      return py::make_tuple(scaled, device_mask);
-    }
-    std::pair<Tensor, Tensor> result;
-    { ReleaseGilIfLarge nogil(x.numel()); result = cpu::dropout(x, p, train, optional(generator)); }
-    return py::make_tuple(result.first, result.second);
-  }, py::arg("input"), py::arg("p") = 0.5, py::arg("train") = true, py::kw_only(), py::arg("generator") = nullptr);
-  m.def("randperm", [](int64_t n, const std::shared_ptr<Generator>& generator) {
-    ReleaseGilIfLarge nogil(n);
-    return cpu::randperm(n, optional(generator));
-  }, py::arg("n"), py::kw_only(), py::arg("generator") = nullptr);
+  m.def(
+      "uniform_",
+      [](const Tensor& t, double from, double to, const std::shared_ptr<Generator>& generator) {
+        if (on_device(t))
+          return fill_through_host(t, [&](const Tensor& h) { cpu::uniform_(h, from, to, optional(generator)); });
+        ReleaseGilIfLarge nogil(t.numel());
+        return cpu::uniform_(t, from, to, optional(generator));
+      },
+      py::arg("input"), py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
+  m.def(
+      "normal_",
+      [](const Tensor& t, double mean, double std, const std::shared_ptr<Generator>& generator) {
+        if (on_device(t))
+          return fill_through_host(t, [&](const Tensor& h) { cpu::normal_(h, mean, std, optional(generator)); });
+        ReleaseGilIfLarge nogil(t.numel());
+        return cpu::normal_(t, mean, std, optional(generator));
+      },
+      py::arg("input"), py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
+  m.def(
+      "randint",
+      [](int64_t low, int64_t high, const std::vector<int64_t>& size, const std::shared_ptr<Generator>& generator) {
+        Dims shape = to_dims(size);
+        ReleaseGilIfLarge nogil(product(shape));
+        return cpu::randint(low, high, shape, optional(generator));
+      },
+      py::arg("low"), py::arg("high"), py::arg("size"), py::kw_only(), py::arg("generator") = nullptr);
+  m.def(
+      "randint",
+      [](int64_t high, const std::vector<int64_t>& size, const std::shared_ptr<Generator>& generator) {
+        return cpu::randint(0, high, to_dims(size), optional(generator));
+      },
+      py::arg("high"), py::arg("size"), py::kw_only(), py::arg("generator") = nullptr);
+  m.def(
+      "bernoulli_",
+      [](const Tensor& t, const Tensor& p, const std::shared_ptr<Generator>& generator) {
+        if (on_device(t) || on_device(p)) {
+          check_same_device(t, p, "bernoulli_");
+          Tensor p_host = call_on_device("to_cpu", p, p).cast<Tensor>();
+          return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p_host, optional(generator)); });
+        }
+        ReleaseGilIfLarge nogil(t.numel());
+        return cpu::bernoulli_(t, p, optional(generator));
+      },
+      py::arg("input"), py::arg("p"), py::kw_only(), py::arg("generator") = nullptr);
+  m.def(
+      "bernoulli_",
+      [](const Tensor& t, double p, const std::shared_ptr<Generator>& generator) {
+        if (on_device(t))
+          return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p, optional(generator)); });
+        ReleaseGilIfLarge nogil(t.numel());
+        return cpu::bernoulli_(t, p, optional(generator));
+      },
+      py::arg("input"), py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = nullptr);
+  m.def(
+      "dropout",
+      [](const Tensor& x, double p, bool train, const std::shared_ptr<Generator>& generator) -> py::tuple {
+        if (on_device(x)) {
+          // The mask comes from the CPU generator (the same mask a CPU dropout would draw); the scaling runs on
+          // the device: x * mask * 1/(1-p), as PyTorch's native_dropout.
+          AC_CHECK(p >= 0 && p <= 1, ValueError, "dropout probability has to be between 0 and 1, but got ", p);
+          dispatch_floating(x.dtype(), "dropout", [](auto) {});
+          Tensor mask = Tensor::empty(x.shape(), DType::Bool);
+          if (!train) {
+            cpu::fill_(mask, Scalar::from_bool(true));
+            py::object on_device_mask = call_on_device("to_device", x, mask, x.device().index);
+            return py::make_tuple(call_on_device("clone", x, x), on_device_mask);
+          }
+          {
+            ReleaseGilIfLarge nogil(x.numel());
+            cpu::bernoulli_(mask, 1.0 - p, optional(generator));
+          }
+          py::object device_mask = call_on_device("to_device", x, mask, x.device().index);
+          const double keep = 1.0 - p, scale = keep == 0 ? 0.0 : 1.0 / keep;
+          py::object kept = call_on_device("mul", x, x, device_mask);
+          py::object scaled = call_on_device("mul", x, kept, scale);
+          return py::make_tuple(scaled, device_mask);
+        }
+        std::pair<Tensor, Tensor> result;
+        {
+          ReleaseGilIfLarge nogil(x.numel());
+          result = cpu::dropout(x, p, train, optional(generator));
+        }
+        return py::make_tuple(result.first, result.second);
+      },
+      py::arg("input"), py::arg("p") = 0.5, py::arg("train") = true, py::kw_only(), py::arg("generator") = nullptr);
+  m.def(
+      "randperm",
+      [](int64_t n, const std::shared_ptr<Generator>& generator) {
+        ReleaseGilIfLarge nogil(n);
+        return cpu::randperm(n, optional(generator));
+      },
+      py::arg("n"), py::kw_only(), py::arg("generator") = nullptr);
 }
 
 }  // namespace autocore::bindings

@@ -10,10 +10,14 @@ namespace {
 
 const char* numpy_format(DType dtype) {
   switch (dtype) {
-    case DType::Bool: return "?";
-    case DType::Int64: return "q";
-    case DType::Float32: return "f";
-    case DType::Float64: return "d";
+    case DType::Bool:
+      return "?";
+    case DType::Int64:
+      return "q";
+    case DType::Float32:
+      return "f";
+    case DType::Float64:
+      return "d";
   }
   return "";
 }
@@ -21,7 +25,8 @@ const char* numpy_format(DType dtype) {
 py::dtype numpy_dtype(DType dtype) { return py::dtype(numpy_format(dtype)); }
 
 DType dtype_from_numpy(const py::dtype& dt) {
-  if (dt.byteorder() == '>') fail<TypeError>("can't convert a big-endian np.ndarray; use arr.astype(arr.dtype.newbyteorder('='))");
+  if (dt.byteorder() == '>')
+    fail<TypeError>("can't convert a big-endian np.ndarray; use arr.astype(arr.dtype.newbyteorder('='))");
   char kind = dt.kind();
   size_t size = dt.itemsize();
   if (kind == 'f' && size == 4) return DType::Float32;
@@ -45,7 +50,8 @@ Tensor from_numpy(const py::array& array) {
              "At least one stride in the given numpy array is negative, and tensors with negative strides are not "
              "currently supported. (You can probably work around this by making a copy of your array  with "
              "array.copy().) ");
-    AC_CHECK(byte_stride % item == 0, ValueError, "given numpy array strides not a multiple of the element byte size. "
+    AC_CHECK(byte_stride % item == 0, ValueError,
+             "given numpy array strides not a multiple of the element byte size. "
              "Copy the numpy array to reallocate the memory.");
     shape.push_back(size);
     strides.push_back(byte_stride / item);
@@ -104,21 +110,24 @@ void bind_tensor(py::module_& m) {
       .def_property_readonly("itemsize", &Tensor::itemsize)
       .def_property_readonly("is_contiguous", &Tensor::is_contiguous)
       .def_property_readonly("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); })
-      .def_property_readonly("storage_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.storage()->data()); })
+      .def_property_readonly("storage_ptr",
+                             [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.storage()->data()); })
       .def_property_readonly("storage_nbytes", [](const Tensor& t) { return t.storage()->nbytes(); })
       .def("numpy", &to_numpy)
       .def_buffer([](const Tensor& t) {
-        AC_CHECK(t.device().is_cpu(), TypeError, "can't expose a ", t.device().str(), " tensor through the buffer protocol");
+        AC_CHECK(t.device().is_cpu(), TypeError, "can't expose a ", t.device().str(),
+                 " tensor through the buffer protocol");
         std::vector<py::ssize_t> strides;
         for (int64_t s : t.strides()) strides.push_back(s * static_cast<py::ssize_t>(t.itemsize()));
         return py::buffer_info(t.data_ptr(), static_cast<py::ssize_t>(t.itemsize()), numpy_format(t.dtype()), t.dim(),
                                std::vector<py::ssize_t>(t.shape().begin(), t.shape().end()), strides);
       })
       .def("view", [](const Tensor& t, const std::vector<int64_t>& shape) { return t.view(to_dims(shape)); })
-      .def("reshape", [](const Tensor& t, const std::vector<int64_t>& shape) {
-        if (on_device(t)) return call_on_device("reshape", t, t, shape).cast<Tensor>();
-        return cpu::reshape(t, to_dims(shape));
-      })
+      .def("reshape",
+           [](const Tensor& t, const std::vector<int64_t>& shape) {
+             if (on_device(t)) return call_on_device("reshape", t, t, shape).cast<Tensor>();
+             return cpu::reshape(t, to_dims(shape));
+           })
       .def("transpose", &Tensor::transpose)
       .def("permute", [](const Tensor& t, const std::vector<int64_t>& order) { return t.permute(to_dims(order)); })
       .def("slice", &Tensor::slice, py::arg("dim"), py::arg("start"), py::arg("stop"), py::arg("step") = 1)
@@ -127,59 +136,65 @@ void bind_tensor(py::module_& m) {
       .def("unsqueeze", &Tensor::unsqueeze)
       .def("squeeze", py::overload_cast<int64_t>(&Tensor::squeeze, py::const_))
       .def("squeeze", py::overload_cast<>(&Tensor::squeeze, py::const_))
-      .def("as_strided",
-           [](const Tensor& t, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t offset) {
-             return t.as_strided(to_dims(shape), to_dims(strides), offset);
+      .def("as_strided", [](const Tensor& t, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
+                            int64_t offset) { return t.as_strided(to_dims(shape), to_dims(strides), offset); })
+      .def("contiguous",
+           [](const Tensor& t) {
+             if (on_device(t)) return call_on_device("contiguous", t, t).cast<Tensor>();
+             ReleaseGilIfLarge nogil(t.numel());
+             return cpu::contiguous(t);
            })
-      .def("contiguous", [](const Tensor& t) {
-        if (on_device(t)) return call_on_device("contiguous", t, t).cast<Tensor>();
-        ReleaseGilIfLarge nogil(t.numel());
-        return cpu::contiguous(t);
-      })
-      .def("clone", [](const Tensor& t) {
-        if (on_device(t)) return call_on_device("clone", t, t).cast<Tensor>();
-        ReleaseGilIfLarge nogil(t.numel());
-        return cpu::clone(t);
-      })
-      .def("to_dtype", [](const Tensor& t, DType dtype) {
-        if (on_device(t)) return call_on_device("to_dtype", t, t, dtype).cast<Tensor>();
-        ReleaseGilIfLarge nogil(t.numel());
-        return cpu::to_dtype(t, dtype);
-      })
-      .def("copy_", [](const Tensor& dst, const Tensor& src) {
-        // Across devices: a CPU source is made contiguous here and uploaded by the device module; a device
-        // source is downloaded whole, then copied (with broadcasting and conversion) on the CPU.
-        if (on_device(dst)) return call_on_device("copy_", dst, dst, on_device(src) ? src : cpu::contiguous(src)).cast<Tensor>();
-        if (on_device(src)) {
-          Tensor host = call_on_device("to_cpu", src, src).cast<Tensor>();
-          ReleaseGilIfLarge nogil(dst.numel());
-          cpu::copy_(dst, host);
-          return dst;
-        }
-        ReleaseGilIfLarge nogil(dst.numel());
-        cpu::copy_(dst, src);
-        return dst;
-      })
-      .def("fill_", [](const Tensor& dst, const Scalar& value) {
-        if (on_device(dst)) return call_on_device("fill_", dst, dst, value).cast<Tensor>();
-        ReleaseGilIfLarge nogil(dst.numel());
-        cpu::fill_(dst, value);
-        return dst;
-      })
+      .def("clone",
+           [](const Tensor& t) {
+             if (on_device(t)) return call_on_device("clone", t, t).cast<Tensor>();
+             ReleaseGilIfLarge nogil(t.numel());
+             return cpu::clone(t);
+           })
+      .def("to_dtype",
+           [](const Tensor& t, DType dtype) {
+             if (on_device(t)) return call_on_device("to_dtype", t, t, dtype).cast<Tensor>();
+             ReleaseGilIfLarge nogil(t.numel());
+             return cpu::to_dtype(t, dtype);
+           })
+      .def("copy_",
+           [](const Tensor& dst, const Tensor& src) {
+             // Across devices: a CPU source is made contiguous here and uploaded by the device module; a device
+             // source is downloaded whole, then copied (with broadcasting and conversion) on the CPU.
+             if (on_device(dst))
+               return call_on_device("copy_", dst, dst, on_device(src) ? src : cpu::contiguous(src)).cast<Tensor>();
+             if (on_device(src)) {
+               Tensor host = call_on_device("to_cpu", src, src).cast<Tensor>();
+               ReleaseGilIfLarge nogil(dst.numel());
+               cpu::copy_(dst, host);
+               return dst;
+             }
+             ReleaseGilIfLarge nogil(dst.numel());
+             cpu::copy_(dst, src);
+             return dst;
+           })
+      .def("fill_",
+           [](const Tensor& dst, const Scalar& value) {
+             if (on_device(dst)) return call_on_device("fill_", dst, dst, value).cast<Tensor>();
+             ReleaseGilIfLarge nogil(dst.numel());
+             cpu::fill_(dst, value);
+             return dst;
+           })
       .def("shares_storage_with", [](const Tensor& a, const Tensor& b) { return a.storage() == b.storage(); })
       .def_property_readonly("_version", [](const Tensor& t) { return t.storage()->version(); });
 
   m.def("from_numpy", &from_numpy, py::arg("array"));
-  m.def("empty", [](const std::vector<int64_t>& shape, DType dtype) { return Tensor::empty(to_dims(shape), dtype); },
-        py::arg("shape"), py::arg("dtype") = DType::Float32);
-  m.def("full",
-        [](const std::vector<int64_t>& shape, const Scalar& value, DType dtype) {
-          Tensor t = Tensor::empty(to_dims(shape), dtype);
-          ReleaseGilIfLarge nogil(t.numel());
-          cpu::fill_(t, value);
-          return t;
-        },
-        py::arg("shape"), py::arg("value"), py::arg("dtype") = DType::Float32);
+  m.def(
+      "empty", [](const std::vector<int64_t>& shape, DType dtype) { return Tensor::empty(to_dims(shape), dtype); },
+      py::arg("shape"), py::arg("dtype") = DType::Float32);
+  m.def(
+      "full",
+      [](const std::vector<int64_t>& shape, const Scalar& value, DType dtype) {
+        Tensor t = Tensor::empty(to_dims(shape), dtype);
+        ReleaseGilIfLarge nogil(t.numel());
+        cpu::fill_(t, value);
+        return t;
+      },
+      py::arg("shape"), py::arg("value"), py::arg("dtype") = DType::Float32);
   m.def("broadcast_shapes", [](const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
     return to_tuple(broadcast_shapes(to_dims(a), to_dims(b)));
   });

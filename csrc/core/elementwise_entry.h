@@ -80,8 +80,7 @@ struct ElementwiseEntry {
     if (op == EwOp::pow && !scalar_first) {
       if (dtype == DType::Bool) return bool_power(t, s.i != 0, out);
       const bool float32_cannot_hold = static_cast<double>(static_cast<float>(s.f)) != s.f;
-      if (dtype == DType::Float32 && s.kind == Scalar::Kind::Float && float32_cannot_hold)
-        return wide_power(t, s, out);
+      if (dtype == DType::Float32 && s.kind == Scalar::Kind::Float && float32_cannot_hold) return wide_power(t, s, out);
     }
     Backend::check_supported(op, dtype);
     AC_CHECK(!(op == EwOp::pow && !scalar_first && dtype == DType::Int64 && s.kind != Scalar::Kind::Float && s.i < 0),
@@ -108,7 +107,8 @@ struct ElementwiseEntry {
   // PyTorch answers x ** True with a copy of x and x ** False with ones, before any kernel (which bools lack).
   static Tensor bool_power(const Tensor& t, bool exponent, const Tensor* out) {
     Tensor result = make_output(out, t.shape(), DType::Bool, t.device(), EwOp::pow);
-    if (exponent) Backend::copy_(result, t); else Backend::fill_(result, Scalar::from_bool(true));
+    if (exponent) Backend::copy_(result, t);
+    else Backend::fill_(result, Scalar::from_bool(true));
     return finish(result, out);
   }
 

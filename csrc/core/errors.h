@@ -8,11 +8,19 @@
 namespace autocore {
 
 // RuntimeError is std::runtime_error itself; the others derive from it so C++ callers can catch one type.
-struct TypeError : std::runtime_error { using std::runtime_error::runtime_error; };
-struct ValueError : std::runtime_error { using std::runtime_error::runtime_error; };
-struct IndexError : std::runtime_error { using std::runtime_error::runtime_error; };
+struct TypeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct ValueError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct IndexError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 // Python's NotImplementedError is a RuntimeError too: an op a device backend does not provide yet.
-struct NotImplementedError : std::runtime_error { using std::runtime_error::runtime_error; };
+struct NotImplementedError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 using RuntimeError = std::runtime_error;
 
 // Messages are built with std::string rather than iostreams: a GPU machine's build (GCC 13, Python 3.12) crashed
@@ -24,7 +32,9 @@ inline void append(std::string& out, const char* part) { out += part; }
 inline void append(std::string& out, char part) { out += part; }
 inline void append(std::string& out, bool part) { out += part ? '1' : '0'; }
 template <class T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
-void append(std::string& out, T part) { out += std::to_string(part); }
+void append(std::string& out, T part) {
+  out += std::to_string(part);
+}
 template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
 void append(std::string& out, T part) {
   char buffer[32];
@@ -43,7 +53,7 @@ template <class Error = RuntimeError, class... Parts>
 }  // namespace autocore
 
 // The message is only built when the check fails, so checks cost one branch on the hot path.
-#define AC_CHECK(cond, Error, ...)                          \
-  do {                                                      \
-    if (!(cond)) ::autocore::fail<Error>(__VA_ARGS__);      \
+#define AC_CHECK(cond, Error, ...)                     \
+  do {                                                 \
+    if (!(cond)) ::autocore::fail<Error>(__VA_ARGS__); \
   } while (0)

@@ -12,10 +12,14 @@ Reduction parse_reduction(const std::string& name) {
 
 const char* pointwise_loss_name(PointwiseLoss kind) {
   switch (kind) {
-    case PointwiseLoss::mse: return "mse_loss";
-    case PointwiseLoss::l1: return "l1_loss";
-    case PointwiseLoss::bce: return "binary_cross_entropy";
-    case PointwiseLoss::bce_with_logits: return "binary_cross_entropy_with_logits";
+    case PointwiseLoss::mse:
+      return "mse_loss";
+    case PointwiseLoss::l1:
+      return "l1_loss";
+    case PointwiseLoss::bce:
+      return "binary_cross_entropy";
+    case PointwiseLoss::bce_with_logits:
+      return "binary_cross_entropy_with_logits";
   }
   return "?";
 }
@@ -68,14 +72,14 @@ ClassLayout class_layout(const Dims& input, const Tensor& target) {
     AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "size mismatch (got input: ", input.str(),
              ", target: ", target.shape().str(), ")");
   }
-  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ",
-           layout.target_shape.str(), ", got ", target.shape().str());
+  AC_CHECK(target.shape() == layout.target_shape, RuntimeError, "Expected target size ", layout.target_shape.str(),
+           ", got ", target.shape().str());
   // PyTorch views an empty 3-D or 5-D+ input as [N, C, 0, 0] for its 2-D kernel, which then finds the target's
   // [N, 1, rest] of another size (a 4-D input goes to that kernel as it is).
   const int64_t target_numel = product(target.shape());
   AC_CHECK(input.size() < 3 || input.size() == 4 || product(input) != 0 || target_numel == 0, RuntimeError,
-           "size mismatch (got input: ", Dims{input[0], input[1], 0, 0}.str(), " , target: ",
-           Dims{input[0], 1, target_numel / input[0]}.str());
+           "size mismatch (got input: ", Dims{input[0], input[1], 0, 0}.str(),
+           " , target: ", Dims{input[0], 1, target_numel / input[0]}.str());
   return layout;
 }
 

@@ -42,8 +42,9 @@ struct MatmulEntry {
   }
 
   static void check_product_dtypes(const Tensor& a, const Tensor& b) {
-    AC_CHECK(a.dtype() == b.dtype(), RuntimeError, "expected m1 and m2 to have the same dtype, but got: ",
-             cpp_type_name(a.dtype()), " != ", cpp_type_name(b.dtype()));
+    AC_CHECK(a.dtype() == b.dtype(), RuntimeError,
+             "expected m1 and m2 to have the same dtype, but got: ", cpp_type_name(a.dtype()),
+             " != ", cpp_type_name(b.dtype()));
     AC_CHECK(a.dtype() != DType::Bool, RuntimeError, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
     check_same_device(a, b, "matmul");
     Backend::check_device(a, "matmul");
@@ -82,8 +83,8 @@ struct MatmulEntry {
       return c.view(out_shape);
     }
     const Dims batch = broadcast_shapes(batch_dims(a), batch_dims(b));
-    AC_CHECK(k == kb, RuntimeError, "Expected size for first two dimensions of batch2 tensor to be: [",
-             product(batch), ", ", k, "] but got: [", product(batch), ", ", kb, "].");
+    AC_CHECK(k == kb, RuntimeError, "Expected size for first two dimensions of batch2 tensor to be: [", product(batch),
+             ", ", k, "] but got: [", product(batch), ", ", kb, "].");
     Tensor c = Tensor::empty(with_matrix(batch, m, n), a.dtype(), a.device());
     plain_gemm(a.expand(with_matrix(batch, m, k)), b.expand(with_matrix(batch, k, n)), c);
     return c;
@@ -142,14 +143,14 @@ struct MatmulEntry {
   }
 
   static Tensor dot(const Tensor& a, const Tensor& b) {
-    AC_CHECK(a.dim() == 1 && b.dim() == 1, RuntimeError, "1D tensors expected, but got ", a.dim(), "D and ",
-             b.dim(), "D tensors");
+    AC_CHECK(a.dim() == 1 && b.dim() == 1, RuntimeError, "1D tensors expected, but got ", a.dim(), "D and ", b.dim(),
+             "D tensors");
     AC_CHECK(a.dtype() == b.dtype(), RuntimeError, "dot : expected both vectors to have same dtype, but found ",
              scalar_type_name(a.dtype()), " and ", scalar_type_name(b.dtype()));
     check_product_dtypes(a, b);
     AC_CHECK(a.numel() == b.numel(), RuntimeError, "inconsistent tensor size, expected tensor [", a.numel(),
-             "] and src [", b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ",
-             b.numel(), " elements respectively");
+             "] and src [", b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
+             " elements respectively");
     return product_nd(a.unsqueeze(0), b.unsqueeze(1)).view(Dims{});
   }
 
@@ -161,8 +162,8 @@ struct MatmulEntry {
              scalar_type_name(bias.dtype()), " and ", scalar_type_name(a.dtype()));
     check_same_device(bias, a, "addmm");
     const int64_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
-    AC_CHECK(k == b.shape()[0], RuntimeError, "mat1 and mat2 shapes cannot be multiplied (", matrix_str(m, k),
-             " and ", matrix_str(b.shape()[0], n), ")");
+    AC_CHECK(k == b.shape()[0], RuntimeError, "mat1 and mat2 shapes cannot be multiplied (", matrix_str(m, k), " and ",
+             matrix_str(b.shape()[0], n), ")");
     const Tensor bias_expanded = bias.expand(Dims{m, n});
     Tensor c = Tensor::empty(Dims{m, n}, a.dtype(), a.device());
     const bool use_bias = beta.f != 0;  // as in PyTorch, beta = 0 ignores the bias (even its NaNs)
@@ -188,8 +189,8 @@ struct MatmulEntry {
     check_product_dtypes(x, weight);
     const int64_t in = x.shape()[x.dim() - 1], features = weight.shape()[0];
     AC_CHECK(in == weight.shape()[1], RuntimeError, "mat1 and mat2 shapes cannot be multiplied (",
-             matrix_str(x.numel() / std::max<int64_t>(in, 1), in), " and ",
-             matrix_str(weight.shape()[1], features), ")");
+             matrix_str(x.numel() / std::max<int64_t>(in, 1), in), " and ", matrix_str(weight.shape()[1], features),
+             ")");
     Dims out_shape = x.shape();
     out_shape[out_shape.size() - 1] = features;
     const Tensor x2 = x.dim() == 1 ? x.unsqueeze(0) : flatten_rows(x);

@@ -10,9 +10,7 @@ namespace autocore {
 namespace {
 
 // The PyTorch optimizer constructors' checks, e.g. "Invalid learning rate: -1".
-void check_hyper(bool ok, const char* what, double value) {
-  AC_CHECK(ok, ValueError, "Invalid ", what, ": ", value);
-}
+void check_hyper(bool ok, const char* what, double value) { AC_CHECK(ok, ValueError, "Invalid ", what, ": ", value); }
 
 void check_step_count(int64_t step, const char* op) {
   AC_CHECK(step >= 1, RuntimeError, op, ": step counts from 1 (the value after the increment), got ", step);
@@ -28,8 +26,11 @@ OptimStep sgd_step(const TensorList& params, const TensorList& grads, const Tens
   check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
   AC_CHECK(!nesterov || (momentum > 0 && dampening == 0), ValueError,
            "Nesterov momentum requires a momentum and zero dampening");
-  OptimStep step{"sgd_", {{"params", &params, true}, {"grads", &grads, false},
-                          {"momentum_buffers", momentum != 0 ? &momentum_buffers : nullptr, true}}, {}};
+  OptimStep step{"sgd_",
+                 {{"params", &params, true},
+                  {"grads", &grads, false},
+                  {"momentum_buffers", momentum != 0 ? &momentum_buffers : nullptr, true}},
+                 {}};
   OptimHyper& h = step.hyper;
   h.lr = lr, h.momentum = momentum, h.dampening = dampening, h.weight_decay = weight_decay;
   h.nesterov = nesterov, h.maximize = maximize, h.first_step = first_step;
@@ -47,9 +48,13 @@ OptimStep adam_step(const TensorList& params, const TensorList& grads, const Ten
   AC_CHECK(beta2 >= 0 && beta2 < 1, ValueError, "Invalid beta parameter at index 1: ", beta2);
   check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
   check_step_count(step_count, op);
-  OptimStep step{op, {{"params", &params, true}, {"grads", &grads, false}, {"exp_avgs", &exp_avgs, true},
-                      {"exp_avg_sqs", &exp_avg_sqs, true},
-                      {"max_exp_avg_sqs", amsgrad ? &max_exp_avg_sqs : nullptr, true}}, {}};
+  OptimStep step{op,
+                 {{"params", &params, true},
+                  {"grads", &grads, false},
+                  {"exp_avgs", &exp_avgs, true},
+                  {"exp_avg_sqs", &exp_avg_sqs, true},
+                  {"max_exp_avg_sqs", amsgrad ? &max_exp_avg_sqs : nullptr, true}},
+                 {}};
   OptimHyper& h = step.hyper;
   h.lr = lr, h.beta1 = beta1, h.beta2 = beta2, h.eps = eps, h.weight_decay = weight_decay;
   h.amsgrad = amsgrad, h.maximize = maximize, h.decoupled_weight_decay = decoupled_weight_decay;
@@ -66,8 +71,8 @@ OptimStep adagrad_step(const TensorList& params, const TensorList& grads, const 
   check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
   check_hyper(eps >= 0, "epsilon value", eps);
   check_step_count(step_count, "adagrad_");
-  OptimStep step{"adagrad_", {{"params", &params, true}, {"grads", &grads, false}, {"state_sums", &state_sums, true}},
-                 {}};
+  OptimStep step{
+      "adagrad_", {{"params", &params, true}, {"grads", &grads, false}, {"state_sums", &state_sums, true}}, {}};
   OptimHyper& h = step.hyper;
   h.weight_decay = weight_decay, h.eps = eps, h.maximize = maximize;
   h.clr = lr / (1 + static_cast<double>(step_count - 1) * lr_decay);
@@ -81,8 +86,12 @@ OptimStep adadelta_step(const TensorList& params, const TensorList& grads, const
   check_hyper(rho >= 0 && rho <= 1, "rho value", rho);
   check_hyper(eps >= 0, "epsilon value", eps);
   check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
-  OptimStep step{"adadelta_", {{"params", &params, true}, {"grads", &grads, false},
-                               {"square_avgs", &square_avgs, true}, {"acc_deltas", &acc_deltas, true}}, {}};
+  OptimStep step{"adadelta_",
+                 {{"params", &params, true},
+                  {"grads", &grads, false},
+                  {"square_avgs", &square_avgs, true},
+                  {"acc_deltas", &acc_deltas, true}},
+                 {}};
   OptimHyper& h = step.hyper;
   h.lr = lr, h.rho = rho, h.eps = eps, h.weight_decay = weight_decay, h.maximize = maximize;
   return step;
@@ -96,10 +105,13 @@ OptimStep rmsprop_step(const TensorList& params, const TensorList& grads, const 
   check_hyper(momentum >= 0, "momentum value", momentum);
   check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
   check_hyper(alpha >= 0, "alpha value", alpha);
-  OptimStep step{"rmsprop_", {{"params", &params, true}, {"grads", &grads, false},
-                              {"square_avgs", &square_avgs, true},
-                              {"momentum_buffers", momentum > 0 ? &momentum_buffers : nullptr, true},
-                              {"grad_avgs", centered ? &grad_avgs : nullptr, true}}, {}};
+  OptimStep step{"rmsprop_",
+                 {{"params", &params, true},
+                  {"grads", &grads, false},
+                  {"square_avgs", &square_avgs, true},
+                  {"momentum_buffers", momentum > 0 ? &momentum_buffers : nullptr, true},
+                  {"grad_avgs", centered ? &grad_avgs : nullptr, true}},
+                 {}};
   OptimHyper& h = step.hyper;
   h.lr = lr, h.alpha = alpha, h.eps = eps, h.weight_decay = weight_decay, h.momentum = momentum;
   h.centered = centered, h.maximize = maximize;
@@ -112,8 +124,8 @@ void check_step_lists(const OptimStep& step, DeviceType device_type) {
   const size_t count = params.size();
   for (const NamedList& list : step.lists) {
     if (!list.tensors) continue;
-    AC_CHECK(list.tensors->size() == count, RuntimeError, op, ": expected as many ", list.name, " as params (",
-             count, "), got ", list.tensors->size());
+    AC_CHECK(list.tensors->size() == count, RuntimeError, op, ": expected as many ", list.name, " as params (", count,
+             "), got ", list.tensors->size());
   }
   for (size_t i = 0; i < count; ++i) {
     const Tensor& p = params[i];
@@ -128,8 +140,8 @@ void check_step_lists(const OptimStep& step, DeviceType device_type) {
       AC_CHECK(t.defined(), RuntimeError, op, ": ", list.name, "[", i, "] is None");
       AC_CHECK(t.shape() == p.shape(), RuntimeError, op, ": ", list.name, "[", i, "] has shape ", t.shape().str(),
                " but params[", i, "] has shape ", p.shape().str());
-      AC_CHECK(t.dtype() == p.dtype(), RuntimeError, op, ": ", list.name, "[", i, "] has dtype ",
-               dtype_name(t.dtype()), " but params[", i, "] has dtype ", dtype_name(p.dtype()));
+      AC_CHECK(t.dtype() == p.dtype(), RuntimeError, op, ": ", list.name, "[", i, "] has dtype ", dtype_name(t.dtype()),
+               " but params[", i, "] has dtype ", dtype_name(p.dtype()));
       AC_CHECK(t.device() == p.device(), RuntimeError, op, ": ", list.name, "[", i, "] is on ", t.device().str(),
                " but params[", i, "] is on ", p.device().str());
     }

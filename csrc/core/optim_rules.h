@@ -14,12 +14,12 @@ using TensorList = std::vector<Tensor>;
 // Everything a rule may need.
 struct OptimHyper {
   double lr = 0, weight_decay = 0, eps = 0;
-  double momentum = 0, dampening = 0;  // sgd, rmsprop (momentum)
-  double beta1 = 0, beta2 = 0;         // adam
+  double momentum = 0, dampening = 0;               // sgd, rmsprop (momentum)
+  double beta1 = 0, beta2 = 0;                      // adam
   double step_size = 0, bias_correction2_sqrt = 1;  // adam: lr / (1 - beta1^step), sqrt(1 - beta2^step)
-  double clr = 0;                      // adagrad: lr / (1 + (step - 1) * lr_decay)
-  double rho = 0;                      // adadelta
-  double alpha = 0;                    // rmsprop
+  double clr = 0;                                   // adagrad: lr / (1 + (step - 1) * lr_decay)
+  double rho = 0;                                   // adadelta
+  double alpha = 0;                                 // rmsprop
   bool nesterov = false, maximize = false, first_step = false, amsgrad = false, decoupled_weight_decay = false,
        centered = false;
 };

@@ -25,7 +25,8 @@ namespace math {
 #else
 #define AC_LIBM(name) std::name
 #endif
-#define AC_MATH_FUNCTION(name) template <class T> AC_HOST_DEVICE T name(T x) { return AC_LIBM(name)(x); }
+#define AC_MATH_FUNCTION(name) \
+  template <class T> AC_HOST_DEVICE T name(T x) { return AC_LIBM(name)(x); }
 AC_MATH_FUNCTION(fabs)
 AC_MATH_FUNCTION(sqrt)
 AC_MATH_FUNCTION(sin)
@@ -48,7 +49,8 @@ template <class T> AC_HOST_DEVICE T wrap_add(T a, T b) {
   else return a + b;
 }
 template <class T> AC_HOST_DEVICE T wrap_sub(T a, T b) {
-  if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) - uint64_t(b)); else return a - b;
+  if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) - uint64_t(b));
+  else return a - b;
 }
 template <class T> AC_HOST_DEVICE T wrap_mul(T a, T b) {
   if constexpr (std::is_same_v<T, int64_t>) return int64_t(uint64_t(a) * uint64_t(b));
@@ -57,10 +59,12 @@ template <class T> AC_HOST_DEVICE T wrap_mul(T a, T b) {
 }
 // Floats flip or clear the sign bit: 0 - x would give +0.0 for +0.0 (not -0.0), and abs(-0.0) must be +0.0.
 template <class T> AC_HOST_DEVICE T negate(T x) {
-  if constexpr (std::is_same_v<T, int64_t>) return wrap_sub(T(0), x); else return -x;
+  if constexpr (std::is_same_v<T, int64_t>) return wrap_sub(T(0), x);
+  else return -x;
 }
 template <class T> AC_HOST_DEVICE T magnitude(T x) {
-  if constexpr (std::is_same_v<T, int64_t>) return x < 0 ? wrap_sub(T(0), x) : x; else return math::fabs(x);
+  if constexpr (std::is_same_v<T, int64_t>) return x < 0 ? wrap_sub(T(0), x) : x;
+  else return math::fabs(x);
 }
 template <class T> AC_HOST_DEVICE T int_pow(T base, T exponent) {
   if (exponent < 0) return base == 1 ? 1 : base == -1 ? (exponent % 2 == 0 ? 1 : -1) : 0;
@@ -70,14 +74,22 @@ template <class T> AC_HOST_DEVICE T int_pow(T base, T exponent) {
   return result;
 }
 
-#define AC_BINARY(Name, expr) \
-  struct Name { template <class M, class T> AC_HOST_DEVICE static T apply(T a, T b, const OpParams& p) { return expr; } }
-#define AC_COMPARE(Name, expr) \
-  struct Name { template <class M, class T> AC_HOST_DEVICE static bool apply(T a, T b, const OpParams& p) { return expr; } }
-#define AC_UNARY(Name, expr) \
-  struct Name { template <class M, class T> AC_HOST_DEVICE static T apply(T x, const OpParams& p) { return expr; } }
-#define AC_TERNARY(Name, expr) \
-  struct Name { template <class M, class T> AC_HOST_DEVICE static T apply(T g, T a, T b, const OpParams& p) { return expr; } }
+#define AC_BINARY(Name, expr)                                                                               \
+  struct Name {                                                                                             \
+    template <class M, class T> AC_HOST_DEVICE static T apply(T a, T b, const OpParams& p) { return expr; } \
+  }
+#define AC_COMPARE(Name, expr)                                                                                 \
+  struct Name {                                                                                                \
+    template <class M, class T> AC_HOST_DEVICE static bool apply(T a, T b, const OpParams& p) { return expr; } \
+  }
+#define AC_UNARY(Name, expr)                                                                           \
+  struct Name {                                                                                        \
+    template <class M, class T> AC_HOST_DEVICE static T apply(T x, const OpParams& p) { return expr; } \
+  }
+#define AC_TERNARY(Name, expr)                                                                                   \
+  struct Name {                                                                                                  \
+    template <class M, class T> AC_HOST_DEVICE static T apply(T g, T a, T b, const OpParams& p) { return expr; } \
+  }
 
 AC_BINARY(Add, wrap_add(a, b));
 AC_BINARY(Sub, wrap_sub(a, b));
@@ -85,7 +97,8 @@ AC_BINARY(Mul, wrap_mul(a, b));
 AC_BINARY(Div, a / b);
 struct Pow {
   template <class M, class T> AC_HOST_DEVICE static T apply(T a, T b, const OpParams&) {
-    if constexpr (kFloat<T>) return math::pow(a, b); else return int_pow(a, b);
+    if constexpr (kFloat<T>) return math::pow(a, b);
+    else return int_pow(a, b);
   }
 };
 // maximum/minimum propagate NaN, as torch.maximum does.
@@ -134,15 +147,15 @@ struct Clamp {  // min(max(x, lo), hi): with lo > hi every element becomes hi, a
 // Backward rules: a is the incoming gradient, b the saved input x (or output y); the result is x's gradient.
 AC_BINARY(AbsBackward, b > 0 ? a : b < 0 ? -a : T(0));
 AC_BINARY(SqrtBackward, a / (T(2) * b));
-AC_BINARY(SinBackward, a * math::cos(b));
-AC_BINARY(CosBackward, -a * math::sin(b));
+AC_BINARY(SinBackward, a* math::cos(b));
+AC_BINARY(CosBackward, -a* math::sin(b));
 AC_BINARY(ReluBackward, b > 0 ? a : T(0));
 AC_BINARY(LeakyReluBackward, b > 0 ? a : a * T(p.alpha));
-AC_BINARY(SigmoidBackward, a * (T(1) - b) * b);
-AC_BINARY(TanhBackward, a * (T(1) - b * b));
+AC_BINARY(SigmoidBackward, a*(T(1) - b) * b);
+AC_BINARY(TanhBackward, a*(T(1) - b * b));
 AC_BINARY(ClampBackward, (b >= p.alpha && b <= p.beta) ? a : T(0));
 
-AC_TERNARY(DivBackwardOther, -g * (a / b) / b);
+AC_TERNARY(DivBackwardOther, -g*(a / b) / b);
 AC_TERNARY(PowBackwardBase, b == 0 ? T(0) : g * b * math::pow(a, b - 1));
 AC_TERNARY(PowBackwardExponent, (a == 0 && b >= 0) ? T(0) : g * math::pow(a, b) * M::log(a));
 // Ties split the gradient in half between the two inputs, as PyTorch does.

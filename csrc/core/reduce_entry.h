@@ -67,7 +67,8 @@ struct ReduceEntry {
   static Tensor extreme_all(const Tensor& x, bool is_max) {
     const char* op = is_max ? "max" : "min";
     Backend::check_device(x, op);
-    AC_CHECK(x.numel() > 0, RuntimeError, op, "(): Expected reduction dim to be specified for input.numel() == 0. "
+    AC_CHECK(x.numel() > 0, RuntimeError, op,
+             "(): Expected reduction dim to be specified for input.numel() == 0. "
              "Specify the reduction dim with the 'dim' argument.");
     return Backend::arg_reduce(x, make_mask(x.dim(), nullptr), false, is_max, true, false).first;
   }
@@ -75,7 +76,8 @@ struct ReduceEntry {
   static Tensor extreme_over(const Tensor& x, const Dims* dims, bool keepdim, bool is_max) {
     const char* op = is_max ? "amax" : "amin";
     Backend::check_device(x, op);
-    AC_CHECK(x.numel() > 0 || (dims && !dims->empty()), RuntimeError, op, "(): Expected reduction dim to be "
+    AC_CHECK(x.numel() > 0 || (dims && !dims->empty()), RuntimeError, op,
+             "(): Expected reduction dim to be "
              "specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
     // PyTorch wraps every dim before it looks for repeats; over an empty input it checks each for size 0 as it
     // wraps it, before anything else.
@@ -122,8 +124,9 @@ struct ReduceEntry {
         continue;
       }
       if (shape[src] == 1 && grad.shape()[d] != 1) dims.push_back(d);
-      else AC_CHECK(shape[src] == grad.shape()[d], RuntimeError, "sum_to_shape: gradient of shape ",
-                    grad.shape().str(), " is not a broadcast of shape ", shape.str());
+      else
+        AC_CHECK(shape[src] == grad.shape()[d], RuntimeError, "sum_to_shape: gradient of shape ", grad.shape().str(),
+                 " is not a broadcast of shape ", shape.str());
     }
     if (dims.empty()) return grad.view(shape);
     return Backend::reshape(sum(grad, &dims, true), shape);
@@ -161,8 +164,7 @@ struct ReduceEntry {
   }
 
   // The gradient is shared evenly between tied extremes, as in PyTorch.
-  static Tensor amax_backward(const Tensor& grad, const Tensor& x, const Tensor& out, const Dims* dims,
-                              bool keepdim) {
+  static Tensor amax_backward(const Tensor& grad, const Tensor& x, const Tensor& out, const Dims* dims, bool keepdim) {
     DimMask mask = make_mask(x.dim(), dims);
     Tensor extreme = with_reduced_dims(out, x.shape(), mask, keepdim);
     Tensor hits = Backend::to_dtype(Backend::binary(EwOp::eq, x, extreme), grad.dtype());

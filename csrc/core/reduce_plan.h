@@ -33,7 +33,7 @@ struct ReduceLayout {
 };
 ReduceLayout reduce_layout(const Tensor& x, const DimMask& mask);
 
-void check_reduce_floating(const Tensor& x, const char* op);          // var/std/mean of integers
+void check_reduce_floating(const Tensor& x, const char* op);                       // var/std/mean of integers
 void check_reduce_nonempty(const Tensor& x, const DimMask& mask, const char* op);  // max/min over a size-0 dim
 
 // The grad of a reduction, reshaped so that it broadcasts against the input (reduced dims as size 1).

@@ -29,9 +29,12 @@ void set_default_float_dtype(DType dtype) {
 
 DType Scalar::wrapped_dtype() const {
   switch (kind) {
-    case Kind::Bool: return DType::Bool;
-    case Kind::Int: return DType::Int64;
-    case Kind::Float: return default_dtype;
+    case Kind::Bool:
+      return DType::Bool;
+    case Kind::Int:
+      return DType::Int64;
+    case Kind::Float:
+      return default_dtype;
   }
   return DType::Float32;
 }
@@ -39,10 +42,26 @@ DType Scalar::wrapped_dtype() const {
 void Scalar::store_as(DType dtype, void* out) const {
   bool is_float = kind == Kind::Float;
   switch (dtype) {
-    case DType::Bool: { bool v = is_float ? f != 0 : i != 0; std::memcpy(out, &v, sizeof v); break; }
-    case DType::Int64: { int64_t v = is_float ? float_to_int64(f) : i; std::memcpy(out, &v, sizeof v); break; }
-    case DType::Float32: { float v = static_cast<float>(f); std::memcpy(out, &v, sizeof v); break; }
-    case DType::Float64: { double v = f; std::memcpy(out, &v, sizeof v); break; }
+    case DType::Bool: {
+      bool v = is_float ? f != 0 : i != 0;
+      std::memcpy(out, &v, sizeof v);
+      break;
+    }
+    case DType::Int64: {
+      int64_t v = is_float ? float_to_int64(f) : i;
+      std::memcpy(out, &v, sizeof v);
+      break;
+    }
+    case DType::Float32: {
+      float v = static_cast<float>(f);
+      std::memcpy(out, &v, sizeof v);
+      break;
+    }
+    case DType::Float64: {
+      double v = f;
+      std::memcpy(out, &v, sizeof v);
+      break;
+    }
   }
 }
 

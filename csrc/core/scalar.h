@@ -12,9 +12,27 @@ struct Scalar {
   int64_t i = 0;
   double f = 0;
 
-  static Scalar from_bool(bool v) { Scalar s; s.kind = Kind::Bool; s.i = v; s.f = v; return s; }
-  static Scalar from_int(int64_t v) { Scalar s; s.kind = Kind::Int; s.i = v; s.f = static_cast<double>(v); return s; }
-  static Scalar from_float(double v) { Scalar s; s.kind = Kind::Float; s.f = v; s.i = 0; return s; }
+  static Scalar from_bool(bool v) {
+    Scalar s;
+    s.kind = Kind::Bool;
+    s.i = v;
+    s.f = v;
+    return s;
+  }
+  static Scalar from_int(int64_t v) {
+    Scalar s;
+    s.kind = Kind::Int;
+    s.i = v;
+    s.f = static_cast<double>(v);
+    return s;
+  }
+  static Scalar from_float(double v) {
+    Scalar s;
+    s.kind = Kind::Float;
+    s.f = v;
+    s.i = 0;
+    return s;
+  }
 
   // The dtype PyTorch gives a "wrapped number": floats take the default dtype.
   DType wrapped_dtype() const;
@@ -34,7 +52,9 @@ class ResultType {
   DType result() const;
 
  private:
-  static int combine(int have, DType next) { return have < 0 ? static_cast<int>(next) : std::max(have, static_cast<int>(next)); }
+  static int combine(int have, DType next) {
+    return have < 0 ? static_cast<int>(next) : std::max(have, static_cast<int>(next));
+  }
   int dimensioned_ = -1, zero_dim_ = -1, wrapped_ = -1;
 };
 

@@ -17,7 +17,7 @@ namespace {
 DeviceAllocator device_allocators[2] = {};
 std::atomic<int64_t> live_storages{0};
 constexpr size_t kHugePage = size_t(2) << 20;
-}
+}  // namespace
 
 std::string Device::str() const {
   if (type == DeviceType::CPU) return "cpu";

@@ -50,7 +50,10 @@ void StridedIter::run(int64_t begin, int64_t end, const Loop& loop) const {
   const int64_t row = shape_[inner];
   int64_t index[kMaxDims] = {};
   int64_t rest = begin / row;
-  for (int d = inner - 1; d >= 0; --d) { index[d] = rest % shape_[d]; rest /= shape_[d]; }
+  for (int d = inner - 1; d >= 0; --d) {
+    index[d] = rest % shape_[d];
+    rest /= shape_[d];
+  }
   int64_t col = begin % row, remaining = end - begin;
   char* ptrs[kMaxOperands];
   int64_t inner_strides[kMaxOperands];

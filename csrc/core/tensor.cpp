@@ -69,8 +69,8 @@ Dims broadcast_shapes(const Dims& a, const Dims& b) {
     int ia = a.size() - n + i, ib = b.size() - n + i;
     int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
     AC_CHECK(da == db || da == 1 || db == 1, RuntimeError, "The size of tensor a (", da,
-             ") must match the size of tensor b (", db, ") at non-singleton dimension ", i,
-             " (shapes ", a.str(), " and ", b.str(), ")");
+             ") must match the size of tensor b (", db, ") at non-singleton dimension ", i, " (shapes ", a.str(),
+             " and ", b.str(), ")");
     out[i] = da == 1 ? db : da;
   }
   return out;
@@ -84,7 +84,8 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, DType dtype, const Dims& shape,
 }
 
 Tensor Tensor::empty(const Dims& shape, DType dtype, Device device) {
-  for (int64_t d : shape) AC_CHECK(d >= 0, RuntimeError, "Trying to create tensor with negative dimension ", d, ": ", shape.str());
+  for (int64_t d : shape)
+    AC_CHECK(d >= 0, RuntimeError, "Trying to create tensor with negative dimension ", d, ": ", shape.str());
   int64_t nbytes = 0;
   AC_CHECK(!__builtin_mul_overflow(product(shape), autocore::itemsize(dtype), &nbytes), RuntimeError,
            "Storage size calculation overflowed with sizes=", shape.str());
@@ -99,15 +100,18 @@ void Tensor::refresh() {
   int64_t expected = 1;
   for (int i = dim() - 1; i >= 0; --i) {
     if (shape_[i] == 1) continue;
-    if (strides_[i] != expected) { contiguous_ = false; return; }
+    if (strides_[i] != expected) {
+      contiguous_ = false;
+      return;
+    }
     expected *= shape_[i];
   }
 }
 
 void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
   AC_CHECK(a.device() == b.device(), RuntimeError,
-           "Expected all tensors to be on the same device, but found at least two devices, ", a.device().str(),
-           " and ", b.device().str(), "! (in ", op, ")");
+           "Expected all tensors to be on the same device, but found at least two devices, ", a.device().str(), " and ",
+           b.device().str(), "! (in ", op, ")");
 }
 
 Tensor Tensor::as_strided(const Dims& shape, const Dims& strides, int64_t offset) const {
@@ -148,7 +152,8 @@ Dims Tensor::infer_shape(Dims shape) const {
     }
   }
   if (infer >= 0) {
-    AC_CHECK(known != 0 && numel_ % known == 0, RuntimeError, "shape '", shape.str(), "' is invalid for input of size ", numel_);
+    AC_CHECK(known != 0 && numel_ % known == 0, RuntimeError, "shape '", shape.str(), "' is invalid for input of size ",
+             numel_);
     shape[infer] = numel_ / known;
   }
   AC_CHECK(product(shape) == numel_, RuntimeError, "shape '", shape.str(), "' is invalid for input of size ", numel_);
@@ -193,7 +198,11 @@ Tensor Tensor::view(Dims shape) const {
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
-  if (dim() == 0) { wrap_dim(dim0, 0); wrap_dim(dim1, 0); return *this; }
+  if (dim() == 0) {
+    wrap_dim(dim0, 0);
+    wrap_dim(dim1, 0);
+    return *this;
+  }
   int a = wrap_dim(dim0, dim()), b = wrap_dim(dim1, dim());
   Dims shape = shape_, strides = strides_;
   std::swap(shape[a], shape[b]);
@@ -204,7 +213,8 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
 Tensor Tensor::permute(const Dims& order) const {
   AC_CHECK(order.size() == dim(), RuntimeError,
            "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired "
-           "ordering of dimensions i.e. input.dim() = ", dim(), " is not equal to len(dims) = ", order.size());
+           "ordering of dimensions i.e. input.dim() = ",
+           dim(), " is not equal to len(dims) = ", order.size());
   Dims shape, strides;
   bool seen[kMaxDims] = {};
   for (int64_t d : order) {
@@ -279,7 +289,10 @@ Tensor Tensor::unsqueeze(int64_t dim_) const {
 }
 
 Tensor Tensor::squeeze(int64_t dim_) const {
-  if (dim() == 0) { wrap_dim(dim_, 0); return *this; }
+  if (dim() == 0) {
+    wrap_dim(dim_, 0);
+    return *this;
+  }
   int d = wrap_dim(dim_, dim());
   if (shape_[d] != 1) return *this;
   Dims shape = shape_, strides = strides_;

@@ -17,8 +17,12 @@ constexpr int kMaxDims = 16;
 class Dims {
  public:
   Dims() = default;
-  Dims(std::initializer_list<int64_t> values) { for (int64_t v : values) push_back(v); }
-  explicit Dims(const std::vector<int64_t>& values) { for (int64_t v : values) push_back(v); }
+  Dims(std::initializer_list<int64_t> values) {
+    for (int64_t v : values) push_back(v);
+  }
+  explicit Dims(const std::vector<int64_t>& values) {
+    for (int64_t v : values) push_back(v);
+  }
   static Dims filled(int n, int64_t value);
 
   int size() const { return n_; }
@@ -78,17 +82,17 @@ class Tensor {
 
   // Views: all share storage and copy nothing.
   Tensor as_strided(const Dims& shape, const Dims& strides, int64_t offset) const;
-  Tensor view(Dims shape) const;                    // RuntimeError when the strides cannot express it
+  Tensor view(Dims shape) const;  // RuntimeError when the strides cannot express it
   bool can_view(const Dims& shape, Dims* strides) const;
   Tensor transpose(int64_t dim0, int64_t dim1) const;
   Tensor permute(const Dims& order) const;
   Tensor slice(int64_t dim, int64_t start, int64_t stop, int64_t step) const;  // Python slice semantics
   Tensor select(int64_t dim, int64_t index) const;
-  Tensor expand(const Dims& shape) const;           // -1 keeps a size; broadcast dims get stride 0
+  Tensor expand(const Dims& shape) const;  // -1 keeps a size; broadcast dims get stride 0
   Tensor unsqueeze(int64_t dim) const;
   Tensor squeeze(int64_t dim) const;
   Tensor squeeze() const;
-  Dims infer_shape(Dims shape) const;               // resolves one -1 against numel()
+  Dims infer_shape(Dims shape) const;  // resolves one -1 against numel()
 
  private:
   void refresh();  // recomputes numel_ and contiguous_ after the shape or strides change

@@ -12,8 +12,9 @@ namespace {
 void run_cast(StridedIter& it, DType to, DType from) {
   CastLoop loop = kernels<ElementwiseKernels>().cast[int(to)][int(from)];
   it.coalesce();
-  parallel_for(0, it.numel(), kElementwiseGrain,
-               [&](int64_t b, int64_t e) { it.run(b, e, [loop](char* const* p, const int64_t* s, int64_t n) { loop(p, s, n); }); });
+  parallel_for(0, it.numel(), kElementwiseGrain, [&](int64_t b, int64_t e) {
+    it.run(b, e, [loop](char* const* p, const int64_t* s, int64_t n) { loop(p, s, n); });
+  });
 }
 }  // namespace
 

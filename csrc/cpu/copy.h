@@ -9,8 +9,8 @@ namespace autocore::cpu {
 
 void copy_(const Tensor& dst, const Tensor& src);  // src broadcast to dst's shape, converted to its dtype
 void fill_(const Tensor& dst, const Scalar& value);
-Tensor contiguous(const Tensor& t);                // t itself when already contiguous
-Tensor to_dtype(const Tensor& t, DType dtype);     // t itself when already of that dtype
-Tensor clone(const Tensor& t);                     // always a fresh contiguous copy
+Tensor contiguous(const Tensor& t);                  // t itself when already contiguous
+Tensor to_dtype(const Tensor& t, DType dtype);       // t itself when already of that dtype
+Tensor clone(const Tensor& t);                       // always a fresh contiguous copy
 Tensor reshape(const Tensor& t, const Dims& shape);  // a view when the strides allow, else a copy
 }  // namespace autocore::cpu

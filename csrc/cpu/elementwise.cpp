@@ -16,8 +16,9 @@ ElementwiseLoop find_loop(EwOp op, DType dtype) {
   ElementwiseLoop loop = kernels<ElementwiseKernels>().loops[int(op)][int(dtype)];
   if (!loop) {
     if (op == EwOp::neg && dtype == DType::Bool)
-      fail<RuntimeError>("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-                         "invert a mask, use the `~` or `logical_not()` operator instead.");
+      fail<RuntimeError>(
+          "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+          "invert a mask, use the `~` or `logical_not()` operator instead.");
     fail<RuntimeError>("\"", ew_op_name(op), "\" not implemented for '", dtype_name(dtype), "'");
   }
   return loop;

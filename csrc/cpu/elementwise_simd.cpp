@@ -109,18 +109,15 @@ struct TableBuilder {
       ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts>::call), ...);
     else if constexpr (kind == EwKind::BINARY || kind == EwKind::GRAD || kind == EwKind::GRAD_PARAMS)
       ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts, Ts>::call), ...);
-    else if constexpr (kind == EwKind::COMPARE)
-      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, bool, Ts, Ts>::call), ...);
-    else if constexpr (kind == EwKind::GRAD3)
-      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts, Ts, Ts>::call), ...);
-    else
-      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, bool, Ts, Ts>::call), ...);  // where
+    else if constexpr (kind == EwKind::COMPARE) ((t.loops[int(op)][idx<Ts>] = &Loop<Op, bool, Ts, Ts>::call), ...);
+    else if constexpr (kind == EwKind::GRAD3) ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts, Ts, Ts>::call), ...);
+    else ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, bool, Ts, Ts>::call), ...);  // where
   }
   template <class To, class... Froms> void casts() { ((t.cast[idx<To>][idx<Froms>] = &cast_loop<To, Froms>), ...); }
 
   TableBuilder() {
 #define AC_ELEMENTWISE(name, Formula, kind, dtypes) \
-    add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
+  add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
 #include "core/elementwise_ops.def"
 #undef AC_ELEMENTWISE
     casts<bool, bool, int64_t, float, double>();

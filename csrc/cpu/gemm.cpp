@@ -66,8 +66,8 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // transfer per cache line, which for mid-sized products (128^3) ate the whole gain of the second thread;
 // packing the shared operand twice costs far less.
 template <class T>
-void blocked_gemm(const GemmTable<T>& kt, int64_t m, int64_t n, int64_t k, T alpha, MatrixView<T> a,
-                  MatrixView<T> b, T beta, T* c, int64_t ldc) {
+void blocked_gemm(const GemmTable<T>& kt, int64_t m, int64_t n, int64_t k, T alpha, MatrixView<T> a, MatrixView<T> b,
+                  T beta, T* c, int64_t ldc) {
   const int mr = kt.mr, nr = kt.nr;
   // Balanced k blocks: 784 = 2 x 392 rather than 384 + 384 + 16, whose sliver would cost a whole pass.
   const int64_t kc = (ceil_div(k, ceil_div(k, kt.kc)) + 7) / 8 * 8;
@@ -126,9 +126,8 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, MatrixView<T> a, MatrixView<
 #endif
 
   if (m <= kDirectMaxSide || n <= kDirectMaxSide) {
-    parallel_for(0, m, std::max<int64_t>(1, (m + nthreads - 1) / nthreads), [&](int64_t lo, int64_t hi) {
-      kt.direct(lo, hi, n, k, a, b, c, ldc, alpha, beta);
-    });
+    parallel_for(0, m, std::max<int64_t>(1, (m + nthreads - 1) / nthreads),
+                 [&](int64_t lo, int64_t hi) { kt.direct(lo, hi, n, k, a, b, c, ldc, alpha, beta); });
     return;
   }
   if (nthreads == 1) return blocked_gemm(kt, m, n, k, alpha, a, b, beta, c, ldc);
@@ -156,8 +155,8 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, MatrixView<T> a, MatrixView<
 
 template void gemm<float>(int64_t, int64_t, int64_t, float, MatrixView<float>, MatrixView<float>, float, float*,
                           int64_t, int);
-template void gemm<double>(int64_t, int64_t, int64_t, double, MatrixView<double>, MatrixView<double>, double,
-                           double*, int64_t, int);
+template void gemm<double>(int64_t, int64_t, int64_t, double, MatrixView<double>, MatrixView<double>, double, double*,
+                           int64_t, int);
 
 void gemm_int64(int64_t m, int64_t n, int64_t k, int64_t alpha, MatrixView<int64_t> a, MatrixView<int64_t> b,
                 int64_t beta, int64_t* c, int64_t ldc) {

@@ -20,17 +20,17 @@ struct MatrixView {
 // columns of B for kc steps: panel[k * nr + c]. Rows or columns past the matrix edge are packed as zeros.
 template <class T>
 struct GemmTable {
-  int mr, nr;        // micro-tile: mr rows of C by nr columns, held in registers
-  int kc, mc, nc;    // cache blocks: kc deep, mc rows of packed A (L3), nc columns of packed B (L2)
+  int mr, nr;      // micro-tile: mr rows of C by nr columns, held in registers
+  int kc, mc, nc;  // cache blocks: kc deep, mc rows of packed A (L3), nc columns of packed B (L2)
   void (*pack_a)(MatrixView<T> a, int64_t rows, int64_t depth, T* panel);
   void (*pack_b)(MatrixView<T> b, int64_t depth, int64_t cols, T* panel);
   // C tile (rows x cols <= mr x nr, row-major with ldc) = alpha * (A panel @ B panel) + beta * C tile.
   // beta == 0 never reads C, so stale NaNs in fresh memory do not leak through.
-  void (*micro_kernel)(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols,
-                       T alpha, T beta);
+  void (*micro_kernel)(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols, T alpha,
+                       T beta);
   // Unpacked product of rows [row_begin, row_end) for small, skinny or vector shapes; C is row-major.
-  void (*direct)(int64_t row_begin, int64_t row_end, int64_t n, int64_t k, MatrixView<T> a, MatrixView<T> b,
-                 T* c, int64_t ldc, T alpha, T beta);
+  void (*direct)(int64_t row_begin, int64_t row_end, int64_t n, int64_t k, MatrixView<T> a, MatrixView<T> b, T* c,
+                 int64_t ldc, T alpha, T beta);
 };
 
 struct GemmKernels {

@@ -131,8 +131,8 @@ bool pack_b_transposed(const T* b, int64_t col_stride, int64_t depth, int cols, 
       _mm512_store_ps(panel + half, _mm512_mask_i32gather_ps(zero, high, index, upper + k, 4));
     }
   } else {
-    const __m256i index = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                             _mm256_set1_epi32(static_cast<int>(col_stride)));
+    const __m256i index =
+        _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(col_stride)));
     const __m512d zero = _mm512_setzero_pd();
     for (int64_t k = 0; k < depth; ++k, panel += nr) {
       _mm512_store_pd(panel, _mm512_mask_i32gather_pd(zero, static_cast<__mmask8>(low), index, b + k, 8));
@@ -142,8 +142,8 @@ bool pack_b_transposed(const T* b, int64_t col_stride, int64_t depth, int cols, 
 #else
   if (cols != nr) return false;
   if constexpr (std::is_same_v<T, float>) {
-    const __m256i index = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                             _mm256_set1_epi32(static_cast<int>(col_stride)));
+    const __m256i index =
+        _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(col_stride)));
     // The masked form with an explicit zero source: GCC's plain form warns of an uninitialised source.
     const __m256 zero = _mm256_setzero_ps(), all = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
     for (int64_t k = 0; k < depth; ++k, panel += nr) {
@@ -220,8 +220,8 @@ void pack_b(MatrixView<T> b, int64_t depth, int64_t cols, T* panel) {
 // and nr): edge tiles of C, such as the last 4 of 64 rows or an output of 16 columns, then issue only
 // the FMAs they need.
 template <class T, int height, int vecs>
-void micro_kernel_tile(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols,
-                       T alpha, T beta) {
+void micro_kernel_tile(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols, T alpha,
+                       T beta) {
   using V = Vec<T>;
   using R = typename V::R;
   constexpr int mr = kMr, nv = vecs, w = V::width, nr = kNr<T>, tile_cols = nv * w;
@@ -267,8 +267,8 @@ void micro_kernel_tile(int64_t kc, const T* a_panel, const T* b_panel, T* c, int
 }
 
 template <class T, int vecs>
-void micro_kernel_cols(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols,
-                       T alpha, T beta) {
+void micro_kernel_cols(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int rows, int cols, T alpha,
+                       T beta) {
   if constexpr (kMr % 3 == 0) {
     if (rows <= kMr / 3)
       return micro_kernel_tile<T, kMr / 3, vecs>(kc, a_panel, b_panel, c, ldc, rows, cols, alpha, beta);
@@ -341,8 +341,8 @@ void direct(int64_t row_begin, int64_t row_end, int64_t n, int64_t k, MatrixView
 template <class T>
 constexpr GemmTable<T> make_table() {
   constexpr int kc = 384 * 4 / static_cast<int>(sizeof(T));
-  return GemmTable<T>{kMr, kNr<T>, kc > 384 ? 384 : kc, 3072, 512, &pack_a<T>, &pack_b<T>, &micro_kernel<T>,
-                      &direct<T>};
+  return GemmTable<T>{kMr,        kNr<T>,     kc > 384 ? 384 : kc, 3072,      512,
+                      &pack_a<T>, &pack_b<T>, &micro_kernel<T>,    &direct<T>};
 }
 
 const GemmKernels table = {make_table<float>(), make_table<double>()};

@@ -38,14 +38,18 @@ const char* compiled_isas() { return AUTOCORE_ISAS; }
 
 bool isa_compiled(Isa isa) {
   switch (isa) {
-    case Isa::baseline: return true;
+    case Isa::baseline:
+      return true;
 #if defined(AUTOCORE_HAVE_ISA_avx2)
-    case Isa::avx2: return true;
+    case Isa::avx2:
+      return true;
 #endif
 #if defined(AUTOCORE_HAVE_ISA_avx512)
-    case Isa::avx512: return true;
+    case Isa::avx512:
+      return true;
 #endif
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -56,8 +60,10 @@ bool isa_supported(Isa isa) {
   // libgcc's own constructor, hence the explicit init.
   __builtin_cpu_init();
   switch (isa) {
-    case Isa::baseline: return true;
-    case Isa::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Isa::baseline:
+      return true;
+    case Isa::avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case Isa::avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");

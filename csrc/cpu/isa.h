@@ -9,11 +9,11 @@ enum class Isa : int { baseline = 0, avx2 = 1, avx512 = 2 };
 constexpr int kNumIsas = 3;
 
 const char* isa_name(Isa isa);
-bool isa_compiled(Isa isa);          // this binary contains the ISA's kernels
-bool isa_supported(Isa isa);         // ...and this CPU (and OS) can run them
+bool isa_compiled(Isa isa);   // this binary contains the ISA's kernels
+bool isa_supported(Isa isa);  // ...and this CPU (and OS) can run them
 Isa active_isa();
-void set_active_isa(Isa isa);        // raises RuntimeError when not compiled or not supported
-const char* compiled_isas();         // "baseline,avx2,avx512"
+void set_active_isa(Isa isa);  // raises RuntimeError when not compiled or not supported
+const char* compiled_isas();   // "baseline,avx2,avx512"
 
 namespace detail {
 extern Isa active;
@@ -32,8 +32,7 @@ inline const Table& kernels() {
 }  // namespace autocore::cpu
 
 // In a *_simd.cpp: registers `table` for the ISA this copy of the file is compiled for.
-#define AUTOCORE_REGISTER_KERNELS(Table, table)                                                       \
-  [[maybe_unused]] static const bool registered_##table =                                         \
-      (::autocore::cpu::KernelRegistry<Table>::by_isa[static_cast<int>(::autocore::cpu::Isa::AUTOCORE_ISA)] = \
-           &table,                                                                                    \
+#define AUTOCORE_REGISTER_KERNELS(Table, table)                                                                       \
+  [[maybe_unused]] static const bool registered_##table =                                                             \
+      (::autocore::cpu::KernelRegistry<Table>::by_isa[static_cast<int>(::autocore::cpu::Isa::AUTOCORE_ISA)] = &table, \
        true)

@@ -33,7 +33,8 @@ Tensor zeros(const Dims& shape, DType dtype, Device device) {
 // Calls fn(index_offset, a_offset, b_offset, coordinate along dim) for every element of `shape`, where the
 // offsets follow each tensor's own strides (in elements). Used by gather and scatter, which index by data.
 template <class Fn>
-void for_each_coordinate(const Dims& shape, int dim, const Dims& s_index, const Dims& s_a, const Dims& s_b, const Fn& fn) {
+void for_each_coordinate(const Dims& shape, int dim, const Dims& s_index, const Dims& s_a, const Dims& s_b,
+                         const Fn& fn) {
   int64_t total = product(shape);
   if (total == 0) return;
   int64_t coord[kMaxDims] = {};
@@ -87,12 +88,13 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   const size_t row_bytes = inner * x.itemsize();
   const char* from = static_cast<const char*>(src.data_ptr());
   char* to = static_cast<char*>(out.data_ptr());
-  parallel_for(0, outer * count, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(inner, 1)), [&](int64_t b, int64_t e) {
-    for (int64_t n = b; n < e; ++n) {
-      int64_t o = n / count, j = n % count, k = ids[j];
-      std::memcpy(to + n * row_bytes, from + (o * size + k) * row_bytes, row_bytes);
-    }
-  });
+  parallel_for(0, outer * count, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(inner, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t n = b; n < e; ++n) {
+                   int64_t o = n / count, j = n % count, k = ids[j];
+                   std::memcpy(to + n * row_bytes, from + (o * size + k) * row_bytes, row_bytes);
+                 }
+               });
   return x.dim() == 0 ? out.view(Dims{}) : out;
 }
 
@@ -104,8 +106,8 @@ Tensor index_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, 
   Dims shape = input_shape.size() == 0 ? Dims{1} : input_shape;
   Tensor g = contiguous(grad), idx = contiguous(index);
   const int64_t size = shape[d], count = idx.numel();
-  AC_CHECK(g.numel() == product(shape) / size * count, RuntimeError, "index_add: gradient of shape ", grad.shape().str(),
-           " does not match ", count, " indices into ", input_shape.str());
+  AC_CHECK(g.numel() == product(shape) / size * count, RuntimeError, "index_add: gradient of shape ",
+           grad.shape().str(), " does not match ", count, " indices into ", input_shape.str());
   const int64_t* ids = idx.data<int64_t>();
   for (int64_t j = 0; j < count; ++j)
     AC_CHECK(ids[j] >= 0 && ids[j] < size, IndexError, "index out of range in self (index ", ids[j], ")");
@@ -117,15 +119,16 @@ Tensor index_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, 
     const T* from = g.data<T>();
     T* to = out.data<T>();
     // Parallel over outer only: two indices may name the same row, so rows within one outer slice add serially.
-    parallel_for(0, outer, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(1, count * inner)), [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o)
-        for (int64_t j = 0; j < count; ++j) {
-          int64_t k = ids[j];
-          const T* src = from + (o * count + j) * inner;
-          T* dst = to + (o * size + k) * inner;
-          for (int64_t i = 0; i < inner; ++i) dst[i] += src[i];
-        }
-    });
+    parallel_for(0, outer, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(1, count * inner)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t o = b; o < e; ++o)
+                     for (int64_t j = 0; j < count; ++j) {
+                       int64_t k = ids[j];
+                       const T* src = from + (o * count + j) * inner;
+                       T* dst = to + (o * size + k) * inner;
+                       for (int64_t i = 0; i < inner; ++i) dst[i] += src[i];
+                     }
+                 });
   });
   return out;
 }
@@ -147,11 +150,13 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     // Offsets into x skip dim `d`: its coordinate comes from the index's value instead.
     Dims x_off = x_strides;
     if (x_off.size()) x_off[d] = 0;
-    for_each_coordinate(index.shape(), d, index.strides(), x_off, out_strides, [&](int64_t oi, int64_t ox, int64_t oo, int64_t) {
-      int64_t k = ids[oi];
-      AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d, " with size ", size);
-      dst[oo] = src[ox + k * step];
-    });
+    for_each_coordinate(index.shape(), d, index.strides(), x_off, out_strides,
+                        [&](int64_t oi, int64_t ox, int64_t oo, int64_t) {
+                          int64_t k = ids[oi];
+                          AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d,
+                                   " with size ", size);
+                          dst[oo] = src[ox + k * step];
+                        });
   });
   return out;
 }
@@ -172,11 +177,13 @@ Tensor scatter_add_backward(const Tensor& grad, int64_t dim, const Tensor& index
     T* dst = out.data<T>();
     Dims out_off = input_shape.size() == 0 ? Dims::filled(index.dim(), 0) : out.strides();
     if (out_off.size()) out_off[d] = 0;
-    for_each_coordinate(index.shape(), d, index.strides(), out_off, grad.strides(), [&](int64_t oi, int64_t oo, int64_t og, int64_t) {
-      int64_t k = ids[oi];
-      AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d, " with size ", size);
-      dst[oo + k * step] += src[og];
-    });
+    for_each_coordinate(index.shape(), d, index.strides(), out_off, grad.strides(),
+                        [&](int64_t oi, int64_t oo, int64_t og, int64_t) {
+                          int64_t k = ids[oi];
+                          AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d,
+                                   " with size ", size);
+                          dst[oo + k * step] += src[og];
+                        });
   });
   return out;
 }

@@ -48,8 +48,7 @@ void batched_gemm(const Tensor& a, const Tensor& b, const Tensor& c, T alpha, T 
     T* out = c.data<T>() + off[2];
     if constexpr (std::is_same_v<T, int64_t>)
       gemm_int64(m, n, k, alpha, matrix_view<T>(a, off[0]), matrix_view<T>(b, off[1]), beta, out, ldc);
-    else
-      gemm<T>(m, n, k, alpha, matrix_view<T>(a, off[0]), matrix_view<T>(b, off[1]), beta, out, ldc, threads);
+    else gemm<T>(m, n, k, alpha, matrix_view<T>(a, off[0]), matrix_view<T>(b, off[1]), beta, out, ldc, threads);
   };
   // Many small products: one per thread is cheaper than threading each one.
   const int64_t macs = m * n * k;
@@ -68,10 +67,12 @@ void dispatch_gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scal
   switch (c.dtype()) {
     case DType::Float32:
       return batched_gemm<float>(a, b, c, static_cast<float>(alpha.f), static_cast<float>(beta.f));
-    case DType::Float64: return batched_gemm<double>(a, b, c, alpha.f, beta.f);
+    case DType::Float64:
+      return batched_gemm<double>(a, b, c, alpha.f, beta.f);
     case DType::Int64:  // float factors truncate toward zero, as PyTorch's integer addmm does
       return batched_gemm<int64_t>(a, b, c, integral(alpha), integral(beta));
-    default: fail<RuntimeError>("\"addmm_impl_cpu_\" not implemented for '", scalar_type_name(c.dtype()), "'");
+    default:
+      fail<RuntimeError>("\"addmm_impl_cpu_\" not implemented for '", scalar_type_name(c.dtype()), "'");
   }
 }
 

@@ -90,17 +90,16 @@ void sgd_(const TensorList& params, const TensorList& grads, const TensorList& m
       kernels<OptimKernels>().sgd);
 }
 
-void adam_(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
-           const TensorList& exp_avg_sqs, const TensorList& max_exp_avg_sqs, int64_t step, double lr,
-           double beta1, double beta2, double eps, double weight_decay, bool amsgrad, bool maximize,
-           bool decoupled_weight_decay) {
+void adam_(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs, const TensorList& exp_avg_sqs,
+           const TensorList& max_exp_avg_sqs, int64_t step, double lr, double beta1, double beta2, double eps,
+           double weight_decay, bool amsgrad, bool maximize, bool decoupled_weight_decay) {
   run(adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2, eps, weight_decay,
                 amsgrad, maximize, decoupled_weight_decay),
       kernels<OptimKernels>().adam);
 }
 
-void adagrad_(const TensorList& params, const TensorList& grads, const TensorList& state_sums, int64_t step,
-              double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
+void adagrad_(const TensorList& params, const TensorList& grads, const TensorList& state_sums, int64_t step, double lr,
+              double lr_decay, double weight_decay, double eps, bool maximize) {
   run(adagrad_step(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize),
       kernels<OptimKernels>().adagrad);
 }

@@ -31,9 +31,8 @@ void fill(const Tensor& t, RandomLoop loop, int per, Generator* generator, const
   Tensor target = t.is_contiguous() ? t : Tensor::empty(t.shape(), t.dtype(), t.device());
   void* data = target.data_ptr();
   // Philox plus a transform costs ~10x an add per element: threads pay off sooner than for elementwise ops.
-  parallel_for(0, counters, std::max<int64_t>(1, kElementwiseGrain / (4 * per)), [&](int64_t b, int64_t e) {
-    loop(data, b * per, std::min(n, e * per), seed, base, params);
-  });
+  parallel_for(0, counters, std::max<int64_t>(1, kElementwiseGrain / (4 * per)),
+               [&](int64_t b, int64_t e) { loop(data, b * per, std::min(n, e * per), seed, base, params); });
   if (!t.is_contiguous()) copy_(t, target);
 }
 
@@ -73,8 +72,8 @@ Tensor normal_(const Tensor& t, double mean, double std, Generator* generator) {
 }
 
 Tensor randint(int64_t low, int64_t high, const Dims& shape, Generator* generator) {
-  AC_CHECK(low < high, RuntimeError, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=",
-           high);
+  AC_CHECK(low < high, RuntimeError, "random_ expects 'from' to be less than 'to', but got from=", low,
+           " >= to=", high);
   for (int64_t size : shape)
     AC_CHECK(size >= 0, RuntimeError, "Trying to create tensor with negative dimension ", size, ": ", shape.str());
   Tensor out = Tensor::empty(shape, DType::Int64);

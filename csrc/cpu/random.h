@@ -11,10 +11,10 @@
 namespace autocore::cpu {
 
 struct RandomParams {
-  double a = 0, b = 0;            // uniform: from, to; normal: mean, std; bernoulli: p (scalar)
-  int64_t low = 0;                // randint: low
-  uint64_t range = 0;             // randint: high - low
-  const double* p = nullptr;      // bernoulli: one probability per element, or null for the scalar p
+  double a = 0, b = 0;        // uniform: from, to; normal: mean, std; bernoulli: p (scalar)
+  int64_t low = 0;            // randint: low
+  uint64_t range = 0;         // randint: high - low
+  const double* p = nullptr;  // bernoulli: one probability per element, or null for the scalar p
 };
 
 // Fills elements [begin, end) of `out` (element 0 is the request's first element; begin is a multiple of

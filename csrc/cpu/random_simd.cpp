@@ -235,8 +235,7 @@ template <class T> struct Bernoulli {
         out[i] = static_cast<T>(unit_double(w[2 * i], w[2 * i + 1]) < probabilities[i]);
     } else {
       const double probability = p.a;
-      for (int i = 0; i < 2 * counters; ++i)
-        out[i] = static_cast<T>(unit_double(w[2 * i], w[2 * i + 1]) < probability);
+      for (int i = 0; i < 2 * counters; ++i) out[i] = static_cast<T>(unit_double(w[2 * i], w[2 * i + 1]) < probability);
     }
   }
 };

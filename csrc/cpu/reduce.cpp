@@ -29,14 +29,17 @@ template <class Fn>
 void run_parallel(const ReduceShape& s, const Fn& fn) {
   const int64_t work = s.outer * s.r * s.inner;
   if (s.outer > 1 || s.inner == 1) {
-    int64_t grain = work > kElementwiseGrain ? std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(1, s.r * s.inner)) : s.outer;
+    int64_t grain = work > kElementwiseGrain
+                        ? std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(1, s.r * s.inner))
+                        : s.outer;
     parallel_for(0, s.outer, grain, [&](int64_t b, int64_t e) {
       ReduceShape part = s;
       part.outer = e - b;
       fn(part, b * s.outer_stride, b * s.out_outer_stride);
     });
   } else {
-    int64_t grain = work > kElementwiseGrain ? std::max<int64_t>(256, kElementwiseGrain / std::max<int64_t>(1, s.r)) : s.inner;
+    int64_t grain =
+        work > kElementwiseGrain ? std::max<int64_t>(256, kElementwiseGrain / std::max<int64_t>(1, s.r)) : s.inner;
     parallel_for(0, s.inner, grain, [&](int64_t b, int64_t e) {
       ReduceShape part = s;
       part.inner = e - b;

@@ -14,10 +14,10 @@ using ArgReduceLoop = void (*)(const void* x, void* values, int64_t* indices, co
 using VarLoop = void (*)(const void* x, void* out, const ReduceShape& shape, double correction);
 
 struct ReduceKernels {
-  ReduceLoop sum[kNumDTypes];        // float -> same float; int64 and bool -> int64
-  ArgReduceLoop max[kNumDTypes];     // values and first index of the maximum; NaN wins
+  ReduceLoop sum[kNumDTypes];     // float -> same float; int64 and bool -> int64
+  ArgReduceLoop max[kNumDTypes];  // values and first index of the maximum; NaN wins
   ArgReduceLoop min[kNumDTypes];
-  VarLoop var[kNumDTypes];           // floats only; two-pass (mean, then squared deviations)
+  VarLoop var[kNumDTypes];  // floats only; two-pass (mean, then squared deviations)
 };
 
 // dims == nullptr (or empty) reduces every dim, as PyTorch's dim=None does.

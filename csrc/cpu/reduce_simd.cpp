@@ -92,7 +92,10 @@ void arg_loop(const void* xv, void* valuesv, int64_t* indices, const ReduceShape
       int64_t index = 0;
       for (int64_t r = 1; r < s.r; ++r) {
         T v = xo[r * s.r_stride + i];
-        if (better<Max>(v, best)) { best = v; index = r; }
+        if (better<Max>(v, best)) {
+          best = v;
+          index = r;
+        }
       }
       if (values) values[o * s.out_outer_stride + i] = best;
       if (indices) indices[o * s.out_outer_stride + i] = index;

@@ -201,7 +201,7 @@ AUTOCORE_SIMD_INLINE T log(T x) {
   const T result = ef * C::ln2_hi + (detail::log_mantissa(m - T(1)) + ef * C::ln2_lo);
   const T inf = std::numeric_limits<T>::infinity();
   // Special values, each a select the vectoriser turns into a blend.
-  T special = x == T(0) ? -inf : x;                              // 0 -> -inf, +inf -> +inf
+  T special = x == T(0) ? -inf : x;                                    // 0 -> -inf, +inf -> +inf
   special = x < T(0) ? std::numeric_limits<T>::quiet_NaN() : special;  // NaN stays NaN through x itself
   const bool ordinary = x > T(0) && x < inf;
   return ordinary ? result : special;

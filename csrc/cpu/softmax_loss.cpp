@@ -62,7 +62,7 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log) {
   const int d = wrap_dim(dim, x.dim());
   const bool last = d >= x.dim() - 1;
   check_loss_floating(x, log ? (last ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
-                        : (last ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl"));
+                             : (last ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl"));
   Tensor src = contiguous(x);
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   if (x.numel() == 0) return out;
@@ -71,9 +71,8 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log) {
   const char* in = static_cast<const char*>(src.data_ptr());
   char* dst = static_cast<char*>(out.data_ptr());
   const size_t size = x.itemsize();
-  parallel_blocks(s, [&](const ReduceShape& part, int64_t offset) {
-    loop(in + offset * size, dst + offset * size, part, log);
-  });
+  parallel_blocks(
+      s, [&](const ReduceShape& part, int64_t offset) { loop(in + offset * size, dst + offset * size, part, log); });
   return out;
 }
 
@@ -163,8 +162,8 @@ Tensor log_softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim) 
 
 // ---- nll_loss ------------------------------------------------------------------------------------------
 
-std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight,
-                                   Reduction reduction, int64_t ignore_index) {
+std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
+                                   int64_t ignore_index) {
   check_cpu(input, "nll_loss");
   check_cpu(target, "nll_loss");
   const ClassLayout layout = nll_layout(input.shape(), input, target, weight, "nll_loss_out_frame");
@@ -180,7 +179,10 @@ std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, co
     const T* wp = weight ? w.data<T>() : nullptr;
     for (int64_t i = 0; i < n; ++i) {
       const int64_t c = tp[i];
-      if (c == ignore_index) { row_loss[i] = 0; continue; }
+      if (c == ignore_index) {
+        row_loss[i] = 0;
+        continue;
+      }
       const double wc = wp ? static_cast<double>(wp[c]) : 1.0;
       const int64_t b = i / inner, k = i % inner;
       row_loss[i] = -wc * static_cast<double>(xp[(b * C + c) * inner + k]);
@@ -257,24 +259,28 @@ CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, c
       return total;
     });
   }
-  plan.args = {plan.rows.data_ptr(), probs ? nullptr : plan.target.data<int64_t>(),
-               probs ? plan.target.data_ptr() : nullptr, weight ? plan.weight.data_ptr() : nullptr,
-               plan.layout.classes, ignore_index, label_smoothing, weight_total};
+  plan.args = {plan.rows.data_ptr(),
+               probs ? nullptr : plan.target.data<int64_t>(),
+               probs ? plan.target.data_ptr() : nullptr,
+               weight ? plan.weight.data_ptr() : nullptr,
+               plan.layout.classes,
+               ignore_index,
+               label_smoothing,
+               weight_total};
   return plan;
 }
 
 }  // namespace
 
-CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
-                                 Reduction reduction, int64_t ignore_index, double label_smoothing) {
+CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
+                                 int64_t ignore_index, double label_smoothing) {
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, "cross_entropy");
   Tensor stats = Tensor::empty(row_stats_shape(plan.layout), DType::Float64);
   std::vector<double> row_loss(plan.n), row_weight(plan.n);
   CrossEntropyLoop loop = table().cross_entropy[int(input.dtype())];
   double* stats_data = stats.data<double>();
-  parallel_rows(plan.n, plan.layout.classes, [&](int64_t b, int64_t e) {
-    loop(plan.args, b, e, stats_data, row_loss.data(), row_weight.data());
-  });
+  parallel_rows(plan.n, plan.layout.classes,
+                [&](int64_t b, int64_t e) { loop(plan.args, b, e, stats_data, row_loss.data(), row_weight.data()); });
   double total_weight = 0;
   for (double w : row_weight) total_weight += w;
   Tensor loss = reduce_rows(row_loss, total_weight, reduction, input.dtype(), plan.layout.target_shape);
@@ -283,9 +289,9 @@ CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, cons
   return {loss, stats, scalar_tensor(total_weight, input.dtype())};
 }
 
-Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
-                              const Tensor& row_stats, const Tensor& total_weight, const Tensor* weight,
-                              Reduction reduction, int64_t ignore_index, double label_smoothing) {
+Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& row_stats,
+                              const Tensor& total_weight, const Tensor* weight, Reduction reduction,
+                              int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy_backward";
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, op);
   check_cpu(grad, op);
@@ -376,8 +382,7 @@ Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& tar
 }
 
 Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
-                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction,
-                               bool wrt_target) {
+                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction, bool wrt_target) {
   PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
   check_cpu(grad, "loss backward");
   check_loss_dtype(grad, plan.dtype);

@@ -41,8 +41,8 @@ using CrossEntropyLoop = void (*)(const CrossEntropyArgs& a, int64_t begin, int6
                                   double* row_loss, double* row_weight);
 // grad_input row = grad[i * grad_stride] * scale * d(row loss)/dx, from the saved log-sum-exp.
 using CrossEntropyBackwardLoop = void (*)(const CrossEntropyArgs& a, int64_t begin, int64_t end,
-                                          const double* row_stats, const void* grad, int64_t grad_stride,
-                                          double scale, void* grad_input);
+                                          const double* row_stats, const void* grad, int64_t grad_stride, double scale,
+                                          void* grad_input);
 
 // Pointwise losses over n contiguous elements of equal shape (broadcasting is done by the caller);
 // weight and pos_weight may be null.
@@ -53,8 +53,7 @@ struct PointwiseArgs {
   const void* pos_weight;
 };
 // With out: writes each element's loss and returns 0. Without: returns the sum over [begin, end).
-using PointwiseLossLoop = double (*)(PointwiseLoss kind, const PointwiseArgs& a, void* out, int64_t begin,
-                                     int64_t end);
+using PointwiseLossLoop = double (*)(PointwiseLoss kind, const PointwiseArgs& a, void* out, int64_t begin, int64_t end);
 // grad_input[i] = grad[i * grad_stride] * scale * d loss_i / d input_i (or d target_i).
 using PointwiseLossBackwardLoop = void (*)(PointwiseLoss kind, const PointwiseArgs& a, const void* grad,
                                            int64_t grad_stride, double scale, bool wrt_target, void* grad_input,
@@ -86,23 +85,24 @@ Tensor log_softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim);
 // input (C), (N, C) or (N, C, d1, ...) of log-probabilities; target int64 of input's shape without C.
 // Returns (loss, total_weight) as PyTorch's nll_loss_forward: total_weight = sum of w[t] over the
 // targets that are not ignore_index, the divisor of the mean.
-std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight,
-                                   Reduction reduction, int64_t ignore_index);
+std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
+                                   int64_t ignore_index);
 Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tensor& target, const Tensor* weight,
                          Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
 
 // log_softmax + nll_loss (with PyTorch's label smoothing) in one pass per row. row_stats (each row's max and
-// log-sum, see core/loss_rules.h) and total_weight are what the backward needs besides input and target. A floating target of input's shape holds class probabilities, as in PyTorch: its mean divides by
-// the number of samples, which is then what total_weight holds.
+// log-sum, see core/loss_rules.h) and total_weight are what the backward needs besides input and target. A floating
+// target of input's shape holds class probabilities, as in PyTorch: its mean divides by the number of samples, which is
+// then what total_weight holds.
 struct CrossEntropyResult {
   Tensor loss, row_stats, total_weight;
 };
-CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
-                                 Reduction reduction, int64_t ignore_index, double label_smoothing);
+CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
+                                 int64_t ignore_index, double label_smoothing);
 // (softmax - smoothed one_hot(target)) * w * grad, divided by total_weight for the mean.
-Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
-                              const Tensor& row_stats, const Tensor& total_weight, const Tensor* weight,
-                              Reduction reduction, int64_t ignore_index, double label_smoothing);
+Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& row_stats,
+                              const Tensor& total_weight, const Tensor* weight, Reduction reduction,
+                              int64_t ignore_index, double label_smoothing);
 
 // mse and l1 broadcast input against target; bce and bce_with_logits need equal shapes and broadcast
 // weight (and pos_weight) to them. The backward gives the gradient for input (or, wrt_target, for target)

@@ -348,8 +348,8 @@ void cross_entropy_probs_loop(const CrossEntropyArgs& a, int64_t begin, int64_t 
 }
 
 template <class T>
-void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* row_stats,
-                        double* row_loss, double* row_weight) {
+void cross_entropy_loop(const CrossEntropyArgs& a, int64_t begin, int64_t end, double* row_stats, double* row_loss,
+                        double* row_weight) {
   if (a.probs) return cross_entropy_probs_loop<T>(a, begin, end, row_stats, row_loss, row_weight);
   const T* x = static_cast<const T*>(a.input);
   const T* w = static_cast<const T*>(a.weight);
@@ -504,7 +504,7 @@ AUTOCORE_SIMD_INLINE T value_at(const PointwiseArgs& a, int64_t i) {
   const T* w = static_cast<const T*>(a.weight);
   const T* pw = static_cast<const T*>(a.pos_weight);
   return pointwise_value<K, HasPw>(static_cast<const T*>(a.input)[i], static_cast<const T*>(a.target)[i],
-                            HasW ? w[i] : T(1), HasPw ? pw[i] : T(1));
+                                   HasW ? w[i] : T(1), HasPw ? pw[i] : T(1));
 }
 
 template <PointwiseLoss K, bool HasW, bool HasPw, bool WrtTarget, class T>
@@ -544,8 +544,8 @@ void pointwise_backward_loop(const PointwiseArgs& a, const T* g, int64_t grad_st
 }
 
 template <PointwiseLoss K, bool HasW, bool HasPw, class T>
-void pointwise_backward_range(const PointwiseArgs& a, const T* g, int64_t grad_stride, T scale, bool wrt_target,
-                              T* gi, int64_t begin, int64_t end) {
+void pointwise_backward_range(const PointwiseArgs& a, const T* g, int64_t grad_stride, T scale, bool wrt_target, T* gi,
+                              int64_t begin, int64_t end) {
   if (wrt_target) pointwise_backward_loop<K, HasW, HasPw, true>(a, g, grad_stride, scale, gi, begin, end);
   else pointwise_backward_loop<K, HasW, HasPw, false>(a, g, grad_stride, scale, gi, begin, end);
 }
@@ -562,9 +562,12 @@ template <class T>
 double pointwise_loss_loop(PointwiseLoss kind, const PointwiseArgs& a, void* outv, int64_t begin, int64_t end) {
   T* out = static_cast<T*>(outv);
   switch (kind) {
-    case PointwiseLoss::mse: return pointwise_forward_by_weights<PointwiseLoss::mse>(a, out, begin, end);
-    case PointwiseLoss::l1: return pointwise_forward_by_weights<PointwiseLoss::l1>(a, out, begin, end);
-    case PointwiseLoss::bce: return pointwise_forward_by_weights<PointwiseLoss::bce>(a, out, begin, end);
+    case PointwiseLoss::mse:
+      return pointwise_forward_by_weights<PointwiseLoss::mse>(a, out, begin, end);
+    case PointwiseLoss::l1:
+      return pointwise_forward_by_weights<PointwiseLoss::l1>(a, out, begin, end);
+    case PointwiseLoss::bce:
+      return pointwise_forward_by_weights<PointwiseLoss::bce>(a, out, begin, end);
     case PointwiseLoss::bce_with_logits:
       return pointwise_forward_by_weights<PointwiseLoss::bce_with_logits>(a, out, begin, end);
   }
@@ -572,8 +575,8 @@ double pointwise_loss_loop(PointwiseLoss kind, const PointwiseArgs& a, void* out
 }
 
 template <PointwiseLoss K, class T>
-void pointwise_backward_by_weights(const PointwiseArgs& a, const T* g, int64_t stride, T scale, bool wrt_target,
-                                   T* gi, int64_t begin, int64_t end) {
+void pointwise_backward_by_weights(const PointwiseArgs& a, const T* g, int64_t stride, T scale, bool wrt_target, T* gi,
+                                   int64_t begin, int64_t end) {
   if (a.weight && a.pos_weight)
     return pointwise_backward_range<K, true, true>(a, g, stride, scale, wrt_target, gi, begin, end);
   if (a.weight) return pointwise_backward_range<K, true, false>(a, g, stride, scale, wrt_target, gi, begin, end);
@@ -595,8 +598,8 @@ void pointwise_loss_backward_loop(PointwiseLoss kind, const PointwiseArgs& a, co
     case PointwiseLoss::bce:
       return pointwise_backward_by_weights<PointwiseLoss::bce>(a, g, grad_stride, s, wrt_target, gi, begin, end);
     case PointwiseLoss::bce_with_logits:
-      return pointwise_backward_by_weights<PointwiseLoss::bce_with_logits>(a, g, grad_stride, s, wrt_target, gi,
-                                                                           begin, end);
+      return pointwise_backward_by_weights<PointwiseLoss::bce_with_logits>(a, g, grad_stride, s, wrt_target, gi, begin,
+                                                                           end);
   }
 }
 

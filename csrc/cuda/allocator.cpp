@@ -75,10 +75,10 @@ void* allocate(size_t nbytes, int device) {
       cudaGetLastError();
       size_t free_bytes = 0, total_bytes = 0;
       cudaMemGetInfo(&free_bytes, &total_bytes);
-      fail<RuntimeError>("CUDA out of memory. Tried to allocate ", nbytes / double(1 << 20), " MiB (GPU ", device,
-                         "; ", total_bytes / double(1 << 30), " GiB total capacity; ", free_bytes / double(1 << 20),
-                         " MiB free; ", p.stats.allocated / double(1 << 20), " MiB allocated by autocore): ",
-                         cudaGetErrorString(error));
+      fail<RuntimeError>("CUDA out of memory. Tried to allocate ", nbytes / double(1 << 20), " MiB (GPU ", device, "; ",
+                         total_bytes / double(1 << 30), " GiB total capacity; ", free_bytes / double(1 << 20),
+                         " MiB free; ", p.stats.allocated / double(1 << 20),
+                         " MiB allocated by autocore): ", cudaGetErrorString(error));
     }
     p.live_blocks[block] = size;
     p.stats.allocated += static_cast<int64_t>(size);

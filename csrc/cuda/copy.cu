@@ -63,13 +63,14 @@ Tensor reshape(const Tensor& t, const Dims& shape) {
 Tensor to_device(const Tensor& host, int device) {
   AC_CHECK(host.device().is_cpu(), RuntimeError, "to_device: expected a CPU tensor, got one on ", host.device().str());
   AC_CHECK(host.is_contiguous(), RuntimeError, "to_device: expected a contiguous CPU tensor");
-  AC_CHECK(device >= 0 && device < device_count(), RuntimeError, "CUDA error: invalid device ordinal ", device,
-           " (", device_count(), " devices are available)");
+  AC_CHECK(device >= 0 && device < device_count(), RuntimeError, "CUDA error: invalid device ordinal ", device, " (",
+           device_count(), " devices are available)");
   DeviceGuard guard(device);
   Tensor out = Tensor::empty(host.shape(), host.dtype(), Device{DeviceType::CUDA, device});
   size_t nbytes = static_cast<size_t>(host.numel()) * host.itemsize();
   // From pageable memory the call returns once the data is staged, so the host tensor may go at once.
-  if (nbytes) AC_CUDA_CHECK(cudaMemcpyAsync(out.data_ptr(), host.data_ptr(), nbytes, cudaMemcpyHostToDevice, stream(device)));
+  if (nbytes)
+    AC_CUDA_CHECK(cudaMemcpyAsync(out.data_ptr(), host.data_ptr(), nbytes, cudaMemcpyHostToDevice, stream(device)));
   return out;
 }
 

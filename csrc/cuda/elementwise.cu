@@ -54,8 +54,8 @@ __global__ void ternary_kernel(EwOperands o, int64_t n, OpParams p) {
   int64_t off[4];
   AC_GRID_STRIDE_LOOP(i, n) {
     element_offsets<4>(o, i, off);
-    *output_at<Out>(o, off[0]) = Op::apply(load_operand<A>(o, 1, off[1]), load_operand<B>(o, 2, off[2]),
-                                           load_operand<C>(o, 3, off[3]), p);
+    *output_at<Out>(o, off[0]) =
+        Op::apply(load_operand<A>(o, 1, off[1]), load_operand<B>(o, 2, off[2]), load_operand<C>(o, 3, off[3]), p);
   }
 }
 
@@ -81,7 +81,8 @@ using CastLaunch = void (*)(const EwOperands& o, int64_t n, cudaStream_t stream)
 template <class Op, class Out, class... In>
 void launch(const EwOperands& o, int64_t n, const OpParams& p, cudaStream_t stream) {
   if constexpr (sizeof...(In) == 1) unary_kernel<Op, Out, In...><<<blocks_for(n, 4), kThreads, 0, stream>>>(o, n, p);
-  else if constexpr (sizeof...(In) == 2) binary_kernel<Op, Out, In...><<<blocks_for(n, 4), kThreads, 0, stream>>>(o, n, p);
+  else if constexpr (sizeof...(In) == 2)
+    binary_kernel<Op, Out, In...><<<blocks_for(n, 4), kThreads, 0, stream>>>(o, n, p);
   else ternary_kernel<Op, Out, In...><<<blocks_for(n, 4), kThreads, 0, stream>>>(o, n, p);
 }
 
@@ -102,17 +103,14 @@ struct Table {
       ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts>), ...);
     else if constexpr (kind == EwKind::BINARY || kind == EwKind::GRAD || kind == EwKind::GRAD_PARAMS)
       ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts, Ts>), ...);
-    else if constexpr (kind == EwKind::COMPARE)
-      ((loops[int(op)][idx<Ts>] = &launch<Op, bool, Ts, Ts>), ...);
-    else if constexpr (kind == EwKind::GRAD3)
-      ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts, Ts, Ts>), ...);
-    else
-      ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, bool, Ts, Ts>), ...);  // where
+    else if constexpr (kind == EwKind::COMPARE) ((loops[int(op)][idx<Ts>] = &launch<Op, bool, Ts, Ts>), ...);
+    else if constexpr (kind == EwKind::GRAD3) ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts, Ts, Ts>), ...);
+    else ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, bool, Ts, Ts>), ...);  // where
   }
   template <class To, class... Froms> void casts() { ((cast[idx<To>][idx<Froms>] = &launch_cast<To, Froms>), ...); }
   Table() {
 #define AC_ELEMENTWISE(name, Formula, kind, dtypes) \
-    add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
+  add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
 #include "core/elementwise_ops.def"
 #undef AC_ELEMENTWISE
     casts<bool, bool, int64_t, float, double>();
@@ -131,8 +129,9 @@ Launch find_loop(EwOp op, DType dtype) {
   Launch loop = table().loops[int(op)][int(dtype)];
   if (!loop) {
     if (op == EwOp::neg && dtype == DType::Bool)
-      fail<RuntimeError>("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-                         "invert a mask, use the `~` or `logical_not()` operator instead.");
+      fail<RuntimeError>(
+          "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+          "invert a mask, use the `~` or `logical_not()` operator instead.");
     fail<RuntimeError>("\"", ew_op_name(op), "\" not implemented for '", dtype_name(dtype), "'");
   }
   return loop;

@@ -56,7 +56,7 @@ struct TileLoader {
   static_assert(W == Walk::along_k ? BK % kWidth == 0 : ROWS % kWidth == 0, "vector must fit the tile");
 
   T regs[kVectors][kWidth];
-  const T* ptr[kVectors];  // the vector's first element in the current tile
+  const T* ptr[kVectors];   // the vector's first element in the current tile
   int rows_left[kVectors];  // matrix rows from the vector's first row to the edge, clamped to [0, kWidth]
 
   // Where vector i of this thread sits in the tile.
@@ -147,7 +147,9 @@ __device__ __forceinline__ void load_run(const T* src, T* dst) {
 
 struct Identity {
   template <class T>
-  __device__ T operator()(T x) const { return x; }
+  __device__ T operator()(T x) const {
+    return x;
+  }
 };
 
 // Blocks in groups of kGroup tile rows, column by column within a group: the blocks resident together
@@ -307,10 +309,10 @@ __global__ void __launch_bounds__(kGemmThreads) tf32_gemm_kernel(Problem<float> 
   int64_t tm, tn;
   tile_coords(tiles_m, tiles_n, tm, tn);
   const int64_t m0 = tm * BM, n0 = tn * BN;
-  TileLoader<float, BM, BK, WA> load_a(p.a.data + blockIdx.y * p.a.batch_stride, p.a.row_stride, p.a.col_stride,
-                                       m0, p.m);
-  TileLoader<float, BN, BK, WB> load_b(p.b.data + blockIdx.y * p.b.batch_stride, p.b.col_stride, p.b.row_stride,
-                                       n0, p.n);
+  TileLoader<float, BM, BK, WA> load_a(p.a.data + blockIdx.y * p.a.batch_stride, p.a.row_stride, p.a.col_stride, m0,
+                                       p.m);
+  TileLoader<float, BN, BK, WB> load_b(p.b.data + blockIdx.y * p.b.batch_stride, p.b.col_stride, p.b.row_stride, n0,
+                                       p.n);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int warp_m = warp / 4 * 64, warp_n = warp % 4 * 32;
 
@@ -569,8 +571,8 @@ void launch_simt(Problem<typename Cfg::type> p, int64_t batch, cudaStream_t s) {
   int64_t tiles_m, tiles_n;
   const int64_t tiles = tile_grid(p.m, p.n, Cfg::BM, Cfg::BN, tiles_m, tiles_n);
   for_batch_chunks(p, batch, [&](const Problem<T>& chunk, unsigned items) {
-    launch_by_walk<SimtKernel<Cfg>::template Of>(w.a, w.b, chunk, dim3(static_cast<unsigned>(tiles), items), s,
-                                                 tiles_m, tiles_n);
+    launch_by_walk<SimtKernel<Cfg>::template Of>(w.a, w.b, chunk, dim3(static_cast<unsigned>(tiles), items), s, tiles_m,
+                                                 tiles_n);
   });
 }
 
@@ -689,7 +691,7 @@ template void gemm<float>(int64_t, int64_t, int64_t, int64_t, float, const GemmO
 template void gemm<double>(int64_t, int64_t, int64_t, int64_t, double, const GemmOperand<double>&,
                            const GemmOperand<double>&, double, const GemmOutput<double>&, const GemmBias<double>&, int);
 template void gemm<int64_t>(int64_t, int64_t, int64_t, int64_t, int64_t, const GemmOperand<int64_t>&,
-                            const GemmOperand<int64_t>&, int64_t, const GemmOutput<int64_t>&,
-                            const GemmBias<int64_t>&, int);
+                            const GemmOperand<int64_t>&, int64_t, const GemmOutput<int64_t>&, const GemmBias<int64_t>&,
+                            int);
 
 }  // namespace autocore::cuda

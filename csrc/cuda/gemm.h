@@ -32,8 +32,8 @@ struct GemmBias {
 // beta == 0 never reads C, so stale NaNs in fresh memory do not leak through; k == 0 gives beta * C + bias.
 // T is float, double or int64_t (integer arithmetic wraps around, as in PyTorch).
 template <class T>
-void gemm(int64_t m, int64_t n, int64_t k, int64_t batch, T alpha, const GemmOperand<T>& a,
-          const GemmOperand<T>& b, T beta, const GemmOutput<T>& c, const GemmBias<T>& bias, int device);
+void gemm(int64_t m, int64_t n, int64_t k, int64_t batch, T alpha, const GemmOperand<T>& a, const GemmOperand<T>& b,
+          T beta, const GemmOutput<T>& c, const GemmBias<T>& bias, int device);
 
 // Whether float32 products may run on the tensor cores in TF32 (10-bit mantissa inputs, float32
 // accumulation), as torch.backends.cuda.matmul.allow_tf32. Off by default: results then match the CPU's

@@ -73,8 +73,8 @@ __global__ void index_select_kernel(const T* src, const int64_t* ids, T* out, in
 }
 
 template <class T>
-__global__ void index_add_kernel(const T* grad, const int64_t* ids, T* out, int64_t count, int64_t size,
-                                 int64_t inner, int64_t n) {
+__global__ void index_add_kernel(const T* grad, const int64_t* ids, T* out, int64_t count, int64_t size, int64_t inner,
+                                 int64_t n) {
   AC_GRID_STRIDE_LOOP(i, n) {
     int64_t c = i % inner, rest = i / inner, j = rest % count, o = rest / count;
     atomicAdd(out + (o * size + ids[j]) * inner + c, grad[i]);
@@ -108,10 +108,18 @@ __global__ void one_hot_kernel(const int64_t* ids, int64_t* out, int64_t classes
 template <class Fn>
 void dispatch_all_types(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::Bool: fn(bool{}); break;
-    case DType::Int64: fn(int64_t{}); break;
-    case DType::Float32: fn(float{}); break;
-    case DType::Float64: fn(double{}); break;
+    case DType::Bool:
+      fn(bool{});
+      break;
+    case DType::Int64:
+      fn(int64_t{});
+      break;
+    case DType::Float32:
+      fn(float{});
+      break;
+    case DType::Float64:
+      fn(double{});
+      break;
   }
 }
 
@@ -153,7 +161,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     dispatch_all_types(x.dtype(), [&](auto zero) {
       using T = decltype(zero);
       index_select_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(src.data<T>(), idx.data<int64_t>(),
-                                                                              out.data<T>(), count, size, inner, n);
+                                                                             out.data<T>(), count, size, inner, n);
     });
     AC_CUDA_CHECK_LAUNCH();
   }
@@ -180,8 +188,8 @@ Tensor index_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, 
   const int64_t n = g.numel();
   dispatch_floating(grad.dtype(), "index_add", [&](auto zero) {
     using T = decltype(zero);
-    index_add_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(g.data<T>(), idx.data<int64_t>(),
-                                                                         out.data<T>(), count, size, inner, n);
+    index_add_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(g.data<T>(), idx.data<int64_t>(), out.data<T>(),
+                                                                        count, size, inner, n);
   });
   AC_CUDA_CHECK_LAUNCH();
   return out;
@@ -206,8 +214,8 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   Walk w = make_walk(index.shape(), index.strides(), x_off, out.strides());
   dispatch_all_types(x.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    gather_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), x.data<T>(),
-                                                                      out.data<T>(), step, n);
+    gather_kernel<T>
+        <<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), x.data<T>(), out.data<T>(), step, n);
   });
   AC_CUDA_CHECK_LAUNCH();
   return out;
@@ -235,7 +243,7 @@ Tensor scatter_add_backward(const Tensor& grad, int64_t dim, const Tensor& index
   dispatch_floating(grad.dtype(), "scatter_add", [&](auto zero) {
     using T = decltype(zero);
     scatter_add_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), grad.data<T>(),
-                                                                           out.data<T>(), step, n);
+                                                                          out.data<T>(), step, n);
   });
   AC_CUDA_CHECK_LAUNCH();
   return out;
@@ -263,8 +271,8 @@ Tensor one_hot(const Tensor& classes, int64_t num_classes) {
   Tensor out = zeros(shape, DType::Int64, classes.device());
   if (n == 0) return out;
   Tensor idx = contiguous(classes);
-  one_hot_kernel<<<blocks_for(n), kThreads, 0, stream(device)>>>(idx.data<int64_t>(), out.data<int64_t>(),
-                                                                 num_classes, n);
+  one_hot_kernel<<<blocks_for(n), kThreads, 0, stream(device)>>>(idx.data<int64_t>(), out.data<int64_t>(), num_classes,
+                                                                 n);
   AC_CUDA_CHECK_LAUNCH();
   return out;
 }

@@ -70,10 +70,12 @@ void dispatch_gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scal
   switch (c.dtype()) {
     case DType::Float32:
       return batched_gemm<float>(a, b, c, static_cast<float>(alpha.f), static_cast<float>(beta.f), bias);
-    case DType::Float64: return batched_gemm<double>(a, b, c, alpha.f, beta.f, bias);
+    case DType::Float64:
+      return batched_gemm<double>(a, b, c, alpha.f, beta.f, bias);
     case DType::Int64:  // float factors truncate toward zero, as PyTorch's integer addmm does
       return batched_gemm<int64_t>(a, b, c, integral(alpha), integral(beta), bias);
-    default: fail<RuntimeError>("\"addmm_cuda\" not implemented for '", scalar_type_name(c.dtype()), "'");
+    default:
+      fail<RuntimeError>("\"addmm_cuda\" not implemented for '", scalar_type_name(c.dtype()), "'");
   }
 }
 

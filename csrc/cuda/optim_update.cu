@@ -230,19 +230,18 @@ void sgd_(const TensorList& params, const TensorList& grads, const TensorList& m
       sgd_kernel<float>, sgd_kernel<double>);
 }
 
-void adam_(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
-           const TensorList& exp_avg_sqs, const TensorList& max_exp_avg_sqs, int64_t step, double lr,
-           double beta1, double beta2, double eps, double weight_decay, bool amsgrad, bool maximize,
-           bool decoupled_weight_decay) {
+void adam_(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs, const TensorList& exp_avg_sqs,
+           const TensorList& max_exp_avg_sqs, int64_t step, double lr, double beta1, double beta2, double eps,
+           double weight_decay, bool amsgrad, bool maximize, bool decoupled_weight_decay) {
   run(adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2, eps, weight_decay,
                 amsgrad, maximize, decoupled_weight_decay),
       adam_kernel<float>, adam_kernel<double>);
 }
 
-void adagrad_(const TensorList& params, const TensorList& grads, const TensorList& state_sums, int64_t step,
-              double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
-  run(adagrad_step(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize),
-      adagrad_kernel<float>, adagrad_kernel<double>);
+void adagrad_(const TensorList& params, const TensorList& grads, const TensorList& state_sums, int64_t step, double lr,
+              double lr_decay, double weight_decay, double eps, bool maximize) {
+  run(adagrad_step(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize), adagrad_kernel<float>,
+      adagrad_kernel<double>);
 }
 
 void adadelta_(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,

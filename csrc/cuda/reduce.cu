@@ -30,8 +30,8 @@ struct Plan {
 Plan make_plan(const Tensor& x, const DimMask& mask) {
   const ReduceLayout layout = reduce_layout(x, mask);
   const ReduceShape& s = layout.shape;
-  return {layout.needs_copy ? contiguous(x.permute(layout.order)) : x, s.outer, s.r, s.inner, s.outer_stride,
-          s.r_stride};
+  return {
+      layout.needs_copy ? contiguous(x.permute(layout.order)) : x, s.outer, s.r, s.inner, s.outer_stride, s.r_stride};
 }
 
 // ---- reduction ops -----------------------------------------------------------------------------
@@ -95,7 +95,10 @@ struct ArgOp {
   __device__ State lift(T x, int64_t, int64_t k) const { return {x, k}; }
   __device__ void combine(State& a, const State& b) const {
     if (b.index < 0) return;
-    if (a.index < 0) { a = b; return; }
+    if (a.index < 0) {
+      a = b;
+      return;
+    }
     const bool a_nan = a.value != a.value, b_nan = b.value != b.value;
     bool take;
     if (a_nan || b_nan) take = b_nan && (!a_nan || b.index < a.index);
@@ -216,8 +219,8 @@ __global__ void column_reduce_kernel(Rows rows, Op op, int64_t n_out, int64_t r,
 
 constexpr int64_t kTargetThreads = int64_t(1) << 17;  // about what an H100 keeps resident (132 SMs x 1024)
 constexpr int64_t kMaxSplits = 2048;
-constexpr int64_t kGroupChunk = 2048;   // fewest elements a block's split is given
-constexpr int64_t kColumnChunk = 256;   // fewest elements a thread's split is given
+constexpr int64_t kGroupChunk = 2048;  // fewest elements a block's split is given
+constexpr int64_t kColumnChunk = 256;  // fewest elements a thread's split is given
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -244,17 +247,17 @@ void run_reduce(const Rows& rows, const Op& op, int64_t n_out, int64_t r, bool c
   if (columns) {
     column_reduce_kernel<<<blocks_for(n_out * splits), kThreads, 0, s>>>(rows, op, n_out, r, splits, chunk, partial);
   } else if (chunk >= 1024) {
-    group_reduce_kernel<kThreads><<<blocks_for(n_out * splits * kThreads), kThreads, 0, s>>>(rows, op, n_out, r, splits,
-                                                                                              chunk, partial);
+    group_reduce_kernel<kThreads>
+        <<<blocks_for(n_out * splits * kThreads), kThreads, 0, s>>>(rows, op, n_out, r, splits, chunk, partial);
   } else {
-    group_reduce_kernel<32><<<blocks_for(n_out * splits * 32), kThreads, 0, s>>>(rows, op, n_out, r, splits, chunk,
-                                                                                 partial);
+    group_reduce_kernel<32>
+        <<<blocks_for(n_out * splits * 32), kThreads, 0, s>>>(rows, op, n_out, r, splits, chunk, partial);
   }
   AC_CUDA_CHECK_LAUNCH();
   if (splits > 1) {  // a warp per output over its partials; the stream orders it after the first pass
     PartialRows<State> parts{partial, splits};
-    group_reduce_kernel<32><<<blocks_for(n_out * 32), kThreads, 0, s>>>(parts, op, n_out, splits, 1, splits,
-                                                                        static_cast<State*>(nullptr));
+    group_reduce_kernel<32>
+        <<<blocks_for(n_out * 32), kThreads, 0, s>>>(parts, op, n_out, splits, 1, splits, static_cast<State*>(nullptr));
     AC_CUDA_CHECK_LAUNCH();
   }
   // scratch is freed here, on the host, likely before the kernels have run: the caching allocator hands it out
@@ -263,7 +266,8 @@ void run_reduce(const Rows& rows, const Op& op, int64_t n_out, int64_t r, bool c
 
 template <class T, class Op>
 void reduce_plan(const Plan& plan, const Op& op, const Device& device) {
-  InputRows<T, Op> rows{static_cast<const T*>(plan.source.data_ptr()), plan.inner, plan.outer_stride, plan.r_stride, op};
+  InputRows<T, Op> rows{static_cast<const T*>(plan.source.data_ptr()), plan.inner, plan.outer_stride, plan.r_stride,
+                        op};
   const bool columns = plan.inner > 1 || plan.r <= 8;
   run_reduce(rows, op, plan.outer * plan.inner, plan.r, columns, device);
 }
@@ -325,7 +329,9 @@ __global__ void scatter_index_kernel(const T* g, const int64_t* index, T* result
 // The CUDA side of core/reduce_entry.h.
 struct CudaBackend {
   static void check_device(const Tensor& t, const char* op) { tensor_device(t, op); }
-  static Tensor sum_impl(const Tensor& x, const DimMask& mask, bool keepdim) { return cuda::sum_impl(x, mask, keepdim); }
+  static Tensor sum_impl(const Tensor& x, const DimMask& mask, bool keepdim) {
+    return cuda::sum_impl(x, mask, keepdim);
+  }
   static std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool keepdim, bool is_max,
                                               bool want_values, bool want_indices) {
     return cuda::arg_reduce(x, mask, keepdim, is_max, want_values, want_indices);
@@ -353,20 +359,20 @@ struct CudaBackend {
     const cudaStream_t s = stream(g.device().index);
     Tensor bad = Tensor::empty(Dims{2}, DType::Int64, g.device());
     cuda::fill_(bad, Scalar::from_int(n));
-    find_bad_index_kernel<<<blocks_for(n), kThreads, 0, s>>>(index.data<int64_t>(), n, size,
-                                                             reinterpret_cast<unsigned long long*>(bad.data<int64_t>()));
+    find_bad_index_kernel<<<blocks_for(n), kThreads, 0, s>>>(
+        index.data<int64_t>(), n, size, reinterpret_cast<unsigned long long*>(bad.data<int64_t>()));
     AC_CUDA_CHECK_LAUNCH();
     read_bad_index_kernel<<<1, 1, 0, s>>>(index.data<int64_t>(), n, bad.data<int64_t>());
     AC_CUDA_CHECK_LAUNCH();
     int64_t host_bad[2] = {n, 0};
     AC_CUDA_CHECK(cudaMemcpyAsync(host_bad, bad.data_ptr(), sizeof(host_bad), cudaMemcpyDeviceToHost, s));
     AC_CUDA_CHECK(cudaStreamSynchronize(s));
-    AC_CHECK(host_bad[0] >= n, IndexError, "index ", host_bad[1], " is out of bounds for dimension ", d,
-             " with size ", size);
+    AC_CHECK(host_bad[0] >= n, IndexError, "index ", host_bad[1], " is out of bounds for dimension ", d, " with size ",
+             size);
     dispatch_floating(g.dtype(), "index_reduce_backward", [&](auto zero) {
       using T = decltype(zero);
-      scatter_index_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(g.data<T>(), index.data<int64_t>(),
-                                                                 result.data<T>(), outer, inner, size);
+      scatter_index_kernel<T>
+          <<<blocks_for(n), kThreads, 0, s>>>(g.data<T>(), index.data<int64_t>(), result.data<T>(), outer, inner, size);
       AC_CUDA_CHECK_LAUNCH();
     });
   }

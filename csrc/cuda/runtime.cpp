@@ -36,8 +36,8 @@ cudaStream_t stream(int device) {
   static std::vector<cudaStream_t> streams;
   std::lock_guard<std::mutex> lock(mutex);
   if (streams.empty()) streams.assign(device_count(), nullptr);
-  AC_CHECK(device >= 0 && device < static_cast<int>(streams.size()), RuntimeError, "CUDA error: invalid device ordinal ",
-           device, " (", streams.size(), " devices)");
+  AC_CHECK(device >= 0 && device < static_cast<int>(streams.size()), RuntimeError,
+           "CUDA error: invalid device ordinal ", device, " (", streams.size(), " devices)");
   if (!streams[device]) {
     DeviceGuard guard(device);
     AC_CUDA_CHECK(cudaStreamCreateWithFlags(&streams[device], cudaStreamNonBlocking));

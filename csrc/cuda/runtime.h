@@ -45,9 +45,9 @@ inline unsigned blocks_for(int64_t n, int per_thread = 1) {
 
 }  // namespace autocore::cuda
 
-#define AC_CUDA_CHECK(call)                                                   \
-  do {                                                                        \
-    cudaError_t ac_error_ = (call);                                           \
+#define AC_CUDA_CHECK(call)                                                             \
+  do {                                                                                  \
+    cudaError_t ac_error_ = (call);                                                     \
     if (ac_error_ != cudaSuccess) ::autocore::cuda::raise_cuda_error(ac_error_, #call); \
   } while (0)
 

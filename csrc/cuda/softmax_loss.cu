@@ -263,7 +263,9 @@ __global__ void softmax_columns_kernel(const T* x, T* out, int64_t outer, int64_
 
 // softmax: out * (grad - sum(grad * out)); log_softmax: grad - exp(out) * sum(grad).
 template <class T>
-__device__ __forceinline__ double backward_term(T g, T o, bool log) { return static_cast<double>(log ? g : g * o); }
+__device__ __forceinline__ double backward_term(T g, T o, bool log) {
+  return static_cast<double>(log ? g : g * o);
+}
 template <class T>
 __device__ __forceinline__ T backward_value(T g, T o, T total, bool log) {
   return log ? g - exp(o) * total : o * (g - total);
@@ -314,7 +316,7 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log) {
   const int d = wrap_dim(dim, x.dim());
   const bool last = d >= x.dim() - 1;
   check_loss_floating(x, log ? (last ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
-                        : (last ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl"));
+                             : (last ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl"));
   Tensor src = contiguous(x);
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   if (x.numel() == 0) return out;
@@ -329,8 +331,8 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log) {
         softmax_rows_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(in, dst, s.outer, s.r, log);
       });
     } else {
-      softmax_columns_kernel<T><<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(in, dst, s.outer, s.r, s.inner,
-                                                                                     log);
+      softmax_columns_kernel<T>
+          <<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(in, dst, s.outer, s.r, s.inner, log);
     }
     AC_CUDA_CHECK_LAUNCH();
   });
@@ -359,12 +361,12 @@ Tensor softmax_backward_impl(const Tensor& grad, const Tensor& out, int64_t dim,
     T* dst = result.data<T>();
     if (s.inner == 1) {
       launch_rows(s.outer, s.r, [&](auto whole_block, unsigned grid) {
-        softmax_backward_rows_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(gp, op_, dst,
-                                                                                                 s.outer, s.r, log);
+        softmax_backward_rows_kernel<T, decltype(whole_block)::value>
+            <<<grid, kThreads, 0, st>>>(gp, op_, dst, s.outer, s.r, log);
       });
     } else {
-      softmax_backward_columns_kernel<T><<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(gp, op_, dst, s.outer,
-                                                                                              s.r, s.inner, log);
+      softmax_backward_columns_kernel<T>
+          <<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(gp, op_, dst, s.outer, s.r, s.inner, log);
     }
     AC_CUDA_CHECK_LAUNCH();
   });
@@ -392,15 +394,14 @@ void check_targets(const Tensor& target, int64_t classes, int64_t ignore_index, 
   Tensor flag = Tensor::empty(Dims{}, DType::Int64, target.device());
   AC_CUDA_CHECK(cudaMemsetAsync(flag.data_ptr(), 0xff, sizeof(unsigned long long), st));
   find_bad_target_kernel<<<blocks_for(n), kThreads, 0, st>>>(target.data<int64_t>(), n, classes, ignore_index,
-                                                              static_cast<unsigned long long*>(flag.data_ptr()));
+                                                             static_cast<unsigned long long*>(flag.data_ptr()));
   AC_CUDA_CHECK_LAUNCH();
   unsigned long long first_bad = 0;
   AC_CUDA_CHECK(cudaMemcpyAsync(&first_bad, flag.data_ptr(), sizeof(first_bad), cudaMemcpyDeviceToHost, st));
   AC_CUDA_CHECK(cudaStreamSynchronize(st));
   if (first_bad == ~0ull) return;
   int64_t value = 0;
-  AC_CUDA_CHECK(cudaMemcpyAsync(&value, target.data<int64_t>() + first_bad, sizeof(value), cudaMemcpyDeviceToHost,
-                                st));
+  AC_CUDA_CHECK(cudaMemcpyAsync(&value, target.data<int64_t>() + first_bad, sizeof(value), cudaMemcpyDeviceToHost, st));
   AC_CUDA_CHECK(cudaStreamSynchronize(st));
   fail<IndexError>("Target ", value, " is out of bounds.");
 }
@@ -427,8 +428,8 @@ std::pair<Tensor, Tensor> reduce_rows(const Tensor& row_loss, const Tensor& row_
     using T = decltype(zero);
     const auto* s = reinterpret_cast<const Sums<2>*>(sums.data_ptr());
     const bool none = reduction == Reduction::none;
-    finish_class_loss_kernel<T><<<1, 1, 0, st>>>(s, reduction == Reduction::mean, none ? nullptr : loss.data<T>(),
-                                                 total_weight.data<T>());
+    finish_class_loss_kernel<T>
+        <<<1, 1, 0, st>>>(s, reduction == Reduction::mean, none ? nullptr : loss.data<T>(), total_weight.data<T>());
     AC_CUDA_CHECK_LAUNCH();
     if (none && n > 0) {
       store_kernel<T><<<blocks_for(n), kThreads, 0, st>>>(row_loss.data<double>(), n, loss.data<T>());
@@ -465,8 +466,8 @@ __global__ void nll_loss_kernel(const T* x, const int64_t* target, const T* w, i
 
 // The zeroed gradient gets each target's entry; distinct targets' entries never coincide.
 template <class T>
-__global__ void nll_loss_backward_kernel(const T* g, int64_t grad_stride, const int64_t* target, const T* w,
-                                         int64_t n, int64_t C, int64_t inner, int64_t ignore_index, bool mean,
+__global__ void nll_loss_backward_kernel(const T* g, int64_t grad_stride, const int64_t* target, const T* w, int64_t n,
+                                         int64_t C, int64_t inner, int64_t ignore_index, bool mean,
                                          Divisor total_weight, T* dst) {
   const double scale = mean ? 1.0 / total_weight.get() : 1.0;
   AC_GRID_STRIDE_LOOP(i, n) {
@@ -563,9 +564,8 @@ __global__ void cross_entropy_kernel(CrossEntropyRows<T> a, int64_t rows, double
 // Class targets, one thread per logit: d loss / d x_j = (1 - eps) w_t (p_j - [j = t]) + eps/C (W p_j - w_j),
 // p = exp((x - m) - log_sum) from the forward's row stats: x - m is exact near the max at any scale.
 template <class T>
-__global__ void cross_entropy_backward_kernel(CrossEntropyRows<T> a, int64_t rows, const double* row_stats,
-                                              const T* g, int64_t grad_stride, bool mean, Divisor total_weight,
-                                              T* dst) {
+__global__ void cross_entropy_backward_kernel(CrossEntropyRows<T> a, int64_t rows, const double* row_stats, const T* g,
+                                              int64_t grad_stride, bool mean, Divisor total_weight, T* dst) {
   const int64_t C = a.classes;
   const double eps = a.label_smoothing;
   const double scale = mean ? 1.0 / total_weight.get() : 1.0;
@@ -742,8 +742,8 @@ __global__ void pointwise_loss_backward_kernel(PointwiseOperands<T> a, const T* 
   AC_GRID_STRIDE_LOOP(i, n) {
     const T x = a.input[i], y = a.target[i], w = a.w(i), pw = a.pw(i);
     const bool has_pw = a.pos_weight;
-    const T d = wrt_target ? pointwise_target_derivative<K>(x, y, w, pw, has_pw)
-                           : pointwise_derivative<K>(x, y, w, pw, has_pw);
+    const T d =
+        wrt_target ? pointwise_target_derivative<K>(x, y, w, pw, has_pw) : pointwise_derivative<K>(x, y, w, pw, has_pw);
     gi[i] = g[i * grad_stride] * scale * d;
   }
 }
@@ -776,9 +776,12 @@ __global__ void outside_unit_interval_kernel(const T* input, const T* target, in
 template <class Fn>
 void dispatch_kind(PointwiseLoss kind, const Fn& fn) {
   switch (kind) {
-    case PointwiseLoss::mse: return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::mse>{});
-    case PointwiseLoss::l1: return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::l1>{});
-    case PointwiseLoss::bce: return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::bce>{});
+    case PointwiseLoss::mse:
+      return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::mse>{});
+    case PointwiseLoss::l1:
+      return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::l1>{});
+    case PointwiseLoss::bce:
+      return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::bce>{});
     case PointwiseLoss::bce_with_logits:
       return fn(std::integral_constant<PointwiseLoss, PointwiseLoss::bce_with_logits>{});
   }
@@ -809,8 +812,8 @@ void check_unit_interval(const PointwisePlan& plan) {
   AC_CUDA_CHECK(cudaMemsetAsync(flags.data_ptr(), 0, sizeof(unsigned), st));
   dispatch_floating(plan.dtype, "binary_cross_entropy", [&](auto zero) {
     using T = decltype(zero);
-    outside_unit_interval_kernel<T><<<blocks_for(n, 4), kThreads, 0, st>>>(
-        plan.input.data<T>(), plan.target.data<T>(), n, static_cast<unsigned*>(flags.data_ptr()));
+    outside_unit_interval_kernel<T><<<blocks_for(n, 4), kThreads, 0, st>>>(plan.input.data<T>(), plan.target.data<T>(),
+                                                                           n, static_cast<unsigned*>(flags.data_ptr()));
     AC_CUDA_CHECK_LAUNCH();
   });
   unsigned outside = 0;
@@ -857,7 +860,6 @@ PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tens
 
 // ---- entry points ---------------------------------------------------------------------------------------
 
-
 Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false); }
 Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true); }
 Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim) {
@@ -867,8 +869,8 @@ Tensor log_softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim) 
   return softmax_backward_impl(grad, out, dim, true);
 }
 
-std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight,
-                                   Reduction reduction, int64_t ignore_index) {
+std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
+                                   int64_t ignore_index) {
   check_cuda(input, "nll_loss");
   check_same_device(input, target, "nll_loss");
   const int device = tensor_device(input, "nll_loss");
@@ -882,8 +884,8 @@ std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, co
     dispatch_floating(input.dtype(), "nll_loss", [&](auto zero) {
       using T = decltype(zero);
       nll_loss_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(
-          x.data<T>(), t.data<int64_t>(), weight ? w.data<T>() : nullptr, n, layout.classes, layout.inner,
-          ignore_index, row_loss.data<double>(), row_weight.data<double>());
+          x.data<T>(), t.data<int64_t>(), weight ? w.data<T>() : nullptr, n, layout.classes, layout.inner, ignore_index,
+          row_loss.data<double>(), row_weight.data<double>());
       AC_CUDA_CHECK_LAUNCH();
     });
   }
@@ -919,8 +921,8 @@ Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tens
   return result;
 }
 
-CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
-                                 Reduction reduction, int64_t ignore_index, double label_smoothing) {
+CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
+                                 int64_t ignore_index, double label_smoothing) {
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, "cross_entropy");
   const Device where = input.device();
   Tensor stats = Tensor::empty(row_stats_shape(plan.layout), DType::Float64, where);
@@ -945,9 +947,9 @@ CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, cons
   return {loss, stats, total_weight};
 }
 
-Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
-                              const Tensor& row_stats, const Tensor& total_weight, const Tensor* weight,
-                              Reduction reduction, int64_t ignore_index, double label_smoothing) {
+Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& row_stats,
+                              const Tensor& total_weight, const Tensor* weight, Reduction reduction,
+                              int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy_backward";
   CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, op);
   check_same_device(input, grad, op);
@@ -1003,8 +1005,8 @@ Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& tar
       }
       Tensor sum = Tensor::empty(Dims{1}, DType::Float64, where);
       device_sums<1>(PointwiseSource<K, T>{a}, n, sum.data<double>(), where, st);
-      finish_pointwise_kernel<T><<<1, 1, 0, st>>>(sum.data<double>(), reduction == Reduction::mean,
-                                                  plan.mean_divisor, out.data<T>());
+      finish_pointwise_kernel<T>
+          <<<1, 1, 0, st>>>(sum.data<double>(), reduction == Reduction::mean, plan.mean_divisor, out.data<T>());
       AC_CUDA_CHECK_LAUNCH();
     });
   });
@@ -1012,8 +1014,7 @@ Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& tar
 }
 
 Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
-                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction,
-                               bool wrt_target) {
+                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction, bool wrt_target) {
   PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
   check_same_device(input, grad, "loss backward");
   check_loss_dtype(grad, plan.dtype);

@@ -19,16 +19,16 @@ Tensor log_softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim);
 
 // As cpu::nll_loss: (loss, total_weight). total_weight may be a CUDA tensor on grad's device (what the forward
 // returns; the kernels read it there) or a CPU scalar.
-std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight,
-                                   Reduction reduction, int64_t ignore_index);
+std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
+                                   int64_t ignore_index);
 Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tensor& target, const Tensor* weight,
                          Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
 
-CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
-                                 Reduction reduction, int64_t ignore_index, double label_smoothing);
-Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
-                              const Tensor& row_stats, const Tensor& total_weight, const Tensor* weight,
-                              Reduction reduction, int64_t ignore_index, double label_smoothing);
+CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
+                                 int64_t ignore_index, double label_smoothing);
+Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& row_stats,
+                              const Tensor& total_weight, const Tensor* weight, Reduction reduction,
+                              int64_t ignore_index, double label_smoothing);
 
 Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
                       const Tensor* pos_weight, Reduction reduction);

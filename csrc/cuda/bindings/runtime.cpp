@@ -1,7 +1,7 @@
 // Devices, streams and memory statistics, for autocore.cuda.
+#include "cuda/runtime.h"
 #include "cuda/allocator.h"
 #include "cuda/bindings/common.h"
-#include "cuda/runtime.h"
 
 namespace autocore::cuda::bindings {
 
@@ -12,10 +12,13 @@ void bind_runtime(py::module_& m) {
     AC_CHECK(device >= 0 && device < device_count(), RuntimeError, "CUDA error: invalid device ordinal ", device);
     AC_CUDA_CHECK(cudaSetDevice(device));
   });
-  m.def("synchronize", [](int device) {
-    py::gil_scoped_release nogil;
-    synchronize(device);
-  }, py::arg("device") = -1);
+  m.def(
+      "synchronize",
+      [](int device) {
+        py::gil_scoped_release nogil;
+        synchronize(device);
+      },
+      py::arg("device") = -1);
   m.def("synchronize_device", [](int device) {  // every stream of the device, ours and other libraries'
     py::gil_scoped_release nogil;
     DeviceGuard guard(device);
