@@ -104,9 +104,14 @@ def _mul_vjp(a, b, ta, tb):
 
 
 def _div_vjp(a, b, ta, tb):
+    def grad_other(g):  # -g a / b^2, in one kernel unless the backward is itself being recorded
+        if not grad_enabled() and isinstance(a, Tensor):
+            return wrap(_C.div_backward_other(g._c, a._c, b._c))
+        return neg(div(mul(g, div(a, b)), b))
+
     return lambda g: (
         reduce_to(div(g, b), ta) if ta is not None else None,
-        reduce_to(neg(div(mul(g, div(a, b)), b)), tb) if tb is not None else None,
+        reduce_to(grad_other(g), tb) if tb is not None else None,
     )
 
 
@@ -207,6 +212,12 @@ def pow(a, b):
     out_c = _C.pow(raw(a), raw(b))
 
     def vjp(g):
+        if not grad_enabled():  # one fused kernel per input: the backward is not itself being recorded
+            a_c, b_c = (x._c if isinstance(x, Tensor) else _dtype.full_c([], x, out_c.dtype, g.device) for x in (a, b))
+            return (
+                reduce_to(wrap(_C.pow_backward_base(g._c, a_c, b_c)), ta) if _needs(ta) else None,
+                reduce_to(wrap(_C.pow_backward_exponent(g._c, a_c, b_c)), tb) if _needs(tb) else None,
+            )
         grad_a = grad_b = None
         if _needs(ta):
             if tb is None and b == 0:
@@ -259,6 +270,14 @@ def _extremum(a, b, greater, name):
     out_c = _C.maximum(raw(a), raw(b)) if greater else _C.minimum(raw(a), raw(b))
 
     def vjp(g):
+        if not grad_enabled() and isinstance(a, Tensor) and isinstance(b, Tensor):
+            # each input's share in one kernel: all of g where it wins, half on ties (and where either is NaN,
+            # all of g to both, as PyTorch's masks give)
+            share = _C.maximum_backward if greater else _C.minimum_backward
+            return (
+                reduce_to(wrap(share(g._c, a._c, b._c)), ta) if _needs(ta) else None,
+                reduce_to(wrap(share(g._c, b._c, a._c)), tb) if _needs(tb) else None,
+            )
         share = _tie_mask(a, b, greater)
         return (
             reduce_to(mul(g, share), ta) if _needs(ta) else None,
@@ -366,40 +385,49 @@ eq, ne, lt, le, gt, ge = (_compare(f) for f in (_C.eq, _C.ne, _C.lt, _C.le, _C.g
 POINTWISE = {}  # name -> op: autocore.<name>, Tensor.<name> and the in-place Tensor.<name>_ come from here
 
 
-def pointwise(name, derivative):
+def pointwise(name, derivative, fused=None):
     """The op _C.<name> (declared in csrc/core/elementwise_ops.def) with its derivative, one formula linear in its
     first argument: derivative(g, x), derivative(g, out) or derivative(g), by its parameters' names (what the
     backward reads, and so what the graph keeps: the input, as log does, or the output, as exp does). An elementwise
     op's Jacobian is diagonal, so the formula is both the vjp (applied to the output's gradient, with the graph's
-    tensors, so that create_graph gives second derivatives) and the jvp (applied to the input's tangent)."""
+    tensors, so that create_graph gives second derivatives) and the jvp (applied to the input's tangent).
+    `fused` names a backward kernel _C.<fused>(g, saved) that computes the same formula in one pass: it serves the
+    jvp, and the vjp whenever no graph of the backward is being built (3 to 7 times faster than the formula's
+    separate kernels on one thread, for 1 to 32768 elements)."""
     kernel = getattr(_C, name)
+    backward = getattr(_C, fused) if fused else None
     node_name = name[0].upper() + name[1:] + "Backward0"  # PyTorch's: Log10Backward0
     reads = derivative.__code__.co_varnames[1 : derivative.__code__.co_argcount]
+    if backward is not None and len(reads) != 1:
+        raise TypeError(f"{name}: a fused backward kernel takes (g, x) or (g, out)")
     if reads == ("out",):
 
         def op(x):
             out_c = kernel(x._c)
-            out = record(
-                node_name,
-                out_c,
-                (x,),
-                lambda g: (derivative(g, own_output(out_c, node)),),
-                (out_c,),
-                lambda t: derivative(t, constant(out_c)),
-            )
+
+            def vjp(g):
+                if backward is not None and not grad_enabled():
+                    return (wrap(backward(g._c, out_c)),)
+                return (derivative(g, own_output(out_c, node)),)
+
+            def jvp(t):
+                return wrap(backward(t._c, out_c)) if backward is not None else derivative(t, constant(out_c))
+
+            out = record(node_name, out_c, (x,), vjp, (out_c,), jvp)
             node = own_node(out)
             return out
     elif reads == ("x",):
 
         def op(x):
-            return record(
-                node_name,
-                kernel(x._c),
-                (x,),
-                lambda g: (derivative(g, x),),
-                (x._c,),
-                lambda t: derivative(t, _detached(x)),
-            )
+            def vjp(g):
+                if backward is not None and not grad_enabled():
+                    return (wrap(backward(g._c, x._c)),)
+                return (derivative(g, x),)
+
+            def jvp(t):
+                return wrap(backward(t._c, x._c)) if backward is not None else derivative(t, _detached(x))
+
+            return record(node_name, kernel(x._c), (x,), vjp, (x._c,), jvp)
     elif reads == ():
 
         def op(x):
@@ -419,15 +447,15 @@ exp2 = pointwise("exp2", lambda g, out: g * out * _LN2)
 log = pointwise("log", lambda g, x: g / x)
 log2 = pointwise("log2", lambda g, x: g / (x * _LN2))
 log10 = pointwise("log10", lambda g, x: g / (x * _LN10))
-sqrt = pointwise("sqrt", lambda g, out: g / (out * 2.0))
+sqrt = pointwise("sqrt", lambda g, out: g / (out * 2.0), fused="sqrt_backward")
 rsqrt = pointwise("rsqrt", lambda g, out: g * (out * out * out) * -0.5)
-sin = pointwise("sin", lambda g, x: g * cos(x))
-cos = pointwise("cos", lambda g, x: g * -sin(x))
-relu = pointwise("relu", lambda g, out: g * (out > 0))  # the comparison is a constant mask
-sigmoid = pointwise("sigmoid", lambda g, out: g * (out * (1.0 - out)))
-tanh = pointwise("tanh", lambda g, out: g * (1.0 - out * out))
+sin = pointwise("sin", lambda g, x: g * cos(x), fused="sin_backward")
+cos = pointwise("cos", lambda g, x: g * -sin(x), fused="cos_backward")
+relu = pointwise("relu", lambda g, out: g * (out > 0), fused="relu_backward")  # the comparison is a constant mask
+sigmoid = pointwise("sigmoid", lambda g, out: g * (out * (1.0 - out)), fused="sigmoid_backward")
+tanh = pointwise("tanh", lambda g, out: g * (1.0 - out * out), fused="tanh_backward")
 erf = pointwise("erf", lambda g, x: g * (exp(-(x * x)) * _TWO_OVER_SQRT_PI))
-abs = pointwise("abs", lambda g, x: g * _sign(x))
+abs = pointwise("abs", lambda g, x: g * _sign(x), fused="abs_backward")
 
 
 def _sign(x):
@@ -439,13 +467,18 @@ def leaky_relu(x, negative_slope=0.01):
     def slope(dtype):
         return constant(_C.add(_C.mul(_C.gt(x._c, 0), 1.0 - negative_slope), negative_slope).to_dtype(dtype))
 
+    def vjp(g):
+        if not grad_enabled():
+            return (wrap(_C.leaky_relu_backward(g._c, x._c, negative_slope)),)
+        return (mul(g, slope(g._c.dtype)),)
+
     return record(
         "LeakyReluBackward0",
         _C.leaky_relu(x._c, negative_slope),
         (x,),
-        lambda g: (mul(g, slope(g._c.dtype)),),
+        vjp,
         (x._c,),
-        lambda t: mul(t, slope(t._c.dtype)),
+        lambda t: wrap(_C.leaky_relu_backward(t._c, x._c, negative_slope)),
     )
 
 
