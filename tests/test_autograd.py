@@ -789,3 +789,18 @@ def test_grad_fn_names_match_torch():
         theirs = program(torch, torch.ones(2, 3, requires_grad=True)).grad_fn
         assert ours.name() == theirs.name(), name
         assert repr(ours).startswith(f"<{theirs.name()}")
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_maximum_and_minimum_share_gradients_as_pytorchs_masks(create_graph):
+    """Half to each on ties, none to the loser, and all of it to both where either is NaN (PyTorch masks the loser
+    with `<` or `>`, which NaN never satisfies); the fused kernel and the recorded formula agree."""
+    nan = float("nan")
+    a = autocore.tensor([1.0, nan, 2.0, 3.0], requires_grad=True)
+    b = autocore.tensor([1.0, 0.0, nan, 1.0], requires_grad=True)
+    for op, expected_a, expected_b in (
+        (autocore.maximum, [0.5, 1.0, 1.0, 1.0], [0.5, 1.0, 1.0, 0.0]),
+        (autocore.minimum, [0.5, 1.0, 1.0, 0.0], [0.5, 1.0, 1.0, 1.0]),
+    ):
+        ga, gb = autocore.autograd.grad(op(a, b).sum(), [a, b], create_graph=create_graph)
+        assert ga.tolist() == expected_a and gb.tolist() == expected_b

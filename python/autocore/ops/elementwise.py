@@ -258,8 +258,16 @@ def pow(a, b):
     )
 
 
+def _share(x, y, greater):
+    """x's share of maximum's (minimum's) gradient, as PyTorch's masks give it: 0 where y wins, 1/2 on ties, else 1
+    (so where either is NaN, both inputs get all of it)."""
+    loses = _C.lt(raw(x), raw(y)) if greater else _C.gt(raw(x), raw(y))
+    return constant(_C.sub(_C.sub(1.0, _C.mul(loses, 1.0)), _C.mul(_C.eq(raw(x), raw(y)), 0.5)))
+
+
 def _tie_mask(a, b, greater):
-    """1 where a wins, 1/2 on ties, 0 where b wins: the share of maximum's (minimum's) gradient for a."""
+    """1 where a wins, 1/2 on ties, 0 where b wins (and where either is NaN, as PyTorch's forward-mode formula
+    takes the other's tangent there): a's share of maximum's (minimum's) tangent."""
     wins = _C.gt(raw(a), raw(b)) if greater else _C.lt(raw(a), raw(b))
     mask = _C.add(_C.mul(wins, 1.0), _C.mul(_C.eq(raw(a), raw(b)), 0.5))
     return constant(mask)
@@ -278,10 +286,9 @@ def _extremum(a, b, greater, name):
                 reduce_to(wrap(share(g._c, a._c, b._c)), ta) if _needs(ta) else None,
                 reduce_to(wrap(share(g._c, b._c, a._c)), tb) if _needs(tb) else None,
             )
-        share = _tie_mask(a, b, greater)
         return (
-            reduce_to(mul(g, share), ta) if _needs(ta) else None,
-            reduce_to(mul(g, sub(1.0, share)), tb) if _needs(tb) else None,
+            reduce_to(mul(g, _share(a, b, greater)), ta) if _needs(ta) else None,
+            reduce_to(mul(g, _share(b, a, greater)), tb) if _needs(tb) else None,
         )
 
     def jvp(da, db):
