@@ -260,3 +260,34 @@ def test_var_squares_deviations_without_underflow():
     tiny = autocore.tensor([1.1754943508222875e-38, 0.0])
     assert tiny.std(correction=2).item() == float("inf")
     assert tiny.var(correction=1).item() == 0.0  # (a variance of 3.5e-77 rounds to float32's 0)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_var_std_amax_gradients_at_the_edges_match_pytorch(create_graph):
+    """The fused backward kernels (no create_graph) and the recorded formulas (create_graph) against PyTorch: single
+    rows, a correction at or past the count (inf and NaN), keepdim, several dims, ties, empty dims."""
+    torch = torch_or_skip()
+    rng = np.random.default_rng(30)
+    cases = [
+        ((3, 4), "var", dict(dim=1)),
+        ((3, 4), "std", dict(dim=(0, 1))),
+        ((1, 4), "var", dict(dim=0)),
+        ((3, 4), "std", dict(dim=1, keepdim=True)),
+        ((3, 1), "std", dict(dim=1, correction=0)),
+        ((3, 2), "var", dict(dim=1, correction=2)),
+        ((0, 3), "std", dict(dim=0)),
+        ((5,), "var", {}),
+        (None, "amax", dict(dim=1)),
+        (None, "amin", dict(dim=0, keepdim=True)),
+        (None, "amax", {}),
+    ]
+    ties = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    for shape, name, options in cases:
+        x0 = ties if shape is None else rng.normal(size=shape)
+        grads = []
+        for lib in (autocore, torch):
+            x = lib.tensor(x0, requires_grad=True)
+            y = getattr(x, name)(**options)
+            (g,) = lib.autograd.grad(y, [x], lib.ones_like(y), create_graph=create_graph and lib is autocore)
+            grads.append(g.detach().numpy())
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-14, err_msg=f"{name} {options}")

@@ -3,10 +3,11 @@ their vjps: the gradient is broadcast back over the reduced dims."""
 
 import builtins
 import collections
+import math
 
 from .. import _C
-from .elementwise import div, mul, sub
-from .graph import constant, expand, record, wrap
+from .elementwise import div, mul, sub, where
+from .graph import constant, expand, grad_enabled, record, wrap
 from .shape import reshape
 
 MaxResult = collections.namedtuple("max", ["values", "indices"])
@@ -83,12 +84,14 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     n = _count(in_shape, dims)
 
     def vjp(g):
+        if not grad_enabled():  # one fused kernel unless the backward is itself being recorded
+            return (wrap(_C.var_backward(g._c, x._c, dim, correction=correction, keepdim=keepdim)),)
         centered = sub(x, mean(x, dims, keepdim=True))
-        return (mul(_unreduce(g, in_shape, dims, keepdim), mul(centered, 2.0 / builtins.max(n - correction, 0))),)
+        return (mul(_unreduce(g, in_shape, dims, keepdim), mul(centered, _twice_inverse(n - correction))),)
 
     def jvp(t):
         centered = sub(wrap(x._c), mean(wrap(x._c), dims, keepdim=True))
-        return mul(sum(mul(centered, t), dims, keepdim), 2.0 / builtins.max(n - correction, 0))
+        return mul(sum(mul(centered, t), dims, keepdim), _twice_inverse(n - correction))
 
     return record("VarBackward0", out_c, (x,), vjp, (x._c,), jvp)
 
@@ -101,16 +104,23 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     n = _count(in_shape, dims)
 
     def vjp(g):
+        if not grad_enabled():
+            return (wrap(_C.std_backward(g._c, x._c, out_c, dim, correction=correction, keepdim=keepdim)),)
         centered = sub(x, mean(x, dims, keepdim=True))
         s = std(x, dims, keepdim=True, correction=correction)
         scale = div(_unreduce(g, in_shape, dims, keepdim), mul(s, builtins.max(n - correction, 0)))
-        return (mul(scale, centered),)
+        return (mul(where(s == 0, 0.0, scale), centered),)  # 0 where std is 0, as PyTorch masks it
 
     def jvp(t):
         centered = sub(wrap(x._c), mean(wrap(x._c), dims, keepdim=True))
         return div(sum(mul(centered, t), dims, keepdim), mul(wrap(out_c), builtins.max(n - correction, 0)))
 
     return record("StdBackward0", out_c, (x,), vjp, (x._c,), jvp)
+
+
+def _twice_inverse(degrees_of_freedom):
+    """2 / max(dof, 0) in doubles, as PyTorch's var_backward takes it: inf when there are no degrees of freedom."""
+    return 2.0 / degrees_of_freedom if degrees_of_freedom > 0 else math.inf
 
 
 def _correction(unbiased, correction):
@@ -143,11 +153,17 @@ def _amax(x, dim, keepdim, kernel, name):
     in_shape = x._c.shape
     out_c = kernel(x._c, dim if dim != () else None, keepdim)  # (first: its checks are PyTorch's, in order)
     dims = _dims(dim if dim != () else None, len(in_shape))
+
+    def vjp(g):
+        if not grad_enabled():  # the share of each tie, in one kernel
+            return (wrap(_C.amax_backward(g._c, x._c, out_c, dim if dim != () else None, keepdim)),)
+        return (mul(_unreduce(g, in_shape, dims, keepdim), _extreme_share(x, out_c, dims, keepdim)),)
+
     return record(
         name,
         out_c,
         (x,),
-        lambda g: (mul(_unreduce(g, in_shape, dims, keepdim), _extreme_share(x, out_c, dims, keepdim)),),
+        vjp,
         (x._c, out_c),
         lambda t: sum(mul(t, _extreme_share(x, out_c, dims, keepdim)), dims, keepdim),
     )
