@@ -783,6 +783,7 @@ def test_grad_fn_names_match_torch():
         "exp-mean": lambda lib, x: x.exp().mean(),
         "matmul": lambda lib, x: x @ x.t(),
         "log_softmax": lambda lib, x: lib.log_softmax(x, 1),
+        "stack": lambda lib, x: lib.stack([x, x * 2], 1),
     }
     for name, program in programs.items():
         ours = program(autocore, autocore.ones(2, 3, requires_grad=True)).grad_fn
@@ -804,3 +805,24 @@ def test_maximum_and_minimum_share_gradients_as_pytorchs_masks(create_graph):
     ):
         ga, gb = autocore.autograd.grad(op(a, b).sum(), [a, b], create_graph=create_graph)
         assert ga.tolist() == expected_a and gb.tolist() == expected_b
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_stack_gradient_tangent_and_name(dim):
+    rng = np.random.default_rng(31)
+    a0, b0, g0 = (
+        rng.normal(size=(2, 3)),
+        rng.normal(size=(2, 3)),
+        rng.normal(size=np.stack([np.zeros((2, 3))] * 2, dim).shape),
+    )
+    a, b = autocore.tensor(a0, requires_grad=True), autocore.tensor(b0, requires_grad=True)
+    out = autocore.stack([a, b * 3], dim)
+    assert out.grad_fn.name() == "StackBackward0"
+    np.testing.assert_array_equal(out.detach().numpy(), np.stack([a0, b0 * 3], dim))
+    out.backward(autocore.tensor(g0))
+    np.testing.assert_array_equal(a.grad.numpy(), np.take(g0, 0, axis=dim))
+    np.testing.assert_array_equal(b.grad.numpy(), 3 * np.take(g0, 1, axis=dim))
+    with autocore.autograd.forward_ad.dual_level():
+        dual = autocore.autograd.forward_ad.make_dual(autocore.tensor(a0), autocore.tensor(b0))
+        tangent = autocore.autograd.forward_ad.unpack_dual(autocore.stack([dual, autocore.tensor(b0)], dim)).tangent
+    np.testing.assert_array_equal(tangent.numpy(), np.stack([b0, np.zeros_like(b0)], dim))

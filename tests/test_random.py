@@ -5,6 +5,7 @@ distributions, ranges, dropout, and PyTorch's errors."""
 import numpy as np
 import pytest
 
+import autocore
 from autocore import _C
 
 from conftest import array, noncontiguous, tensor, torch_or_skip
@@ -386,3 +387,25 @@ def test_error_types_match_torch():
         with pytest.raises(expected.type):
             ours()
     assert torch.Generator().manual_seed(-1).initial_seed() == _C.Generator().manual_seed(-1).initial_seed()
+
+
+def test_bernoulli_function_and_method_draw_zeros_and_ones_at_the_given_rates():
+    autocore.manual_seed(3)
+    p = autocore.tensor([0.0, 1.0, 0.2, 0.7] * 5000)
+    draws = autocore.bernoulli(p)
+    assert draws.dtype == p.dtype and draws.shape == p.shape
+    values = draws.numpy().reshape(-1, 4)
+    assert set(np.unique(values)) <= {0.0, 1.0}
+    assert values[:, 0].sum() == 0 and values[:, 1].sum() == 5000
+    # 5000 draws each: the rates within 5 standard deviations
+    for column, rate in ((2, 0.2), (3, 0.7)):
+        assert abs(values[:, column].mean() - rate) < 5 * np.sqrt(rate * (1 - rate) / 5000)
+    filled = autocore.empty(20000, dtype=autocore.float64).bernoulli_(0.25)
+    assert filled.dtype == autocore.float64 and abs(filled.numpy().mean() - 0.25) < 5 * np.sqrt(0.25 * 0.75 / 20000)
+    assert set(np.unique(p.bernoulli().numpy())) <= {0.0, 1.0}
+    autocore.manual_seed(4)
+    first = autocore.bernoulli(p).numpy()
+    autocore.manual_seed(4)
+    np.testing.assert_array_equal(autocore.bernoulli(p).numpy(), first)
+    with pytest.raises(RuntimeError, match="probability"):
+        autocore.bernoulli(autocore.tensor([1.5]))

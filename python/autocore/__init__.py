@@ -31,6 +31,7 @@ from .autograd import (
 from .factories import (
     arange,
     as_tensor,
+    bernoulli,
     empty,
     empty_like,
     eye,
@@ -132,6 +133,8 @@ def cat(tensors, dim=0):
 
 
 def stack(tensors, dim=0):
+    from .ops.graph import record
+
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -144,4 +147,12 @@ def stack(tensors, dim=0):
                 f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at entry "
                 f"0 and {list(t.shape)} at entry {i}"
             )
-    return cat([unsqueeze(t, dim % n) for t in tensors], dim % n)
+    d = dim % n
+
+    def vjp(g):
+        return tuple(g[(slice(None),) * d + (i,)] for i in range(len(tensors)))
+
+    def jvp(*tangents):
+        return stack([zeros_like(t) if tangent is None else tangent for t, tangent in zip(tensors, tangents)], d)
+
+    return record("StackBackward0", _C.stack([t._c for t in tensors], d), tuple(tensors), vjp, jvp=jvp)

@@ -2,6 +2,7 @@
 apart from tensor.py so that Tensor's definition does not depend on the ops modules."""
 
 from . import _dtype
+from .factories import bernoulli
 from .ops import elementwise as ew
 from .ops import inplace as ip
 from .ops import matmul as mm
@@ -162,6 +163,8 @@ METHODS = {
     "fill_": ip.fill_,
     "zero_": ip.zero_,
     "uniform_": ip.uniform_,
+    "bernoulli_": ip.bernoulli_,
+    "bernoulli": bernoulli,
     "normal_": ip.normal_,
     "copy_": ip.copy_,
     "__iadd__": ip.add_,

@@ -470,6 +470,14 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
     return _finish(c, requires_grad, device)
 
 
+def bernoulli(input, p=None, *, generator=None):
+    """0 or 1 in each element, 1 with the probability input holds there (or p), in input's shape and dtype."""
+    out = _C.empty(list(input._c.shape), input._c.dtype)
+    probabilities = _dtype.to_device_c(input._c, _dtype.CPU)  # drawn on the host, as every random fill is
+    _C.bernoulli_(out, probabilities if p is None else float(p), generator=generator)
+    return _finish(out, False, input.device)
+
+
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kwargs):
     size = _size(size, kwargs.pop("size", None))
     _no_extra(kwargs, "randn")

@@ -137,6 +137,12 @@ def uniform_(self, a=0.0, b=1.0, generator=None):
     return _overwrite(self, lambda: _C.uniform_(self._c, a, b, generator=generator), "UniformBackward0")
 
 
+def bernoulli_(self, p=0.5, generator=None):
+    """0 or 1 in each element, 1 with probability p (a number, or a tensor that broadcasts to self)."""
+    p = p._c if isinstance(p, Tensor) else float(p)
+    return _overwrite(self, lambda: _C.bernoulli_(self._c, p, generator=generator), "BernoulliBackward0")
+
+
 def normal_(self, mean=0.0, std=1.0, generator=None):
     return _overwrite(self, lambda: _C.normal_(self._c, mean, std, generator=generator), "NormalBackward0")
 
