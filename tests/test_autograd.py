@@ -826,3 +826,56 @@ def test_stack_gradient_tangent_and_name(dim):
         dual = autocore.autograd.forward_ad.make_dual(autocore.tensor(a0), autocore.tensor(b0))
         tangent = autocore.autograd.forward_ad.unpack_dual(autocore.stack([dual, autocore.tensor(b0)], dim)).tangent
     np.testing.assert_array_equal(tangent.numpy(), np.stack([b0, np.zeros_like(b0)], dim))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_gather_values_gradient_and_tangent(dim):
+    """Repeated indices take the same element twice, so its gradient is the sum of both shares."""
+    rng = np.random.default_rng(33)
+    x0 = rng.normal(size=(3, 4))
+    index0 = rng.integers(0, x0.shape[dim], size=(3, 4) if dim == 0 else (3, 5))
+    index0[0, 0] = index0[0, 1] = 0
+    index = autocore.tensor(index0)
+    x = autocore.tensor(x0, requires_grad=True)
+    out = autocore.gather(x, dim, index)
+    np.testing.assert_array_equal(out.detach().numpy(), np.take_along_axis(x0, index0, dim))
+    assert out.grad_fn.name() == "GatherBackward0" and x.gather(dim, index).shape == out.shape
+    g0 = rng.normal(size=index0.shape)
+    (grad,) = autocore.autograd.grad(out, [x], autocore.tensor(g0), create_graph=True)
+    (expected,) = numeric_grad(lambda a: np.take_along_axis(a, index0, dim), [x0.copy()], g0)
+    np.testing.assert_allclose(grad.detach().numpy(), expected, rtol=1e-6, atol=1e-8)
+    v0 = rng.normal(size=x0.shape)  # the gradient is linear in g: its own gradient with respect to g is a gather
+    g = autocore.tensor(g0, requires_grad=True)
+    (grad,) = autocore.autograd.grad(autocore.gather(x, dim, index), [x], g, create_graph=True)
+    (back,) = autocore.autograd.grad((grad * autocore.tensor(v0)).sum(), [g])
+    np.testing.assert_allclose(back.numpy(), np.take_along_axis(v0, index0, dim))
+    with autocore.autograd.forward_ad.dual_level():
+        dual = autocore.autograd.forward_ad.make_dual(autocore.tensor(x0), autocore.tensor(v0))
+        tangent = autocore.autograd.forward_ad.unpack_dual(autocore.gather(dual, dim, index)).tangent
+    np.testing.assert_array_equal(tangent.numpy(), np.take_along_axis(v0, index0, dim))
+
+
+def test_gather_refuses_bad_indices_with_pytorchs_exception_types():
+    x = autocore.tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(RuntimeError, match="index 3 is out of bounds for dimension 1 with size 3"):
+        autocore.gather(x, 1, autocore.tensor([[0, 1], [2, 3]]))
+    with pytest.raises(RuntimeError, match="Expected dtype int"):
+        autocore.gather(x, 1, autocore.tensor([[0.0, 1.0]]))
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        autocore.gather(x, 1, autocore.tensor([0, 1]))
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        autocore.gather(x, 2, autocore.tensor([[0]]))
+
+
+def test_gather_matches_pytorch():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(34)
+    x0, index0, g0 = rng.normal(size=(4, 5)), rng.integers(0, 4, size=(6, 3)), rng.normal(size=(6, 3))
+    grads = []
+    for lib in (autocore, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        out = lib.gather(x, 0, lib.tensor(index0))
+        out.backward(lib.tensor(g0))
+        grads.append((out.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13)

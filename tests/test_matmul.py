@@ -346,3 +346,31 @@ def test_integer_addmm_over_nothing_refuses_a_float_beta():
             autocore.addmm(bias, a, b, beta=beta)
     assert autocore.addmm(bias, a, b, beta=0.0).tolist() == [[0, 0, 0]]
     assert autocore.addmm(bias, a, b, beta=2).tolist() == [[2, 4, 6]]
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((3,), (3,)),
+        ((2, 3), (3,)),
+        ((3,), (3, 4)),
+        ((5, 2, 3), (3, 4)),
+        ((2, 3), (4, 3, 5)),
+        ((4, 1, 2, 3), (5, 3, 2)),
+        ((0, 3), (3, 2)),
+    ],
+    ids=str,
+)
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_matmul_gradients_through_autograd_match_pytorch(shapes, create_graph):
+    """Without create_graph the vjp is one matmul_backward call; with it, matmuls of the graph's tensors."""
+    torch = torch_or_skip()
+    rng = np.random.default_rng(32)
+    a0, b0 = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    g0 = rng.normal(size=np.matmul(a0, b0).shape)
+    grads = []
+    for lib in (autocore, torch):
+        a, b = lib.tensor(a0, requires_grad=True), lib.tensor(b0, requires_grad=True)
+        grads.append(lib.autograd.grad(lib.matmul(a, b), [a, b], lib.tensor(g0), create_graph=create_graph))
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)

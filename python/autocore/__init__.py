@@ -79,7 +79,7 @@ from .ops.elementwise import (
 )
 from .ops.matmul import addmm, bmm, dot, linear, matmul, mm, mv
 from .ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
-from .ops.shape import flatten, permute, reshape, squeeze, transpose, unsqueeze
+from .ops.shape import flatten, gather, permute, reshape, squeeze, transpose, unsqueeze
 from .ops.softmax_loss import log_softmax, softmax
 from .serialization import load, save
 from .tensor import Size, Tensor

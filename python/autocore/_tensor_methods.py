@@ -147,6 +147,7 @@ METHODS = {
     "clone": sh.clone,
     "expand_as": sh.expand_as,
     "index_select": sh.index_select,
+    "gather": sh.gather,
     "to": _to,
     "float": lambda self: _to(self, _dtype.float32),
     "double": lambda self: _to(self, _dtype.float64),

@@ -19,6 +19,9 @@ def matmul(a, b):
     out_c = _C.matmul(a._c, b._c)
 
     def vjp(g):
+        if not grad_enabled():  # both products, their 1-D and broadcast-batch handling, in one C++ call
+            grad_a, grad_b = _C.matmul_backward(g._c, a._c, b._c, _needs(a), _needs(b))
+            return (None if grad_a is None else wrap(grad_a), None if grad_b is None else wrap(grad_b))
         a2 = unsqueeze(a, 0) if a._c.ndim == 1 else a
         b2 = unsqueeze(b, -1) if b._c.ndim == 1 else b
         out_shape = list(g._c.shape)

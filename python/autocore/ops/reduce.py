@@ -58,9 +58,23 @@ def sum(x, dim=None, keepdim=False, dtype=None):
         "SumBackward1" if dim is not None else "SumBackward0",
         _C.sum(x._c, dim, keepdim),
         (x,),
-        lambda g: (_unreduce(g, in_shape, dims, keepdim),),
+        lambda g: (_sum_grad(g, in_shape, dim, dims, keepdim),),
         jvp=lambda t: sum(t, dim, keepdim),
     )
+
+
+def _sum_grad(g, in_shape, dim, dims, keepdim):
+    """sum's gradient: in one C++ call (an expanded view) unless the backward is being recorded."""
+    if grad_enabled():
+        return _unreduce(g, in_shape, dims, keepdim)
+    return wrap(_C.sum_backward(g._c, list(in_shape), dim, keepdim))
+
+
+def _mean_grad(g, in_shape, dim, dims, keepdim, n):
+    """mean's gradient: in one C++ call unless the backward is being recorded."""
+    if grad_enabled():
+        return div(_unreduce(g, in_shape, dims, keepdim), n)
+    return wrap(_C.mean_backward(g._c, list(in_shape), dim, keepdim))
 
 
 def mean(x, dim=None, keepdim=False):
@@ -71,7 +85,7 @@ def mean(x, dim=None, keepdim=False):
         "MeanBackward1" if dim is not None else "MeanBackward0",
         _C.mean(x._c, dim, keepdim),
         (x,),
-        lambda g: (div(_unreduce(g, in_shape, dims, keepdim), n),),
+        lambda g: (_mean_grad(g, in_shape, dim, dims, keepdim, n),),
         jvp=lambda t: mean(t, dim, keepdim),
     )
 
