@@ -60,17 +60,9 @@ def test_binary_ops_gradcheck_with_broadcasting(name, shapes, device):
     assert check_grad(BINARY[name], [a, b])
 
 
-UNARY = {
-    "neg": lambda x: -x,
-    "exp": autocore.exp,
-    "log": lambda x: x.abs().add(0.5).log(),
+UNARY = {  # compositions and the ops with extra arguments (tests/test_op_db.py checks each pointwise op)
+    "log of abs": lambda x: x.abs().add(0.5).log(),
     "sqrt": lambda x: (x * x + 1).sqrt(),
-    "sin": autocore.sin,
-    "cos": autocore.cos,
-    "relu": autocore.relu,
-    "sigmoid": autocore.sigmoid,
-    "tanh": autocore.tanh,
-    "abs": autocore.abs,
     "leaky_relu": lambda x: autocore.leaky_relu(x, 0.1),
     "clamp": lambda x: x.clamp(-0.5, 0.7),
     "pow_scalar": lambda x: x**3,

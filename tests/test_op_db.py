@@ -32,7 +32,7 @@ def tolerance(dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("op", UNARY, ids=IDS)
-def test_values_match_numpy(op, shape, dtype, device):
+def test_values_match_numpy(op, shape, dtype, device, isa):
     x = draw(op, np.random.default_rng(1), shape, dtype)
     expected = op.numpy(x.astype(np.float64)).astype(dtype)
     for view in (x, noncontiguous(x)):
@@ -41,10 +41,11 @@ def test_values_match_numpy(op, shape, dtype, device):
         np.testing.assert_allclose(host(got), expected, **tolerance(dtype))
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("op", UNARY, ids=IDS)
-def test_integer_inputs_follow_pytorchs_promotion(op):
+def test_integer_inputs_follow_pytorchs_promotion(op, device):
     x = np.arange(1, 6) if op.domain[0] > 0 else np.arange(-2, 3)
-    got = getattr(autocore, op.name)(autocore.tensor(x))
+    got = getattr(autocore, op.name)(autocore.tensor(x, device=device))
     if op.integers_to_float:
         assert got.dtype == autocore.get_default_dtype()
         np.testing.assert_allclose(host(got), op.numpy(x.astype(np.float64)), rtol=4e-6)
@@ -82,6 +83,12 @@ def test_gradient_tangent_and_second_derivative_match_finite_differences(op, dev
     # without create_graph (a fused backward kernel, where the op has one) and with it (the derivative's formula)
     (plain,) = autocore.autograd.grad(fn(x), [x], autocore.tensor(g0, device=device))
     np.testing.assert_allclose(host(plain), expected_grad, rtol=1e-6, atol=1e-8)
+    point = autocore.tensor(x0[0, 1], requires_grad=True, device=device)  # a 0-d input
+    (grad_0d,) = autocore.autograd.grad(fn(point), [point])
+    np.testing.assert_allclose(host(grad_0d), numeric_grad(op.numpy, [x0[0, 1:2].copy()], np.ones(1))[0][0], rtol=1e-6)
+    leaf = autocore.tensor(x0.T.copy(), requires_grad=True, device=device)  # through a transposed (strided) view
+    (grad_t,) = autocore.autograd.grad(fn(leaf.t()), [leaf], autocore.tensor(g0, device=device))
+    np.testing.assert_allclose(host(grad_t), expected_grad.T, rtol=1e-6, atol=1e-8)
     (grad,) = autocore.autograd.grad(out, [x], autocore.tensor(g0, device=device), create_graph=True)
     np.testing.assert_allclose(host(grad), expected_grad, rtol=1e-6, atol=1e-8)
 
