@@ -1,8 +1,13 @@
 """Adam, AdamW, Adagrad, Adadelta and RMSprop: PyTorch's update rules, one fused call per parameter group
-(per step count, for Adam and Adagrad, whose bias corrections depend on it)."""
+(per step count, for Adam and Adagrad, whose bias corrections depend on it). Adam and AdamW take fused=False for
+the same rule in plain tensor ops, the readable reference the fused kernel is tested against."""
+
+import math
 
 from .. import _C
+from ..autograd import no_grad
 from ..factories import full_like, zeros_like
+from ..ops.elementwise import maximum
 from .optimizer import Optimizer
 
 
@@ -29,10 +34,24 @@ def _by_step(optimizer, params):
 class Adam(Optimizer):
     _decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False):
-        super().__init__(
-            params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
-        )
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        maximize=False,
+        foreach=None,
+        differentiable=False,
+        fused=None,
+    ):
+        options = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+        # foreach is accepted as in PyTorch: the fused path already updates every param in one call
+        options.update(foreach=foreach, differentiable=differentiable, fused=fused)
+        super().__init__(params, options)
 
     def _check_group(self, group):
         super()._check_group(group)
@@ -49,6 +68,8 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = zeros_like(p)
             state["step"] += 1
         beta1, beta2 = group["betas"]
+        if group["fused"] is False:
+            return _adam_reference(self, group, params)
         for step, subset in _by_step(self, params):
             states = [self.state[p] for p in subset]
             _C.adam_(
@@ -73,9 +94,55 @@ class AdamW(Adam):
     _decoupled = True
 
     def __init__(
-        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *, maximize=False
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+        foreach=None,
+        differentiable=False,
+        fused=None,
     ):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
+
+
+def _adam_reference(optimizer, group, params):
+    """PyTorch's single-tensor Adam (AdamW: decoupled weight decay), one param at a time in tensor ops; the step
+    counts were already advanced."""
+    lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+    with no_grad():
+        for p in params:
+            state = optimizer.state[p]
+            grad = -p.grad if group["maximize"] else p.grad
+            if weight_decay != 0:
+                if optimizer._decoupled:
+                    p.mul_(1 - lr * weight_decay)
+                else:
+                    grad = grad.add(p, alpha=weight_decay)
+            state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
+            state["exp_avg_sq"].mul_(beta2).add_(grad * grad, alpha=1 - beta2)
+            second = state["exp_avg_sq"]
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"].copy_(maximum(state["max_exp_avg_sq"], second))
+                second = state["max_exp_avg_sq"]
+            step = state["step"]
+            denominator = second.sqrt() / math.sqrt(1 - beta2**step) + eps
+            p.add_(state["exp_avg"] / denominator, alpha=-lr / (1 - beta1**step))
 
 
 class Adagrad(Optimizer):
