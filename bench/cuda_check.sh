@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The GPU check, for a machine with an NVIDIA GPU and nvcc: build autocore with CUDA (the default
-# architecture list) into the current Python, run the CUDA tests, the whole suite, the examples on the
+# The GPU check, for a machine with an NVIDIA GPU and nvcc: build autocore with CUDA (AUTOCORE_CUDA=AUTO builds
+# for this GPU's architecture) into the current Python, run the CUDA tests, the whole suite, the examples on the
 # GPU and bench/cuda.py. Logs go to $OUT (or ./gpu-logs); the exit status is the first failure's.
 set -u
 out=${OUT:-gpu-logs}
