@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "core/kernels.h"
 #include "core/scalar.h"
 #include "core/tensor.h"
 
@@ -25,20 +26,9 @@ class ReleaseGilIfLarge {
   std::optional<py::gil_scoped_release> release_;
 };
 
-// Device dispatch: a call whose tensors live on a GPU goes to the function of the same name in that device's
-// module (autocore._C_cuda, which autocore.cuda loads on first use and registers), so the CPU kernels never
-// see device memory. Each binding starts with `if (on_device(x)) return call_on_device("name", x, args...)`.
-inline bool on_device(const Tensor& t) { return !t.device().is_cpu(); }
-py::object device_function(const Tensor& t, const char* name);
-template <class... Args>
-py::object call_on_device(const char* name, const Tensor& t, Args&&... args) {
-  return device_function(t, name)(std::forward<Args>(args)...);
-}
-
 Dims to_dims(const std::vector<int64_t>& values);
 py::tuple to_tuple(const Dims& dims);
 
-void bind_device(py::module_& m);
 void bind_tensor(py::module_& m);
 void bind_elementwise(py::module_& m);
 void bind_reduce(py::module_& m);

@@ -45,15 +45,15 @@ DType from_dl_dtype(DLDataType dt) {
 void delete_export(DLManagedTensor* self) { delete static_cast<ExportContext*>(self->manager_ctx); }
 
 py::capsule to_dlpack(const Tensor& t) {
-  if (on_device(t)) {
+  if (!t.device().is_cpu()) {
     // The consumer may read on any stream: finish the work queued on ours first.
-    py::module_::import("autocore._C_cuda").attr("synchronize")(t.device().index);
+    dispatch::synchronize(device_of(t), t.device().index);
   }
   auto* ctx = new ExportContext{t.storage(), {}, {}, {}};
   for (int d = 0; d < t.dim(); ++d) ctx->shape[d] = t.shape()[d], ctx->strides[d] = t.strides()[d];
   DLTensor& dl = ctx->managed.dl_tensor;
   dl.data = t.storage()->data();
-  dl.device = on_device(t) ? DLDevice{kDLCUDA, t.device().index} : DLDevice{kDLCPU, 0};
+  dl.device = !t.device().is_cpu() ? DLDevice{kDLCUDA, t.device().index} : DLDevice{kDLCPU, 0};
   dl.ndim = t.dim();
   dl.dtype = to_dl_dtype(t.dtype());
   dl.shape = ctx->shape;
@@ -118,7 +118,7 @@ void bind_dlpack(py::module_& m) {
   auto tensor = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
   tensor.def("__dlpack__", [](const Tensor& t, py::args, py::kwargs) { return to_dlpack(t); });
   tensor.def("__dlpack_device__", [](const Tensor& t) {
-    if (on_device(t)) return py::make_tuple(static_cast<int>(kDLCUDA), t.device().index);
+    if (!t.device().is_cpu()) return py::make_tuple(static_cast<int>(kDLCUDA), t.device().index);
     return py::make_tuple(static_cast<int>(kDLCPU), 0);
   });
   m.def("from_dlpack", &from_dlpack, py::arg("source"));

@@ -1,7 +1,6 @@
-// Python entry points for the elementwise family: one function per op of core/elementwise_ops.def, tensors or
-// numbers as operands; the ops with extra arguments (leaky_relu, clamp and their backward rules, where) by hand.
-#include "cpu/elementwise.h"
-
+// Python entry points for the elementwise family, on every device: one function per op of core/elementwise_ops.def,
+// tensors or numbers as operands; the ops with extra arguments (leaky_relu, clamp and their backward rules, where) by
+// hand.
 #include "bindings/common.h"
 
 namespace autocore::bindings {
@@ -29,29 +28,23 @@ void def_binary(py::module_& m, EwOp op) {
       [op](py::handle a, py::handle b, const std::optional<Tensor>& out) {
         const Tensor* out_ptr = optional_out(out);
         bool a_tensor = py::isinstance<Tensor>(a), b_tensor = py::isinstance<Tensor>(b);
-        if (a_tensor && on_device(a.cast<const Tensor&>()))
-          return call_on_device(ew_op_name(op), a.cast<const Tensor&>(), a, b, py::arg("out") = out).cast<Tensor>();
-        if (b_tensor && on_device(b.cast<const Tensor&>()))
-          return call_on_device(ew_op_name(op), b.cast<const Tensor&>(), a, b, py::arg("out") = out).cast<Tensor>();
-        if (out && on_device(*out))
-          return call_on_device(ew_op_name(op), *out, a, b, py::arg("out") = out).cast<Tensor>();
         if (a_tensor && b_tensor) {
           const Tensor &x = a.cast<const Tensor&>(), &y = b.cast<const Tensor&>();
           ReleaseGilIfLarge nogil(std::max(x.numel(), y.numel()));
-          return cpu::binary(op, x, y, out_ptr);
+          return dispatch::binary(device_of(x, y, out_ptr), op, x, y, out_ptr, OpParams{});
         }
         if (a_tensor) {
           std::optional<Scalar> y = as_scalar(b);
           if (!y) bad_operands(op, a, b);
           const Tensor& x = a.cast<const Tensor&>();
           ReleaseGilIfLarge nogil(x.numel());
-          return cpu::binary(op, x, *y, out_ptr);
+          return dispatch::binary_tensor_scalar(device_of(x, out_ptr), op, x, *y, out_ptr);
         }
         std::optional<Scalar> x = as_scalar(a);
         if (!b_tensor || !x) bad_operands(op, a, b);
         const Tensor& y = b.cast<const Tensor&>();
         ReleaseGilIfLarge nogil(y.numel());
-        return cpu::binary(op, *x, y, out_ptr);
+        return dispatch::binary_scalar_tensor(device_of(y, out_ptr), op, *x, y, out_ptr);
       },
       py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
 }
@@ -60,10 +53,8 @@ void def_unary(py::module_& m, EwOp op) {
   m.def(
       ew_op_name(op),
       [op](const Tensor& x, const std::optional<Tensor>& out) {
-        if (on_device(x) || (out && on_device(*out)))
-          return call_on_device(ew_op_name(op), on_device(x) ? x : *out, x, py::arg("out") = out).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
-        return cpu::unary(op, x, {}, optional_out(out));
+        return dispatch::unary(device_of(x, optional_out(out)), op, x, OpParams{}, optional_out(out));
       },
       py::arg("input"), py::kw_only(), py::arg("out") = py::none());
 }
@@ -72,10 +63,8 @@ void def_backward(py::module_& m, EwOp op) {
   m.def(
       ew_op_name(op),
       [op](const Tensor& grad, const Tensor& saved) {
-        if (on_device(grad) || on_device(saved))
-          return call_on_device(ew_op_name(op), on_device(grad) ? grad : saved, grad, saved).cast<Tensor>();
         ReleaseGilIfLarge nogil(grad.numel());
-        return cpu::binary(op, grad, saved);
+        return dispatch::binary(device_of(grad, saved), op, grad, saved, nullptr, OpParams{});
       },
       py::arg("grad"), py::arg("saved"));
 }
@@ -84,15 +73,8 @@ void def_ternary(py::module_& m, EwOp op) {
   m.def(
       ew_op_name(op),
       [op](const Tensor& grad, const Tensor& a, const Tensor& b) {
-        if (on_device(grad) || on_device(a) || on_device(b))
-          return call_on_device(ew_op_name(op),
-                                on_device(grad) ? grad
-                                : on_device(a)  ? a
-                                                : b,
-                                grad, a, b)
-              .cast<Tensor>();
         ReleaseGilIfLarge nogil(grad.numel());
-        return cpu::ternary(op, grad, a, b);
+        return dispatch::ternary(device_of(grad, a, b), op, grad, a, b);
       },
       py::arg("grad"), py::arg("input"), py::arg("other"));
 }
@@ -124,49 +106,41 @@ void bind_elementwise(py::module_& m) {
   m.def(
       "leaky_relu",
       [](const Tensor& x, double slope, const std::optional<Tensor>& out) {
-        if (on_device(x) || (out && on_device(*out)))
-          return call_on_device("leaky_relu", on_device(x) ? x : *out, x, slope, py::arg("out") = out).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
-        return cpu::leaky_relu(x, slope, optional_out(out));
+        return dispatch::unary(device_of(x, optional_out(out)), EwOp::leaky_relu, x, OpParams{slope, 0},
+                               optional_out(out));
       },
       py::arg("input"), py::arg("negative_slope") = 0.01, py::kw_only(), py::arg("out") = py::none());
   m.def(
       "leaky_relu_backward",
       [](const Tensor& grad, const Tensor& x, double slope) {
-        if (on_device(grad) || on_device(x))
-          return call_on_device("leaky_relu_backward", on_device(grad) ? grad : x, grad, x, slope).cast<Tensor>();
         ReleaseGilIfLarge nogil(grad.numel());
-        return cpu::binary(EwOp::leaky_relu_backward, grad, x, nullptr, OpParams{slope, 0});
+        return dispatch::binary(device_of(grad, x), EwOp::leaky_relu_backward, grad, x, nullptr, OpParams{slope, 0});
       },
       py::arg("grad"), py::arg("saved"), py::arg("negative_slope") = 0.01);
   m.def(
       "clamp",
       [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max, const std::optional<Tensor>& out) {
-        if (on_device(x) || (out && on_device(*out)))
-          return call_on_device("clamp", on_device(x) ? x : *out, x, min, max, py::arg("out") = out).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
-        return cpu::clamp(x, min ? &*min : nullptr, max ? &*max : nullptr, optional_out(out));
+        return dispatch::clamp(device_of(x, optional_out(out)), x, min ? &*min : nullptr, max ? &*max : nullptr,
+                               optional_out(out));
       },
       py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(), py::kw_only(),
       py::arg("out") = py::none());
   m.def(
       "clamp_backward",
       [](const Tensor& grad, const Tensor& x, std::optional<double> min, std::optional<double> max) {
-        if (on_device(grad) || on_device(x))
-          return call_on_device("clamp_backward", on_device(grad) ? grad : x, grad, x, min, max).cast<Tensor>();
         ReleaseGilIfLarge nogil(grad.numel());
         OpParams params{min.value_or(-std::numeric_limits<double>::infinity()),
                         max.value_or(std::numeric_limits<double>::infinity())};
-        return cpu::binary(EwOp::clamp_backward, grad, x, nullptr, params);
+        return dispatch::binary(device_of(grad, x), EwOp::clamp_backward, grad, x, nullptr, params);
       },
       py::arg("grad"), py::arg("saved"), py::arg("min") = py::none(), py::arg("max") = py::none());
   m.def(
       "where",
       [](const Tensor& c, const Tensor& a, const Tensor& b) {
-        if (on_device(c) || on_device(a) || on_device(b))
-          return call_on_device("where", on_device(c) ? c : on_device(a) ? a : b, c, a, b).cast<Tensor>();
         ReleaseGilIfLarge nogil(c.numel());
-        return cpu::where(c, a, b);
+        return dispatch::where(device_of(c, a, b), c, a, b);
       },
       py::arg("condition"), py::arg("input"), py::arg("other"));
 }

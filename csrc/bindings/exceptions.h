@@ -1,5 +1,5 @@
-// C++ exception types onto Python's. Each extension module (_C and _C_cuda) registers this itself:
-// the types' identities are per module, since pybind11 builds them with hidden visibility.
+// C++ exception types onto Python's, registered once by _C (the types' identities are per module, since pybind11
+// builds them with hidden visibility).
 #pragma once
 #include <pybind11/pybind11.h>
 

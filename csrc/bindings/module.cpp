@@ -4,6 +4,15 @@
 #include "core/parallel.h"
 #include "cpu/isa.h"
 
+namespace autocore::cpu {
+void register_kernels();
+}
+#ifdef AUTOCORE_WITH_CUDA
+namespace autocore::cuda {
+void bind_cuda(py::module_& m);  // registers the backend and binds autocore._C._cuda (cuda/bindings.cpp)
+}
+#endif
+
 namespace autocore::bindings {
 namespace {
 
@@ -21,6 +30,10 @@ PYBIND11_MODULE(_C, m) {
   using namespace autocore::bindings;
   m.doc() = "autocore's C++ tensor core and CPU kernels";
   register_exceptions();
+  cpu::register_kernels();
+#ifdef AUTOCORE_WITH_CUDA
+  cuda::bind_cuda(m);
+#endif
 
   m.attr("__version__") = AUTOCORE_VERSION;
   m.attr("cuda_build") = AUTOCORE_CUDA_BUILD;  // whether the CUDA backend was built, and why (CMakeLists.txt)
@@ -35,9 +48,21 @@ PYBIND11_MODULE(_C, m) {
   m.def("isa_supported", [](const std::string& name) { return cpu::isa_supported(isa_from_name(name)); });
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", &set_num_threads);
+  m.def(
+      "_kernels",
+      [] {
+        py::dict table;
+        for (const KernelEntry& k : kernel_table()) {
+          py::list devices;
+          if (k.cpu) devices.append("cpu");
+          if (k.cuda) devices.append("cuda");
+          table[k.name] = devices;
+        }
+        return table;
+      },
+      "each kernel of core/kernels.def and the devices that registered it");
   m.def("_live_storages", &Storage::live_count, "CPU-side storages alive now (for leak tests)");
 
-  bind_device(m);
   bind_tensor(m);
   bind_dlpack(m);
   bind_elementwise(m);

@@ -8,13 +8,7 @@ namespace autocore::bindings {
 
 namespace {
 
-using cpu::TensorList;
-
-// Device dispatch goes by the first param; the device module checks that every list lives where it does.
-bool params_on_device(const TensorList& params) {
-  return !params.empty() && params[0].defined() && on_device(params[0]);
-}
-
+// Device dispatch goes by the first param on a device; the kernel checks that every list lives where it does.
 int64_t total_numel(const TensorList& params) {
   int64_t total = 0;
   for (const Tensor& p : params) total += p.defined() ? p.numel() : 0;
@@ -28,14 +22,9 @@ void bind_optim_update(py::module_& m) {
       "sgd_",
       [](const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers, double lr,
          double momentum, double dampening, double weight_decay, bool nesterov, bool maximize, bool first_step) {
-        if (params_on_device(params)) {
-          call_on_device("sgd_", params[0], params, grads, momentum_buffers, lr, momentum, dampening, weight_decay,
-                         nesterov, maximize, first_step);
-          return;
-        }
         ReleaseGilIfLarge nogil(total_numel(params));
-        cpu::sgd_(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov, maximize,
-                  first_step);
+        dispatch::sgd_(device_of(params), params, grads, momentum_buffers, lr, momentum, dampening, weight_decay,
+                       nesterov, maximize, first_step);
       },
       py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::arg("lr"), py::arg("momentum") = 0.0,
       py::arg("dampening") = 0.0, py::arg("weight_decay") = 0.0, py::arg("nesterov") = false,
@@ -45,14 +34,9 @@ void bind_optim_update(py::module_& m) {
       [](const TensorList& params, const TensorList& grads, const TensorList& exp_avgs, const TensorList& exp_avg_sqs,
          const TensorList& max_exp_avg_sqs, int64_t step, double lr, double beta1, double beta2, double eps,
          double weight_decay, bool amsgrad, bool maximize, bool decoupled_weight_decay) {
-        if (params_on_device(params)) {
-          call_on_device("adam_", params[0], params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1,
-                         beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay);
-          return;
-        }
         ReleaseGilIfLarge nogil(total_numel(params));
-        cpu::adam_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2, eps, weight_decay,
-                   amsgrad, maximize, decoupled_weight_decay);
+        dispatch::adam_(device_of(params), params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1,
+                        beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay);
       },
       py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs"),
       py::arg("step"), py::arg("lr") = 1e-3, py::arg("beta1") = 0.9, py::arg("beta2") = 0.999, py::arg("eps") = 1e-8,
@@ -62,13 +46,9 @@ void bind_optim_update(py::module_& m) {
       "adagrad_",
       [](const TensorList& params, const TensorList& grads, const TensorList& state_sums, int64_t step, double lr,
          double lr_decay, double weight_decay, double eps, bool maximize) {
-        if (params_on_device(params)) {
-          call_on_device("adagrad_", params[0], params, grads, state_sums, step, lr, lr_decay, weight_decay, eps,
-                         maximize);
-          return;
-        }
         ReleaseGilIfLarge nogil(total_numel(params));
-        cpu::adagrad_(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize);
+        dispatch::adagrad_(device_of(params), params, grads, state_sums, step, lr, lr_decay, weight_decay, eps,
+                           maximize);
       },
       py::arg("params"), py::arg("grads"), py::arg("state_sums"), py::arg("step"), py::arg("lr") = 1e-2,
       py::arg("lr_decay") = 0.0, py::arg("weight_decay") = 0.0, py::arg("eps") = 1e-10, py::arg("maximize") = false);
@@ -76,13 +56,9 @@ void bind_optim_update(py::module_& m) {
       "adadelta_",
       [](const TensorList& params, const TensorList& grads, const TensorList& square_avgs, const TensorList& acc_deltas,
          double lr, double rho, double eps, double weight_decay, bool maximize) {
-        if (params_on_device(params)) {
-          call_on_device("adadelta_", params[0], params, grads, square_avgs, acc_deltas, lr, rho, eps, weight_decay,
-                         maximize);
-          return;
-        }
         ReleaseGilIfLarge nogil(total_numel(params));
-        cpu::adadelta_(params, grads, square_avgs, acc_deltas, lr, rho, eps, weight_decay, maximize);
+        dispatch::adadelta_(device_of(params), params, grads, square_avgs, acc_deltas, lr, rho, eps, weight_decay,
+                            maximize);
       },
       py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("acc_deltas"), py::arg("lr") = 1.0,
       py::arg("rho") = 0.9, py::arg("eps") = 1e-6, py::arg("weight_decay") = 0.0, py::arg("maximize") = false);
@@ -91,14 +67,9 @@ void bind_optim_update(py::module_& m) {
       [](const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
          const TensorList& momentum_buffers, const TensorList& grad_avgs, double lr, double alpha, double eps,
          double weight_decay, double momentum, bool centered, bool maximize) {
-        if (params_on_device(params)) {
-          call_on_device("rmsprop_", params[0], params, grads, square_avgs, momentum_buffers, grad_avgs, lr, alpha, eps,
-                         weight_decay, momentum, centered, maximize);
-          return;
-        }
         ReleaseGilIfLarge nogil(total_numel(params));
-        cpu::rmsprop_(params, grads, square_avgs, momentum_buffers, grad_avgs, lr, alpha, eps, weight_decay, momentum,
-                      centered, maximize);
+        dispatch::rmsprop_(device_of(params), params, grads, square_avgs, momentum_buffers, grad_avgs, lr, alpha, eps,
+                           weight_decay, momentum, centered, maximize);
       },
       py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("momentum_buffers"), py::arg("grad_avgs"),
       py::arg("lr") = 1e-2, py::arg("alpha") = 0.99, py::arg("eps") = 1e-8, py::arg("weight_decay") = 0.0,

@@ -5,7 +5,7 @@
 #include <array>
 
 #include "bindings/common.h"
-#include "cpu/copy.h"
+#include "core/kernels.h"
 
 namespace autocore::bindings {
 
@@ -51,7 +51,8 @@ Tensor fill_through_host(const Tensor& t, Fill fill) {
     ReleaseGilIfLarge nogil(t.numel());
     fill(host);
   }
-  return call_on_device("copy_", t, t, host).cast<Tensor>();
+  dispatch::copy_(device_of(t), t, host);
+  return t;
 }
 
 }  // namespace
@@ -107,7 +108,7 @@ void bind_random(py::module_& m) {
   m.def(
       "uniform_",
       [](const Tensor& t, double from, double to, const std::shared_ptr<Generator>& generator) {
-        if (on_device(t))
+        if (!t.device().is_cpu())
           return fill_through_host(t, [&](const Tensor& h) { cpu::uniform_(h, from, to, optional(generator)); });
         ReleaseGilIfLarge nogil(t.numel());
         return cpu::uniform_(t, from, to, optional(generator));
@@ -116,7 +117,7 @@ void bind_random(py::module_& m) {
   m.def(
       "normal_",
       [](const Tensor& t, double mean, double std, const std::shared_ptr<Generator>& generator) {
-        if (on_device(t))
+        if (!t.device().is_cpu())
           return fill_through_host(t, [&](const Tensor& h) { cpu::normal_(h, mean, std, optional(generator)); });
         ReleaseGilIfLarge nogil(t.numel());
         return cpu::normal_(t, mean, std, optional(generator));
@@ -139,9 +140,9 @@ void bind_random(py::module_& m) {
   m.def(
       "bernoulli_",
       [](const Tensor& t, const Tensor& p, const std::shared_ptr<Generator>& generator) {
-        if (on_device(t) || on_device(p)) {
+        if (!t.device().is_cpu() || !p.device().is_cpu()) {
           check_same_device(t, p, "bernoulli_");
-          Tensor p_host = call_on_device("to_cpu", p, p).cast<Tensor>();
+          Tensor p_host = dispatch::to_cpu(device_of(p), p);
           return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p_host, optional(generator)); });
         }
         ReleaseGilIfLarge nogil(t.numel());
@@ -151,7 +152,7 @@ void bind_random(py::module_& m) {
   m.def(
       "bernoulli_",
       [](const Tensor& t, double p, const std::shared_ptr<Generator>& generator) {
-        if (on_device(t))
+        if (!t.device().is_cpu())
           return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p, optional(generator)); });
         ReleaseGilIfLarge nogil(t.numel());
         return cpu::bernoulli_(t, p, optional(generator));
@@ -160,7 +161,7 @@ void bind_random(py::module_& m) {
   m.def(
       "dropout",
       [](const Tensor& x, double p, bool train, const std::shared_ptr<Generator>& generator) -> py::tuple {
-        if (on_device(x)) {
+        if (!x.device().is_cpu()) {
           // The mask comes from the CPU generator (the same mask a CPU dropout would draw); the scaling runs on
           // the device: x * mask * 1/(1-p), as PyTorch's native_dropout.
           AC_CHECK(p >= 0 && p <= 1, ValueError, "dropout probability has to be between 0 and 1, but got ", p);
@@ -168,17 +169,18 @@ void bind_random(py::module_& m) {
           Tensor mask = Tensor::empty(x.shape(), DType::Bool);
           if (!train) {
             cpu::fill_(mask, Scalar::from_bool(true));
-            py::object on_device_mask = call_on_device("to_device", x, mask, x.device().index);
-            return py::make_tuple(call_on_device("clone", x, x), on_device_mask);
+            return py::make_tuple(dispatch::clone(device_of(x), x),
+                                  dispatch::to_device(device_of(x), mask, x.device().index));
           }
           {
             ReleaseGilIfLarge nogil(x.numel());
             cpu::bernoulli_(mask, 1.0 - p, optional(generator));
           }
-          py::object device_mask = call_on_device("to_device", x, mask, x.device().index);
+          const DeviceType device = device_of(x);
+          Tensor device_mask = dispatch::to_device(device, mask, x.device().index);
           const double keep = 1.0 - p, scale = keep == 0 ? 0.0 : 1.0 / keep;
-          py::object kept = call_on_device("mul", x, x, device_mask);
-          py::object scaled = call_on_device("mul", x, kept, scale);
+          Tensor kept = dispatch::binary(device, EwOp::mul, x, device_mask, nullptr, OpParams{});
+          Tensor scaled = dispatch::binary_tensor_scalar(device, EwOp::mul, kept, Scalar::from_float(scale), nullptr);
           return py::make_tuple(scaled, device_mask);
         }
         std::pair<Tensor, Tensor> result;

@@ -29,14 +29,10 @@ void def_pointwise(py::module_& m, const char* name, const char* backward_name, 
       name,
       [kind, broadcasts, name](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
                                std::optional<Tensor> pos_weight, const std::string& reduction) {
-        if (on_device(input) || on_device(target))
-          return call_on_device(name, on_device(input) ? input : target, input, target, py::arg("weight") = weight,
-                                py::arg("pos_weight") = pos_weight, py::arg("reduction") = reduction)
-              .cast<Tensor>();
         Reduction r = parse_reduction(reduction);
         if (broadcasts) warn_if_broadcast(input, target, name);
         ReleaseGilIfLarge nogil(input.numel());
-        return cpu::pointwise_loss(kind, input, target, ptr(weight), ptr(pos_weight), r);
+        return dispatch::pointwise_loss(device_of(input, target), kind, input, target, ptr(weight), ptr(pos_weight), r);
       },
       py::arg("input"), py::arg("target"), py::kw_only(), py::arg("weight") = py::none(),
       py::arg("pos_weight") = py::none(), py::arg("reduction") = "mean");
@@ -47,17 +43,10 @@ void def_pointwise(py::module_& m, const char* name, const char* backward_name, 
         [kind, wrt_target, function_name](const Tensor& grad, const Tensor& input, const Tensor& target,
                                           std::optional<Tensor> weight, std::optional<Tensor> pos_weight,
                                           const std::string& reduction) {
-          if (on_device(grad) || on_device(input) || on_device(target))
-            return call_on_device(function_name,
-                                  on_device(grad)    ? grad
-                                  : on_device(input) ? input
-                                                     : target,
-                                  grad, input, target, py::arg("weight") = weight, py::arg("pos_weight") = pos_weight,
-                                  py::arg("reduction") = reduction)
-                .cast<Tensor>();
           Reduction r = parse_reduction(reduction);
           ReleaseGilIfLarge nogil(input.numel());
-          return cpu::pointwise_loss_backward(kind, grad, input, target, ptr(weight), ptr(pos_weight), r, wrt_target);
+          return dispatch::pointwise_loss_backward(device_of(grad, input, target), kind, grad, input, target,
+                                                   ptr(weight), ptr(pos_weight), r, wrt_target);
         },
         py::arg("grad_output"), py::arg("input"), py::arg("target"), py::kw_only(), py::arg("weight") = py::none(),
         py::arg("pos_weight") = py::none(), py::arg("reduction") = "mean");
@@ -70,35 +59,29 @@ void bind_softmax_loss(py::module_& m) {
   m.def(
       "softmax",
       [](const Tensor& x, int64_t dim) {
-        if (on_device(x)) return call_on_device("softmax", x, x, dim).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
-        return cpu::softmax(x, dim);
+        return dispatch::softmax(device_of(x), x, dim);
       },
       py::arg("input"), py::arg("dim"));
   m.def(
       "log_softmax",
       [](const Tensor& x, int64_t dim) {
-        if (on_device(x)) return call_on_device("log_softmax", x, x, dim).cast<Tensor>();
         ReleaseGilIfLarge nogil(x.numel());
-        return cpu::log_softmax(x, dim);
+        return dispatch::log_softmax(device_of(x), x, dim);
       },
       py::arg("input"), py::arg("dim"));
   m.def(
       "softmax_backward",
       [](const Tensor& grad, const Tensor& out, int64_t dim) {
-        if (on_device(grad) || on_device(out))
-          return call_on_device("softmax_backward", on_device(grad) ? grad : out, grad, out, dim).cast<Tensor>();
         ReleaseGilIfLarge nogil(out.numel());
-        return cpu::softmax_backward(grad, out, dim);
+        return dispatch::softmax_backward(device_of(grad, out), grad, out, dim);
       },
       py::arg("grad_output"), py::arg("output"), py::arg("dim"));
   m.def(
       "log_softmax_backward",
       [](const Tensor& grad, const Tensor& out, int64_t dim) {
-        if (on_device(grad) || on_device(out))
-          return call_on_device("log_softmax_backward", on_device(grad) ? grad : out, grad, out, dim).cast<Tensor>();
         ReleaseGilIfLarge nogil(out.numel());
-        return cpu::log_softmax_backward(grad, out, dim);
+        return dispatch::log_softmax_backward(device_of(grad, out), grad, out, dim);
       },
       py::arg("grad_output"), py::arg("output"), py::arg("dim"));
 
@@ -107,14 +90,11 @@ void bind_softmax_loss(py::module_& m) {
       "nll_loss",
       [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight, const std::string& reduction,
          int64_t ignore_index) -> py::object {
-        if (on_device(input) || on_device(target))
-          return call_on_device("nll_loss", on_device(input) ? input : target, input, target, weight, reduction,
-                                ignore_index);
         Reduction r = parse_reduction(reduction);
         std::pair<Tensor, Tensor> result;
         {
           ReleaseGilIfLarge nogil(input.numel());
-          result = cpu::nll_loss(input, target, ptr(weight), r, ignore_index);
+          result = dispatch::nll_loss(device_of(input, target), input, target, ptr(weight), r, ignore_index);
         }
         return py::make_tuple(result.first, result.second);
       },
@@ -124,14 +104,11 @@ void bind_softmax_loss(py::module_& m) {
       "nll_loss_backward",
       [](const Tensor& grad, const std::vector<int64_t>& input_shape, const Tensor& target,
          std::optional<Tensor> weight, const std::string& reduction, int64_t ignore_index, const Tensor& total_weight) {
-        if (on_device(grad) || on_device(target))
-          return call_on_device("nll_loss_backward", on_device(grad) ? grad : target, grad, input_shape, target, weight,
-                                reduction, ignore_index, total_weight)
-              .cast<Tensor>();
         Reduction r = parse_reduction(reduction);
         Dims shape = to_dims(input_shape);
         ReleaseGilIfLarge nogil(product(shape));
-        return cpu::nll_loss_backward(grad, shape, target, ptr(weight), r, ignore_index, total_weight);
+        return dispatch::nll_loss_backward(device_of(grad, target), grad, shape, target, ptr(weight), r, ignore_index,
+                                           total_weight);
       },
       py::arg("grad_output"), py::arg("input_shape"), py::arg("target"), py::arg("weight") = py::none(),
       py::arg("reduction") = "mean", py::arg("ignore_index") = -100, py::arg("total_weight"));
@@ -141,14 +118,12 @@ void bind_softmax_loss(py::module_& m) {
       "cross_entropy",
       [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight, int64_t ignore_index,
          const std::string& reduction, double label_smoothing) -> py::object {
-        if (on_device(input) || on_device(target))
-          return call_on_device("cross_entropy", on_device(input) ? input : target, input, target, weight, ignore_index,
-                                reduction, label_smoothing);
         Reduction r = parse_reduction(reduction);
-        cpu::CrossEntropyResult result;
+        CrossEntropyResult result;
         {
           ReleaseGilIfLarge nogil(input.numel());
-          result = cpu::cross_entropy(input, target, ptr(weight), r, ignore_index, label_smoothing);
+          result = dispatch::cross_entropy(device_of(input, target), input, target, ptr(weight), r, ignore_index,
+                                           label_smoothing);
         }
         return py::make_tuple(result.loss, result.row_stats, result.total_weight);
       },
@@ -159,18 +134,10 @@ void bind_softmax_loss(py::module_& m) {
       [](const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& row_stats,
          const Tensor& total_weight, std::optional<Tensor> weight, int64_t ignore_index, const std::string& reduction,
          double label_smoothing) {
-        if (on_device(grad) || on_device(input) || on_device(target))
-          return call_on_device("cross_entropy_backward",
-                                on_device(grad)    ? grad
-                                : on_device(input) ? input
-                                                   : target,
-                                grad, input, target, row_stats, total_weight, weight, ignore_index, reduction,
-                                label_smoothing)
-              .cast<Tensor>();
         Reduction r = parse_reduction(reduction);
         ReleaseGilIfLarge nogil(input.numel());
-        return cpu::cross_entropy_backward(grad, input, target, row_stats, total_weight, ptr(weight), r, ignore_index,
-                                           label_smoothing);
+        return dispatch::cross_entropy_backward(device_of(grad, input, target), grad, input, target, row_stats,
+                                                total_weight, ptr(weight), r, ignore_index, label_smoothing);
       },
       py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("row_stats"), py::arg("total_weight"),
       py::arg("weight") = py::none(), py::arg("ignore_index") = -100, py::arg("reduction") = "mean",

@@ -2,7 +2,7 @@
 #include <pybind11/numpy.h>
 
 #include "bindings/common.h"
-#include "cpu/copy.h"
+#include "core/kernels.h"
 
 namespace autocore::bindings {
 
@@ -125,8 +125,7 @@ void bind_tensor(py::module_& m) {
       .def("view", [](const Tensor& t, const std::vector<int64_t>& shape) { return t.view(to_dims(shape)); })
       .def("reshape",
            [](const Tensor& t, const std::vector<int64_t>& shape) {
-             if (on_device(t)) return call_on_device("reshape", t, t, shape).cast<Tensor>();
-             return cpu::reshape(t, to_dims(shape));
+             return dispatch::reshape(device_of(t), t, to_dims(shape));
            })
       .def("transpose", &Tensor::transpose)
       .def("permute", [](const Tensor& t, const std::vector<int64_t>& order) { return t.permute(to_dims(order)); })
@@ -140,43 +139,37 @@ void bind_tensor(py::module_& m) {
                             int64_t offset) { return t.as_strided(to_dims(shape), to_dims(strides), offset); })
       .def("contiguous",
            [](const Tensor& t) {
-             if (on_device(t)) return call_on_device("contiguous", t, t).cast<Tensor>();
              ReleaseGilIfLarge nogil(t.numel());
-             return cpu::contiguous(t);
+             return dispatch::contiguous(device_of(t), t);
            })
       .def("clone",
            [](const Tensor& t) {
-             if (on_device(t)) return call_on_device("clone", t, t).cast<Tensor>();
              ReleaseGilIfLarge nogil(t.numel());
-             return cpu::clone(t);
+             return dispatch::clone(device_of(t), t);
            })
       .def("to_dtype",
            [](const Tensor& t, DType dtype) {
-             if (on_device(t)) return call_on_device("to_dtype", t, t, dtype).cast<Tensor>();
              ReleaseGilIfLarge nogil(t.numel());
-             return cpu::to_dtype(t, dtype);
+             return dispatch::to_dtype(device_of(t), t, dtype);
            })
       .def("copy_",
            [](const Tensor& dst, const Tensor& src) {
-             // Across devices: a CPU source is made contiguous here and uploaded by the device module; a device
+             // Across devices: a CPU source is made contiguous here and uploaded by the device's copy_; a device
              // source is downloaded whole, then copied (with broadcasting and conversion) on the CPU.
-             if (on_device(dst))
-               return call_on_device("copy_", dst, dst, on_device(src) ? src : cpu::contiguous(src)).cast<Tensor>();
-             if (on_device(src)) {
-               Tensor host = call_on_device("to_cpu", src, src).cast<Tensor>();
-               ReleaseGilIfLarge nogil(dst.numel());
-               cpu::copy_(dst, host);
-               return dst;
-             }
              ReleaseGilIfLarge nogil(dst.numel());
-             cpu::copy_(dst, src);
+             if (!dst.device().is_cpu()) {
+               dispatch::copy_(device_of(dst), dst, src.device().is_cpu() ? cpu::contiguous(src) : src);
+             } else if (!src.device().is_cpu()) {
+               cpu::copy_(dst, dispatch::to_cpu(device_of(src), src));
+             } else {
+               cpu::copy_(dst, src);
+             }
              return dst;
            })
       .def("fill_",
            [](const Tensor& dst, const Scalar& value) {
-             if (on_device(dst)) return call_on_device("fill_", dst, dst, value).cast<Tensor>();
              ReleaseGilIfLarge nogil(dst.numel());
-             cpu::fill_(dst, value);
+             dispatch::fill_(device_of(dst), dst, value);
              return dst;
            })
       .def("shares_storage_with", [](const Tensor& a, const Tensor& b) { return a.storage() == b.storage(); })

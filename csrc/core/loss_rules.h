@@ -12,6 +12,13 @@ namespace autocore {
 enum class Reduction : uint8_t { none, mean, sum };
 Reduction parse_reduction(const std::string& name);  // ValueError: "'xyz' is not a valid value for reduction"
 
+// cross_entropy's results: the loss, each row's max and log-sum (float64; what the backward needs besides input and
+// target) and total_weight, the divisor of the mean. A floating target of input's shape holds class probabilities,
+// as in PyTorch: its mean divides by the number of samples, which is then what total_weight holds.
+struct CrossEntropyResult {
+  Tensor loss, row_stats, total_weight;
+};
+
 enum class PointwiseLoss : uint8_t { mse, l1, bce, bce_with_logits };
 const char* pointwise_loss_name(PointwiseLoss kind);
 

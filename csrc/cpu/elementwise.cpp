@@ -3,9 +3,9 @@
 #include "cpu/elementwise.h"
 
 #include "core/elementwise_entry.h"
+#include "core/kernels.h"
 #include "core/parallel.h"
 #include "core/strided_iter.h"
-#include "cpu/copy.h"
 #include "cpu/isa.h"
 
 namespace autocore::cpu {
@@ -57,11 +57,11 @@ Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, cons
   return Entry::binary(op, a, b, out, params);
 }
 
-Tensor binary(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out) {
+Tensor binary_tensor_scalar(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out) {
   return Entry::binary_with_scalar(op, a, b, false, out);
 }
 
-Tensor binary(EwOp op, const Scalar& a, const Tensor& b, const Tensor* out) {
+Tensor binary_scalar_tensor(EwOp op, const Scalar& a, const Tensor& b, const Tensor* out) {
   return Entry::binary_with_scalar(op, b, a, true, out);
 }
 
@@ -71,10 +71,6 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) { return
 
 Tensor clamp(const Tensor& x, const Scalar* min, const Scalar* max, const Tensor* out) {
   return Entry::clamp(x, min, max, out);
-}
-
-Tensor leaky_relu(const Tensor& x, double negative_slope, const Tensor* out) {
-  return unary(EwOp::leaky_relu, x, OpParams{negative_slope, 0}, out);
 }
 
 }  // namespace autocore::cpu

@@ -1,14 +1,13 @@
 // Layout and indexing kernels. These move memory rather than compute, so they are compiled once
 // (no per-ISA copies): rows are copied with memcpy and copy_ does the strided and casting work.
-#include "cpu/layout_index.h"
 
 #include <cstring>
 
 #include "core/concat.h"
 #include "core/index_rules.h"
+#include "core/kernels.h"
 #include "core/parallel.h"
 #include "core/scalar.h"
-#include "cpu/copy.h"
 
 namespace autocore::cpu {
 

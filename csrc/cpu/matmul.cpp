@@ -1,13 +1,12 @@
 // Matrix products on the CPU: core/matmul_entry.h's shape rules, checks and backwards over the GEMM in
 // cpu/gemm.cpp, batched over broadcast batch dims (threads across small products, or within each large one).
-#include "cpu/matmul.h"
 
 #include <algorithm>
 #include <cstring>
 
+#include "core/kernels.h"
 #include "core/matmul_entry.h"
 #include "core/parallel.h"
-#include "cpu/copy.h"
 #include "cpu/elementwise.h"
 #include "cpu/gemm.h"
 #include "cpu/reduce.h"

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/kernels.h"
 #include "core/parallel.h"
-#include "cpu/copy.h"
 #include "cpu/isa.h"
 
 namespace autocore::cpu {

@@ -4,9 +4,9 @@
 
 #include <cmath>
 
+#include "core/kernels.h"
 #include "core/parallel.h"
 #include "core/reduce_entry.h"
-#include "cpu/copy.h"
 #include "cpu/elementwise.h"
 #include "cpu/isa.h"
 
@@ -138,7 +138,7 @@ struct CpuBackend {
   static void fill_(const Tensor& t, const Scalar& value) { cpu::fill_(t, value); }
   static Tensor binary(EwOp op, const Tensor& a, const Tensor& b) { return cpu::binary(op, a, b); }
   static Tensor binary(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out = nullptr) {
-    return cpu::binary(op, a, b, out);
+    return cpu::binary_tensor_scalar(op, a, b, out);
   }
   static Tensor sqrt_(const Tensor& t) { return unary(EwOp::sqrt, t, {}, &t); }
   static Tensor where(const Tensor& c, const Tensor& a, const Tensor& b) { return cpu::where(c, a, b); }

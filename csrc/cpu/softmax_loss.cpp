@@ -8,8 +8,8 @@
 #include <limits>
 #include <vector>
 
+#include "core/kernels.h"
 #include "core/parallel.h"
-#include "cpu/copy.h"
 #include "cpu/isa.h"
 
 namespace autocore::cpu {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/kernels.h"
 #include "core/loss_rules.h"
 #include "core/tensor.h"
 #include "cpu/reduce.h"
@@ -75,43 +76,6 @@ struct SoftmaxLossKernels {
   RangeCheckLoop in_unit_interval[kNumDTypes];
   MathLoop math[static_cast<int>(MathFn::count)][kNumDTypes];  // simd_math.h over an array
 };
-
-Tensor softmax(const Tensor& x, int64_t dim);
-Tensor log_softmax(const Tensor& x, int64_t dim);
-// softmax: out * (grad - sum(grad * out, dim)); log_softmax: grad - exp(out) * sum(grad, dim).
-Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim);
-Tensor log_softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim);
-
-// input (C), (N, C) or (N, C, d1, ...) of log-probabilities; target int64 of input's shape without C.
-// Returns (loss, total_weight) as PyTorch's nll_loss_forward: total_weight = sum of w[t] over the
-// targets that are not ignore_index, the divisor of the mean.
-std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
-                                   int64_t ignore_index);
-Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tensor& target, const Tensor* weight,
-                         Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
-
-// log_softmax + nll_loss (with PyTorch's label smoothing) in one pass per row. row_stats (each row's max and
-// log-sum, see core/loss_rules.h) and total_weight are what the backward needs besides input and target. A floating
-// target of input's shape holds class probabilities, as in PyTorch: its mean divides by the number of samples, which is
-// then what total_weight holds.
-struct CrossEntropyResult {
-  Tensor loss, row_stats, total_weight;
-};
-CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
-                                 int64_t ignore_index, double label_smoothing);
-// (softmax - smoothed one_hot(target)) * w * grad, divided by total_weight for the mean.
-Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& row_stats,
-                              const Tensor& total_weight, const Tensor* weight, Reduction reduction,
-                              int64_t ignore_index, double label_smoothing);
-
-// mse and l1 broadcast input against target; bce and bce_with_logits need equal shapes and broadcast
-// weight (and pos_weight) to them. The backward gives the gradient for input (or, wrt_target, for target)
-// in the broadcast shape; summing it back to the operand's own shape is the caller's (autograd's) job.
-Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
-                      const Tensor* pos_weight, Reduction reduction);
-Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
-                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction,
-                               bool wrt_target = false);
 
 // simd_math.h's functions over a tensor, for testing them against numpy.
 Tensor simd_math(MathFn fn, const Tensor& x);

@@ -192,11 +192,11 @@ Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, cons
   return Entry::binary(op, a, b, out, params);
 }
 
-Tensor binary(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out) {
+Tensor binary_tensor_scalar(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out) {
   return Entry::binary_with_scalar(op, a, b, false, out);
 }
 
-Tensor binary(EwOp op, const Scalar& a, const Tensor& b, const Tensor* out) {
+Tensor binary_scalar_tensor(EwOp op, const Scalar& a, const Tensor& b, const Tensor* out) {
   return Entry::binary_with_scalar(op, b, a, true, out);
 }
 

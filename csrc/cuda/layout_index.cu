@@ -2,7 +2,7 @@
 // check their indices on the host first (one copy of the index tensor), so an index out of range raises
 // PyTorch's IndexError or RuntimeError instead of faulting the device; the gathers then run a thread per
 // output element, and the scatter-adds use atomicAdd, since two indices may name the same destination.
-#include "cuda/layout_index.h"
+#include "core/kernels.h"
 
 #include "core/concat.h"
 #include "core/index_rules.h"

@@ -1,13 +1,12 @@
 // Matrix products on CUDA: core/matmul_entry.h's shape rules, checks and backwards (their sums from cuda/reduce.cu)
 // over the GEMM in cuda/gemm.cu, batched over broadcast batch dims: merged dims are one batched launch.
-#include "cuda/matmul.h"
 
 #include <algorithm>
 
+#include "core/kernels.h"
 #include "core/matmul_entry.h"
 #include "cuda/elementwise.h"
 #include "cuda/gemm.h"
-#include "cuda/reduce.h"
 #include "cuda/runtime.h"
 
 namespace autocore::cuda {

@@ -2,7 +2,7 @@
 // step-dependent scalars computed on the host in double, and one grid-stride kernel launch per param whose
 // body is cpu/optim_update_simd.cpp's loop body, op for op, with the hyper-parameters rounded to T as there.
 // Flags are uniform across a launch, so branching on them costs nothing worth a template instantiation.
-#include "cuda/optim_update.h"
+#include "core/kernels.h"
 
 #include <cmath>
 #include <utility>

@@ -3,7 +3,7 @@
 // are). Each reduction is an Op (identity, lift one element, combine two partial results, write the result),
 // so sum, max/min with index and the two passes of var share the kernels. Float sums accumulate in double, as
 // the CPU's cascade does for its block totals, so both stay within a few ulps of the exact sum.
-#include "cuda/reduce.h"
+#include "core/kernels.h"
 
 #include <algorithm>
 #include <type_traits>
@@ -382,7 +382,7 @@ struct CudaBackend {
   static void fill_(const Tensor& t, const Scalar& value) { cuda::fill_(t, value); }
   static Tensor binary(EwOp op, const Tensor& a, const Tensor& b) { return cuda::binary(op, a, b); }
   static Tensor binary(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out = nullptr) {
-    return cuda::binary(op, a, b, out);
+    return cuda::binary_tensor_scalar(op, a, b, out);
   }
   static Tensor sqrt_(const Tensor& t) { return unary(EwOp::sqrt, t, {}, &t); }
   static Tensor where(const Tensor& c, const Tensor& a, const Tensor& b) { return cuda::where(c, a, b); }

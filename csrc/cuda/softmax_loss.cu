@@ -2,7 +2,7 @@
 // [outer, r, inner] view, class layouts, broadcasting) with cpu/softmax_loss_simd.cpp's math, per row on a warp
 // or a block, per column on a thread. Sums of losses run in double over a fixed tree, so that a result does not
 // depend on timing.
-#include "cuda/softmax_loss.h"
+#include "core/kernels.h"
 
 #include <algorithm>
 #include <cmath>

@@ -67,10 +67,6 @@ def set_default_dtype(d):
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _C.set_default_float_dtype(d._c)
-    from . import cuda
-
-    if cuda._module is not None:
-        cuda._module.set_default_float_dtype(d._c)
 
 
 class device:

@@ -1,11 +1,11 @@
-"""autocore.cuda: the CUDA backend, as torch.cuda. Its kernels live in their own extension module,
-autocore._C_cuda, imported here on first use, so that a build with CUDA imports and runs on machines with
-no GPU or driver (is_available() is then False), and a CPU-only build says how to get CUDA when asked."""
+"""autocore.cuda: the CUDA backend, as torch.cuda. Its kernels are linked into autocore._C where the backend was
+built, and reach every op through the C++ dispatch tables; this module holds what only CUDA has (devices, streams,
+memory statistics), from autocore._C._cuda. A CUDA build imports and runs on machines with no GPU or driver
+(is_available() is then False), and a CPU-only build says how to get CUDA when asked."""
 
 from . import _C
 
-_module = None
-_import_error = None
+_module = getattr(_C, "_cuda", None)
 
 _REBUILD = (
     "autocore was built without CUDA: reinstall with a CUDA compiler (nvcc) on the PATH, or force it "
@@ -14,28 +14,15 @@ _REBUILD = (
 
 
 def _load():
-    """The _C_cuda module, or None when this build has none."""
-    global _module, _import_error
-    if _module is None and _import_error is None:
-        try:
-            from . import _C_cuda
-        except ImportError as error:
-            _import_error = error
-            return None
-        _C._register_device_module("cuda", _C_cuda)
-        _C_cuda.set_default_float_dtype(_C.default_float_dtype())
-        from .backends import cuda as cuda_flags
-
-        _C_cuda.set_allow_tf32(cuda_flags.matmul.allow_tf32)
-        _module = _C_cuda
+    """autocore._C._cuda, or None when this build has no CUDA backend."""
     return _module
 
 
 def _backend():
-    """The _C_cuda module when a GPU can be used; otherwise a RuntimeError that says why not."""
+    """autocore._C._cuda when a GPU can be used; otherwise a RuntimeError that says why not."""
     module = _load()
     if module is None:
-        raise RuntimeError(f"{_REBUILD} ({_import_error})")
+        raise RuntimeError(f"{_REBUILD} ({_C.cuda_build})")
     if module.device_count() == 0:
         raise RuntimeError(
             "Found no NVIDIA driver on your system, or no CUDA GPU. Please check that you have an "
