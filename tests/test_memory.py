@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import autocore
-from autocore.autograd.engine import Node
+from autocore.ops.engine import Node
 
 MB = 1 << 20
 

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from . import _C, backends_info
+from . import _C, backends_info, cuda, from_numpy
 
 
 def best_seconds(fn, repeat=5):
@@ -61,8 +61,6 @@ def _describe_cuda(cuda):
 
 def cuda_matmul_check(n=1024) -> bool:
     """The same product on the first GPU, checked against float64 on the host."""
-    from . import cuda, from_numpy
-
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)

@@ -1,6 +1,6 @@
 """What this build of autocore contains and which kernels it chose for this machine."""
 
-from . import _C
+from . import _C, cuda
 
 
 def backends_info() -> dict:
@@ -19,7 +19,6 @@ def backends_info() -> dict:
 
 def _cuda_info():
     """False for a CPU-only build; otherwise what the CUDA module found (no GPU: device_count 0)."""
-    from . import cuda
 
     module = cuda._load()
     if module is None:

@@ -3,7 +3,7 @@ int64 (= long), bool; autocore.device("cpu"), device("cuda:0")."""
 
 import numpy as np
 
-from . import _C
+from . import _C, cuda
 
 
 class dtype:
@@ -117,7 +117,6 @@ def resolve_device(d):
     d = device(d)
     if d.type == "cpu":
         return CPU
-    from . import cuda
 
     backend = cuda._backend()
     index = backend.current_device() if d.index is None else d.index
@@ -153,7 +152,6 @@ def to_device_c(c, d):
     here = device_of(c)
     if d is None or here == d:
         return c
-    from . import cuda
 
     if d.type == "cpu":
         return cuda._backend().to_cpu(c)
@@ -164,6 +162,5 @@ def full_c(shape, value, c_dtype, d=None):
     """A C++ tensor filled with `value` on device `d` (None or the CPU: on the CPU)."""
     if d is None or d.type == "cpu":
         return _C.full(shape, value, c_dtype)
-    from . import cuda
 
     return cuda._backend().full(shape, value, c_dtype, d.index)

@@ -1,5 +1,5 @@
-"""Operators and method forms of the ops, attached to Tensor: `a + b`, `a @ b`, `x.sum(dim)`, ... Kept
-apart from tensor.py so that Tensor's definition does not depend on the ops modules."""
+"""Operators and method forms of the ops, attached to Tensor: `a + b`, `a @ b`, `x.sum(dim)`, `x.backward()`,
+... Kept apart from tensor.py so that Tensor's definition does not depend on the ops modules or the engine."""
 
 from . import _dtype
 from .factories import bernoulli
@@ -9,6 +9,8 @@ from .ops import matmul as mm
 from .ops import reduce as red
 from .ops import shape as sh
 from .ops import softmax_loss as sl
+from .ops.engine import run_backward
+from .ops.graph import expand as expand_op
 from .ops.graph import move
 from .tensor import Tensor
 
@@ -175,9 +177,33 @@ METHODS = {
 }
 
 
-def expand(self, *sizes):
-    from .ops.graph import expand as expand_op
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulates the gradient of this tensor into the leaves' .grad (or only into `inputs`'), as PyTorch's."""
+    if gradient is None:
+        if self._c.numel != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        gradient = Tensor._wrap(_dtype.full_c(list(self._c.shape), 1, self._c.dtype, self.device))
+    elif not isinstance(gradient, Tensor):
+        raise TypeError(f"gradient must be a Tensor, got {type(gradient).__name__}")
+    elif gradient.shape != self.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[0] has a shape of {gradient.shape} and output[0] "
+            f"has a shape of {self.shape}."
+        )
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        grads = run_backward([self], [gradient], retain_graph, create_graph, inputs, allow_unused=True)
+        for t, g in zip(inputs, grads):
+            if g is not None:
+                g = g if create_graph else g.detach()
+                t.grad = g if t.grad is None else t.grad + g
+        return
+    run_backward([self], [gradient], retain_graph, create_graph)
 
+
+def expand(self, *sizes):
     sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
     return expand_op(self, list(sizes))
 
@@ -204,6 +230,7 @@ def as_subclass(self, cls):
 
 for name, fn in METHODS.items():
     setattr(Tensor, name, fn)
+Tensor.backward = backward
 Tensor.expand = expand
 Tensor.view_as = view_as
 Tensor.reshape_as = reshape_as

@@ -51,12 +51,10 @@ def _index(device):
         return _backend().current_device()
     if isinstance(device, int):
         return device
-    from ._dtype import device as device_type
-
-    d = device_type(device)
-    if d.type != "cuda":
-        raise ValueError(f"Expected a cuda device, but got: {d}")
-    return _backend().current_device() if d.index is None else d.index
+    kind, _, index = str(device).partition(":")  # "cuda", "cuda:1", or an autocore.device, whose str is that
+    if kind != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {device}")
+    return _backend().current_device() if not index else int(index)
 
 
 def current_device():
@@ -104,9 +102,7 @@ def empty_cache():
 
 def manual_seed(seed):
     """autocore's CUDA random numbers come from the CPU generator (see autocore.manual_seed)."""
-    from .factories import manual_seed as seed_all
-
-    seed_all(seed)
+    _C.manual_seed(seed)
 
 
 manual_seed_all = manual_seed

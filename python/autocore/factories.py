@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from . import _C, _dtype
+from . import _C, _dtype, cuda
 from .ops.graph import wrap
 from .tensor import Tensor
 
@@ -319,7 +319,6 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     place = _dtype.resolve_device(device)
     if place is None or place.type == "cpu":
         return _finish(_C.empty(size, _c_dtype(dtype)), requires_grad)
-    from . import cuda
 
     return _finish(cuda._backend().empty(size, _c_dtype(dtype), place.index), requires_grad)
 

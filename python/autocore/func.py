@@ -1,6 +1,7 @@
 """autocore.func: functional transforms. jvp(f, primals, tangents) -> (f(*primals), J v) by forward mode."""
 
 from .autograd import forward_ad
+from .factories import zeros_like
 
 
 def jvp(func, primals, tangents):
@@ -14,7 +15,5 @@ def jvp(func, primals, tangents):
         out = func(*(forward_ad.make_dual(p, t) for p, t in zip(primals, tangents)))
         primal, tangent = forward_ad.unpack_dual(out)
         if tangent is None:  # the output does not depend on the primals
-            from .factories import zeros_like
-
             tangent = zeros_like(primal)
     return primal, tangent

@@ -17,6 +17,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _dtype
+from .factories import from_numpy
 from .tensor import Tensor
 
 MAGIC = b"AUTOCORE"
@@ -148,7 +149,6 @@ def save(obj, f):
 def load(f, map_location=None):
     """Reads what save wrote; raises RuntimeError naming the problem for truncated or corrupted files.
     Tensors return to the device they were saved from, or to `map_location` ("cpu", "cuda:0", a device)."""
-    from .factories import from_numpy
 
     with open(f, "rb") as source:
         blob = source.read()

@@ -6,7 +6,6 @@ import weakref
 import numpy as np
 
 from . import _dtype
-from .autograd import engine
 
 
 class Tensor:
@@ -187,30 +186,6 @@ class Tensor:
         self.grad_fn = None
         self._requires_grad = False
         return self
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        if gradient is None:
-            if self._c.numel != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            gradient = Tensor._wrap(_dtype.full_c(list(self._c.shape), 1, self._c.dtype, self.device))
-        elif not isinstance(gradient, Tensor):
-            raise TypeError(f"gradient must be a Tensor, got {type(gradient).__name__}")
-        elif gradient.shape != self.shape:
-            raise RuntimeError(
-                f"Mismatch in shape: grad_output[0] has a shape of {gradient.shape} and output[0] "
-                f"has a shape of {self.shape}."
-            )
-        if retain_graph is None:
-            retain_graph = create_graph
-        if inputs is not None:
-            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = engine.run_backward([self], [gradient], retain_graph, create_graph, inputs, allow_unused=True)
-            for t, g in zip(inputs, grads):
-                if g is not None:
-                    g = g if create_graph else g.detach()
-                    t.grad = g if t.grad is None else t.grad + g
-            return
-        engine.run_backward([self], [gradient], retain_graph, create_graph)
 
     def register_hook(self, hook):
         if not self._requires_grad:

@@ -1,8 +1,12 @@
 """autograd.Function: user-defined ops with a forward, a backward and optionally a jvp (forward mode), as in
 torch.autograd.Function."""
 
-from . import forward_ad, grad_mode
-from .engine import Node, edges_of
+from .. import _dtype
+from ..factories import zeros
+from ..ops import modes
+from ..ops.engine import Node, edges_of
+from ..ops.graph import wrap
+from ..tensor import Tensor
 
 
 class FunctionCtx:
@@ -47,12 +51,10 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        from ..tensor import Tensor
-
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(needs)
-        dual = forward_ad.active() and any(isinstance(a, Tensor) and a._tangent is not None for a in args)
-        with grad_mode.no_grad(), forward_ad.paused():  # forward's own ops carry no tangents: jvp gives them
+        dual = modes.forward_active() and any(isinstance(a, Tensor) and a._tangent is not None for a in args)
+        with modes.no_grad(), modes.paused():  # forward's own ops carry no tangents: jvp gives them
             output = cls.forward(ctx, *args)
         outputs = output if isinstance(output, tuple) else (output,)
         for o in outputs:
@@ -61,7 +63,7 @@ class Function:
         if dual:
             output = _with_tangents(cls, ctx, args, output)
             outputs = output if isinstance(output, tuple) else (output,)
-        if not (grad_mode.is_grad_enabled() and any(needs)):
+        if not (modes.is_grad_enabled() and any(needs)):
             return output
         name = f"{cls.__name__}Backward"
         # Graph tensors are fresh wrappers over the outputs' memory (forward may have returned an input).
@@ -74,8 +76,6 @@ class Function:
 
         def vjp(g):
             if isinstance(g, _OutputGrads):  # several outputs: zeros for those that got no gradient
-                from ..factories import zeros
-
                 grad_outputs = tuple(
                     zeros(shape, dtype=dtype, device=device) if gi is None else gi
                     for gi, (shape, dtype, device) in zip(g.grads, layouts)
@@ -111,17 +111,13 @@ def _rewrapped(t):
     out = t._wrap(t._c)
     if t._tangent is not None:
         out._tangent = t._tangent
-        forward_ad.remember(out)
+        modes.remember(out)
     return out
 
 
 def _with_tangents(cls, ctx, args, output):
     """Fresh outputs carrying the tangents cls.jvp gives for the inputs' tangents (zeros for tensor inputs that have
     none, None for other arguments)."""
-    from .. import _dtype
-    from ..ops.graph import wrap
-    from ..tensor import Tensor
-
     tangents = []
     for a in args:
         if not isinstance(a, Tensor):
@@ -132,7 +128,7 @@ def _with_tangents(cls, ctx, args, output):
             tangents.append(wrap(_dtype.full_c(list(a._c.shape), 0, a._c.dtype, a.device)))
     saved = ctx._saved
     ctx._saved = getattr(ctx, "_saved_for_forward", saved)
-    with grad_mode.no_grad():
+    with modes.no_grad():
         out_tangents = cls.jvp(ctx, *tangents)
     ctx._saved = saved
     several = isinstance(output, tuple)
@@ -149,7 +145,7 @@ def _with_tangents(cls, ctx, args, output):
                     f"of shape {list(o.shape)}"
                 )
             r._tangent = t.detach()
-            forward_ad.remember(r)
+            modes.remember(r)
         results.append(r)
     return tuple(results) if several else results[0]
 

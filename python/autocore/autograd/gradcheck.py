@@ -2,15 +2,16 @@
 
 import numpy as np
 
+from ..factories import from_numpy
+from ..ops.modes import no_grad
+from ..tensor import Tensor
+from .api import grad as autograd_grad
+
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """True when autograd's gradient of sum(fn(*inputs) * r), for a fixed random r, matches central
     differences for every input that requires grad; otherwise raises (or returns False) naming the
     worst entry."""
-    from ..factories import from_numpy
-    from ..tensor import Tensor
-    from .grad_mode import no_grad
-
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     differentiable = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     for i in differentiable:
@@ -26,8 +27,6 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             result = fn(*inputs)
             result = result if isinstance(result, (tuple, list)) else (result,)
             return sum(float((r * w).sum().item()) for r, w in zip(result, weights))
-
-    from . import grad as autograd_grad
 
     total = None
     for o, w in zip(outputs, weights):

@@ -3,9 +3,11 @@
 autocore.backends.cuda.matmul.allow_tf32 = True   # float32 matmuls on TF32 tensor cores (default False)
 """
 
+from .. import cuda as _cuda_module
+
 
 class _CudaMatmul:
-    """Mirrors torch.backends.cuda.matmul; the flag lives in the CUDA module once that is loaded."""
+    """Mirrors torch.backends.cuda.matmul; the CUDA backend, where built, holds the flag its kernels read."""
 
     _allow_tf32 = False
 
@@ -15,10 +17,8 @@ class _CudaMatmul:
 
     @allow_tf32.setter
     def allow_tf32(self, value):
-        from .. import cuda
-
         _CudaMatmul._allow_tf32 = bool(value)
-        module = cuda._load()
+        module = _cuda_module._load()
         if module is not None:
             module.set_allow_tf32(bool(value))
 

@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 
+from ..factories import tensor
+
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 
 # target_mean and target_scale undo a standardised regression target: y * target_scale + target_mean.
@@ -41,8 +43,6 @@ def one_hot(values, prefix, categories=None):
 
 
 def to_tensors(x_train, y_train, x_test, y_test, names, x_dtype, y_dtype):
-    from .. import tensor
-
     return Dataset(
         tensor(x_train, dtype=x_dtype),
         tensor(y_train, dtype=y_dtype),

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._dtype import float32
 from ._common import one_hot, path, split_indices, standardise, to_tensors
 
 COLUMNS = [
@@ -55,7 +56,6 @@ def load_automobile(test_fraction=0.2, seed=0, dtype=None):
     split's median, then standardised on the training split; categorical ones (make, fuel type, aspiration,
     body style, drive wheels, engine location, cylinders) one-hot. Target: the price in thousands of
     dollars, standardised on the training split; y * target_scale + target_mean gives thousands of dollars."""
-    from .. import float32
 
     with open(path("imports-85.data")) as f:
         rows = [dict(zip(COLUMNS, line.strip().split(","))) for line in f if line.strip()]

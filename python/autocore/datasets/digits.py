@@ -4,12 +4,12 @@ import gzip
 
 import numpy as np
 
+from .._dtype import float32, int64
 from ._common import path, split_indices, to_tensors
 
 
 def load_digits(test_fraction=0.2, seed=0, dtype=None):
     """Features: the 64 pixel intensities (0..16) scaled to [0, 1]. Target: the digit (int64)."""
-    from .. import float32, int64
 
     with gzip.open(path("digits.csv.gz"), "rt") as f:
         table = np.loadtxt(f, delimiter=",", dtype=np.int64)

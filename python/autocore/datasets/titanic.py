@@ -4,6 +4,7 @@ import csv
 
 import numpy as np
 
+from .._dtype import float32, int64
 from ._common import one_hot, path, split_indices, standardise, to_tensors
 
 
@@ -12,7 +13,6 @@ def load_titanic(test_fraction=0.2, seed=0, dtype=None):
     (standardised on the training split); one-hot sex, passenger class, port of embarkation (missing -> the
     most frequent port) and the title in the name (Mr, Mrs, Miss, Master, or Rare for the others); and
     whether a cabin is recorded. Target: survived (0/1, int64), for NLLLoss or CrossEntropyLoss."""
-    from .. import float32, int64
 
     with open(path("titanic.csv"), newline="") as f:
         rows = list(csv.DictReader(f))

@@ -2,6 +2,7 @@
 
 import math
 
+from ..autograd import no_grad
 from ..ops.elementwise import erf, sigmoid, tanh  # noqa: F401 - part of the functional namespace
 from ..ops.elementwise import leaky_relu as _leaky_relu
 from ..ops.elementwise import relu as _relu
@@ -38,8 +39,6 @@ _TYPE_NAMES = {"int64": "Long", "bool": "Bool"}
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     _floating_only(input, "leaky_relu_cpu")
     if inplace:
-        from ..autograd import no_grad  # noqa: F401
-
         result = _leaky_relu(input, negative_slope)
         return input.copy_(result)
     return _leaky_relu(input, negative_slope)
@@ -77,7 +76,6 @@ def gelu(input, approximate="none"):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalises each channel (dim 1) over the batch (and length) dims; in training, from the batch's
     statistics, updating the running ones in place (momentum average, unbiased variance)."""
-    from ..autograd import no_grad
 
     dims = [0] + list(range(2, input.ndim))
     shape = [1, input.shape[1]] + [1] * (input.ndim - 2)

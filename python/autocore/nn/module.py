@@ -3,6 +3,8 @@ traversal, train/eval, zero_grad, state_dict with PyTorch's key names, apply, to
 
 from collections import OrderedDict
 
+from .. import _dtype
+from ..autograd import no_grad
 from ..tensor import Tensor, zero_grads
 from .parameter import Parameter
 
@@ -168,7 +170,6 @@ class Module:
         """to(device), to(dtype), to(device, dtype), to(tensor): parameters keep their identity (their values
         are replaced, as `param.data = ...`), so an optimizer built before the move still holds them; their
         gradients move with them; buffers are replaced."""
-        from .. import _dtype
 
         dtype, device = kwargs.get("dtype"), kwargs.get("device")
         for a in args:
@@ -206,13 +207,9 @@ class Module:
         return self.to("cpu")
 
     def float(self):
-        from .. import _dtype
-
         return self.to(_dtype.float32)
 
     def double(self):
-        from .. import _dtype
-
         return self.to(_dtype.float64)
 
     # ---- state ----
@@ -231,7 +228,6 @@ class Module:
     def load_state_dict(self, state_dict, strict=True):
         """Copies state_dict's tensors into this module's parameters and buffers. Every entry is checked first
         (keys when strict, types, shapes, dtype kinds), so a bad state dict raises with the module untouched."""
-        from ..autograd import no_grad
 
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")

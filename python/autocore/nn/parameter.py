@@ -1,5 +1,6 @@
 """Parameter: a Tensor that a Module registers as one of its parameters (requires_grad by default)."""
 
+from ..factories import empty
 from ..tensor import Tensor
 
 
@@ -8,8 +9,6 @@ class Parameter(Tensor):
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
-            from ..factories import empty
-
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter data must be a Tensor, got {type(data).__name__}")

@@ -5,12 +5,14 @@ ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero 
 import weakref
 
 from .. import _C, _dtype
-from ..autograd.engine import Node
+from ..factories import _check_representable
 from ..tensor import Tensor
+from .engine import Node
 from .graph import (
     _forward,
     _mode,
     as_input,
+    cast,
     constant,
     expand,
     grad_enabled,
@@ -166,6 +168,7 @@ mul = _arithmetic(
     lambda a, b, ta, tb: ((b,) if ta is not None else ()) + ((a,) if tb is not None else ()),
     _mul_jvp,
 )
+
 div = _arithmetic(_C.div, "DivBackward0", _div_vjp, lambda a, b, ta, tb: (a, b) if tb is not None else (b,), _div_jvp)
 
 
@@ -191,8 +194,6 @@ def _times_alpha(a, b, alpha):
             or (b._c.dtype.itemsize < a._c.dtype.itemsize and (a._c.ndim > 0 or b._c.ndim == 0))
         )
     ):
-        from .graph import cast
-
         b = cast(b, a._c.dtype)
     return mul(b, alpha)
 
@@ -349,7 +350,6 @@ def where(condition, a, b):
     place = _dtype.device_of(a._c if ta is not None else b._c if tb is not None else cond)
     other_a = tb._c.dtype if tb is not None else _number_dtype(b)
     other_b = ta._c.dtype if ta is not None else _number_dtype(a)
-    from ..factories import _check_representable  # a number the result's dtype cannot hold is refused
 
     for number, other in ((a, other_a), (b, other_b)):
         if not isinstance(number, Tensor) and not isinstance(number, bool) and isinstance(number, (int, float)):
@@ -492,7 +492,6 @@ def leaky_relu(x, negative_slope=0.01):
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    from ..factories import _check_representable  # a bound the result's dtype cannot hold is refused
 
     floating = x._c.dtype.is_floating_point or any(isinstance(v, float) for v in (min, max))
     result = (

@@ -1,13 +1,13 @@
 """The one place ops record the graph: wrap a kernel's result and, when grad mode is on and an input
 requires grad, attach a Node holding the op's vjp."""
 
-from .. import _C
-from ..autograd import forward_ad, grad_mode
-from ..autograd.engine import Node, edges_of
+from .. import _C, _dtype
 from ..tensor import Tensor
+from . import modes
+from .engine import Node, edges_of
 
-_mode = grad_mode._state
-_forward = forward_ad._state
+_mode = modes._state
+_forward = modes._forward_state
 wrap = Tensor._wrap
 
 
@@ -56,9 +56,9 @@ def carry_tangent(out, inputs, jvp):
     tangents = tuple(None if t is None else t._tangent for t in inputs)
     for tangent in tangents:
         if tangent is not None:
-            with grad_mode.no_grad():
+            with modes.no_grad():
                 out._tangent = jvp(*tangents)
-            forward_ad.remember(out)
+            modes.remember(out)
             return out
     return out
 
@@ -113,7 +113,6 @@ def expand(x, shape):
 
 def move(x, device):
     """x on `device` (a resolved autocore.device); the gradient moves back to x's device."""
-    from .. import _dtype
 
     here = _dtype.device_of(x._c)
     if device is None or device == here:

@@ -6,9 +6,9 @@ value is computed out of place from a copy of the old one and written back, and 
 node as its grad_fn, as PyTorch rebases history."""
 
 from .. import _C, _dtype
-from ..autograd import forward_ad
 from ..tensor import Tensor
 from . import elementwise as ew
+from . import modes
 from .graph import _forward, _mode, cast, expand, record, reduce_to, wrap
 
 _VIEW_NODES = {
@@ -63,7 +63,7 @@ def _write_back(self, result):
 def _set_tangent(self, tangent):
     self._tangent = tangent
     if tangent is not None:
-        forward_ad.remember(self)
+        modes.remember(self)
 
 
 def _zeros_like(t):

@@ -10,7 +10,10 @@ import math
 
 from .. import _C, _dtype
 from ..tensor import Tensor
-from .graph import constant, grad_enabled, record, wrap
+from .elementwise import mul, where
+from .engine import run_backward
+from .graph import cast, constant, grad_enabled, record, wrap
+from .softmax_loss import log_softmax
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -27,10 +30,8 @@ def _c(t):
 
 def _differentiate(loss, inputs, g):
     """The vjp of `loss` (a differentiable recomputation) for the inputs that require grad, as a graph."""
-    from ..autograd import grad
-
     wanted = [t for t in inputs if t is not None and t._requires_grad]
-    grads = iter(grad([loss], wanted, [g], create_graph=True, allow_unused=True)) if wanted else iter(())
+    grads = iter(run_backward([loss], [g], True, True, wanted, allow_unused=True)) if wanted else iter(())
     return tuple(next(grads) if t is not None and t._requires_grad else None for t in inputs)
 
 
@@ -91,7 +92,6 @@ def _cross_entropy_with_probabilities(input, target, weight, reduction, label_sm
     """PyTorch's formula for probability targets, with differentiable ops: log_softmax in the input's dtype, the
     smoothing in the target's, their product promoted. The fused kernel computes the same loss when the dtypes
     agree; this one serves mixed dtypes and second derivatives."""
-    from .softmax_loss import log_softmax
 
     class_dim = 0 if input._c.ndim == 1 else 1
     classes = input._c.shape[class_dim]
@@ -112,8 +112,6 @@ def _cross_entropy_with_classes(input, target, weight, ignore_index, reduction, 
     """PyTorch's formula for class targets, with differentiable ops: nll_loss of log_softmax, plus, with label
     smoothing, eps / C times the (weighted) sum of -log p over the classes of each row that is not ignored, reduced
     with nll_loss's divisor."""
-    from .elementwise import where
-    from .softmax_loss import log_softmax
 
     class_dim = 0 if input._c.ndim == 1 else 1
     logp = log_softmax(input, class_dim)
@@ -275,8 +273,6 @@ def _bce_with_logits_mixed(input, target, weight, reduction, pos_weight):
     """PyTorch's formula, in its dtypes, for operands of several float dtypes: log_sigmoid(x) in the input's dtype;
     (1 - y) x in the target's dtype, as are the in-place steps that follow it (each product is taken promoted,
     then stored back)."""
-    from .elementwise import where
-    from .graph import cast
 
     ones = wrap(_dtype.full_c(list(input._c.shape), 1.0, input._c.dtype, input.device))
     infinite = input.abs() == math.inf
@@ -318,7 +314,6 @@ def dropout(input, p=0.5, training=True, generator=None):
         return input
     out_c, mask_c = _C.dropout(input._c, p, True, generator=generator)
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    from .elementwise import mul
 
     return record(
         "NativeDropoutBackward0",

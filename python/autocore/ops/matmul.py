@@ -2,9 +2,10 @@
 second derivatives work; the batch dims a broadcast added are summed away."""
 
 from .. import _C
-from .graph import as_input, grad_enabled, record, reduce_to, wrap
+from .elementwise import add, mul
+from .graph import as_input, expand, grad_enabled, record, reduce_to, wrap
 from .reduce import sum as sum_
-from .shape import reshape, transpose, unsqueeze
+from .shape import reshape, squeeze, transpose, unsqueeze
 
 
 def _needs(t):
@@ -77,11 +78,7 @@ def linear(x, weight, bias=None):
     """x @ weight.T + bias in one kernel call (weight read in place, bias fused)."""
     tb = as_input(bias)
     if tb is not None and weight._c.ndim == 2 and tuple(tb._c.shape) != (weight._c.shape[0],):
-        from .elementwise import add  # a bias that only broadcasts to the output, () or (1,): added apart
-
         if x._c.ndim == 1:  # PyTorch computes a 1-D input as a batch of one, then drops that dim
-            from .shape import squeeze, unsqueeze
-
             return squeeze(linear(unsqueeze(x, 0), weight, bias), 0)
         out = linear(x, weight)
         tb._c.expand(list(out._c.shape))  # PyTorch adds it in place, so it must expand to the output's shape
@@ -125,8 +122,6 @@ def linear(x, weight, bias=None):
 
 def addmm(bias, a, b, beta=1, alpha=1):
     """beta * bias + alpha * (a @ b), a and b matrices, bias expandable to the product (PyTorch's rules)."""
-    from .elementwise import add, mul
-    from .graph import expand
 
     for name, m in (("mat1", a), ("mat2", b)):
         if m._c.ndim != 2:

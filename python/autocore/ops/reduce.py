@@ -6,8 +6,9 @@ import collections
 import math
 
 from .. import _C
-from .elementwise import div, mul, sub, where
-from .graph import constant, expand, grad_enabled, record, wrap
+from ..tensor import Tensor
+from .elementwise import div, maximum, minimum, mul, sub, where
+from .graph import cast, constant, expand, grad_enabled, record, wrap
 from .shape import reshape
 
 MaxResult = collections.namedtuple("max", ["values", "indices"])
@@ -49,8 +50,6 @@ def _count(in_shape, dims):
 
 def sum(x, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
-        from .graph import cast
-
         x = cast(x, dtype._c)
     in_shape = x._c.shape
     dims = _dims(dim, len(in_shape))
@@ -192,11 +191,7 @@ def min(x, dim=None, keepdim=False):
 
 
 def _max(x, dim, keepdim, is_max):
-    from ..tensor import Tensor
-
     if isinstance(dim, Tensor):  # torch.max(a, b) is maximum
-        from .elementwise import maximum, minimum
-
         return maximum(x, dim) if is_max else minimum(x, dim)
     if dim is None:
         if x._c.numel == 0:

@@ -3,7 +3,7 @@ indexing), casts and copies, with their vjps. Views share memory with their inpu
 
 import numpy as np
 
-from .. import _C, _dtype
+from .. import _C, _dtype, factories
 from ..tensor import Tensor
 from .graph import cast, expand, record
 
@@ -201,7 +201,6 @@ def _advanced_getitem(x, index):
     ints, slices and None are applied first as a view (an int is a select there, never an advanced index, unlike
     in numpy), then the advanced parts select positions worked out on an array of the view's element numbers,
     and the result is gathered with index_select, whose vjp scatters the gradient back."""
-    from .. import factories
 
     basic, advanced = [], []
     for part in index if isinstance(index, tuple) else (index,):
@@ -301,3 +300,56 @@ def _scatter_add(g, dim, index, shape):
         lambda gg: (gather(gg, dim, index),),
         jvp=lambda t: _scatter_add(t, dim, index, shape),
     )
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("autocore.cat(): expected a non-empty list of Tensors")
+    out_c = _C.cat([t._c for t in tensors], dim)
+    # Legacy empty 1-D tensors (shape [0]) are skipped by the kernel whatever dim is, and take no share.
+    sizes = [0 if t.ndim == 0 or (t.ndim == 1 and t.numel() == 0) else t.shape[dim] for t in tensors]
+
+    def vjp(g):
+        grads, start = [], 0
+        d = dim % g.ndim
+        for t, size in zip(tensors, sizes):
+            if t.ndim == 1 and t.numel() == 0 and g.ndim != 1:
+                grads.append(None)
+                continue
+            index = [slice(None)] * g.ndim
+            index[d] = slice(start, start + size)
+            grads.append(g[tuple(index)])
+            start += size
+        return tuple(grads)
+
+    def jvp(*tangents):
+        return cat([factories.zeros_like(t) if d is None else d for t, d in zip(tensors, tangents)], dim)
+
+    return record("CatBackward0", out_c, tuple(tensors), vjp, jvp=jvp)
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    n = tensors[0].ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at entry "
+                f"0 and {list(t.shape)} at entry {i}"
+            )
+    d = dim % n
+
+    def vjp(g):
+        return tuple(g[(slice(None),) * d + (i,)] for i in range(len(tensors)))
+
+    def jvp(*tangents):
+        return stack(
+            [factories.zeros_like(t) if tangent is None else tangent for t, tangent in zip(tensors, tangents)], d
+        )
+
+    return record("StackBackward0", _C.stack([t._c for t in tensors], d), tuple(tensors), vjp, jvp=jvp)

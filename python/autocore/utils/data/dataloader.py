@@ -5,6 +5,8 @@ than one __getitem__ per sample."""
 import numpy as np
 
 from ... import _C
+from ...factories import from_numpy, tensor
+from ...ops.shape import stack
 from ...tensor import Tensor
 from .dataset import TensorDataset
 
@@ -12,8 +14,6 @@ from .dataset import TensorDataset
 def default_collate(batch):
     """A list of samples -> one batch: tensors are stacked, numbers become a tensor, tuples and dicts are
     collated field by field."""
-    from ... import stack, tensor
-
     first = batch[0]
     if isinstance(first, Tensor):
         return stack(batch, 0)
@@ -57,8 +57,6 @@ class DataLoader:
             if len(indices) < self.batch_size and self.drop_last:
                 return
             if fast:
-                from ...factories import from_numpy
-
                 index = from_numpy(np.ascontiguousarray(indices))
                 yield tuple(t.index_select(0, index.to(t.device)) for t in self.dataset.tensors)
             else:

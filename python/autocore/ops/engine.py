@@ -4,7 +4,7 @@ Nodes hold no input tensors, so intermediate results nothing saved are freed as 
 backward() walks the graph in topological order without recursion, so a chain of 100,000 ops is fine, and
 frees each closure (and what it saved) as soon as it has run unless retain_graph is set."""
 
-from . import grad_mode
+from . import modes
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -111,7 +111,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         roots.append(out.grad_fn)
     pending = _graph_order(roots)
     ready = [node for node in dict.fromkeys(roots) if pending[node] == 0]
-    with grad_mode.set_grad_enabled(create_graph):
+    with modes.set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
             grad = grads.pop(node)
