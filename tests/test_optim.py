@@ -1,6 +1,7 @@
 """autocore.optim: every optimizer's 100-step trajectory against PyTorch (float64), numpy transcriptions of
 the update rules, parameter groups, closures, state_dict resume, validation, and the lr schedulers."""
 
+import itertools
 import math
 
 import numpy as np
@@ -192,6 +193,38 @@ REFERENCE_CONFIGS = {
 }
 
 
+def _reference_grid(name, **choices):
+    """Adds every combination of `choices` (option: values) for optimizer `name` to REFERENCE_CONFIGS."""
+    for values in itertools.product(*choices.values()):
+        options = dict(zip(choices, values))
+        key = name.lower() + " " + " ".join(f"{k}={v}" for k, v in options.items())
+        REFERENCE_CONFIGS[key] = lambda lib, ps, options=options, **k: getattr(lib.optim, name)(ps, **options, **k)
+
+
+_reference_grid(
+    "Adagrad",
+    lr=[0.1],
+    lr_decay=[0, 0.05],
+    weight_decay=[0, 0.1],
+    initial_accumulator_value=[0, 0.3],
+    eps=[1e-10, 1e-3],
+    maximize=[False, True],
+)
+_reference_grid(
+    "Adadelta", lr=[1.0, 0.5], rho=[0.9, 0.4], eps=[1e-6, 1e-3], weight_decay=[0, 0.1], maximize=[False, True]
+)
+_reference_grid(
+    "RMSprop",
+    lr=[0.01],
+    alpha=[0.99, 0.3],  # (0.3: centered's running mean takes lerp's other formula, weight >= 0.5)
+    eps=[1e-8],
+    weight_decay=[0, 0.1],
+    momentum=[0, 0.5],
+    centered=[False, True],
+    maximize=[False, True],
+)
+
+
 def _steps(lib, config, dtype, steps=6, **options):
     """Params after `steps` updates with the same random gradients (one param skips a step, as a frozen one does)."""
     rng = np.random.default_rng(40)
@@ -221,6 +254,29 @@ def test_fused_updates_match_the_plain_reference(config, dtype):
 def test_plain_reference_matches_pytorch(config):
     torch = torch_or_skip()
     ours = _steps(autocore, config, np.float64, fused=False)
-    theirs = _steps(torch, config, np.float64)
+    theirs = _steps(torch, config, np.float64, foreach=False)  # PyTorch's single-tensor path
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "RMSprop"])
+def test_param_groups_carry_the_implementation_flags(name):
+    """foreach, differentiable and fused sit in every param group with PyTorch's defaults; fused=False (the plain
+    reference) is kept as given, and fused=True runs the same kernel as the default."""
+    make = getattr(autocore.optim, name)
+    group = make([autocore.zeros(2, requires_grad=True)], lr=0.1).param_groups[0]
+    assert (group["foreach"], group["differentiable"], group["fused"]) == (None, False, None)
+    assert make([autocore.zeros(2, requires_grad=True)], lr=0.1, fused=False).param_groups[0]["fused"] is False
+    # PyTorch takes Adagrad's and Adadelta's foreach positionally, after the last hyper-parameter
+    hyper = {"Adagrad": (0.1, 0, 0, 0, 1e-10), "Adadelta": (0.1, 0.9, 1e-6, 0)}.get(name)
+    if hyper is not None:
+        positional = make([autocore.zeros(2, requires_grad=True)], *hyper, True).param_groups[0]
+        assert positional["foreach"] is True and positional["fused"] is None
+    config = next(c for c in sorted(REFERENCE_CONFIGS) if c.split()[0] == name.lower())
+    for a, b in zip(_steps(autocore, config, np.float32), _steps(autocore, config, np.float32, fused=True)):
+        np.testing.assert_array_equal(a, b)
+    torch = torch_or_skip()
+    theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], lr=0.1).param_groups[0]
+    for key in ("foreach", "differentiable", "fused"):
+        if key in theirs:
+            assert group[key] == theirs[key], key

@@ -1,6 +1,7 @@
 """Adam, AdamW, Adagrad, Adadelta and RMSprop: PyTorch's update rules, one fused call per parameter group
-(per step count, for Adam and Adagrad, whose bias corrections depend on it). Adam and AdamW take fused=False for
-the same rule in plain tensor ops, the readable reference the fused kernel is tested against."""
+(per step count, for Adam and Adagrad, whose bias corrections depend on it). Each takes fused=False for the same
+rule in plain tensor ops (PyTorch's single-tensor path), the readable reference the fused kernel is tested
+against."""
 
 import math
 
@@ -147,7 +148,18 @@ def _adam_reference(optimizer, group, params):
 
 class Adagrad(Optimizer):
     def __init__(
-        self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0,
+        weight_decay=0,
+        initial_accumulator_value=0,
+        eps=1e-10,
+        foreach=None,
+        *,
+        maximize=False,
+        differentiable=False,
+        fused=None,
     ):
         super().__init__(
             params,
@@ -157,7 +169,10 @@ class Adagrad(Optimizer):
                 weight_decay=weight_decay,
                 initial_accumulator_value=initial_accumulator_value,
                 eps=eps,
+                foreach=foreach,  # (accepted as in PyTorch: the fused path already updates every param in one call)
                 maximize=maximize,
+                differentiable=differentiable,
+                fused=fused,
             ),
         )
         for group in self.param_groups:  # PyTorch creates Adagrad's state eagerly
@@ -174,6 +189,8 @@ class Adagrad(Optimizer):
     def _update(self, group, params):
         for p in params:
             self.state[p]["step"] += 1
+        if group["fused"] is False:
+            return _adagrad_reference(self, group, params)
         for step, subset in _by_step(self, params):
             _C.adagrad_(
                 self._raw(subset),
@@ -188,9 +205,38 @@ class Adagrad(Optimizer):
             )
 
 
+def _adagrad_reference(optimizer, group, params):
+    """PyTorch's single-tensor Adagrad, one param at a time in tensor ops; the step counts were already advanced."""
+    lr, lr_decay, weight_decay, eps = group["lr"], group["lr_decay"], group["weight_decay"], group["eps"]
+    with no_grad():
+        for p in params:
+            state = optimizer.state[p]
+            grad = -p.grad if group["maximize"] else p.grad
+            if weight_decay != 0:
+                grad = grad.add(p, alpha=weight_decay)
+            decayed_lr = lr / (1 + (state["step"] - 1) * lr_decay)
+            state["sum"].add_(grad * grad)
+            p.add_(grad / (state["sum"].sqrt() + eps), alpha=-decayed_lr)
+
+
 class Adadelta(Optimizer):
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
+    def __init__(
+        self,
+        params,
+        lr=1.0,
+        rho=0.9,
+        eps=1e-6,
+        weight_decay=0,
+        foreach=None,
+        *,
+        maximize=False,
+        differentiable=False,
+        fused=None,
+    ):
+        options = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        # foreach is accepted as in PyTorch: the fused path already updates every param in one call
+        options.update(foreach=foreach, differentiable=differentiable, fused=fused)
+        super().__init__(params, options)
 
     def _check_group(self, group):
         super()._check_group(group)
@@ -205,6 +251,8 @@ class Adadelta(Optimizer):
         ]
         for s in states:
             s["step"] += 1
+        if group["fused"] is False:
+            return _adadelta_reference(self, group, params)
         _C.adadelta_(
             self._raw(params),
             self._grads(params),
@@ -218,9 +266,37 @@ class Adadelta(Optimizer):
         )
 
 
+def _adadelta_reference(optimizer, group, params):
+    """PyTorch's single-tensor Adadelta, one param at a time in tensor ops."""
+    lr, rho, eps, weight_decay = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+    with no_grad():
+        for p in params:
+            state = optimizer.state[p]
+            square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+            grad = -p.grad if group["maximize"] else p.grad
+            if weight_decay != 0:
+                grad = grad.add(p, alpha=weight_decay)
+            square_avg.mul_(rho).add_(grad * grad, alpha=1 - rho)
+            delta = (acc_delta + eps).sqrt() / (square_avg + eps).sqrt() * grad
+            acc_delta.mul_(rho).add_(delta * delta, alpha=1 - rho)
+            p.add_(delta, alpha=-lr)
+
+
 class RMSprop(Optimizer):
     def __init__(
-        self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False
+        self,
+        params,
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0,
+        momentum=0,
+        centered=False,
+        *,
+        maximize=False,
+        foreach=None,
+        differentiable=False,
+        fused=None,
     ):
         super().__init__(
             params,
@@ -232,6 +308,9 @@ class RMSprop(Optimizer):
                 momentum=momentum,
                 centered=centered,
                 maximize=maximize,
+                foreach=foreach,  # (accepted as in PyTorch: the fused path already updates every param in one call)
+                differentiable=differentiable,
+                fused=fused,
             ),
         )
 
@@ -252,6 +331,8 @@ class RMSprop(Optimizer):
                 s["grad_avg"] = zeros_like(p)
             s["step"] += 1
             states.append(s)
+        if group["fused"] is False:
+            return _rmsprop_reference(self, group, params)
         _C.rmsprop_(
             self._raw(params),
             self._grads(params),
@@ -266,3 +347,35 @@ class RMSprop(Optimizer):
             centered=group["centered"],
             maximize=group["maximize"],
         )
+
+
+def _lerp_(start, end, weight):
+    """start.lerp_(end, weight) as PyTorch computes it: the formula switches at weight 0.5 to stay exact at both
+    ends."""
+    if weight < 0.5:
+        return start.add_(end - start, alpha=weight)
+    return start.copy_(end - (end - start) * (1 - weight))
+
+
+def _rmsprop_reference(optimizer, group, params):
+    """PyTorch's single-tensor RMSprop, one param at a time in tensor ops."""
+    lr, alpha, eps, weight_decay, momentum = (group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum"))
+    with no_grad():
+        for p in params:
+            state = optimizer.state[p]
+            square_avg = state["square_avg"]
+            grad = -p.grad if group["maximize"] else p.grad
+            if weight_decay != 0:
+                grad = grad.add(p, alpha=weight_decay)
+            square_avg.mul_(alpha).add_(grad * grad, alpha=1 - alpha)
+            if group["centered"]:
+                grad_avg = _lerp_(state["grad_avg"], grad, 1 - alpha)
+                avg = (square_avg - grad_avg * grad_avg).sqrt()
+            else:
+                avg = square_avg.sqrt()
+            avg = avg + eps
+            if momentum > 0:
+                state["momentum_buffer"].mul_(momentum).add_(grad / avg)
+                p.add_(state["momentum_buffer"], alpha=-lr)
+            else:
+                p.add_(grad / avg, alpha=-lr)
