@@ -42,7 +42,13 @@ std::pair<uint64_t, uint64_t> Generator::reserve(uint64_t counters) {
 }
 
 const std::shared_ptr<Generator>& default_generator() {
-  static const std::shared_ptr<Generator> generator = std::make_shared<Generator>();
+  // Seeded from the OS's entropy, as PyTorch's default generator is: a process that never calls manual_seed
+  // draws different numbers on every run.
+  static const std::shared_ptr<Generator> generator = [] {
+    auto fresh = std::make_shared<Generator>();
+    fresh->seed();
+    return fresh;
+  }();
   return generator;
 }
 

@@ -13,6 +13,7 @@ from . import (
     func,
     nn,
     optim,
+    random,
     utils,
     viz,
 )
@@ -39,10 +40,7 @@ from .factories import (
     from_numpy,
     full,
     full_like,
-    get_rng_state,
-    initial_seed,
     linspace,
-    manual_seed,
     ones,
     ones_like,
     rand,
@@ -51,8 +49,6 @@ from .factories import (
     randn,
     randn_like,
     randperm,
-    seed,
-    set_rng_state,
     tensor,
     zeros,
     zeros_like,
@@ -81,6 +77,7 @@ from .ops.matmul import addmm, bmm, dot, linear, matmul, mm, mv
 from .ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from .ops.shape import cat, flatten, gather, permute, reshape, squeeze, stack, transpose, unsqueeze
 from .ops.softmax_loss import log_softmax, softmax
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _C, _dtype, cuda
 from .ops.graph import wrap
+from .random import c_generator
 from .tensor import Tensor
 
 
@@ -440,32 +441,12 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 # ---- random ----
 
 
-def manual_seed(seed):
-    _C.manual_seed(seed)
-    return _C
-
-
-def seed():
-    return _C.seed()
-
-
-def initial_seed():
-    return _C.initial_seed()
-
-
-def get_rng_state():
-    return wrap(_C.get_rng_state())
-
-
-def set_rng_state(state):
-    _C.set_rng_state(state._c)
-
-
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kwargs):
     size = _size(size, kwargs.pop("size", None))
     _no_extra(kwargs, "rand")
+    gen = c_generator(generator, "rand", device)
     c = _C.empty(size, _c_dtype(dtype))
-    _C.uniform_(c, 0.0, 1.0, generator=generator)
+    _C.uniform_(c, 0.0, 1.0, generator=gen)
     return _finish(c, requires_grad, device)
 
 
@@ -473,15 +454,17 @@ def bernoulli(input, p=None, *, generator=None):
     """0 or 1 in each element, 1 with the probability input holds there (or p), in input's shape and dtype."""
     out = _C.empty(list(input._c.shape), input._c.dtype)
     probabilities = _dtype.to_device_c(input._c, _dtype.CPU)  # drawn on the host, as every random fill is
-    _C.bernoulli_(out, probabilities if p is None else float(p), generator=generator)
+    gen = c_generator(generator, "bernoulli", input.device)
+    _C.bernoulli_(out, probabilities if p is None else float(p), generator=gen)
     return _finish(out, False, input.device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kwargs):
     size = _size(size, kwargs.pop("size", None))
     _no_extra(kwargs, "randn")
+    gen = c_generator(generator, "randn", device)
     c = _C.empty(size, _c_dtype(dtype))
-    _C.normal_(c, 0.0, 1.0, generator=generator)
+    _C.normal_(c, 0.0, 1.0, generator=gen)
     return _finish(c, requires_grad, device)
 
 
@@ -505,12 +488,12 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
             raise RuntimeError("from is out of bounds for bool")
         if not 0 <= high - 1 <= 1:
             raise RuntimeError("to - 1 is out of bounds for bool")
-    c = _C.randint(low, high, _size(size), generator=generator)
+    c = _C.randint(low, high, _size(size), generator=c_generator(generator, "randint", device))
     if dtype is not None and dtype != _dtype.int64:
         c = c.to_dtype(dtype._c)
     return _finish(c, False, device)
 
 
 def randperm(n, generator=None, dtype=None, device=None):
-    c = _C.randperm(n, generator=generator)
+    c = _C.randperm(n, generator=c_generator(generator, "randperm", device))
     return _finish(c if dtype in (None, _dtype.int64) else c.to_dtype(dtype._c), False, device)

@@ -6,6 +6,7 @@ value is computed out of place from a copy of the old one and written back, and 
 node as its grad_fn, as PyTorch rebases history."""
 
 from .. import _C, _dtype
+from ..random import c_generator
 from ..tensor import Tensor
 from . import elementwise as ew
 from . import modes
@@ -134,17 +135,20 @@ def zero_(self):
 
 
 def uniform_(self, a=0.0, b=1.0, generator=None):
-    return _overwrite(self, lambda: _C.uniform_(self._c, a, b, generator=generator), "UniformBackward0")
+    gen = c_generator(generator, "uniform_", self.device)
+    return _overwrite(self, lambda: _C.uniform_(self._c, a, b, generator=gen), "UniformBackward0")
 
 
 def bernoulli_(self, p=0.5, generator=None):
     """0 or 1 in each element, 1 with probability p (a number, or a tensor that broadcasts to self)."""
     p = p._c if isinstance(p, Tensor) else float(p)
-    return _overwrite(self, lambda: _C.bernoulli_(self._c, p, generator=generator), "BernoulliBackward0")
+    gen = c_generator(generator, "bernoulli_", self.device)
+    return _overwrite(self, lambda: _C.bernoulli_(self._c, p, generator=gen), "BernoulliBackward0")
 
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
-    return _overwrite(self, lambda: _C.normal_(self._c, mean, std, generator=generator), "NormalBackward0")
+    gen = c_generator(generator, "normal_", self.device)
+    return _overwrite(self, lambda: _C.normal_(self._c, mean, std, generator=gen), "NormalBackward0")
 
 
 def copy_(self, src):

@@ -9,6 +9,7 @@ reference the fused kernels are tested against."""
 import math
 
 from .. import _C, _dtype
+from ..random import c_generator
 from ..tensor import Tensor
 from .elementwise import mul, where
 from .engine import run_backward
@@ -312,7 +313,7 @@ def dropout(input, p=0.5, training=True, generator=None):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    out_c, mask_c = _C.dropout(input._c, p, True, generator=generator)
+    out_c, mask_c = _C.dropout(input._c, p, True, generator=c_generator(generator, "dropout", input.device))
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
 
     return record(

@@ -7,6 +7,7 @@ import numpy as np
 from ... import _C
 from ...factories import from_numpy, tensor
 from ...ops.shape import stack
+from ...random import c_generator
 from ...tensor import Tensor
 from .dataset import TensorDataset
 
@@ -46,7 +47,7 @@ class DataLoader:
     def _order(self):
         n = len(self.dataset)
         if self.shuffle:
-            return _C.randperm(n, generator=self.generator).numpy()
+            return _C.randperm(n, generator=c_generator(self.generator, "DataLoader")).numpy()
         return np.arange(n, dtype=np.int64)
 
     def __iter__(self):

@@ -3,6 +3,7 @@
 import math
 
 from ... import _C
+from ...random import c_generator
 
 
 class Dataset:
@@ -52,7 +53,7 @@ def random_split(dataset, lengths, generator=None):
         lengths = sizes
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    order = _C.randperm(n, generator=generator).numpy().tolist()
+    order = _C.randperm(n, generator=c_generator(generator, "random_split")).numpy().tolist()
     subsets, start = [], 0
     for length in lengths:
         subsets.append(Subset(dataset, order[start : start + length]))
