@@ -33,6 +33,7 @@ void bind_tensor(py::module_& m);
 void bind_elementwise(py::module_& m);
 void bind_reduce(py::module_& m);
 void bind_layout_index(py::module_& m);
+void bind_advanced_index(py::module_& m);
 void bind_matmul(py::module_& m);
 void bind_softmax_loss(py::module_& m);
 void bind_dlpack(py::module_& m);

@@ -68,6 +68,7 @@ PYBIND11_MODULE(_C, m) {
   bind_elementwise(m);
   bind_reduce(m);
   bind_layout_index(m);
+  bind_advanced_index(m);
   bind_matmul(m);
   bind_softmax_loss(m);
   bind_random(m);

@@ -42,17 +42,28 @@ void set_state(Generator& generator, const Tensor& state) {
 
 Generator* optional(const std::shared_ptr<Generator>& generator) { return generator.get(); }
 
-// A device tensor is filled through a host buffer from the CPU generator, so a seed gives the same numbers
-// on every device (and the generator's offset advances exactly as it would on the CPU).
+// Fills t from the CPU generator: in place on the CPU; a device tensor through a host buffer, so that a seed gives
+// the same numbers on every device (and the generator's offset advances exactly as it would on the CPU).
 template <class Fill>
-Tensor fill_through_host(const Tensor& t, Fill fill) {
-  Tensor host = Tensor::empty(t.shape(), t.dtype());
+Tensor random_fill(const Tensor& t, Fill fill) {
+  Tensor host = t.device().is_cpu() ? t : Tensor::empty(t.shape(), t.dtype());
   {
     ReleaseGilIfLarge nogil(t.numel());
     fill(host);
   }
-  dispatch::copy_(device_of(t), t, host);
+  if (!t.device().is_cpu()) dispatch::copy_(device_of(t), t, host);
   return t;
+}
+
+// name(input, a=..., b=..., *, generator=None): a two-parameter distribution drawn into input (uniform_, normal_).
+void def_distribution(py::module_& m, const char* name, Tensor (*draw)(const Tensor&, double, double, Generator*),
+                      const py::arg_v& a, const py::arg_v& b) {
+  m.def(
+      name,
+      [draw](const Tensor& t, double a, double b, const std::shared_ptr<Generator>& generator) {
+        return random_fill(t, [&](const Tensor& h) { draw(h, a, b, optional(generator)); });
+      },
+      py::arg("input"), a, b, py::kw_only(), py::arg("generator") = nullptr);
 }
 
 }  // namespace
@@ -105,24 +116,8 @@ void bind_random(py::module_& m) {
       },
       py::arg("counter"), py::arg("key"));
 
-  m.def(
-      "uniform_",
-      [](const Tensor& t, double from, double to, const std::shared_ptr<Generator>& generator) {
-        if (!t.device().is_cpu())
-          return fill_through_host(t, [&](const Tensor& h) { cpu::uniform_(h, from, to, optional(generator)); });
-        ReleaseGilIfLarge nogil(t.numel());
-        return cpu::uniform_(t, from, to, optional(generator));
-      },
-      py::arg("input"), py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
-  m.def(
-      "normal_",
-      [](const Tensor& t, double mean, double std, const std::shared_ptr<Generator>& generator) {
-        if (!t.device().is_cpu())
-          return fill_through_host(t, [&](const Tensor& h) { cpu::normal_(h, mean, std, optional(generator)); });
-        ReleaseGilIfLarge nogil(t.numel());
-        return cpu::normal_(t, mean, std, optional(generator));
-      },
-      py::arg("input"), py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
+  def_distribution(m, "uniform_", &cpu::uniform_, py::arg("from") = 0.0, py::arg("to") = 1.0);
+  def_distribution(m, "normal_", &cpu::normal_, py::arg("mean") = 0.0, py::arg("std") = 1.0);
   m.def(
       "randint",
       [](int64_t low, int64_t high, const std::vector<int64_t>& size, const std::shared_ptr<Generator>& generator) {
@@ -140,22 +135,15 @@ void bind_random(py::module_& m) {
   m.def(
       "bernoulli_",
       [](const Tensor& t, const Tensor& p, const std::shared_ptr<Generator>& generator) {
-        if (!t.device().is_cpu() || !p.device().is_cpu()) {
-          check_same_device(t, p, "bernoulli_");
-          Tensor p_host = dispatch::to_cpu(device_of(p), p);
-          return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p_host, optional(generator)); });
-        }
-        ReleaseGilIfLarge nogil(t.numel());
-        return cpu::bernoulli_(t, p, optional(generator));
+        check_same_device(t, p, "bernoulli_");
+        const Tensor p_host = dispatch::to_cpu(device_of(p), p);
+        return random_fill(t, [&](const Tensor& h) { cpu::bernoulli_(h, p_host, optional(generator)); });
       },
       py::arg("input"), py::arg("p"), py::kw_only(), py::arg("generator") = nullptr);
   m.def(
       "bernoulli_",
       [](const Tensor& t, double p, const std::shared_ptr<Generator>& generator) {
-        if (!t.device().is_cpu())
-          return fill_through_host(t, [&](const Tensor& h) { cpu::bernoulli_(h, p, optional(generator)); });
-        ReleaseGilIfLarge nogil(t.numel());
-        return cpu::bernoulli_(t, p, optional(generator));
+        return random_fill(t, [&](const Tensor& h) { cpu::bernoulli_(h, p, optional(generator)); });
       },
       py::arg("input"), py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = nullptr);
   m.def(

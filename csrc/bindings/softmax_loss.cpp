@@ -2,7 +2,7 @@
 // whose backward needs more than input and target return it alongside the loss.
 #include "cpu/softmax_loss.h"
 
-#include "bindings/common.h"
+#include "bindings/def_kernel.h"
 
 namespace autocore::bindings {
 
@@ -56,92 +56,22 @@ void def_pointwise(py::module_& m, const char* name, const char* backward_name, 
 }  // namespace
 
 void bind_softmax_loss(py::module_& m) {
-  m.def(
-      "softmax",
-      [](const Tensor& x, int64_t dim) {
-        ReleaseGilIfLarge nogil(x.numel());
-        return dispatch::softmax(device_of(x), x, dim);
-      },
-      py::arg("input"), py::arg("dim"));
-  m.def(
-      "log_softmax",
-      [](const Tensor& x, int64_t dim) {
-        ReleaseGilIfLarge nogil(x.numel());
-        return dispatch::log_softmax(device_of(x), x, dim);
-      },
-      py::arg("input"), py::arg("dim"));
-  m.def(
-      "softmax_backward",
-      [](const Tensor& grad, const Tensor& out, int64_t dim) {
-        ReleaseGilIfLarge nogil(out.numel());
-        return dispatch::softmax_backward(device_of(grad, out), grad, out, dim);
-      },
-      py::arg("grad_output"), py::arg("output"), py::arg("dim"));
-  m.def(
-      "log_softmax_backward",
-      [](const Tensor& grad, const Tensor& out, int64_t dim) {
-        ReleaseGilIfLarge nogil(out.numel());
-        return dispatch::log_softmax_backward(device_of(grad, out), grad, out, dim);
-      },
-      py::arg("grad_output"), py::arg("output"), py::arg("dim"));
-
+  const py::arg input("input"), target("target"), dim("dim"), grad_output("grad_output"), output("output");
+  const py::arg_v weight = py::arg("weight") = py::none(), reduction = py::arg("reduction") = "mean";
+  const py::arg_v ignore_index = py::arg("ignore_index") = -100, label_smoothing = py::arg("label_smoothing") = 0.0;
+  def_kernel(m, "softmax", dispatch::softmax, input, dim);
+  def_kernel(m, "log_softmax", dispatch::log_softmax, input, dim);
+  def_kernel(m, "softmax_backward", dispatch::softmax_backward, grad_output, output, dim);
+  def_kernel(m, "log_softmax_backward", dispatch::log_softmax_backward, grad_output, output, dim);
   // nll_loss -> (loss, total_weight), as PyTorch's nll_loss_forward.
-  m.def(
-      "nll_loss",
-      [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight, const std::string& reduction,
-         int64_t ignore_index) -> py::object {
-        Reduction r = parse_reduction(reduction);
-        std::pair<Tensor, Tensor> result;
-        {
-          ReleaseGilIfLarge nogil(input.numel());
-          result = dispatch::nll_loss(device_of(input, target), input, target, ptr(weight), r, ignore_index);
-        }
-        return py::make_tuple(result.first, result.second);
-      },
-      py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean",
-      py::arg("ignore_index") = -100);
-  m.def(
-      "nll_loss_backward",
-      [](const Tensor& grad, const std::vector<int64_t>& input_shape, const Tensor& target,
-         std::optional<Tensor> weight, const std::string& reduction, int64_t ignore_index, const Tensor& total_weight) {
-        Reduction r = parse_reduction(reduction);
-        Dims shape = to_dims(input_shape);
-        ReleaseGilIfLarge nogil(product(shape));
-        return dispatch::nll_loss_backward(device_of(grad, target), grad, shape, target, ptr(weight), r, ignore_index,
-                                           total_weight);
-      },
-      py::arg("grad_output"), py::arg("input_shape"), py::arg("target"), py::arg("weight") = py::none(),
-      py::arg("reduction") = "mean", py::arg("ignore_index") = -100, py::arg("total_weight"));
-
+  def_kernel(m, "nll_loss", dispatch::nll_loss, input, target, weight, reduction, ignore_index);
+  def_kernel(m, "nll_loss_backward", dispatch::nll_loss_backward, grad_output, py::arg("input_shape"), target, weight,
+             reduction, ignore_index, py::arg("total_weight"));
   // cross_entropy -> (loss, row_stats, total_weight); the last two feed cross_entropy_backward.
-  m.def(
-      "cross_entropy",
-      [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight, int64_t ignore_index,
-         const std::string& reduction, double label_smoothing) -> py::object {
-        Reduction r = parse_reduction(reduction);
-        CrossEntropyResult result;
-        {
-          ReleaseGilIfLarge nogil(input.numel());
-          result = dispatch::cross_entropy(device_of(input, target), input, target, ptr(weight), r, ignore_index,
-                                           label_smoothing);
-        }
-        return py::make_tuple(result.loss, result.row_stats, result.total_weight);
-      },
-      py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
-      py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0);
-  m.def(
-      "cross_entropy_backward",
-      [](const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& row_stats,
-         const Tensor& total_weight, std::optional<Tensor> weight, int64_t ignore_index, const std::string& reduction,
-         double label_smoothing) {
-        Reduction r = parse_reduction(reduction);
-        ReleaseGilIfLarge nogil(input.numel());
-        return dispatch::cross_entropy_backward(device_of(grad, input, target), grad, input, target, row_stats,
-                                                total_weight, ptr(weight), r, ignore_index, label_smoothing);
-      },
-      py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("row_stats"), py::arg("total_weight"),
-      py::arg("weight") = py::none(), py::arg("ignore_index") = -100, py::arg("reduction") = "mean",
-      py::arg("label_smoothing") = 0.0);
+  def_kernel(m, "cross_entropy", dispatch::cross_entropy, input, target, weight, ignore_index, reduction,
+             label_smoothing);
+  def_kernel(m, "cross_entropy_backward", dispatch::cross_entropy_backward, grad_output, input, target,
+             py::arg("row_stats"), py::arg("total_weight"), weight, ignore_index, reduction, label_smoothing);
 
   def_pointwise(m, "mse_loss", "mse_loss_backward", "mse_loss_target_backward", PointwiseLoss::mse);
   def_pointwise(m, "l1_loss", "l1_loss_backward", "l1_loss_target_backward", PointwiseLoss::l1);

@@ -8,21 +8,7 @@ namespace autocore::bindings {
 
 namespace {
 
-const char* numpy_format(DType dtype) {
-  switch (dtype) {
-    case DType::Bool:
-      return "?";
-    case DType::Int64:
-      return "q";
-    case DType::Float32:
-      return "f";
-    case DType::Float64:
-      return "d";
-  }
-  return "";
-}
-
-py::dtype numpy_dtype(DType dtype) { return py::dtype(numpy_format(dtype)); }
+py::dtype numpy_dtype(DType dtype) { return py::dtype(buffer_format(dtype)); }
 
 DType dtype_from_numpy(const py::dtype& dt) {
   if (dt.byteorder() == '>')
@@ -119,7 +105,7 @@ void bind_tensor(py::module_& m) {
                  " tensor through the buffer protocol");
         std::vector<py::ssize_t> strides;
         for (int64_t s : t.strides()) strides.push_back(s * static_cast<py::ssize_t>(t.itemsize()));
-        return py::buffer_info(t.data_ptr(), static_cast<py::ssize_t>(t.itemsize()), numpy_format(t.dtype()), t.dim(),
+        return py::buffer_info(t.data_ptr(), static_cast<py::ssize_t>(t.itemsize()), buffer_format(t.dtype()), t.dim(),
                                std::vector<py::ssize_t>(t.shape().begin(), t.shape().end()), strides);
       })
       .def("view", [](const Tensor& t, const std::vector<int64_t>& shape) { return t.view(to_dims(shape)); })

@@ -11,62 +11,28 @@ enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3 };
 constexpr int kNumDTypes = 4;
 
 constexpr size_t itemsize(DType dtype) {
-  switch (dtype) {
-    case DType::Bool:
-      return 1;
-    case DType::Int64:
-      return 8;
-    case DType::Float32:
-      return 4;
-    case DType::Float64:
-      return 8;
-  }
-  return 0;
+  constexpr size_t sizes[kNumDTypes] = {1, 8, 4, 8};  // in DType's order
+  return sizes[static_cast<int>(dtype)];
 }
 
-constexpr const char* dtype_name(DType dtype) {
-  switch (dtype) {
-    case DType::Bool:
-      return "bool";
-    case DType::Int64:
-      return "int64";
-    case DType::Float32:
-      return "float32";
-    case DType::Float64:
-      return "float64";
-  }
-  return "?";
-}
+// Each dtype's names, in DType's order.
+struct DTypeNames {
+  const char* name;         // "float32"
+  const char* scalar_type;  // PyTorch's ScalarType, as its messages say it: "not implemented for 'Float'"
+  const char* cpp_type;     // the C++ type, as PyTorch's messages say it: "but got: float != double"
+  const char* format;       // the buffer protocol's (and numpy's) format character
+};
+inline constexpr DTypeNames kDTypeNames[kNumDTypes] = {
+    {"bool", "Bool", "bool", "?"},
+    {"int64", "Long", "long int", "q"},
+    {"float32", "Float", "float", "f"},
+    {"float64", "Double", "double", "d"},
+};
 
-// The names PyTorch's messages use: ScalarType ("Float", in "not implemented for 'Float'") and the
-// C++ type ("float", in "but got: float != double").
-constexpr const char* scalar_type_name(DType dtype) {
-  switch (dtype) {
-    case DType::Bool:
-      return "Bool";
-    case DType::Int64:
-      return "Long";
-    case DType::Float32:
-      return "Float";
-    case DType::Float64:
-      return "Double";
-  }
-  return "?";
-}
-
-constexpr const char* cpp_type_name(DType dtype) {
-  switch (dtype) {
-    case DType::Bool:
-      return "bool";
-    case DType::Int64:
-      return "long int";
-    case DType::Float32:
-      return "float";
-    case DType::Float64:
-      return "double";
-  }
-  return "?";
-}
+constexpr const char* dtype_name(DType dtype) { return kDTypeNames[int(dtype)].name; }
+constexpr const char* scalar_type_name(DType dtype) { return kDTypeNames[int(dtype)].scalar_type; }
+constexpr const char* cpp_type_name(DType dtype) { return kDTypeNames[int(dtype)].cpp_type; }
+constexpr const char* buffer_format(DType dtype) { return kDTypeNames[int(dtype)].format; }
 
 constexpr bool is_floating(DType dtype) { return dtype == DType::Float32 || dtype == DType::Float64; }
 

@@ -1,12 +1,11 @@
 // The elementwise entry points, written once over a device backend: type promotion, broadcasting and `out=`,
-// then the backend's loops. cpu/elementwise.cpp and cuda/elementwise.cu each define a Backend with
+// then the backend's loops. Each function the family's kernels (core/kernels/elementwise.def) name has that name.
+// cpu/elementwise.cpp and cuda/elementwise.cu each define a Backend, derived from its device's kernels (CpuKernels,
+// CudaKernels: Backend::to_dtype, Backend::copy_, Backend::fill_), with
 //   static void check_device(const Tensor& t, const char* op);  // t lives on this backend's device (made current)
 //   static void check_supported(EwOp op, DType dtype);           // "\"op\" not implemented for 'dtype'"
 //   static bool foreign(const Tensor& t, const Tensor& like);     // t must move to like's device first (a 0-d
 //   static Tensor adopt(const Tensor& t, const Tensor& like);     // CPU tensor beside a GPU one), and the move
-//   static Tensor to_dtype(const Tensor& t, DType dtype);
-//   static void copy_(const Tensor& dst, const Tensor& src);
-//   static void fill_(const Tensor& dst, const Scalar& value);
 //   static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars);
 // `scalars[k]`, when not null, holds the 8 bytes of operand k, a Python number (added with add_scalar).
 #pragma once
@@ -68,6 +67,14 @@ struct ElementwiseEntry {
     it.add_input(rhs);
     Backend::run(op, dtype, it, params, nullptr);
     return finish(result, out);
+  }
+
+  static Tensor binary_tensor_scalar(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out) {
+    return binary_with_scalar(op, a, b, false, out);
+  }
+
+  static Tensor binary_scalar_tensor(EwOp op, const Scalar& a, const Tensor& b, const Tensor* out) {
+    return binary_with_scalar(op, b, a, true, out);
   }
 
   static Tensor binary_with_scalar(EwOp op, const Tensor& t, const Scalar& s, bool scalar_first, const Tensor* out) {

@@ -45,6 +45,14 @@ void check_sub_without_bool(EwOp op, bool a_is_bool, bool b_is_bool) {
            "use the `~` or `logical_not()` operator instead.");
 }
 
+void fail_no_kernel(EwOp op, DType dtype) {
+  if (op == EwOp::neg && dtype == DType::Bool)
+    fail<RuntimeError>(
+        "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+        "invert a mask, use the `~` or `logical_not()` operator instead.");
+  fail<RuntimeError>("\"", ew_op_name(op), "\" not implemented for '", dtype_name(dtype), "'");
+}
+
 bool can_cast(DType from, DType to) {
   if (is_floating(from) && !is_floating(to)) return false;
   if (from != DType::Bool && to == DType::Bool) return false;

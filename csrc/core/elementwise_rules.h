@@ -44,6 +44,9 @@ DType compute_dtype(EwOp op, DType promoted);
 // promote it to a number.
 void check_sub_without_bool(EwOp op, bool a_is_bool, bool b_is_bool);
 
+// PyTorch's error for an op without a kernel for dtype ("\"op\" not implemented for 'dtype'").
+[[noreturn]] void fail_no_kernel(EwOp op, DType dtype);
+
 // PyTorch's canCast: no float -> integer, no number -> bool.
 bool can_cast(DType from, DType to);
 // Refuses outputs where two elements share memory (an expanded tensor), which parallel writes would race on.

@@ -11,17 +11,9 @@ Reduction parse_reduction(const std::string& name) {
 }
 
 const char* pointwise_loss_name(PointwiseLoss kind) {
-  switch (kind) {
-    case PointwiseLoss::mse:
-      return "mse_loss";
-    case PointwiseLoss::l1:
-      return "l1_loss";
-    case PointwiseLoss::bce:
-      return "binary_cross_entropy";
-    case PointwiseLoss::bce_with_logits:
-      return "binary_cross_entropy_with_logits";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {"mse_loss", "l1_loss", "binary_cross_entropy",
+                                           "binary_cross_entropy_with_logits"};  // in PointwiseLoss's order
+  return kNames[int(kind)];
 }
 
 std::string torch_size(const Dims& shape) { return "torch.Size(" + shape.str() + ")"; }

@@ -1,22 +1,19 @@
 // Matrix products with PyTorch's semantics, written once over a device backend: the shape rules, checks and
 // messages of matmul (vector, matrix and batched with broadcast batch dims), mm, bmm, mv, dot, addmm and linear,
-// and the backwards. cpu/matmul.cpp and cuda/matmul.cu each define a Backend with
+// and the backwards, each named after its kernel (core/kernels/matmul.def). cpu/matmul.cpp and cuda/matmul.cu
+// each define a Backend, derived from its device's kernels (CpuKernels, CudaKernels: Backend::reshape, ...), with
 //   static void check_device(const Tensor& t, const char* op);  // t lives on this backend's device (made current)
 //   static void gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta,
 //                    const Tensor* bias);  // c[batch] = alpha a[batch] @ b[batch] + beta c[batch] (+ bias, a row of
 //                                          // c's width, added to every row; given only with beta = 0). a, b and
 //                                          // c share their batch dims (a, b may be expanded); c's rows are dense.
-//   static Tensor reshape(const Tensor& t, const Dims& shape);
-//   static void copy_(const Tensor& dst, const Tensor& src);
-//   static Tensor sum_to_shape(const Tensor& grad, const Dims& shape);
-//   static Tensor sum_rows(const Tensor& g);                     // the column sums of a matrix
-//   static Tensor add(const Tensor& a, const Tensor& b);
 #pragma once
 #include <algorithm>
 #include <array>
 #include <string>
 #include <utility>
 
+#include "core/elementwise_rules.h"
 #include "core/scalar.h"
 #include "core/tensor.h"
 
@@ -184,7 +181,7 @@ struct MatmulEntry {
              weight.dim(), "-D");
     if (weight.dim() == 1) {  // PyTorch allows a vector weight: x @ w (+ bias)
       Tensor y = matmul(x, weight, nullptr);
-      return bias && bias->defined() ? Backend::add(y, *bias) : y;
+      return bias && bias->defined() ? Backend::binary(EwOp::add, y, *bias, nullptr, {}) : y;
     }
     check_product_dtypes(x, weight);
     const int64_t in = x.shape()[x.dim() - 1], features = weight.shape()[0];
@@ -253,7 +250,10 @@ struct MatmulEntry {
     std::array<Tensor, 3> grads;
     if (needs[0]) grads[0] = Backend::reshape(product_nd(g, weight), x.shape());
     if (needs[1]) grads[1] = product_nd(g.transpose(0, 1), x.dim() == 1 ? x.unsqueeze(0) : flatten_rows(x));
-    if (needs[2]) grads[2] = Backend::sum_rows(g);
+    if (needs[2]) {
+      const Dims rows{0};
+      grads[2] = Backend::sum(g, &rows, false);
+    }
     return grads;
   }
 };

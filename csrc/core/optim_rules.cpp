@@ -4,118 +4,24 @@
 #include <cmath>
 
 #include "core/elementwise_rules.h"
+#include "core/kernels.h"
 
 namespace autocore {
 
-namespace {
+OptimStep optim_step(const char* op, const TensorList& params, const TensorList& grads,
+                     std::initializer_list<StateList> state) {
+  OptimStep step{op, {}, {}};
+  step.lists.reserve(2 + state.size());
+  step.lists.push_back({"params", &params, true});
+  step.lists.push_back({"grads", &grads, false});
+  for (const StateList& list : state) step.lists.push_back({list.name, list.tensors, true});
+  return step;
+}
 
-// The PyTorch optimizer constructors' checks, e.g. "Invalid learning rate: -1".
 void check_hyper(bool ok, const char* what, double value) { AC_CHECK(ok, ValueError, "Invalid ", what, ": ", value); }
 
 void check_step_count(int64_t step, const char* op) {
   AC_CHECK(step >= 1, RuntimeError, op, ": step counts from 1 (the value after the increment), got ", step);
-}
-
-}  // namespace
-
-OptimStep sgd_step(const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers, double lr,
-                   double momentum, double dampening, double weight_decay, bool nesterov, bool maximize,
-                   bool first_step) {
-  check_hyper(lr >= 0, "learning rate", lr);
-  check_hyper(momentum >= 0, "momentum value", momentum);
-  check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
-  AC_CHECK(!nesterov || (momentum > 0 && dampening == 0), ValueError,
-           "Nesterov momentum requires a momentum and zero dampening");
-  OptimStep step{"sgd_",
-                 {{"params", &params, true},
-                  {"grads", &grads, false},
-                  {"momentum_buffers", momentum != 0 ? &momentum_buffers : nullptr, true}},
-                 {}};
-  OptimHyper& h = step.hyper;
-  h.lr = lr, h.momentum = momentum, h.dampening = dampening, h.weight_decay = weight_decay;
-  h.nesterov = nesterov, h.maximize = maximize, h.first_step = first_step;
-  return step;
-}
-
-OptimStep adam_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
-                    const TensorList& exp_avg_sqs, const TensorList& max_exp_avg_sqs, int64_t step_count, double lr,
-                    double beta1, double beta2, double eps, double weight_decay, bool amsgrad, bool maximize,
-                    bool decoupled_weight_decay) {
-  const char* op = decoupled_weight_decay ? "adamw_" : "adam_";
-  check_hyper(lr >= 0, "learning rate", lr);
-  check_hyper(eps >= 0, "epsilon value", eps);
-  AC_CHECK(beta1 >= 0 && beta1 < 1, ValueError, "Invalid beta parameter at index 0: ", beta1);
-  AC_CHECK(beta2 >= 0 && beta2 < 1, ValueError, "Invalid beta parameter at index 1: ", beta2);
-  check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
-  check_step_count(step_count, op);
-  OptimStep step{op,
-                 {{"params", &params, true},
-                  {"grads", &grads, false},
-                  {"exp_avgs", &exp_avgs, true},
-                  {"exp_avg_sqs", &exp_avg_sqs, true},
-                  {"max_exp_avg_sqs", amsgrad ? &max_exp_avg_sqs : nullptr, true}},
-                 {}};
-  OptimHyper& h = step.hyper;
-  h.lr = lr, h.beta1 = beta1, h.beta2 = beta2, h.eps = eps, h.weight_decay = weight_decay;
-  h.amsgrad = amsgrad, h.maximize = maximize, h.decoupled_weight_decay = decoupled_weight_decay;
-  const double steps = static_cast<double>(step_count);
-  h.step_size = lr / (1 - std::pow(beta1, steps));
-  h.bias_correction2_sqrt = std::sqrt(1 - std::pow(beta2, steps));
-  return step;
-}
-
-OptimStep adagrad_step(const TensorList& params, const TensorList& grads, const TensorList& state_sums,
-                       int64_t step_count, double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
-  check_hyper(lr >= 0, "learning rate", lr);
-  check_hyper(lr_decay >= 0, "lr_decay value", lr_decay);
-  check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
-  check_hyper(eps >= 0, "epsilon value", eps);
-  check_step_count(step_count, "adagrad_");
-  OptimStep step{
-      "adagrad_", {{"params", &params, true}, {"grads", &grads, false}, {"state_sums", &state_sums, true}}, {}};
-  OptimHyper& h = step.hyper;
-  h.weight_decay = weight_decay, h.eps = eps, h.maximize = maximize;
-  h.clr = lr / (1 + static_cast<double>(step_count - 1) * lr_decay);
-  return step;
-}
-
-OptimStep adadelta_step(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
-                        const TensorList& acc_deltas, double lr, double rho, double eps, double weight_decay,
-                        bool maximize) {
-  check_hyper(lr >= 0, "learning rate", lr);
-  check_hyper(rho >= 0 && rho <= 1, "rho value", rho);
-  check_hyper(eps >= 0, "epsilon value", eps);
-  check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
-  OptimStep step{"adadelta_",
-                 {{"params", &params, true},
-                  {"grads", &grads, false},
-                  {"square_avgs", &square_avgs, true},
-                  {"acc_deltas", &acc_deltas, true}},
-                 {}};
-  OptimHyper& h = step.hyper;
-  h.lr = lr, h.rho = rho, h.eps = eps, h.weight_decay = weight_decay, h.maximize = maximize;
-  return step;
-}
-
-OptimStep rmsprop_step(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
-                       const TensorList& momentum_buffers, const TensorList& grad_avgs, double lr, double alpha,
-                       double eps, double weight_decay, double momentum, bool centered, bool maximize) {
-  check_hyper(lr >= 0, "learning rate", lr);
-  check_hyper(eps >= 0, "epsilon value", eps);
-  check_hyper(momentum >= 0, "momentum value", momentum);
-  check_hyper(weight_decay >= 0, "weight_decay value", weight_decay);
-  check_hyper(alpha >= 0, "alpha value", alpha);
-  OptimStep step{"rmsprop_",
-                 {{"params", &params, true},
-                  {"grads", &grads, false},
-                  {"square_avgs", &square_avgs, true},
-                  {"momentum_buffers", momentum > 0 ? &momentum_buffers : nullptr, true},
-                  {"grad_avgs", centered ? &grad_avgs : nullptr, true}},
-                 {}};
-  OptimHyper& h = step.hyper;
-  h.lr = lr, h.alpha = alpha, h.eps = eps, h.weight_decay = weight_decay, h.momentum = momentum;
-  h.centered = centered, h.maximize = maximize;
-  return step;
 }
 
 void check_step_lists(const OptimStep& step, DeviceType device_type) {
@@ -150,8 +56,29 @@ void check_step_lists(const OptimStep& step, DeviceType device_type) {
   }
 }
 
-void bump_written_versions(const OptimStep& step) {
-  for (const NamedList& list : step.lists)
+OptimOperands::OptimOperands(const OptimStep& step, DeviceType device_type) : step_(step) {
+  check_step_lists(step, device_type);
+  const TensorList& params = *step.lists[0].tensors;
+  // Validation is over: from here on memory is read and written.
+  data_.assign(params.size() * kOptimOperands, nullptr);
+  kept_.reserve(params.size() * step.lists.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (params[i].numel() == 0) continue;
+    for (size_t k = 0; k < step.lists.size(); ++k) {
+      const NamedList& list = step.lists[k];
+      if (!list.tensors) continue;
+      const Tensor& t = (*list.tensors)[i];
+      Tensor source = t.is_contiguous() ? t : dispatch::contiguous(device_type, t);
+      if (!t.is_contiguous() && list.written) write_back_.push_back({t, source});
+      data_[i * kOptimOperands + k] = source.data_ptr();
+      kept_.push_back(std::move(source));
+    }
+  }
+}
+
+void OptimOperands::finish() const {
+  for (const auto& [target, source] : write_back_) dispatch::copy_(target.device().type, target, source);
+  for (const NamedList& list : step_.lists)
     if (list.written && list.tensors)
       for (const Tensor& t : *list.tensors) t.bump_version();
 }

@@ -1,8 +1,10 @@
-// What an optimizer step means, independent of the device that runs it: PyTorch's hyper-parameter checks, the
-// step-dependent scalars (computed once per call in double, as PyTorch's Python arithmetic does), and the checks
-// on the lists of params, grads and state. cpu/optim_update.cpp and cuda/optim_update.cu both apply these.
+// What an optimizer step means, independent of the device that runs it: the hyper-parameters a rule reads, PyTorch's
+// checks, and the checks on the lists of params, grads and state. core/optim_entry.h builds a step from a kernel's
+// arguments; cpu/optim_update.cpp and cuda/optim_update.cu run it (core/optim_math.h holds the rules).
 #pragma once
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -41,27 +43,39 @@ struct OptimStep {
   OptimHyper hyper;
 };
 
-// After a step: the version of every tensor it updated in place (params and state buffers) moves on.
-void bump_written_versions(const OptimStep& step);
+// A step of `op` on params and grads with the rule's state lists, each updated in place (tensors null: a list this
+// configuration does not use); its hyper-parameters are the caller's to set.
+struct StateList {
+  const char* name;
+  const TensorList* tensors;
+};
+OptimStep optim_step(const char* op, const TensorList& params, const TensorList& grads,
+                     std::initializer_list<StateList> state);
 
-OptimStep sgd_step(const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers, double lr,
-                   double momentum, double dampening, double weight_decay, bool nesterov, bool maximize,
-                   bool first_step);
-OptimStep adam_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
-                    const TensorList& exp_avg_sqs, const TensorList& max_exp_avg_sqs, int64_t step, double lr,
-                    double beta1, double beta2, double eps, double weight_decay, bool amsgrad, bool maximize,
-                    bool decoupled_weight_decay);
-OptimStep adagrad_step(const TensorList& params, const TensorList& grads, const TensorList& state_sums, int64_t step,
-                       double lr, double lr_decay, double weight_decay, double eps, bool maximize);
-OptimStep adadelta_step(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
-                        const TensorList& acc_deltas, double lr, double rho, double eps, double weight_decay,
-                        bool maximize);
-OptimStep rmsprop_step(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
-                       const TensorList& momentum_buffers, const TensorList& grad_avgs, double lr, double alpha,
-                       double eps, double weight_decay, double momentum, bool centered, bool maximize);
+// The PyTorch optimizer constructors' checks, e.g. "Invalid learning rate: -1".
+void check_hyper(bool ok, const char* what, double value);
+// A step count as the kernels take it: after PyTorch's increment, so from 1.
+void check_step_count(int64_t step, const char* op);
 
 // Every list against the params: as many, none missing, same shape, dtype and device, params floating point and
 // on a device of `device_type`, no written tensor with overlapping elements. Raises before memory is touched.
 void check_step_lists(const OptimStep& step, DeviceType device_type);
+
+// A checked step's operands in contiguous memory: row(i) holds param i's kOptimOperands pointers, in the order of
+// step.lists (null for a list the rule does not use, and for an empty param). A tensor that is not contiguous is
+// replaced by a contiguous copy, which finish() writes back where the step updates it in place; finish() then moves
+// on the version of every tensor the step updated.
+class OptimOperands {
+ public:
+  OptimOperands(const OptimStep& step, DeviceType device_type);  // check_step_lists first
+  void* const* row(size_t i) const { return data_.data() + i * kOptimOperands; }
+  void finish() const;
+
+ private:
+  const OptimStep& step_;
+  std::vector<void*> data_;
+  std::vector<Tensor> kept_;
+  std::vector<std::pair<Tensor, Tensor>> write_back_;
+};
 
 }  // namespace autocore

@@ -1,22 +1,16 @@
 // The reduction entry points and their backwards, written once over a device backend: dim handling, PyTorch's
-// checks and messages, and the backwards composed of elementwise ops. cpu/reduce.cpp and cuda/reduce.cu each
-// define a Backend with
+// checks and messages, and the backwards composed of elementwise ops. Each function is named after its kernel
+// (core/kernels/reduce.def). cpu/reduce.cpp and cuda/reduce.cu each define a Backend, derived from its device's
+// kernels (CpuKernels, CudaKernels: Backend::reshape, Backend::binary, ...), with
 //   static void check_device(const Tensor& t, const char* op);  // t lives on this backend's device (made current)
-//   static Tensor sum_impl(const Tensor& x, const DimMask& mask, bool keepdim);  // float -> float, ints -> int64
-//   static std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool keepdim, bool is_max,
-//                                               bool want_values, bool want_indices);  // first index; NaN wins
-//   static Tensor var_impl(const Tensor& x, const DimMask& mask, double correction, bool keepdim);  // two-pass
+// and loops that write the reduction of x over the dims of `mask` into a result of x's reduced shape:
+//   static void sum_into(const Tensor& x, const DimMask& mask, const Tensor& out);  // out: x's float dtype, or int64
+//   static void arg_reduce_into(const Tensor& x, const DimMask& mask, bool is_max, const Tensor& values,
+//                               const Tensor& indices);  // each may be undefined; the first extreme; NaN wins
+//   static void var_into(const Tensor& x, const DimMask& mask, double correction, const Tensor& out);  // two-pass
 //   static void scatter_index(const Tensor& g, const Tensor& index, const Tensor& result, int64_t outer,
 //                             int64_t inner, int64_t size, int d);  // result[o, index[o, i], i] = g[o, i], after
 //                                                                   // checking every index lies in [0, size)
-//   static Tensor reshape(const Tensor& t, const Dims& shape);
-//   static Tensor contiguous(const Tensor& t);
-//   static Tensor to_dtype(const Tensor& t, DType dtype);
-//   static void fill_(const Tensor& t, const Scalar& value);
-//   static Tensor binary(EwOp op, const Tensor& a, const Tensor& b);
-//   static Tensor binary(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out = nullptr);
-//   static Tensor sqrt_(const Tensor& t);
-//   static Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
 #pragma once
 #include <algorithm>
 #include <utility>
@@ -29,31 +23,54 @@ namespace autocore {
 
 template <class Backend>
 struct ReduceEntry {
-  static Tensor scale(const Tensor& t, double factor) {
-    return Backend::binary(EwOp::mul, t, Scalar::from_float(factor));
+  static Tensor binary(EwOp op, const Tensor& a, const Tensor& b) { return Backend::binary(op, a, b, nullptr, {}); }
+  static Tensor binary(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out = nullptr) {
+    return Backend::binary_tensor_scalar(op, a, b, out);
+  }
+  static Tensor scale(const Tensor& t, double factor) { return binary(EwOp::mul, t, Scalar::from_float(factor)); }
+
+  // float -> same float; int64 and bool -> int64.
+  static Tensor sum_over(const Tensor& x, const DimMask& mask, bool keepdim) {
+    const DType dtype = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
+    Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), dtype, x.device());
+    Backend::sum_into(x, mask, out);
+    return out;
+  }
+
+  static std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool keepdim, bool is_max,
+                                              bool want_values, bool want_indices) {
+    const Dims shape = output_shape(x.shape(), mask, keepdim);
+    Tensor values = want_values ? Tensor::empty(shape, x.dtype(), x.device()) : Tensor();
+    Tensor indices = want_indices ? Tensor::empty(shape, DType::Int64, x.device()) : Tensor();
+    Backend::arg_reduce_into(x, mask, is_max, values, indices);
+    return {values, indices};
   }
 
   static Tensor sum(const Tensor& x, const Dims* dims, bool keepdim) {
     Backend::check_device(x, "sum");
-    return Backend::sum_impl(x, make_mask(x.dim(), dims), keepdim);
+    return sum_over(x, make_mask(x.dim(), dims), keepdim);
   }
 
   static Tensor mean(const Tensor& x, const Dims* dims, bool keepdim) {
     Backend::check_device(x, "mean");
     check_reduce_floating(x, "mean");
     DimMask mask = make_mask(x.dim(), dims);
-    Tensor total = Backend::sum_impl(x, mask, keepdim);
-    return Backend::binary(EwOp::div, total, Scalar::from_int(reduced_count(x.shape(), mask)), &total);  // 0/0: nan
+    Tensor total = sum_over(x, mask, keepdim);
+    return binary(EwOp::div, total, Scalar::from_int(reduced_count(x.shape(), mask)), &total);  // 0/0: nan
   }
 
   static Tensor var(const Tensor& x, const Dims* dims, double correction, bool keepdim) {
     Backend::check_device(x, "var");
     check_reduce_floating(x, "var");
-    return Backend::var_impl(x, make_mask(x.dim(), dims), correction, keepdim);
+    DimMask mask = make_mask(x.dim(), dims);
+    Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), x.dtype(), x.device());
+    Backend::var_into(x, mask, correction, out);
+    return out;
   }
 
   static Tensor std(const Tensor& x, const Dims* dims, double correction, bool keepdim) {
-    return Backend::sqrt_(var(x, dims, correction, keepdim));
+    Tensor variance = var(x, dims, correction, keepdim);
+    return Backend::unary(EwOp::sqrt, variance, {}, &variance);
   }
 
   static std::pair<Tensor, Tensor> extreme_dim(const Tensor& x, int64_t dim, bool keepdim, bool is_max) {
@@ -61,7 +78,7 @@ struct ReduceEntry {
     Backend::check_device(x, op);
     DimMask mask = single_dim_mask(x, dim);
     check_reduce_nonempty(x, mask, op);
-    return Backend::arg_reduce(x, mask, keepdim, is_max, true, true);
+    return arg_reduce(x, mask, keepdim, is_max, true, true);
   }
 
   static Tensor extreme_all(const Tensor& x, bool is_max) {
@@ -70,7 +87,7 @@ struct ReduceEntry {
     AC_CHECK(x.numel() > 0, RuntimeError, op,
              "(): Expected reduction dim to be specified for input.numel() == 0. "
              "Specify the reduction dim with the 'dim' argument.");
-    return Backend::arg_reduce(x, make_mask(x.dim(), nullptr), false, is_max, true, false).first;
+    return arg_reduce(x, make_mask(x.dim(), nullptr), false, is_max, true, false).first;
   }
 
   static Tensor extreme_over(const Tensor& x, const Dims* dims, bool keepdim, bool is_max) {
@@ -91,7 +108,7 @@ struct ReduceEntry {
     check_reduce_nonempty(x, mask, op);
     if (x.numel() == 0 && x.dim() > 0)  // an empty kept dim: nothing to reduce, an empty result
       return Tensor::empty(output_shape(x.shape(), mask, keepdim), x.dtype(), x.device());
-    return Backend::arg_reduce(x, mask, keepdim, is_max, true, false).first;
+    return arg_reduce(x, mask, keepdim, is_max, true, false).first;
   }
 
   static Tensor arg_extreme(const Tensor& x, const int64_t* dim, bool keepdim, bool is_max) {
@@ -101,12 +118,27 @@ struct ReduceEntry {
     if (!dim) {
       AC_CHECK(x.numel() > 0, IndexError, op, "(): Expected reduction dim to be specified for input.numel() == 0.");
       Tensor flat = Backend::reshape(x, Dims{x.numel()});
-      Tensor index = Backend::arg_reduce(flat, make_mask(1, nullptr), false, is_max, false, true).second;
+      Tensor index = arg_reduce(flat, make_mask(1, nullptr), false, is_max, false, true).second;
       return keepdim ? index.view(Dims::filled(x.dim(), 1)) : index;
     }
     DimMask mask = single_dim_mask(x, *dim);
     check_reduce_nonempty(x, mask, op);
-    return Backend::arg_reduce(x, mask, keepdim, is_max, false, true).second;
+    return arg_reduce(x, mask, keepdim, is_max, false, true).second;
+  }
+
+  static Tensor amax(const Tensor& x, const Dims* dims, bool keepdim) { return extreme_over(x, dims, keepdim, true); }
+  static Tensor amin(const Tensor& x, const Dims* dims, bool keepdim) { return extreme_over(x, dims, keepdim, false); }
+  static std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim) {
+    return extreme_dim(x, dim, keepdim, true);
+  }
+  static std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim) {
+    return extreme_dim(x, dim, keepdim, false);
+  }
+  static Tensor max_all(const Tensor& x) { return extreme_all(x, true); }
+  static Tensor min_all(const Tensor& x) { return extreme_all(x, false); }
+  static Tensor argmax(const Tensor& x, const int64_t* dim, bool keepdim) { return arg_extreme(x, dim, keepdim, true); }
+  static Tensor argmin(const Tensor& x, const int64_t* dim, bool keepdim) {
+    return arg_extreme(x, dim, keepdim, false);
   }
 
   // ---- backwards ----
@@ -147,9 +179,9 @@ struct ReduceEntry {
   static Tensor var_backward(const Tensor& grad, const Tensor& x, const Dims* dims, double correction, bool keepdim) {
     DimMask mask = make_mask(x.dim(), dims);
     const double divisor = std::max(0.0, static_cast<double>(reduced_count(x.shape(), mask)) - correction);
-    Tensor centered = Backend::binary(EwOp::sub, x, mean(x, dims, true));
+    Tensor centered = binary(EwOp::sub, x, mean(x, dims, true));
     Tensor g = with_reduced_dims(grad, x.shape(), mask, keepdim);
-    return Backend::binary(EwOp::mul, scale(centered, 2.0 / divisor), g);
+    return binary(EwOp::mul, scale(centered, 2.0 / divisor), g);
   }
 
   // d std = d var / (2 std), taken as 0 where std is 0 (PyTorch's choice, instead of nan)
@@ -158,8 +190,8 @@ struct ReduceEntry {
     Backend::check_device(grad, "std_backward");
     Tensor zero = Tensor::empty(Dims{}, grad.dtype(), grad.device());
     Backend::fill_(zero, Scalar::from_int(0));
-    Tensor g = Backend::where(Backend::binary(EwOp::eq, std_out, Scalar::from_int(0)), zero,
-                              Backend::binary(EwOp::div, grad, scale(std_out, 2.0)));
+    Tensor g = Backend::where(binary(EwOp::eq, std_out, Scalar::from_int(0)), zero,
+                              binary(EwOp::div, grad, scale(std_out, 2.0)));
     return var_backward(g, x, dims, correction, keepdim);
   }
 
@@ -167,10 +199,10 @@ struct ReduceEntry {
   static Tensor amax_backward(const Tensor& grad, const Tensor& x, const Tensor& out, const Dims* dims, bool keepdim) {
     DimMask mask = make_mask(x.dim(), dims);
     Tensor extreme = with_reduced_dims(out, x.shape(), mask, keepdim);
-    Tensor hits = Backend::to_dtype(Backend::binary(EwOp::eq, x, extreme), grad.dtype());
+    Tensor hits = Backend::to_dtype(binary(EwOp::eq, x, extreme), grad.dtype());
     Tensor count = sum(hits, dims, true);
-    Tensor share = Backend::binary(EwOp::div, with_reduced_dims(grad, x.shape(), mask, keepdim), count);
-    return Backend::binary(EwOp::mul, hits, share);
+    Tensor share = binary(EwOp::div, with_reduced_dims(grad, x.shape(), mask, keepdim), count);
+    return binary(EwOp::mul, hits, share);
   }
 
   // max(dim)/min(dim): the gradient goes to the element the indices chose.

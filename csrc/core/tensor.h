@@ -107,5 +107,10 @@ class Tensor {
 };
 
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
+// RuntimeError "op: expected a CPU tensor, got one on cuda:0" (or a CUDA tensor) unless t is on a `type` device.
+inline void check_device_type(const Tensor& t, DeviceType type, const char* op) {
+  AC_CHECK(t.device().type == type, RuntimeError, op, ": expected a ", type == DeviceType::CPU ? "CPU" : "CUDA",
+           " tensor, got one on ", t.device().str());
+}
 
 }  // namespace autocore

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/elementwise_table.h"
 #include "core/pointwise_math.h"
 #include "cpu/elementwise.h"
 #include "cpu/isa.h"
@@ -97,37 +98,14 @@ void cast_loop(char* const* p, const int64_t* s, int64_t n) {
   }
 }
 
-template <class T> constexpr int idx = static_cast<int>(dtype_of<T>);
-
-struct TableBuilder {
-  ElementwiseKernels t{};
-
-  // One kernel per dtype of the op's list, with the operand types its kind takes.
-  template <class Formula, EwKind kind, class... Ts> void add(EwOp op, pointwise::TypeList<Ts...>) {
-    using Op = OnCpu<Formula>;
-    if constexpr (kind == EwKind::UNARY || kind == EwKind::UNARY_PARAMS)
-      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts>::call), ...);
-    else if constexpr (kind == EwKind::BINARY || kind == EwKind::GRAD || kind == EwKind::GRAD_PARAMS)
-      ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts, Ts>::call), ...);
-    else if constexpr (kind == EwKind::COMPARE) ((t.loops[int(op)][idx<Ts>] = &Loop<Op, bool, Ts, Ts>::call), ...);
-    else if constexpr (kind == EwKind::GRAD3) ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, Ts, Ts, Ts>::call), ...);
-    else ((t.loops[int(op)][idx<Ts>] = &Loop<Op, Ts, bool, Ts, Ts>::call), ...);  // where
-  }
-  template <class To, class... Froms> void casts() { ((t.cast[idx<To>][idx<Froms>] = &cast_loop<To, Froms>), ...); }
-
-  TableBuilder() {
-#define AC_ELEMENTWISE(name, Formula, kind, dtypes) \
-  add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
-#include "core/elementwise_ops.def"
-#undef AC_ELEMENTWISE
-    casts<bool, bool, int64_t, float, double>();
-    casts<int64_t, bool, int64_t, float, double>();
-    casts<float, bool, int64_t, float, double>();
-    casts<double, bool, int64_t, float, double>();
-  }
+// The loops core/elementwise_table.h fills the table with.
+struct CpuLoops {
+  template <class Formula, class Out, class... In> static constexpr ElementwiseLoop loop =
+      &Loop<OnCpu<Formula>, Out, In...>::call;
+  template <class To, class From> static constexpr CastLoop cast = &cast_loop<To, From>;
 };
 
-const ElementwiseKernels elementwise_kernels = TableBuilder().t;
+const ElementwiseKernels elementwise_kernels = ElementwiseTableBuilder<CpuLoops, ElementwiseKernels>().t;
 
 }  // namespace
 

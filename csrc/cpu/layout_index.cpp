@@ -13,9 +13,7 @@ namespace autocore::cpu {
 
 namespace {
 
-void check_cpu(const Tensor& t, const char* op) {
-  AC_CHECK(t.device().is_cpu(), RuntimeError, op, ": expected a CPU tensor, got one on ", t.device().str());
-}
+void check_cpu(const Tensor& t, const char* op) { check_device_type(t, DeviceType::CPU, op); }
 
 void check_index_tensor(const Tensor& index, const char* op) {
   AC_CHECK(index.dtype() == DType::Int64, RuntimeError, op, "(): Expected dtype int64 for index, got ",
@@ -29,33 +27,29 @@ Tensor zeros(const Dims& shape, DType dtype, Device device) {
   return out;
 }
 
-// Calls fn(index_offset, a_offset, b_offset, coordinate along dim) for every element of `shape`, where the
-// offsets follow each tensor's own strides (in elements). Used by gather and scatter, which index by data.
+// gather's and scatter_add's walk over the index's coordinates: calls fn(data_offset, other_offset) for each index
+// element, with data_offset the element of the data tensor (gather's input, scatter_add's result) its value selects,
+// after checking the value, and other_offset the element of the tensor walked alongside (gather's result,
+// scatter_add's grad). Offsets follow each tensor's own strides, in elements.
 template <class Fn>
-void for_each_coordinate(const Dims& shape, int dim, const Dims& s_index, const Dims& s_a, const Dims& s_b,
-                         const Fn& fn) {
-  int64_t total = product(shape);
-  if (total == 0) return;
+void for_each_gathered(const Tensor& index, const GatherWalk& w, const Dims& other_strides, const Fn& fn) {
+  const Dims& shape = index.shape();
+  const Dims& index_strides = index.strides();
+  const int64_t* ids = index.data<int64_t>();
+  const int64_t total = product(shape);
   int64_t coord[kMaxDims] = {};
-  int64_t oi = 0, oa = 0, ob = 0;
+  int64_t oi = 0, od = 0, oo = 0;
   for (int64_t n = 0; n < total; ++n) {
-    fn(oi, oa, ob, shape.size() ? coord[dim] : 0);
+    const int64_t k = ids[oi];
+    check_gather_index(k, w);
+    fn(od + k * w.step, oo);
     for (int d = shape.size() - 1; d >= 0; --d) {
-      oi += s_index[d], oa += s_a[d], ob += s_b[d];
+      oi += index_strides[d], od += w.strides[d], oo += other_strides[d];
       if (++coord[d] < shape[d]) break;
-      oi -= s_index[d] * shape[d], oa -= s_a[d] * shape[d], ob -= s_b[d] * shape[d];
+      oi -= index_strides[d] * shape[d], od -= w.strides[d] * shape[d], oo -= other_strides[d] * shape[d];
       coord[d] = 0;
     }
   }
-}
-
-void check_gather_shapes(const Tensor& x_like, const Dims& x_shape, int d, const Tensor& index, const char* op) {
-  AC_CHECK(index.dim() == static_cast<int>(x_shape.size()) || (index.dim() <= 1 && x_shape.size() <= 1), RuntimeError,
-           "Index tensor must have the same number of dimensions as input tensor");
-  for (int i = 0; i < index.dim(); ++i)
-    AC_CHECK(i == d || index.shape()[i] <= x_shape[i], RuntimeError, "Size does not match at dimension ", i,
-             " expected index ", index.shape().str(), " to be smaller than self ", x_shape.str(),
-             " apart from dimension ", d);
 }
 
 }  // namespace
@@ -105,11 +99,8 @@ Tensor index_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, 
   Dims shape = input_shape.size() == 0 ? Dims{1} : input_shape;
   Tensor g = contiguous(grad), idx = contiguous(index);
   const int64_t size = shape[d], count = idx.numel();
-  AC_CHECK(g.numel() == product(shape) / size * count, RuntimeError, "index_add: gradient of shape ",
-           grad.shape().str(), " does not match ", count, " indices into ", input_shape.str());
   const int64_t* ids = idx.data<int64_t>();
-  for (int64_t j = 0; j < count; ++j)
-    AC_CHECK(ids[j] >= 0 && ids[j] < size, IndexError, "index out of range in self (index ", ids[j], ")");
+  check_index_add(grad, input_shape, shape, d, ids, count);
   int64_t outer = 1, inner = 1;
   for (int i = 0; i < d; ++i) outer *= shape[i];
   for (int i = d + 1; i < shape.size(); ++i) inner *= shape[i];
@@ -134,28 +125,13 @@ Tensor index_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, 
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   check_index_tensor(index, "gather");
-  const int d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim());
-  check_gather_shapes(x, x.shape(), d, index, "gather");
+  const GatherWalk w = gather_walk(x, dim, index);
   Tensor out = Tensor::empty(index.shape(), x.dtype(), x.device());
-  const int64_t size = x.dim() == 0 ? 1 : x.shape()[d];
-  const int64_t step = x.dim() == 0 ? 0 : x.strides()[d];
-  const int64_t* ids = index.data<int64_t>();
-  Dims x_strides = x.dim() == 0 ? Dims::filled(index.dim(), 0) : x.strides();
   dispatch_all(x.dtype(), [&](auto zero) {
     using T = decltype(zero);
     const T* src = x.data<T>();
     T* dst = out.data<T>();
-    Dims out_strides = out.strides();
-    // Offsets into x skip dim `d`: its coordinate comes from the index's value instead.
-    Dims x_off = x_strides;
-    if (x_off.size()) x_off[d] = 0;
-    for_each_coordinate(index.shape(), d, index.strides(), x_off, out_strides,
-                        [&](int64_t oi, int64_t ox, int64_t oo, int64_t) {
-                          int64_t k = ids[oi];
-                          AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d,
-                                   " with size ", size);
-                          dst[oo] = src[ox + k * step];
-                        });
+    for_each_gathered(index, w, out.strides(), [&](int64_t from, int64_t to) { dst[to] = src[from]; });
   });
   return out;
 }
@@ -163,26 +139,13 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 Tensor scatter_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, const Dims& input_shape) {
   check_index_tensor(index, "scatter_add");
   Tensor out = zeros(input_shape, grad.dtype(), grad.device());
-  const int d = input_shape.size() == 0 ? 0 : wrap_dim(dim, input_shape.size());
-  check_gather_shapes(out, input_shape, d, index, "scatter_add");
-  AC_CHECK(grad.shape() == index.shape(), RuntimeError, "scatter_add: grad of shape ", grad.shape().str(),
-           " must match index of shape ", index.shape().str());
-  const int64_t size = input_shape.size() == 0 ? 1 : input_shape[d];
-  const int64_t step = input_shape.size() == 0 ? 0 : out.strides()[d];
-  const int64_t* ids = index.data<int64_t>();
+  const GatherWalk w = gather_walk(out, dim, index);
+  check_scatter_grad(grad, index);
   dispatch_floating(grad.dtype(), "scatter_add", [&](auto zero) {
     using T = decltype(zero);
     const T* src = grad.data<T>();
     T* dst = out.data<T>();
-    Dims out_off = input_shape.size() == 0 ? Dims::filled(index.dim(), 0) : out.strides();
-    if (out_off.size()) out_off[d] = 0;
-    for_each_coordinate(index.shape(), d, index.strides(), out_off, grad.strides(),
-                        [&](int64_t oi, int64_t oo, int64_t og, int64_t) {
-                          int64_t k = ids[oi];
-                          AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d,
-                                   " with size ", size);
-                          dst[oo + k * step] += src[og];
-                        });
+    for_each_gathered(index, w, grad.strides(), [&](int64_t to, int64_t from) { dst[to] += src[from]; });
   });
   return out;
 }
@@ -193,16 +156,7 @@ Tensor one_hot(const Tensor& classes, int64_t num_classes) {
   Tensor idx = contiguous(classes);
   const int64_t* ids = idx.data<int64_t>();
   const int64_t n = idx.numel();
-  int64_t max_class = -1;
-  for (int64_t i = 0; i < n; ++i) {
-    AC_CHECK(ids[i] >= 0, RuntimeError, "Class values must be non-negative.");
-    max_class = std::max(max_class, ids[i]);
-  }
-  if (num_classes == -1) {
-    AC_CHECK(n > 0, RuntimeError, "Can not infer total number of classes from empty tensor.");
-    num_classes = max_class + 1;
-  }
-  AC_CHECK(num_classes > max_class, RuntimeError, "Class values must be smaller than num_classes.");
+  num_classes = one_hot_classes(ids, n, num_classes);
   Dims shape = classes.shape();
   shape.push_back(num_classes);
   Tensor out = zeros(shape, DType::Int64, classes.device());

@@ -84,50 +84,21 @@ void fill_rows(const Tensor& c, const Tensor& row) {
 }
 
 // The CPU side of core/matmul_entry.h.
-struct CpuBackend {
-  static void check_device(const Tensor& t, const char* op) {
-    AC_CHECK(t.device().is_cpu(), RuntimeError, op, ": expected a CPU tensor, got one on ", t.device().str());
-  }
+struct CpuBackend : CpuKernels {
+  static void check_device(const Tensor& t, const char* op) { check_device_type(t, DeviceType::CPU, op); }
   static void gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta,
                    const Tensor* bias) {
     if (!bias) return dispatch_gemm(a, b, c, alpha, beta);
     fill_rows(c, cpu::contiguous(*bias));  // then accumulate the product onto the rows
     dispatch_gemm(a, b, c, alpha, Scalar::from_int(1));
   }
-  static Tensor reshape(const Tensor& t, const Dims& shape) { return cpu::reshape(t, shape); }
-  static void copy_(const Tensor& dst, const Tensor& src) { cpu::copy_(dst, src); }
-  static Tensor sum_to_shape(const Tensor& grad, const Dims& shape) { return cpu::sum_to_shape(grad, shape); }
-  static Tensor sum_rows(const Tensor& g) {
-    const Dims rows{0};
-    return cpu::sum(g, &rows, false);
-  }
-  static Tensor add(const Tensor& a, const Tensor& b) { return binary(EwOp::add, a, b); }
 };
 
 using Entry = MatmulEntry<CpuBackend>;
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b, const Tensor* out) { return Entry::matmul(a, b, out); }
-Tensor mm(const Tensor& a, const Tensor& b) { return Entry::mm(a, b); }
-Tensor bmm(const Tensor& a, const Tensor& b) { return Entry::bmm(a, b); }
-Tensor mv(const Tensor& a, const Tensor& v) { return Entry::mv(a, v); }
-Tensor dot(const Tensor& a, const Tensor& b) { return Entry::dot(a, b); }
-
-Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) {
-  return Entry::addmm(bias, a, b, beta, alpha);
-}
-
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) { return Entry::linear(x, weight, bias); }
-
-std::pair<Tensor, Tensor> matmul_backward(const Tensor& grad, const Tensor& a, const Tensor& b, bool need_a,
-                                          bool need_b) {
-  return Entry::matmul_backward(grad, a, b, need_a, need_b);
-}
-
-std::array<Tensor, 3> linear_backward(const Tensor& grad, const Tensor& x, const Tensor& weight,
-                                      const std::array<bool, 3>& needs) {
-  return Entry::linear_backward(grad, x, weight, needs);
-}
+#define AC_KERNEL_FAMILY "core/kernels/matmul.def"
+#include "core/kernels_from_entry.h"
 
 }  // namespace autocore::cpu

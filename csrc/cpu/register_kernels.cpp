@@ -4,7 +4,7 @@
 namespace autocore::cpu {
 
 void register_kernels() {
-#define AC_KERNEL(name, result, parameters) dispatch::name.set(DeviceType::CPU, &cpu::name);
+#define AC_KERNEL(name, result, parameters, arguments) dispatch::name.set(DeviceType::CPU, &cpu::name);
 #include "core/kernels.def"
 #undef AC_KERNEL
 }

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
+#include "core/loss_math.h"
 #include "cpu/isa.h"
 #include "cpu/simd_math.h"
 #include "cpu/softmax_loss.h"
@@ -445,57 +447,12 @@ void cross_entropy_backward_loop(const CrossEntropyArgs& a, int64_t begin, int64
 
 // ---- pointwise losses ------------------------------------------------------------------------------
 
-// HasPw: pos_weight was given. Without it PyTorch never forms 1 + (pw - 1) y, which is NaN for an infinite y.
-template <PointwiseLoss K, bool HasPw, class T>
-AUTOCORE_SIMD_INLINE T pointwise_value(T x, T y, T w, T pw) {
-  if constexpr (K == PointwiseLoss::mse) {
-    return w * (x - y) * (x - y);
-  } else if constexpr (K == PointwiseLoss::l1) {
-    return w * std::fabs(x - y);
-  } else if constexpr (K == PointwiseLoss::bce) {
-    // PyTorch clamps each log at -100 so that x = 0 or 1 gives a finite loss; log1p keeps log(1 - x)
-    // exact for tiny x, where 1 - x would round to 1.
-    const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log1p(-x), T(-100));
-    return -w * (y * log_x + (T(1) - y) * log_1mx);
-  } else {
-    // (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = max(-x, 0) + log1p(exp(-|x|)).
-    const T softplus = max_of(-x, T(0)) + simd::log1p(simd::exp(-std::fabs(x)));
-    if constexpr (!HasPw) return w * ((T(1) - y) * x + softplus);
-    return w * ((T(1) - y) * x + (T(1) + (pw - T(1)) * y) * softplus);
-  }
-}
-
-template <PointwiseLoss K, bool HasPw, class T>
-AUTOCORE_SIMD_INLINE T pointwise_derivative(T x, T y, T w, T pw) {
-  if constexpr (K == PointwiseLoss::mse) {
-    return w * T(2) * (x - y);
-  } else if constexpr (K == PointwiseLoss::l1) {
-    const T d = x - y;
-    return d > T(0) ? w : (d < T(0) ? -w : T(0));
-  } else if constexpr (K == PointwiseLoss::bce) {
-    const T denominator = (T(1) - x) * x;  // PyTorch bounds it below by 1e-12
-    return w * (x - y) / (denominator > T(1e-12) ? denominator : T(1e-12));
-  } else {
-    const T sigmoid = T(1) / (T(1) + simd::exp(-x));
-    if constexpr (!HasPw) return w * (sigmoid - y);
-    return w * ((T(1) + (pw - T(1)) * y) * sigmoid - pw * y);
-  }
-}
-
-// d loss / d target.
-template <PointwiseLoss K, bool HasPw, class T>
-AUTOCORE_SIMD_INLINE T pointwise_target_derivative(T x, T y, T w, T pw) {
-  if constexpr (K == PointwiseLoss::mse || K == PointwiseLoss::l1) {
-    return -pointwise_derivative<K, HasPw>(x, y, w, pw);
-  } else if constexpr (K == PointwiseLoss::bce) {
-    const T log_x = max_of(simd::log(x), T(-100)), log_1mx = max_of(simd::log1p(-x), T(-100));
-    return w * (log_1mx - log_x);
-  } else {
-    if constexpr (!HasPw) return -w * x;
-    const T softplus = max_of(-x, T(0)) + simd::log1p(simd::exp(-std::fabs(x)));  // -log sigmoid(x)
-    return w * ((pw - T(1)) * softplus - x);
-  }
-}
+// The math core/loss_math.h's formulas call as M::exp, M::log, M::log1p.
+struct CpuMath {
+  template <class T> static AUTOCORE_SIMD_INLINE T exp(T x) { return simd::exp(x); }
+  template <class T> static AUTOCORE_SIMD_INLINE T log(T x) { return simd::log(x); }
+  template <class T> static AUTOCORE_SIMD_INLINE T log1p(T x) { return simd::log1p(x); }
+};
 
 // The loops are instantiated per (kind, has weight, has pos_weight) so that no pointer test is left in
 // them to stop the vectoriser; the element functions are force-inlined for the same reason.
@@ -503,8 +460,8 @@ template <PointwiseLoss K, bool HasW, bool HasPw, class T>
 AUTOCORE_SIMD_INLINE T value_at(const PointwiseArgs& a, int64_t i) {
   const T* w = static_cast<const T*>(a.weight);
   const T* pw = static_cast<const T*>(a.pos_weight);
-  return pointwise_value<K, HasPw>(static_cast<const T*>(a.input)[i], static_cast<const T*>(a.target)[i],
-                                   HasW ? w[i] : T(1), HasPw ? pw[i] : T(1));
+  return loss_math::pointwise_value<K, CpuMath>(static_cast<const T*>(a.input)[i], static_cast<const T*>(a.target)[i],
+                                                HasW ? w[i] : T(1), HasPw ? pw[i] : T(1), std::bool_constant<HasPw>{});
 }
 
 template <PointwiseLoss K, bool HasW, bool HasPw, bool WrtTarget, class T>
@@ -512,8 +469,9 @@ AUTOCORE_SIMD_INLINE T derivative_at(const PointwiseArgs& a, int64_t i) {
   const T x = static_cast<const T*>(a.input)[i], y = static_cast<const T*>(a.target)[i];
   const T w = HasW ? static_cast<const T*>(a.weight)[i] : T(1);
   const T pw = HasPw ? static_cast<const T*>(a.pos_weight)[i] : T(1);
-  if constexpr (WrtTarget) return pointwise_target_derivative<K, HasPw>(x, y, w, pw);
-  else return pointwise_derivative<K, HasPw>(x, y, w, pw);
+  constexpr std::bool_constant<HasPw> has_pw{};
+  if constexpr (WrtTarget) return loss_math::pointwise_target_derivative<K, CpuMath>(x, y, w, pw, has_pw);
+  else return loss_math::pointwise_derivative<K, CpuMath>(x, y, w, pw, has_pw);
 }
 
 template <PointwiseLoss K, bool HasW, bool HasPw, class T>

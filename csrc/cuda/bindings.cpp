@@ -31,7 +31,7 @@ void bind_cuda(py::module_& parent) {
       "synchronize",
       [](int device) {
         py::gil_scoped_release nogil;
-        synchronize(device);
+        wait_for_stream(device);
       },
       py::arg("device") = -1);
   m.def("synchronize_device", [](int device) {  // every stream of the device, ours and other libraries'

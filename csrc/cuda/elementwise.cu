@@ -8,21 +8,16 @@
 #include <type_traits>
 
 #include "core/elementwise_entry.h"
+#include "core/elementwise_table.h"
 #include "core/pointwise_math.h"
 #include "cuda/elementwise_kernel.cuh"
+#include "cuda/math.cuh"
 
 namespace autocore::cuda {
 
 namespace {
 
 using pointwise::kFloat;
-
-// The math core/pointwise_math.h's formulas call as M::exp, M::log, M::tanh: CUDA's own.
-struct CudaMath {
-  template <class T> __device__ static T exp(T x) { return ::exp(x); }
-  template <class T> __device__ static T log(T x) { return ::log(x); }
-  template <class T> __device__ static T tanh(T x) { return ::tanh(x); }
-};
 
 template <class Formula>
 struct OnCuda {
@@ -91,55 +86,31 @@ void launch_cast(const EwOperands& o, int64_t n, cudaStream_t stream) {
   cast_kernel<To, From><<<blocks_for(n, 4), kThreads, 0, stream>>>(o, n);
 }
 
-template <class T> constexpr int idx = static_cast<int>(dtype_of<T>);
-
 struct Table {
   Launch loops[kNumEwOps][kNumDTypes] = {};
   CastLaunch cast[kNumDTypes][kNumDTypes] = {};
-  // One launcher per dtype of the op's list, with the operand types its kind takes.
-  template <class Formula, EwKind kind, class... Ts> void add(EwOp op, pointwise::TypeList<Ts...>) {
-    using Op = OnCuda<Formula>;
-    if constexpr (kind == EwKind::UNARY || kind == EwKind::UNARY_PARAMS)
-      ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts>), ...);
-    else if constexpr (kind == EwKind::BINARY || kind == EwKind::GRAD || kind == EwKind::GRAD_PARAMS)
-      ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts, Ts>), ...);
-    else if constexpr (kind == EwKind::COMPARE) ((loops[int(op)][idx<Ts>] = &launch<Op, bool, Ts, Ts>), ...);
-    else if constexpr (kind == EwKind::GRAD3) ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, Ts, Ts, Ts>), ...);
-    else ((loops[int(op)][idx<Ts>] = &launch<Op, Ts, bool, Ts, Ts>), ...);  // where
-  }
-  template <class To, class... Froms> void casts() { ((cast[idx<To>][idx<Froms>] = &launch_cast<To, Froms>), ...); }
-  Table() {
-#define AC_ELEMENTWISE(name, Formula, kind, dtypes) \
-  add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
-#include "core/elementwise_ops.def"
-#undef AC_ELEMENTWISE
-    casts<bool, bool, int64_t, float, double>();
-    casts<int64_t, bool, int64_t, float, double>();
-    casts<float, bool, int64_t, float, double>();
-    casts<double, bool, int64_t, float, double>();
-  }
+};
+
+// The launchers core/elementwise_table.h fills the table with.
+struct CudaLaunchers {
+  template <class Formula, class Out, class... In> static constexpr Launch loop = &launch<OnCuda<Formula>, Out, In...>;
+  template <class To, class From> static constexpr CastLaunch cast = &launch_cast<To, From>;
 };
 
 const Table& table() {
-  static const Table t;
+  static const Table t = ElementwiseTableBuilder<CudaLaunchers, Table>().t;
   return t;
 }
 
 Launch find_loop(EwOp op, DType dtype) {
   Launch loop = table().loops[int(op)][int(dtype)];
-  if (!loop) {
-    if (op == EwOp::neg && dtype == DType::Bool)
-      fail<RuntimeError>(
-          "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-          "invert a mask, use the `~` or `logical_not()` operator instead.");
-    fail<RuntimeError>("\"", ew_op_name(op), "\" not implemented for '", dtype_name(dtype), "'");
-  }
+  if (!loop) fail_no_kernel(op, dtype);
   return loop;
 }
 
 // The CUDA side of core/elementwise_entry.h: scalars (Python numbers) travel inside the launch, and a 0-d CPU
 // tensor beside a GPU one is copied over (PyTorch accepts it; promotion treats it as the 0-d tensor it is).
-struct CudaBackend {
+struct CudaBackend : CudaKernels {
   static void check_device(const Tensor& t, const char* op) { tensor_device(t, op); }
   static void check_supported(EwOp op, DType dtype) { find_loop(op, dtype); }
   static bool foreign(const Tensor& t, const Tensor& like) {
@@ -148,9 +119,6 @@ struct CudaBackend {
   static Tensor adopt(const Tensor& t, const Tensor& like) {
     return foreign(t, like) ? to_device(t, like.device().index) : t;  // 0-d: always contiguous
   }
-  static Tensor to_dtype(const Tensor& t, DType dtype) { return cuda::to_dtype(t, dtype); }
-  static void copy_(const Tensor& dst, const Tensor& src) { cuda::copy_(dst, src); }
-  static void fill_(const Tensor& dst, const Scalar& value) { cuda::fill_(dst, value); }
   static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars) {
     Launch loop = find_loop(op, dtype);
     if (it.numel() == 0) return;
@@ -184,28 +152,7 @@ void launch_cast(StridedIter& it, DType to, DType from, const char* scalar) {
   AC_CUDA_CHECK_LAUNCH();
 }
 
-Tensor unary(EwOp op, const Tensor& x, const OpParams& params, const Tensor* out) {
-  return Entry::unary(op, x, params, out);
-}
-
-Tensor binary(EwOp op, const Tensor& a, const Tensor& b, const Tensor* out, const OpParams& params) {
-  return Entry::binary(op, a, b, out, params);
-}
-
-Tensor binary_tensor_scalar(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out) {
-  return Entry::binary_with_scalar(op, a, b, false, out);
-}
-
-Tensor binary_scalar_tensor(EwOp op, const Scalar& a, const Tensor& b, const Tensor* out) {
-  return Entry::binary_with_scalar(op, b, a, true, out);
-}
-
-Tensor ternary(EwOp op, const Tensor& a, const Tensor& b, const Tensor& c) { return Entry::ternary(op, a, b, c); }
-
-Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) { return Entry::where(condition, a, b); }
-
-Tensor clamp(const Tensor& x, const Scalar* min, const Scalar* max, const Tensor* out) {
-  return Entry::clamp(x, min, max, out);
-}
+#define AC_KERNEL_FAMILY "core/kernels/elementwise.def"
+#include "core/kernels_from_entry.h"
 
 }  // namespace autocore::cuda

@@ -10,6 +10,7 @@
 #include "cuda/elementwise.h"
 #include "cuda/elementwise_kernel.cuh"
 #include "cuda/runtime.h"
+#include "cuda/walk.cuh"
 
 namespace autocore::cuda {
 
@@ -31,36 +32,6 @@ Tensor host_indices(const Tensor& index, const Tensor& like, const char* op) {
   check_index_tensor(index, op);
   check_same_device(like, index, op);
   return to_cpu(index);
-}
-
-// Shape and strides (elements) of up to 3 tensors walked together, for the gather/scatter kernels.
-struct Walk {
-  int ndim;
-  int64_t shape[kMaxDims];
-  int64_t stride[3][kMaxDims];
-};
-
-Walk make_walk(const Dims& shape, const Dims& s0, const Dims& s1, const Dims& s2) {
-  Walk w{};
-  w.ndim = shape.size();
-  for (int d = 0; d < w.ndim; ++d) {
-    w.shape[d] = shape[d];
-    w.stride[0][d] = s0[d];
-    w.stride[1][d] = s1[d];
-    w.stride[2][d] = s2[d];
-  }
-  return w;
-}
-
-__device__ void walk_offsets(const Walk& w, int64_t i, int64_t* off) {
-  off[0] = off[1] = off[2] = 0;
-  for (int d = w.ndim - 1; d >= 0; --d) {
-    int64_t c = i % w.shape[d];
-    i /= w.shape[d];
-    off[0] += c * w.stride[0][d];
-    off[1] += c * w.stride[1][d];
-    off[2] += c * w.stride[2][d];
-  }
 }
 
 template <class T>
@@ -105,33 +76,6 @@ __global__ void one_hot_kernel(const int64_t* ids, int64_t* out, int64_t classes
   AC_GRID_STRIDE_LOOP(i, n) { out[i * classes + ids[i]] = 1; }
 }
 
-template <class Fn>
-void dispatch_all_types(DType dtype, Fn&& fn) {
-  switch (dtype) {
-    case DType::Bool:
-      fn(bool{});
-      break;
-    case DType::Int64:
-      fn(int64_t{});
-      break;
-    case DType::Float32:
-      fn(float{});
-      break;
-    case DType::Float64:
-      fn(double{});
-      break;
-  }
-}
-
-void check_gather_shapes(const Dims& x_shape, int d, const Tensor& index) {
-  AC_CHECK(index.dim() == static_cast<int>(x_shape.size()) || (index.dim() <= 1 && x_shape.size() <= 1), RuntimeError,
-           "Index tensor must have the same number of dimensions as input tensor");
-  for (int i = 0; i < index.dim(); ++i)
-    AC_CHECK(i == d || index.shape()[i] <= x_shape[i], RuntimeError, "Size does not match at dimension ", i,
-             " expected index ", index.shape().str(), " to be smaller than self ", x_shape.str(),
-             " apart from dimension ", d);
-}
-
 }  // namespace
 
 // cuda::copy_ makes the output's device current for each piece.
@@ -158,7 +102,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   for (int i = d + 1; i < shape.size(); ++i) inner *= shape[i];
   const int64_t n = out.numel();
   if (n > 0) {
-    dispatch_all_types(x.dtype(), [&](auto zero) {
+    dispatch_all(x.dtype(), [&](auto zero) {
       using T = decltype(zero);
       index_select_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(src.data<T>(), idx.data<int64_t>(),
                                                                              out.data<T>(), count, size, inner, n);
@@ -176,12 +120,7 @@ Tensor index_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, 
   const int d = input_shape.size() == 0 ? 0 : wrap_dim(dim, input_shape.size());
   Dims shape = input_shape.size() == 0 ? Dims{1} : input_shape;
   const int64_t size = shape[d], count = host.numel();
-  AC_CHECK(grad.numel() == product(shape) / size * count, RuntimeError, "index_add: gradient of shape ",
-           grad.shape().str(), " does not match ", count, " indices into ", input_shape.str());
-  for (int64_t j = 0; j < count; ++j) {
-    int64_t k = host.data<int64_t>()[j];
-    AC_CHECK(k >= 0 && k < size, IndexError, "index out of range in self (index ", k, ")");
-  }
+  check_index_add(grad, input_shape, shape, d, host.data<int64_t>(), count);
   Tensor g = contiguous(grad), idx = contiguous(index);
   int64_t inner = 1;
   for (int i = d + 1; i < shape.size(); ++i) inner *= shape[i];
@@ -198,24 +137,16 @@ Tensor index_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor host = host_indices(index, x, "gather");
   int device = tensor_device(x, "gather");
-  const int d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim());
-  check_gather_shapes(x.shape(), d, index);
-  const int64_t size = x.dim() == 0 ? 1 : x.shape()[d];
-  for (int64_t j = 0; j < host.numel(); ++j) {
-    int64_t k = host.data<int64_t>()[j];
-    AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d, " with size ", size);
-  }
+  const GatherWalk g = gather_walk(x, dim, index);
+  for (int64_t j = 0; j < host.numel(); ++j) check_gather_index(host.data<int64_t>()[j], g);
   Tensor out = Tensor::empty(index.shape(), x.dtype(), x.device());
   const int64_t n = out.numel();
   if (n == 0) return out;
-  const int64_t step = x.dim() == 0 ? 0 : x.strides()[d];
-  Dims x_off = x.dim() == 0 ? Dims::filled(index.dim(), 0) : x.strides();
-  if (x_off.size()) x_off[d] = 0;
-  Walk w = make_walk(index.shape(), index.strides(), x_off, out.strides());
-  dispatch_all_types(x.dtype(), [&](auto zero) {
+  Walk w = make_walk(index.shape(), index.strides(), g.strides, out.strides());
+  dispatch_all(x.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    gather_kernel<T>
-        <<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), x.data<T>(), out.data<T>(), step, n);
+    gather_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), x.data<T>(),
+                                                                     out.data<T>(), g.step, n);
   });
   AC_CUDA_CHECK_LAUNCH();
   return out;
@@ -225,25 +156,16 @@ Tensor scatter_add_backward(const Tensor& grad, int64_t dim, const Tensor& index
   Tensor host = host_indices(index, grad, "scatter_add");
   int device = tensor_device(grad, "scatter_add");
   Tensor out = zeros(input_shape, grad.dtype(), grad.device());
-  const int d = input_shape.size() == 0 ? 0 : wrap_dim(dim, input_shape.size());
-  check_gather_shapes(input_shape, d, index);
-  AC_CHECK(grad.shape() == index.shape(), RuntimeError, "scatter_add: grad of shape ", grad.shape().str(),
-           " must match index of shape ", index.shape().str());
-  const int64_t size = input_shape.size() == 0 ? 1 : input_shape[d];
-  for (int64_t j = 0; j < host.numel(); ++j) {
-    int64_t k = host.data<int64_t>()[j];
-    AC_CHECK(k >= 0 && k < size, RuntimeError, "index ", k, " is out of bounds for dimension ", d, " with size ", size);
-  }
+  const GatherWalk g = gather_walk(out, dim, index);
+  check_scatter_grad(grad, index);
+  for (int64_t j = 0; j < host.numel(); ++j) check_gather_index(host.data<int64_t>()[j], g);
   const int64_t n = index.numel();
   if (n == 0) return out;
-  const int64_t step = input_shape.size() == 0 ? 0 : out.strides()[d];
-  Dims out_off = input_shape.size() == 0 ? Dims::filled(index.dim(), 0) : out.strides();
-  if (out_off.size()) out_off[d] = 0;
-  Walk w = make_walk(index.shape(), index.strides(), out_off, grad.strides());
+  Walk w = make_walk(index.shape(), index.strides(), g.strides, grad.strides());
   dispatch_floating(grad.dtype(), "scatter_add", [&](auto zero) {
     using T = decltype(zero);
     scatter_add_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), grad.data<T>(),
-                                                                          out.data<T>(), step, n);
+                                                                          out.data<T>(), g.step, n);
   });
   AC_CUDA_CHECK_LAUNCH();
   return out;
@@ -255,17 +177,7 @@ Tensor one_hot(const Tensor& classes, int64_t num_classes) {
   int device = tensor_device(classes, "one_hot");
   Tensor host = to_cpu(classes);
   const int64_t n = host.numel();
-  int64_t max_class = -1;
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t k = host.data<int64_t>()[i];
-    AC_CHECK(k >= 0, RuntimeError, "Class values must be non-negative.");
-    max_class = k > max_class ? k : max_class;
-  }
-  if (num_classes == -1) {
-    AC_CHECK(n > 0, RuntimeError, "Can not infer total number of classes from empty tensor.");
-    num_classes = max_class + 1;
-  }
-  AC_CHECK(num_classes > max_class, RuntimeError, "Class values must be smaller than num_classes.");
+  num_classes = one_hot_classes(host.data<int64_t>(), n, num_classes);
   Dims shape = classes.shape();
   shape.push_back(num_classes);
   Tensor out = zeros(shape, DType::Int64, classes.device());

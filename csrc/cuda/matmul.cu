@@ -79,46 +79,19 @@ void dispatch_gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scal
 }
 
 // The CUDA side of core/matmul_entry.h: a row bias is added by the GEMM as it stores C.
-struct CudaBackend {
+struct CudaBackend : CudaKernels {
   static void check_device(const Tensor& t, const char* op) { tensor_device(t, op); }
   static void gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta,
                    const Tensor* bias) {
     dispatch_gemm(a, b, c, alpha, beta, bias);
   }
-  static Tensor reshape(const Tensor& t, const Dims& shape) { return cuda::reshape(t, shape); }
-  static void copy_(const Tensor& dst, const Tensor& src) { cuda::copy_(dst, src); }
-  static Tensor sum_to_shape(const Tensor& grad, const Dims& shape) { return cuda::sum_to_shape(grad, shape); }
-  static Tensor sum_rows(const Tensor& g) {
-    const Dims rows{0};
-    return cuda::sum(g, &rows, false);
-  }
-  static Tensor add(const Tensor& a, const Tensor& b) { return binary(EwOp::add, a, b); }
 };
 
 using Entry = MatmulEntry<CudaBackend>;
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b, const Tensor* out) { return Entry::matmul(a, b, out); }
-Tensor mm(const Tensor& a, const Tensor& b) { return Entry::mm(a, b); }
-Tensor bmm(const Tensor& a, const Tensor& b) { return Entry::bmm(a, b); }
-Tensor mv(const Tensor& a, const Tensor& v) { return Entry::mv(a, v); }
-Tensor dot(const Tensor& a, const Tensor& b) { return Entry::dot(a, b); }
-
-Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) {
-  return Entry::addmm(bias, a, b, beta, alpha);
-}
-
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias) { return Entry::linear(x, weight, bias); }
-
-std::pair<Tensor, Tensor> matmul_backward(const Tensor& grad, const Tensor& a, const Tensor& b, bool need_a,
-                                          bool need_b) {
-  return Entry::matmul_backward(grad, a, b, need_a, need_b);
-}
-
-std::array<Tensor, 3> linear_backward(const Tensor& grad, const Tensor& x, const Tensor& weight,
-                                      const std::array<bool, 3>& needs) {
-  return Entry::linear_backward(grad, x, weight, needs);
-}
+#define AC_KERNEL_FAMILY "core/kernels/matmul.def"
+#include "core/kernels_from_entry.h"
 
 }  // namespace autocore::cuda

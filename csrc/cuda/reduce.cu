@@ -272,36 +272,6 @@ void reduce_plan(const Plan& plan, const Op& op, const Device& device) {
   run_reduce(rows, op, plan.outer * plan.inner, plan.r, columns, device);
 }
 
-// ---- entry points' shared parts (as cpu/reduce.cpp's) ------------------------------------------
-
-Tensor sum_impl(const Tensor& x, const DimMask& mask, bool keepdim) {
-  DType out_dtype = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
-  Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), out_dtype, x.device());
-  Plan plan = make_plan(x, mask);
-  dispatch_all(x.dtype(), [&](auto zero) {
-    using T = decltype(zero);
-    using Out = SumOut<T>;
-    reduce_plan<T>(plan, SumOp<T, Out>{static_cast<Out*>(out.data_ptr())}, x.device());
-  });
-  return out;
-}
-
-std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool keepdim, bool is_max, bool want_values,
-                                     bool want_indices) {
-  Dims shape = output_shape(x.shape(), mask, keepdim);
-  Tensor values = want_values ? Tensor::empty(shape, x.dtype(), x.device()) : Tensor();
-  Tensor indices = want_indices ? Tensor::empty(shape, DType::Int64, x.device()) : Tensor();
-  Plan plan = make_plan(x, mask);
-  int64_t* index_data = want_indices ? indices.data<int64_t>() : nullptr;
-  dispatch_all(x.dtype(), [&](auto zero) {
-    using T = decltype(zero);
-    T* value_data = want_values ? values.data<T>() : nullptr;
-    if (is_max) reduce_plan<T>(plan, ArgOp<T, true>{value_data, index_data}, x.device());
-    else reduce_plan<T>(plan, ArgOp<T, false>{value_data, index_data}, x.device());
-  });
-  return {values, indices};
-}
-
 // ---- index_reduce_backward's kernels -----------------------------------------------------------
 
 // bad[0] becomes the position of the first index outside [0, size), or stays n when there is none.
@@ -327,17 +297,28 @@ __global__ void scatter_index_kernel(const T* g, const int64_t* index, T* result
 }
 
 // The CUDA side of core/reduce_entry.h.
-struct CudaBackend {
+struct CudaBackend : CudaKernels {
   static void check_device(const Tensor& t, const char* op) { tensor_device(t, op); }
-  static Tensor sum_impl(const Tensor& x, const DimMask& mask, bool keepdim) {
-    return cuda::sum_impl(x, mask, keepdim);
+  static void sum_into(const Tensor& x, const DimMask& mask, const Tensor& out) {
+    Plan plan = make_plan(x, mask);
+    dispatch_all(x.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      using Out = SumOut<T>;
+      reduce_plan<T>(plan, SumOp<T, Out>{static_cast<Out*>(out.data_ptr())}, x.device());
+    });
   }
-  static std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool keepdim, bool is_max,
-                                              bool want_values, bool want_indices) {
-    return cuda::arg_reduce(x, mask, keepdim, is_max, want_values, want_indices);
+  static void arg_reduce_into(const Tensor& x, const DimMask& mask, bool is_max, const Tensor& values,
+                              const Tensor& indices) {
+    Plan plan = make_plan(x, mask);
+    int64_t* index_data = indices.defined() ? indices.data<int64_t>() : nullptr;
+    dispatch_all(x.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      T* value_data = values.defined() ? values.data<T>() : nullptr;
+      if (is_max) reduce_plan<T>(plan, ArgOp<T, true>{value_data, index_data}, x.device());
+      else reduce_plan<T>(plan, ArgOp<T, false>{value_data, index_data}, x.device());
+    });
   }
-  static Tensor var_impl(const Tensor& x, const DimMask& mask, double correction, bool keepdim) {
-    Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), x.dtype(), x.device());
+  static void var_into(const Tensor& x, const DimMask& mask, double correction, const Tensor& out) {
     Plan plan = make_plan(x, mask);
     const double divisor = plan.r - correction > 0 ? plan.r - correction : 0.0;
     dispatch_floating(x.dtype(), "var", [&](auto zero) {
@@ -347,7 +328,6 @@ struct CudaBackend {
       reduce_plan<T>(plan, MeanOp<T>{means.data<T>(), plan.r}, x.device());
       reduce_plan<T>(plan, SquaresOp<T>{means.data<T>(), out.data<T>(), divisor}, x.device());
     });
-    return out;
   }
   // The CPU raises IndexError for an index out of range before writing anything; to raise the same error here
   // the host must learn whether one exists, so this reads back two numbers (the first bad position and its
@@ -376,63 +356,13 @@ struct CudaBackend {
       AC_CUDA_CHECK_LAUNCH();
     });
   }
-  static Tensor reshape(const Tensor& t, const Dims& shape) { return cuda::reshape(t, shape); }
-  static Tensor contiguous(const Tensor& t) { return cuda::contiguous(t); }
-  static Tensor to_dtype(const Tensor& t, DType dtype) { return cuda::to_dtype(t, dtype); }
-  static void fill_(const Tensor& t, const Scalar& value) { cuda::fill_(t, value); }
-  static Tensor binary(EwOp op, const Tensor& a, const Tensor& b) { return cuda::binary(op, a, b); }
-  static Tensor binary(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out = nullptr) {
-    return cuda::binary_tensor_scalar(op, a, b, out);
-  }
-  static Tensor sqrt_(const Tensor& t) { return unary(EwOp::sqrt, t, {}, &t); }
-  static Tensor where(const Tensor& c, const Tensor& a, const Tensor& b) { return cuda::where(c, a, b); }
 };
 
 using Entry = ReduceEntry<CudaBackend>;
 
 }  // namespace
 
-Tensor sum(const Tensor& x, const Dims* dims, bool keepdim) { return Entry::sum(x, dims, keepdim); }
-Tensor mean(const Tensor& x, const Dims* dims, bool keepdim) { return Entry::mean(x, dims, keepdim); }
-Tensor var(const Tensor& x, const Dims* dims, double correction, bool keepdim) {
-  return Entry::var(x, dims, correction, keepdim);
-}
-Tensor std(const Tensor& x, const Dims* dims, double correction, bool keepdim) {
-  return Entry::std(x, dims, correction, keepdim);
-}
-Tensor amax(const Tensor& x, const Dims* dims, bool keepdim) { return Entry::extreme_over(x, dims, keepdim, true); }
-Tensor amin(const Tensor& x, const Dims* dims, bool keepdim) { return Entry::extreme_over(x, dims, keepdim, false); }
-std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim) {
-  return Entry::extreme_dim(x, dim, keepdim, true);
-}
-std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim) {
-  return Entry::extreme_dim(x, dim, keepdim, false);
-}
-Tensor max_all(const Tensor& x) { return Entry::extreme_all(x, true); }
-Tensor min_all(const Tensor& x) { return Entry::extreme_all(x, false); }
-Tensor argmax(const Tensor& x, const int64_t* dim, bool keepdim) { return Entry::arg_extreme(x, dim, keepdim, true); }
-Tensor argmin(const Tensor& x, const int64_t* dim, bool keepdim) { return Entry::arg_extreme(x, dim, keepdim, false); }
-
-Tensor sum_to_shape(const Tensor& grad, const Dims& shape) { return Entry::sum_to_shape(grad, shape); }
-Tensor sum_backward(const Tensor& grad, const Dims& input_shape, const Dims* dims, bool keepdim) {
-  return Entry::sum_backward(grad, input_shape, dims, keepdim);
-}
-Tensor mean_backward(const Tensor& grad, const Dims& input_shape, const Dims* dims, bool keepdim) {
-  return Entry::mean_backward(grad, input_shape, dims, keepdim);
-}
-Tensor var_backward(const Tensor& grad, const Tensor& x, const Dims* dims, double correction, bool keepdim) {
-  return Entry::var_backward(grad, x, dims, correction, keepdim);
-}
-Tensor std_backward(const Tensor& grad, const Tensor& x, const Tensor& std_out, const Dims* dims, double correction,
-                    bool keepdim) {
-  return Entry::std_backward(grad, x, std_out, dims, correction, keepdim);
-}
-Tensor amax_backward(const Tensor& grad, const Tensor& x, const Tensor& out, const Dims* dims, bool keepdim) {
-  return Entry::amax_backward(grad, x, out, dims, keepdim);
-}
-Tensor index_reduce_backward(const Tensor& grad, const Tensor& indices, int64_t dim, const Dims& input_shape,
-                             bool keepdim) {
-  return Entry::index_reduce_backward(grad, indices, dim, input_shape, keepdim);
-}
+#define AC_KERNEL_FAMILY "core/kernels/reduce.def"
+#include "core/kernels_from_entry.h"
 
 }  // namespace autocore::cuda

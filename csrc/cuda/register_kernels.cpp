@@ -7,7 +7,7 @@ namespace autocore::cuda {
 
 void register_backend() {
   register_device_allocator(DeviceType::CUDA, DeviceAllocator{&allocate, &release});
-#define AC_KERNEL(name, result, parameters) dispatch::name.set(DeviceType::CUDA, &cuda::name);
+#define AC_KERNEL(name, result, parameters, arguments) dispatch::name.set(DeviceType::CUDA, &cuda::name);
 #include "core/kernels.def"
 #undef AC_KERNEL
 }

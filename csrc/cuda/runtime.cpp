@@ -45,13 +45,13 @@ cudaStream_t stream(int device) {
   return streams[device];
 }
 
-void synchronize(int device) {
+void wait_for_stream(int device) {
   if (device >= 0) {
     DeviceGuard guard(device);
     AC_CUDA_CHECK(cudaStreamSynchronize(stream(device)));
     return;
   }
-  for (int d = 0; d < device_count(); ++d) synchronize(d);
+  for (int d = 0; d < device_count(); ++d) wait_for_stream(d);
 }
 
 DeviceGuard::DeviceGuard(int device) {
@@ -64,10 +64,7 @@ DeviceGuard::~DeviceGuard() {
   if (cudaGetDevice(&now) == cudaSuccess && now != previous_) cudaSetDevice(previous_);
 }
 
-void check_cuda(const Tensor& t, const char* op) {
-  AC_CHECK(t.device().type == DeviceType::CUDA, RuntimeError, op, ": expected a CUDA tensor, got one on ",
-           t.device().str());
-}
+void check_cuda(const Tensor& t, const char* op) { check_device_type(t, DeviceType::CUDA, op); }
 
 int tensor_device(const Tensor& t, const char* op) {
   check_cuda(t, op);

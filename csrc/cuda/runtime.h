@@ -19,7 +19,7 @@ int current_device();
 // The stream all of autocore's work on `device` is ordered on. Ordering everything on one stream is what
 // lets the caching allocator hand a freed block to the next op at once.
 cudaStream_t stream(int device);
-void synchronize(int device);  // -1: every device
+void wait_for_stream(int device);  // waits for the work queued on the stream of `device` (-1: every device)
 
 class DeviceGuard {
  public:

@@ -1,8 +1,9 @@
-// Softmax and the losses on CUDA: the rules of core/loss_rules.h and cpu/softmax_loss.cpp's plans (the
-// [outer, r, inner] view, class layouts, broadcasting) with cpu/softmax_loss_simd.cpp's math, per row on a warp
-// or a block, per column on a thread. Sums of losses run in double over a fixed tree, so that a result does not
-// depend on timing.
+// Softmax and the losses on CUDA: core/softmax_loss_entry.h's checks and operands (the [outer, r, inner] view, class
+// layouts, broadcasting) with cpu/softmax_loss_simd.cpp's math, per row on a warp or a block, per column on a
+// thread. Sums of losses run in double over a fixed tree, so that a result does not depend on timing.
 #include "core/kernels.h"
+#include "core/loss_math.h"
+#include "core/softmax_loss_entry.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +12,7 @@
 
 #include "cuda/elementwise.h"
 #include "cuda/elementwise_kernel.cuh"
+#include "cuda/math.cuh"
 #include "cuda/runtime.h"
 
 namespace autocore::cuda {
@@ -299,80 +301,6 @@ __global__ void softmax_backward_columns_kernel(const T* g, const T* out, T* gi,
   }
 }
 
-// The [outer, r, inner] view of a contiguous tensor, r along dim d.
-struct SoftmaxShape {
-  int64_t outer = 1, r = 1, inner = 1;
-};
-
-SoftmaxShape softmax_shape(const Dims& shape, int d) {
-  SoftmaxShape s;
-  for (int i = 0; i < shape.size(); ++i) (i < d ? s.outer : i == d ? s.r : s.inner) *= shape[i];
-  return s;
-}
-
-Tensor softmax_impl(const Tensor& x, int64_t dim, bool log) {
-  const char* op = log ? "log_softmax" : "softmax";
-  const int device = tensor_device(x, op);
-  const int d = wrap_dim(dim, x.dim());
-  const bool last = d >= x.dim() - 1;
-  check_loss_floating(x, log ? (last ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
-                             : (last ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl"));
-  Tensor src = contiguous(x);
-  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.numel() == 0) return out;
-  const SoftmaxShape s = softmax_shape(x.shape(), d);
-  cudaStream_t st = stream(device);
-  dispatch_floating(x.dtype(), op, [&](auto zero) {
-    using T = decltype(zero);
-    const T* in = src.data<T>();
-    T* dst = out.data<T>();
-    if (s.inner == 1) {
-      launch_rows(s.outer, s.r, [&](auto whole_block, unsigned grid) {
-        softmax_rows_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(in, dst, s.outer, s.r, log);
-      });
-    } else {
-      softmax_columns_kernel<T>
-          <<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(in, dst, s.outer, s.r, s.inner, log);
-    }
-    AC_CUDA_CHECK_LAUNCH();
-  });
-  return out;
-}
-
-Tensor softmax_backward_impl(const Tensor& grad, const Tensor& out, int64_t dim, bool log) {
-  const char* op = log ? "log_softmax_backward" : "softmax_backward";
-  check_cuda(grad, op);
-  check_same_device(grad, out, op);
-  const int device = tensor_device(out, op);
-  AC_CHECK(grad.shape() == out.shape(), RuntimeError, op, ": grad of shape ", grad.shape().str(),
-           " does not match output of shape ", out.shape().str());
-  check_loss_floating(out, op);
-  check_loss_dtype(grad, out.dtype());
-  const int d = wrap_dim(dim, out.dim());
-  Tensor g = contiguous(grad), o = contiguous(out);
-  Tensor result = Tensor::empty(out.shape(), out.dtype(), out.device());
-  if (out.numel() == 0) return result;
-  const SoftmaxShape s = softmax_shape(out.shape(), d);
-  cudaStream_t st = stream(device);
-  dispatch_floating(out.dtype(), op, [&](auto zero) {
-    using T = decltype(zero);
-    const T* gp = g.data<T>();
-    const T* op_ = o.data<T>();
-    T* dst = result.data<T>();
-    if (s.inner == 1) {
-      launch_rows(s.outer, s.r, [&](auto whole_block, unsigned grid) {
-        softmax_backward_rows_kernel<T, decltype(whole_block)::value>
-            <<<grid, kThreads, 0, st>>>(gp, op_, dst, s.outer, s.r, log);
-      });
-    } else {
-      softmax_backward_columns_kernel<T>
-          <<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(gp, op_, dst, s.outer, s.r, s.inner, log);
-    }
-    AC_CUDA_CHECK_LAUNCH();
-  });
-  return result;
-}
-
 // ---- class-index losses: layout and target checks ---------------------------------------------------
 
 // The smallest i whose target is neither ignore_index nor in [0, classes); *first_bad stays all ones if none.
@@ -382,28 +310,6 @@ __global__ void find_bad_target_kernel(const int64_t* target, int64_t n, int64_t
     const int64_t t = target[i];
     if (!(t == ignore_index || (t >= 0 && t < classes))) atomicMin(first_bad, static_cast<unsigned long long>(i));
   }
-}
-
-// target: contiguous int64 on the device. The CPU raises IndexError naming the first bad target, and so must
-// we: this is the one place these losses wait for the device, for a single 8-byte index (and on the error path
-// one more 8-byte read, of the bad value).
-void check_targets(const Tensor& target, int64_t classes, int64_t ignore_index, int device) {
-  const int64_t n = target.numel();
-  if (n == 0) return;
-  cudaStream_t st = stream(device);
-  Tensor flag = Tensor::empty(Dims{}, DType::Int64, target.device());
-  AC_CUDA_CHECK(cudaMemsetAsync(flag.data_ptr(), 0xff, sizeof(unsigned long long), st));
-  find_bad_target_kernel<<<blocks_for(n), kThreads, 0, st>>>(target.data<int64_t>(), n, classes, ignore_index,
-                                                             static_cast<unsigned long long*>(flag.data_ptr()));
-  AC_CUDA_CHECK_LAUNCH();
-  unsigned long long first_bad = 0;
-  AC_CUDA_CHECK(cudaMemcpyAsync(&first_bad, flag.data_ptr(), sizeof(first_bad), cudaMemcpyDeviceToHost, st));
-  AC_CUDA_CHECK(cudaStreamSynchronize(st));
-  if (first_bad == ~0ull) return;
-  int64_t value = 0;
-  AC_CUDA_CHECK(cudaMemcpyAsync(&value, target.data<int64_t>() + first_bad, sizeof(value), cudaMemcpyDeviceToHost, st));
-  AC_CUDA_CHECK(cudaStreamSynchronize(st));
-  fail<IndexError>("Target ", value, " is out of bounds.");
 }
 
 // (loss, total_weight) from per-row losses and weights: the sum, or the sum over the total weight (0/0 = nan).
@@ -437,13 +343,6 @@ std::pair<Tensor, Tensor> reduce_rows(const Tensor& row_loss, const Tensor& row_
     }
   });
   return {loss, total_weight};
-}
-
-// [N, C, inner] -> [N * inner, C] rows of contiguous logits (a copy only when inner > 1).
-Tensor class_rows(const Tensor& input, const ClassLayout& layout) {
-  if (layout.inner == 1) return contiguous(input);
-  Tensor grouped = reshape(input, Dims{layout.batch, layout.classes, layout.inner});
-  return contiguous(grouped.permute(Dims{0, 2, 1}));
 }
 
 // ---- nll_loss -------------------------------------------------------------------------------------------
@@ -612,103 +511,33 @@ __global__ void cross_entropy_probs_backward_kernel(CrossEntropyRows<T> a, int64
   }
 }
 
-struct CrossEntropyPlan {
-  ClassLayout layout;
-  Tensor rows, target, weight, weight_total;  // contiguous; rows is [N * inner, C]; weight_total one double
-  bool probs = false;
-  int64_t n = 0;
-  int device = 0;
-};
-
-CrossEntropyPlan plan_cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight,
-                                    int64_t ignore_index, double label_smoothing, const char* op) {
-  CrossEntropyPlan plan;
-  check_cuda(input, op);
-  check_same_device(input, target, op);
-  plan.device = tensor_device(input, op);
-  const CrossEntropyLayout checked = cross_entropy_layout(input, target, weight, ignore_index, label_smoothing);
-  plan.probs = checked.probs;
-  plan.layout = checked.layout;
-  plan.rows = class_rows(input, plan.layout);
-  plan.target = plan.probs ? class_rows(target, plan.layout) : contiguous(target);
-  plan.n = plan.layout.batch * plan.layout.inner;
-  if (!plan.probs) check_targets(plan.target, plan.layout.classes, ignore_index, plan.device);
-  if (weight) {
-    plan.weight = contiguous(*weight);
-    plan.weight_total = Tensor::empty(Dims{1}, DType::Float64, input.device());
-    dispatch_floating(input.dtype(), op, [&](auto zero) {
-      using T = decltype(zero);
-      device_sums<1>(ValuesSource<T>{plan.weight.data<T>()}, plan.layout.classes, plan.weight_total.data<double>(),
-                     input.device(), stream(plan.device));
-    });
-  }
-  return plan;
+// cross_entropy's class weights summed on the device (undefined without weights: the kernels use the class count).
+Tensor weight_total(const CrossEntropyOperands& o) {
+  if (!o.weight.defined()) return Tensor();
+  const Device where = o.rows.device();
+  Tensor total = Tensor::empty(Dims{1}, DType::Float64, where);
+  dispatch_floating(o.rows.dtype(), "cross_entropy", [&](auto zero) {
+    using T = decltype(zero);
+    device_sums<1>(ValuesSource<T>{o.weight.data<T>()}, o.layout.classes, total.data<double>(), where,
+                   stream(where.index));
+  });
+  return total;
 }
 
 template <class T>
-CrossEntropyRows<T> rows_args(const CrossEntropyPlan& plan, int64_t ignore_index, double label_smoothing) {
-  return {plan.rows.data<T>(),
-          plan.probs ? nullptr : plan.target.data<int64_t>(),
-          plan.probs ? plan.target.data<T>() : nullptr,
-          plan.weight.defined() ? plan.weight.data<T>() : nullptr,
-          plan.layout.classes,
+CrossEntropyRows<T> rows_args(const CrossEntropyOperands& o, const Tensor& weight_total, int64_t ignore_index,
+                              double label_smoothing) {
+  return {o.rows.data<T>(),
+          o.probs ? nullptr : o.target.data<int64_t>(),
+          o.probs ? o.target.data<T>() : nullptr,
+          o.weight.defined() ? o.weight.data<T>() : nullptr,
+          o.layout.classes,
           ignore_index,
           label_smoothing,
-          plan.weight_total.defined() ? plan.weight_total.data<double>() : nullptr};
+          weight_total.defined() ? weight_total.data<double>() : nullptr};
 }
 
 // ---- pointwise losses -----------------------------------------------------------------------------------
-
-// has_pw: pos_weight was given. Without it PyTorch never forms 1 + (pw - 1) y, which is NaN for an infinite y.
-template <PointwiseLoss K, class T>
-__device__ __forceinline__ T pointwise_value(T x, T y, T w, T pw, bool has_pw) {
-  if constexpr (K == PointwiseLoss::mse) {
-    return w * (x - y) * (x - y);
-  } else if constexpr (K == PointwiseLoss::l1) {
-    return w * fabs(x - y);
-  } else if constexpr (K == PointwiseLoss::bce) {
-    // PyTorch clamps each log at -100 so that x = 0 or 1 gives a finite loss; log1p keeps log(1 - x) exact for
-    // tiny x. max_of's order makes a NaN log -100, as on the CPU.
-    const T log_x = max_of(log(x), T(-100)), log_1mx = max_of(log1p(-x), T(-100));
-    return -w * (y * log_x + (T(1) - y) * log_1mx);
-  } else {
-    // (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = max(-x, 0) + log1p(exp(-|x|)).
-    const T softplus = max_of(-x, T(0)) + log1p(exp(-fabs(x)));
-    if (!has_pw) return w * ((T(1) - y) * x + softplus);
-    return w * ((T(1) - y) * x + (T(1) + (pw - T(1)) * y) * softplus);
-  }
-}
-
-template <PointwiseLoss K, class T>
-__device__ __forceinline__ T pointwise_derivative(T x, T y, T w, T pw, bool has_pw) {
-  if constexpr (K == PointwiseLoss::mse) {
-    return w * T(2) * (x - y);
-  } else if constexpr (K == PointwiseLoss::l1) {
-    const T d = x - y;
-    return d > T(0) ? w : (d < T(0) ? -w : T(0));
-  } else if constexpr (K == PointwiseLoss::bce) {
-    const T denominator = (T(1) - x) * x;  // PyTorch bounds it below by 1e-12
-    return w * (x - y) / (denominator > T(1e-12) ? denominator : T(1e-12));
-  } else {
-    const T sigmoid = T(1) / (T(1) + exp(-x));
-    if (!has_pw) return w * (sigmoid - y);
-    return w * ((T(1) + (pw - T(1)) * y) * sigmoid - pw * y);
-  }
-}
-
-template <PointwiseLoss K, class T>
-__device__ __forceinline__ T pointwise_target_derivative(T x, T y, T w, T pw, bool has_pw) {
-  if constexpr (K == PointwiseLoss::mse || K == PointwiseLoss::l1) {
-    return -pointwise_derivative<K>(x, y, w, pw, has_pw);
-  } else if constexpr (K == PointwiseLoss::bce) {
-    const T log_x = max_of(log(x), T(-100)), log_1mx = max_of(log1p(-x), T(-100));
-    return w * (log_1mx - log_x);
-  } else {
-    if (!has_pw) return -w * x;
-    const T softplus = max_of(-x, T(0)) + log1p(exp(-fabs(x)));  // -log sigmoid(x)
-    return w * ((pw - T(1)) * softplus - x);
-  }
-}
 
 // n contiguous elements of one shape (broadcasting done on the host); weight and pos_weight may be null.
 template <class T>
@@ -725,13 +554,15 @@ template <PointwiseLoss K, class T>
 struct PointwiseSource {
   PointwiseOperands<T> a;
   __device__ Sums<1> operator()(int64_t i) const {
-    return {{static_cast<double>(pointwise_value<K>(a.input[i], a.target[i], a.w(i), a.pw(i), a.pos_weight))}};
+    return {{static_cast<double>(
+        loss_math::pointwise_value<K, CudaMath>(a.input[i], a.target[i], a.w(i), a.pw(i), a.pos_weight != nullptr))}};
   }
 };
 
 template <PointwiseLoss K, class T>
 __global__ void pointwise_loss_kernel(PointwiseOperands<T> a, int64_t n, T* out) {
-  AC_GRID_STRIDE_LOOP(i, n) out[i] = pointwise_value<K>(a.input[i], a.target[i], a.w(i), a.pw(i), a.pos_weight);
+  AC_GRID_STRIDE_LOOP(i, n)
+  out[i] = loss_math::pointwise_value<K, CudaMath>(a.input[i], a.target[i], a.w(i), a.pw(i), a.pos_weight != nullptr);
 }
 
 // grad_input[i] = (grad[i * grad_stride] * scale) * d loss_i / d input_i (or d target_i), in T as on the CPU.
@@ -742,8 +573,8 @@ __global__ void pointwise_loss_backward_kernel(PointwiseOperands<T> a, const T* 
   AC_GRID_STRIDE_LOOP(i, n) {
     const T x = a.input[i], y = a.target[i], w = a.w(i), pw = a.pw(i);
     const bool has_pw = a.pos_weight;
-    const T d =
-        wrt_target ? pointwise_target_derivative<K>(x, y, w, pw, has_pw) : pointwise_derivative<K>(x, y, w, pw, has_pw);
+    const T d = wrt_target ? loss_math::pointwise_target_derivative<K, CudaMath>(x, y, w, pw, has_pw)
+                           : loss_math::pointwise_derivative<K, CudaMath>(x, y, w, pw, has_pw);
     gi[i] = g[i * grad_stride] * scale * d;
   }
 }
@@ -787,253 +618,259 @@ void dispatch_kind(PointwiseLoss kind, const Fn& fn) {
   }
 }
 
-struct PointwisePlan {
-  DType dtype;
-  Dims shape;
-  Tensor input, target, weight, pos_weight;  // contiguous, all of `shape`
-  Tensor weight_sum;                         // weighted mse and l1: the mean's divisor, one double on the device
-  Divisor mean_divisor;
-  int device = 0;
-  template <class T> PointwiseOperands<T> operands() const {
-    return {input.data<T>(), target.data<T>(), weight.defined() ? weight.data<T>() : nullptr,
-            pos_weight.defined() ? pos_weight.data<T>() : nullptr};
+template <class T>
+PointwiseOperands<T> operands_of(const PointwiseLossOperands& o) {
+  return {o.input.data<T>(), o.target.data<T>(), o.weight.defined() ? o.weight.data<T>() : nullptr,
+          o.pos_weight.defined() ? o.pos_weight.data<T>() : nullptr};
+}
+
+// The mean's divisor: the element count, or for weighted mse and l1 the weights' sum (rounded to T, as the CPU's
+// sum of the weight is), summed on the device into `holder`.
+Divisor mean_divisor(const PointwiseLossOperands& o, Tensor& holder) {
+  Divisor divisor;
+  divisor.host = static_cast<double>(product(o.shape));
+  if (!o.mean_weight.defined()) return divisor;
+  const Device where = o.input.device();
+  cudaStream_t st = stream(where.index);
+  Tensor w = contiguous(o.mean_weight);
+  holder = Tensor::empty(Dims{1}, DType::Float64, where);
+  dispatch_floating(o.dtype, pointwise_loss_name(o.kind), [&](auto zero) {
+    using T = decltype(zero);
+    device_sums<1>(ValuesSource<T>{w.data<T>()}, w.numel(), holder.data<double>(), where, st);
+    round_to_kernel<T><<<1, 1, 0, st>>>(holder.data<double>());
+    AC_CUDA_CHECK_LAUNCH();
+  });
+  divisor.device = holder.data<double>();
+  return divisor;
+}
+
+// The CUDA side of core/softmax_loss_entry.h.
+struct CudaBackend : CudaKernels {
+  static void check_device(const Tensor& t, const char* op) { tensor_device(t, op); }
+
+  static void softmax_into(const Tensor& x, const Tensor& out, const ReduceShape& s, bool log) {
+    cudaStream_t st = stream(x.device().index);
+    dispatch_floating(x.dtype(), log ? "log_softmax" : "softmax", [&](auto zero) {
+      using T = decltype(zero);
+      const T* in = x.data<T>();
+      T* dst = out.data<T>();
+      if (s.inner == 1) {
+        launch_rows(s.outer, s.r, [&](auto whole_block, unsigned grid) {
+          softmax_rows_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(in, dst, s.outer, s.r, log);
+        });
+      } else {
+        softmax_columns_kernel<T>
+            <<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(in, dst, s.outer, s.r, s.inner, log);
+      }
+      AC_CUDA_CHECK_LAUNCH();
+    });
+  }
+
+  static void softmax_backward_into(const Tensor& grad, const Tensor& out, const Tensor& grad_input,
+                                    const ReduceShape& s, bool log) {
+    cudaStream_t st = stream(out.device().index);
+    dispatch_floating(out.dtype(), log ? "log_softmax_backward" : "softmax_backward", [&](auto zero) {
+      using T = decltype(zero);
+      const T* gp = grad.data<T>();
+      const T* op_ = out.data<T>();
+      T* dst = grad_input.data<T>();
+      if (s.inner == 1) {
+        launch_rows(s.outer, s.r, [&](auto whole_block, unsigned grid) {
+          softmax_backward_rows_kernel<T, decltype(whole_block)::value>
+              <<<grid, kThreads, 0, st>>>(gp, op_, dst, s.outer, s.r, log);
+        });
+      } else {
+        softmax_backward_columns_kernel<T>
+            <<<blocks_for(s.outer * s.inner), kThreads, 0, st>>>(gp, op_, dst, s.outer, s.r, s.inner, log);
+      }
+      AC_CUDA_CHECK_LAUNCH();
+    });
+  }
+
+  // The CPU raises IndexError naming the first bad target, and so must we: this is the one place these losses wait
+  // for the device, for a single 8-byte index (and on the error path one more 8-byte read, of the bad value).
+  static void check_targets(const Tensor& target, int64_t classes, int64_t ignore_index) {
+    const int64_t n = target.numel();
+    if (n == 0) return;
+    cudaStream_t st = stream(target.device().index);
+    Tensor flag = Tensor::empty(Dims{}, DType::Int64, target.device());
+    AC_CUDA_CHECK(cudaMemsetAsync(flag.data_ptr(), 0xff, sizeof(unsigned long long), st));
+    find_bad_target_kernel<<<blocks_for(n), kThreads, 0, st>>>(target.data<int64_t>(), n, classes, ignore_index,
+                                                               static_cast<unsigned long long*>(flag.data_ptr()));
+    AC_CUDA_CHECK_LAUNCH();
+    unsigned long long first_bad = 0;
+    AC_CUDA_CHECK(cudaMemcpyAsync(&first_bad, flag.data_ptr(), sizeof(first_bad), cudaMemcpyDeviceToHost, st));
+    AC_CUDA_CHECK(cudaStreamSynchronize(st));
+    if (first_bad == ~0ull) return;
+    int64_t value = 0;
+    AC_CUDA_CHECK(
+        cudaMemcpyAsync(&value, target.data<int64_t>() + first_bad, sizeof(value), cudaMemcpyDeviceToHost, st));
+    AC_CUDA_CHECK(cudaStreamSynchronize(st));
+    fail<IndexError>("Target ", value, " is out of bounds.");
+  }
+
+  // Fails as the CPU does when an input (first) or a target of binary_cross_entropy leaves [0, 1]: the loss waits
+  // here for one 4-byte flag from the device.
+  static void check_unit_interval(const PointwiseLossOperands& o) {
+    const int64_t n = product(o.shape);
+    if (n == 0) return;
+    cudaStream_t st = stream(o.input.device().index);
+    Tensor flags = Tensor::empty(Dims{1}, DType::Int64, o.input.device());  // its first 4 bytes, as unsigned
+    AC_CUDA_CHECK(cudaMemsetAsync(flags.data_ptr(), 0, sizeof(unsigned), st));
+    dispatch_floating(o.dtype, "binary_cross_entropy", [&](auto zero) {
+      using T = decltype(zero);
+      outside_unit_interval_kernel<T><<<blocks_for(n, 4), kThreads, 0, st>>>(o.input.data<T>(), o.target.data<T>(), n,
+                                                                             static_cast<unsigned*>(flags.data_ptr()));
+      AC_CUDA_CHECK_LAUNCH();
+    });
+    unsigned outside = 0;
+    AC_CUDA_CHECK(cudaMemcpyAsync(&outside, flags.data_ptr(), sizeof(outside), cudaMemcpyDeviceToHost, st));
+    AC_CUDA_CHECK(cudaStreamSynchronize(st));
+    AC_CHECK(!(outside & 1u), RuntimeError, "all elements of input should be between 0 and 1");
+    AC_CHECK(!(outside & 2u), RuntimeError, "all elements of target should be between 0 and 1");
+  }
+
+  static std::pair<Tensor, Tensor> nll_loss_of(const ClassLossOperands& o, Reduction reduction, int64_t ignore_index) {
+    const Tensor &x = o.values, &t = o.target, &w = o.weight;
+    const int device = x.device().index;
+    const int64_t n = o.n;
+    Tensor row_loss = Tensor::empty(Dims{n}, DType::Float64, x.device());
+    Tensor row_weight = Tensor::empty(Dims{n}, DType::Float64, x.device());
+    if (n > 0) {
+      dispatch_floating(x.dtype(), "nll_loss", [&](auto zero) {
+        using T = decltype(zero);
+        nll_loss_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(
+            x.data<T>(), t.data<int64_t>(), w.defined() ? w.data<T>() : nullptr, n, o.layout.classes, o.layout.inner,
+            ignore_index, row_loss.data<double>(), row_weight.data<double>());
+        AC_CUDA_CHECK_LAUNCH();
+      });
+    }
+    return reduce_rows(row_loss, row_weight, reduction, x.dtype(), o.layout.target_shape, device);
+  }
+
+  static void nll_loss_backward_into(const ClassLossOperands& o, int64_t grad_stride, Reduction reduction,
+                                     int64_t ignore_index, const Tensor& total_weight, const Tensor& grad_input) {
+    const Tensor &g = o.values, &t = o.target, &w = o.weight;
+    Tensor divisor_holder;
+    const bool mean = reduction == Reduction::mean;
+    const Divisor divisor = mean ? total_weight_divisor(total_weight, g, divisor_holder) : Divisor{};
+    if (grad_input.numel() == 0) return;
+    cudaStream_t st = stream(g.device().index);
+    // The gradient is mostly zeros: all bytes zero is 0.0 in both float types.
+    AC_CUDA_CHECK(cudaMemsetAsync(grad_input.data_ptr(), 0, grad_input.numel() * grad_input.itemsize(), st));
+    const int64_t n = o.n;
+    if (n == 0) return;
+    dispatch_floating(g.dtype(), "nll_loss_backward", [&](auto zero) {
+      using T = decltype(zero);
+      nll_loss_backward_kernel<T><<<blocks_for(n), kThreads, 0, st>>>(
+          g.data<T>(), grad_stride, t.data<int64_t>(), w.defined() ? w.data<T>() : nullptr, n, o.layout.classes,
+          o.layout.inner, ignore_index, mean, divisor, grad_input.data<T>());
+      AC_CUDA_CHECK_LAUNCH();
+    });
+  }
+
+  static CrossEntropyResult cross_entropy_of(const CrossEntropyOperands& o, Reduction reduction, int64_t ignore_index,
+                                             double label_smoothing) {
+    const Device where = o.rows.device();
+    const Tensor total = weight_total(o);
+    Tensor stats = Tensor::empty(row_stats_shape(o.layout), DType::Float64, where);
+    Tensor row_loss = Tensor::empty(Dims{o.n}, DType::Float64, where);
+    Tensor row_weight = Tensor::empty(Dims{o.n}, DType::Float64, where);
+    if (o.n > 0) {
+      cudaStream_t st = stream(where.index);
+      dispatch_floating(o.rows.dtype(), "cross_entropy", [&](auto zero) {
+        using T = decltype(zero);
+        const CrossEntropyRows<T> args = rows_args<T>(o, total, ignore_index, label_smoothing);
+        launch_rows(o.n, o.layout.classes, [&](auto whole_block, unsigned grid) {
+          cross_entropy_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(
+              args, o.n, stats.data<double>(), row_loss.data<double>(), row_weight.data<double>());
+        });
+        AC_CUDA_CHECK_LAUNCH();
+      });
+    }
+    auto [loss, total_weight] =
+        reduce_rows(row_loss, row_weight, reduction, o.rows.dtype(), o.layout.target_shape, where.index);
+    return {loss, stats, total_weight};
+  }
+
+  static void cross_entropy_backward_into(const CrossEntropyOperands& o, const Tensor& g, int64_t grad_stride,
+                                          const Tensor& stats, const Tensor& total_weight, Reduction reduction,
+                                          int64_t ignore_index, double label_smoothing, const Tensor& rows_grad) {
+    Tensor divisor_holder;
+    const bool mean = reduction == Reduction::mean;
+    const Divisor divisor = mean ? total_weight_divisor(total_weight, o.rows, divisor_holder) : Divisor{};
+    const Tensor total = weight_total(o);
+    const int64_t C = o.layout.classes;
+    if (o.n * C == 0) return;
+    cudaStream_t st = stream(o.rows.device().index);
+    dispatch_floating(o.rows.dtype(), "cross_entropy_backward", [&](auto zero) {
+      using T = decltype(zero);
+      const CrossEntropyRows<T> args = rows_args<T>(o, total, ignore_index, label_smoothing);
+      if (o.probs) {
+        launch_rows(o.n, C, [&](auto whole_block, unsigned grid) {
+          cross_entropy_probs_backward_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(
+              args, o.n, stats.data<double>(), g.data<T>(), grad_stride, mean, divisor, rows_grad.data<T>());
+        });
+      } else {
+        cross_entropy_backward_kernel<T><<<blocks_for(o.n * C, 4), kThreads, 0, st>>>(
+            args, o.n, stats.data<double>(), g.data<T>(), grad_stride, mean, divisor, rows_grad.data<T>());
+      }
+      AC_CUDA_CHECK_LAUNCH();
+    });
+  }
+
+  static Tensor pointwise_loss_of(const PointwiseLossOperands& o, Reduction reduction) {
+    Tensor divisor_holder;
+    const Divisor divisor = mean_divisor(o, divisor_holder);
+    const int64_t n = product(o.shape);
+    const Device where = o.input.device();
+    cudaStream_t st = stream(where.index);
+    Tensor out = Tensor::empty(reduction == Reduction::none ? o.shape : Dims{}, o.dtype, where);
+    dispatch_floating(o.dtype, pointwise_loss_name(o.kind), [&](auto zero) {
+      using T = decltype(zero);
+      const PointwiseOperands<T> a = operands_of<T>(o);
+      dispatch_kind(o.kind, [&](auto k) {
+        constexpr PointwiseLoss K = decltype(k)::value;
+        if (reduction == Reduction::none) {
+          if (n == 0) return;
+          pointwise_loss_kernel<K, T><<<blocks_for(n, 4), kThreads, 0, st>>>(a, n, out.data<T>());
+          AC_CUDA_CHECK_LAUNCH();
+          return;
+        }
+        Tensor sum = Tensor::empty(Dims{1}, DType::Float64, where);
+        device_sums<1>(PointwiseSource<K, T>{a}, n, sum.data<double>(), where, st);
+        finish_pointwise_kernel<T>
+            <<<1, 1, 0, st>>>(sum.data<double>(), reduction == Reduction::mean, divisor, out.data<T>());
+        AC_CUDA_CHECK_LAUNCH();
+      });
+    });
+    return out;
+  }
+
+  static void pointwise_loss_backward_into(const PointwiseLossOperands& o, const Tensor& g, int64_t grad_stride,
+                                           Reduction reduction, bool wrt_target, const Tensor& grad_input) {
+    Tensor divisor_holder;
+    const Divisor divisor = mean_divisor(o, divisor_holder);
+    const int64_t n = product(o.shape);
+    if (n == 0) return;
+    cudaStream_t st = stream(o.input.device().index);
+    dispatch_floating(o.dtype, pointwise_loss_name(o.kind), [&](auto zero) {
+      using T = decltype(zero);
+      const PointwiseOperands<T> a = operands_of<T>(o);
+      dispatch_kind(o.kind, [&](auto k) {
+        pointwise_loss_backward_kernel<decltype(k)::value, T><<<blocks_for(n, 4), kThreads, 0, st>>>(
+            a, g.data<T>(), grad_stride, reduction == Reduction::mean, divisor, wrt_target, n, grad_input.data<T>());
+        AC_CUDA_CHECK_LAUNCH();
+      });
+    });
   }
 };
 
-Tensor expanded(const Tensor& t, const Dims& shape) { return contiguous(t.expand(shape)); }
-
-// Fails as the CPU does when an input (first) or a target of binary_cross_entropy leaves [0, 1]: the loss waits
-// here for one 4-byte flag from the device.
-void check_unit_interval(const PointwisePlan& plan) {
-  const int64_t n = product(plan.shape);
-  if (n == 0) return;
-  cudaStream_t st = stream(plan.device);
-  Tensor flags = Tensor::empty(Dims{1}, DType::Int64, plan.input.device());  // its first 4 bytes, as unsigned
-  AC_CUDA_CHECK(cudaMemsetAsync(flags.data_ptr(), 0, sizeof(unsigned), st));
-  dispatch_floating(plan.dtype, "binary_cross_entropy", [&](auto zero) {
-    using T = decltype(zero);
-    outside_unit_interval_kernel<T><<<blocks_for(n, 4), kThreads, 0, st>>>(plan.input.data<T>(), plan.target.data<T>(),
-                                                                           n, static_cast<unsigned*>(flags.data_ptr()));
-    AC_CUDA_CHECK_LAUNCH();
-  });
-  unsigned outside = 0;
-  AC_CUDA_CHECK(cudaMemcpyAsync(&outside, flags.data_ptr(), sizeof(outside), cudaMemcpyDeviceToHost, st));
-  AC_CUDA_CHECK(cudaStreamSynchronize(st));
-  AC_CHECK(!(outside & 1u), RuntimeError, "all elements of input should be between 0 and 1");
-  AC_CHECK(!(outside & 2u), RuntimeError, "all elements of target should be between 0 and 1");
-}
-
-PointwisePlan plan_pointwise(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
-                             const Tensor* pos_weight) {
-  const char* op = pointwise_loss_name(kind);
-  PointwisePlan plan;
-  check_cuda(input, op);
-  check_same_device(input, target, op);
-  plan.device = tensor_device(input, op);
-  const PointwiseShape checked = pointwise_shape(kind, input, target, weight, pos_weight);
-  const bool promotes = checked.promotes;
-  plan.dtype = checked.dtype;
-  plan.shape = checked.shape;
-  plan.input = expanded(to_dtype(input, plan.dtype), plan.shape);
-  plan.target = expanded(to_dtype(target, plan.dtype), plan.shape);
-  if (weight) plan.weight = expanded(*weight, plan.shape);
-  if (pos_weight) plan.pos_weight = expanded(*pos_weight, plan.shape);
-  if (kind == PointwiseLoss::bce) check_unit_interval(plan);
-  // The mean's divisor: the element count, or for weighted mse and l1 the weights' sum, as in PyTorch.
-  plan.mean_divisor.host = static_cast<double>(product(plan.shape));
-  if (weight && promotes) {
-    cudaStream_t st = stream(plan.device);
-    Tensor w = contiguous(*weight);
-    plan.weight_sum = Tensor::empty(Dims{1}, DType::Float64, input.device());
-    dispatch_floating(plan.dtype, op, [&](auto zero) {
-      using T = decltype(zero);
-      device_sums<1>(ValuesSource<T>{w.data<T>()}, w.numel(), plan.weight_sum.data<double>(), input.device(), st);
-      round_to_kernel<T><<<1, 1, 0, st>>>(plan.weight_sum.data<double>());
-      AC_CUDA_CHECK_LAUNCH();
-    });
-    plan.mean_divisor.device = plan.weight_sum.data<double>();
-  }
-  return plan;
-}
+using Entry = SoftmaxLossEntry<CudaBackend>;
 
 }  // namespace
 
-// ---- entry points ---------------------------------------------------------------------------------------
-
-Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false); }
-Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true); }
-Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim) {
-  return softmax_backward_impl(grad, out, dim, false);
-}
-Tensor log_softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim) {
-  return softmax_backward_impl(grad, out, dim, true);
-}
-
-std::pair<Tensor, Tensor> nll_loss(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
-                                   int64_t ignore_index) {
-  check_cuda(input, "nll_loss");
-  check_same_device(input, target, "nll_loss");
-  const int device = tensor_device(input, "nll_loss");
-  const ClassLayout layout = nll_layout(input.shape(), input, target, weight, "nll_loss_out_frame");
-  Tensor x = contiguous(input), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
-  const int64_t n = layout.batch * layout.inner;
-  check_targets(t, layout.classes, ignore_index, device);
-  Tensor row_loss = Tensor::empty(Dims{n}, DType::Float64, input.device());
-  Tensor row_weight = Tensor::empty(Dims{n}, DType::Float64, input.device());
-  if (n > 0) {
-    dispatch_floating(input.dtype(), "nll_loss", [&](auto zero) {
-      using T = decltype(zero);
-      nll_loss_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(
-          x.data<T>(), t.data<int64_t>(), weight ? w.data<T>() : nullptr, n, layout.classes, layout.inner, ignore_index,
-          row_loss.data<double>(), row_weight.data<double>());
-      AC_CUDA_CHECK_LAUNCH();
-    });
-  }
-  return reduce_rows(row_loss, row_weight, reduction, input.dtype(), layout.target_shape, device);
-}
-
-Tensor nll_loss_backward(const Tensor& grad, const Dims& input_shape, const Tensor& target, const Tensor* weight,
-                         Reduction reduction, int64_t ignore_index, const Tensor& total_weight) {
-  check_cuda(grad, "nll_loss_backward");
-  check_same_device(grad, target, "nll_loss_backward");
-  const int device = tensor_device(grad, "nll_loss_backward");
-  const ClassLayout layout = nll_layout(input_shape, grad, target, weight, "nll_loss_backward_out_frame");
-  const int64_t stride = grad_stride(grad, layout.target_shape, reduction, "nll_loss_backward");
-  Tensor divisor_holder;
-  const bool mean = reduction == Reduction::mean;
-  const Divisor divisor = mean ? total_weight_divisor(total_weight, grad, divisor_holder) : Divisor{};
-  Tensor g = contiguous(grad), t = contiguous(target), w = weight ? contiguous(*weight) : Tensor();
-  const int64_t n = layout.batch * layout.inner;
-  check_targets(t, layout.classes, ignore_index, device);
-  Tensor result = Tensor::empty(input_shape, grad.dtype(), grad.device());
-  if (result.numel() == 0) return result;
-  cudaStream_t st = stream(device);
-  // The gradient is mostly zeros: all bytes zero is 0.0 in both float types.
-  AC_CUDA_CHECK(cudaMemsetAsync(result.data_ptr(), 0, result.numel() * result.itemsize(), st));
-  if (n == 0) return result;
-  dispatch_floating(grad.dtype(), "nll_loss_backward", [&](auto zero) {
-    using T = decltype(zero);
-    nll_loss_backward_kernel<T><<<blocks_for(n), kThreads, 0, st>>>(
-        g.data<T>(), stride, t.data<int64_t>(), weight ? w.data<T>() : nullptr, n, layout.classes, layout.inner,
-        ignore_index, mean, divisor, result.data<T>());
-    AC_CUDA_CHECK_LAUNCH();
-  });
-  return result;
-}
-
-CrossEntropyResult cross_entropy(const Tensor& input, const Tensor& target, const Tensor* weight, Reduction reduction,
-                                 int64_t ignore_index, double label_smoothing) {
-  CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, "cross_entropy");
-  const Device where = input.device();
-  Tensor stats = Tensor::empty(row_stats_shape(plan.layout), DType::Float64, where);
-  Tensor row_loss = Tensor::empty(Dims{plan.n}, DType::Float64, where);
-  Tensor row_weight = Tensor::empty(Dims{plan.n}, DType::Float64, where);
-  if (plan.n > 0) {
-    cudaStream_t st = stream(plan.device);
-    dispatch_floating(input.dtype(), "cross_entropy", [&](auto zero) {
-      using T = decltype(zero);
-      const CrossEntropyRows<T> args = rows_args<T>(plan, ignore_index, label_smoothing);
-      launch_rows(plan.n, plan.layout.classes, [&](auto whole_block, unsigned grid) {
-        cross_entropy_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(
-            args, plan.n, stats.data<double>(), row_loss.data<double>(), row_weight.data<double>());
-      });
-      AC_CUDA_CHECK_LAUNCH();
-    });
-  }
-  auto [loss, total_weight] =
-      reduce_rows(row_loss, row_weight, reduction, input.dtype(), plan.layout.target_shape, plan.device);
-  if (reduction == Reduction::sum && smoothing_over_no_classes(plan.layout, plan.probs, label_smoothing))
-    fill_(loss, Scalar::from_float(std::numeric_limits<double>::quiet_NaN()));
-  return {loss, stats, total_weight};
-}
-
-Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& row_stats,
-                              const Tensor& total_weight, const Tensor* weight, Reduction reduction,
-                              int64_t ignore_index, double label_smoothing) {
-  const char* op = "cross_entropy_backward";
-  CrossEntropyPlan plan = plan_cross_entropy(input, target, weight, ignore_index, label_smoothing, op);
-  check_same_device(input, grad, op);
-  check_loss_dtype(grad, input.dtype());
-  check_same_device(input, row_stats, op);
-  check_row_stats(row_stats, plan.layout, op);
-  const int64_t stride = grad_stride(grad, plan.layout.target_shape, reduction, op);
-  Tensor divisor_holder;
-  const bool mean = reduction == Reduction::mean;
-  const Divisor divisor = mean ? total_weight_divisor(total_weight, input, divisor_holder) : Divisor{};
-  Tensor g = contiguous(grad), stats = contiguous(row_stats);
-  const int64_t C = plan.layout.classes;
-  Tensor rows_grad = Tensor::empty(Dims{plan.n, C}, input.dtype(), input.device());
-  if (plan.n * C > 0) {
-    cudaStream_t st = stream(plan.device);
-    dispatch_floating(input.dtype(), op, [&](auto zero) {
-      using T = decltype(zero);
-      const CrossEntropyRows<T> args = rows_args<T>(plan, ignore_index, label_smoothing);
-      if (plan.probs) {
-        launch_rows(plan.n, C, [&](auto whole_block, unsigned grid) {
-          cross_entropy_probs_backward_kernel<T, decltype(whole_block)::value><<<grid, kThreads, 0, st>>>(
-              args, plan.n, stats.data<double>(), g.data<T>(), stride, mean, divisor, rows_grad.data<T>());
-        });
-      } else {
-        cross_entropy_backward_kernel<T><<<blocks_for(plan.n * C, 4), kThreads, 0, st>>>(
-            args, plan.n, stats.data<double>(), g.data<T>(), stride, mean, divisor, rows_grad.data<T>());
-      }
-      AC_CUDA_CHECK_LAUNCH();
-    });
-  }
-  if (plan.layout.inner == 1) return rows_grad.view(input.shape());
-  Tensor grouped = rows_grad.view(Dims{plan.layout.batch, plan.layout.inner, C}).permute(Dims{0, 2, 1});
-  return contiguous(grouped).view(input.shape());
-}
-
-Tensor pointwise_loss(PointwiseLoss kind, const Tensor& input, const Tensor& target, const Tensor* weight,
-                      const Tensor* pos_weight, Reduction reduction) {
-  PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
-  const int64_t n = product(plan.shape);
-  const Device where = plan.input.device();
-  cudaStream_t st = stream(plan.device);
-  Tensor out = Tensor::empty(reduction == Reduction::none ? plan.shape : Dims{}, plan.dtype, where);
-  dispatch_floating(plan.dtype, pointwise_loss_name(kind), [&](auto zero) {
-    using T = decltype(zero);
-    const PointwiseOperands<T> a = plan.operands<T>();
-    dispatch_kind(kind, [&](auto k) {
-      constexpr PointwiseLoss K = decltype(k)::value;
-      if (reduction == Reduction::none) {
-        if (n == 0) return;
-        pointwise_loss_kernel<K, T><<<blocks_for(n, 4), kThreads, 0, st>>>(a, n, out.data<T>());
-        AC_CUDA_CHECK_LAUNCH();
-        return;
-      }
-      Tensor sum = Tensor::empty(Dims{1}, DType::Float64, where);
-      device_sums<1>(PointwiseSource<K, T>{a}, n, sum.data<double>(), where, st);
-      finish_pointwise_kernel<T>
-          <<<1, 1, 0, st>>>(sum.data<double>(), reduction == Reduction::mean, plan.mean_divisor, out.data<T>());
-      AC_CUDA_CHECK_LAUNCH();
-    });
-  });
-  return out;
-}
-
-Tensor pointwise_loss_backward(PointwiseLoss kind, const Tensor& grad, const Tensor& input, const Tensor& target,
-                               const Tensor* weight, const Tensor* pos_weight, Reduction reduction, bool wrt_target) {
-  PointwisePlan plan = plan_pointwise(kind, input, target, weight, pos_weight);
-  check_same_device(input, grad, "loss backward");
-  check_loss_dtype(grad, plan.dtype);
-  const int64_t stride = grad_stride(grad, plan.shape, reduction, pointwise_loss_name(kind));
-  const int64_t n = product(plan.shape);
-  Tensor g = contiguous(grad);
-  Tensor result = Tensor::empty(plan.shape, plan.dtype, plan.input.device());
-  if (n == 0) return result;
-  cudaStream_t st = stream(plan.device);
-  dispatch_floating(plan.dtype, pointwise_loss_name(kind), [&](auto zero) {
-    using T = decltype(zero);
-    const PointwiseOperands<T> a = plan.operands<T>();
-    dispatch_kind(kind, [&](auto k) {
-      pointwise_loss_backward_kernel<decltype(k)::value, T><<<blocks_for(n, 4), kThreads, 0, st>>>(
-          a, g.data<T>(), stride, reduction == Reduction::mean, plan.mean_divisor, wrt_target, n, result.data<T>());
-      AC_CUDA_CHECK_LAUNCH();
-    });
-  });
-  return result;
-}
+#define AC_KERNEL_FAMILY "core/kernels/softmax_loss.def"
+#include "core/kernels_from_entry.h"
 
 }  // namespace autocore::cuda

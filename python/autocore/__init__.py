@@ -73,6 +73,7 @@ from .ops.elementwise import (
     sub,
     where,
 )
+from .ops.indexing import argwhere, index_put, masked_select, nonzero, take
 from .ops.matmul import addmm, bmm, dot, linear, matmul, mm, mv
 from .ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from .ops.shape import cat, flatten, gather, permute, reshape, squeeze, stack, transpose, unsqueeze

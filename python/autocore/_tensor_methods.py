@@ -4,6 +4,7 @@
 from . import _dtype
 from .factories import bernoulli
 from .ops import elementwise as ew
+from .ops import indexing as ix
 from .ops import inplace as ip
 from .ops import matmul as mm
 from .ops import reduce as red
@@ -100,7 +101,14 @@ METHODS = {
     "__ror__": _logical(ew.or_bools, "|"),
     "__xor__": _logical(ew.ne, "^"),
     "__rxor__": _logical(ew.ne, "^"),
-    "__getitem__": sh.getitem,
+    "__getitem__": ix.getitem,
+    "__setitem__": ix.setitem,
+    "index_put": ix.index_put,
+    "index_put_": ix.index_put_,
+    "nonzero": ix.nonzero,
+    "argwhere": ix.argwhere,
+    "masked_select": ix.masked_select,
+    "take": ix.take,
     "add": ew.add,
     "sub": ew.sub,
     "mul": ew.mul,

@@ -1,10 +1,7 @@
 """Views and shape ops (view, reshape, transpose, permute, unsqueeze, squeeze, flatten, expand, basic
 indexing), casts and copies, with their vjps. Views share memory with their input."""
 
-import numpy as np
-
 from .. import _C, _dtype, factories
-from ..tensor import Tensor
 from .graph import cast, expand, record
 
 
@@ -118,21 +115,14 @@ def to_dtype(x, dtype):
     return cast(x, dtype._c)
 
 
-def getitem(x, index):
-    if isinstance(index, list) and not index:
-        index = []
-    if isinstance(index, Tensor) and index._c.ndim == 0 and index._c.dtype == _C.DType.int64:
-        index = int(index.item())
-    if (
-        isinstance(index, Tensor)
-        or (isinstance(index, tuple) and any(isinstance(i, (Tensor, list)) for i in index))
-        or isinstance(index, list)
-    ):
-        return _advanced_getitem(x, index)
+def getitem_basic(x, index):
+    """x[index] for an index of ints, slices, None, ... and Python bools: a view (ops/indexing.py does the rest)."""
     out = _basic_view(x._c, index)
     in_shape = x._c.shape
 
-    return record("SliceBackward0", out, (x,), lambda g: (_place(g, index, in_shape),), jvp=lambda t: getitem(t, index))
+    return record(
+        "SliceBackward0", out, (x,), lambda g: (_place(g, index, in_shape),), jvp=lambda t: getitem_basic(t, index)
+    )
 
 
 def _place(g, index, in_shape):
@@ -140,7 +130,11 @@ def _place(g, index, in_shape):
     full = _dtype.full_c(list(in_shape), 0, g._c.dtype, _dtype.device_of(g._c))
     _basic_view(full, index).copy_(g._c)
     return record(
-        "SliceBackwardBackward0", full, (g,), lambda gg: (getitem(gg, index),), jvp=lambda t: _place(t, index, in_shape)
+        "SliceBackwardBackward0",
+        full,
+        (g,),
+        lambda gg: (getitem_basic(gg, index),),
+        jvp=lambda t: _place(t, index, in_shape),
     )
 
 
@@ -194,66 +188,6 @@ def _used_before(index, ellipsis):
         if i is not None and not isinstance(i, bool):
             n += 1
     return n
-
-
-def _advanced_getitem(x, index):
-    """Indexing with integer tensors or lists and bool masks, anywhere in the index, with PyTorch's rules:
-    ints, slices and None are applied first as a view (an int is a select there, never an advanced index, unlike
-    in numpy), then the advanced parts select positions worked out on an array of the view's element numbers,
-    and the result is gathered with index_select, whose vjp scatters the gradient back."""
-
-    basic, advanced = [], []
-    for part in index if isinstance(index, tuple) else (index,):
-        if isinstance(part, Tensor):
-            if part._c.dtype not in (_C.DType.int64, _C.DType.bool):
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            part = (
-                int(part.item())
-                if part._c.ndim == 0 and part._c.dtype == _C.DType.int64
-                else part.detach().cpu()._c.numpy()
-            )
-        elif isinstance(part, list):
-            part = np.asarray(part, dtype=np.int64 if not part or not isinstance(part[0], bool) else np.bool_)
-        if isinstance(part, (np.ndarray, bool)):  # advanced: a mask spans its own dims, an index array one
-            basic += [slice(None)] * (np.ndim(part) if np.asarray(part).dtype == np.bool_ else 1)
-            advanced.append(part)
-        elif part is None or part is Ellipsis or isinstance(part, slice):
-            basic.append(part)
-            advanced.append(slice(None) if part is not Ellipsis else part)
-        else:
-            basic.append(part)  # an int: a select, applied with the view
-    view = getitem(x, tuple(basic))
-    shape = tuple(view._c.shape)
-    _check_masks(advanced, shape)
-    numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
-    try:
-        positions = numbers[tuple(advanced)]
-    except IndexError as error:
-        raise IndexError(str(error)) from None
-    flat = reshape(view, -1)
-    picked = index_select(flat, 0, factories.tensor(np.ascontiguousarray(positions).reshape(-1), device=x.device))
-    return reshape(picked, list(positions.shape))
-
-
-def _check_masks(parts, shape):
-    """Each bool mask must match the dims it covers, as PyTorch requires even where they are empty (numpy does
-    not check an empty array)."""
-    covered = [
-        p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1 if isinstance(p, (np.ndarray, slice)) else 0
-        for p in parts
-    ]
-    dim = 0
-    for part, width in zip(parts, covered):
-        if part is Ellipsis:
-            dim += len(shape) - sum(covered)
-        elif width and isinstance(part, np.ndarray) and part.dtype == np.bool_ and dim + width <= len(shape):
-            for j, (size, side) in enumerate(zip(part.shape, shape[dim : dim + width])):
-                if size != side:
-                    raise IndexError(
-                        f"The shape of the mask {list(part.shape)} at index {j} does not match the "
-                        f"shape of the indexed tensor {list(shape)} at index {dim + j}"
-                    )
-        dim += width
 
 
 def _index_add(g, d, index, in_shape):

@@ -1,0 +1,254 @@
+"""Indexing and assignment, with PyTorch's rules: x[index] and x[index] = value for every index kind, index_put(_),
+nonzero, argwhere, masked_fill(_), masked_select and take.
+
+The basic parts of an index (ints, slices, None, ..., Python bools) make a view. The advanced parts (int tensors
+and lists, bool masks, which nonzero turns into int tensors) then select through the C++ kernels index and
+index_put_, whose cost follows the result's size, not the indexed tensor's. Reading records IndexBackward0, whose
+vjp is an accumulating index_put. A write outside the graph goes straight to memory (the version counter is bumped
+in C++); one inside it is recorded out of place on a flat view and written back, as the other in-place ops are."""
+
+import numpy as np
+
+from .. import _C, _dtype
+from ..factories import arange
+from ..tensor import Tensor
+from .graph import record, reduce_to, wrap
+from .inplace import _in_graph, _old_value, _write_back
+from .shape import _basic_view, getitem_basic, reshape
+
+_INDEX_ERROR = "tensors used as indices must be long, int, byte or bool tensors"
+
+
+def getitem(x, index):
+    if index.__class__ is Tensor and index._c.dtype == _C.DType.int64 and index._c.ndim:  # C[X]: the common case
+        return advanced_index(x, [index])
+    basic, advanced = _split(x, index)
+    view = getitem_basic(x, basic)
+    return view if advanced is None else advanced_index(view, _index_tensors(view, advanced))
+
+
+def advanced_index(x, indices):
+    """x[indices]: indices[k] (an int64 tensor, or None for the whole dim) selects along dim k; the index tensors
+    broadcast together. Differentiable: the gradient is added back at the selected elements."""
+    out = _C.index(x._c, _c_list(indices))
+    shape, dtype, device = list(x._c.shape), x._c.dtype, x.device
+
+    def vjp(g):
+        return (index_put(wrap(_dtype.full_c(shape, 0, dtype, device)), indices, g, accumulate=True),)
+
+    return record("IndexBackward0", out, (x,), vjp, jvp=lambda t: advanced_index(t, indices))
+
+
+def index_put(x, indices, values, accumulate=False):
+    """A copy of x with values written (added, with accumulate) at x[indices], as torch.index_put."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}")
+    out = x._c.clone()
+    _C.index_put_(out, _c_list(indices), values._c, accumulate)
+
+    def vjp(g):
+        if accumulate:
+            grad_x = g
+        else:  # the written elements lost their old value
+            grad_x = index_put(g, indices, wrap(_dtype.full_c([], 0, g._c.dtype, g.device)))
+        return grad_x, reduce_to(advanced_index(g, indices), values)
+
+    def jvp(tx, tv):
+        if tx is None:
+            tx = wrap(_dtype.full_c(list(x._c.shape), 0, x._c.dtype, x.device))
+        if tv is None:
+            tv = wrap(_dtype.full_c([], 0, x._c.dtype, x.device))
+        return index_put(tx, indices, tv, accumulate)
+
+    return record("IndexPutBackward0", out, (x, values), vjp, jvp=jvp)
+
+
+def index_put_(x, indices, values, accumulate=False):
+    """x[indices] = values in place (values added with accumulate), as Tensor.index_put_."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put_(): argument 'values' must be Tensor, not {type(values).__name__}")
+    if _in_graph(x, values):
+        _write_back(x, index_put(_old_value(x), indices, values, accumulate))
+    else:
+        _C.index_put_(x._c, _c_list(indices), values._c, accumulate)
+    return x
+
+
+def nonzero(input, *, as_tuple=False):
+    coordinates = wrap(_C.nonzero(input._c))
+    if not as_tuple:
+        return coordinates
+    if input._c.ndim == 0:  # PyTorch treats a 0-d input as 1-d here
+        return (wrap(_C.nonzero(input._c.reshape([1]))).select(1, 0),)
+    return tuple(coordinates[:, j] for j in range(input._c.ndim))
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+def masked_select(input, mask):
+    """The elements of input where mask (broadcast with it) is True, as a 1-d tensor."""
+    if mask._c.dtype != _C.DType.bool:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
+    shape = list(np.broadcast_shapes(tuple(input._c.shape), tuple(mask._c.shape)))
+    return getitem(input.expand(shape), mask.expand(shape))
+
+
+def take(input, index):
+    """input's elements at the given positions of its flattened form, in index's shape."""
+    return getitem(reshape(input, -1), index)
+
+
+def _c_list(indices):
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"indices must be a tuple or list of Tensors, got {type(indices).__name__}")
+    return [None if i is None else i._c for i in indices]
+
+
+def setitem(x, index, value):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"'{type(x).__name__}' object does not support item assignment")
+    basic, advanced = _split(x, index)
+    # A number takes x's dtype; a tensor is copied (converted) into a basic view, but an advanced write (a bool
+    # tensor counts, even 0-d) needs x's dtype already, as PyTorch's index_put_ does.
+    through_index_put = advanced is not None or _has_mask(index)
+    value = _value_for(x, value, convert_dtype=not through_index_put)
+    if through_index_put and value._c.dtype != x._c.dtype:
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got {_type_name(x)} for the destination "
+            f"and {_type_name(value)} for the source."
+        )
+    if _in_graph(x, value):
+        _write_back(x, _assigned(x, index, value))
+        return
+    view = _basic_view(x._c, basic)
+    if advanced is None:
+        if value._c.shape != view.shape:
+            _check_broadcast(value, wrap(view))
+        view.copy_(value._c)
+    else:
+        _C.index_put_(
+            view, [None if i is None else i._c for i in _index_tensors(wrap(view), advanced)], value._c, False
+        )
+
+
+def _assigned(x, index, value):
+    """x with x[index] = value, out of place and recorded: the coordinates of the selected elements along each dim
+    (an arange per dim, broadcast over x's shape without being materialised, then indexed like x) feed index_put."""
+    old = _old_value(x)
+    shape = list(x._c.shape)
+    if not shape:  # a 0-d x: x[...] = v (or x[None], x[True]) replaces its value; x[False] = v keeps it
+        selected = getitem(wrap(_dtype.full_c([], 1, _C.DType.int64, x.device)), index)
+        _check_broadcast(value, selected)
+        return reshape(value.expand(list(selected.shape)), []) if selected.numel() else old
+    coordinates = []
+    for d, size in enumerate(shape):
+        along = [1] * len(shape)
+        along[d] = size
+        coordinates.append(getitem(arange(size, device=x.device).view(along).expand(shape), index))
+    _check_broadcast(value, coordinates[0])
+    return index_put(old, coordinates, value.to(x.dtype))
+
+
+def _has_mask(index):
+    """A bool tensor anywhere in the index, 0-d ones included: PyTorch then writes through index_put_."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, Tensor) and p._c.dtype == _C.DType.bool for p in parts)
+
+
+def _type_name(t):
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}[t._c.dtype.name]
+
+
+def _value_for(x, value, convert_dtype):
+    """The assigned value as a tensor on x's device, converted to x's dtype if it is a number or convert_dtype."""
+    if isinstance(value, Tensor):
+        if (convert_dtype and value._c.dtype != x._c.dtype) or value.device != x.device:
+            value = value.to(device=x.device, dtype=x.dtype if convert_dtype else value.dtype)
+        return value
+    if isinstance(value, (bool, int, float)) or hasattr(value, "__index__") or isinstance(value, np.generic):
+        return wrap(_dtype.full_c([], value, x._c.dtype, x.device))
+    raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
+
+
+def _check_broadcast(value, target):
+    shape, result = list(value._c.shape), list(target._c.shape)
+    if len(shape) > len(result) or any(v not in (1, t) for v, t in zip(shape[::-1], result[::-1])):
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {shape} cannot be broadcast to indexing result of shape {result}"
+        )
+
+
+def _split(x, index):
+    """(the basic index, then the advanced parts as (the view dim they start at, int64 or bool tensor), or None
+    when there are none). In the basic index an advanced part stands as whole slices over the dims it covers."""
+    parts = index if isinstance(index, tuple) else (index,)
+    items = []  # (basic entries, dims they produce in the view, dims of x they consume, the advanced tensor)
+    for part in parts:
+        if isinstance(part, (list, np.ndarray)):
+            part = _from_sequence(part)
+        if isinstance(part, Tensor):
+            dtype = part._c.dtype
+            if dtype not in (_C.DType.int64, _C.DType.bool):
+                raise IndexError(_INDEX_ERROR)
+            if part._c.ndim == 0:  # a 0-d int is an int; a 0-d mask adds a dim of size 1 or 0, as True or False
+                part = int(part.item()) if dtype == _C.DType.int64 else bool(part.item())
+            else:
+                width = part._c.ndim if dtype == _C.DType.bool else 1
+                items.append(([slice(None)] * width, width, width, part))
+                continue
+        if part is None or isinstance(part, bool):
+            items.append(([part], 1, 0, None))
+        elif isinstance(part, slice):
+            items.append(([part], 1, 1, None))
+        elif part is Ellipsis:
+            items.append(([part], None, None, None))
+        else:
+            items.append(([part], 0, 1, None))  # an int (or what _basic_view refuses, with PyTorch's message)
+    basic = tuple(entry for entries, _, _, _ in items for entry in entries)
+    if all(tensor is None for _, _, _, tensor in items):
+        return (basic if isinstance(index, tuple) else basic[0]), None  # a lone slice is checked before dims count
+    named = sum(consumed for _, _, consumed, _ in items if consumed is not None)
+    advanced, dim = [], 0
+    for _, produced, _, tensor in items:
+        if tensor is not None:
+            advanced.append((dim, tensor))
+        dim += max(x._c.ndim - named, 0) if produced is None else produced
+    return basic, advanced
+
+
+def _from_sequence(part):
+    array = np.asarray(part)
+    if array.dtype == np.bool_:
+        return wrap(_C.from_numpy(np.ascontiguousarray(array)))
+    if array.size == 0:
+        array = array.astype(np.int64)
+    if not np.issubdtype(array.dtype, np.integer):
+        raise IndexError(_INDEX_ERROR)
+    return wrap(_C.from_numpy(np.ascontiguousarray(array, dtype=np.int64)))
+
+
+def _index_tensors(view, advanced):
+    """One entry per dim of the view up to the last indexed one: an int64 tensor, or None (the dim taken whole)."""
+    shape = list(view._c.shape)
+    indices = [None] * len(shape)
+    for start, part in advanced:
+        if part._c.dtype == _C.DType.bool:
+            width = part._c.ndim
+            for j, size in enumerate(part._c.shape):
+                if start + j >= len(shape) or size != shape[start + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(part._c.shape)} at index {j} does not match the shape of the "
+                        f"indexed tensor {shape} at index {start + j}"
+                    )
+            coordinates = _C.nonzero(part._c)
+            for j in range(width):
+                indices[start + j] = wrap(coordinates.select(1, j))
+        else:
+            if start >= len(shape):
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+            indices[start] = part
+    while indices and indices[-1] is None:
+        indices.pop()
+    return indices
