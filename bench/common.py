@@ -27,6 +27,33 @@ def median_seconds(fn, repeat=15, min_time=0.02, warmup=2):
     return statistics.median(samples)
 
 
+def interleaved_medians(fns, repeat=21, min_time=0.01, warmup=2):
+    """{name: median wall time of one call} for several functions timed in turn, sample by sample, so that a
+    machine's drift (frequency, a neighbour's load) reaches each of them alike instead of whichever ran last."""
+    calls = {}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            fn()
+        n = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            if time.perf_counter() - start >= min_time or n >= 1 << 20:
+                break
+            n *= 2
+        calls[name] = n
+    samples = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            n = calls[name]
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            samples[name].append((time.perf_counter() - start) / n)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def try_import_torch():
     try:
         import torch  # noqa: F401

@@ -1,6 +1,6 @@
 """Per-op Python overhead: microseconds for `a + b` on 1 and 100 float32 elements, without and with
 requires_grad, and per node for forward + backward through a 100-op chain; autocore against PyTorch and
-numpy in one run, medians. For small models this overhead is the whole cost of training.
+numpy in one run, sample by sample in turn, medians. For small models this overhead is the whole cost of training.
 
     python bench/overhead.py
 """
@@ -13,7 +13,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 import autocore  # noqa: E402
 
-from common import machine_description, median_seconds, print_table, try_import_torch  # noqa: E402
+from common import interleaved_medians, machine_description, print_table, try_import_torch  # noqa: E402
 
 CHAIN = 100
 
@@ -35,18 +35,16 @@ def run():
         libs = {"autocore": autocore}
         if torch:
             libs["torch"] = torch
-        times = {}
+        fns = {("numpy", "add"): lambda: a_np + b_np}
         for name, lib in libs.items():
             a, b = lib.tensor(a_np), lib.tensor(b_np)
             ag, bg = lib.tensor(a_np, requires_grad=True), lib.tensor(b_np, requires_grad=True)
-            times[(name, "add")] = median_seconds(lambda: a + b)
-            times[(name, "add, requires_grad")] = median_seconds(lambda: ag + bg)
-
-            def fwd_bwd():
-                chain(ag).backward()
-
-            times[(name, "chain fwd+bwd per node")] = median_seconds(fwd_bwd, repeat=9) / (CHAIN + 1)
-        times[("numpy", "add")] = median_seconds(lambda: a_np + b_np)
+            fns[(name, "add")] = lambda a=a, b=b: a + b
+            fns[(name, "add, requires_grad")] = lambda a=ag, b=bg: a + b
+            fns[(name, "chain")] = lambda a=ag: chain(a).backward()
+        times = interleaved_medians(fns)
+        for name in libs:
+            times[(name, "chain fwd+bwd per node")] = times.pop((name, "chain")) / (CHAIN + 1)
         for case in ("add", "add, requires_grad", "chain fwd+bwd per node"):
             ours = times[("autocore", case)]
             theirs = times.get(("torch", case))

@@ -10,6 +10,8 @@ import pytest
 
 import autocore
 from autocore.autograd import gradcheck
+from autocore.ops.engine import Node
+from autocore.tensor import Tensor
 
 from conftest import DEVICES, numeric_grad, torch_or_skip
 
@@ -838,3 +840,18 @@ def test_gather_matches_pytorch():
         grads.append((out.detach().numpy(), x.grad.numpy()))
     for ours, theirs in zip(*grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+
+
+def test_arithmetic_fast_path_sets_every_slot():
+    """The arithmetic operators build their Node and output Tensor slot by slot (ops/elementwise.py, _arithmetic),
+    not through the constructors: every slot must still be set, to the constructors' defaults."""
+    a, b = autocore.ones(2, requires_grad=True), autocore.ones(2, requires_grad=True)
+    built = Node("AddBackward0", (a, b), None)
+    for out in (a + b, a * 2, 3 - b, a / b):
+        for slot in Node.__slots__[:-1]:  # all but __weakref__
+            getattr(out.grad_fn, slot)  # AttributeError when unset
+        assert (out.grad_fn.hooks, out.grad_fn.retained) == (built.hooks, built.retained)
+        for slot in Tensor.__slots__[:-1]:
+            getattr(out, slot)
+        assert out.requires_grad and out.grad is None and out._hooks is None and out._tangent is None
+    assert (a + b).grad_fn.edges == (a, b) and (a * 2).grad_fn.edges == (a, None)

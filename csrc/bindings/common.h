@@ -26,6 +26,17 @@ class ReleaseGilIfLarge {
   std::optional<py::gil_scoped_release> release_;
 };
 
+// The Tensor a Python object holds, or nullptr when it is not one. An exact type match is one pointer compare;
+// pybind11's isinstance and cast each look the type up in its registry (~20 ns a time, on every small op).
+inline const Tensor* tensor_in(py::handle h) {
+  static PyTypeObject* const tensor_type = reinterpret_cast<PyTypeObject*>(py::type::of<Tensor>().ptr());
+  if (Py_TYPE(h.ptr()) == tensor_type) {
+    auto* inst = reinterpret_cast<py::detail::instance*>(h.ptr());
+    return static_cast<const Tensor*>(inst->get_value_and_holder().value_ptr());
+  }
+  return py::isinstance<Tensor>(h) ? &h.cast<const Tensor&>() : nullptr;  // a subclass
+}
+
 Dims to_dims(const std::vector<int64_t>& values);
 py::tuple to_tuple(const Dims& dims);
 

@@ -22,41 +22,50 @@ std::optional<Scalar> as_scalar(py::handle h) {
                   " and ", py::str(py::type::of(b)).cast<std::string>());
 }
 
+Tensor binary(EwOp op, py::handle a, py::handle b, const Tensor* out) {
+  const Tensor *x = tensor_in(a), *y = tensor_in(b);
+  if (x && y) {
+    ReleaseGilIfLarge nogil(std::max(x->numel(), y->numel()));
+    return dispatch::binary(device_of(*x, *y, out), op, *x, *y, out, OpParams{});
+  }
+  if (x) {
+    std::optional<Scalar> s = as_scalar(b);
+    if (!s) bad_operands(op, a, b);
+    ReleaseGilIfLarge nogil(x->numel());
+    return dispatch::binary_tensor_scalar(device_of(*x, out), op, *x, *s, out);
+  }
+  std::optional<Scalar> s = as_scalar(a);
+  if (!y || !s) bad_operands(op, a, b);
+  ReleaseGilIfLarge nogil(y->numel());
+  return dispatch::binary_scalar_tensor(device_of(*y, out), op, *s, *y, out);
+}
+
+// Two overloads, without and with out=: pybind11 fills a missing default argument on every call, which costs a
+// small op ~40 ns; a call with out= fails the first overload on its argument count, before converting anything.
 void def_binary(py::module_& m, EwOp op) {
   m.def(
-      ew_op_name(op),
-      [op](py::handle a, py::handle b, const std::optional<Tensor>& out) {
-        const Tensor* out_ptr = optional_out(out);
-        bool a_tensor = py::isinstance<Tensor>(a), b_tensor = py::isinstance<Tensor>(b);
-        if (a_tensor && b_tensor) {
-          const Tensor &x = a.cast<const Tensor&>(), &y = b.cast<const Tensor&>();
-          ReleaseGilIfLarge nogil(std::max(x.numel(), y.numel()));
-          return dispatch::binary(device_of(x, y, out_ptr), op, x, y, out_ptr, OpParams{});
-        }
-        if (a_tensor) {
-          std::optional<Scalar> y = as_scalar(b);
-          if (!y) bad_operands(op, a, b);
-          const Tensor& x = a.cast<const Tensor&>();
-          ReleaseGilIfLarge nogil(x.numel());
-          return dispatch::binary_tensor_scalar(device_of(x, out_ptr), op, x, *y, out_ptr);
-        }
-        std::optional<Scalar> x = as_scalar(a);
-        if (!b_tensor || !x) bad_operands(op, a, b);
-        const Tensor& y = b.cast<const Tensor&>();
-        ReleaseGilIfLarge nogil(y.numel());
-        return dispatch::binary_scalar_tensor(device_of(y, out_ptr), op, *x, y, out_ptr);
-      },
-      py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
+      ew_op_name(op), [op](py::handle a, py::handle b) { return binary(op, a, b, nullptr); }, py::arg("input"),
+      py::arg("other"));
+  m.def(
+      ew_op_name(op), [op](py::handle a, py::handle b, const Tensor& out) { return binary(op, a, b, &out); },
+      py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out"));
 }
 
 void def_unary(py::module_& m, EwOp op) {
   m.def(
       ew_op_name(op),
-      [op](const Tensor& x, const std::optional<Tensor>& out) {
+      [op](const Tensor& x) {
         ReleaseGilIfLarge nogil(x.numel());
-        return dispatch::unary(device_of(x, optional_out(out)), op, x, OpParams{}, optional_out(out));
+        return dispatch::unary(device_of(x), op, x, OpParams{}, nullptr);
       },
-      py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+      py::arg("input"));
+  m.def(
+      ew_op_name(op),
+      [op](const Tensor& x, const Tensor& out) {
+        ReleaseGilIfLarge nogil(x.numel());
+        return dispatch::unary(device_of(x, &out), op, x, OpParams{}, &out);
+      },
+      py::arg("input"), py::kw_only(), py::arg("out"));
 }
 
 void def_backward(py::module_& m, EwOp op) {

@@ -40,7 +40,8 @@ struct ElementwiseEntry {
     Backend::check_device(x, ew_op_name(op));
     DType dtype = compute_dtype(op, x.dtype());
     Backend::check_supported(op, dtype);  // before anything is allocated
-    Tensor input = Backend::to_dtype(x, dtype);
+    Tensor cast;
+    const Tensor& input = x.dtype() == dtype ? x : (cast = Backend::to_dtype(x, dtype));
     Tensor result = make_output(out, x.shape(), dtype, x.device(), op);
     StridedIter it(result);
     it.add_input(input);
@@ -54,14 +55,22 @@ struct ElementwiseEntry {
     check_sub_without_bool(op, a.dtype() == DType::Bool, b.dtype() == DType::Bool);
     check_same_device(a, b, ew_op_name(op));
     Backend::check_device(a, ew_op_name(op));
-    ResultType promotion;
-    promotion.add_tensor(a.dtype(), a.dim());
-    promotion.add_tensor(b.dtype(), b.dim());
-    DType dtype = compute_dtype(op, promotion.result());
+    // Operands of one dtype and shape (most calls of a small model) need no promotion, broadcast or cast copies.
+    const bool alike = a.dtype() == b.dtype() && a.shape() == b.shape();
+    DType dtype = a.dtype();
+    if (!alike) {
+      ResultType promotion;
+      promotion.add_tensor(a.dtype(), a.dim());
+      promotion.add_tensor(b.dtype(), b.dim());
+      dtype = promotion.result();
+    }
+    dtype = compute_dtype(op, dtype);
     Backend::check_supported(op, dtype);
-    Dims shape = broadcast_shapes(a.shape(), b.shape());
-    Tensor lhs = Backend::to_dtype(a, dtype), rhs = Backend::to_dtype(b, dtype);
-    Tensor result = make_output(out, shape, is_comparison(op) ? DType::Bool : dtype, a.device(), op);
+    Tensor cast_a, cast_b;  // filled only when an operand needs another dtype
+    const Tensor& lhs = a.dtype() == dtype ? a : (cast_a = Backend::to_dtype(a, dtype));
+    const Tensor& rhs = b.dtype() == dtype ? b : (cast_b = Backend::to_dtype(b, dtype));
+    Tensor result = make_output(out, alike ? a.shape() : broadcast_shapes(a.shape(), b.shape()),
+                                is_comparison(op) ? DType::Bool : dtype, a.device(), op);
     StridedIter it(result);
     it.add_input(lhs);
     it.add_input(rhs);

@@ -1,4 +1,4 @@
-// Reference-counted, 64-byte-aligned memory that knows which device it lives on.
+// Reference-counted memory that knows which device it lives on (host blocks of 4 KiB and up are 64-byte aligned).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +27,7 @@ struct DeviceAllocator {
 };
 void register_device_allocator(DeviceType type, DeviceAllocator allocator);
 
-constexpr size_t kAlignment = 64;  // one cache line, and one AVX-512 register
+constexpr size_t kAlignment = 64;  // one cache line, and one AVX-512 register: for blocks of 4 KiB and up
 
 class Storage {
  public:
