@@ -55,6 +55,12 @@ struct PyArg<Reduction> {  // "none", "mean", "sum"
   static Reduction get(const std::string& name) { return parse_reduction(name); }
 };
 
+template <>
+struct PyArg<ScatterReduce> {  // "none", "sum", "prod", "amax", "amin"
+  using type = const std::string&;
+  static ScatterReduce get(const std::string& name) { return parse_scatter_reduce(name); }
+};
+
 // The tensors among the operands, for the device and the size of the work.
 inline const Tensor* operand(const Tensor& t) { return &t; }
 inline const Tensor* operand(const std::optional<Tensor>& t) { return t ? &*t : nullptr; }

@@ -1,4 +1,4 @@
-// Python entry points for layout and indexing, from their kernels' signatures.
+// Python entry points for layout, indexing, scatters and masks, from their kernels' signatures.
 #include "bindings/def_kernel.h"
 
 namespace autocore::bindings {
@@ -10,8 +10,11 @@ void bind_layout_index(py::module_& m) {
   def_kernel(m, "index_select", dispatch::index_select, input, dim, index);
   def_kernel(m, "index_add_backward", dispatch::index_add_backward, grad, dim, index, input_shape);
   def_kernel(m, "gather", dispatch::gather, input, dim, index);
-  def_kernel(m, "scatter_add_backward", dispatch::scatter_add_backward, grad, dim, index, input_shape);
   def_kernel(m, "one_hot", dispatch::one_hot, py::arg("tensor"), py::arg("num_classes") = -1);
+  // Scatters and masks (core/kernels/scatter.def): the in-place ones return None; ops/scatter.py returns self.
+  def_kernel(m, "scatter_", dispatch::scatter_, input, dim, index, py::arg("src"), py::arg("reduce"));
+  def_kernel(m, "masked_fill_", dispatch::masked_fill_, input, py::arg("mask"), py::arg("value"));
+  def_kernel(m, "masked_select", dispatch::masked_select, input, py::arg("mask"));
 }
 
 }  // namespace autocore::bindings

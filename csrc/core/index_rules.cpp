@@ -50,11 +50,6 @@ GatherWalk gather_walk(const Tensor& data, int64_t dim, const Tensor& index) {
   return walk;
 }
 
-void check_scatter_grad(const Tensor& grad, const Tensor& index) {
-  AC_CHECK(grad.shape() == index.shape(), RuntimeError, "scatter_add: grad of shape ", grad.shape().str(),
-           " must match index of shape ", index.shape().str());
-}
-
 int64_t one_hot_classes(const int64_t* ids, int64_t n, int64_t num_classes) {
   int64_t max_class = -1;
   for (int64_t i = 0; i < n; ++i) {

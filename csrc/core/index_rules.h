@@ -31,8 +31,6 @@ inline void check_gather_index(int64_t k, const GatherWalk& w) {
   AC_CHECK(k >= 0 && k < w.size, RuntimeError, "index ", k, " is out of bounds for dimension ", w.d, " with size ",
            w.size);
 }
-// scatter_add's backward takes one grad element per index element.
-void check_scatter_grad(const Tensor& grad, const Tensor& index);
 
 // one_hot's number of classes (num_classes, or the largest of the n ids + 1 for -1), after checking the ids.
 int64_t one_hot_classes(const int64_t* ids, int64_t n, int64_t num_classes);

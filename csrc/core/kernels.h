@@ -10,6 +10,7 @@
 #include "core/loss_rules.h"
 #include "core/optim_rules.h"
 #include "core/scalar.h"
+#include "core/scatter_rules.h"
 #include "core/tensor.h"
 
 namespace autocore {

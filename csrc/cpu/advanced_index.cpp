@@ -8,27 +8,9 @@
 #include "core/kernels.h"
 #include "core/parallel.h"
 #include "core/strided_iter.h"
+#include "cpu/index_walk.h"
 
 namespace autocore::cpu {
-
-namespace {
-
-// Calls fn(U{}) with an unsigned type of the dtype's size: a gather moves bits, whatever they mean.
-template <class Fn>
-void by_itemsize(size_t itemsize, Fn&& fn) {
-  switch (itemsize) {
-    case 1:
-      return fn(uint8_t{});
-    case 2:
-      return fn(uint16_t{});
-    case 4:
-      return fn(uint32_t{});
-    default:
-      return fn(uint64_t{});
-  }
-}
-
-}  // namespace
 
 Tensor index(const Tensor& x, const std::vector<Tensor>& indices) {
   const IndexPlan plan = plan_index(x, indices);

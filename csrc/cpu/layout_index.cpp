@@ -8,6 +8,7 @@
 #include "core/kernels.h"
 #include "core/parallel.h"
 #include "core/scalar.h"
+#include "cpu/index_walk.h"
 
 namespace autocore::cpu {
 
@@ -25,31 +26,6 @@ Tensor zeros(const Dims& shape, DType dtype, Device device) {
   Tensor out = Tensor::empty(shape, dtype, device);
   fill_(out, Scalar::from_int(0));
   return out;
-}
-
-// gather's and scatter_add's walk over the index's coordinates: calls fn(data_offset, other_offset) for each index
-// element, with data_offset the element of the data tensor (gather's input, scatter_add's result) its value selects,
-// after checking the value, and other_offset the element of the tensor walked alongside (gather's result,
-// scatter_add's grad). Offsets follow each tensor's own strides, in elements.
-template <class Fn>
-void for_each_gathered(const Tensor& index, const GatherWalk& w, const Dims& other_strides, const Fn& fn) {
-  const Dims& shape = index.shape();
-  const Dims& index_strides = index.strides();
-  const int64_t* ids = index.data<int64_t>();
-  const int64_t total = product(shape);
-  int64_t coord[kMaxDims] = {};
-  int64_t oi = 0, od = 0, oo = 0;
-  for (int64_t n = 0; n < total; ++n) {
-    const int64_t k = ids[oi];
-    check_gather_index(k, w);
-    fn(od + k * w.step, oo);
-    for (int d = shape.size() - 1; d >= 0; --d) {
-      oi += index_strides[d], od += w.strides[d], oo += other_strides[d];
-      if (++coord[d] < shape[d]) break;
-      oi -= index_strides[d] * shape[d], od -= w.strides[d] * shape[d], oo -= other_strides[d] * shape[d];
-      coord[d] = 0;
-    }
-  }
 }
 
 }  // namespace
@@ -132,20 +108,6 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     const T* src = x.data<T>();
     T* dst = out.data<T>();
     for_each_gathered(index, w, out.strides(), [&](int64_t from, int64_t to) { dst[to] = src[from]; });
-  });
-  return out;
-}
-
-Tensor scatter_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, const Dims& input_shape) {
-  check_index_tensor(index, "scatter_add");
-  Tensor out = zeros(input_shape, grad.dtype(), grad.device());
-  const GatherWalk w = gather_walk(out, dim, index);
-  check_scatter_grad(grad, index);
-  dispatch_floating(grad.dtype(), "scatter_add", [&](auto zero) {
-    using T = decltype(zero);
-    const T* src = grad.data<T>();
-    T* dst = out.data<T>();
-    for_each_gathered(index, w, grad.strides(), [&](int64_t to, int64_t from) { dst[to] += src[from]; });
   });
   return out;
 }

@@ -62,16 +62,6 @@ __global__ void gather_kernel(Walk w, const int64_t* ids, const T* src, T* dst, 
   }
 }
 
-// walk over index: offsets (index, out without dim d, grad)
-template <class T>
-__global__ void scatter_add_kernel(Walk w, const int64_t* ids, const T* grad, T* dst, int64_t step, int64_t n) {
-  int64_t off[3];
-  AC_GRID_STRIDE_LOOP(i, n) {
-    walk_offsets(w, i, off);
-    atomicAdd(dst + off[1] + ids[off[0]] * step, grad[off[2]]);
-  }
-}
-
 __global__ void one_hot_kernel(const int64_t* ids, int64_t* out, int64_t classes, int64_t n) {
   AC_GRID_STRIDE_LOOP(i, n) { out[i * classes + ids[i]] = 1; }
 }
@@ -147,25 +137,6 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     using T = decltype(zero);
     gather_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), x.data<T>(),
                                                                      out.data<T>(), g.step, n);
-  });
-  AC_CUDA_CHECK_LAUNCH();
-  return out;
-}
-
-Tensor scatter_add_backward(const Tensor& grad, int64_t dim, const Tensor& index, const Dims& input_shape) {
-  Tensor host = host_indices(index, grad, "scatter_add");
-  int device = tensor_device(grad, "scatter_add");
-  Tensor out = zeros(input_shape, grad.dtype(), grad.device());
-  const GatherWalk g = gather_walk(out, dim, index);
-  check_scatter_grad(grad, index);
-  for (int64_t j = 0; j < host.numel(); ++j) check_gather_index(host.data<int64_t>()[j], g);
-  const int64_t n = index.numel();
-  if (n == 0) return out;
-  Walk w = make_walk(index.shape(), index.strides(), g.strides, grad.strides());
-  dispatch_floating(grad.dtype(), "scatter_add", [&](auto zero) {
-    using T = decltype(zero);
-    scatter_add_kernel<T><<<blocks_for(n), kThreads, 0, stream(device)>>>(w, index.data<int64_t>(), grad.data<T>(),
-                                                                          out.data<T>(), g.step, n);
   });
   AC_CUDA_CHECK_LAUNCH();
   return out;

@@ -71,12 +71,24 @@ from .ops.elementwise import (
     ne,
     pow,
     sub,
-    where,
 )
-from .ops.indexing import argwhere, index_put, masked_select, nonzero, take
+from .ops.indexing import argwhere, index_put, nonzero, take
 from .ops.matmul import addmm, bmm, dot, linear, matmul, mm, mv
 from .ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
-from .ops.shape import cat, flatten, gather, permute, reshape, squeeze, stack, transpose, unsqueeze
+from .ops.scatter import (
+    gather,
+    index_add,
+    index_copy,
+    index_fill,
+    masked_fill,
+    masked_scatter,
+    masked_select,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    where,
+)
+from .ops.shape import cat, flatten, index_select, permute, reshape, squeeze, stack, transpose, unsqueeze
 from .ops.softmax_loss import log_softmax, softmax
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save

@@ -8,6 +8,7 @@ from .ops import indexing as ix
 from .ops import inplace as ip
 from .ops import matmul as mm
 from .ops import reduce as red
+from .ops import scatter as sc
 from .ops import shape as sh
 from .ops import softmax_loss as sl
 from .ops.engine import run_backward
@@ -107,7 +108,24 @@ METHODS = {
     "index_put_": ix.index_put_,
     "nonzero": ix.nonzero,
     "argwhere": ix.argwhere,
-    "masked_select": ix.masked_select,
+    "masked_select": sc.masked_select,
+    "masked_fill": sc.masked_fill,
+    "masked_fill_": sc.masked_fill_,
+    "masked_scatter": sc.masked_scatter,
+    "masked_scatter_": sc.masked_scatter_,
+    "scatter": sc.scatter,
+    "scatter_": sc.scatter_,
+    "scatter_add": sc.scatter_add,
+    "scatter_add_": sc.scatter_add_,
+    "scatter_reduce": sc.scatter_reduce,
+    "scatter_reduce_": sc.scatter_reduce_,
+    "index_add": sc.index_add,
+    "index_add_": sc.index_add_,
+    "index_copy": sc.index_copy,
+    "index_copy_": sc.index_copy_,
+    "index_fill": sc.index_fill,
+    "index_fill_": sc.index_fill_,
+    "where": lambda self, condition, other: sc.where(condition, self, other),
     "take": ix.take,
     "add": ew.add,
     "sub": ew.sub,
@@ -157,7 +175,7 @@ METHODS = {
     "clone": sh.clone,
     "expand_as": sh.expand_as,
     "index_select": sh.index_select,
-    "gather": sh.gather,
+    "gather": sc.gather,
     "to": _to,
     "float": lambda self: _to(self, _dtype.float32),
     "double": lambda self: _to(self, _dtype.float64),

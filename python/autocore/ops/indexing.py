@@ -1,27 +1,35 @@
 """Indexing and assignment, with PyTorch's rules: x[index] and x[index] = value for every index kind, index_put(_),
-nonzero, argwhere, masked_fill(_), masked_select and take.
+nonzero, argwhere and take.
 
 The basic parts of an index (ints, slices, None, ..., Python bools) make a view. The advanced parts (int tensors
 and lists, bool masks, which nonzero turns into int tensors) then select through the C++ kernels index and
-index_put_, whose cost follows the result's size, not the indexed tensor's. Reading records IndexBackward0, whose
+index_put_, whose cost follows the result's size, not the indexed tensor's. A lone bool mask over x's leading dims
+takes one pass instead: masked_select to read, masked_fill_ to write a number. Reading records IndexBackward0, whose
 vjp is an accumulating index_put. A write outside the graph goes straight to memory (the version counter is bumped
 in C++); one inside it is recorded out of place on a flat view and written back, as the other in-place ops are."""
 
 import numpy as np
 
 from .. import _C, _dtype
-from ..factories import arange
+from ..factories import _check_representable, arange
 from ..tensor import Tensor
 from .graph import record, reduce_to, wrap
 from .inplace import _in_graph, _old_value, _write_back
+from .scatter import select_by_mask
 from .shape import _basic_view, getitem_basic, reshape
 
 _INDEX_ERROR = "tensors used as indices must be long, int, byte or bool tensors"
 
 
 def getitem(x, index):
-    if index.__class__ is Tensor and index._c.dtype == _C.DType.int64 and index._c.ndim:  # C[X]: the common case
-        return advanced_index(x, [index])
+    if index.__class__ is Tensor and index._c.ndim:
+        if index._c.dtype == _C.DType.int64:  # C[X]: the common case
+            return advanced_index(x, [index])
+        mask = _leading_mask(x, index)
+        rest = list(x._c.shape)[index._c.ndim :]
+        if mask is not None and 0 not in rest:  # one pass; the rows it selects keep their trailing dims
+            selected = select_by_mask(x, mask, "IndexBackward0")
+            return reshape(selected, [-1, *rest]) if rest else selected
     basic, advanced = _split(x, index)
     view = getitem_basic(x, basic)
     return view if advanced is None else advanced_index(view, _index_tensors(view, advanced))
@@ -87,14 +95,6 @@ def argwhere(input):
     return nonzero(input)
 
 
-def masked_select(input, mask):
-    """The elements of input where mask (broadcast with it) is True, as a 1-d tensor."""
-    if mask._c.dtype != _C.DType.bool:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
-    shape = list(np.broadcast_shapes(tuple(input._c.shape), tuple(mask._c.shape)))
-    return getitem(input.expand(shape), mask.expand(shape))
-
-
 def take(input, index):
     """input's elements at the given positions of its flattened form, in index's shape."""
     return getitem(reshape(input, -1), index)
@@ -109,6 +109,12 @@ def _c_list(indices):
 def setitem(x, index, value):
     if not isinstance(x, Tensor):
         raise TypeError(f"'{type(x).__name__}' object does not support item assignment")
+    if index.__class__ is Tensor and index._c.ndim and not _in_graph(x, value):  # x[mask] = number: one pass
+        mask, number = _leading_mask(x, index), _fill_number(x, value)
+        if mask is not None and number is not None:
+            _check_representable(number, x.dtype)
+            _C.masked_fill_(x._c, mask, number)
+            return
     basic, advanced = _split(x, index)
     # A number takes x's dtype; a tensor is copied (converted) into a basic view, but an advanced write (a bool
     # tensor counts, even 0-d) needs x's dtype already, as PyTorch's index_put_ does.
@@ -149,6 +155,29 @@ def _assigned(x, index, value):
         coordinates.append(getitem(arange(size, device=x.device).view(along).expand(shape), index))
     _check_broadcast(value, coordinates[0])
     return index_put(old, coordinates, value.to(x.dtype))
+
+
+def _leading_mask(x, index):
+    """index as a mask of x's whole shape (a view, stride 0 along the dims it leaves out), when it is a bool tensor
+    over x's leading dims; else None."""
+    if index._c.dtype != _C.DType.bool:
+        return None
+    k, shape = index._c.ndim, list(x._c.shape)
+    if k == 0 or k > len(shape) or list(index._c.shape) != shape[:k]:
+        return None
+    return index._c.reshape(list(index._c.shape) + [1] * (len(shape) - k)).expand(shape)
+
+
+def _fill_number(x, value):
+    """value as the number a masked fill writes into x, or None when the general path must take it (a tensor of
+    another dtype or device, or one with dims)."""
+    if isinstance(value, Tensor):
+        if value._c.ndim or value._c.dtype != x._c.dtype or value.device != x.device:
+            return None
+        return value.item()
+    if isinstance(value, (bool, int, float)):
+        return value
+    return None
 
 
 def _has_mask(index):

@@ -213,29 +213,6 @@ def index_select(x, dim, index):
     )
 
 
-def gather(x, dim, index):
-    """out[i][j] = x[index[i][j]][j] along dim (PyTorch's gather); the gradient adds each element's share back
-    where it was taken from, duplicates summing."""
-    out_c = _C.gather(x._c, dim, index._c)  # (first: its checks are PyTorch's)
-    in_shape = list(x._c.shape)
-
-    def vjp(g):
-        return (_scatter_add(g, dim, index, in_shape),)
-
-    return record("GatherBackward0", out_c, (x,), vjp, (index._c,), jvp=lambda t: gather(t, dim, index))
-
-
-def _scatter_add(g, dim, index, shape):
-    """Zeros of `shape` with g added at index along dim: gather's vjp, itself differentiable (its vjp gathers)."""
-    return record(
-        "ScatterAddBackward0",
-        _C.scatter_add_backward(g._c, dim, index._c, shape),
-        (g,),
-        lambda gg: (gather(gg, dim, index),),
-        jvp=lambda t: _scatter_add(t, dim, index, shape),
-    )
-
-
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:

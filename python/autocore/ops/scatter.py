@@ -1,0 +1,560 @@
+"""The gather and scatter family and the masks, with PyTorch's rules: gather, scatter(_) (with reduce=), scatter_add(_),
+scatter_reduce(_), index_add(_), index_copy(_), index_fill(_), masked_fill(_), masked_scatter(_), masked_select
+and where(condition).
+
+gather, scatter_, masked_fill_ and masked_select are C++ kernels (core/kernels/scatter.def); index_add, index_copy
+and index_fill write through index_put_ with their index standing along their dim, so their cost follows the
+source's size. Each out-of-place op records its vjp, written with differentiable ops (so create_graph=True gives
+second derivatives) and PyTorch's rules for duplicate indices and ties. Each in-place op runs its kernel directly
+outside the graph; inside it, it is recorded out of place and written back, as the other in-place ops are."""
+
+import numpy as np
+
+from .. import _C, _dtype
+from ..tensor import Tensor
+from . import elementwise as ew
+from .graph import record, reduce_to, wrap
+from .inplace import _in_graph, _old_value, _write_back
+from .reduce import sum as _sum
+from .shape import cat, index_select, reshape
+
+_SCATTER_REDUCE = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _full(shape, value, like):
+    return wrap(_dtype.full_c(list(shape), value, like._c.dtype, like.device))
+
+
+def _number(value, op):
+    """A fill value: a number, or a 0-d tensor's value (a tensor with dims is refused, as PyTorch does)."""
+    if isinstance(value, Tensor):
+        if value._c.ndim:
+            raise RuntimeError(
+                f"{op} only supports a 0-dimensional value tensor, but got tensor with {value._c.ndim} dimension(s)."
+            )
+        return value.item()
+    return value
+
+
+def _check_index(index, op):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index._c.dtype != _C.DType.int64:
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
+
+
+# ---- gather and scatter ----
+
+
+def gather(input, dim, index):
+    """out[i][j] = input[i][index[i][j]] along dim 1 (PyTorch's gather); the gradient adds each element's share back
+    where it was taken from, duplicates summing."""
+    out_c = _C.gather(input._c, dim, index._c)  # (first: its checks are PyTorch's)
+
+    def vjp(g):
+        return (scatter_add(_full(input._c.shape, 0, g), dim, index, g),)
+
+    return record("GatherBackward0", out_c, (input,), vjp, (index._c,), jvp=lambda t: gather(t, dim, index))
+
+
+def _write_scatter(target, input, dim, index, src, kernel_reduce):
+    """src (a tensor, or a number spread over the index) combined into target at index along dim."""
+    _check_index(index, "scatter")
+    if not isinstance(src, Tensor):
+        src = wrap(_dtype.full_c([], src, input._c.dtype, input.device).expand(list(index._c.shape)))
+    _C.scatter_(target, dim, index._c, src._c, kernel_reduce)
+
+
+def _scattered(input, dim, index, src, kernel_reduce):
+    out = input._c.clone()
+    _write_scatter(out, input, dim, index, src, kernel_reduce)
+    return out
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """input with src's elements (or value) written at index along dim: out[i][index[i][j]] = src[i][j] for dim 1.
+    reduce='add' or 'multiply' combines them with what is there instead (not differentiable, as in PyTorch)."""
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter() missing required argument: 'src' or 'value'")
+    is_tensor = isinstance(src, Tensor)
+    if reduce is not None:
+        kernel_reduce = {"add": "sum", "multiply": "prod"}.get(reduce)
+        if kernel_reduce is None:
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        out = _scattered(input, dim, index, src, kernel_reduce)
+
+        def no_derivative(g):
+            raise RuntimeError("derivative for aten::scatter is not implemented")
+
+        return record("ScatterBackward1", out, (input, src if is_tensor else None), no_derivative)
+    out = _scattered(input, dim, index, src, "none")
+
+    def vjp(g):
+        return (
+            scatter(g, dim, index, 0) if input._requires_grad else None,
+            gather(g, dim, index) if is_tensor and src._requires_grad else None,
+        )
+
+    def jvp(t_input, t_src):
+        base = t_input if t_input is not None else _full(input._c.shape, 0, input)
+        return scatter(base, dim, index, t_src if is_tensor and t_src is not None else 0)
+
+    name = "ScatterBackward0" if is_tensor else "ScatterBackward1"
+    return record(name, out, (input, src if is_tensor else None), vjp, jvp=jvp)
+
+
+def scatter_add(input, dim, index, src):
+    """input with src's elements added at index along dim, repeated indices all adding."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not {type(src).__name__}")
+    out = _scattered(input, dim, index, src, "sum")
+
+    def jvp(t_input, t_src):
+        base = t_input if t_input is not None else _full(input._c.shape, 0, input)
+        return scatter_add(base, dim, index, t_src) if t_src is not None else base
+
+    return record(
+        "ScatterAddBackward0",
+        out,
+        (input, src),
+        lambda g: (g, gather(g, dim, index) if src._requires_grad else None),
+        jvp=jvp,
+    )
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """input with src's elements combined at index along dim by reduce ('sum', 'prod', 'mean', 'amax', 'amin'),
+    input's own values taking part unless include_self=False. Gradients follow PyTorch: ties of amax and amin share
+    the gradient evenly, prod's treats zeros exactly."""
+    if reduce not in _SCATTER_REDUCE:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
+    _check_index(index, "scatter_reduce")
+    out = _scatter_reduce_c(input, dim, index, src, reduce, include_self)
+    result = wrap(out)
+
+    def vjp(g):
+        return _scatter_reduce_vjp(g, input, dim, index, src, reduce, include_self, result)
+
+    return record("ScatterReduceBackward0", out, (input, src), vjp, (input._c, src._c, index._c))
+
+
+def _identity(reduce, like):
+    """The value that leaves a reduction unchanged, in like's dtype: what an excluded self starts from."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    dtype = like._c.dtype
+    if dtype == _C.DType.bool:
+        return reduce == "amin"
+    if dtype == _C.DType.int64:
+        return np.iinfo(np.int64).min if reduce == "amax" else np.iinfo(np.int64).max
+    return -float("inf") if reduce == "amax" else float("inf")
+
+
+def _scatter_reduce_c(input, dim, index, src, reduce, include_self):
+    out = input._c.clone()
+    if not include_self:
+        start = _dtype.full_c([], _identity(reduce, input), input._c.dtype, input.device)
+        _C.scatter_(out, dim, index._c, start.expand(list(index._c.shape)), "none")
+    _C.scatter_(out, dim, index._c, src._c, "sum" if reduce == "mean" else reduce)
+    if reduce == "mean":
+        counts = _counts(input, dim, index, include_self)
+        quotient = _C.div(out, counts)
+        if input._c.dtype == _C.DType.int64:  # PyTorch floors an integer mean; the counts are positive
+            truncated = wrap(quotient).to(_dtype.int64)._c
+            inexact_negative = _C.mul(_C.ne(_C.mul(truncated, counts), out), _C.lt(out, 0))
+            quotient = _C.sub(truncated, wrap(inexact_negative).to(_dtype.int64)._c)
+        out = quotient
+    return out
+
+
+def _counts(input, dim, index, include_self):
+    """How many values each element of a scatter_reduce's result averages (at least 1, so untouched ones divide
+    by 1)."""
+    counts = _dtype.full_c(list(input._c.shape), 1 if include_self else 0, input._c.dtype, input.device)
+    ones = _dtype.full_c([], 1, input._c.dtype, input.device).expand(list(index._c.shape))
+    _C.scatter_(counts, dim, index._c, ones, "sum")
+    return _C.where(_C.eq(counts, 0), _dtype.full_c([], 1, input._c.dtype, input.device), counts)
+
+
+def _scatter_reduce_vjp(g, input, dim, index, src, reduce, include_self, result):
+    grad_self = grad_src = None
+    if reduce == "sum":
+        grad_self, grad_src = g, gather(g, dim, index)
+    elif reduce == "mean":
+        n = wrap(_counts(input, dim, index, include_self)).to(g.dtype)
+        grad_self = ew.div(g, n)
+        grad_src = ew.div(gather(g, dim, index), gather(n, dim, index))
+    elif reduce == "prod":
+        grad_self, grad_src = _prod_grads(g, input, dim, index, src, include_self, result)
+    else:  # amax, amin: ties share the gradient evenly
+        value = gather(result, dim, index)
+        self_is = ew.eq(input, result)
+        src_is = ew.eq(src, value)
+        shares = scatter_add(self_is.to(g.dtype), dim, index, src_is.to(g.dtype))
+        spread = ew.div(g, shares)
+        grad_self = ew.where(self_is, spread, 0.0)
+        grad_src = ew.where(src_is, gather(spread, dim, index), 0.0)
+    if not include_self:
+        grad_self = scatter(grad_self, dim, index, 0)
+    return (
+        grad_self if input._requires_grad else None,
+        grad_src if src._requires_grad else None,
+    )
+
+
+def _prod_grads(g, input, dim, index, src, include_self, result):
+    """The product's gradient without dividing by zero: each factor's gradient is the product of the others,
+    computed directly where that factor is the only zero among them."""
+    masked_self = ew.where(ew.eq(input, 0), 1.0, input)
+    grad_self = ew.div(
+        ew.mul(g, scatter_reduce(masked_self, dim, index, src, "prod", include_self=include_self)), masked_self
+    )
+    src_zero = ew.eq(src, 0)
+    zeros_here = gather(scatter_add(_full(input._c.shape, 0, g), dim, index, src_zero.to(g.dtype)), dim, index)
+    single_zero = ew.mul(src_zero, ew.eq(zeros_here, 1))  # and
+    masked_src = ew.where(single_zero, 1.0, src)
+    without_zero = scatter_reduce(input, dim, index, masked_src, "prod", include_self=include_self)
+    grad_src = ew.where(
+        single_zero,
+        gather(ew.mul(g, without_zero), dim, index),
+        ew.div(gather(ew.mul(g, result), dim, index), ew.where(src_zero, 1.0, src)),
+    )
+    return grad_self, grad_src
+
+
+# ---- along a dim, through index_put_ ----
+
+
+def _along(x, dim, index, op):
+    """x's dim d (wrapped), and the index list that puts index along it for index_put_ (a 0-d x or index taken as
+    1-d)."""
+    _check_index(index, op)
+    if index._c.ndim > 1:
+        raise IndexError(
+            f"{op}(): Index is supposed to be a vector, but got dim: {index._c.ndim} with type: Long and size: "
+            f"{list(index._c.shape)}"
+        )
+    ndim = x._c.ndim
+    d = _wrap_dim(dim, ndim)
+    return d, [None] * d + [index if index._c.ndim else reshape(index, 1)]
+
+
+def _wrap_dim(dim, ndim):
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not low <= dim <= high:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")
+    return dim % max(ndim, 1)
+
+
+def _as_1d(t):
+    return reshape(t, 1) if t._c.ndim == 0 else t
+
+
+def _check_source(x, d, index, source, op):
+    if not isinstance(source, Tensor):
+        raise TypeError(f"{op}(): argument 'source' must be Tensor, not {type(source).__name__}")
+    names = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+    if source._c.dtype != x._c.dtype:
+        raise RuntimeError(
+            f"{op}(): self ({names[x._c.dtype.name]}) and source ({names[source._c.dtype.name]}) must have the same "
+            "scalar type"
+        )
+    count = index.numel()
+    shape, source_shape = list(_as_1d(x)._c.shape), list(_as_1d(source)._c.shape)
+    if len(source_shape) != len(shape):
+        raise IndexError(f"{op}(): source of shape {source_shape} must have the dims of self, {shape}")
+    if source_shape[d] != count:
+        raise RuntimeError(
+            f"{op}(): Number of indices ({count}) should be equal to source.size(dim): ({source_shape[d]}), "
+            f"for dim: {d}"
+        )
+    if any(s != t for i, (s, t) in enumerate(zip(source_shape, shape)) if i != d):
+        raise RuntimeError(f"{op}(): source of shape {source_shape} must match self's shape {shape} apart from dim {d}")
+
+
+def _check_nonnegative(x, d, index, op):
+    """index_add and index_copy refuse negative indices (index_put_, which they write through, would wrap them)."""
+    if index.numel() and int(index.min()) < 0:
+        k = int(index.min())
+        if op == "index_add_":
+            raise IndexError("index out of range in self")
+        raise IndexError(f"{op}(): index {k} is out of bounds for dimension {d} with size {_as_1d(x)._c.shape[d]}")
+
+
+def _put_along(target, indices, values, accumulate):
+    """values written (added) into target (a C++ tensor; 0-d taken as 1-d) at target[..., index] along the dim."""
+    target = target.reshape([1]) if target.ndim == 0 else target
+    _C.index_put_(target, [None if i is None else i._c for i in indices], values._c, accumulate)
+
+
+def _index_add_into(target, input, dim, index, source, alpha=1):
+    d, indices = _along(input, dim, index, "index_add_")
+    _check_source(input, d, index, source, "index_add_")
+    _check_nonnegative(input, d, index, "index_add_")
+    scaled = source if alpha == 1 else ew.mul(source, alpha)
+    _put_along(target, indices, _as_1d(scaled), True)
+    return d
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """input with alpha * source's slices added at index along dim, repeated indices all adding."""
+    d = _index_add_into(out := input._c.clone(), input, dim, index, source, alpha)
+
+    def vjp(g):
+        grad_source = None
+        if source._requires_grad:
+            grad_source = reshape(index_select(_as_1d(g), d, _as_1d(index)), list(source._c.shape))
+            grad_source = grad_source if alpha == 1 else ew.mul(grad_source, alpha)
+        return g, grad_source
+
+    def jvp(t_input, t_source):
+        base = t_input if t_input is not None else _full(input._c.shape, 0, input)
+        return index_add(base, dim, index, t_source, alpha=alpha) if t_source is not None else base
+
+    return record("IndexAddBackward0", out, (input, source), vjp, jvp=jvp)
+
+
+def _index_copy_into(target, input, dim, index, source):
+    d, indices = _along(input, dim, index, "index_copy_")
+    _check_source(input, d, index, source, "index_copy_")
+    _check_nonnegative(input, d, index, "index_copy_")
+    _put_along(target, indices, _as_1d(source), False)
+    return d
+
+
+def index_copy(input, dim, index, source):
+    """input with source's slices written at index along dim."""
+    d = _index_copy_into(out := input._c.clone(), input, dim, index, source)
+
+    def vjp(g):
+        grad_source = None
+        if source._requires_grad:
+            grad_source = reshape(index_select(_as_1d(g), d, _as_1d(index)), list(source._c.shape))
+        return (index_fill(g, dim, index, 0) if input._requires_grad else None), grad_source
+
+    def jvp(t_input, t_source):
+        base = t_input if t_input is not None else _full(input._c.shape, 0, input)
+        return index_copy(base, dim, index, t_source if t_source is not None else _full(source._c.shape, 0, source))
+
+    return record("IndexCopyBackward0", out, (input, source), vjp, jvp=jvp)
+
+
+def _index_fill_into(target, input, dim, index, value):
+    d, indices = _along(input, dim, index, "index_fill_")
+    _put_along(target, indices, _full([], _number(value, "index_fill_"), input), False)
+    return d
+
+
+def index_fill(input, dim, index, value):
+    """input with the slices at index along dim set to value (a number, or a 0-d tensor, which gets a gradient)."""
+    d = _index_fill_into(out := input._c.clone(), input, dim, index, value)
+    tensor_value = value if isinstance(value, Tensor) else None
+
+    def vjp(g):
+        grad_value = None
+        if tensor_value is not None and tensor_value._requires_grad:
+            grad_value = _sum(index_select(_as_1d(g), d, _as_1d(index)))
+        return (index_fill(g, dim, index, 0) if input._requires_grad else None), grad_value
+
+    def jvp(t_input, t_value):
+        base = t_input if t_input is not None else _full(input._c.shape, 0, input)
+        return index_fill(base, dim, index, t_value if t_value is not None else 0)
+
+    return record("IndexFillBackward1", out, (input, tensor_value), vjp, jvp=jvp)
+
+
+# ---- masks ----
+
+
+def _check_mask(mask, op):
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"{op}(): argument 'mask' must be Tensor, not {type(mask).__name__}")
+    if mask._c.dtype != _C.DType.bool:
+        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {mask.dtype}")
+
+
+def _broadcast(*tensors):
+    return list(np.broadcast_shapes(*(tuple(t._c.shape) for t in tensors)))
+
+
+def masked_fill(input, mask, value):
+    """input (broadcast with mask) with value where mask is True; value is a number or a 0-d tensor, which gets
+    the sum of the gradient at the filled places."""
+    _check_mask(mask, "masked_fill_")
+    number = _number(value, "masked_fill_")
+    tensor_value = value if isinstance(value, Tensor) else None
+    shape = _broadcast(input, mask)
+    out = input._c.expand(shape).clone()
+    _C.masked_fill_(out, mask._c.expand(shape), number)
+
+    def vjp(g):
+        grad_input = reduce_to(masked_fill(g, mask, 0), input) if input._requires_grad else None
+        grad_value = None
+        if tensor_value is not None and tensor_value._requires_grad:
+            grad_value = _sum(ew.where(mask, g, 0.0)).to(tensor_value.dtype)
+        return grad_input, grad_value
+
+    def jvp(t_input, t_value):
+        base = t_input if t_input is not None else _full(shape, 0, input)
+        return masked_fill(base.expand(shape), mask, t_value if t_value is not None else 0)
+
+    return record("MaskedFillBackward0", out, (input, tensor_value), vjp, jvp=jvp)
+
+
+def masked_select(input, mask):
+    """The elements of input where mask (broadcast with it) is True, in order, as a 1-d tensor."""
+    _check_mask(mask, "masked_select")
+    shape = _broadcast(input, mask)
+    return select_by_mask(input.expand(shape) if list(input._c.shape) != shape else input, mask._c.expand(shape))
+
+
+def select_by_mask(x, mask_c, name="MaskedSelectBackward0"):
+    """x's elements where mask_c (a bool C++ tensor of x's shape, any strides) is True, in order, as a 1-d tensor;
+    x[mask] for a mask over x's leading dims is this, reshaped (ops/indexing.py)."""
+    out = _C.masked_select(x._c, mask_c)
+    mask = wrap(mask_c)
+
+    def vjp(g):
+        return (masked_scatter(_full(x._c.shape, 0, g), mask, g),)
+
+    return record(name, out, (x,), vjp, jvp=lambda t: select_by_mask(t, mask_c, name))
+
+
+def _masked_scatter_into(target, mask, source):
+    """source's leading elements written, in order, where mask (broadcast to target's shape) is True; returns how
+    many. The mask's coordinates index target, so any layout of target takes the write."""
+    target = target.reshape([1]) if target.ndim == 0 else target
+    coordinates = _C.nonzero(mask._c.expand(list(target.shape)))
+    count = coordinates.shape[0]
+    if count > source.numel():
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    values = wrap(source._c.reshape([-1]))[:count]._c
+    _C.index_put_(target, [coordinates.select(1, j) for j in range(target.ndim)], values, False)
+    return count
+
+
+def _check_same_dtype(input, source):
+    if not isinstance(source, Tensor):
+        raise TypeError(f"masked_scatter(): argument 'source' must be Tensor, not {type(source).__name__}")
+    if source._c.dtype != input._c.dtype:
+        names = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+        raise RuntimeError(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{names[input._c.dtype.name]} and {names[source._c.dtype.name]}"
+        )
+
+
+def masked_scatter(input, mask, source):
+    """input (broadcast with mask) with source's leading elements, in order, where mask is True."""
+    _check_mask(mask, "masked_scatter_")
+    _check_same_dtype(input, source)
+    shape = _broadcast(input, mask)
+    out = input._c.expand(shape).clone()
+    count = _masked_scatter_into(out, mask, source)
+
+    def vjp(g):
+        grad_input = reduce_to(masked_fill(g, mask, 0), input) if input._requires_grad else None
+        grad_source = None
+        if source._requires_grad:
+            taken = masked_select(g, mask)
+            padding = _full([source.numel() - count], 0, g)
+            grad_source = reshape(cat([taken, padding]), list(source._c.shape))
+        return grad_input, grad_source
+
+    def jvp(t_input, t_source):
+        base = t_input if t_input is not None else _full(shape, 0, input)
+        return masked_scatter(
+            base.expand(shape), mask, t_source if t_source is not None else _full(source._c.shape, 0, source)
+        )
+
+    return record("MaskedScatterBackward0", out, (input, source), vjp, jvp=jvp)
+
+
+def where(condition, input=None, other=None):
+    """where(condition, input, other) picks elementwise; where(condition) is nonzero(condition, as_tuple=True)."""
+    if input is None and other is None:
+        c = condition._c
+        if c.ndim == 0:
+            c = c.reshape([1])
+        coordinates = _C.nonzero(c)
+        return tuple(wrap(coordinates.select(1, j)) for j in range(c.ndim))
+    if input is None or other is None:
+        raise TypeError("where() takes a condition alone, or a condition, input and other")
+    return ew.where(condition, input, other)
+
+
+# ---- in place ----
+# Outside the graph each writes straight into self; inside it, the out-of-place op is recorded and written back.
+
+
+def _expand_to(mask, self):
+    """mask broadcast to self's shape, which an in-place write cannot change."""
+    shape = list(self._c.shape)
+    broadcast = _broadcast(self, mask)
+    if broadcast != shape:
+        raise RuntimeError(f"output with shape {shape} doesn't match the broadcast shape {broadcast}")
+    return mask._c.expand(shape)
+
+
+def _in_place(out_of_place, into):
+    def method(self, *args, **kwargs):
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        if _in_graph(self, *tensors):
+            result = out_of_place(_old_value(self), *args, **kwargs)
+            if result._c.shape != self._c.shape:
+                raise RuntimeError(
+                    f"output with shape {list(self._c.shape)} doesn't match the broadcast shape {list(result._c.shape)}"
+                )
+            return _write_back(self, result)
+        into(self._c, self, *args, **kwargs)
+        return self
+
+    method.__name__ = out_of_place.__name__ + "_"
+    return method
+
+
+def _scatter_into(target, self, dim, index, src=None, *, value=None, reduce=None):
+    if src is None:
+        src = value
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    _write_scatter(target, self, dim, index, src, {None: "none", "add": "sum", "multiply": "prod"}[reduce])
+
+
+def _scatter_add_into(target, self, dim, index, src):
+    _write_scatter(target, self, dim, index, src, "sum")
+
+
+def _scatter_reduce_into(target, self, dim, index, src, reduce, *, include_self=True):
+    if reduce not in _SCATTER_REDUCE:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    _check_index(index, "scatter_reduce")
+    target.copy_(_scatter_reduce_c(self, dim, index, src, reduce, include_self))
+
+
+def _masked_fill_into(target, self, mask, value):
+    _check_mask(mask, "masked_fill_")
+    _C.masked_fill_(target, _expand_to(mask, self), _number(value, "masked_fill_"))
+
+
+def _masked_scatter_in_place(target, self, mask, source):
+    _check_mask(mask, "masked_scatter_")
+    _expand_to(mask, self)
+    _check_same_dtype(self, source)
+    _masked_scatter_into(target, mask, source)
+
+
+scatter_ = _in_place(scatter, _scatter_into)
+scatter_add_ = _in_place(scatter_add, _scatter_add_into)
+scatter_reduce_ = _in_place(scatter_reduce, _scatter_reduce_into)
+index_add_ = _in_place(index_add, _index_add_into)
+index_copy_ = _in_place(index_copy, _index_copy_into)
+index_fill_ = _in_place(index_fill, _index_fill_into)
+masked_fill_ = _in_place(masked_fill, _masked_fill_into)
+masked_scatter_ = _in_place(masked_scatter, _masked_scatter_in_place)
