@@ -9,7 +9,7 @@ int index_select_dim(const Tensor& x, int64_t dim, const Tensor& index) {
   AC_CHECK(index.dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector");
   AC_CHECK(!(x.dim() == 0 && index.numel() != 1), RuntimeError,
            "index_select(): Index to scalar can have only 1 value, got ", index.numel(), " value(s)");
-  AC_CHECK(index.dtype() == DType::Int64, RuntimeError, "index_select(): Expected dtype int64 for index, got ",
+  AC_CHECK(index.dtype() == DType::Int64, RuntimeError, "index_select(): Expected dtype int32 or int64 for index, got ",
            dtype_name(index.dtype()));
   return x.dim() == 0 ? 0 : d;
 }

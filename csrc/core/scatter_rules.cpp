@@ -14,7 +14,7 @@ ScatterReduce parse_scatter_reduce(const std::string& name) {
 }
 
 GatherWalk scatter_walk(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
-  AC_CHECK(index.dtype() == DType::Int64, RuntimeError, "scatter(): Expected dtype int64 for index");
+  AC_CHECK(index.dtype() == DType::Int64, RuntimeError, "scatter(): Expected dtype int32/int64 for index");
   AC_CHECK(self.dtype() == src.dtype(), RuntimeError, "scatter(): Expected self.dtype to be equal to src.dtype");
   AC_CHECK(self.device() == index.device() && self.device() == src.device(), RuntimeError,
            "Expected all tensors to be on the same device, but found ", self.device().str(), ", ",
@@ -29,10 +29,9 @@ GatherWalk scatter_walk(const Tensor& self, int64_t dim, const Tensor& index, co
   for (int i = 0; i < index.dim(); ++i) {
     const int64_t size = index.shape()[i];
     const bool fits_self = i == d || self.dim() == 0 || size <= self_shape[i];
-    const bool fits_src = src.dim() == 0 || size <= src_shape[i];
-    AC_CHECK(fits_self && fits_src, RuntimeError, "Expected index ", index.shape().str(),
-             " to be smaller than self ", self_shape.str(), " apart from dimension ", d,
-             " and to be smaller size than src ", src_shape.str());
+    const bool fits_src = size <= (src.dim() == 0 ? 1 : src_shape[i]);
+    AC_CHECK(fits_self && fits_src, RuntimeError, "Expected index ", index.shape().str(), " to be no larger than self ",
+             self_shape.str(), " apart from dimension ", d, " and to be no larger size than src ", src_shape.str());
   }
   return gather_walk(self, d, index);
 }

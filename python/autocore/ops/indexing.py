@@ -119,7 +119,8 @@ def setitem(x, index, value):
     # A number takes x's dtype; a tensor is copied (converted) into a basic view, but an advanced write (a bool
     # tensor counts, even 0-d) needs x's dtype already, as PyTorch's index_put_ does.
     through_index_put = advanced is not None or _has_mask(index)
-    value = _value_for(x, value, convert_dtype=not through_index_put)
+    zero_dim = isinstance(value, Tensor) and value._c.ndim == 0  # converted like a number, as PyTorch does
+    value = _value_for(x, value, convert_dtype=not through_index_put or zero_dim)
     if through_index_put and value._c.dtype != x._c.dtype:
         raise RuntimeError(
             f"Index put requires the source and destination dtypes match, got {_type_name(x)} for the destination "
@@ -171,8 +172,8 @@ def _leading_mask(x, index):
 def _fill_number(x, value):
     """value as the number a masked fill writes into x, or None when the general path must take it (a tensor of
     another dtype or device, or one with dims)."""
-    if isinstance(value, Tensor):
-        if value._c.ndim or value._c.dtype != x._c.dtype or value.device != x.device:
+    if isinstance(value, Tensor):  # a 0-d one is a number, of whatever dtype
+        if value._c.ndim or value.device != x.device:
             return None
         return value.item()
     if isinstance(value, (bool, int, float)):

@@ -128,10 +128,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """input with src's elements combined at index along dim by reduce ('sum', 'prod', 'mean', 'amax', 'amin'),
     input's own values taking part unless include_self=False. Gradients follow PyTorch: ties of amax and amin share
     the gradient evenly, prod's treats zeros exactly."""
-    if reduce not in _SCATTER_REDUCE:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
+    _check_reduce(input, src, reduce)
     _check_index(index, "scatter_reduce")
     out = _scatter_reduce_c(input, dim, index, src, reduce, include_self)
     result = wrap(out)
@@ -140,6 +137,15 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         return _scatter_reduce_vjp(g, input, dim, index, src, reduce, include_self, result)
 
     return record("ScatterReduceBackward0", out, (input, src), vjp, (input._c, src._c, index._c))
+
+
+def _check_reduce(input, src, reduce):
+    if reduce not in _SCATTER_REDUCE:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
+    if reduce == "mean" and input._c.dtype == _C.DType.bool:
+        raise NotImplementedError("\"scatter_reduce_mean\" not implemented for 'Bool'")
 
 
 def _identity(reduce, like):
@@ -231,17 +237,67 @@ def _prod_grads(g, input, dim, index, src, include_self, result):
 # ---- along a dim, through index_put_ ----
 
 
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+
+# PyTorch's index_add_, index_copy_ and index_fill_ word (and type) the same faults differently: their messages, in
+# the order (index dtype, index dims, source dtype, source slice shape, index count, index range).
+_ALONG_ERRORS = {
+    "index_add_": (
+        (RuntimeError, "index_add_(): Expected dtype int32/int64 for index"),
+        (
+            IndexError,
+            "index_add_(): Index is supposed to be a vector, but got dim: {ndim} with type: Long and size: {shape}",
+        ),
+        (RuntimeError, "index_add_(): self ({self}) and source ({source}) must have the same scalar type"),
+        (
+            RuntimeError,
+            "source tensor shape must match self tensor shape, excluding the specified dimension. Got "
+            "self.shape = {self_shape} source.shape = {source_shape}",
+        ),
+        (
+            RuntimeError,
+            "index_add_(): Number of indices ({count}) should be equal to source.size(dim): ({length}), for dim: {d}",
+        ),
+        (RuntimeError, "index {k} is out of bounds for dimension {d} with size {size}"),
+    ),
+    "index_copy_": (
+        (RuntimeError, "index_copy_(): Expected a long tensor for index, but got {index}"),
+        (IndexError, "index_copy_(): Index should have dimension 1 or 0 (got {ndim})"),
+        (
+            RuntimeError,
+            "index_copy_(): self and source expected to have the same dtype, but got (self) {self} and "
+            "(source) {source}",
+        ),
+        (
+            RuntimeError,
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+            "shape: {self_shape} at dimension {d} and source slice shape: {source_shape} at dimension {d}.",
+        ),
+        (IndexError, "index_copy_(): Number of indices ({count}) should be equal to source.size(dim) ({length})"),
+        (IndexError, "index_copy_(): index {k} is out of bounds for dimension {d} with size {size}"),
+    ),
+    "index_fill_": (
+        (IndexError, "index_fill_(): Expected dtype int64 for index."),
+        (RuntimeError, "index_fill_(): Index has to be a vector/scalar"),
+    ),
+}
+
+
+def _fault(op, which, **details):
+    error, message = _ALONG_ERRORS[op][which]
+    return error(message.format(**details))
+
+
 def _along(x, dim, index, op):
     """x's dim d (wrapped), and the index list that puts index along it for index_put_ (a 0-d x or index taken as
     1-d)."""
-    _check_index(index, op)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index._c.dtype != _C.DType.int64:
+        raise _fault(op, 0, index=_TYPE_NAMES[index._c.dtype.name])
     if index._c.ndim > 1:
-        raise IndexError(
-            f"{op}(): Index is supposed to be a vector, but got dim: {index._c.ndim} with type: Long and size: "
-            f"{list(index._c.shape)}"
-        )
-    ndim = x._c.ndim
-    d = _wrap_dim(dim, ndim)
+        raise _fault(op, 1, ndim=index._c.ndim, shape=list(index._c.shape))
+    d = _wrap_dim(dim, x._c.ndim)
     return d, [None] * d + [index if index._c.ndim else reshape(index, 1)]
 
 
@@ -257,38 +313,35 @@ def _as_1d(t):
 
 
 def _check_source(x, d, index, source, op):
+    """source's dtype and shape against x's, then index's values against x's dim d: all of them in range, none
+    negative (index_put_, which the ops write through, would count a negative one from the end)."""
     if not isinstance(source, Tensor):
         raise TypeError(f"{op}(): argument 'source' must be Tensor, not {type(source).__name__}")
-    names = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
     if source._c.dtype != x._c.dtype:
-        raise RuntimeError(
-            f"{op}(): self ({names[x._c.dtype.name]}) and source ({names[source._c.dtype.name]}) must have the same "
-            "scalar type"
-        )
+        raise _fault(op, 2, self=_TYPE_NAMES[x._c.dtype.name], source=_TYPE_NAMES[source._c.dtype.name])
     count = index.numel()
     shape, source_shape = list(_as_1d(x)._c.shape), list(_as_1d(source)._c.shape)
-    if len(source_shape) != len(shape):
-        raise IndexError(f"{op}(): source of shape {source_shape} must have the dims of self, {shape}")
+    slices_match = len(source_shape) == len(shape) and all(
+        s == t for i, (s, t) in enumerate(zip(source_shape, shape)) if i != d
+    )
+    if not slices_match:
+        raise _fault(op, 3, self_shape=shape, source_shape=source_shape, d=d)
     if source_shape[d] != count:
-        raise RuntimeError(
-            f"{op}(): Number of indices ({count}) should be equal to source.size(dim): ({source_shape[d]}), "
-            f"for dim: {d}"
-        )
-    if any(s != t for i, (s, t) in enumerate(zip(source_shape, shape)) if i != d):
-        raise RuntimeError(f"{op}(): source of shape {source_shape} must match self's shape {shape} apart from dim {d}")
-
-
-def _check_nonnegative(x, d, index, op):
-    """index_add and index_copy refuse negative indices (index_put_, which they write through, would wrap them)."""
-    if index.numel() and int(index.min()) < 0:
-        k = int(index.min())
-        if op == "index_add_":
-            raise IndexError("index out of range in self")
-        raise IndexError(f"{op}(): index {k} is out of bounds for dimension {d} with size {_as_1d(x)._c.shape[d]}")
+        raise _fault(op, 4, count=count, length=source_shape[d], d=d)
+    if count and x.numel():  # (PyTorch checks nothing when self is empty)
+        for k in (int(index.min()), int(index.max())):
+            if not 0 <= k < shape[d]:
+                # PyTorch's CPU index_add_ scatters along a first or last dim of 2 or more, and walks slices
+                # otherwise; the two paths raise differently.
+                if op == "index_add_" and not (x._c.ndim >= 2 and d in (0, x._c.ndim - 1)):
+                    raise IndexError("index out of range in self")
+                raise _fault(op, 5, k=k, d=d, size=shape[d])
 
 
 def _put_along(target, indices, values, accumulate):
     """values written (added) into target (a C++ tensor; 0-d taken as 1-d) at target[..., index] along the dim."""
+    if 0 in target.shape:  # PyTorch checks no index against an empty self
+        return
     target = target.reshape([1]) if target.ndim == 0 else target
     _C.index_put_(target, [None if i is None else i._c for i in indices], values._c, accumulate)
 
@@ -296,7 +349,6 @@ def _put_along(target, indices, values, accumulate):
 def _index_add_into(target, input, dim, index, source, alpha=1):
     d, indices = _along(input, dim, index, "index_add_")
     _check_source(input, d, index, source, "index_add_")
-    _check_nonnegative(input, d, index, "index_add_")
     scaled = source if alpha == 1 else ew.mul(source, alpha)
     _put_along(target, indices, _as_1d(scaled), True)
     return d
@@ -323,7 +375,6 @@ def index_add(input, dim, index, source, *, alpha=1):
 def _index_copy_into(target, input, dim, index, source):
     d, indices = _along(input, dim, index, "index_copy_")
     _check_source(input, d, index, source, "index_copy_")
-    _check_nonnegative(input, d, index, "index_copy_")
     _put_along(target, indices, _as_1d(source), False)
     return d
 
@@ -353,13 +404,13 @@ def _index_fill_into(target, input, dim, index, value):
 
 def index_fill(input, dim, index, value):
     """input with the slices at index along dim set to value (a number, or a 0-d tensor, which gets a gradient)."""
-    d = _index_fill_into(out := input._c.clone(), input, dim, index, value)
+    _index_fill_into(out := input._c.clone(), input, dim, index, value)
     tensor_value = value if isinstance(value, Tensor) else None
 
     def vjp(g):
         grad_value = None
-        if tensor_value is not None and tensor_value._requires_grad:
-            grad_value = _sum(index_select(_as_1d(g), d, _as_1d(index)))
+        if tensor_value is not None and tensor_value._requires_grad:  # each filled element once, repeats or not
+            grad_value = _sum(ew.sub(g, index_fill(g, dim, index, 0)))
         return (index_fill(g, dim, index, 0) if input._requires_grad else None), grad_value
 
     def jvp(t_input, t_value):
@@ -376,11 +427,14 @@ def _check_mask(mask, op):
     if not isinstance(mask, Tensor):
         raise TypeError(f"{op}(): argument 'mask' must be Tensor, not {type(mask).__name__}")
     if mask._c.dtype != _C.DType.bool:
+        if op == "masked_select":
+            raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
         raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {mask.dtype}")
 
 
-def _broadcast(*tensors):
-    return list(np.broadcast_shapes(*(tuple(t._c.shape) for t in tensors)))
+def _broadcast(input, mask):
+    """The shape input and mask broadcast to; PyTorch names the mask first when they do not."""
+    return list(_C.broadcast_shapes(list(mask._c.shape), list(input._c.shape)))
 
 
 def masked_fill(input, mask, value):
@@ -532,8 +586,7 @@ def _scatter_add_into(target, self, dim, index, src):
 
 
 def _scatter_reduce_into(target, self, dim, index, src, reduce, *, include_self=True):
-    if reduce not in _SCATTER_REDUCE:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    _check_reduce(self, src, reduce)
     _check_index(index, "scatter_reduce")
     target.copy_(_scatter_reduce_c(self, dim, index, src, reduce, include_self))
 
