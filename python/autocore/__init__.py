@@ -53,6 +53,18 @@ from .factories import (
     zeros,
     zeros_like,
 )
+from .legacy_types import (  # (the import gives Tensor its constructor, Tensor(data) and Tensor(*sizes), and type())
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from .ops.elementwise import (
     POINTWISE,
     abs,

@@ -69,6 +69,9 @@ def set_default_dtype(d):
     _C.set_default_float_dtype(d._c)
 
 
+# PyTorch's ScalarType names, which its legacy type names (torch.FloatTensor) and some messages use.
+SCALAR_TYPE_NAMES = {float32: "Float", float64: "Double", int64: "Long", bool_: "Bool"}
+
 _DEFAULT = object()  # finfo() with no argument: the default dtype (finfo(None) is an error, as in PyTorch)
 
 
