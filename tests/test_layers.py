@@ -12,7 +12,7 @@ LAYERS = [
     ("the C++ core", ["_C"]),
     ("dtypes and devices", ["_dtype", "cuda", "backends", "_build_info"]),
     ("the tensor", ["tensor"]),
-    ("ops and graph recording", ["ops", "random", "factories", "_tensor_methods", "serialization"]),
+    ("ops and graph recording", ["ops", "random", "factories", "_tensor_methods", "legacy_types", "serialization"]),
     ("autograd", ["autograd", "func"]),
     ("nn", ["nn"]),
     ("optim", ["optim"]),

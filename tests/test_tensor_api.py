@@ -87,6 +87,15 @@ def test_from_numpy_and_as_tensor_share_memory():
     t2 = ac.tensor([1.0, 2.0])
     assert ac.as_tensor(t2) is t2 and ac.as_tensor([1, 2]).dtype is ac.int64
     raises_each(TypeError, lambda: ac.from_numpy([1.0, 2.0]))
+    # 0-d data stays 0-d, as in PyTorch
+    for data, expected in (
+        (np.array(2.5), np.float64),
+        (3, np.int64),
+        (1.5, np.float32),
+        (np.float32(4.0), np.float32),
+    ):
+        zero_d = ac.as_tensor(data)
+        assert zero_d.shape == () and zero_d.numpy().dtype == expected and zero_d.item() == float(data)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -20,7 +20,7 @@ from . import (
 from ._build_info import backends_info
 from ._C import get_num_threads, set_num_threads
 from ._dtype import bool_ as bool  # noqa: A001 - PyTorch's name
-from ._dtype import device, dtype, float32, float64, get_default_dtype, int64, set_default_dtype
+from ._dtype import device, dtype, finfo, float32, float64, get_default_dtype, iinfo, int64, set_default_dtype
 from .autograd import (
     enable_grad,
     forward_ad,  # noqa: F401 - autocore.autograd.forward_ad
@@ -52,6 +52,18 @@ from .factories import (
     tensor,
     zeros,
     zeros_like,
+)
+from .legacy_types import (  # (the import gives Tensor its constructor, Tensor(data) and Tensor(*sizes), and type())
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
 )
 from .ops.elementwise import (
     POINTWISE,
@@ -107,6 +119,14 @@ __version__ = _C.__version__
 
 def is_tensor(x):
     return isinstance(x, Tensor)
+
+
+def is_floating_point(input):
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"is_floating_point(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+    return input.is_floating_point()
 
 
 def numel(x):

@@ -1,5 +1,5 @@
 """dtypes and devices, as PyTorch names them: autocore.float32 (= autocore.float), float64 (= double),
-int64 (= long), bool; autocore.device("cpu"), device("cuda:0")."""
+int64 (= long), bool; their limits (finfo, iinfo); autocore.device("cpu"), device("cuda:0")."""
 
 import numpy as np
 
@@ -67,6 +67,75 @@ def set_default_dtype(d):
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _C.set_default_float_dtype(d._c)
+
+
+# PyTorch's ScalarType names, which its legacy type names (torch.FloatTensor) and some messages use.
+SCALAR_TYPE_NAMES = {float32: "Float", float64: "Double", int64: "Long", bool_: "Bool"}
+
+_DEFAULT = object()  # finfo() with no argument: the default dtype (finfo(None) is an error, as in PyTorch)
+
+
+def _info_dtype(function, value):
+    """finfo's or iinfo's argument as a dtype: Python's float, int and bool stand for float64, int64 and bool."""
+    value = {float: float64, int: int64, bool: bool_}.get(value, value) if isinstance(value, type) else value
+    if not isinstance(value, dtype):
+        raise TypeError(
+            f"{function}(): argument 'type' (position 1) must be autocore.dtype, not {value.__class__.__name__}"
+        )
+    return value
+
+
+class finfo:
+    """The limits of a floating dtype, as torch.finfo gives them: Python floats, and the dtype's name."""
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, type=_DEFAULT):  # noqa: A002 - PyTorch's keyword
+        d = get_default_dtype() if type is _DEFAULT else _info_dtype("finfo", type)
+        if not d.is_floating_point:
+            raise TypeError(f"autocore.finfo() requires a floating point input type, got {d!r}: use autocore.iinfo")
+        info = np.finfo(d.numpy)
+        self.bits = info.bits
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0**-info.precision  # in double, as PyTorch computes it (float32's is exactly 1e-06)
+        self.dtype = d.name
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    __hash__ = None  # unhashable, as PyTorch's
+
+    def __repr__(self):
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+            f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """The limits of an integer dtype, as torch.iinfo gives them: Python ints, and the dtype's name."""
+
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's keyword
+        d = _info_dtype("iinfo", type)
+        if d is bool_:
+            raise TypeError("autocore.bool is not supported by autocore.iinfo")
+        if d.is_floating_point:
+            raise TypeError(f"autocore.iinfo() requires an integer input type, got {d!r}: use autocore.finfo")
+        info = np.iinfo(d.numpy)
+        self.bits, self.max, self.min, self.dtype = info.bits, int(info.max), int(info.min), d.name
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
 class device:

@@ -244,7 +244,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
-    return _finish(_C.from_numpy(np.ascontiguousarray(_infer_numpy(data, dtype))), False, device)
+    # (np.asarray keeps a 0-d array 0-d; np.ascontiguousarray makes it 1-d)
+    return _finish(_C.from_numpy(np.asarray(_infer_numpy(data, dtype), order="C")), False, device)
 
 
 def from_numpy(array):

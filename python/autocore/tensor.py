@@ -23,8 +23,8 @@ class Tensor:
         t._tangent = None  # forward-mode tangent, inside autograd.forward_ad.dual_level
         return t
 
-    def __init__(self, *args, **kwargs):
-        raise TypeError("create tensors with autocore.tensor(), autocore.zeros(), autocore.from_numpy(), ...")
+    # Tensor(data) and Tensor(*sizes), PyTorch's legacy constructor, need the factories: legacy_types.py gives
+    # Tensor its __new__. _wrap above stays the ops' constructor.
 
     # ---- metadata ----
     @property

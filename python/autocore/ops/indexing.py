@@ -122,9 +122,10 @@ def setitem(x, index, value):
     zero_dim = isinstance(value, Tensor) and value._c.ndim == 0  # converted like a number, as PyTorch does
     value = _value_for(x, value, convert_dtype=not through_index_put or zero_dim)
     if through_index_put and value._c.dtype != x._c.dtype:
+        names = _dtype.SCALAR_TYPE_NAMES
         raise RuntimeError(
-            f"Index put requires the source and destination dtypes match, got {_type_name(x)} for the destination "
-            f"and {_type_name(value)} for the source."
+            f"Index put requires the source and destination dtypes match, got {names[x.dtype]} for the destination "
+            f"and {names[value.dtype]} for the source."
         )
     if _in_graph(x, value):
         _write_back(x, _assigned(x, index, value))
@@ -185,10 +186,6 @@ def _has_mask(index):
     """A bool tensor anywhere in the index, 0-d ones included: PyTorch then writes through index_put_."""
     parts = index if isinstance(index, tuple) else (index,)
     return any(isinstance(p, Tensor) and p._c.dtype == _C.DType.bool for p in parts)
-
-
-def _type_name(t):
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}[t._c.dtype.name]
 
 
 def _value_for(x, value, convert_dtype):
