@@ -17,8 +17,8 @@ GatherWalk scatter_walk(const Tensor& self, int64_t dim, const Tensor& index, co
   AC_CHECK(index.dtype() == DType::Int64, RuntimeError, "scatter(): Expected dtype int32/int64 for index");
   AC_CHECK(self.dtype() == src.dtype(), RuntimeError, "scatter(): Expected self.dtype to be equal to src.dtype");
   AC_CHECK(self.device() == index.device() && self.device() == src.device(), RuntimeError,
-           "Expected all tensors to be on the same device, but found ", self.device().str(), ", ",
-           index.device().str(), " and ", src.device().str());
+           "Expected all tensors to be on the same device, but found ", self.device().str(), ", ", index.device().str(),
+           " and ", src.device().str());
   const int d = self.dim() == 0 ? 0 : wrap_dim(dim, self.dim());
   AC_CHECK(index.dim() == self.dim() || (index.dim() <= 1 && self.dim() <= 1), RuntimeError,
            "Index tensor must have the same number of dimensions as self tensor");
