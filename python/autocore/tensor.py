@@ -9,7 +9,9 @@ from . import _dtype
 
 
 class Tensor:
-    __slots__ = ("_c", "_requires_grad", "grad", "grad_fn", "_hooks", "_tangent", "__weakref__")
+    # _base, set only on a view (ops/graph.py, record_view), names the tensor whose memory it shows; the others
+    # are set on every tensor.
+    __slots__ = ("_c", "_requires_grad", "grad", "grad_fn", "_hooks", "_tangent", "_base", "__weakref__")
 
     # ---- construction ----
     @staticmethod

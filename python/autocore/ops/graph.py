@@ -105,9 +105,20 @@ def sum_to_shape(g, shape):
     )
 
 
+def record_view(name, c, x, vjp, jvp):
+    """record() for an op whose output may be a view of x: a view remembers the tensor that owns the memory (x's own
+    base when x is a view), so that an in-place write through it can rewrite that tensor's history
+    (ops/inplace.py)."""
+    out = record(name, c, (x,), vjp, jvp=jvp)
+    if c.shares_storage_with(x._c):
+        base = getattr(x, "_base", None)
+        out._base = x if base is None else base
+    return out
+
+
 def expand(x, shape):
-    return record(
-        "ExpandBackward0", x._c.expand(list(shape)), (x,), lambda g: (reduce_to(g, x),), jvp=lambda t: expand(t, shape)
+    return record_view(
+        "ExpandBackward0", x._c.expand(list(shape)), x, lambda g: (reduce_to(g, x),), lambda t: expand(t, shape)
     )
 
 

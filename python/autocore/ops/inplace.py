@@ -12,17 +12,6 @@ from . import elementwise as ew
 from . import modes
 from .graph import _forward, _mode, cast, expand, record, reduce_to, wrap
 
-_VIEW_NODES = {
-    "ViewBackward0",
-    "ReshapeAliasBackward0",
-    "TransposeBackward0",
-    "PermuteBackward0",
-    "UnsqueezeBackward0",
-    "SqueezeBackward0",
-    "ExpandBackward0",
-    "SliceBackward0",
-}
-
 
 def _in_graph(self, *others):
     """True when the write must go through the out-of-place path: to record it for backward, or to carry
@@ -36,11 +25,9 @@ def _in_graph(self, *others):
     if self._requires_grad:
         if self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if self.grad_fn.name() in _VIEW_NODES:
-            raise RuntimeError(
-                "in-place operations on views of tensors that require grad are not supported by "
-                "autocore yet; apply the operation out of place (y = y * 2) instead."
-            )
+        base = getattr(self, "_base", None)
+        if base is not None and base._requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
         return True
     return any(isinstance(o, Tensor) and o._requires_grad for o in others)
 
@@ -54,11 +41,74 @@ def _old_value(self):
 
 def _write_back(self, result):
     self._c.copy_(result._c)
-    if result._requires_grad:
+    base = getattr(self, "_base", None)
+    if result._requires_grad and base is not None:
+        _rebase_view(self, base, result)
+    elif result._requires_grad:
         self.grad_fn, self._requires_grad = result.grad_fn, True
     if _forward["level"]:
         _set_tangent(self, result._tangent)
     return self
+
+
+def _rebase_view(view, base, result):
+    """After an in-place write through `view` recorded as `result`, as PyTorch's CopySlices: base (whose memory the
+    write changed) becomes its old value with the view's region replaced by result, and the view becomes that
+    region of the new base, so gradients reach both the old base and whatever the write read."""
+    region = _region(view, base)
+    new_base = _scatter_region(wrap(base._c.clone(), base._requires_grad, base.grad_fn), region, result)
+    base.grad_fn, base._requires_grad = new_base.grad_fn, True
+    view.grad_fn, view._requires_grad = _take_region(base, region).grad_fn, True
+
+
+def _region(view, base):
+    """Where view's elements lie in base, as (shape, strides, offset) over base's elements in row-major order."""
+    if not base._c.is_contiguous:
+        raise NotImplementedError(
+            "an in-place write through a view of a non-contiguous tensor inside the autograd graph is not supported "
+            "by autocore yet; write into a contiguous copy instead"
+        )
+    shape, strides = list(view._c.shape), list(view._c.strides)
+    if any(st == 0 and n > 1 for st, n in zip(strides, shape)):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation."
+        )
+    return shape, strides, view._c.offset - base._c.offset
+
+
+def _take_region(t, region):
+    """t's elements at region (a view of a contiguous copy), differentiable: the gradient lands back in place."""
+    shape, strides, offset = region
+    in_shape = list(t._c.shape)
+
+    def vjp(g):
+        return (_scatter_region(wrap(_dtype.full_c(in_shape, 0, g._c.dtype, g.device)), region, g),)
+
+    out = t._c.contiguous().as_strided(shape, strides, offset)
+    return record("AsStridedBackward0", out, (t,), vjp, jvp=lambda tt: _take_region(tt, region))
+
+
+def _scatter_region(t, region, values):
+    """A copy of t with its elements at region replaced by values (broadcast): the gradient goes to t outside the
+    region and to values inside it."""
+    shape, strides, offset = region
+    out = t._c.contiguous().clone()
+    out.as_strided(shape, strides, offset).copy_(values._c)
+
+    def vjp(g):
+        zeros = wrap(_dtype.full_c([], 0, g._c.dtype, g.device))
+        return _scatter_region(g, region, zeros), reduce_to(_take_region(g, region), values)
+
+    return record(
+        "CopySlices",
+        out,
+        (t, values),
+        vjp,
+        jvp=lambda tt, tv: _scatter_region(
+            tt if tt is not None else _zeros_like(t), region, tv if tv is not None else _zeros_like(values)
+        ),
+    )
 
 
 def _set_tangent(self, tangent):

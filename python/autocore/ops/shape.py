@@ -2,7 +2,7 @@
 indexing), casts and copies, with their vjps. Views share memory with their input."""
 
 from .. import _C, _dtype, factories
-from .graph import cast, expand, record
+from .graph import cast, expand, record, record_view
 
 
 def _shape_arg(shape):
@@ -17,14 +17,14 @@ def _shape_arg(shape):
 def view(x, *shape):
     in_shape = x._c.shape
     out = x._c.view(_shape_arg(shape))
-    return record("ViewBackward0", out, (x,), lambda g: (reshape(g, in_shape),), jvp=lambda t: reshape(t, out.shape))
+    return record_view("ViewBackward0", out, x, lambda g: (reshape(g, in_shape),), lambda t: reshape(t, out.shape))
 
 
 def reshape(x, *shape):
     in_shape = x._c.shape
     out = x._c.reshape(_shape_arg(shape))
-    return record(
-        "ReshapeAliasBackward0", out, (x,), lambda g: (reshape(g, in_shape),), jvp=lambda t: reshape(t, out.shape)
+    return record_view(
+        "ReshapeAliasBackward0", out, x, lambda g: (reshape(g, in_shape),), lambda t: reshape(t, out.shape)
     )
 
 
@@ -46,12 +46,12 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def transpose(x, dim0, dim1):
-    return record(
+    return record_view(
         "TransposeBackward0",
         x._c.transpose(dim0, dim1),
-        (x,),
+        x,
         lambda g: (transpose(g, dim0, dim1),),
-        jvp=lambda t: transpose(t, dim0, dim1),
+        lambda t: transpose(t, dim0, dim1),
     )
 
 
@@ -67,16 +67,16 @@ def permute(x, *dims):
     inverse = [0] * n
     for i, d in enumerate(dims):
         inverse[d % n] = i
-    return record(
-        "PermuteBackward0", x._c.permute(dims), (x,), lambda g: (permute(g, inverse),), jvp=lambda t: permute(t, dims)
+    return record_view(
+        "PermuteBackward0", x._c.permute(dims), x, lambda g: (permute(g, inverse),), lambda t: permute(t, dims)
     )
 
 
 def unsqueeze(x, dim):
     n = x._c.ndim + 1
     d = dim % n if -n <= dim < n else dim
-    return record(
-        "UnsqueezeBackward0", x._c.unsqueeze(dim), (x,), lambda g: (squeeze(g, d),), jvp=lambda t: unsqueeze(t, dim)
+    return record_view(
+        "UnsqueezeBackward0", x._c.unsqueeze(dim), x, lambda g: (squeeze(g, d),), lambda t: unsqueeze(t, dim)
     )
 
 
@@ -94,7 +94,7 @@ def squeeze(x, dim=None):
         out = x._c.view([s for i, s in enumerate(in_shape) if not (i in dims and s == 1)])
     else:
         out = x._c.squeeze() if dim is None else x._c.squeeze(dim)
-    return record("SqueezeBackward0", out, (x,), lambda g: (reshape(g, in_shape),), jvp=lambda t: reshape(t, out.shape))
+    return record_view("SqueezeBackward0", out, x, lambda g: (reshape(g, in_shape),), lambda t: reshape(t, out.shape))
 
 
 def expand_as(x, other):
@@ -120,8 +120,8 @@ def getitem_basic(x, index):
     out = _basic_view(x._c, index)
     in_shape = x._c.shape
 
-    return record(
-        "SliceBackward0", out, (x,), lambda g: (_place(g, index, in_shape),), jvp=lambda t: getitem_basic(t, index)
+    return record_view(
+        "SliceBackward0", out, x, lambda g: (_place(g, index, in_shape),), lambda t: getitem_basic(t, index)
     )
 
 
