@@ -843,11 +843,12 @@ def test_gather_matches_pytorch():
 
 
 def test_arithmetic_fast_path_sets_every_slot():
-    """The arithmetic operators build their Node and output Tensor slot by slot (ops/elementwise.py, _arithmetic),
-    not through the constructors: every slot must still be set, to the constructors' defaults."""
+    """The arithmetic operators and record() build their Node and output Tensor slot by slot (ops/elementwise.py,
+    _arithmetic; ops/graph.py, record), not through the constructors: every slot must still be set, to the
+    constructors' defaults."""
     a, b = autocore.ones(2, requires_grad=True), autocore.ones(2, requires_grad=True)
     built = Node("AddBackward0", (a, b), None)
-    for out in (a + b, a * 2, 3 - b, a / b):
+    for out in (a + b, a * 2, 3 - b, a / b, a.exp(), a[autocore.tensor([1, 0])], autocore.stack([a, b])):
         for slot in Node.__slots__[:-1]:  # all but __weakref__
             getattr(out.grad_fn, slot)  # AttributeError when unset
         assert (out.grad_fn.hooks, out.grad_fn.retained) == (built.hooks, built.retained)

@@ -2,6 +2,7 @@
 // result that reads (index) or writes (index_put_) each selected element; nonzero, which turns bool masks into
 // index tensors. The layout and the checks are core/advanced_index.cpp's.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "core/advanced_index.h"
@@ -12,7 +13,40 @@
 
 namespace autocore::cpu {
 
+namespace {
+
+// x[index] for one int64 index along dim 0 of a contiguous x (an embedding lookup, C[X]): whole rows, each one
+// memcpy, without the general plan's offset tensor and strided walk. Undefined when the case is another.
+Tensor take_rows(const Tensor& x, const std::vector<Tensor>& indices) {
+  if (indices.size() != 1 || !indices[0].defined()) return Tensor();
+  const Tensor& index = indices[0];
+  if (index.dtype() != DType::Int64 || !index.device().is_cpu() || !x.device().is_cpu() || !x.is_contiguous() ||
+      !index.is_contiguous() || x.dim() == 0)
+    return Tensor();
+  const int64_t size = x.shape()[0], count = index.numel();
+  const int64_t* ids = index.data<int64_t>();
+  for (int64_t j = 0; j < count; ++j)
+    if (ids[j] < -size || ids[j] >= size) index_out_of_range(ids[j], 0, size);
+  Dims shape = index.shape();
+  for (int d = 1; d < x.dim(); ++d) shape.push_back(x.shape()[d]);
+  Tensor out = Tensor::empty(shape, x.dtype());
+  const size_t row_bytes = x.itemsize() * static_cast<size_t>(size == 0 ? 0 : x.numel() / size);
+  const char* from = static_cast<const char*>(x.data_ptr());
+  char* to = static_cast<char*>(out.data_ptr());
+  const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(1, row_bytes / x.itemsize()));
+  parallel_for(0, count, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t j = begin; j < end; ++j) {
+      const int64_t k = ids[j] < 0 ? ids[j] + size : ids[j];
+      std::memcpy(to + j * row_bytes, from + k * row_bytes, row_bytes);
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
 Tensor index(const Tensor& x, const std::vector<Tensor>& indices) {
+  if (Tensor rows = take_rows(x, indices); rows.defined()) return rows;
   const IndexPlan plan = plan_index(x, indices);
   const Tensor offsets = index_offsets(plan);
   Tensor out = Tensor::empty(plan.result_shape, x.dtype());

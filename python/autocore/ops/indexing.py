@@ -39,10 +39,10 @@ def advanced_index(x, indices):
     """x[indices]: indices[k] (an int64 tensor, or None for the whole dim) selects along dim k; the index tensors
     broadcast together. Differentiable: the gradient is added back at the selected elements."""
     out = _C.index(x._c, _c_list(indices))
-    shape, dtype, device = list(x._c.shape), x._c.dtype, x.device
+    shape = x._c.shape
 
-    def vjp(g):
-        return (index_put(wrap(_dtype.full_c(shape, 0, dtype, device)), indices, g, accumulate=True),)
+    def vjp(g):  # (g has x's dtype and device)
+        return (index_put(wrap(_dtype.full_c(list(shape), 0, g._c.dtype, g.device)), indices, g, accumulate=True),)
 
     return record("IndexBackward0", out, (x,), vjp, jvp=lambda t: advanced_index(t, indices))
 
