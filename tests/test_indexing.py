@@ -245,3 +245,27 @@ def test_a_write_through_indexing_invalidates_saved_tensors():
         y[autocore.tensor([0])] = 10.0
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.backward()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_one_pass_mask_kernels_over_many_chunks(threads):
+    """masked_select and masked_fill_ work in chunks of 65,536 elements, split over threads: a mask over several
+    chunks (random, all, none), contiguous and strided, against numpy."""
+    rng = np.random.default_rng(7)
+    before = autocore.get_num_threads()
+    autocore.set_num_threads(threads)
+    try:
+        data = rng.standard_normal((300, 700))
+        for mask in (rng.random((300, 700)) < 0.3, np.ones((300, 700), bool), np.zeros((300, 700), bool)):
+            views = (lambda a: a, lambda a: a.T, lambda a: a[::2, ::3])  # the kernels walk the strides
+            for view in views:
+                x_np, m_np = view(data), view(mask)
+                x, m = view(autocore.tensor(data)), view(autocore.tensor(mask))
+                assert x.shape == x_np.shape
+                np.testing.assert_array_equal(x[m].numpy(), x_np[m_np])
+                filled = x_np.copy()
+                filled[m_np] = -1.5
+                x[m] = -1.5
+                np.testing.assert_array_equal(x.numpy(), filled)
+    finally:
+        autocore.set_num_threads(before)

@@ -76,10 +76,13 @@ void masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value) {
       std::memcpy(&v, bytes, sizeof v);
       parallel_for(0, it.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
         it.run(begin, end, [v](char* const* p, const int64_t* s, int64_t n) {
-          if (s[0] == sizeof(U) && s[1] == 1) {  // contiguous: a blend the compiler vectorises
+          if (s[0] == sizeof(U) && s[1] == 1) {  // contiguous: a bitwise blend, no branch for a random mask
             U* out = reinterpret_cast<U*>(p[0]);
             const uint8_t* m = reinterpret_cast<const uint8_t*>(p[1]);
-            for (int64_t i = 0; i < n; ++i) out[i] = m[i] ? v : out[i];
+            for (int64_t i = 0; i < n; ++i) {
+              const U take = U(0) - U(m[i] != 0);  // all ones where the mask is set
+              out[i] = (v & take) | (out[i] & ~take);
+            }
           } else {
             for (int64_t i = 0; i < n; ++i)
               if (p[1][i * s[1]]) *reinterpret_cast<U*>(p[0] + i * s[0]) = v;
@@ -120,12 +123,23 @@ Tensor masked_select(const Tensor& x, const Tensor& mask) {
     parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
       for (int64_t c = begin; c < end; ++c) {
         U* to = base + first[c];
-        it.run(c * kChunk, std::min(n, (c + 1) * kChunk), [&to](char* const* p, const int64_t* s, int64_t len) {
-          U sink;  // where a dropped element goes: a select instead of a branch, which a random mask mispredicts
-          for (int64_t i = 0; i < len; ++i) {
-            const bool keep = p[1][i * s[1]] != 0;
-            *(keep ? to : &sink) = *reinterpret_cast<const U*>(p[0] + i * s[0]);
-            to += keep;
+        U* const stop = base + first[c + 1];
+        // Each element is written at `to` before the mask says whether to keep it (no branch to mispredict on a
+        // random mask); once the chunk's hits are all written, what is left of it has none, and the writes stop
+        // before reaching the next chunk's place.
+        it.run(c * kChunk, std::min(n, (c + 1) * kChunk), [&to, stop](char* const* p, const int64_t* s, int64_t len) {
+          if (s[0] == sizeof(U) && s[1] == 1) {
+            const U* from = reinterpret_cast<const U*>(p[0]);
+            const uint8_t* m = reinterpret_cast<const uint8_t*>(p[1]);
+            for (int64_t i = 0; i < len && to != stop; ++i) {
+              *to = from[i];
+              to += m[i] != 0;
+            }
+          } else {
+            for (int64_t i = 0; i < len && to != stop; ++i) {
+              *to = *reinterpret_cast<const U*>(p[0] + i * s[0]);
+              to += p[1][i * s[1]] != 0;
+            }
           }
         });
       }
