@@ -12,9 +12,14 @@ from autocore import nn
 
 from conftest import DEVICES, torch_or_skip
 
-TYPED = {"FloatTensor": np.float32, "DoubleTensor": np.float64, "LongTensor": np.int64, "BoolTensor": np.bool_}
+TYPED = {
+    "FloatTensor": np.float32,
+    "DoubleTensor": np.float64,
+    "LongTensor": np.int64,
+    "IntTensor": np.int32,
+    "BoolTensor": np.bool_,
+}
 MISSING = {
-    "IntTensor": "int32",
     "ShortTensor": "int16",
     "CharTensor": "int8",
     "ByteTensor": "uint8",
@@ -22,7 +27,6 @@ MISSING = {
     "BFloat16Tensor": "bfloat16",
 }
 MISSING_CASTS = {
-    "int": "int32",
     "short": "int16",
     "char": "int8",
     "byte": "uint8",

@@ -28,6 +28,8 @@ DLDataType to_dl_dtype(DType dtype) {
       return {kDLFloat, 32, 1};
     case DType::Float64:
       return {kDLFloat, 64, 1};
+    case DType::Int32:
+      return {kDLInt, 32, 1};
   }
   return {};
 }
@@ -37,9 +39,10 @@ DType from_dl_dtype(DLDataType dt) {
   if (dt.code == kDLFloat && dt.bits == 32) return DType::Float32;
   if (dt.code == kDLFloat && dt.bits == 64) return DType::Float64;
   if (dt.code == kDLInt && dt.bits == 64) return DType::Int64;
+  if (dt.code == kDLInt && dt.bits == 32) return DType::Int32;
   if (dt.code == kDLBool && dt.bits == 8) return DType::Bool;
   fail<TypeError>("from_dlpack: unsupported dtype (code ", int(dt.code), ", ", int(dt.bits),
-                  " bits); autocore supports float32, float64, int64 and bool");
+                  " bits); autocore supports float32, float64, int64, int32 and bool");
 }
 
 void delete_export(DLManagedTensor* self) { delete static_cast<ExportContext*>(self->manager_ctx); }

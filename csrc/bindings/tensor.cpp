@@ -18,9 +18,10 @@ DType dtype_from_numpy(const py::dtype& dt) {
   if (kind == 'f' && size == 4) return DType::Float32;
   if (kind == 'f' && size == 8) return DType::Float64;
   if (kind == 'i' && size == 8) return DType::Int64;
+  if (kind == 'i' && size == 4) return DType::Int32;
   if (kind == 'b' && size == 1) return DType::Bool;
   fail<TypeError>("can't convert np.ndarray of type numpy.", py::str(dt).cast<std::string>(),
-                  ". The only supported types are: float64, float32, int64, and bool.");
+                  ". The only supported types are: float64, float32, int64, int32, and bool.");
 }
 
 // Shares the array's memory: the storage holds a reference to the array until the last view dies.
@@ -82,6 +83,7 @@ void bind_tensor(py::module_& m) {
       .value("int64", DType::Int64)
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)
+      .value("int32", DType::Int32)
       .def_property_readonly("itemsize", [](DType d) { return itemsize(d); })
       .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); });
 

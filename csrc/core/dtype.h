@@ -7,11 +7,13 @@
 
 namespace autocore {
 
-enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3 };
-constexpr int kNumDTypes = 4;
+// New dtypes are appended, so that each one keeps its number (saved files and DLPack record it); promotion follows
+// promotion_rank, not this order.
+enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3, Int32 = 4 };
+constexpr int kNumDTypes = 5;
 
 constexpr size_t itemsize(DType dtype) {
-  constexpr size_t sizes[kNumDTypes] = {1, 8, 4, 8};  // in DType's order
+  constexpr size_t sizes[kNumDTypes] = {1, 8, 4, 8, 4};  // in DType's order
   return sizes[static_cast<int>(dtype)];
 }
 
@@ -27,6 +29,7 @@ inline constexpr DTypeNames kDTypeNames[kNumDTypes] = {
     {"int64", "Long", "long int", "q"},
     {"float32", "Float", "float", "f"},
     {"float64", "Double", "double", "d"},
+    {"int32", "Int", "int", "i"},
 };
 
 constexpr const char* dtype_name(DType dtype) { return kDTypeNames[int(dtype)].name; }
@@ -42,6 +45,9 @@ template <> struct DTypeOf<bool> {
 };
 template <> struct DTypeOf<int64_t> {
   static constexpr DType value = DType::Int64;
+};
+template <> struct DTypeOf<int32_t> {
+  static constexpr DType value = DType::Int32;
 };
 template <> struct DTypeOf<float> {
   static constexpr DType value = DType::Float32;
@@ -76,6 +82,8 @@ decltype(auto) dispatch_all(DType dtype, Fn&& fn) {
       return fn(float{});
     case DType::Float64:
       return fn(double{});
+    case DType::Int32:
+      return fn(int32_t{});
   }
   fail<RuntimeError>("unknown dtype");
 }
@@ -87,7 +95,21 @@ constexpr int64_t float_to_int64(F x) {
   return (x >= F(-9.2233720368547758e18) && x < F(9.2233720368547758e18)) ? static_cast<int64_t>(x) : INT64_MIN;
 }
 
-// PyTorch's promotion lattice over our four types: bool < int64 < float32 < float64.
-constexpr DType promote_types(DType a, DType b) { return a > b ? a : b; }
+template <class F>
+constexpr int32_t float_to_int32(F x) {
+  return (x > F(-2147483649.0) && x < F(2147483648.0)) ? static_cast<int32_t>(x) : INT32_MIN;
+}
+
+// PyTorch's promotion lattice over our types, a chain: bool < int32 < int64 < float32 < float64.
+constexpr int promotion_rank(DType dtype) {
+  constexpr int ranks[kNumDTypes] = {0, 2, 3, 4, 1};  // in DType's order
+  return ranks[static_cast<int>(dtype)];
+}
+constexpr DType promote_types(DType a, DType b) { return promotion_rank(a) >= promotion_rank(b) ? a : b; }
+
+// The dtypes without loops of their own, and the dtype they compute in: the result is rounded (for integers,
+// wrapped) back once, as PyTorch's own narrow-integer arithmetic wraps.
+constexpr bool is_narrow(DType dtype) { return dtype == DType::Int32; }
+constexpr DType wide_dtype(DType dtype) { return is_narrow(dtype) ? DType::Int64 : dtype; }
 
 }  // namespace autocore

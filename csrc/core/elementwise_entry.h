@@ -36,9 +36,21 @@ struct ElementwiseEntry {
     return *out;
   }
 
+  // A narrow dtype (core/dtype.h) has no loops of its own: the op ran in the wide dtype, and its result is cast
+  // back once (a comparison's stays bool).
+  static Tensor narrow_back(const Tensor& wide, DType dtype, const Tensor* out, EwOp op) {
+    const DType final_dtype = wide.dtype() == DType::Bool ? DType::Bool : dtype;
+    if (!out && final_dtype == wide.dtype()) return wide;
+    Tensor result = make_output(out, wide.shape(), final_dtype, wide.device(), op);
+    Backend::copy_(result, wide);
+    return finish(result, out);
+  }
+
   static Tensor unary(EwOp op, const Tensor& x, const OpParams& params, const Tensor* out) {
     Backend::check_device(x, ew_op_name(op));
     DType dtype = compute_dtype(op, x.dtype());
+    if (is_narrow(dtype))
+      return narrow_back(unary(op, Backend::to_dtype(x, wide_dtype(dtype)), params, nullptr), dtype, out, op);
     Backend::check_supported(op, dtype);  // before anything is allocated
     Tensor cast;
     const Tensor& input = x.dtype() == dtype ? x : (cast = Backend::to_dtype(x, dtype));
@@ -65,6 +77,11 @@ struct ElementwiseEntry {
       dtype = promotion.result();
     }
     dtype = compute_dtype(op, dtype);
+    if (is_narrow(dtype)) {
+      const DType wide = wide_dtype(dtype);
+      return narrow_back(binary(op, Backend::to_dtype(a, wide), Backend::to_dtype(b, wide), nullptr, params), dtype,
+                         out, op);
+    }
     Backend::check_supported(op, dtype);
     Tensor cast_a, cast_b;  // filled only when an operand needs another dtype
     const Tensor& lhs = a.dtype() == dtype ? a : (cast_a = Backend::to_dtype(a, dtype));
@@ -93,6 +110,9 @@ struct ElementwiseEntry {
     promotion.add_tensor(t.dtype(), t.dim());
     promotion.add_scalar(s);
     DType dtype = compute_dtype(op, promotion.result());
+    if (is_narrow(dtype))
+      return narrow_back(binary_with_scalar(op, Backend::to_dtype(t, wide_dtype(dtype)), s, scalar_first, nullptr),
+                         dtype, out, op);
     if (op == EwOp::pow && !scalar_first) {
       if (dtype == DType::Bool) return bool_power(t, s.i != 0, out);
       const bool float32_cannot_hold = static_cast<double>(static_cast<float>(s.f)) != s.f;
@@ -172,6 +192,11 @@ struct ElementwiseEntry {
     promotion.add_tensor(a.dtype(), a.dim());
     promotion.add_tensor(b.dtype(), b.dim());
     DType dtype = promotion.result();
+    if (is_narrow(dtype)) {
+      const DType wide = wide_dtype(dtype);
+      return narrow_back(where(condition, Backend::to_dtype(a, wide), Backend::to_dtype(b, wide)), dtype, nullptr,
+                         EwOp::where);
+    }
     Dims shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape()), b.shape());
     Tensor lhs = Backend::to_dtype(a, dtype), rhs = Backend::to_dtype(b, dtype);
     Tensor result = Tensor::empty(shape, dtype, a.device());
@@ -192,7 +217,7 @@ struct ElementwiseEntry {
     OpParams params{min ? min->f : -std::numeric_limits<double>::infinity(),
                     max ? max->f : std::numeric_limits<double>::infinity()};
     DType dtype = promotion.result();
-    if (dtype == DType::Int64) {  // the bounds are integers here (a float bound promotes to a float dtype)
+    if (dtype == DType::Int64 || dtype == DType::Int32) {  // the bounds are integers here (a float bound promotes to a float dtype)
       if (min) params.int_min = min->i;
       if (max) params.int_max = max->i;
     }

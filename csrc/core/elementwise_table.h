@@ -35,10 +35,11 @@ struct ElementwiseTableBuilder {
   add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
 #include "core/elementwise_ops.def"
 #undef AC_ELEMENTWISE
-    casts<bool, bool, int64_t, float, double>();
-    casts<int64_t, bool, int64_t, float, double>();
-    casts<float, bool, int64_t, float, double>();
-    casts<double, bool, int64_t, float, double>();
+    casts<bool, bool, int64_t, float, double, int32_t>();
+    casts<int64_t, bool, int64_t, float, double, int32_t>();
+    casts<float, bool, int64_t, float, double, int32_t>();
+    casts<double, bool, int64_t, float, double, int32_t>();
+    casts<int32_t, bool, int64_t, float, double, int32_t>();
   }
 };
 

@@ -29,8 +29,9 @@ struct ReduceEntry {
   }
   static Tensor scale(const Tensor& t, double factor) { return binary(EwOp::mul, t, Scalar::from_float(factor)); }
 
-  // float -> same float; int64 and bool -> int64.
+  // float -> same float; every integer dtype and bool -> int64. A narrow dtype (core/dtype.h) is read widened.
   static Tensor sum_over(const Tensor& x, const DimMask& mask, bool keepdim) {
+    if (is_narrow(x.dtype())) return sum_over(Backend::to_dtype(x, wide_dtype(x.dtype())), mask, keepdim);
     const DType dtype = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
     Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), dtype, x.device());
     Backend::sum_into(x, mask, out);
@@ -39,6 +40,11 @@ struct ReduceEntry {
 
   static std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool keepdim, bool is_max,
                                               bool want_values, bool want_indices) {
+    if (is_narrow(x.dtype())) {  // found in the wide dtype; the values come back exactly
+      auto [values, indices] = arg_reduce(Backend::to_dtype(x, wide_dtype(x.dtype())), mask, keepdim, is_max,
+                                          want_values, want_indices);
+      return {values.defined() ? Backend::to_dtype(values, x.dtype()) : values, indices};
+    }
     const Dims shape = output_shape(x.shape(), mask, keepdim);
     Tensor values = want_values ? Tensor::empty(shape, x.dtype(), x.device()) : Tensor();
     Tensor indices = want_indices ? Tensor::empty(shape, DType::Int64, x.device()) : Tensor();

@@ -62,6 +62,11 @@ void Scalar::store_as(DType dtype, void* out) const {
       std::memcpy(out, &v, sizeof v);
       break;
     }
+    case DType::Int32: {  // wraps, as PyTorch's conversion does
+      int32_t v = static_cast<int32_t>(is_float ? float_to_int64(f) : i);
+      std::memcpy(out, &v, sizeof v);
+      break;
+    }
   }
 }
 

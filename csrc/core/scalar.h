@@ -53,7 +53,7 @@ class ResultType {
 
  private:
   static int combine(int have, DType next) {
-    return have < 0 ? static_cast<int>(next) : std::max(have, static_cast<int>(next));
+    return have < 0 ? static_cast<int>(next) : static_cast<int>(promote_types(static_cast<DType>(have), next));
   }
   int dimensioned_ = -1, zero_dim_ = -1, wrapped_ = -1;
 };

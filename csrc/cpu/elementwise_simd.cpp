@@ -76,6 +76,7 @@ struct Loop {
 template <class To, class From>
 To convert(From x) {
   if constexpr (std::is_same_v<To, int64_t> && kFloat<From>) return float_to_int64(x);
+  else if constexpr (std::is_same_v<To, int32_t> && kFloat<From>) return float_to_int32(x);
   else return static_cast<To>(x);
 }
 

@@ -57,6 +57,7 @@ __global__ void ternary_kernel(EwOperands o, int64_t n, OpParams p) {
 template <class To, class From>
 __device__ To convert(From x) {
   if constexpr (std::is_same_v<To, int64_t> && kFloat<From>) return float_to_int64(x);
+  else if constexpr (std::is_same_v<To, int32_t> && kFloat<From>) return float_to_int32(x);
   else if constexpr (std::is_same_v<To, bool>) return x != From(0);
   else return static_cast<To>(x);
 }

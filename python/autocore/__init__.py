@@ -20,7 +20,7 @@ from . import (
 from ._build_info import backends_info
 from ._C import get_num_threads, set_num_threads
 from ._dtype import bool_ as bool  # noqa: A001 - PyTorch's name
-from ._dtype import device, dtype, finfo, float32, float64, get_default_dtype, iinfo, int64, set_default_dtype
+from ._dtype import device, dtype, finfo, float32, float64, get_default_dtype, iinfo, int32, int64, set_default_dtype
 from .autograd import (
     enable_grad,
     forward_ad,  # noqa: F401 - autocore.autograd.forward_ad
@@ -112,6 +112,7 @@ del POINTWISE
 float = float32  # noqa: A001
 double = float64
 long = int64
+int = int32  # noqa: A001
 clip = clamp
 
 __version__ = _C.__version__

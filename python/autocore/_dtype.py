@@ -1,5 +1,5 @@
 """dtypes and devices, as PyTorch names them: autocore.float32 (= autocore.float), float64 (= double),
-int64 (= long), bool; their limits (finfo, iinfo); autocore.device("cpu"), device("cuda:0")."""
+int64 (= long), int32 (= int), bool; their limits (finfo, iinfo); autocore.device("cpu"), device("cuda:0")."""
 
 import numpy as np
 
@@ -26,10 +26,12 @@ class dtype:
 float32 = dtype("float32", _C.DType.float32, np.float32)
 float64 = dtype("float64", _C.DType.float64, np.float64)
 int64 = dtype("int64", _C.DType.int64, np.int64)
+int32 = dtype("int32", _C.DType.int32, np.int32)
 bool_ = dtype("bool", _C.DType.bool, np.bool_)
 
-_FROM_C = {d._c: d for d in (float32, float64, int64, bool_)}
-_FROM_NUMPY = {d.numpy: d for d in (float32, float64, int64, bool_)}
+_ALL = (float32, float64, int64, int32, bool_)
+_FROM_C = {d._c: d for d in _ALL}
+_FROM_NUMPY = {d.numpy: d for d in _ALL}
 _NAMES = {
     "float32": float32,
     "float": float32,
@@ -37,6 +39,8 @@ _NAMES = {
     "double": float64,
     "int64": int64,
     "long": int64,
+    "int32": int32,
+    "int": int32,
     "bool": bool_,
 }
 
@@ -55,7 +59,7 @@ def from_numpy_dtype(np_dtype):
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-            "float64, float32, int64, and bool."
+            "float64, float32, int64, int32, and bool."
         ) from None
 
 
@@ -70,7 +74,7 @@ def set_default_dtype(d):
 
 
 # PyTorch's ScalarType names, which its legacy type names (torch.FloatTensor) and some messages use.
-SCALAR_TYPE_NAMES = {float32: "Float", float64: "Double", int64: "Long", bool_: "Bool"}
+SCALAR_TYPE_NAMES = {float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool_: "Bool"}
 
 _DEFAULT = object()  # finfo() with no argument: the default dtype (finfo(None) is an error, as in PyTorch)
 

@@ -180,6 +180,7 @@ METHODS = {
     "float": lambda self: _to(self, _dtype.float32),
     "double": lambda self: _to(self, _dtype.float64),
     "long": lambda self: _to(self, _dtype.int64),
+    "int": lambda self: _to(self, _dtype.int32),
     "bool": lambda self: _to(self, _dtype.bool_),
     "cpu": lambda self: move(self, _dtype.CPU),
     "cuda": _cuda,

@@ -69,7 +69,7 @@ def _infer_numpy(data, dtype):
             raise ValueError("Overflow when unpacking long long")
         if array.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
-        if array.dtype.kind in "iu":
+        if array.dtype.kind in "iu" and not (numpy_typed and array.dtype == np.int32):  # numpy's int32 stays
             array = array.astype(np.int64, copy=False)
         elif array.dtype.kind == "f" and not numpy_typed:
             array = array.astype(_dtype.get_default_dtype().numpy, copy=False)

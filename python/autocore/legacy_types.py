@@ -20,7 +20,6 @@ from .tensor import Size, Tensor
 # PyTorch's legacy names for dtypes autocore does not have yet (IntTensor), and the casts to them (x.int()): using
 # one raises.
 MISSING_DTYPES = {
-    "Int": "int32",
     "Short": "int16",
     "Char": "int8",
     "Byte": "uint8",
@@ -33,7 +32,7 @@ _DTYPE_OF_NAME = {name: d for d, name in SCALAR_TYPE_NAMES.items()}
 def _missing_dtype(name):
     return NotImplementedError(
         f"autocore has no {MISSING_DTYPES[name]} dtype yet (torch.{name}Tensor, x.{name.lower()}()); "
-        "its dtypes are float32, float64, int64 and bool"
+        "its dtypes are float32, float64, int64, int32 and bool"
     )
 
 
@@ -68,8 +67,10 @@ def _legacy_type(name, is_cuda):
 _NAMES = [*SCALAR_TYPE_NAMES.values(), *MISSING_DTYPES]
 CPU_TYPES = {name: _legacy_type(name, False) for name in _NAMES}
 CUDA_TYPES = {name: _legacy_type(name, True) for name in _NAMES}
-FloatTensor, DoubleTensor, LongTensor, BoolTensor = (CPU_TYPES[n] for n in ("Float", "Double", "Long", "Bool"))
-IntTensor, ShortTensor, CharTensor, ByteTensor, HalfTensor, BFloat16Tensor = (CPU_TYPES[n] for n in MISSING_DTYPES)
+FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor = (
+    CPU_TYPES[n] for n in ("Float", "Double", "Long", "Int", "Bool")
+)
+ShortTensor, CharTensor, ByteTensor, HalfTensor, BFloat16Tensor = (CPU_TYPES[n] for n in MISSING_DTYPES)
 for _cls in CUDA_TYPES.values():
     setattr(cuda, _cls.__name__, _cls)
 

@@ -352,7 +352,7 @@ def _where_number_dtype(value, other):
     """A Python number in where() takes the other operand's dtype unless its kind is higher (PyTorch's rule for
     wrapped numbers): a float beside integers gives the default float dtype, an int beside bools int64."""
     own = _number_dtype(value)
-    rank = {_C.DType.bool: 0, _C.DType.int64: 1}
+    rank = {_C.DType.bool: 0, _C.DType.int32: 1, _C.DType.int64: 1}
     if other.is_floating_point or rank.get(own, 2) <= rank[other]:
         return other
     return own

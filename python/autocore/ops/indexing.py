@@ -217,6 +217,8 @@ def _split(x, index):
             part = _from_sequence(part)
         if isinstance(part, Tensor):
             dtype = part._c.dtype
+            if dtype == _C.DType.int32:  # int32 indices select as int64 ones do
+                part, dtype = wrap(part._c.to_dtype(_C.DType.int64)), _C.DType.int64
             if dtype not in (_C.DType.int64, _C.DType.bool):
                 raise IndexError(_INDEX_ERROR)
             if part._c.ndim == 0:  # a 0-d int is an int; a 0-d mask adds a dim of size 1 or 0, as True or False

@@ -157,8 +157,9 @@ def _identity(reduce, like):
     dtype = like._c.dtype
     if dtype == _C.DType.bool:
         return reduce == "amin"
-    if dtype == _C.DType.int64:
-        return np.iinfo(np.int64).min if reduce == "amax" else np.iinfo(np.int64).max
+    if not dtype.is_floating_point:
+        limits = np.iinfo(_dtype.from_c(dtype).numpy)
+        return int(limits.min) if reduce == "amax" else int(limits.max)
     return -float("inf") if reduce == "amax" else float("inf")
 
 
@@ -171,10 +172,11 @@ def _scatter_reduce_c(input, dim, index, src, reduce, include_self):
     if reduce == "mean":
         counts = _counts(input, dim, index, include_self)
         quotient = _C.div(out, counts)
-        if input._c.dtype == _C.DType.int64:  # PyTorch floors an integer mean; the counts are positive
-            truncated = wrap(quotient).to(_dtype.int64)._c
+        if not input._c.dtype.is_floating_point:  # PyTorch floors an integer mean; the counts are positive
+            integer = _dtype.from_c(input._c.dtype)
+            truncated = wrap(quotient).to(integer)._c
             inexact_negative = _C.mul(_C.ne(_C.mul(truncated, counts), out), _C.lt(out, 0))
-            quotient = _C.sub(truncated, wrap(inexact_negative).to(_dtype.int64)._c)
+            quotient = _C.sub(truncated, wrap(inexact_negative).to(integer)._c)
         out = quotient
     return out
 
@@ -237,7 +239,7 @@ def _prod_grads(g, input, dim, index, src, include_self, result):
 # ---- along a dim, through index_put_ ----
 
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+_TYPE_NAMES = {d.name: name for d, name in _dtype.SCALAR_TYPE_NAMES.items()}
 
 # PyTorch's index_add_, index_copy_ and index_fill_ word (and type) the same faults differently: their messages, in
 # the order (index dtype, index dims, source dtype, source slice shape, index count, index range).
