@@ -25,11 +25,13 @@ struct DTypeNames {
   const char* format;       // the buffer protocol's (and numpy's) format character
 };
 inline constexpr DTypeNames kDTypeNames[kNumDTypes] = {
+    // clang-format off: one dtype a line
     {"bool", "Bool", "bool", "?"},
     {"int64", "Long", "long int", "q"},
     {"float32", "Float", "float", "f"},
     {"float64", "Double", "double", "d"},
     {"int32", "Int", "int", "i"},
+    // clang-format on
 };
 
 constexpr const char* dtype_name(DType dtype) { return kDTypeNames[int(dtype)].name; }

@@ -41,8 +41,8 @@ struct ReduceEntry {
   static std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool keepdim, bool is_max,
                                               bool want_values, bool want_indices) {
     if (is_narrow(x.dtype())) {  // found in the wide dtype; the values come back exactly
-      auto [values, indices] = arg_reduce(Backend::to_dtype(x, wide_dtype(x.dtype())), mask, keepdim, is_max,
-                                          want_values, want_indices);
+      auto [values, indices] =
+          arg_reduce(Backend::to_dtype(x, wide_dtype(x.dtype())), mask, keepdim, is_max, want_values, want_indices);
       return {values.defined() ? Backend::to_dtype(values, x.dtype()) : values, indices};
     }
     const Dims shape = output_shape(x.shape(), mask, keepdim);
