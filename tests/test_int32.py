@@ -146,6 +146,8 @@ def test_a_counting_table():
     np.testing.assert_allclose(P.numpy(), expected / expected.sum(1, keepdims=True), rtol=1e-6)
     index = autocore.tensor([0, 2], dtype=autocore.int32)  # int32 indices select as int64 ones do
     np.testing.assert_array_equal(N[index].numpy(), expected[[0, 2]])
+    with pytest.raises(RuntimeError, match="same dtypes but gotInt and Float"):  # PyTorch's text, space and all
+        N.masked_scatter(N > 3, autocore.ones(25))
     counts = autocore.zeros(5, dtype=autocore.int32).scatter_add(0, autocore.tensor(first), autocore.ones(200).int())
     np.testing.assert_array_equal(counts.numpy(), np.bincount(first, minlength=5))
 

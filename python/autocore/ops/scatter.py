@@ -499,10 +499,9 @@ def _check_same_dtype(input, source):
     if not isinstance(source, Tensor):
         raise TypeError(f"masked_scatter(): argument 'source' must be Tensor, not {type(source).__name__}")
     if source._c.dtype != input._c.dtype:
-        names = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
         raise RuntimeError(
             "masked_scatter: expected self and source to have same dtypes but got"
-            f"{names[input._c.dtype.name]} and {names[source._c.dtype.name]}"
+            f"{_TYPE_NAMES[input._c.dtype.name]} and {_TYPE_NAMES[source._c.dtype.name]}"
         )
 
 
