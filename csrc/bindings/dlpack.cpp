@@ -18,31 +18,17 @@ struct ExportContext {
   DLManagedTensor managed;
 };
 
-DLDataType to_dl_dtype(DType dtype) {
-  switch (dtype) {
-    case DType::Bool:
-      return {kDLBool, 8, 1};
-    case DType::Int64:
-      return {kDLInt, 64, 1};
-    case DType::Float32:
-      return {kDLFloat, 32, 1};
-    case DType::Float64:
-      return {kDLFloat, 64, 1};
-    case DType::Int32:
-      return {kDLInt, 32, 1};
-  }
-  return {};
-}
+// Each dtype's DLPack code, in DType's order; the number of bits is the itemsize's.
+constexpr uint8_t kDLCodes[kNumDTypes] = {kDLBool, kDLInt,  kDLFloat, kDLFloat, kDLInt,
+                                          kDLInt,  kDLUInt, kDLInt,   kDLFloat, kDLBfloat};
+
+DLDataType to_dl_dtype(DType dtype) { return {kDLCodes[int(dtype)], uint8_t(8 * itemsize(dtype)), 1}; }
 
 DType from_dl_dtype(DLDataType dt) {
-  AC_CHECK(dt.lanes == 1, TypeError, "from_dlpack: vector dtypes (lanes=", dt.lanes, ") are not supported");
-  if (dt.code == kDLFloat && dt.bits == 32) return DType::Float32;
-  if (dt.code == kDLFloat && dt.bits == 64) return DType::Float64;
-  if (dt.code == kDLInt && dt.bits == 64) return DType::Int64;
-  if (dt.code == kDLInt && dt.bits == 32) return DType::Int32;
-  if (dt.code == kDLBool && dt.bits == 8) return DType::Bool;
-  fail<TypeError>("from_dlpack: unsupported dtype (code ", int(dt.code), ", ", int(dt.bits),
-                  " bits); autocore supports float32, float64, int64, int32 and bool");
+  for (int d = 0; d < kNumDTypes; ++d)
+    if (dt.code == kDLCodes[d] && dt.bits == 8 * itemsize(DType(d)) && dt.lanes == 1) return DType(d);
+  fail<TypeError>("from_dlpack: unsupported dtype (code ", int(dt.code), ", ", int(dt.bits), " bits, ", int(dt.lanes),
+                  " lanes)");
 }
 
 void delete_export(DLManagedTensor* self) { delete static_cast<ExportContext*>(self->manager_ctx); }

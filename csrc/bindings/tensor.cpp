@@ -8,20 +8,34 @@ namespace autocore::bindings {
 
 namespace {
 
-py::dtype numpy_dtype(DType dtype) { return py::dtype(buffer_format(dtype)); }
+py::dtype numpy_dtype(DType dtype) {
+  AC_CHECK(*buffer_format(dtype), TypeError, "Got unsupported ScalarType ", scalar_type_name(dtype));
+  return py::dtype(buffer_format(dtype));
+}
 
 DType dtype_from_numpy(const py::dtype& dt) {
   if (dt.byteorder() == '>')
     fail<TypeError>("can't convert a big-endian np.ndarray; use arr.astype(arr.dtype.newbyteorder('='))");
-  char kind = dt.kind();
-  size_t size = dt.itemsize();
-  if (kind == 'f' && size == 4) return DType::Float32;
-  if (kind == 'f' && size == 8) return DType::Float64;
-  if (kind == 'i' && size == 8) return DType::Int64;
-  if (kind == 'i' && size == 4) return DType::Int32;
-  if (kind == 'b' && size == 1) return DType::Bool;
+  const size_t size = dt.itemsize();
+  switch (dt.kind()) {
+    case 'b':
+      if (size == 1) return DType::Bool;
+      break;
+    case 'i':
+      for (DType d : {DType::Int8, DType::Int16, DType::Int32, DType::Int64})
+        if (size == itemsize(d)) return d;
+      break;
+    case 'u':
+      if (size == 1) return DType::UInt8;
+      break;
+    case 'f':
+      for (DType d : {DType::Float16, DType::Float32, DType::Float64})
+        if (size == itemsize(d)) return d;
+      break;
+  }
   fail<TypeError>("can't convert np.ndarray of type numpy.", py::str(dt).cast<std::string>(),
-                  ". The only supported types are: float64, float32, int64, int32, and bool.");
+                  ". The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, "
+                  "and bool.");
 }
 
 // Shares the array's memory: the storage holds a reference to the array until the last view dies.
@@ -84,6 +98,11 @@ void bind_tensor(py::module_& m) {
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)
       .value("int32", DType::Int32)
+      .value("int8", DType::Int8)
+      .value("uint8", DType::UInt8)
+      .value("int16", DType::Int16)
+      .value("float16", DType::Float16)
+      .value("bfloat16", DType::BFloat16)
       .def_property_readonly("itemsize", [](DType d) { return itemsize(d); })
       .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); });
 
@@ -107,6 +126,7 @@ void bind_tensor(py::module_& m) {
                  " tensor through the buffer protocol");
         std::vector<py::ssize_t> strides;
         for (int64_t s : t.strides()) strides.push_back(s * static_cast<py::ssize_t>(t.itemsize()));
+        AC_CHECK(*buffer_format(t.dtype()), TypeError, "Got unsupported ScalarType ", scalar_type_name(t.dtype()));
         return py::buffer_info(t.data_ptr(), static_cast<py::ssize_t>(t.itemsize()), buffer_format(t.dtype()), t.dim(),
                                std::vector<py::ssize_t>(t.shape().begin(), t.shape().end()), strides);
       })

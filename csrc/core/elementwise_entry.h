@@ -217,8 +217,7 @@ struct ElementwiseEntry {
     OpParams params{min ? min->f : -std::numeric_limits<double>::infinity(),
                     max ? max->f : std::numeric_limits<double>::infinity()};
     DType dtype = promotion.result();
-    if (dtype == DType::Int64 ||
-        dtype == DType::Int32) {  // the bounds are integers here (a float bound promotes to a float dtype)
+    if (!is_floating(dtype) && dtype != DType::Bool) {  // integer bounds (a float bound promotes to a float dtype)
       if (min) params.int_min = min->i;
       if (max) params.int_max = max->i;
     }

@@ -1,6 +1,6 @@
 // A device's tables of elementwise loops, filled from core/elementwise_ops.def for the CPU (per instruction set,
 // cpu/elementwise_simd.cpp) and for CUDA (cuda/elementwise.cu): loops[op][dtype] for each dtype of the op's list,
-// with the operand types its kind takes, and cast[to][from] for every pair of dtypes. Device gives the function
+// with the operand types its kind takes, and cast[to][from] for every pair of CastTypes. Device gives the function
 // pointers: Device::template loop<Formula, Out, In...> and Device::template cast<To, From>.
 #pragma once
 #include "core/elementwise_rules.h"
@@ -8,7 +8,22 @@
 
 namespace autocore {
 
-template <class Device, class Table>
+// The dtypes with loops of their own, and every dtype: the CPU converts between the others in one portable table
+// (cpu/copy.cpp), not once per instruction set.
+using WideTypes = pointwise::TypeList<bool, int64_t, float, double>;
+using AllTypes = pointwise::TypeList<bool, int64_t, float, double, int32_t, int8_t, uint8_t, int16_t, Half, BFloat16>;
+
+// cast[to][from] = Device::cast<To, From> for every pair of Types.
+template <class Device, class To, class CastTable, class... Froms>
+void fill_casts_to(CastTable& cast, pointwise::TypeList<Froms...>) {
+  ((cast[static_cast<int>(dtype_of<To>)][static_cast<int>(dtype_of<Froms>)] = Device::template cast<To, Froms>), ...);
+}
+template <class Device, class CastTable, class... Types>
+void fill_casts(CastTable& cast, pointwise::TypeList<Types...> types) {
+  (fill_casts_to<Device, Types>(cast, types), ...);
+}
+
+template <class Device, class Table, class CastTypes>
 struct ElementwiseTableBuilder {
   Table t{};
 
@@ -26,20 +41,12 @@ struct ElementwiseTableBuilder {
     else ((t.loops[int(op)][idx<Ts>] = Device::template loop<Formula, Ts, bool, Ts, Ts>), ...);  // where
   }
 
-  template <class To, class... Froms> void casts() {
-    ((t.cast[idx<To>][idx<Froms>] = Device::template cast<To, Froms>), ...);
-  }
-
   ElementwiseTableBuilder() {
 #define AC_ELEMENTWISE(name, Formula, kind, dtypes) \
   add<pointwise::Formula, EwKind::kind>(EwOp::name, pointwise::dtypes{});
 #include "core/elementwise_ops.def"
 #undef AC_ELEMENTWISE
-    casts<bool, bool, int64_t, float, double, int32_t>();
-    casts<int64_t, bool, int64_t, float, double, int32_t>();
-    casts<float, bool, int64_t, float, double, int32_t>();
-    casts<double, bool, int64_t, float, double, int32_t>();
-    casts<int32_t, bool, int64_t, float, double, int32_t>();
+    fill_casts<Device>(t.cast, CastTypes{});
   }
 };
 

@@ -29,9 +29,15 @@ struct ReduceEntry {
   }
   static Tensor scale(const Tensor& t, double factor) { return binary(EwOp::mul, t, Scalar::from_float(factor)); }
 
-  // float -> same float; every integer dtype and bool -> int64. A narrow dtype (core/dtype.h) is read widened.
+  // A narrow dtype (core/dtype.h) reduced in its wide dtype; a half type's result is rounded back once.
+  static Tensor widened(const Tensor& x) { return Backend::to_dtype(x, wide_dtype(x.dtype())); }
+  static Tensor float_back(const Tensor& wide, DType dtype) {
+    return is_floating(dtype) ? Backend::to_dtype(wide, dtype) : wide;
+  }
+
+  // float -> same float; every integer dtype and bool -> int64.
   static Tensor sum_over(const Tensor& x, const DimMask& mask, bool keepdim) {
-    if (is_narrow(x.dtype())) return sum_over(Backend::to_dtype(x, wide_dtype(x.dtype())), mask, keepdim);
+    if (is_narrow(x.dtype())) return float_back(sum_over(widened(x), mask, keepdim), x.dtype());
     const DType dtype = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
     Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), dtype, x.device());
     Backend::sum_into(x, mask, out);
@@ -41,8 +47,7 @@ struct ReduceEntry {
   static std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, const DimMask& mask, bool keepdim, bool is_max,
                                               bool want_values, bool want_indices) {
     if (is_narrow(x.dtype())) {  // found in the wide dtype; the values come back exactly
-      auto [values, indices] =
-          arg_reduce(Backend::to_dtype(x, wide_dtype(x.dtype())), mask, keepdim, is_max, want_values, want_indices);
+      auto [values, indices] = arg_reduce(widened(x), mask, keepdim, is_max, want_values, want_indices);
       return {values.defined() ? Backend::to_dtype(values, x.dtype()) : values, indices};
     }
     const Dims shape = output_shape(x.shape(), mask, keepdim);
@@ -60,6 +65,7 @@ struct ReduceEntry {
   static Tensor mean(const Tensor& x, const Dims* dims, bool keepdim) {
     Backend::check_device(x, "mean");
     check_reduce_floating(x, "mean");
+    if (is_narrow(x.dtype())) return float_back(mean(widened(x), dims, keepdim), x.dtype());
     DimMask mask = make_mask(x.dim(), dims);
     Tensor total = sum_over(x, mask, keepdim);
     return binary(EwOp::div, total, Scalar::from_int(reduced_count(x.shape(), mask)), &total);  // 0/0: nan
@@ -68,6 +74,7 @@ struct ReduceEntry {
   static Tensor var(const Tensor& x, const Dims* dims, double correction, bool keepdim) {
     Backend::check_device(x, "var");
     check_reduce_floating(x, "var");
+    if (is_narrow(x.dtype())) return float_back(var(widened(x), dims, correction, keepdim), x.dtype());
     DimMask mask = make_mask(x.dim(), dims);
     Tensor out = Tensor::empty(output_shape(x.shape(), mask, keepdim), x.dtype(), x.device());
     Backend::var_into(x, mask, correction, out);
@@ -75,6 +82,8 @@ struct ReduceEntry {
   }
 
   static Tensor std(const Tensor& x, const Dims* dims, double correction, bool keepdim) {
+    if (is_narrow(x.dtype()) && is_floating(x.dtype()))
+      return float_back(std(widened(x), dims, correction, keepdim), x.dtype());
     Tensor variance = var(x, dims, correction, keepdim);
     return Backend::unary(EwOp::sqrt, variance, {}, &variance);
   }
@@ -214,6 +223,8 @@ struct ReduceEntry {
   // max(dim)/min(dim): the gradient goes to the element the indices chose.
   static Tensor index_reduce_backward(const Tensor& grad, const Tensor& indices, int64_t dim, const Dims& input_shape,
                                       bool keepdim) {
+    if (is_narrow(grad.dtype()))
+      return float_back(index_reduce_backward(widened(grad), indices, dim, input_shape, keepdim), grad.dtype());
     check_same_device(grad, indices, "index_reduce_backward");
     Backend::check_device(grad, "index_reduce_backward");
     AC_CHECK(indices.dtype() == DType::Int64, RuntimeError, "expected indices of dtype int64, got ",

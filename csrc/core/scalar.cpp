@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "core/convert.h"
+
 namespace autocore {
 
 namespace {
@@ -40,34 +42,13 @@ DType Scalar::wrapped_dtype() const {
 }
 
 void Scalar::store_as(DType dtype, void* out) const {
-  bool is_float = kind == Kind::Float;
-  switch (dtype) {
-    case DType::Bool: {
-      bool v = is_float ? f != 0 : i != 0;
-      std::memcpy(out, &v, sizeof v);
-      break;
-    }
-    case DType::Int64: {
-      int64_t v = is_float ? float_to_int64(f) : i;
-      std::memcpy(out, &v, sizeof v);
-      break;
-    }
-    case DType::Float32: {
-      float v = static_cast<float>(f);
-      std::memcpy(out, &v, sizeof v);
-      break;
-    }
-    case DType::Float64: {
-      double v = f;
-      std::memcpy(out, &v, sizeof v);
-      break;
-    }
-    case DType::Int32: {  // wraps, as PyTorch's conversion does
-      int32_t v = static_cast<int32_t>(is_float ? float_to_int64(f) : i);
-      std::memcpy(out, &v, sizeof v);
-      break;
-    }
-  }
+  // An integer reaches a floating dtype through double, as PyTorch's scalars do.
+  const bool from_float = kind == Kind::Float || is_floating(dtype);
+  dispatch_all(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const T v = from_float ? convert_element<T>(f) : convert_element<T>(i);
+    std::memcpy(out, &v, sizeof v);
+  });
 }
 
 void ResultType::add_tensor(DType dtype, int ndim) {

@@ -10,6 +10,7 @@
 
 #include "core/elementwise_table.h"
 #include "core/pointwise_math.h"
+#include "cpu/cast_loop.h"
 #include "cpu/elementwise.h"
 #include "cpu/isa.h"
 #include "cpu/simd_math.h"
@@ -73,32 +74,6 @@ struct Loop {
   }
 };
 
-template <class To, class From>
-To convert(From x) {
-  if constexpr (std::is_same_v<To, int64_t> && kFloat<From>) return float_to_int64(x);
-  else if constexpr (std::is_same_v<To, int32_t> && kFloat<From>) return float_to_int32(x);
-  else return static_cast<To>(x);
-}
-
-template <class To, class From>
-void cast_loop(char* const* p, const int64_t* s, int64_t n) {
-  To* out = reinterpret_cast<To*>(p[0]);
-  if (s[0] == sizeof(To) && s[1] == sizeof(From)) {
-    if constexpr (std::is_same_v<To, From>) {
-      std::memcpy(out, p[1], n * sizeof(To));
-    } else {
-      const From* in = reinterpret_cast<const From*>(p[1]);
-      for (int64_t i = 0; i < n; ++i) out[i] = convert<To>(in[i]);
-    }
-  } else if (s[0] == sizeof(To) && s[1] == 0) {  // fill
-    const To v = convert<To>(*reinterpret_cast<const From*>(p[1]));
-    for (int64_t i = 0; i < n; ++i) out[i] = v;
-  } else {
-    for (int64_t i = 0; i < n; ++i)
-      *reinterpret_cast<To*>(p[0] + i * s[0]) = convert<To>(*reinterpret_cast<const From*>(p[1] + i * s[1]));
-  }
-}
-
 // The loops core/elementwise_table.h fills the table with.
 struct CpuLoops {
   template <class Formula, class Out, class... In> static constexpr ElementwiseLoop loop =
@@ -106,7 +81,7 @@ struct CpuLoops {
   template <class To, class From> static constexpr CastLoop cast = &cast_loop<To, From>;
 };
 
-const ElementwiseKernels elementwise_kernels = ElementwiseTableBuilder<CpuLoops, ElementwiseKernels>().t;
+const ElementwiseKernels elementwise_kernels = ElementwiseTableBuilder<CpuLoops, ElementwiseKernels, WideTypes>().t;
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 // writes its element. Accumulating writes use atomicAdd, since two indices may name the same element.
 #include "core/advanced_index.h"
 #include "core/kernels.h"
+#include "cuda/atomic.cuh"
 #include "cuda/elementwise_kernel.cuh"
 #include "cuda/runtime.h"
 #include "cuda/walk.cuh"
@@ -22,24 +23,13 @@ __global__ void index_kernel(Walk w, T* out, const T* base, const int64_t* offse
 }
 
 template <class T>
-__device__ void add_to(T* target, T value) {
-  if constexpr (std::is_same_v<T, bool>) {
-    if (value) *target = true;
-  } else if constexpr (std::is_same_v<T, int64_t>) {
-    atomicAdd(reinterpret_cast<unsigned long long*>(target), static_cast<unsigned long long>(value));
-  } else {
-    atomicAdd(target, value);
-  }
-}
-
-template <class T>
 __global__ void index_put_kernel(Walk w, const T* values, T* base, const int64_t* offsets, bool accumulate, int64_t n) {
   int64_t off[3];
   AC_GRID_STRIDE_LOOP(i, n) {
     walk_offsets(w, i, off);
     T* target = base + off[1] + offsets[off[2]];
     if (accumulate) {
-      add_to(target, values[off[0]]);
+      atomic_add(target, values[off[0]]);
     } else {
       *target = values[off[0]];
     }

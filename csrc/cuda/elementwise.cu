@@ -7,6 +7,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "core/convert.h"
 #include "core/elementwise_entry.h"
 #include "core/elementwise_table.h"
 #include "core/pointwise_math.h"
@@ -55,19 +56,11 @@ __global__ void ternary_kernel(EwOperands o, int64_t n, OpParams p) {
 }
 
 template <class To, class From>
-__device__ To convert(From x) {
-  if constexpr (std::is_same_v<To, int64_t> && kFloat<From>) return float_to_int64(x);
-  else if constexpr (std::is_same_v<To, int32_t> && kFloat<From>) return float_to_int32(x);
-  else if constexpr (std::is_same_v<To, bool>) return x != From(0);
-  else return static_cast<To>(x);
-}
-
-template <class To, class From>
 __global__ void cast_kernel(EwOperands o, int64_t n) {
   int64_t off[2];
   AC_GRID_STRIDE_LOOP(i, n) {
     element_offsets<2>(o, i, off);
-    *output_at<To>(o, off[0]) = convert<To>(load_operand<From>(o, 1, off[1]));
+    *output_at<To>(o, off[0]) = convert_element<To>(load_operand<From>(o, 1, off[1]));
   }
 }
 
@@ -99,7 +92,7 @@ struct CudaLaunchers {
 };
 
 const Table& table() {
-  static const Table t = ElementwiseTableBuilder<CudaLaunchers, Table>().t;
+  static const Table t = ElementwiseTableBuilder<CudaLaunchers, Table, AllTypes>().t;
   return t;
 }
 

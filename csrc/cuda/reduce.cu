@@ -301,7 +301,7 @@ struct CudaBackend : CudaKernels {
   static void check_device(const Tensor& t, const char* op) { tensor_device(t, op); }
   static void sum_into(const Tensor& x, const DimMask& mask, const Tensor& out) {
     Plan plan = make_plan(x, mask);
-    dispatch_all(x.dtype(), [&](auto zero) {
+    dispatch_arithmetic(x.dtype(), "sum", [&](auto zero) {
       using T = decltype(zero);
       using Out = SumOut<T>;
       reduce_plan<T>(plan, SumOp<T, Out>{static_cast<Out*>(out.data_ptr())}, x.device());
@@ -311,7 +311,7 @@ struct CudaBackend : CudaKernels {
                               const Tensor& indices) {
     Plan plan = make_plan(x, mask);
     int64_t* index_data = indices.defined() ? indices.data<int64_t>() : nullptr;
-    dispatch_all(x.dtype(), [&](auto zero) {
+    dispatch_arithmetic(x.dtype(), is_max ? "max" : "min", [&](auto zero) {
       using T = decltype(zero);
       T* value_data = values.defined() ? values.data<T>() : nullptr;
       if (is_max) reduce_plan<T>(plan, ArgOp<T, true>{value_data, index_data}, x.device());

@@ -5,7 +5,9 @@
 #include <cstring>
 #include <type_traits>
 
+#include "core/convert.h"
 #include "core/kernels.h"
+#include "cuda/atomic.cuh"
 #include "cuda/elementwise_kernel.cuh"
 #include "cuda/runtime.h"
 #include "cuda/walk.cuh"
@@ -14,28 +16,10 @@ namespace autocore::cuda {
 
 namespace {
 
-// *address = op(*address, value), atomically, through compare-and-swap on the word of T's size.
-template <class T, class Op>
-__device__ void atomic_apply(T* address, T value, Op op) {
-  using Word = std::conditional_t<sizeof(T) == 4, unsigned int, unsigned long long>;
-  static_assert(sizeof(T) == sizeof(Word), "a 4- or 8-byte type");
-  Word* word = reinterpret_cast<Word*>(address);
-  Word old = *word, assumed;
-  do {
-    assumed = old;
-    T current, next;
-    memcpy(&current, &assumed, sizeof(T));
-    next = op(current, value);
-    Word bits;
-    memcpy(&bits, &next, sizeof(T));
-    old = atomicCAS(word, assumed, bits);
-  } while (assumed != old);
-}
-
 // NaN wins amax and amin, as in PyTorch.
 template <class T>
 __device__ T extreme(T current, T candidate, bool larger) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_floating_point_v<T> || kHalfType<T>) {
     if (candidate != candidate) return candidate;
   }
   return (larger ? candidate > current : candidate < current) ? candidate : current;
@@ -56,9 +40,7 @@ __device__ void combine_at(T* target, T value, ScatterReduce reduce) {
         *target = value;
         break;
       case ScatterReduce::Sum:
-        if constexpr (std::is_same_v<T, int64_t>)
-          atomicAdd(reinterpret_cast<unsigned long long*>(target), static_cast<unsigned long long>(value));
-        else atomicAdd(target, value);
+        atomic_add(target, value);
         break;
       case ScatterReduce::Prod:
         atomic_apply(target, value, [](T a, T b) { return static_cast<T>(a * b); });
