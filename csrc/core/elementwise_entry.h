@@ -9,8 +9,10 @@
 //   static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars);
 // `scalars[k]`, when not null, holds the 8 bytes of operand k, a Python number (added with add_scalar).
 #pragma once
+#include <cstring>
 #include <limits>
 
+#include "core/convert.h"
 #include "core/elementwise_rules.h"
 #include "core/scalar.h"
 #include "core/strided_iter.h"
@@ -78,9 +80,7 @@ struct ElementwiseEntry {
     }
     dtype = compute_dtype(op, dtype);
     if (is_narrow(dtype)) {
-      const DType wide = wide_dtype(dtype);
-      return narrow_back(binary(op, Backend::to_dtype(a, wide), Backend::to_dtype(b, wide), nullptr, params), dtype,
-                         out, op);
+      return narrow_back(binary(op, widened(a, dtype, op), widened(b, dtype, op), nullptr, params), dtype, out, op);
     }
     Backend::check_supported(op, dtype);
     Tensor cast_a, cast_b;  // filled only when an operand needs another dtype
@@ -93,6 +93,28 @@ struct ElementwiseEntry {
     it.add_input(rhs);
     Backend::run(op, dtype, it, params, nullptr);
     return finish(result, out);
+  }
+
+  // An operand of a narrow op in the wide dtype: first cast to the op's dtype, as PyTorch casts every operand to
+  // the common dtype (so uint8 < 300 compares with 44). PyTorch's mul and div of a half type take a 0-d operand's
+  // value unrounded instead.
+  static bool keeps_scalar_unrounded(EwOp op, DType dtype) {
+    return is_floating(dtype) && (op == EwOp::mul || op == EwOp::div);
+  }
+  static Tensor widened(const Tensor& t, DType dtype, EwOp op) {
+    const bool unrounded = t.dim() == 0 && keeps_scalar_unrounded(op, dtype);
+    return Backend::to_dtype(unrounded ? t : Backend::to_dtype(t, dtype), wide_dtype(dtype));
+  }
+  static Scalar widened(const Scalar& s, DType dtype, EwOp op) {
+    if (keeps_scalar_unrounded(op, dtype)) return s;
+    alignas(8) char value[8];
+    s.store_as(dtype, value);
+    return dispatch_all(dtype, [&](auto zero) {
+      decltype(zero) v;
+      std::memcpy(&v, value, sizeof v);
+      return is_floating(dtype) ? Scalar::from_float(convert_element<double>(v))
+                                : Scalar::from_int(convert_element<int64_t>(v));
+    });
   }
 
   static Tensor binary_tensor_scalar(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out) {
@@ -111,7 +133,7 @@ struct ElementwiseEntry {
     promotion.add_scalar(s);
     DType dtype = compute_dtype(op, promotion.result());
     if (is_narrow(dtype))
-      return narrow_back(binary_with_scalar(op, Backend::to_dtype(t, wide_dtype(dtype)), s, scalar_first, nullptr),
+      return narrow_back(binary_with_scalar(op, widened(t, dtype, op), widened(s, dtype, op), scalar_first, nullptr),
                          dtype, out, op);
     if (op == EwOp::pow && !scalar_first) {
       if (dtype == DType::Bool) return bool_power(t, s.i != 0, out);

@@ -19,8 +19,24 @@ from . import (
 )
 from ._build_info import backends_info
 from ._C import get_num_threads, set_num_threads
+from ._dtype import (
+    bfloat16,
+    device,
+    dtype,
+    finfo,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    iinfo,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
 from ._dtype import bool_ as bool  # noqa: A001 - PyTorch's name
-from ._dtype import device, dtype, finfo, float32, float64, get_default_dtype, iinfo, int32, int64, set_default_dtype
 from .autograd import (
     enable_grad,
     forward_ad,  # noqa: F401 - autocore.autograd.forward_ad
@@ -113,6 +129,8 @@ float = float32  # noqa: A001
 double = float64
 long = int64
 int = int32  # noqa: A001
+short = int16
+half = float16
 clip = clamp
 
 __version__ = _C.__version__

@@ -1,5 +1,6 @@
-"""dtypes and devices, as PyTorch names them: autocore.float32 (= autocore.float), float64 (= double),
-int64 (= long), int32 (= int), bool; their limits (finfo, iinfo); autocore.device("cpu"), device("cuda:0")."""
+"""dtypes and devices, as PyTorch names them: autocore.float32 (= autocore.float), float64 (= double), float16
+(= half), bfloat16, int64 (= long), int32 (= int), int16 (= short), int8, uint8, bool; their limits (finfo,
+iinfo); autocore.device("cpu"), device("cuda:0")."""
 
 import numpy as np
 
@@ -14,7 +15,7 @@ class dtype:
         self._c = c_dtype
         self.is_floating_point = c_dtype.is_floating_point
         self.itemsize = c_dtype.itemsize
-        self.numpy = np.dtype(numpy_dtype)
+        self.numpy = np.dtype(numpy_dtype)  # numpy's, or for bfloat16 (numpy has none) the float32 values pass through
 
     def __repr__(self):
         return f"autocore.{self.name}"
@@ -27,11 +28,16 @@ float32 = dtype("float32", _C.DType.float32, np.float32)
 float64 = dtype("float64", _C.DType.float64, np.float64)
 int64 = dtype("int64", _C.DType.int64, np.int64)
 int32 = dtype("int32", _C.DType.int32, np.int32)
+int16 = dtype("int16", _C.DType.int16, np.int16)
+int8 = dtype("int8", _C.DType.int8, np.int8)
+uint8 = dtype("uint8", _C.DType.uint8, np.uint8)
+float16 = dtype("float16", _C.DType.float16, np.float16)
+bfloat16 = dtype("bfloat16", _C.DType.bfloat16, np.float32)
 bool_ = dtype("bool", _C.DType.bool, np.bool_)
 
-_ALL = (float32, float64, int64, int32, bool_)
+_ALL = (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool_)
 _FROM_C = {d._c: d for d in _ALL}
-_FROM_NUMPY = {d.numpy: d for d in _ALL}
+_FROM_NUMPY = {d.numpy: d for d in _ALL if d is not bfloat16}
 _NAMES = {
     "float32": float32,
     "float": float32,
@@ -41,6 +47,13 @@ _NAMES = {
     "long": int64,
     "int32": int32,
     "int": int32,
+    "int16": int16,
+    "short": int16,
+    "int8": int8,
+    "uint8": uint8,
+    "float16": float16,
+    "half": float16,
+    "bfloat16": bfloat16,
     "bool": bool_,
 }
 
@@ -59,7 +72,7 @@ def from_numpy_dtype(np_dtype):
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-            "float64, float32, int64, int32, and bool."
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
         ) from None
 
 
@@ -74,7 +87,18 @@ def set_default_dtype(d):
 
 
 # PyTorch's ScalarType names, which its legacy type names (torch.FloatTensor) and some messages use.
-SCALAR_TYPE_NAMES = {float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool_: "Bool"}
+SCALAR_TYPE_NAMES = {
+    float32: "Float",
+    float64: "Double",
+    float16: "Half",
+    bfloat16: "BFloat16",
+    int64: "Long",
+    int32: "Int",
+    int16: "Short",
+    int8: "Char",
+    uint8: "Byte",
+    bool_: "Bool",
+}
 
 _DEFAULT = object()  # finfo() with no argument: the default dtype (finfo(None) is an error, as in PyTorch)
 
@@ -98,13 +122,16 @@ class finfo:
         d = get_default_dtype() if type is _DEFAULT else _info_dtype("finfo", type)
         if not d.is_floating_point:
             raise TypeError(f"autocore.finfo() requires a floating point input type, got {d!r}: use autocore.iinfo")
-        info = np.finfo(d.numpy)
-        self.bits = info.bits
-        self.eps = float(info.eps)
-        self.max = float(info.max)
-        self.min = float(info.min)
-        self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = 10.0**-info.precision  # in double, as PyTorch computes it (float32's is exactly 1e-06)
+        if d is bfloat16:  # numpy has no bfloat16: float32's range with 8 significant bits (2 decimal digits)
+            self.bits, self.eps, self.max = 16, 2.0**-7, float.fromhex("0x1.fep127")
+            self.tiny, precision = 2.0**-126, 2
+        else:
+            info = np.finfo(d.numpy)
+            self.bits, self.eps, self.max = info.bits, float(info.eps), float(info.max)
+            self.tiny, precision = float(info.smallest_normal), info.precision
+        self.min = -self.max
+        self.smallest_normal = self.tiny
+        self.resolution = 10.0**-precision  # in double, as PyTorch computes it (float32's is exactly 1e-06)
         self.dtype = d.name
 
     def __eq__(self, other):

@@ -19,7 +19,10 @@ def _c_dtype(dtype, default=None):
     return dtype._c
 
 
-def _finish(c, requires_grad, device=None):
+def _finish(c, requires_grad, device=None, dtype=None):
+    """The tensor for c, on device, in dtype (bfloat16's values come from numpy as float32)."""
+    if dtype is not None and c.dtype != dtype._c:
+        c = c.to_dtype(dtype._c)
     t = wrap(_dtype.to_device_c(c, _dtype.resolve_device(device)))
     if requires_grad:
         t.requires_grad = True
@@ -69,11 +72,11 @@ def _infer_numpy(data, dtype):
             raise ValueError("Overflow when unpacking long long")
         if array.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
-        if array.dtype.kind in "iu" and not (numpy_typed and array.dtype == np.int32):  # numpy's int32 stays
+        if array.dtype.kind in "iu" and not (numpy_typed and array.dtype in _dtype._FROM_NUMPY):  # numpy's stay
             array = array.astype(np.int64, copy=False)
         elif array.dtype.kind == "f" and not numpy_typed:
             array = array.astype(_dtype.get_default_dtype().numpy, copy=False)
-        elif array.dtype.kind == "f" and array.dtype not in (np.float32, np.float64):
+        elif array.dtype.kind == "f" and array.dtype not in _dtype._FROM_NUMPY:
             array = array.astype(np.float32, copy=False)
     if dtype is not None:
         array = array.astype(dtype.numpy, copy=False)
@@ -124,6 +127,8 @@ def _from_sequence(data, dtype):
             else np.bool_
         )
         try:
+            if dtype is not None and dtype.itemsize < 8 and not dtype.is_floating_point and dtype.name != "bool":
+                return _narrow_integers(np.asarray(objects, dtype=np.int64), dtype)
             with np.errstate(over="ignore"):  # past float32's range: inf, as in PyTorch
                 return np.asarray(objects, dtype=target)
         except OverflowError as error:  # an int past int64, or one past any float
@@ -134,6 +139,16 @@ def _from_sequence(data, dtype):
         return _sequence_as_pytorch_reads_it(data, dtype)
     except _HoldsArrays:
         return None
+
+
+def _narrow_integers(values, dtype):
+    """int64 values in a narrower integer dtype, refused past its range as c10's checked conversion refuses them;
+    an unsigned dtype takes negatives down to -max, which wrap (-1 is 255)."""
+    info = np.iinfo(dtype.numpy)
+    low = -int(info.max) if info.min == 0 else int(info.min)
+    if values.size and (values.min() < low or values.max() > info.max):
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+    return values.astype(dtype.numpy)
 
 
 def _sequence_as_pytorch_reads_it(data, dtype):
@@ -238,14 +253,14 @@ def _type_name(value):
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     array = np.array(_infer_numpy(data, dtype), copy=True, order="C")
-    return _finish(_C.from_numpy(array), requires_grad, device)
+    return _finish(_C.from_numpy(array), requires_grad, device, dtype)
 
 
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
     # (np.asarray keeps a 0-d array 0-d; np.ascontiguousarray makes it 1-d)
-    return _finish(_C.from_numpy(np.asarray(_infer_numpy(data, dtype), order="C")), False, device)
+    return _finish(_C.from_numpy(np.asarray(_infer_numpy(data, dtype), order="C")), False, device, dtype)
 
 
 def from_numpy(array):
@@ -377,7 +392,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         count,
         dtype,
     )
-    return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device)
+    return _finish(_C.from_numpy(array.astype(dtype.numpy)), requires_grad, device, dtype)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
@@ -387,7 +402,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if dtype.name == "bool" and steps > 1:
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")  # PyTorch's, a RuntimeError
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
-    return _finish(_C.from_numpy(_linspace_values(start, end, steps, dtype)), requires_grad, device)
+    return _finish(_C.from_numpy(_linspace_values(start, end, steps, dtype)), requires_grad, device, dtype)
 
 
 def _linspace_values(start, end, steps, dtype):
@@ -436,7 +451,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
         if value is not None and value < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
     dtype = dtype or _dtype.get_default_dtype()
-    return _finish(_C.from_numpy(np.eye(n, m, dtype=dtype.numpy)), requires_grad, device)
+    return _finish(_C.from_numpy(np.eye(n, m, dtype=dtype.numpy)), requires_grad, device, dtype)
 
 
 # ---- random ----

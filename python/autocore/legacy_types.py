@@ -1,9 +1,9 @@
-"""PyTorch's legacy tensor types: Tensor(data) and Tensor(*sizes), FloatTensor, DoubleTensor, LongTensor, BoolTensor
-(and autocore.cuda's), x.type(). As in PyTorch, the typed classes are not Tensor's subclasses: their metaclass makes a
-plain Tensor when one is called and answers isinstance from the tensor's dtype and device, so isinstance(x, Tensor)
-costs what it did. A tensor made from sizes is filled with zeros (PyTorch leaves it uninitialised). This module gives
-Tensor its __new__, its type() and the casts to missing dtypes, and autocore.cuda its classes, as _tensor_methods
-gives Tensor its operators."""
+"""PyTorch's legacy tensor types: Tensor(data) and Tensor(*sizes), FloatTensor, DoubleTensor, HalfTensor,
+BFloat16Tensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor (and autocore.cuda's),
+x.type(). As in PyTorch, the typed classes are not Tensor's subclasses: their metaclass makes a plain Tensor when
+one is called and answers isinstance from the tensor's dtype and device, so isinstance(x, Tensor) costs what it did.
+A tensor made from sizes is filled with zeros (PyTorch leaves it uninitialised). This module gives Tensor its
+__new__ and its type(), and autocore.cuda its classes, as _tensor_methods gives Tensor its operators."""
 
 import operator
 
@@ -17,23 +17,7 @@ from .ops.graph import move
 from .ops.shape import to_dtype
 from .tensor import Size, Tensor
 
-# PyTorch's legacy names for dtypes autocore does not have yet (IntTensor), and the casts to them (x.int()): using
-# one raises.
-MISSING_DTYPES = {
-    "Short": "int16",
-    "Char": "int8",
-    "Byte": "uint8",
-    "Half": "float16",
-    "BFloat16": "bfloat16",
-}
 _DTYPE_OF_NAME = {name: d for d, name in SCALAR_TYPE_NAMES.items()}
-
-
-def _missing_dtype(name):
-    return NotImplementedError(
-        f"autocore has no {MISSING_DTYPES[name]} dtype yet (torch.{name}Tensor, x.{name.lower()}()); "
-        "its dtypes are float32, float64, int64, int32 and bool"
-    )
 
 
 def type_name(x):
@@ -49,28 +33,31 @@ class _LegacyTensorType(type):
         return isinstance(obj, Tensor) and obj._c.dtype == cls._c_dtype and (obj._c.device != "cpu") == cls.is_cuda
 
     def __call__(cls, *args, **kwargs):
-        if cls._c_dtype is None:
-            raise _missing_dtype(cls.__name__[: -len("Tensor")])
         return _construct(Tensor, cls.dtype, "cuda" if cls.is_cuda else "cpu", args, kwargs)
 
 
 def _legacy_type(name, is_cuda):
     """The class torch.<name>Tensor (or torch.cuda.<name>Tensor), name a ScalarType name ('Float')."""
-    dtype = _DTYPE_OF_NAME.get(name)
+    dtype = _DTYPE_OF_NAME[name]
     namespace = {"__module__": "autocore.cuda" if is_cuda else "autocore", "is_cuda": is_cuda}
-    namespace["_c_dtype"] = None if dtype is None else dtype._c
-    if dtype is not None:
-        namespace["dtype"] = dtype
+    namespace["_c_dtype"], namespace["dtype"] = dtype._c, dtype
     return _LegacyTensorType(f"{name}Tensor", (), namespace)
 
 
-_NAMES = [*SCALAR_TYPE_NAMES.values(), *MISSING_DTYPES]
-CPU_TYPES = {name: _legacy_type(name, False) for name in _NAMES}
-CUDA_TYPES = {name: _legacy_type(name, True) for name in _NAMES}
-FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor = (
-    CPU_TYPES[n] for n in ("Float", "Double", "Long", "Int", "Bool")
-)
-ShortTensor, CharTensor, ByteTensor, HalfTensor, BFloat16Tensor = (CPU_TYPES[n] for n in MISSING_DTYPES)
+CPU_TYPES = {name: _legacy_type(name, False) for name in SCALAR_TYPE_NAMES.values()}
+CUDA_TYPES = {name: _legacy_type(name, True) for name in SCALAR_TYPE_NAMES.values()}
+(
+    FloatTensor,
+    DoubleTensor,
+    HalfTensor,
+    BFloat16Tensor,
+    LongTensor,
+    IntTensor,
+    ShortTensor,
+    CharTensor,
+    ByteTensor,
+    BoolTensor,
+) = CPU_TYPES.values()
 for _cls in CUDA_TYPES.values():
     setattr(cuda, _cls.__name__, _cls)
 
@@ -188,22 +175,10 @@ def _parse_type_name(name):
     scalar = kind[: -len("Tensor")]
     if scalar == "":
         return _dtype.get_default_dtype(), on_cuda
-    if scalar in MISSING_DTYPES:
-        raise _missing_dtype(scalar)
     if scalar not in _DTYPE_OF_NAME:
         raise ValueError(f"invalid type: '{name}'")
     return _DTYPE_OF_NAME[scalar], on_cuda
 
 
-def _missing_cast(name):
-    def cast(self, memory_format=None):
-        raise _missing_dtype(name)
-
-    cast.__name__ = cast.__qualname__ = name.lower()
-    return cast
-
-
 Tensor.__new__ = staticmethod(tensor_new)
 Tensor.type = tensor_type
-for _name in MISSING_DTYPES:
-    setattr(Tensor, _name.lower(), _missing_cast(_name))

@@ -16,8 +16,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import _dtype
-from .factories import from_numpy
+from . import _C, _dtype
 from .tensor import Tensor
 
 MAGIC = b"AUTOCORE"
@@ -106,13 +105,18 @@ def _tensor_entry(entry, payload_len):
     return dtype, shape, offset, numel, device
 
 
+def _bits(c):
+    """The C++ tensor as numpy can hold it: bfloat16's bits as int16."""
+    return c.view_dtype(_C.DType.int16) if c.dtype == _C.DType.bfloat16 else c
+
+
 def save(obj, f):
     """Writes obj to the path f, atomically."""
     tensors = []
     tree = _encode(obj, tensors)
     chunks, entries, offset = [], [], 0
     for t in tensors:
-        data = np.ascontiguousarray(t.detach().cpu()._c.numpy()).tobytes()
+        data = np.ascontiguousarray(_bits(t.detach().cpu()._c).numpy()).tobytes()
         entries.append(
             {
                 "dtype": t.dtype.name,
@@ -182,9 +186,10 @@ def load(f, map_location=None):
         entries = [_tensor_entry(entry, len(payload)) for entry in header["tensors"]]
         tensors = []
         for dtype, shape, offset, numel, device in entries:
-            array = np.frombuffer(payload, dtype=dtype.numpy, count=numel, offset=offset).reshape(shape)
+            stored = np.int16 if dtype is _dtype.bfloat16 else dtype.numpy
+            array = np.frombuffer(payload, dtype=stored, count=numel, offset=offset).reshape(shape)
             place = map_location if map_location is not None else device
-            tensors.append(from_numpy(array.copy()).to(place))
+            tensors.append(Tensor._wrap(_C.from_numpy(array.copy()).view_dtype(dtype._c)).to(place))
         return _decode(header["tree"], tensors)
     except (_Corrupted, RecursionError) as error:
         why = "nested too deeply" if isinstance(error, RecursionError) else str(error)

@@ -5,7 +5,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtype
+from . import _C, _dtype
 
 
 class Tensor:
@@ -110,10 +110,10 @@ class Tensor:
     def item(self):
         if self._c.numel != 1:
             raise RuntimeError(f"a Tensor with {self._c.numel} elements cannot be converted to Scalar")
-        return _host(self._c).numpy().reshape(()).item()
+        return _host_values(self._c).reshape(()).item()
 
     def tolist(self):
-        return _host(self._c).numpy().tolist()
+        return _host_values(self._c).tolist()
 
     @property
     def data(self):
@@ -255,16 +255,26 @@ def _wrap_dim(dim, ndim):
 
 def _format_floats(a):
     """PyTorch's float layout: integers as '1.', otherwise 4 decimals, scientific when the magnitudes span
-    more than 1000x or leave [1e-4, 1e8)."""
-    finite = np.abs(a[np.isfinite(a)])
-    if finite.size and np.all(finite == np.round(finite)) and finite.max() < 1e8:
-        return np.array2string(
-            a, separator=", ", formatter={"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
+    more than 1000x or leave [1e-4, 1e8); every element right-aligned to the widest."""
+    finite = a[np.isfinite(a)].astype(np.float64)  # (float16 cannot hold the 1e8 compared with)
+    magnitudes = np.abs(finite)
+    nonzero = magnitudes[magnitudes != 0]
+    if finite.size and np.all(magnitudes == np.round(magnitudes)) and magnitudes.max() < 1e8:
+        fmt = "{:.0f}.".format
+    else:
+        scientific = nonzero.size and (
+            nonzero.max() / nonzero.min() > 1000 or nonzero.max() >= 1e8 or nonzero.min() < 1e-4
         )
-    nonzero = finite[finite != 0].astype(np.float64)  # (max / min of float32 subnormals overflows float32)
-    scientific = nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() >= 1e8 or nonzero.min() < 1e-4)
-    fmt = (lambda v: f"{v:.4e}") if scientific else (lambda v: f"{v:.4f}")
-    return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: fmt(v) if np.isfinite(v) else str(v)})
+        fmt = "{:.4e}".format if scientific else "{:.4f}".format
+    # The widest text is an extreme's, or the smallest magnitude's (its exponent may have more digits).
+    extremes = [finite.min(), finite.max()] if finite.size else []
+    if nonzero.size:
+        extremes += [nonzero.min(), -nonzero.min()] if finite.min() < 0 else [nonzero.min()]
+    texts = [fmt(v) for v in extremes] + [str(v) for v in np.unique(a[~np.isfinite(a)])]
+    width = max(map(len, texts), default=0)
+    return np.array2string(
+        a, separator=", ", formatter={"float_kind": lambda v: (fmt(v) if np.isfinite(v) else str(v)).rjust(width)}
+    )
 
 
 def _host(c):
@@ -272,10 +282,16 @@ def _host(c):
     return c if c.device == "cpu" else _dtype.to_device_c(c, _dtype.CPU)
 
 
+def _host_values(c):
+    """A C++ tensor's values as a numpy array in host memory; bfloat16's (numpy has no such type) as float32."""
+    c = _host(c)
+    return (c.to_dtype(_C.DType.float32) if c.dtype == _C.DType.bfloat16 else c).numpy()
+
+
 def _format(t):
-    a = _host(t.detach()._c).numpy()
+    a = _host_values(t.detach()._c)
     if a.dtype.kind == "f":
-        body = _format_floats(a)
+        body = _format_floats(a.astype(np.float32) if a.dtype == np.float16 else a)  # (numpy pads float16 apart)
     elif a.dtype.kind == "b":  # PyTorch pads to the widest value present: numpy always leaves room for False
         width = 5 if (~a).any() else 4
         body = np.array2string(a, separator=", ", formatter={"bool": lambda v: str(bool(v)).rjust(width)})

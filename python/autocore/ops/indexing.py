@@ -8,6 +8,8 @@ takes one pass instead: masked_select to read, masked_fill_ to write a number. R
 vjp is an accumulating index_put. A write outside the graph goes straight to memory (the version counter is bumped
 in C++); one inside it is recorded out of place on a flat view and written back, as the other in-place ops are."""
 
+import warnings
+
 import numpy as np
 
 from .. import _C, _dtype
@@ -19,6 +21,7 @@ from .scatter import select_by_mask
 from .shape import _basic_view, getitem_basic, reshape
 
 _INDEX_ERROR = "tensors used as indices must be long, int, byte or bool tensors"
+_BYTE_INDEX_WARNING = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
 
 
 def getitem(x, index):
@@ -219,6 +222,9 @@ def _split(x, index):
             dtype = part._c.dtype
             if dtype == _C.DType.int32:  # int32 indices select as int64 ones do
                 part, dtype = wrap(part._c.to_dtype(_C.DType.int64)), _C.DType.int64
+            elif dtype == _C.DType.uint8:  # a byte tensor is a mask, as before PyTorch had bool
+                warnings.warn(_BYTE_INDEX_WARNING, UserWarning, stacklevel=3)
+                part, dtype = wrap(part._c.to_dtype(_C.DType.bool)), _C.DType.bool
             if dtype not in (_C.DType.int64, _C.DType.bool):
                 raise IndexError(_INDEX_ERROR)
             if part._c.ndim == 0:  # a 0-d int is an int; a 0-d mask adds a dim of size 1 or 0, as True or False
