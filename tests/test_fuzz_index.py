@@ -43,17 +43,6 @@ def sidestep(bug, hit):
         reject()
 
 
-def _overflows(number, dtype):
-    """A Python float (or a 0-d float Operand) that dtype cannot hold: PyTorch refuses to assign or fill it."""
-    if isinstance(number, Operand) and number.values.shape == () and number.values.dtype.kind == "f":
-        number = float(number.values)
-    if not isinstance(number, float) or dtype == np.bool_:
-        return False
-    if dtype == np.int64:
-        return not -(2.0**63) <= number < 2.0**63
-    return np.isfinite(number) and abs(number) > float(np.finfo(dtype).max)
-
-
 def outcome_of(fn):
     """fn(), or None if it raises (a case the checker expects an exception for)."""
     try:
@@ -297,7 +286,6 @@ def test_setitem(data):
     lone = index[0] if len(index) == 1 and isinstance(index[0], bool) else None  # a bare Python bool
     bool_write = any(map(_scalar_bool, index)) and lone is not True  # (a bare True: a view, as in PyTorch)
     sidestep("zeros(1).expand(2)[tensor(True)] = 5.", x.layout == "expanded" and bool_write)
-    sidestep("int64 x[0] = inf", not tensor and _overflows(value, x.dtype))
     sidestep("x[0] = tensor([2.])", tensor and selection is not None and value.values.ndim > selection.ndim)
     sidestep("zeros(2)[False] = zeros(3, 3)", tensor and lone is False)
     sidestep("zeros(0).index_put_(([0],), [1., 2.])", tensor and selection is None and 0 in x.values.shape)
@@ -550,7 +538,6 @@ def test_scatter(name, data, case, include_self):
     sidestep("zeros(2).gather(0, zeros(1, 0))", index.values.size == 0 and fault in ("ndim", "size", "src size"))
     sidestep("zeros(1).expand(2).scatter_add_(...)", name.endswith("_") and x.layout == "expanded")
     sidestep("int64 scatter_reduce(mean)", how == "mean" and x.dtype == np.int64)
-    sidestep("int64 x[0] = inf", how == "value" and _overflows(number, x.dtype))
     sidestep("bool scatter_reduce(1, ..., 'mean')", how == "mean" and x.dtype == np.bool_ and fault == "dim")
     valid_targets = outcome_of(lambda: scatter_targets(x.values.shape, dim, index.values))
     if how == "assign" and _repeats(valid_targets):
@@ -667,7 +654,6 @@ def test_index_ops(name, data, alpha):
     weighted_error = name != "index_add" and alpha != 1 and fault == "position" and len(shape) > 1
     sidestep("zeros(1, 2).index_add(0, [1], zeros(1, 2), alpha=2)", how == "add" and weighted_error)
     sidestep("zeros(1).expand(2).scatter_add_(...)", name.endswith("_") and x.layout == "expanded" and how != "fill")
-    sidestep("int64 x[0] = inf", _overflows(value, x.dtype))
     weighted = name != "index_add" and (x.dtype == np.bool_ and alpha != 1 or isinstance(alpha, float))
     sidestep("int64 index_add(alpha=2.0)", how == "add" and x.dtype in (np.int64, np.bool_) and weighted)
     sidestep("zeros(5, 3).index_copy(1, [0, 1], zeros(5, 2, 1))", how == "copy" and fault == "source")
@@ -761,7 +747,6 @@ def test_mask_ops(name, data, case):
         )
         if value.values.size < count and NUMPY:
             value = data.draw(operands((count,), x.dtype))
-    sidestep("int64 x[0] = inf", name.startswith("masked_fill") and _overflows(value, x.dtype))
     sidestep("zeros(1).expand(2).scatter_add_(...)", name == "masked_scatter_" and x.layout == "expanded")
     numpy_value = value.values if hasattr(value, "values") else value
     check(
@@ -919,6 +904,27 @@ def _scatter_add_grads(m):
     return x.grad, src.grad
 
 
+def _number_writes(m, dtype, number):
+    """What each write of a Python number into a tensor of this dtype gives: the tensor, or the exception's name."""
+    x, mask, index = lambda: m.zeros(2, dtype=dtype), m.tensor([True, False]), m.tensor([0])
+    writes = [
+        lambda: _assign(x(), 0, number),
+        lambda: _assign(x(), [0], number),
+        lambda: _assign(x(), mask, number),
+        lambda: x().fill_(number),
+        lambda: x().masked_fill(mask, number),
+        lambda: x().index_fill_(0, index, number),
+        lambda: x().scatter(0, index, number),
+    ]
+    outcomes = []
+    for write in writes:
+        try:
+            outcomes.append(write())
+        except Exception as error:  # noqa: BLE001 - which one is the outcome compared
+            outcomes.append(type(error).__name__)
+    return outcomes
+
+
 KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
     "x[False, [0, 1]]": (
         lambda m: m.zeros(3)[False, [0, 1]],
@@ -930,17 +936,6 @@ KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, m
         lambda m: m.zeros(5)[True, [4, 2, -3]],
         "bits",
         "shape (1, 3) (PyTorch broadcasts True, shape (1,), with the list: (3,))",
-    ),
-    "int64 x[0] = inf": (
-        lambda m: _assign(m.zeros(2, dtype=m.int64), 0, float("inf")),
-        "bits",
-        "writes -2**63 (PyTorch: RuntimeError, value cannot be converted to type int64_t without overflow); so"
-        " do x[[0]] = v, fill_, masked_fill and index_fill, and float32 with 1e308 (x[mask] = v is right)",
-    ),
-    "float32 masked_fill(1e308)": (
-        lambda m: m.zeros(2).masked_fill(m.tensor([True, False]), 1e308),
-        "bits",
-        "writes inf (PyTorch: RuntimeError, value cannot be converted to type float without overflow)",
     ),
     "x[0] = tensor([2.])": (
         lambda m: _assign(m.zeros(2), 0, m.tensor([2.0])),
@@ -1061,7 +1056,33 @@ KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, m
 }
 
 
+FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "int64 x[0] = inf": (
+        lambda m: _assign(m.zeros(2, dtype=m.int64), 0, float("inf")),
+        "bits",
+        "wrote -2**63 (PyTorch: RuntimeError, value cannot be converted to type int64_t without overflow); so"
+        " did x[[0]] = v, fill_, masked_fill, index_fill and scatter(value=), and float32 with 1e308",
+    ),
+    "float32 masked_fill(1e308)": (
+        lambda m: m.zeros(2).masked_fill(m.tensor([True, False]), 1e308),
+        "bits",
+        "wrote inf (PyTorch: RuntimeError, value cannot be converted to type float without overflow)",
+    ),
+    "int32 fill_(2.**31)": (  # the variants of the two above: every path that stores a number, every dtype
+        lambda m: _number_writes(m, m.int32, 2.0**31),
+        "bits",
+        "wrapped to -2**31 (PyTorch: RuntimeError, value cannot be converted to type int without overflow)",
+    ),
+}
+
+
 @needs_torch
 @pytest.mark.parametrize("run,mode", reproducers(KNOWN))
 def test_known_bugs(run, mode):
     check(None, "known bugs", "reproducer", run, (), mode=mode)
+
+
+@needs_torch
+@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
+def test_fixed_bugs(run, mode):
+    check(None, "fixed bugs", "reproducer", run, (), mode=mode)

@@ -75,6 +75,25 @@ def set_default_dtype(d):
 
 # PyTorch's ScalarType names, which its legacy type names (torch.FloatTensor) and some messages use.
 SCALAR_TYPE_NAMES = {float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool_: "Bool"}
+_CPP_TYPE_NAMES = {float32: "float", float64: "double", int64: "int64_t", int32: "int"}  # (in overflow messages)
+
+
+def check_representable(number, d):
+    """Refuses, as PyTorch does, a Python number that dtype d cannot hold where one is stored as d (full, fill_,
+    x[i] = v, masked_fill, index_fill, scatter's value; not arithmetic, whose numbers are wrapped): for an integer d
+    a float outside [min, max + 1) (the range truncation maps into; nan and inf too) or an int outside [min, max];
+    for a floating d a finite number past its max (inf and nan are values). A bool d holds anything."""
+    if d is bool_ or isinstance(number, (bool, np.bool_)):
+        return
+    if d.is_floating_point:
+        fits = number != number or abs(number) == np.inf or abs(number) <= float(np.finfo(d.numpy).max)
+    else:
+        info = np.iinfo(d.numpy)
+        whole = isinstance(number, (int, np.integer))
+        fits = info.min <= number <= info.max if whole else info.min <= float(number) < info.max + 1
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_CPP_TYPE_NAMES[d]} without overflow")
+
 
 _DEFAULT = object()  # finfo() with no argument: the default dtype (finfo(None) is an error, as in PyTorch)
 

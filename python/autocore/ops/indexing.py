@@ -11,7 +11,7 @@ in C++); one inside it is recorded out of place on a flat view and written back,
 import numpy as np
 
 from .. import _C, _dtype
-from ..factories import _check_representable, arange
+from ..factories import arange
 from ..tensor import Tensor
 from .graph import record, reduce_to, wrap
 from .inplace import _in_graph, _old_value, _write_back
@@ -112,7 +112,7 @@ def setitem(x, index, value):
     if index.__class__ is Tensor and index._c.ndim and not _in_graph(x, value):  # x[mask] = number: one pass
         mask, number = _leading_mask(x, index), _fill_number(x, value)
         if mask is not None and number is not None:
-            _check_representable(number, x.dtype)
+            _dtype.check_representable(number, x.dtype)
             _C.masked_fill_(x._c, mask, number)
             return
     basic, advanced = _split(x, index)
@@ -195,6 +195,9 @@ def _value_for(x, value, convert_dtype):
             value = value.to(device=x.device, dtype=x.dtype if convert_dtype else value.dtype)
         return value
     if isinstance(value, (bool, int, float)) or hasattr(value, "__index__") or isinstance(value, np.generic):
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise ValueError("Overflow when unpacking long long")  # (PyTorch reads a Python int as an int64)
+        _dtype.check_representable(value, x.dtype)
         return wrap(_dtype.full_c([], value, x._c.dtype, x.device))
     raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
 
