@@ -105,12 +105,6 @@ def _array(part, dtype=None):
     return isinstance(part, IndexTensor) and part.values.ndim > 0 and dtype in (None, part.values.dtype)
 
 
-def _bool_beside_array(index):
-    """A 0-d bool beside an index array or another 0-d bool (PyTorch broadcasts them together)."""
-    bools = sum(map(_scalar_bool, index))
-    return bools > 1 or (bools == 1 and any(map(_array, index)))
-
-
 @st.composite
 def indices(draw, shape, validity=VALID):
     """An index for a tensor of this shape, a tuple of parts: ints, slices (steps, negative and out-of-range
@@ -215,7 +209,6 @@ def test_getitem(data):
     """Basic indices give views: their strides are checked too."""
     x = data.draw(operands(data.draw(ranked(0, 4))))
     index = data.draw(indices(x.values.shape))
-    sidestep("x[False, [0, 1]]", _bool_beside_array(index))
     advanced = any(map(_advanced, index))
 
     def run(m):
@@ -282,10 +275,7 @@ def test_setitem(data):
     selection = _selected(x.values.shape, index)
     value = data.draw(assigned(x, selection, _repeats(selection)))
     tensor = hasattr(value, "values")
-    sidestep("x[False, [0, 1]]", _bool_beside_array(index))
     lone = index[0] if len(index) == 1 and isinstance(index[0], bool) else None  # a bare Python bool
-    bool_write = any(map(_scalar_bool, index)) and lone is not True  # (a bare True: a view, as in PyTorch)
-    sidestep("zeros(1).expand(2)[tensor(True)] = 5.", x.layout == "expanded" and bool_write)
     sidestep("x[0] = tensor([2.])", tensor and selection is not None and value.values.ndim > selection.ndim)
     sidestep("zeros(2)[False] = zeros(3, 3)", tensor and lone is False)
     sidestep("zeros(0).index_put_(([0],), [1., 2.])", tensor and selection is None and 0 in x.values.shape)
@@ -817,7 +807,6 @@ def grad_case(draw, name):
         if not any(_advanced(p) for p in index):  # an advanced index first, then the rest
             side = x.values.shape[0] if x.values.ndim else 1
             index = (IndexTensor(draw(positions(side, (draw(st.integers(0, 4)),)))),) + index[x.values.ndim == 0 :]
-        sidestep("x[False, [0, 1]]", _bool_beside_array(index))
         return (lambda m, t: t[_index_for(m, index)]), [x]
     if name == "index_put(accumulate)":
         x = draw(leaf(draw(ranked(1, 3))))
@@ -926,17 +915,6 @@ def _number_writes(m, dtype, number):
 
 
 KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
-    "x[False, [0, 1]]": (
-        lambda m: m.zeros(3)[False, [0, 1]],
-        "bits",
-        "an empty result: a 0-d bool beside an index array adds a dim, as in numpy (PyTorch broadcasts it as"
-        " an index of shape (0,) with the others: IndexError)",
-    ),
-    "x[True, [4, 2, -3]]": (
-        lambda m: m.zeros(5)[True, [4, 2, -3]],
-        "bits",
-        "shape (1, 3) (PyTorch broadcasts True, shape (1,), with the list: (3,))",
-    ),
     "x[0] = tensor([2.])": (
         lambda m: _assign(m.zeros(2), 0, m.tensor([2.0])),
         "bits",
@@ -973,12 +951,6 @@ KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, m
         "bits",
         "RuntimeError for the value's shape (PyTorch checks the index first: IndexError, out of bounds); so"
         " does zeros(0)[[1]] = zeros(1, 2)",
-    ),
-    "zeros(1).expand(2)[tensor(True)] = 5.": (
-        lambda m: _assign(m.zeros(1).expand(2), m.tensor(True), 5.0),
-        "bits",
-        "RuntimeError, more than one element refers to a single memory location (PyTorch writes through its"
-        " index_put_ path: [5., 5.]; only a lone Python True takes the view path, which raises)",
     ),
     "tensor(1.).gather(1, tensor(0))": (
         lambda m: m.tensor(1.0).gather(1, m.tensor(0)),
@@ -1072,6 +1044,23 @@ FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: na
         lambda m: _number_writes(m, m.int32, 2.0**31),
         "bits",
         "wrapped to -2**31 (PyTorch: RuntimeError, value cannot be converted to type int without overflow)",
+    ),
+    "x[False, [0, 1]]": (
+        lambda m: m.zeros(3)[False, [0, 1]],
+        "bits",
+        "an empty result: a 0-d bool beside an index array added a dim, as in numpy (PyTorch broadcasts it as"
+        " an index of shape (0,) with the others: IndexError)",
+    ),
+    "x[True, [4, 2, -3]]": (
+        lambda m: m.zeros(5)[True, [4, 2, -3]],
+        "bits",
+        "shape (1, 3) (PyTorch broadcasts True, shape (1,), with the list: (3,))",
+    ),
+    "zeros(1).expand(2)[tensor(True)] = 5.": (
+        lambda m: _assign(m.zeros(1).expand(2), m.tensor(True), 5.0),
+        "bits",
+        "RuntimeError, more than one element refers to a single memory location (PyTorch writes through its"
+        " index_put_ path: [5., 5.]; only a lone Python True takes the view path, which raises)",
     ),
 }
 

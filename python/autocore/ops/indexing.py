@@ -1,12 +1,13 @@
 """Indexing and assignment, with PyTorch's rules: x[index] and x[index] = value for every index kind, index_put(_),
 nonzero, argwhere and take.
 
-The basic parts of an index (ints, slices, None, ..., Python bools) make a view. The advanced parts (int tensors
-and lists, bool masks, which nonzero turns into int tensors) then select through the C++ kernels index and
-index_put_, whose cost follows the result's size, not the indexed tensor's. A lone bool mask over x's leading dims
-takes one pass instead: masked_select to read, masked_fill_ to write a number. Reading records IndexBackward0, whose
-vjp is an accumulating index_put. A write outside the graph goes straight to memory (the version counter is bumped
-in C++); one inside it is recorded out of place on a flat view and written back, as the other in-place ops are."""
+The basic parts of an index (ints, slices, None, ...) make a view. The advanced parts (int tensors and lists, bool
+masks, which nonzero turns into int tensors, and 0-d bools, which add a dim indexed by [0] or []) then select
+through the C++ kernels index and index_put_, whose cost follows the result's size, not the indexed tensor's. A
+lone bool mask over x's leading dims takes one pass instead: masked_select to read, masked_fill_ to write a
+number. Reading records IndexBackward0, whose vjp is an accumulating index_put. A write outside the graph goes
+straight to memory (the version counter is bumped in C++); one inside it is recorded out of place on a flat view and
+written back, as the other in-place ops are."""
 
 import numpy as np
 
@@ -115,6 +116,8 @@ def setitem(x, index, value):
             _dtype.check_representable(number, x.dtype)
             _C.masked_fill_(x._c, mask, number)
             return
+    if index is True:  # a lone True is the view x.unsqueeze(0) (in a tuple, or as a tensor, it indexes)
+        index = None
     basic, advanced = _split(x, index)
     # A number takes x's dtype; a tensor is copied (converted) into a basic view, but an advanced write (a bool
     # tensor counts, even 0-d) needs x's dtype already, as PyTorch's index_put_ does.
@@ -224,13 +227,15 @@ def _split(x, index):
                 part, dtype = wrap(part._c.to_dtype(_C.DType.int64)), _C.DType.int64
             if dtype not in (_C.DType.int64, _C.DType.bool):
                 raise IndexError(_INDEX_ERROR)
-            if part._c.ndim == 0:  # a 0-d int is an int; a 0-d mask adds a dim of size 1 or 0, as True or False
+            if part._c.ndim == 0:  # a 0-d int is an int; a 0-d mask is a bool
                 part = int(part.item()) if dtype == _C.DType.int64 else bool(part.item())
             else:
                 width = part._c.ndim if dtype == _C.DType.bool else 1
                 items.append(([slice(None)] * width, width, width, part))
                 continue
-        if part is None or isinstance(part, bool):
+        if isinstance(part, bool):  # a new dim of size 1, indexed by [0] (True) or [] (False), as in PyTorch
+            items.append(([None], 1, 0, wrap(_dtype.full_c([int(part)], 0, _C.DType.int64))))
+        elif part is None:
             items.append(([part], 1, 0, None))
         elif isinstance(part, slice):
             items.append(([part], 1, 1, None))
