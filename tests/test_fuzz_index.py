@@ -92,19 +92,6 @@ def _advanced(part):
     return isinstance(part, (list, IndexTensor, bool))
 
 
-def _scalar_bool(part):
-    return isinstance(part, bool) or (
-        isinstance(part, IndexTensor) and part.values.shape == () and part.values.dtype == np.bool_
-    )
-
-
-def _array(part, dtype=None):
-    """An index list or tensor of 1 or more dims (of this dtype, if given)."""
-    if isinstance(part, list):
-        return dtype in (None, np.int64)
-    return isinstance(part, IndexTensor) and part.values.ndim > 0 and dtype in (None, part.values.dtype)
-
-
 @st.composite
 def indices(draw, shape, validity=VALID):
     """An index for a tensor of this shape, a tuple of parts: ints, slices (steps, negative and out-of-range
@@ -268,21 +255,13 @@ def _repeats(selection):
 @given(data=st.data())
 def test_setitem(data):
     """The whole of x afterwards. Where the selection repeats a position, the value is one number throughout
-    (PyTorch leaves unspecified which write wins); writing into an expanded x must raise as PyTorch does."""
+    (PyTorch leaves unspecified which write wins); writing into an expanded x must raise where PyTorch does (its
+    index_put_ path writes through the stride-0 dims)."""
     x = data.draw(operands(data.draw(ranked(0, 4))))
     index = data.draw(indices(x.values.shape))
     x = writable(x)
     selection = _selected(x.values.shape, index)
     value = data.draw(assigned(x, selection, _repeats(selection)))
-    tensor = hasattr(value, "values")
-    lone = index[0] if len(index) == 1 and isinstance(index[0], bool) else None  # a bare Python bool
-    sidestep("x[0] = tensor([2.])", tensor and selection is not None and value.values.ndim > selection.ndim)
-    sidestep("zeros(2)[False] = zeros(3, 3)", tensor and lone is False)
-    sidestep("zeros(0).index_put_(([0],), [1., 2.])", tensor and selection is None and 0 in x.values.shape)
-    other_dtype = tensor and value.dtype != x.dtype
-    index_put = any(_array(p, np.int64) or _scalar_bool(p) for p in index)  # PyTorch's index_put_ path
-    sidestep("x[[0]] = tensor(1., float64)", other_dtype and index_put)
-    sidestep("x[mask] = tensor([True])", other_dtype and any(_array(p, np.bool_) for p in index))
 
     def run(m):
         t = x.build(m)
@@ -290,8 +269,10 @@ def test_setitem(data):
         return t
 
     def numpy():
-        out = x.values.copy()
-        out[_numpy_index(index)] = value.values if hasattr(value, "values") else value
+        out, values = x.values.copy(), value.values if hasattr(value, "values") else value
+        while np.ndim(values) and np.shape(values)[0] == 1:  # PyTorch's rule, numpy's but for a 0-d selection
+            values = values[0]
+        out[_numpy_index(index)] = values
         return out
 
     def reference():
@@ -364,9 +345,6 @@ def test_index_put_accumulate(data, in_place):
         value_shape += (2,) if data.draw(st.booleans()) else ()
     dtype = x.dtype if not value_fault or data.draw(st.booleans()) else data.draw(DTYPES)
     value = data.draw(operands(value_shape, dtype))
-    sidestep("index_put_(mask, accumulate=True)", any(i.dtype == np.bool_ for i in idx))
-    empty_dim_indexed = any(side == 0 and i.size for side, i in zip(shape, idx))
-    sidestep("zeros(0).index_put_(([0],), [1., 2.])", empty_dim_indexed and value_fault)
 
     def run(m):
         t, where = x.build(m), tuple(m.from_numpy(i.copy()) for i in idx)
@@ -915,43 +893,6 @@ def _number_writes(m, dtype, number):
 
 
 KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
-    "x[0] = tensor([2.])": (
-        lambda m: _assign(m.zeros(2), 0, m.tensor([2.0])),
-        "bits",
-        "RuntimeError, shape mismatch (PyTorch drops a value's leading 1s: [2., 0.])",
-    ),
-    "zeros(2)[False] = zeros(3, 3)": (
-        lambda m: _assign(m.zeros(2), False, m.zeros(3, 3)),
-        "bits",
-        "RuntimeError, shape mismatch (PyTorch: x[False] = tensor is a no-op, whatever the tensor)",
-    ),
-    "x[[0]] = tensor(1., float64)": (
-        lambda m: _assign(m.zeros(2), [0], m.tensor(1.0, dtype=m.float64)),
-        "bits",
-        "converts the value (PyTorch, for an index array: RuntimeError, Index put requires the source and"
-        " destination dtypes match)",
-    ),
-    "int64 x[[0], 0] = tensor([1.])": (
-        lambda m: _assign(m.zeros(2, dtype=m.int64), ([0], 0), m.tensor([1.0])),
-        "bits",
-        "RuntimeError for the value's dtype (PyTorch checks the index first: IndexError, too many indices)",
-    ),
-    "x[mask] = tensor([True])": (
-        lambda m: _assign(m.zeros(1), m.tensor([True]), m.tensor([True])),
-        "bits",
-        "RuntimeError, dtypes must match (PyTorch converts the value under a mask: [1.])",
-    ),
-    "index_put_(mask, accumulate=True)": (
-        lambda m: m.zeros(3).index_put_((m.tensor([True, False, True]),), m.tensor(1.0), accumulate=True),
-        "bits",
-        "IndexError: tensors used as indices must be long, int, byte or bool tensors, got bool",
-    ),
-    "zeros(0).index_put_(([0],), [1., 2.])": (
-        lambda m: m.zeros(0).index_put_((m.tensor([0]),), m.tensor([1.0, 2.0]), accumulate=True),
-        "bits",
-        "RuntimeError for the value's shape (PyTorch checks the index first: IndexError, out of bounds); so"
-        " does zeros(0)[[1]] = zeros(1, 2)",
-    ),
     "tensor(1.).gather(1, tensor(0))": (
         lambda m: m.tensor(1.0).gather(1, m.tensor(0)),
         "bits",
@@ -1061,6 +1002,58 @@ FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: na
         "bits",
         "RuntimeError, more than one element refers to a single memory location (PyTorch writes through its"
         " index_put_ path: [5., 5.]; only a lone Python True takes the view path, which raises)",
+    ),
+    "x[0] = tensor([2.])": (
+        lambda m: _assign(m.zeros(2), 0, m.tensor([2.0])),
+        "bits",
+        "RuntimeError, shape mismatch (PyTorch drops a value's leading 1s: [2., 0.])",
+    ),
+    "zeros(2)[False] = zeros(3, 3)": (
+        lambda m: _assign(m.zeros(2), False, m.zeros(3, 3)),
+        "bits",
+        "RuntimeError, shape mismatch (PyTorch: x[False] = tensor is a no-op, whatever the tensor)",
+    ),
+    "x[[0]] = tensor(1., float64)": (
+        lambda m: _assign(m.zeros(2), [0], m.tensor(1.0, dtype=m.float64)),
+        "bits",
+        "converted the value (PyTorch, for an index array: RuntimeError, Index put requires the source and"
+        " destination dtypes match)",
+    ),
+    "int64 x[[0], 0] = tensor([1.])": (
+        lambda m: _assign(m.zeros(2, dtype=m.int64), ([0], 0), m.tensor([1.0])),
+        "bits",
+        "RuntimeError for the value's dtype (PyTorch checks the index first: IndexError, too many indices)",
+    ),
+    "x[mask] = tensor([True])": (
+        lambda m: _assign(m.zeros(1), m.tensor([True]), m.tensor([True])),
+        "bits",
+        "RuntimeError, dtypes must match (PyTorch converts the value under a mask: [1.])",
+    ),
+    "index_put_(mask, accumulate=True)": (
+        lambda m: m.zeros(3).index_put_((m.tensor([True, False, True]),), m.tensor(1.0), accumulate=True),
+        "bits",
+        "IndexError: tensors used as indices must be long, int, byte or bool tensors, got bool",
+    ),
+    "zeros(0).index_put_(([0],), [1., 2.])": (
+        lambda m: m.zeros(0).index_put_((m.tensor([0]),), m.tensor([1.0, 2.0]), accumulate=True),
+        "bits",
+        "RuntimeError for the value's shape (PyTorch checks the index first: IndexError, out of bounds); so"
+        " did zeros(0)[[1]] = zeros(1, 2)",
+    ),
+    "x[:, mask] = tensor([1.], float64)": (
+        lambda m: _assign(m.zeros(2, 2), (slice(None), m.tensor([True, False])), m.tensor([1.0], dtype=m.float64)),
+        "bits",
+        "RuntimeError, dtypes must match (PyTorch: one mask and a one-element value are a masked_fill_)",
+    ),
+    "x[True, 0] = tensor(1., float64)": (
+        lambda m: _assign(m.zeros(2), (True, 0), m.tensor(1.0, dtype=m.float64)),
+        "bits",
+        "converted the value (PyTorch: a bool in a tuple is an index, and index_put_ wants the dtypes to match)",
+    ),
+    "x[0:2] = zeros(1, 2)": (
+        lambda m: _assign(m.zeros(2), slice(0, 2), m.ones(1, 2)),
+        "bits",
+        "RuntimeError, shape mismatch (PyTorch drops the value's leading 1s in a basic assignment too)",
     ),
 }
 
