@@ -49,6 +49,11 @@ IndexPlan plan_index(const Tensor& x, const std::vector<Tensor>& indices) {
     b = merged;
   }
   AC_CHECK(!indexed.empty(), RuntimeError, "advanced indexing needs at least one index tensor");
+  // No position lies in an empty dim: PyTorch reports a non-empty index into one before it looks at any value (or
+  // at the value index_put_ writes), with this message.
+  if (product(plan.index_shape) != 0)
+    for (int k : indexed)
+      AC_CHECK(x.shape()[k] != 0, IndexError, "index is out of bounds for dimension with size 0");
   bool adjacent = indexed.back() - indexed.front() + 1 == static_cast<int>(indexed.size());
 
   // The result's dims, as (source dim or -1 for B) in order: B in place of the indexed dims, or first.
@@ -110,7 +115,7 @@ Tensor offsets_in_result(const IndexPlan& plan, const Tensor& offsets) {
   return offsets.as_strided(plan.result_shape, plan.offsets_strides, offsets.offset());
 }
 
-void check_put_values(const IndexPlan& plan, const Tensor& values) {
+void check_put_values(const IndexPlan& plan, const Tensor& x, const Tensor& values) {
   const Dims& target = plan.result_shape;
   const Dims& shape = values.shape();
   bool ok = shape.size() <= target.size();
@@ -120,6 +125,11 @@ void check_put_values(const IndexPlan& plan, const Tensor& values) {
   }
   AC_CHECK(ok, RuntimeError, "shape mismatch: value tensor of shape ", shape.str(),
            " cannot be broadcast to indexing result of shape ", target.str());
+  AC_CHECK(values.dtype() == x.dtype(), RuntimeError,
+           "Index put requires the source and destination dtypes match, got ", scalar_type_name(x.dtype()),
+           " for the destination and ", scalar_type_name(values.dtype()), " for the source.");
+  AC_CHECK(values.device() == x.device(), RuntimeError, "Expected all tensors to be on the same device, but found ",
+           x.device().str(), " and ", values.device().str());
 }
 
 void index_out_of_range(int64_t index, int dim, int64_t size) {

@@ -39,8 +39,9 @@ Tensor index_base(const Tensor& x, const IndexPlan& plan);
 // The offsets seen in the result's shape (stride 0 outside B).
 Tensor offsets_in_result(const IndexPlan& plan, const Tensor& offsets);
 
-// index_put_'s value check: values must broadcast to the indexing result.
-void check_put_values(const IndexPlan& plan, const Tensor& values);
+// index_put_'s value checks, in PyTorch's order (after the plan's, before the bounds): values must broadcast to the
+// indexing result, then have x's dtype, then live on x's device.
+void check_put_values(const IndexPlan& plan, const Tensor& x, const Tensor& values);
 
 [[noreturn]] void index_out_of_range(int64_t index, int dim, int64_t size);
 

@@ -25,6 +25,7 @@ Tensor take_rows(const Tensor& x, const std::vector<Tensor>& indices) {
     return Tensor();
   const int64_t size = x.shape()[0], count = index.numel();
   const int64_t* ids = index.data<int64_t>();
+  AC_CHECK(size != 0 || count == 0, IndexError, "index is out of bounds for dimension with size 0");  // (as plan_index)
   for (int64_t j = 0; j < count; ++j)
     if (ids[j] < -size || ids[j] >= size) index_out_of_range(ids[j], 0, size);
   Dims shape = index.shape();
@@ -72,12 +73,7 @@ Tensor index(const Tensor& x, const std::vector<Tensor>& indices) {
 
 void index_put_(const Tensor& x, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {
   const IndexPlan plan = plan_index(x, indices);
-  AC_CHECK(values.dtype() == x.dtype(), RuntimeError,
-           "Index put requires the source and destination dtypes match, got ", dtype_name(x.dtype()),
-           " for the destination and ", dtype_name(values.dtype()), " for the source.");
-  AC_CHECK(values.device() == x.device(), RuntimeError, "Expected all tensors to be on the same device, but found ",
-           x.device().str(), " and ", values.device().str());
-  check_put_values(plan, values);
+  check_put_values(plan, x, values);
   const Tensor offsets = index_offsets(plan);
   if (product(plan.result_shape) > 0) {
     StridedIter it(

@@ -42,8 +42,10 @@ struct DevicePlan {
   Tensor offsets;
 };
 
-DevicePlan plan_on_device(const Tensor& x, const std::vector<Tensor>& indices) {
+// values: index_put_'s, checked after the plan and before the bounds, as on the CPU; undefined for index.
+DevicePlan plan_on_device(const Tensor& x, const std::vector<Tensor>& indices, const Tensor& values = Tensor()) {
   DevicePlan d{plan_index(x, indices), {}};
+  if (values.defined()) check_put_values(d.plan, x, values);
   for (Tensor& index : d.plan.indices) index = index.device().is_cpu() ? index : to_cpu(index);
   d.offsets = offsets_in_result(d.plan, to_device(index_offsets(d.plan), x.device().index));
   return d;
@@ -69,13 +71,7 @@ Tensor index(const Tensor& x, const std::vector<Tensor>& indices) {
 
 void index_put_(const Tensor& x, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {
   const int device = tensor_device(x, "index_put_");
-  AC_CHECK(values.dtype() == x.dtype(), RuntimeError,
-           "Index put requires the source and destination dtypes match, got ", dtype_name(x.dtype()),
-           " for the destination and ", dtype_name(values.dtype()), " for the source.");
-  AC_CHECK(values.device() == x.device(), RuntimeError, "Expected all tensors to be on the same device, but found ",
-           x.device().str(), " and ", values.device().str());
-  const DevicePlan d = plan_on_device(x, indices);
-  check_put_values(d.plan, values);
+  const DevicePlan d = plan_on_device(x, indices, values);
   const int64_t n = product(d.plan.result_shape);
   if (n > 0) {
     const Tensor spread = values.expand(d.plan.result_shape);

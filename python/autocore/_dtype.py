@@ -99,6 +99,36 @@ SCALAR_TYPE_NAMES = {
     uint8: "Byte",
     bool_: "Bool",
 }
+_CPP_TYPE_NAMES = {  # (in overflow messages)
+    float32: "float",
+    float64: "double",
+    float16: "c10::Half",
+    bfloat16: "c10::BFloat16",
+    int64: "int64_t",
+    int32: "int",
+    int16: "int16_t",
+    int8: "int8_t",
+    uint8: "uint8_t",
+}
+
+
+def check_representable(number, d, halves=True):
+    """Refuses, as PyTorch does, a Python number that dtype d cannot hold where one is stored as d (full, fill_,
+    x[i] = v, masked_fill, index_fill, scatter's value; not arithmetic, whose numbers are wrapped): for an integer d
+    a float outside [min, max + 1) (the range truncation maps into; nan and inf too) or an int outside [min, max];
+    for a floating d a finite number past its max (inf and nan are values). A bool d holds anything. halves=False:
+    float16 and bfloat16 hold anything too, becoming inf, as PyTorch's full, fill_, x[i] = v and where make them."""
+    if d is bool_ or isinstance(number, (bool, np.bool_)) or (not halves and d in (float16, bfloat16)):
+        return
+    if d.is_floating_point:
+        fits = number != number or abs(number) == np.inf or abs(number) <= finfo(d).max
+    else:
+        info = np.iinfo(d.numpy)
+        whole = isinstance(number, (int, np.integer))
+        fits = info.min <= number <= info.max if whole else info.min <= float(number) < info.max + 1
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_CPP_TYPE_NAMES[d]} without overflow")
+
 
 _DEFAULT = object()  # finfo() with no argument: the default dtype (finfo(None) is an error, as in PyTorch)
 

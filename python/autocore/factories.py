@@ -290,32 +290,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
             if isinstance(fill_value, int)
             else _dtype.get_default_dtype()
         )
-    _check_representable(fill_value, dtype)
+    _dtype.check_representable(fill_value, dtype, halves=False)
     return _filled(_size([size] if isinstance(size, int) else [size]), fill_value, dtype._c, requires_grad, device)
-
-
-def _check_representable(value, dtype):
-    """PyTorch refuses a fill value the dtype cannot hold (1e300 as float32, 2**63 or inf as int64)."""
-    value = value.item() if isinstance(value, Tensor) else value
-    if (
-        isinstance(value, bool)
-        or dtype.name == "bool"
-        or (isinstance(value, float) and not math.isfinite(value) and dtype.is_floating_point)
-    ):
-        return
-    if dtype.is_floating_point:
-        fits = abs(value) <= float(np.finfo(dtype.numpy).max)
-    else:
-        fits = (
-            isinstance(value, int)
-            and -(1 << 63) <= value < (1 << 63)
-            or isinstance(value, float)
-            and math.isfinite(value)
-            and -(2.0**63) <= value < 2.0**63
-        )
-    if not fits:
-        name = {"float32": "float", "float64": "double"}.get(dtype.name, dtype.name)  # PyTorch's C++ names
-        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs):
@@ -349,6 +325,7 @@ def ones_like(t, dtype=None, device=None, requires_grad=False):
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    _dtype.check_representable(fill_value, dtype or t.dtype)  # (full_like checks the halves; full does not)
     return full(
         list(t.shape), fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad
     )

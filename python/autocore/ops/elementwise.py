@@ -5,7 +5,6 @@ ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero 
 import weakref
 
 from .. import _C, _dtype
-from ..factories import _check_representable
 from ..tensor import Tensor
 from .engine import Node
 from .graph import (
@@ -367,7 +366,7 @@ def where(condition, a, b):
 
     for number, other in ((a, other_a), (b, other_b)):
         if not isinstance(number, Tensor) and not isinstance(number, bool) and isinstance(number, (int, float)):
-            _check_representable(number, _dtype.from_c(_where_number_dtype(number, other)))
+            _dtype.check_representable(number, _dtype.from_c(_where_number_dtype(number, other)), halves=False)
     ca = a._c if ta is not None else _dtype.full_c([], a, _where_number_dtype(a, other_a), place)
     cb = b._c if tb is not None else _dtype.full_c([], b, _where_number_dtype(b, other_b), place)
 
@@ -517,7 +516,7 @@ def clamp(x, min=None, max=None):
     )
     for bound in (min, max):
         if isinstance(bound, (int, float)) and not isinstance(bound, bool):
-            _check_representable(bound, result)
+            _dtype.check_representable(bound, result)
 
     def inside(dtype):
         return constant(_C.clamp_backward(_dtype.full_c([], 1.0, dtype, x.device), x._c, min, max))

@@ -1,21 +1,22 @@
 """Indexing and assignment, with PyTorch's rules: x[index] and x[index] = value for every index kind, index_put(_),
 nonzero, argwhere and take.
 
-The basic parts of an index (ints, slices, None, ..., Python bools) make a view. The advanced parts (int tensors
-and lists, bool masks, which nonzero turns into int tensors) then select through the C++ kernels index and
-index_put_, whose cost follows the result's size, not the indexed tensor's. A lone bool mask over x's leading dims
-takes one pass instead: masked_select to read, masked_fill_ to write a number. Reading records IndexBackward0, whose
-vjp is an accumulating index_put. A write outside the graph goes straight to memory (the version counter is bumped
-in C++); one inside it is recorded out of place on a flat view and written back, as the other in-place ops are."""
+The basic parts of an index (ints, slices, None, ...) make a view. The advanced parts (int tensors and lists, bool
+masks, which nonzero turns into int tensors, and 0-d bools, which add a dim indexed by [0] or []) then select
+through the C++ kernels index and index_put_, whose cost follows the result's size, not the indexed tensor's. A
+lone bool mask over x's leading dims takes one pass instead: masked_select to read, masked_fill_ to write a
+number. Reading records IndexBackward0, whose vjp is an accumulating index_put. A write outside the graph goes
+straight to memory (the version counter is bumped in C++); one inside it is recorded out of place on a flat view and
+written back, as the other in-place ops are."""
 
 import warnings
 
 import numpy as np
 
 from .. import _C, _dtype
-from ..factories import _check_representable, arange
+from ..factories import arange
 from ..tensor import Tensor
-from .graph import record, reduce_to, wrap
+from .graph import expand, record, reduce_to, wrap
 from .inplace import _in_graph, _old_value, _write_back
 from .scatter import select_by_mask
 from .shape import _basic_view, getitem_basic, reshape
@@ -54,6 +55,7 @@ def index_put(x, indices, values, accumulate=False):
     """A copy of x with values written (added, with accumulate) at x[indices], as torch.index_put."""
     if not isinstance(values, Tensor):
         raise TypeError(f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}")
+    indices, values = _put_arguments(x, _listed_parts(x, indices), values, accumulate)
     out = x._c.clone()
     _C.index_put_(out, _c_list(indices), values._c, accumulate)
 
@@ -81,8 +83,46 @@ def index_put_(x, indices, values, accumulate=False):
     if _in_graph(x, values):
         _write_back(x, index_put(_old_value(x), indices, values, accumulate))
     else:
+        indices, values = _put_arguments(x, _listed_parts(x, indices), values, accumulate)
         _C.index_put_(x._c, _c_list(indices), values._c, accumulate)
     return x
+
+
+def _listed_parts(x, indices):
+    """index_put's indices (per dim from the first: None, or an int tensor, or a bool mask over as many dims as it
+    has) as _split's advanced parts, (the dim it starts at, int64 or bool tensor)."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"indices must be a tuple or list of Tensors, got {type(indices).__name__}")
+    if len(indices) > x._c.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x._c.ndim} (got {len(indices)})")
+    parts, dim = [], 0
+    for k, index in enumerate(indices):
+        if index is not None and not isinstance(index, Tensor):
+            raise TypeError(f"expected Tensor as element {k} in argument 0, but got {type(index).__name__}")
+        if index is not None:
+            dtype = index._c.dtype
+            if dtype == _C.DType.int32:
+                index, dtype = wrap(index._c.to_dtype(_C.DType.int64)), _C.DType.int64
+            if dtype not in (_C.DType.int64, _C.DType.bool):
+                raise IndexError(_INDEX_ERROR)
+            parts.append((dim, index))
+        dim += index._c.ndim if index is not None and index._c.dtype == _C.DType.bool else 1
+    return parts
+
+
+def _put_arguments(view, advanced, values, accumulate):
+    """(the index tensors, values) for the C++ index_put_ that writes values into view at its advanced parts, as
+    PyTorch's index_put_ takes them. There a lone bool mask with a one-element value on the CPU, not accumulated, is a
+    masked_fill_, to which the value is a number: converted to view's dtype (refused if that cannot hold it), and of
+    any shape. Otherwise the kernel checks values' shape, then its dtype (it must be view's), then the positions."""
+    masks = [part for _, part in advanced if part._c.dtype == _C.DType.bool]
+    if not accumulate and len(advanced) == 1 and masks and values.numel() == 1 and values.device.type == "cpu":
+        _dtype.check_representable(values.item(), _dtype.from_c(view._c.dtype), halves=False)
+        values = reshape(values, []).to(dtype=view.dtype)
+    indices = _index_tensors(view, advanced)
+    if values.device != view.device and values._c.ndim == 0:
+        values = values.to(device=view.device)
+    return indices, values
 
 
 def nonzero(input, *, as_tuple=False):
@@ -110,38 +150,47 @@ def _c_list(indices):
 
 
 def setitem(x, index, value):
+    """x[index] = value as PyTorch does it: value (a number becomes a 0-d tensor of x's dtype) loses its leading 1s;
+    a basic index copies it, broadcast and converted, into the view; an advanced one writes it by index_put_, whose
+    rules on the value's dtype (see _put_arguments) then hold. The index is checked before the value's shape."""
     if not isinstance(x, Tensor):
         raise TypeError(f"'{type(x).__name__}' object does not support item assignment")
-    if index.__class__ is Tensor and index._c.ndim and not _in_graph(x, value):  # x[mask] = number: one pass
-        mask, number = _leading_mask(x, index), _fill_number(x, value)
-        if mask is not None and number is not None:
-            _check_representable(number, x.dtype)
+    value = _value_for(x, value)
+    if index is False:  # PyTorch's shortcut: nothing is written, whatever the value's shape
+        return
+    if index is True:  # a lone True is the view x.unsqueeze(0) (in a tuple, or as a tensor, it indexes)
+        index = None
+    one_number = value.numel() == 1 and value.device.type == "cpu"
+    if index.__class__ is Tensor and index._c.ndim and one_number and not _in_graph(x, value):
+        mask = _leading_mask(x, index)
+        if mask is not None:  # x[mask] = number: one pass (the masked_fill_ that index_put_ takes here)
+            number = value.item()
+            _dtype.check_representable(number, x.dtype, halves=False)
             _C.masked_fill_(x._c, mask, number)
             return
     basic, advanced = _split(x, index)
-    # A number takes x's dtype; a tensor is copied (converted) into a basic view, but an advanced write (a bool
-    # tensor counts, even 0-d) needs x's dtype already, as PyTorch's index_put_ does.
-    through_index_put = advanced is not None or _has_mask(index)
-    zero_dim = isinstance(value, Tensor) and value._c.ndim == 0  # converted like a number, as PyTorch does
-    value = _value_for(x, value, convert_dtype=not through_index_put or zero_dim)
-    if through_index_put and value._c.dtype != x._c.dtype:
-        names = _dtype.SCALAR_TYPE_NAMES
-        raise RuntimeError(
-            f"Index put requires the source and destination dtypes match, got {names[x.dtype]} for the destination "
-            f"and {names[value.dtype]} for the source."
-        )
+    view = wrap(_basic_view(x._c, basic))
+    value = _without_leading_ones(value)
+    if advanced is None:
+        if value._c.ndim and value._c.shape != view._c.shape:
+            value = expand(value, list(view._c.shape))  # (with expand's messages, as PyTorch's copy_to)
+        value = value.to(device=x.device, dtype=x.dtype)
+    else:
+        indices, value = _put_arguments(view, advanced, value, False)
     if _in_graph(x, value):
         _write_back(x, _assigned(x, index, value))
-        return
-    view = _basic_view(x._c, basic)
-    if advanced is None:
-        if value._c.shape != view.shape:
-            _check_broadcast(value, wrap(view))
-        view.copy_(value._c)
+    elif advanced is None:
+        view._c.copy_(value._c)
     else:
-        _C.index_put_(
-            view, [None if i is None else i._c for i in _index_tensors(wrap(view), advanced)], value._c, False
-        )
+        _C.index_put_(view._c, _c_list(indices), value._c, False)
+
+
+def _without_leading_ones(value):
+    """value without its leading dims of size 1, which PyTorch drops before broadcasting an assigned value."""
+    shape = list(value._c.shape)
+    while shape and shape[0] == 1:
+        shape.pop(0)
+    return reshape(value, shape) if len(shape) != value._c.ndim else value
 
 
 def _assigned(x, index, value):
@@ -173,31 +222,15 @@ def _leading_mask(x, index):
     return index._c.reshape(list(index._c.shape) + [1] * (len(shape) - k)).expand(shape)
 
 
-def _fill_number(x, value):
-    """value as the number a masked fill writes into x, or None when the general path must take it (a tensor of
-    another dtype or device, or one with dims)."""
-    if isinstance(value, Tensor):  # a 0-d one is a number, of whatever dtype
-        if value._c.ndim or value.device != x.device:
-            return None
-        return value.item()
-    if isinstance(value, (bool, int, float)):
-        return value
-    return None
-
-
-def _has_mask(index):
-    """A bool tensor anywhere in the index, 0-d ones included: PyTorch then writes through index_put_."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, Tensor) and p._c.dtype == _C.DType.bool for p in parts)
-
-
-def _value_for(x, value, convert_dtype):
-    """The assigned value as a tensor on x's device, converted to x's dtype if it is a number or convert_dtype."""
+def _value_for(x, value):
+    """The assigned value as a tensor: a number as a 0-d tensor of x's dtype on x's device (refused, as PyTorch does,
+    when x's dtype cannot hold it), a tensor as it is."""
     if isinstance(value, Tensor):
-        if (convert_dtype and value._c.dtype != x._c.dtype) or value.device != x.device:
-            value = value.to(device=x.device, dtype=x.dtype if convert_dtype else value.dtype)
         return value
     if isinstance(value, (bool, int, float)) or hasattr(value, "__index__") or isinstance(value, np.generic):
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise ValueError("Overflow when unpacking long long")  # (PyTorch reads a Python int as an int64)
+        _dtype.check_representable(value, x.dtype, halves=False)
         return wrap(_dtype.full_c([], value, x._c.dtype, x.device))
     raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
 
@@ -227,13 +260,15 @@ def _split(x, index):
                 part, dtype = wrap(part._c.to_dtype(_C.DType.bool)), _C.DType.bool
             if dtype not in (_C.DType.int64, _C.DType.bool):
                 raise IndexError(_INDEX_ERROR)
-            if part._c.ndim == 0:  # a 0-d int is an int; a 0-d mask adds a dim of size 1 or 0, as True or False
+            if part._c.ndim == 0:  # a 0-d int is an int; a 0-d mask is a bool
                 part = int(part.item()) if dtype == _C.DType.int64 else bool(part.item())
             else:
                 width = part._c.ndim if dtype == _C.DType.bool else 1
                 items.append(([slice(None)] * width, width, width, part))
                 continue
-        if part is None or isinstance(part, bool):
+        if isinstance(part, bool):  # a new dim of size 1, indexed by [0] (True) or [] (False), as in PyTorch
+            items.append(([None], 1, 0, wrap(_dtype.full_c([int(part)], 0, _C.DType.int64))))
+        elif part is None:
             items.append(([part], 1, 0, None))
         elif isinstance(part, slice):
             items.append(([part], 1, 1, None))

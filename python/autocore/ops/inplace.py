@@ -176,7 +176,9 @@ def _overwrite(self, write, name):
 
 def fill_(self, value):
     if isinstance(value, Tensor):
-        value = value.item()
+        value = value.item()  # (converted as it is, unchecked, as PyTorch copies a tensor's value)
+    else:
+        _dtype.check_representable(value, _dtype.from_c(self._c.dtype), halves=False)
     return _overwrite(self, lambda: self._c.fill_(value), "FillBackward0")
 
 

@@ -25,14 +25,16 @@ def _full(shape, value, like):
     return wrap(_dtype.full_c(list(shape), value, like._c.dtype, like.device))
 
 
-def _number(value, op):
-    """A fill value: a number, or a 0-d tensor's value (a tensor with dims is refused, as PyTorch does)."""
+def _number(value, op, input):
+    """A fill value for input: a number, or a 0-d tensor's value (a tensor with dims is refused, as PyTorch does),
+    that input's dtype can hold."""
     if isinstance(value, Tensor):
         if value._c.ndim:
             raise RuntimeError(
                 f"{op} only supports a 0-dimensional value tensor, but got tensor with {value._c.ndim} dimension(s)."
             )
-        return value.item()
+        value = value.item()
+    _dtype.check_representable(value, input.dtype)
     return value
 
 
@@ -61,6 +63,7 @@ def _write_scatter(target, input, dim, index, src, kernel_reduce):
     """src (a tensor, or a number spread over the index) combined into target at index along dim."""
     _check_index(index, "scatter")
     if not isinstance(src, Tensor):
+        _dtype.check_representable(src, input.dtype)
         src = wrap(_dtype.full_c([], src, input._c.dtype, input.device).expand(list(index._c.shape)))
     _C.scatter_(target, dim, index._c, src._c, kernel_reduce)
 
@@ -400,7 +403,7 @@ def index_copy(input, dim, index, source):
 
 def _index_fill_into(target, input, dim, index, value):
     d, indices = _along(input, dim, index, "index_fill_")
-    _put_along(target, indices, _full([], _number(value, "index_fill_"), input), False)
+    _put_along(target, indices, _full([], _number(value, "index_fill_", input), input), False)
     return d
 
 
@@ -443,7 +446,7 @@ def masked_fill(input, mask, value):
     """input (broadcast with mask) with value where mask is True; value is a number or a 0-d tensor, which gets
     the sum of the gradient at the filled places."""
     _check_mask(mask, "masked_fill_")
-    number = _number(value, "masked_fill_")
+    number = _number(value, "masked_fill_", input)
     tensor_value = value if isinstance(value, Tensor) else None
     shape = _broadcast(input, mask)
     out = input._c.expand(shape).clone()
@@ -594,7 +597,7 @@ def _scatter_reduce_into(target, self, dim, index, src, reduce, *, include_self=
 
 def _masked_fill_into(target, self, mask, value):
     _check_mask(mask, "masked_fill_")
-    _C.masked_fill_(target, _expand_to(mask, self), _number(value, "masked_fill_"))
+    _C.masked_fill_(target, _expand_to(mask, self), _number(value, "masked_fill_", self))
 
 
 def _masked_scatter_in_place(target, self, mask, source):
