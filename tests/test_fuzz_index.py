@@ -789,7 +789,6 @@ SELECTIONS = {  # name: (call(m, x), numpy reference(x))
 def test_nonzero(name, data):
     call, reference = SELECTIONS[name]
     x = data.draw(operands(data.draw(ranked(int(NUMPY), 4))))
-    sidestep("tensor(0.).nonzero(as_tuple=True)", name == "nonzero(as_tuple)" and x.values.ndim == 0)
     if x.dtype != np.bool_ and data.draw(st.booleans()):  # mostly zeros, as masks are
         x = data.draw(
             operands(
@@ -1048,11 +1047,6 @@ KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, m
         "bits",
         "an empty result (PyTorch: IndexError, index out of range in self)",
     ),
-    "tensor(0.).nonzero(as_tuple=True)": (
-        lambda m: m.tensor(0.0).nonzero(as_tuple=True),
-        "bits",
-        "AttributeError: 'Tensor' object has no attribute 'select' (PyTorch: (tensor([], dtype=int64),))",
-    ),
     "scatter_add backward, empty index": (
         _scatter_add_grads,
         "bits",
@@ -1061,7 +1055,22 @@ KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, m
 }
 
 
+FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "tensor(0.).nonzero(as_tuple=True)": (
+        lambda m: m.tensor(0.0).nonzero(as_tuple=True),
+        "bits",
+        "AttributeError: 'Tensor' object has no attribute 'select' (PyTorch: (tensor([], dtype=int64),))",
+    ),
+}
+
+
 @needs_torch
 @pytest.mark.parametrize("run,mode", reproducers(KNOWN))
 def test_known_bugs(run, mode):
     check(None, "known bugs", "reproducer", run, (), mode=mode)
+
+
+@needs_torch
+@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
+def test_fixed_bugs(run, mode):
+    check(None, "fixed bugs", "reproducer", run, (), mode=mode)
