@@ -1,5 +1,6 @@
 // Python entry points for layout, indexing, scatters and masks, from their kernels' signatures.
 #include "bindings/def_kernel.h"
+#include "core/elementwise_rules.h"
 
 namespace autocore::bindings {
 
@@ -15,6 +16,10 @@ void bind_layout_index(py::module_& m) {
   def_kernel(m, "scatter_", dispatch::scatter_, input, dim, index, py::arg("src"), py::arg("reduce"));
   def_kernel(m, "masked_fill_", dispatch::masked_fill_, input, py::arg("mask"), py::arg("value"));
   def_kernel(m, "masked_select", dispatch::masked_select, input, py::arg("mask"));
+  // Checks that ops/scatter.py runs before its own: a scatter's arguments (PyTorch checks scatter_reduce's name and
+  // mean after them), and the refusal to write in place into an expanded tensor that the index ops share.
+  m.def("check_scatter", &check_scatter, input, dim, index, py::arg("src"));
+  m.def("check_no_internal_overlap", &check_no_internal_overlap, py::arg("out"));
 }
 
 }  // namespace autocore::bindings

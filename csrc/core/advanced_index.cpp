@@ -52,8 +52,7 @@ IndexPlan plan_index(const Tensor& x, const std::vector<Tensor>& indices) {
   // No position lies in an empty dim: PyTorch reports a non-empty index into one before it looks at any value (or
   // at the value index_put_ writes), with this message.
   if (product(plan.index_shape) != 0)
-    for (int k : indexed)
-      AC_CHECK(x.shape()[k] != 0, IndexError, "index is out of bounds for dimension with size 0");
+    for (int k : indexed) AC_CHECK(x.shape()[k] != 0, IndexError, "index is out of bounds for dimension with size 0");
   bool adjacent = indexed.back() - indexed.front() + 1 == static_cast<int>(indexed.size());
 
   // The result's dims, as (source dim or -1 for B) in order: B in place of the indexed dims, or first.

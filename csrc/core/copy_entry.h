@@ -26,7 +26,7 @@ struct CopyEntry {
     AC_CHECK(from.dim() <= dst.dim() && broadcast_shapes(dst.shape(), from.shape()) == dst.shape(), RuntimeError,
              "output with shape ", dst.shape().str(), " doesn't match the broadcast shape ",
              broadcast_shapes(dst.shape(), from.shape()).str());
-    check_no_internal_overlap(dst, "copy_");
+    check_no_internal_overlap(dst);
     StridedIter it(dst);
     it.add_input(from);
     Backend::cast(it, dst.dtype(), from.dtype(), nullptr);

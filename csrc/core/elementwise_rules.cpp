@@ -59,11 +59,11 @@ bool can_cast(DType from, DType to) {
   return true;
 }
 
-void check_no_internal_overlap(const Tensor& out, const char* op) {
+void check_no_internal_overlap(const Tensor& out) {
   if (out.numel() == 0) return;  // nothing is written (numpy gives empty arrays zero strides)
   for (int d = 0; d < out.dim(); ++d)
-    AC_CHECK(out.strides()[d] != 0 || out.shape()[d] <= 1, RuntimeError, op,
-             ": unsupported operation: more than one element of the written-to tensor refers to a single memory "
+    AC_CHECK(out.strides()[d] != 0 || out.shape()[d] <= 1, RuntimeError,
+             "unsupported operation: more than one element of the written-to tensor refers to a single memory "
              "location. Please clone() the tensor before performing the operation.");
 }
 
@@ -79,7 +79,7 @@ void check_out(const Tensor& out, const Dims& shape, DType dtype, EwOp op) {
            " doesn't match the broadcast shape ", shape.str());
   AC_CHECK(can_cast(dtype, out.dtype()), RuntimeError, "result type ", dtype_name(dtype),
            " can't be cast to the desired output type ", dtype_name(out.dtype()));
-  check_no_internal_overlap(out, kNames[int(op)]);
+  check_no_internal_overlap(out);
 }
 
 }  // namespace autocore

@@ -49,8 +49,9 @@ void check_sub_without_bool(EwOp op, bool a_is_bool, bool b_is_bool);
 
 // PyTorch's canCast: no float -> integer, no number -> bool.
 bool can_cast(DType from, DType to);
-// Refuses outputs where two elements share memory (an expanded tensor), which parallel writes would race on.
-void check_no_internal_overlap(const Tensor& out, const char* op);
+// Refuses outputs where two elements share memory (an expanded tensor), which parallel writes would race on; PyTorch's
+// message names no op. The in-place scatters (core/scatter_rules) and, through _C, ops/scatter.py's index ops share it.
+void check_no_internal_overlap(const Tensor& out);
 // The same memory with each broadcast (stride-0) dim cut to one element, so every location appears once: what
 // fill_ writes, since its value does not depend on the position (PyTorch fills expanded views).
 Tensor distinct_elements(const Tensor& t);

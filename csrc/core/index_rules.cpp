@@ -37,13 +37,15 @@ void check_index_add(const Tensor& grad, const Dims& input_shape, const Dims& sh
 
 GatherWalk gather_walk(const Tensor& data, int64_t dim, const Tensor& index) {
   const Dims& shape = data.shape();
-  const int d = data.dim() == 0 ? 0 : wrap_dim(dim, data.dim());
-  AC_CHECK(index.dim() == data.dim() || (index.dim() <= 1 && data.dim() <= 1), RuntimeError,
-           "Index tensor must have the same number of dimensions as input tensor");
-  for (int i = 0; i < index.dim(); ++i)
-    AC_CHECK(i == d || index.shape()[i] <= shape[i], RuntimeError, "Size does not match at dimension ", i,
-             " expected index ", index.shape().str(), " to be smaller than self ", shape.str(),
-             " apart from dimension ", d);
+  const int d = wrap_dim(dim, data.dim());  // (a 0-d data tensor takes dim 0 or -1)
+  if (index.numel() > 0) {                  // PyTorch checks no shape for an empty index: nothing is walked
+    AC_CHECK(index.dim() == data.dim() || (index.dim() <= 1 && data.dim() <= 1), RuntimeError,
+             "Index tensor must have the same number of dimensions as input tensor");
+    for (int i = 0; i < index.dim(); ++i)
+      AC_CHECK(i == d || index.shape()[i] <= shape[i], RuntimeError, "Size does not match at dimension ", i,
+               " expected index ", index.shape().str(), " to be smaller than self ", shape.str(),
+               " apart from dimension ", d);
+  }
   if (data.dim() == 0) return {d, 1, 0, Dims::filled(index.dim(), 0)};
   GatherWalk walk{d, shape[d], data.strides()[d], data.strides()};
   walk.strides[d] = 0;

@@ -20,7 +20,7 @@ void check_index_add(const Tensor& grad, const Dims& input_shape, const Dims& sh
 // gather and scatter_add walk the index's coordinates over a data tensor (gather's input, scatter_add's result) whose
 // dim d the index's values choose: element (i, k) of a 2-D walk along d = 1 is data[i * strides[0] + index * step].
 // gather_walk checks that the index has the data's number of dims and no larger sizes off d (a 0-d data tensor is
-// one element, d 0). An index value k must lie in [0, size).
+// one element, d 0), unless the index is empty. An index value k must lie in [0, size).
 struct GatherWalk {
   int d;
   int64_t size, step;

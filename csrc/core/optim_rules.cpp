@@ -52,7 +52,7 @@ void check_step_lists(const OptimStep& step, DeviceType device_type) {
                " but params[", i, "] is on ", p.device().str());
     }
     for (const NamedList& list : step.lists)  // (an empty tensor, whatever its strides, has nothing to overlap)
-      if (list.tensors && list.written && p.numel() > 0) check_no_internal_overlap((*list.tensors)[i], op);
+      if (list.tensors && list.written && p.numel() > 0) check_no_internal_overlap((*list.tensors)[i]);
   }
 }
 

@@ -16,8 +16,12 @@ namespace autocore {
 enum class ScatterReduce : uint8_t { Assign, Sum, Prod, Amax, Amin };
 ScatterReduce parse_scatter_reduce(const std::string& name);  // "none", "sum", "prod", "amax", "amin"
 
-// scatter_ writes src[i][j][k] into self[i][index[i][j][k]][k] (for dim 1): index has self's number of dims, and
-// no size above src's, nor above self's off dim. Checks those and the dtypes, and gives the walk over self.
+// scatter_ writes src[i][j][k] into self[i][index[i][j][k]][k] (for dim 1): a non-empty index has self's number of
+// dims, and no size above src's, nor above self's off dim. check_scatter checks, in PyTorch's order, the dim, the
+// dtypes, those shapes and then that self's elements are distinct memory (PyTorch refuses an in-place scatter into an
+// expanded tensor, even with an empty index), and gives the wrapped dim; ops/scatter.py calls it where PyTorch checks
+// more after these (scatter_reduce's name and mean). scatter_walk checks so and gives the walk over self.
+int check_scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 GatherWalk scatter_walk(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 
 // masked_fill_ and masked_select take a bool mask with the shape of the tensor they read or write (the Python

@@ -38,7 +38,7 @@ void fill(const Tensor& t, RandomLoop loop, int per, Generator* generator, const
 
 void check_output(const Tensor& t, const char* op) {
   check_cpu(t, op);
-  if (t.numel() > 0) check_no_internal_overlap(t, op);  // numpy gives empty arrays zero strides
+  if (t.numel() > 0) check_no_internal_overlap(t);  // numpy gives empty arrays zero strides
 }
 
 }  // namespace

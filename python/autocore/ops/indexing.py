@@ -126,12 +126,11 @@ def _put_arguments(view, advanced, values, accumulate):
 
 
 def nonzero(input, *, as_tuple=False):
-    coordinates = wrap(_C.nonzero(input._c))
     if not as_tuple:
-        return coordinates
-    if input._c.ndim == 0:  # PyTorch treats a 0-d input as 1-d here
-        return (wrap(_C.nonzero(input._c.reshape([1]))).select(1, 0),)
-    return tuple(coordinates[:, j] for j in range(input._c.ndim))
+        return wrap(_C.nonzero(input._c))
+    x = input._c.reshape([1]) if input._c.ndim == 0 else input._c  # PyTorch treats a 0-d input as 1-d here
+    coordinates = wrap(_C.nonzero(x))
+    return tuple(coordinates[:, j] for j in range(x.ndim))
 
 
 def argwhere(input):

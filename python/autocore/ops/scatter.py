@@ -38,11 +38,28 @@ def _number(value, op, input):
     return value
 
 
-def _check_index(index, op):
-    if not isinstance(index, Tensor):
-        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    if index._c.dtype != _C.DType.int64:
-        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
+def _check_tensor(value, op, name):
+    """A tensor argument's type (its dtype and shape are the C++ checks', or the op's)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
+
+
+def _src_grad(grad, src, node):
+    """grad, shaped as the index, as src's gradient. PyTorch's engine takes a gradient of another shape where src's
+    shape broadcasts to it, and sums it down: an empty index gives a larger src zeros. It refuses any other."""
+    shape, src_shape = list(grad._c.shape), list(src._c.shape)
+    if shape == src_shape:
+        return grad
+    try:
+        fits = list(_C.broadcast_shapes(src_shape, shape)) == shape
+    except RuntimeError:
+        fits = False
+    if not fits:
+        raise RuntimeError(
+            f"Function {node} returned an invalid gradient at index 1 - got {shape} but expected shape compatible "
+            f"with {src_shape}"
+        )
+    return reduce_to(grad, src)
 
 
 # ---- gather and scatter ----
@@ -59,45 +76,46 @@ def gather(input, dim, index):
     return record("GatherBackward0", out_c, (input,), vjp, (index._c,), jvp=lambda t: gather(t, dim, index))
 
 
-def _write_scatter(target, input, dim, index, src, kernel_reduce):
-    """src (a tensor, or a number spread over the index) combined into target at index along dim."""
-    _check_index(index, "scatter")
+_KERNEL_REDUCE = {None: "none", "add": "sum", "multiply": "prod"}  # scatter's reduce=, as the kernel names it
+
+
+def _write_scatter(target, input, dim, index, src, reduce=None):
+    """src (a tensor, or a number spread over the index) written into target (input's values, a C++ tensor) at index
+    along dim, or combined with what is there by reduce ('add', 'multiply'). PyTorch checks the arguments and the
+    write before reduce's name."""
+    _check_tensor(index, "scatter", "index")
     if not isinstance(src, Tensor):
         _dtype.check_representable(src, input.dtype)
         src = wrap(_dtype.full_c([], src, input._c.dtype, input.device).expand(list(index._c.shape)))
-    _C.scatter_(target, dim, index._c, src._c, kernel_reduce)
+    if reduce not in _KERNEL_REDUCE:
+        _C.check_scatter(target, dim, index._c, src._c)
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    _C.scatter_(target, dim, index._c, src._c, _KERNEL_REDUCE[reduce])
 
 
-def _scattered(input, dim, index, src, kernel_reduce):
-    out = input._c.clone()
-    _write_scatter(out, input, dim, index, src, kernel_reduce)
-    return out
+def _src_or_value(src, value):
+    if src is None and value is None:
+        raise TypeError("scatter() missing required argument: 'src' or 'value'")
+    return value if src is None else src
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """input with src's elements (or value) written at index along dim: out[i][index[i][j]] = src[i][j] for dim 1.
     reduce='add' or 'multiply' combines them with what is there instead (not differentiable, as in PyTorch)."""
-    if src is None:
-        src = value
-    if src is None:
-        raise TypeError("scatter() missing required argument: 'src' or 'value'")
+    src = _src_or_value(src, value)
     is_tensor = isinstance(src, Tensor)
+    _write_scatter(out := input._c.clone(), input, dim, index, src, reduce)
     if reduce is not None:
-        kernel_reduce = {"add": "sum", "multiply": "prod"}.get(reduce)
-        if kernel_reduce is None:
-            raise RuntimeError("reduce argument must be either add or multiply.")
-        out = _scattered(input, dim, index, src, kernel_reduce)
 
         def no_derivative(g):
             raise RuntimeError("derivative for aten::scatter is not implemented")
 
         return record("ScatterBackward1", out, (input, src if is_tensor else None), no_derivative)
-    out = _scattered(input, dim, index, src, "none")
 
     def vjp(g):
         return (
             scatter(g, dim, index, 0) if input._requires_grad else None,
-            gather(g, dim, index) if is_tensor and src._requires_grad else None,
+            _src_grad(gather(g, dim, index), src, "ScatterBackward0") if is_tensor and src._requires_grad else None,
         )
 
     def jvp(t_input, t_src):
@@ -110,9 +128,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 def scatter_add(input, dim, index, src):
     """input with src's elements added at index along dim, repeated indices all adding."""
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not {type(src).__name__}")
-    out = _scattered(input, dim, index, src, "sum")
+    _check_tensor(src, "scatter_add", "src")
+    _write_scatter(out := input._c.clone(), input, dim, index, src, "add")
 
     def jvp(t_input, t_src):
         base = t_input if t_input is not None else _full(input._c.shape, 0, input)
@@ -122,7 +139,7 @@ def scatter_add(input, dim, index, src):
         "ScatterAddBackward0",
         out,
         (input, src),
-        lambda g: (g, gather(g, dim, index) if src._requires_grad else None),
+        lambda g: (g, _src_grad(gather(g, dim, index), src, "ScatterAddBackward0") if src._requires_grad else None),
         jvp=jvp,
     )
 
@@ -131,24 +148,13 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """input with src's elements combined at index along dim by reduce ('sum', 'prod', 'mean', 'amax', 'amin'),
     input's own values taking part unless include_self=False. Gradients follow PyTorch: ties of amax and amin share
     the gradient evenly, prod's treats zeros exactly."""
-    _check_reduce(input, src, reduce)
-    _check_index(index, "scatter_reduce")
-    out = _scatter_reduce_c(input, dim, index, src, reduce, include_self)
+    _scatter_reduce_into(out := input._c.clone(), input, dim, index, src, reduce, include_self=include_self)
     result = wrap(out)
 
     def vjp(g):
         return _scatter_reduce_vjp(g, input, dim, index, src, reduce, include_self, result)
 
     return record("ScatterReduceBackward0", out, (input, src), vjp, (input._c, src._c, index._c))
-
-
-def _check_reduce(input, src, reduce):
-    if reduce not in _SCATTER_REDUCE:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
-    if reduce == "mean" and input._c.dtype == _C.DType.bool:
-        raise NotImplementedError("\"scatter_reduce_mean\" not implemented for 'Bool'")
 
 
 def _identity(reduce, like):
@@ -166,22 +172,47 @@ def _identity(reduce, like):
     return -float("inf") if reduce == "amax" else float("inf")
 
 
-def _scatter_reduce_c(input, dim, index, src, reduce, include_self):
-    out = input._c.clone()
+def _scatter_reduce_into(target, input, dim, index, src, reduce, *, include_self=True):
+    """input's values (in target, a C++ tensor) combined with src's at index along dim by reduce, PyTorch's checks in
+    its order: the arguments and the write, reduce's name, and (after an excluded self is reset) bool's missing mean.
+    An integer mean floors, as PyTorch's does."""
+    _check_tensor(index, "scatter_reduce", "index")
+    _check_tensor(src, "scatter_reduce", "src")
+    _C.check_scatter(target, dim, index._c, src._c)
+    if reduce not in _SCATTER_REDUCE:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if not include_self:
         start = _dtype.full_c([], _identity(reduce, input), input._c.dtype, input.device)
-        _C.scatter_(out, dim, index._c, start.expand(list(index._c.shape)), "none")
-    _C.scatter_(out, dim, index._c, src._c, "sum" if reduce == "mean" else reduce)
+        _C.scatter_(target, dim, index._c, start.expand(list(index._c.shape)), "none")
+    if reduce == "mean" and input._c.dtype == _C.DType.bool:
+        kernel = "scatter_gather_tensor_cpu_reduce_mean" if index.numel() else "div_floor_cpu"  # (PyTorch's names)
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    _C.scatter_(target, dim, index._c, src._c, "sum" if reduce == "mean" else reduce)
     if reduce == "mean":
         counts = _counts(input, dim, index, include_self)
-        quotient = _C.div(out, counts)
-        if not input._c.dtype.is_floating_point:  # PyTorch floors an integer mean; the counts are positive
-            integer = _dtype.from_c(input._c.dtype)
-            truncated = wrap(quotient).to(integer)._c
-            inexact_negative = _C.mul(_C.ne(_C.mul(truncated, counts), out), _C.lt(out, 0))
-            quotient = _C.sub(truncated, wrap(inexact_negative).to(integer)._c)
-        out = quotient
-    return out
+        floating = input._c.dtype.is_floating_point
+        target.copy_(_C.div(target, counts) if floating else _floor_divide(target, counts))
+
+
+def _floor_divide(total, counts):
+    """total // counts for integer C++ tensors with counts >= 1, exactly. float64 keeps 53 of int64's bits, so its
+    truncated quotient lies within 2**11 + 1 of the true one; the remainder left is small enough for a second float64
+    quotient to truncate exactly, and the last remainder's sign turns truncation into flooring. A count of 1 gives
+    total itself (whose quotient, up to 2**63, would not convert back from float64)."""
+    dtype, f64 = total.dtype, _C.DType.float64
+    single = _C.eq(counts, 1)
+    dividend = _C.where(single, _C.mul(total, 0), total)
+
+    def truncated_quotient(a):
+        return _C.div(a.to_dtype(f64), counts.to_dtype(f64)).to_dtype(dtype)
+
+    def remainder(q):
+        return _C.sub(dividend, _C.mul(q, counts))
+
+    rough = truncated_quotient(dividend)
+    quotient = _C.add(rough, truncated_quotient(remainder(rough)))  # the floor, or one above it
+    quotient = _C.sub(quotient, _C.lt(remainder(quotient), 0).to_dtype(dtype))
+    return _C.where(single, total, quotient)
 
 
 def _counts(input, dim, index, include_self):
@@ -215,7 +246,7 @@ def _scatter_reduce_vjp(g, input, dim, index, src, reduce, include_self, result)
         grad_self = scatter(grad_self, dim, index, 0)
     return (
         grad_self if input._requires_grad else None,
-        grad_src if src._requires_grad else None,
+        _src_grad(grad_src, src, "ScatterReduceBackward0") if src._requires_grad else None,
     )
 
 
@@ -244,66 +275,9 @@ def _prod_grads(g, input, dim, index, src, include_self, result):
 
 _TYPE_NAMES = {d.name: name for d, name in _dtype.SCALAR_TYPE_NAMES.items()}
 
-# PyTorch's index_add_, index_copy_ and index_fill_ word (and type) the same faults differently: their messages, in
-# the order (index dtype, index dims, source dtype, source slice shape, index count, index range).
-_ALONG_ERRORS = {
-    "index_add_": (
-        (RuntimeError, "index_add_(): Expected dtype int32/int64 for index"),
-        (
-            IndexError,
-            "index_add_(): Index is supposed to be a vector, but got dim: {ndim} with type: Long and size: {shape}",
-        ),
-        (RuntimeError, "index_add_(): self ({self}) and source ({source}) must have the same scalar type"),
-        (
-            RuntimeError,
-            "source tensor shape must match self tensor shape, excluding the specified dimension. Got "
-            "self.shape = {self_shape} source.shape = {source_shape}",
-        ),
-        (
-            RuntimeError,
-            "index_add_(): Number of indices ({count}) should be equal to source.size(dim): ({length}), for dim: {d}",
-        ),
-        (RuntimeError, "index {k} is out of bounds for dimension {d} with size {size}"),
-    ),
-    "index_copy_": (
-        (RuntimeError, "index_copy_(): Expected a long tensor for index, but got {index}"),
-        (IndexError, "index_copy_(): Index should have dimension 1 or 0 (got {ndim})"),
-        (
-            RuntimeError,
-            "index_copy_(): self and source expected to have the same dtype, but got (self) {self} and "
-            "(source) {source}",
-        ),
-        (
-            RuntimeError,
-            "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
-            "shape: {self_shape} at dimension {d} and source slice shape: {source_shape} at dimension {d}.",
-        ),
-        (IndexError, "index_copy_(): Number of indices ({count}) should be equal to source.size(dim) ({length})"),
-        (IndexError, "index_copy_(): index {k} is out of bounds for dimension {d} with size {size}"),
-    ),
-    "index_fill_": (
-        (IndexError, "index_fill_(): Expected dtype int64 for index."),
-        (RuntimeError, "index_fill_(): Index has to be a vector/scalar"),
-    ),
-}
 
-
-def _fault(op, which, **details):
-    error, message = _ALONG_ERRORS[op][which]
-    return error(message.format(**details))
-
-
-def _along(x, dim, index, op):
-    """x's dim d (wrapped), and the index list that puts index along it for index_put_ (a 0-d x or index taken as
-    1-d)."""
-    if not isinstance(index, Tensor):
-        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    if index._c.dtype != _C.DType.int64:
-        raise _fault(op, 0, index=_TYPE_NAMES[index._c.dtype.name])
-    if index._c.ndim > 1:
-        raise _fault(op, 1, ndim=index._c.ndim, shape=list(index._c.shape))
-    d = _wrap_dim(dim, x._c.ndim)
-    return d, [None] * d + [index if index._c.ndim else reshape(index, 1)]
+def _type_name(t):
+    return _TYPE_NAMES[t._c.dtype.name]
 
 
 def _wrap_dim(dim, ndim):
@@ -317,45 +291,89 @@ def _as_1d(t):
     return reshape(t, 1) if t._c.ndim == 0 else t
 
 
-def _check_source(x, d, index, source, op):
-    """source's dtype and shape against x's, then index's values against x's dim d: all of them in range, none
-    negative (index_put_, which the ops write through, would count a negative one from the end)."""
-    if not isinstance(source, Tensor):
-        raise TypeError(f"{op}(): argument 'source' must be Tensor, not {type(source).__name__}")
-    if source._c.dtype != x._c.dtype:
-        raise _fault(op, 2, self=_TYPE_NAMES[x._c.dtype.name], source=_TYPE_NAMES[source._c.dtype.name])
-    count = index.numel()
-    shape, source_shape = list(_as_1d(x)._c.shape), list(_as_1d(source)._c.shape)
-    slices_match = len(source_shape) == len(shape) and all(
-        s == t for i, (s, t) in enumerate(zip(source_shape, shape)) if i != d
-    )
-    if not slices_match:
-        raise _fault(op, 3, self_shape=shape, source_shape=source_shape, d=d)
-    if source_shape[d] != count:
-        raise _fault(op, 4, count=count, length=source_shape[d], d=d)
-    if count and x.numel():  # (PyTorch checks nothing when self is empty)
-        for k in (int(index.min()), int(index.max())):
-            if not 0 <= k < shape[d]:
-                # PyTorch's CPU index_add_ scatters along a first or last dim of 2 or more, and walks slices
-                # otherwise; the two paths raise differently.
-                if op == "index_add_" and not (x._c.ndim >= 2 and d in (0, x._c.ndim - 1)):
-                    raise IndexError("index out of range in self")
-                raise _fault(op, 5, k=k, d=d, size=shape[d])
+def _along(d, index):
+    """The index list that puts index along dim d for index_put_ (a 0-d index taken as 1-d)."""
+    return [None] * d + [_as_1d(index)]
 
 
-def _put_along(target, indices, values, accumulate):
-    """values written (added) into target (a C++ tensor; 0-d taken as 1-d) at target[..., index] along the dim."""
+def _put_along(target, d, index, values, accumulate):
+    """values written (added) into target (a C++ tensor; 0-d taken as 1-d) at target[..., index] along dim d."""
     if 0 in target.shape:  # PyTorch checks no index against an empty self
         return
     target = target.reshape([1]) if target.ndim == 0 else target
-    _C.index_put_(target, [None if i is None else i._c for i in indices], values._c, accumulate)
+    _C.index_put_(target, [None if i is None else i._c for i in _along(d, index)], _as_1d(values)._c, accumulate)
+
+
+def _out_of_range(index, side):
+    """The first of index's smallest and largest values outside [0, side) (index_put_, which the ops write through,
+    would count a negative one from the end), or None."""
+    if not index.numel():
+        return None
+    return next((k for k in (int(index.min()), int(index.max())) if not 0 <= k < side), None)
+
+
+def _check_index_add(x, dim, index, source):
+    """index_add_'s checks of its arguments, in PyTorch's order; gives the wrapped dim."""
+    _check_tensor(index, "index_add_", "index")
+    _check_tensor(source, "index_add_", "source")
+    d = _wrap_dim(dim, x._c.ndim)
+    if index._c.ndim > 1:
+        raise IndexError(
+            f"index_add_(): Index is supposed to be a vector, but got dim: {index._c.ndim} with type: "
+            f"{_type_name(index)} and size: {list(index._c.shape)}"
+        )
+    if index._c.dtype != _C.DType.int64:
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_type_name(index)}")
+    if source._c.dtype != x._c.dtype:
+        raise RuntimeError(
+            f"index_add_(): self ({_type_name(x)}) and source ({_type_name(source)}) must have the same scalar type"
+        )
+    if d != 0 and d >= source._c.ndim:
+        raise RuntimeError(
+            f"index_add_(): Indexing dim {d} is out of bounds of the source tensor with dim {source._c.ndim}"
+        )
+    count = index.numel()
+    if source._c.ndim == 0 and count != 1:  # (PyTorch's message reads source.size(dim), which a 0-d source lacks)
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+    if source._c.ndim and count != source._c.shape[d]:
+        raise RuntimeError(
+            f"index_add_(): Number of indices ({count}) should be equal to source.size(dim): "
+            f"({source._c.shape[d]}), for dim: {d}"
+        )
+    shape, source_shape = list(x._c.shape), list(source._c.shape)
+    if shape and source_shape:
+        del shape[d], source_shape[d]
+    if shape != source_shape:
+        raise RuntimeError(
+            "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = "
+            f"{list(x._c.shape)} source.shape = {list(source._c.shape)}"
+        )
+    return d
+
+
+def _check_index_add_range(x, d, index, unit_alpha):
+    """PyTorch's CPU index_add_ scatters along a first or last dim of 2 or more when alpha is 1 (an out-of-range
+    index: RuntimeError), and walks slices otherwise (IndexError), checking every index even for an empty self of
+    1 dim or none; for an empty self of more dims it checks none."""
+    many_dims = x._c.ndim >= 2
+    if many_dims and not x.numel():
+        return
+    k = _out_of_range(index, x._c.shape[d] if x._c.ndim else 1)
+    if k is None:
+        return
+    if many_dims and d in (0, x._c.ndim - 1) and unit_alpha:
+        raise RuntimeError(f"index {k} is out of bounds for dimension {d} with size {x._c.shape[d]}")
+    raise IndexError("index out of range in self")
 
 
 def _index_add_into(target, input, dim, index, source, alpha=1):
-    d, indices = _along(input, dim, index, "index_add_")
-    _check_source(input, d, index, source, "index_add_")
-    scaled = source if alpha == 1 else ew.mul(source, alpha)
-    _put_along(target, indices, _as_1d(scaled), True)
+    d = _check_index_add(input, dim, index, source)
+    _C.check_no_internal_overlap(target)
+    unit_alpha = alpha == 1 and not isinstance(alpha, bool)
+    # PyTorch converts alpha to self's dtype (truncating for an integer self) before multiplying
+    scaled = source if unit_alpha else ew.mul(source, _full([], _number(alpha, "index_add_", input), input))
+    _check_index_add_range(input, d, index, unit_alpha)
+    _put_along(target, d, index, scaled, True)
     return d
 
 
@@ -377,10 +395,51 @@ def index_add(input, dim, index, source, *, alpha=1):
     return record("IndexAddBackward0", out, (input, source), vjp, jvp=jvp)
 
 
+def _check_index_copy(target, x, dim, index, source):
+    """index_copy_'s checks, in PyTorch's order: the dim, the write (in place), then its arguments; gives the
+    wrapped dim."""
+    _check_tensor(index, "index_copy_", "index")
+    _check_tensor(source, "index_copy_", "source")
+    d = _wrap_dim(dim, x._c.ndim)
+    _C.check_no_internal_overlap(target)
+    if index._c.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index._c.ndim})")
+    count = index.numel()
+    if source._c.ndim == 0 and count != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element (got {count})")
+    if source._c.ndim != x._c.ndim and source._c.ndim and x._c.ndim:
+        raise IndexError(
+            "index_copy_(): When source and destination are not scalars, their dimensionality must match. Source "
+            f"dimensionality ({source._c.ndim}), destination dimensionality ({x._c.ndim})"
+        )
+    if index._c.dtype != _C.DType.int64:
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {_type_name(index)}")
+    if source._c.dtype != x._c.dtype:
+        raise RuntimeError(
+            "index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{_type_name(x)} and (source) {_type_name(source)}"
+        )
+    slices = [list(t._c.shape[:d] + t._c.shape[d + 1 :]) for t in (x, source)]  # (a 0-d one: no dims to drop)
+    if slices[0] != slices[1]:
+        raise RuntimeError(
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: "
+            f"{' '.join(map(str, slices[0]))} at dimension {d} and source slice shape: "
+            f"{' '.join(map(str, slices[1]))} at dimension 0."
+        )
+    if source._c.ndim and count != source._c.shape[d]:
+        raise IndexError(
+            f"index_copy_(): Number of indices ({count}) should be equal to source.size(dim) ({source._c.shape[d]})"
+        )
+    side = x._c.shape[d] if x._c.ndim else 1
+    k = _out_of_range(index, side) if x.numel() else None  # (PyTorch checks nothing when self is empty)
+    if k is not None:
+        raise IndexError(f"index_copy_(): index {k} is out of bounds for dimension {d} with size {side}")
+    return d
+
+
 def _index_copy_into(target, input, dim, index, source):
-    d, indices = _along(input, dim, index, "index_copy_")
-    _check_source(input, d, index, source, "index_copy_")
-    _put_along(target, indices, _as_1d(source), False)
+    d = _check_index_copy(target, input, dim, index, source)
+    _put_along(target, d, index, source, False)
     return d
 
 
@@ -402,8 +461,14 @@ def index_copy(input, dim, index, source):
 
 
 def _index_fill_into(target, input, dim, index, value):
-    d, indices = _along(input, dim, index, "index_fill_")
-    _put_along(target, indices, _full([], _number(value, "index_fill_", input), input), False)
+    number = _number(value, "index_fill_", input)
+    _check_tensor(index, "index_fill_", "index")
+    if index._c.dtype != _C.DType.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if index._c.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    d = _wrap_dim(dim, input._c.ndim)
+    _put_along(target, d, index, _full([], number, input), False)
     return d
 
 
@@ -578,21 +643,12 @@ def _in_place(out_of_place, into):
 
 
 def _scatter_into(target, self, dim, index, src=None, *, value=None, reduce=None):
-    if src is None:
-        src = value
-    if reduce is not None and reduce not in ("add", "multiply"):
-        raise RuntimeError("reduce argument must be either add or multiply.")
-    _write_scatter(target, self, dim, index, src, {None: "none", "add": "sum", "multiply": "prod"}[reduce])
+    _write_scatter(target, self, dim, index, _src_or_value(src, value), reduce)
 
 
 def _scatter_add_into(target, self, dim, index, src):
-    _write_scatter(target, self, dim, index, src, "sum")
-
-
-def _scatter_reduce_into(target, self, dim, index, src, reduce, *, include_self=True):
-    _check_reduce(self, src, reduce)
-    _check_index(index, "scatter_reduce")
-    target.copy_(_scatter_reduce_c(self, dim, index, src, reduce, include_self))
+    _check_tensor(src, "scatter_add", "src")
+    _write_scatter(target, self, dim, index, src, "add")
 
 
 def _masked_fill_into(target, self, mask, value):
@@ -601,6 +657,9 @@ def _masked_fill_into(target, self, mask, value):
 
 
 def _masked_scatter_in_place(target, self, mask, source):
+    _check_tensor(mask, "masked_scatter_", "mask")
+    _check_tensor(source, "masked_scatter_", "source")
+    _C.check_no_internal_overlap(target)  # (PyTorch's first check)
     _check_mask(mask, "masked_scatter_")
     _expand_to(mask, self)
     _check_same_dtype(self, source)
