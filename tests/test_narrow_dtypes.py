@@ -240,7 +240,6 @@ def test_promotion_of_two_tensors(a):
         assert (x + y).dtype is expected and (y * x).dtype is expected, (a, b)
 
 
-@pytest.mark.skipif(not hasattr(ac, "promote_types"), reason="autocore has no promote_types or result_type")
 def test_promote_types_and_result_type():
     for a in ALL:
         for b in ALL:
@@ -248,6 +247,20 @@ def test_promote_types_and_result_type():
             assert ac.result_type(ac.ones(2, dtype=dt(a)), ac.ones(2, dtype=dt(b))) is dt(expected_promotion(a, b))
     assert ac.result_type(ac.ones(2, dtype=ac.uint8), 1000) is ac.uint8
     assert ac.result_type(ac.ones(2, dtype=ac.float16), 2.5) is ac.float16
+    assert ac.result_type(3, ac.ones((), dtype=ac.int8)) is ac.int8
+    with pytest.raises(TypeError, match="must be Tensor or Number"):
+        ac.result_type(ac.ones(2), "a")
+
+
+def expected_cast(a, b):
+    """PyTorch's casting rule for type-promoting writes: never floating into an integer, nor non-bool into bool."""
+    return not (dt(a).is_floating_point and not dt(b).is_floating_point) and (a == "bool" or b != "bool")
+
+
+def test_can_cast():
+    for a in ALL:
+        for b in ALL:
+            assert ac.can_cast(dt(a), dt(b)) == expected_cast(a, b), (a, b)
 
 
 def test_promotion_matches_pytorch():
@@ -255,6 +268,7 @@ def test_promotion_matches_pytorch():
     for a in ALL:
         for b in ALL:
             assert str(torch.promote_types(getattr(torch, a), getattr(torch, b))) == f"torch.{expected_promotion(a, b)}"
+            assert torch.can_cast(getattr(torch, a), getattr(torch, b)) == expected_cast(a, b), (a, b)
 
 
 # A Python number or a 0-d tensor of the same kind as a dimensioned operand leaves its dtype alone; of a higher
@@ -565,6 +579,8 @@ def test_where_and_nonzero():
     cond = ac.tensor([True, False, True])
     a, b = ac.tensor([1, -2, 3], dtype=ac.int8), ac.tensor([200, 250, 0], dtype=ac.uint8)
     assert_tensor(ac.where(cond, a, b), "int16", [1, 250, 3])
+    assert_tensor(ac.where(cond, a, 5), "int8", [1, 5, 3])  # a number of the tensor's kind takes its dtype
+    assert_tensor(ac.where(cond, b, 2.5), "float32", [200, 2.5, 0])
     h, bf = ac.tensor([0.1, 2.0, -0.0], dtype=ac.float16), ac.tensor([1 / 3, 5.0, 6.0], dtype=ac.bfloat16)
     expected = np.where([True, False, True], np.float16([0.1, 2, -0.0]).astype(np.float32), round_bf16([1 / 3, 5, 6]))
     assert_tensor(ac.where(cond, h, bf), "float32", expected)

@@ -207,6 +207,14 @@ void bind_tensor(py::module_& m) {
   });
   m.def("default_float_dtype", &default_float_dtype);
   m.def("set_default_float_dtype", &set_default_float_dtype);
+  m.def("promote_types", &promote_types);
+  // PyTorch's result_type over tensors (their dtype and dims) and Python numbers, as the elementwise ops promote.
+  m.def("result_type", [](const std::vector<Tensor>& tensors, const std::vector<Scalar>& numbers) {
+    ResultType promotion;
+    for (const Tensor& t : tensors) promotion.add_tensor(t.dtype(), t.dim());
+    for (const Scalar& s : numbers) promotion.add_scalar(s);
+    return promotion.result();
+  });
 }
 
 }  // namespace autocore::bindings

@@ -85,6 +85,7 @@ from .ops.elementwise import (
     POINTWISE,
     abs,
     add,
+    can_cast,
     clamp,
     div,
     eq,
@@ -98,6 +99,8 @@ from .ops.elementwise import (
     mul,
     ne,
     pow,
+    promote_types,
+    result_type,
     sub,
 )
 from .ops.indexing import argwhere, index_put, nonzero, take

@@ -347,14 +347,43 @@ def _number_dtype(value):
     )
 
 
+def _category(c_dtype):
+    """PyTorch's categories of dtypes: bool 0, integers 1, floating 2."""
+    return 2 if c_dtype.is_floating_point else 0 if c_dtype == _C.DType.bool else 1
+
+
 def _where_number_dtype(value, other):
     """A Python number in where() takes the other operand's dtype unless its kind is higher (PyTorch's rule for
     wrapped numbers): a float beside integers gives the default float dtype, an int beside bools int64."""
     own = _number_dtype(value)
-    rank = {_C.DType.bool: 0, _C.DType.int32: 1, _C.DType.int64: 1}
-    if other.is_floating_point or rank.get(own, 2) <= rank[other]:
-        return other
-    return own
+    return other if _category(own) <= _category(other) else own
+
+
+def promote_types(type1, type2):
+    """The smallest dtype both convert to without losing their kind (PyTorch's lattice: uint8 and int8 give int16,
+    float16 and bfloat16 float32)."""
+    return _dtype.from_c(_C.promote_types(type1._c, type2._c))
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an elementwise op of these operands (tensors or Python numbers) computes in."""
+    tensors, numbers = [], []
+    for operand in (tensor1, tensor2):
+        if isinstance(operand, Tensor):
+            tensors.append(operand._c)
+        elif isinstance(operand, (bool, int, float)):
+            numbers.append(operand)
+        else:
+            raise TypeError(f"result_type(): argument must be Tensor or Number, not {type(operand).__name__}")
+    return _dtype.from_c(_C.result_type(tensors, numbers))
+
+
+def can_cast(from_, to):
+    """Whether PyTorch's type-promoting ops may write from_ into to: not floating into an integer, nor anything
+    but bool into bool."""
+    if from_.is_floating_point and not to.is_floating_point:
+        return False
+    return from_ is _dtype.bool_ or to is not _dtype.bool_
 
 
 def where(condition, a, b):
