@@ -9,7 +9,7 @@
 namespace autocore {
 
 // The dtypes with loops of their own, and every dtype: the CPU converts between the others in one portable table
-// (cpu/copy.cpp), not once per instruction set.
+// (cpu/copy.cpp), not once per instruction set, except to and from their wide dtypes (fill_widening_casts).
 using WideTypes = pointwise::TypeList<bool, int64_t, float, double>;
 using AllTypes = pointwise::TypeList<bool, int64_t, float, double, int32_t, int8_t, uint8_t, int16_t, Half, BFloat16>;
 
@@ -21,6 +21,15 @@ void fill_casts_to(CastTable& cast, pointwise::TypeList<Froms...>) {
 template <class Device, class CastTable, class... Types>
 void fill_casts(CastTable& cast, pointwise::TypeList<Types...> types) {
   (fill_casts_to<Device, Types>(cast, types), ...);
+}
+
+// cast[Wide][Narrow] and cast[Narrow][Wide]: the conversions an op on a narrow dtype makes around its wide loop,
+// which are worth each instruction set's vector units (float16's conversion especially).
+template <class Device, class Wide, class... Narrows, class CastTable>
+void fill_widening_casts(CastTable& cast) {
+  constexpr int wide = static_cast<int>(dtype_of<Wide>);
+  ((cast[wide][static_cast<int>(dtype_of<Narrows>)] = Device::template cast<Wide, Narrows>), ...);
+  ((cast[static_cast<int>(dtype_of<Narrows>)][wide] = Device::template cast<Narrows, Wide>), ...);
 }
 
 template <class Device, class Table, class CastTypes>
@@ -47,6 +56,8 @@ struct ElementwiseTableBuilder {
 #include "core/elementwise_ops.def"
 #undef AC_ELEMENTWISE
     fill_casts<Device>(t.cast, CastTypes{});
+    fill_widening_casts<Device, int64_t, int32_t, int16_t, int8_t, uint8_t>(t.cast);
+    fill_widening_casts<Device, float, Half, BFloat16>(t.cast);
   }
 };
 

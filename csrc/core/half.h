@@ -22,35 +22,32 @@ AC_INLINE float to_float(uint32_t u) {
   return f;
 }
 
-// Rounds `value`, shifted right by `shift` bits, to the nearest integer, ties to even.
-AC_INLINE uint32_t shift_round_even(uint32_t value, int shift) {
-  const uint32_t kept = value >> shift, rest = value & ((1u << shift) - 1), tie = 1u << (shift - 1);
-  return kept + (rest > tie || (rest == tie && (kept & 1)));
-}
+// The conversions are branch-free (each case computed, then selected), so that the cast loops vectorise.
 
 // IEEE binary16: 1 sign bit, 5 exponent bits (bias 15), 10 mantissa bits; rounded to nearest, ties to even.
 AC_INLINE uint16_t from_float32(float f) {
   const uint32_t x = of_float(f), sign = (x >> 16) & 0x8000, magnitude = x & 0x7fffffff;
-  if (magnitude > 0x7f800000) return uint16_t(sign | 0x7e00);   // NaN stays NaN, made quiet
-  if (magnitude >= 0x477ff000) return uint16_t(sign | 0x7c00);  // 65520 and above round to infinity
-  if (magnitude >= 0x38800000) {                                // 2**-14 and above: a normal half
-    // The exponent rebiased from 127 to 15 (112 << 23) and the mantissa cut from 23 to 10 bits; a carry out of
-    // the mantissa rightly moves up the exponent.
-    return uint16_t(sign | shift_round_even(magnitude - (112u << 23), 13));
-  }
-  const int exponent = int(magnitude >> 23);
-  if (exponent < 102) return uint16_t(sign);  // under 2**-25: rounds to zero (2**-25 itself ties to even, zero)
-  // A subnormal half counts units of 2**-24; the float is mantissa * 2**(exponent - 150).
-  const uint32_t mantissa = (magnitude & 0x7fffff) | 0x800000;
-  return uint16_t(sign | shift_round_even(mantissa, 126 - exponent));
+  // 2**-14 and above, a normal half: the exponent rebiased from 127 to 15 (112 << 23), the mantissa cut from 23 to
+  // 10 bits, rounding half to even (a carry out of the mantissa rightly moves up the exponent).
+  const uint32_t rebiased = magnitude - (112u << 23);
+  const uint32_t normal = (rebiased + 0xfff + ((rebiased >> 13) & 1)) >> 13;
+  // Below 2**-14, a subnormal half counts units of 2**-24: adding 0.5 (whose float ulp is 2**-24) lets the FPU
+  // round the magnitude to that unit, to nearest even; the units are then the sum's low bits.
+  const uint32_t subnormal = of_float(to_float(magnitude) + 0.5f) - 0x3f000000;
+  uint32_t result = magnitude >= 0x38800000 ? normal : subnormal;
+  result = magnitude >= 0x477ff000 ? 0x7c00 : result;  // 65520 and above round to infinity
+  result = magnitude > 0x7f800000 ? 0x7e00 : result;   // NaN stays NaN, made quiet
+  return uint16_t(sign | result);
 }
 
 AC_INLINE float to_float32(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  if (exponent == 0x1f) return to_float(sign | 0x7f800000 | (mantissa << 13));
-  if (exponent != 0) return to_float(sign | ((exponent + 112) << 23) | (mantissa << 13));
-  const float magnitude = float(mantissa) * 5.9604644775390625e-8f;  // mantissa * 2**-24, exact
-  return sign ? -magnitude : magnitude;
+  const uint32_t sign = uint32_t(h & 0x8000) << 16, shifted = uint32_t(h & 0x7fff) << 13;
+  const uint32_t exponent = shifted & 0x0f800000;
+  const uint32_t normal = shifted + (112u << 23);   // exponent rebiased from 15 to 127
+  const uint32_t special = shifted + (224u << 23);  // infinity and NaN: all exponent bits set
+  const uint32_t subnormal = of_float(to_float(shifted + (113u << 23)) - 6.103515625e-05f);  // minus 2**-14
+  const uint32_t magnitude = exponent == 0x0f800000 ? special : exponent == 0 ? subnormal : normal;
+  return to_float(sign | magnitude);
 }
 
 // bfloat16: float32's upper half (8 exponent bits, 7 mantissa bits), rounded to nearest, ties to even.
