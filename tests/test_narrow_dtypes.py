@@ -690,3 +690,77 @@ def test_dlpack_with_pytorch(name):
     assert_same((theirs.float() if name == "bfloat16" else theirs).numpy(), values)
     ours = ac.from_dlpack(torch.tensor(values.tolist(), dtype=getattr(torch, name)))
     assert_tensor(ours, name, values)
+
+
+# ---- families with float32/float64 kernels only: computed in float32, rounded once ---------------------------------
+
+
+def _rounded(name, values):
+    """float32 values rounded once to the half type `name`, as a numpy array holding them exactly."""
+    return np_value(name, np.asarray(values, np.float32))
+
+
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis, keepdims=True))
+    return e / e.sum(axis, keepdims=True)
+
+
+HALF_FAMILIES = {  # name: (autocore call on (x, w), numpy reference on float32 arrays)
+    "matmul": (lambda x, w: x @ w, lambda x, w: x @ w),
+    "linear": (lambda x, w: ac.nn.functional.linear(x, w.t()), lambda x, w: x @ w),
+    "softmax": (lambda x, w: ac.softmax(x, 1), lambda x, w: _softmax(x, 1)),
+    "log_softmax": (lambda x, w: ac.log_softmax(x, 1), lambda x, w: np.log(_softmax(x, 1))),
+    "mse_loss": (lambda x, w: ac.nn.functional.mse_loss(x, x * 0.5), lambda x, w: np.mean((x - x * 0.5) ** 2)),
+}
+
+
+@pytest.mark.parametrize("family", sorted(HALF_FAMILIES))
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_half_types_through_float32_families(family, name):
+    """matmul, softmax and the losses have float32 and float64 loops only: a half type computes in float32 and rounds
+    the result once (within one rounding of the numpy reference), and its gradient comes back in the half type."""
+    rng = np.random.default_rng(0)
+    xv, wv = np_value(name, rng.standard_normal((4, 6))), np_value(name, rng.standard_normal((6, 3)))
+    x = ac.tensor(xv, dtype=dt(name), requires_grad=True)
+    w = ac.tensor(wv, dtype=dt(name), requires_grad=True)
+    call, reference = HALF_FAMILIES[family]
+    out = call(x, w)
+    assert out.dtype is dt(name)
+    expected = _rounded(name, reference(xv.astype(np.float32), wv.astype(np.float32)))
+    ulp = 2.0**-10 if name == "float16" else 2.0**-7
+    np.testing.assert_allclose(to_np(out.detach()), expected, rtol=ulp, atol=ulp * 1e-2)
+    out.float().sum().backward()
+    assert x.grad.dtype is dt(name) and x.grad.shape == x.shape
+
+
+def test_half_draws_and_families_without_half_loops_refuse_cleanly():
+    for name in ("float16", "bfloat16"):
+        drawn = ac.rand(1000, dtype=dt(name))
+        assert drawn.dtype is dt(name) and 0 <= float(drawn.min()) and float(drawn.max()) <= 1
+        assert ac.randn(3, dtype=dt(name)).dtype is dt(name)
+        assert ac.empty(4, dtype=dt(name)).uniform_(2, 3).float().min().item() >= 2
+    with pytest.raises(RuntimeError, match="not implemented for 'Char'"):  # (PyTorch's message; never a crash)
+        ac.softmax(ac.ones(2, dtype=ac.int8), 0)
+    half = ac.nn.Parameter(ac.ones(2, dtype=ac.float16))
+    half.grad = ac.ones(2, dtype=ac.float16)
+    with pytest.raises(RuntimeError, match="float32 or float64"):
+        ac.optim.SGD([half], lr=0.1).step()
+
+
+def test_half_families_match_pytorch():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(1)
+    values = rng.standard_normal((5, 7)).astype(np.float32)
+    target = rng.integers(0, 7, 5)
+    for name in ("float16", "bfloat16"):
+        ours = ac.tensor(values).to(dt(name)).requires_grad_()
+        theirs = torch.tensor(values).to(getattr(torch, name)).requires_grad_()
+        for call in (
+            lambda m, x: m.nn.functional.cross_entropy(x, m.tensor(target)),
+            lambda m, x: m.softmax(x, 0),
+            lambda m, x: x @ x.t(),
+        ):
+            a, b = call(ac, ours), call(torch, theirs)
+            assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
+            ulp = 2.0**-10 if name == "float16" else 2.0**-7
+            np.testing.assert_allclose(to_np(a.detach()), b.detach().float().numpy(), rtol=2 * ulp, atol=ulp * 1e-2)

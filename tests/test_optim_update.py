@@ -299,7 +299,7 @@ def test_mismatched_inputs_raise_before_touching_memory():
         adam(p, g, m, [np.zeros((2, 3)), np.zeros(5)])
     with pytest.raises(RuntimeError, match=r"grads\[0\] has dtype float32 but params\[0\] has dtype float64"):
         adam(p, [g[0].astype(np.float32), g[1]], m, m)
-    with pytest.raises(RuntimeError, match=r"params\[0\] must be a floating point tensor"):
+    with pytest.raises(RuntimeError, match=r"params\[0\] must be a float32 or float64 tensor"):
         _C.sgd_([tensor(np.ones(3, np.int64))], [tensor(np.ones(3, np.int64))], [], lr=0.1)
     with pytest.raises(RuntimeError, match=r"expected as many max_exp_avg_sqs as params"):
         _C.adam_(T(p), T(g), T(m), T(m), [], 1, amsgrad=True)

@@ -59,6 +59,8 @@ constexpr const char* buffer_format(DType dtype) { return kDTypeNames[int(dtype)
 constexpr bool is_floating(DType dtype) {
   return dtype == DType::Float32 || dtype == DType::Float64 || dtype == DType::Float16 || dtype == DType::BFloat16;
 }
+// The floating dtypes with loops of their own (the families without a narrow path have only these).
+constexpr bool has_float_loops(DType dtype) { return dtype == DType::Float32 || dtype == DType::Float64; }
 
 template <class T> struct DTypeOf;
 template <> struct DTypeOf<bool> {
@@ -104,6 +106,16 @@ decltype(auto) dispatch_floating(DType dtype, const char* op, Fn&& fn) {
     default:
       fail<RuntimeError>(op, ": expected a floating point tensor (float32 or float64), got ", dtype_name(dtype));
   }
+}
+
+// A family's loop for dtype from its table (indexed by DType), refused as PyTorch refuses a dtype without a kernel
+// when the table has none: never a call through a null pointer.
+template <class Loop>
+Loop loop_for(const Loop* table, DType dtype, const char* op) {
+  const Loop loop = table[static_cast<int>(dtype)];
+  AC_CHECK(loop != nullptr, RuntimeError, "\"", op, "\" not implemented for '", kDTypeNames[int(dtype)].scalar_type,
+           "'");
+  return loop;
 }
 
 // Calls fn(T{}) for any dtype. Half and BFloat16 do arithmetic through float, rounding each result.

@@ -2,6 +2,7 @@
 #include "cpu/random.h"
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -43,8 +44,20 @@ void check_output(const Tensor& t, const char* op) {
 
 }  // namespace
 
+namespace {
+// float16 and bfloat16 draw as float32 does, rounded once (PyTorch's half draws round too).
+Tensor drawn_in_float32(const Tensor& t, const std::function<void(const Tensor&)>& draw) {
+  Tensor wide = Tensor::empty(t.shape(), DType::Float32);
+  draw(wide);
+  copy_(t, wide);
+  return t;
+}
+}  // namespace
+
 Tensor uniform_(const Tensor& t, double from, double to, Generator* generator) {
   check_output(t, "uniform_");
+  if (is_narrow(t.dtype()) && is_floating(t.dtype()))
+    return drawn_in_float32(t, [&](const Tensor& wide) { uniform_(wide, from, to, generator); });
   dispatch_floating(t.dtype(), "uniform_", [&](auto zero) {
     using T = decltype(zero);
     AC_CHECK(from <= to, RuntimeError, "uniform_ expects to return a [from, to) range, but found from=", from,
@@ -56,18 +69,20 @@ Tensor uniform_(const Tensor& t, double from, double to, Generator* generator) {
   RandomParams params;
   params.a = from;
   params.b = to;
-  fill(t, kernels<RandomKernels>().uniform[int(t.dtype())], per_counter(t.dtype()), generator, params);
+  fill(t, loop_for(kernels<RandomKernels>().uniform, t.dtype(), "uniform_"), per_counter(t.dtype()), generator, params);
   return t;
 }
 
 Tensor normal_(const Tensor& t, double mean, double std, Generator* generator) {
   check_output(t, "normal_");
+  if (is_narrow(t.dtype()) && is_floating(t.dtype()))
+    return drawn_in_float32(t, [&](const Tensor& wide) { normal_(wide, mean, std, generator); });
   dispatch_floating(t.dtype(), "normal_", [](auto) {});
   AC_CHECK(std >= 0.0, RuntimeError, "normal expects std >= 0.0, but found std ", std);
   RandomParams params;
   params.a = mean;
   params.b = std;
-  fill(t, kernels<RandomKernels>().normal[int(t.dtype())], per_counter(t.dtype()), generator, params);
+  fill(t, loop_for(kernels<RandomKernels>().normal, t.dtype(), "normal_"), per_counter(t.dtype()), generator, params);
   return t;
 }
 
@@ -99,7 +114,7 @@ Tensor bernoulli_(const Tensor& t, double p, Generator* generator) {
   AC_CHECK(p >= 0 && p <= 1, RuntimeError, "bernoulli_ expects p to be in [0, 1], but got p=", p);
   RandomParams params;
   params.a = p;
-  fill(t, kernels<RandomKernels>().bernoulli[int(t.dtype())], kWidePerCounter, generator, params);
+  fill(t, loop_for(kernels<RandomKernels>().bernoulli, t.dtype(), "bernoulli_"), kWidePerCounter, generator, params);
   return t;
 }
 
@@ -121,7 +136,7 @@ Tensor bernoulli_(const Tensor& t, const Tensor& p, Generator* generator) {
   AC_CHECK(in_range, RuntimeError, "bernoulli_: expected every probability in p to be in [0, 1]");
   RandomParams params;
   params.p = data;
-  fill(t, kernels<RandomKernels>().bernoulli[int(t.dtype())], kWidePerCounter, generator, params);
+  fill(t, loop_for(kernels<RandomKernels>().bernoulli, t.dtype(), "bernoulli_"), kWidePerCounter, generator, params);
   return t;
 }
 

@@ -54,7 +54,7 @@ struct CpuBackend : CpuKernels {
 
   static void sum_into(const Tensor& x, const DimMask& mask, const Tensor& out) {
     Plan plan = make_plan(x, mask);
-    ReduceLoop loop = kernels<ReduceKernels>().sum[int(x.dtype())];
+    ReduceLoop loop = loop_for(kernels<ReduceKernels>().sum, x.dtype(), "sum");
     const char* src = static_cast<const char*>(plan.source.data_ptr());
     char* dst = static_cast<char*>(out.data_ptr());
     const size_t in_size = x.itemsize(), out_size = out.itemsize();
@@ -81,7 +81,8 @@ struct CpuBackend : CpuKernels {
   static void arg_reduce_into(const Tensor& x, const DimMask& mask, bool is_max, const Tensor& values,
                               const Tensor& indices) {
     Plan plan = make_plan(x, mask);
-    ArgReduceLoop loop = (is_max ? kernels<ReduceKernels>().max : kernels<ReduceKernels>().min)[int(x.dtype())];
+    ArgReduceLoop loop = loop_for(is_max ? kernels<ReduceKernels>().max : kernels<ReduceKernels>().min, x.dtype(),
+                                  is_max ? "max" : "min");
     const char* src = static_cast<const char*>(plan.source.data_ptr());
     char* vdst = values.defined() ? static_cast<char*>(values.data_ptr()) : nullptr;
     int64_t* idst = indices.defined() ? indices.data<int64_t>() : nullptr;
@@ -93,7 +94,7 @@ struct CpuBackend : CpuKernels {
 
   static void var_into(const Tensor& x, const DimMask& mask, double correction, const Tensor& out) {
     Plan plan = make_plan(x, mask);
-    VarLoop loop = kernels<ReduceKernels>().var[int(x.dtype())];
+    VarLoop loop = loop_for(kernels<ReduceKernels>().var, x.dtype(), "var");
     const char* src = static_cast<const char*>(plan.source.data_ptr());
     char* dst = static_cast<char*>(out.data_ptr());
     const size_t size = x.itemsize();

@@ -123,7 +123,7 @@ struct CpuBackend : CpuKernels {
   static void check_device(const Tensor& t, const char* op) { check_device_type(t, DeviceType::CPU, op); }
 
   static void softmax_into(const Tensor& x, const Tensor& out, const ReduceShape& s, bool log) {
-    SoftmaxLoop loop = table().softmax[int(x.dtype())];
+    SoftmaxLoop loop = loop_for(table().softmax, x.dtype(), "softmax");
     const char* in = static_cast<const char*>(x.data_ptr());
     char* dst = static_cast<char*>(out.data_ptr());
     const size_t size = x.itemsize();
@@ -133,7 +133,7 @@ struct CpuBackend : CpuKernels {
 
   static void softmax_backward_into(const Tensor& grad, const Tensor& out, const Tensor& grad_input,
                                     const ReduceShape& s, bool log) {
-    SoftmaxBackwardLoop loop = table().softmax_backward[int(out.dtype())];
+    SoftmaxBackwardLoop loop = loop_for(table().softmax_backward, out.dtype(), "softmax_backward");
     const char* gp = static_cast<const char*>(grad.data_ptr());
     const char* outp = static_cast<const char*>(out.data_ptr());
     char* dst = static_cast<char*>(grad_input.data_ptr());
@@ -152,7 +152,7 @@ struct CpuBackend : CpuKernels {
   }
 
   static void check_unit_interval(const PointwiseLossOperands& o) {
-    const auto in_unit_interval = table().in_unit_interval[int(o.dtype)];
+    const auto in_unit_interval = loop_for(table().in_unit_interval, o.dtype, "binary_cross_entropy");
     AC_CHECK(in_unit_interval(o.input.data_ptr(), o.input.numel()), RuntimeError,
              "all elements of input should be between 0 and 1");
     AC_CHECK(in_unit_interval(o.target.data_ptr(), o.target.numel()), RuntimeError,
@@ -216,7 +216,7 @@ struct CpuBackend : CpuKernels {
     const DType dtype = o.rows.dtype();
     Tensor stats = Tensor::empty(row_stats_shape(o.layout), DType::Float64);
     std::vector<double> row_loss(o.n), row_weight(o.n);
-    CrossEntropyLoop loop = table().cross_entropy[int(dtype)];
+    CrossEntropyLoop loop = loop_for(table().cross_entropy, dtype, "cross_entropy");
     double* stats_data = stats.data<double>();
     parallel_rows(o.n, o.layout.classes,
                   [&](int64_t b, int64_t e) { loop(args, b, e, stats_data, row_loss.data(), row_weight.data()); });
@@ -231,7 +231,7 @@ struct CpuBackend : CpuKernels {
                                           int64_t ignore_index, double label_smoothing, const Tensor& rows_grad) {
     const double scale = gradient_scale(reduction, total_weight);
     const CrossEntropyArgs args = cross_entropy_args(o, ignore_index, label_smoothing);
-    CrossEntropyBackwardLoop loop = table().cross_entropy_backward[int(o.rows.dtype())];
+    CrossEntropyBackwardLoop loop = loop_for(table().cross_entropy_backward, o.rows.dtype(), "cross_entropy_backward");
     const double* stats_data = row_stats.data<double>();
     parallel_rows(o.n, o.layout.classes, [&](int64_t b, int64_t e) {
       loop(args, b, e, stats_data, grad.data_ptr(), grad_stride, scale, rows_grad.data_ptr());
@@ -241,7 +241,7 @@ struct CpuBackend : CpuKernels {
   static Tensor pointwise_loss_of(const PointwiseLossOperands& o, Reduction reduction) {
     const PointwiseArgs args = pointwise_args(o);
     const double divisor = mean_divisor(o);
-    PointwiseLossLoop loop = table().pointwise_loss[int(o.dtype)];
+    PointwiseLossLoop loop = loop_for(table().pointwise_loss, o.dtype, pointwise_loss_name(o.kind));
     const int64_t n = product(o.shape);
     if (reduction == Reduction::none) {
       Tensor out = Tensor::empty(o.shape, o.dtype);
@@ -266,7 +266,7 @@ struct CpuBackend : CpuKernels {
     const PointwiseArgs args = pointwise_args(o);
     const double divisor = mean_divisor(o);
     const double scale = reduction == Reduction::mean ? 1.0 / divisor : 1.0;
-    PointwiseLossBackwardLoop loop = table().pointwise_loss_backward[int(o.dtype)];
+    PointwiseLossBackwardLoop loop = loop_for(table().pointwise_loss_backward, o.dtype, pointwise_loss_name(o.kind));
     parallel_for(0, product(o.shape), kElementwiseGrain, [&](int64_t b, int64_t e) {
       loop(o.kind, args, grad.data_ptr(), grad_stride, scale, wrt_target, grad_input.data_ptr(), b, e);
     });
@@ -285,7 +285,7 @@ Tensor simd_math(MathFn fn, const Tensor& x) {
   check_loss_floating(x, "simd_math");
   Tensor src = contiguous(x);
   Tensor out = Tensor::empty(x.shape(), x.dtype());
-  table().math[int(fn)][int(x.dtype())](src.data_ptr(), out.data_ptr(), x.numel());
+  loop_for(table().math[int(fn)], x.dtype(), "math")(src.data_ptr(), out.data_ptr(), x.numel());
   return out;
 }
 

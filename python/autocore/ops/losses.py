@@ -14,6 +14,7 @@ from ..tensor import Tensor
 from .elementwise import mul, where
 from .engine import run_backward
 from .graph import cast, constant, grad_enabled, record, wrap
+from .halves import in_float32
 from .softmax_loss import log_softmax
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -49,6 +50,7 @@ def _reduce(losses, reduction, divisor=None):
     return total if reduction == "sum" else total / (losses.numel() if divisor is None else divisor)
 
 
+@in_float32
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     reduction = _reduction(reduction)
     loss_c, total_weight = _C.nll_loss(input._c, target._c, _c(weight), reduction, ignore_index)
@@ -147,6 +149,7 @@ def _check_probabilities(input, target, weight, ignore_index, label_smoothing):
         )
 
 
+@in_float32
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     reduction = _reduction(reduction)
     label_smoothing = float(label_smoothing)  # a double, as PyTorch's argument parser makes it
@@ -245,14 +248,20 @@ def _bce_logits_terms(x, y, w, pw):
     return _weighted((1.0 - y) * x + scale * softplus, w), None
 
 
-mse_loss = _pointwise("MseLossBackward0", _C.mse_loss, _C.mse_loss_backward, _C.mse_loss_target_backward, _mse_terms)
-l1_loss = _pointwise("L1LossBackward0", _C.l1_loss, _C.l1_loss_backward, _C.l1_loss_target_backward, _l1_terms)
-binary_cross_entropy = _pointwise(
-    "BinaryCrossEntropyBackward0",
-    _C.binary_cross_entropy,
-    _C.binary_cross_entropy_backward,
-    _C.binary_cross_entropy_target_backward,
-    _bce_terms,
+mse_loss = in_float32(
+    _pointwise("MseLossBackward0", _C.mse_loss, _C.mse_loss_backward, _C.mse_loss_target_backward, _mse_terms)
+)
+l1_loss = in_float32(
+    _pointwise("L1LossBackward0", _C.l1_loss, _C.l1_loss_backward, _C.l1_loss_target_backward, _l1_terms)
+)
+binary_cross_entropy = in_float32(
+    _pointwise(
+        "BinaryCrossEntropyBackward0",
+        _C.binary_cross_entropy,
+        _C.binary_cross_entropy_backward,
+        _C.binary_cross_entropy_target_backward,
+        _bce_terms,
+    )
 )
 _bce_logits = _pointwise(
     "BinaryCrossEntropyWithLogitsBackward0",
@@ -292,6 +301,7 @@ def _bce_with_logits_mixed(input, target, weight, reduction, pos_weight):
     return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
 
 
+@in_float32
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     if isinstance(target, Tensor) and isinstance(input, Tensor) and target._c.shape != input._c.shape:
         raise ValueError(
@@ -308,6 +318,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     )
 
 
+@in_float32
 def dropout(input, p=0.5, training=True, generator=None):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")

@@ -4,6 +4,7 @@ second derivatives work; the batch dims a broadcast added are summed away."""
 from .. import _C
 from .elementwise import add, mul
 from .graph import as_input, expand, grad_enabled, record, reduce_to, wrap
+from .halves import in_float32
 from .reduce import sum as sum_
 from .shape import reshape, squeeze, transpose, unsqueeze
 
@@ -16,6 +17,7 @@ def _mT(x):
     return transpose(x, -1, -2)
 
 
+@in_float32
 def matmul(a, b):
     out_c = _C.matmul(a._c, b._c)
 
@@ -74,6 +76,7 @@ def dot(a, b):
     return matmul(a, b)
 
 
+@in_float32
 def linear(x, weight, bias=None):
     """x @ weight.T + bias in one kernel call (weight read in place, bias fused)."""
     tb = as_input(bias)
@@ -120,6 +123,7 @@ def linear(x, weight, bias=None):
     )
 
 
+@in_float32
 def addmm(bias, a, b, beta=1, alpha=1):
     """beta * bias + alpha * (a @ b), a and b matrices, bias expandable to the product (PyTorch's rules)."""
 

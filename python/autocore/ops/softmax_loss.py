@@ -4,9 +4,11 @@ written with differentiable ops under create_graph."""
 from .. import _C
 from .elementwise import exp, mul, own_node, own_output, sub
 from .graph import grad_enabled, record, wrap
+from .halves import in_float32
 from .reduce import sum as sum_
 
 
+@in_float32
 def softmax(x, dim):
     out_c = _C.softmax(x._c, dim)
 
@@ -25,6 +27,7 @@ def softmax(x, dim):
     return result
 
 
+@in_float32
 def log_softmax(x, dim):
     out_c = _C.log_softmax(x._c, dim)
 
