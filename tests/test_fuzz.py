@@ -7,14 +7,18 @@ AUTOCORE_FUZZ_ORACLE=numpy), the families numpy covers are checked against numpy
 others skip. `python bench/fuzz.py --examples N` runs the same properties longer and counts the cases."""
 
 import collections
+import math
 import operator
 import os
+import pickle
 import re
+import subprocess
+import sys
 import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -73,6 +77,34 @@ def reproducers(bugs, fixed=False):
     ]
 
 
+def sidestep(bug, hit, known=None, crashes=False):
+    """Skip a case that hits a known bug (known[bug], the calling file's KNOWN, test_fuzz's by default: its
+    minimal case, a strict xfail in test_known_bugs) in the default run, so that the property goes on checking
+    everything else; bench/fuzz.py's long run checks it, and counts it failing, until the bug is fixed and the
+    call goes. A bug that crashes the process is skipped in the long run too."""
+    assert bug in (KNOWN if known is None else known), bug
+    if hit and (crashes or settings.get_current_profile_name() != "long"):
+        reject()
+
+
+def in_subprocess(source):
+    """The tensor that the expression `source` (over `m`, autocore) gives, computed in a child process: for
+    the reproducer of a crash. A crash raises SystemError, which is none of PyTorch's exception types."""
+    program = f"import pickle, sys\nimport autocore as m\nsys.stdout.buffer.write(pickle.dumps(({source}).numpy()))"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    flags = ["-S"] if sys.flags.no_site else []  # (the child finds autocore as this process does)
+    done = subprocess.run([sys.executable, *flags, "-c", program], capture_output=True, env=env, timeout=60)
+    if done.returncode != 0:
+        raise SystemError(f"the process died (exit code {done.returncode}): {done.stderr.decode()[-300:]}")
+    return pickle.loads(done.stdout)
+
+
+def crash_case(source):
+    """A reproducer's run(m) for a case that crashes autocore: PyTorch's result in process, autocore's in a
+    child process."""
+    return lambda m: eval(source, {"m": m}) if m is torch else in_subprocess(source)  # noqa: S307
+
+
 def kind(error):
     return next((t for t in ERRORS if isinstance(error, t)), type(error))
 
@@ -91,6 +123,8 @@ def as_arrays(result):
         return [a for r in result for a in as_arrays(r)]
     if hasattr(result, "detach"):
         result = result.detach()
+        if str(result.dtype).endswith("bfloat16"):  # (numpy has no bfloat16: its values, in float32)
+            return [result.float().numpy().view(BFloat16Array)]
     return [np.asarray(result.numpy() if hasattr(result, "numpy") else result)]
 
 
@@ -152,15 +186,15 @@ def _operands_in(case):
 
 def assert_same(op, got, want, mode, ulps, slack):
     assert got.shape == want.shape, f"{op}: shape {got.shape}, expected {want.shape}"
-    assert got.dtype == want.dtype, f"{op}: dtype {got.dtype}, expected {want.dtype}"
-    if want.dtype.kind != "f":
-        assert np.array_equal(got, want), f"{op}: {mismatch(got, want, got != want)}"
-        return
+    assert dtype_of(got) == dtype_of(want), f"{op}: dtype {dtype_name(got)}, expected {dtype_name(want)}"
     keep = np.ones(want.shape, bool) if slack is None else np.broadcast_to(np.isfinite(slack), want.shape)
+    if want.dtype.kind != "f":  # (an infinite slack: an element not compared, an undefined conversion say)
+        assert np.array_equal(got[keep], want[keep]), f"{op}: {mismatch(got, want, (got != want) & keep)}"
+        return
     g, w = got[keep], want[keep]
     nan_moved = np.isnan(got) != np.isnan(want)
     assert np.array_equal(np.isnan(g), np.isnan(w)), f"{op}: NaN positions differ: {mismatch(got, want, nan_moved)}"
-    info = np.finfo(want.dtype)
+    info = finfo(dtype_of(want))
     if mode == "close":
         top = info.max * (1 - 16 * info.eps)  # at the top of the range the largest floats and inf count as one
         edge = (np.abs(g) >= top) & (np.abs(w) >= top) & (np.sign(g) == np.sign(w))
@@ -183,6 +217,42 @@ def mismatch(got, want, where):
         f"{int(np.sum(where))} of {want.size} differ; at {index}: got {[got[i] for i in index]}, expected "
         f"{[want[i] for i in index]}"
     )
+
+
+# ---- dtypes ------------------------------------------------------------------------------------------
+
+
+class BFloat16Array(np.ndarray):
+    """bfloat16 values held in float32 (numpy has no bfloat16): the class tells the dtype apart."""
+
+
+class BFLOAT16:
+    """The dtype of an Operand or result holding bfloat16 values (in float32), where the others have numpy's."""
+
+
+BFLOAT16_INFO = type("finfo", (), dict(eps=2.0**-7, max=float.fromhex("0x1.fep127"), tiny=2.0**-126))
+FLOATS = (np.float16, BFLOAT16, np.float32, np.float64)  # the floating dtypes; the narrow ones first
+HALVES = (np.float16, BFLOAT16)
+
+
+def dtype_of(array):
+    return BFLOAT16 if isinstance(array, BFloat16Array) else array.dtype
+
+
+def dtype_name(array):
+    return "bfloat16" if isinstance(array, BFloat16Array) else str(array.dtype)
+
+
+def finfo(dtype):
+    return BFLOAT16_INFO if dtype is BFLOAT16 else np.finfo(dtype)
+
+
+def round_to_bfloat16(values):
+    """float32 values rounded to the nearest bfloat16 (ties to even), as float32; NaN stays NaN."""
+    a = np.asarray(values, np.float32)
+    bits = a.view(np.uint32).astype(np.uint64)
+    bits = ((bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000).astype(np.uint32)
+    return np.where(np.isnan(a), a, bits.view(np.float32))
 
 
 # ---- strategies ---------------------------------------------------------------------------------------
@@ -228,13 +298,49 @@ EXTREMES = {
     np.float64: COMMON_EXTREMES + [1.7976931348623157e308, -1e308, 5e-324, -5e-324, 1e-310, 1e-40, 709.8],
 }
 INT_EXTREMES = [0, 1, -1, 2**62, -(2**62), 2**63 - 1, -(2**63), 2**31, 2**53 + 1, 16777217]
+# float16: its limits, the smallest normal and subnormal, a float32-only value (2049 rounds to 2048 in
+# float16), what overflows it (65520 and up round to inf); bfloat16: its limits, subnormals, 257 (256)
+EXTREMES[np.float16] = _exact(
+    [INF, -INF, NAN, -0.0, 0.0, 1.0, -1.0, 0.5, 65504.0, -65504.0, 2.0**-14, 2.0**-24, -(2.0**-24), 2048.0, 2050.0]
+    + [11.09, -17.33, 255.9, 32768.0],
+    np.float16,
+)
+EXTREMES[BFLOAT16] = [
+    float(v)
+    for v in round_to_bfloat16(
+        [INF, -INF, NAN, -0.0, 0.0, 1.0, -1.0, 0.5, 3.3895314e38, -3.3895314e38, 1e38, 1.1754944e-38, 1e-40, 9.2e-41]
+        + [256.0, 258.0, 88.7, -103.0, 2.0**62, 2.0**31, 65536.0, 300.0]
+    )
+]
+
+
+def _ints(dtype, extremes):
+    info = np.iinfo(dtype)
+    limits = [int(info.min), int(info.max), int(info.min) + 1, int(info.max) - 1]
+    small = st.integers(max(-5, info.min), 5)
+    return st.one_of(small, st.sampled_from(limits + extremes), st.integers(int(info.min), int(info.max)))
+
+
 VALUES = {
     np.float32: st.one_of(st.floats(-10, 10, width=32), st.sampled_from(EXTREMES[np.float32]), st.floats(width=32)),
     np.float64: st.one_of(st.floats(-10, 10), st.sampled_from(EXTREMES[np.float64]), st.floats()),
     np.int64: st.one_of(st.integers(-5, 5), st.sampled_from(INT_EXTREMES), st.integers(-(2**63), 2**63 - 1)),
     np.bool_: st.booleans(),
+    np.int32: _ints(np.int32, [2**24 + 1, -(2**24) - 1, 65536]),
+    np.int16: _ints(np.int16, [256, -256, 2049]),
+    np.int8: _ints(np.int8, [64, -64]),
+    np.uint8: _ints(np.uint8, [128, 200]),
+    np.float16: st.one_of(st.floats(-10, 10, width=16), st.sampled_from(EXTREMES[np.float16]), st.floats(width=16)),
+    BFLOAT16: st.one_of(st.floats(-10, 10, width=32), st.sampled_from(EXTREMES[BFLOAT16]), st.floats(width=32)).map(
+        lambda v: float(round_to_bfloat16(v))
+    ),
 }
-DTYPES = st.sampled_from([np.float32, np.float64] + ([np.int64, np.bool_] if torch is not None else []))
+WIDE_DTYPES = [np.float32, np.float64] + ([np.int64, np.bool_] if torch is not None else [])
+# The narrow dtypes under PyTorch only: numpy has no bfloat16, and it divides and promotes the integers its
+# own way; its float16 rounds like PyTorch's per op, but not the compositions (a + 2 * b) nor the mixtures.
+NARROW_DTYPES = [np.int32, np.int16, np.int8, np.uint8, np.float16, BFLOAT16] if torch is not None else []
+DTYPES = st.sampled_from(WIDE_DTYPES + NARROW_DTYPES)
+WIDE = st.sampled_from(WIDE_DTYPES)  # for the families whose kernels and tolerances are float32/float64's
 # Python numbers as operands: bools (not for numpy, which subtracts them), ints up to int64's limits, floats
 # with the extremes.
 NUMBERS = st.one_of(
@@ -245,61 +351,67 @@ NUMBERS = st.one_of(
     st.sampled_from(EXTREMES[np.float64]),
 )
 # What reading past a view's elements would pick up, so that such a read shows.
-POISON = {np.float32: np.nan, np.float64: np.nan, np.int64: 123456789, np.bool_: True}
+POISON = {np.float32: np.nan, np.float64: np.nan, np.int64: 123456789, np.bool_: True, np.int32: 123456789}
+POISON.update({np.int16: 12345, np.int8: 123, np.uint8: 201, np.float16: np.nan, BFLOAT16: np.nan})
+STORED_AS = {BFLOAT16: np.float32}  # the numpy dtype that holds a dtype's values, where it is not its own
 
 
 class Operand:
     """Values, and the layout autocore (and PyTorch) see them in; build(lib) makes a fresh tensor each time,
     with lib's own view ops (transpose, slicing, expand)."""
 
-    def __init__(self, values, layout, base=None):
+    def __init__(self, values, layout, base=None, dtype=None):
         self.values, self.layout, self.base = values, layout, base
-
-    @property
-    def dtype(self):
-        return self.values.dtype.type
+        self.dtype = dtype or values.dtype.type  # BFLOAT16 for bfloat16 values (held in float32)
 
     def build(self, lib):
         a = self.values
         if self.layout == "transposed":
-            return lib.from_numpy(np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
+            return self._tensor(lib, np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
         if self.layout == "strided":
             wide = np.full(a.shape[:-1] + (2 * a.shape[-1],), POISON[self.dtype], a.dtype)
             wide[..., ::2] = a
-            return lib.from_numpy(wide)[..., ::2]
+            return self._tensor(lib, wide)[..., ::2]
         if self.layout == "offset":
             wide = np.full((a.shape[0] + 1,) + a.shape[1:], POISON[self.dtype], a.dtype)
             wide[1:] = a
-            return lib.from_numpy(wide)[1:]
+            return self._tensor(lib, wide)[1:]
         if self.layout == "expanded":
-            return lib.from_numpy(self.base.copy()).expand(*a.shape)
-        return lib.from_numpy(a.copy())
+            return self._tensor(lib, self.base.copy()).expand(*a.shape)
+        return self._tensor(lib, a.copy())
+
+    def _tensor(self, lib, a):
+        return lib.from_numpy(a).to(lib.bfloat16) if self.dtype is BFLOAT16 else lib.from_numpy(a)
 
     def __repr__(self):
-        return f"Operand(np.array({self.values.tolist()!r}, np.{self.values.dtype}), {self.layout!r})"
+        name = "bfloat16" if self.dtype is BFLOAT16 else f"np.{self.values.dtype}"
+        return f"Operand(np.array({self.values.tolist()!r}, {name}), {self.layout!r})"
 
 
 @st.composite
 def operands(draw, shape, dtype=None, elements=None):
     """An Operand of this shape; elements (Python numbers) replace the dtype's usual values."""
     dtype = dtype or draw(DTYPES)
-    if elements is not None and dtype == np.float32:
-        elements = elements.map(lambda v: float(np.float32(v)))  # representable, as hnp.arrays requires
-    a = draw(hnp.arrays(dtype, shape, elements=VALUES[dtype] if elements is None else elements))
+    if elements is not None and dtype in (np.float32, np.float16):
+        elements = elements.map(lambda v: float(dtype(v)))  # representable, as hnp.arrays requires
+    if elements is not None and dtype is BFLOAT16:
+        elements = elements.map(lambda v: float(round_to_bfloat16(v)))
+    stored = STORED_AS.get(dtype, dtype)
+    a = draw(hnp.arrays(stored, shape, elements=VALUES[dtype] if elements is None else elements))
     layouts = ["contiguous"] + ["strided", "offset", "expanded"] * (a.ndim > 0) + ["transposed"] * (a.ndim > 1)
     layout = draw(st.sampled_from(layouts))
     if layout != "expanded":
-        return Operand(a, layout)
+        return Operand(a, layout, dtype=dtype)
     d = draw(st.integers(0, a.ndim - 1))  # a stride-0 dim: the values repeat along it
     base = a.take([0], axis=d) if a.shape[d] else np.zeros(a.shape[:d] + (1,) + a.shape[d + 1 :], a.dtype)
-    return Operand(np.broadcast_to(base, a.shape).copy(), layout, base)
+    return Operand(np.broadcast_to(base, a.shape).copy(), layout, base, dtype)
 
 
-def same_dtype_pairs(data):
+def same_dtype_pairs(data, dtypes=DTYPES):
     """Operand dtypes for a binary op: independent under PyTorch (promotion is part of the check); one shared
     float dtype under numpy, whose promotion rules are not PyTorch's."""
-    first = data.draw(DTYPES)
-    return first, data.draw(DTYPES) if torch is not None else first
+    first = data.draw(dtypes)
+    return first, data.draw(dtypes) if torch is not None else first
 
 
 # ---- binary ops on two tensors ---------------------------------------------------------------------
@@ -368,8 +480,11 @@ WITH_NUMBER = {  # the number on either side, through the operators and the func
 
 def _number_over_tensor(a, s):
     """s / a as PyTorch means it: a true division (its own operator takes a.reciprocal() * s, which turns
-    0 / 1e-45 into NaN)."""
-    return torch.div(torch.tensor(s, dtype=torch.result_type(a, s)), a)
+    0 / 1e-45 into NaN), for a float16 or bfloat16 result in float32."""
+    dtype = torch.result_type(a, s)  # (an integer s as a 0-d int64: int32's a / 2**62 converts 2**62 to float)
+    if dtype in (torch.float16, torch.bfloat16):  # in float32, rounded once (s is not rounded to a half first)
+        return torch.div(torch.tensor(s, dtype=torch.float32), a.float()).to(dtype)
+    return torch.div(torch.tensor(s, dtype=dtype if dtype.is_floating_point else None), a)
 
 
 def _power_either_way(fn, a, number):
@@ -390,12 +505,26 @@ def _power_either_way(fn, a, number):
     return torch.from_numpy(np.where(take_wide, wide, actual.numpy()))
 
 
+def _exponent_overflows(dtype, number):
+    """Whether PyTorch refuses a Python number as the exponent of a tensor of this narrow dtype: it converts an
+    int exponent to an integer dtype, any exponent to a half one, checked."""
+    if isinstance(number, bool) or dtype in WIDE_DTYPES:
+        return False
+    if dtype == np.uint8 and isinstance(number, int) and number < 0:  # (PyTorch: no negative integer powers)
+        return True
+    if dtype in HALVES:
+        return math.isfinite(number) and abs(number) > finfo(dtype).max
+    info = np.iinfo(dtype)
+    return isinstance(number, int) and not (min(int(info.min), -int(info.max)) <= number <= info.max)
+
+
 @pytest.mark.parametrize("name", sorted(WITH_NUMBER))
 @fuzz(40)
 @given(data=st.data(), number=NUMBERS)
 def test_with_python_number(name, data, number):
     fn, mode = WITH_NUMBER[name]
     a = data.draw(operands(data.draw(shapes())))
+    sidestep("int8 ** 300", name in ("a**s", "pow(a,s)") and _exponent_overflows(a.dtype, number))
     reference = (
         (lambda: _number_over_tensor(a.build(torch), number))
         if name == "s/a"
@@ -497,6 +626,9 @@ def test_unary(name, data):
     call, reference, mode = UNARY[name]
     x = data.draw(operands(data.draw(shapes())))
     gelu = name.startswith("gelu")
+    # PyTorch's float16 and bfloat16 erf give -0 for |x| < 1e-8 or so: the halves' reference is float64's,
+    # rounded once, as autocore's float32 is.
+    widened = gelu or (mode == "close" and x.dtype in HALVES)
     check(
         data,
         "elementwise",
@@ -504,7 +636,7 @@ def test_unary(name, data):
         lambda m: call(m, x.build(m)),
         (x,),
         numpy=None if reference is None else lambda: reference(x.values),
-        reference=(lambda: _widened(call, x)) if gelu else None,
+        reference=(lambda: _widened(call, x)) if widened else None,
         mode=mode,
         slack=(lambda: _gelu_slack(x.values)) if gelu and x.dtype in (np.float32, np.float64) else None,
     )
@@ -524,6 +656,7 @@ def test_where(data, fits):
     dtype_a, dtype_b = same_dtype_pairs(data)
     cond = data.draw(operands(shape_c, np.bool_ if torch is None or data.draw(st.integers(0, 5)) else None))
     a, b = data.draw(operands(shape_a, dtype_a)), data.draw(operands(shape_b, dtype_b))
+    sidestep("where(uint8 condition)", cond.dtype == np.uint8)
     check(
         data,
         "elementwise",
@@ -598,9 +731,51 @@ def test_in_place(name, data, fits, number):
     check(data, "elementwise", name, run, (x, y, number), mode=mode)
 
 
-KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
+KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
+    "where(uint8 condition)": (
+        lambda m: m.where(m.tensor([1, 0], dtype=m.uint8), m.ones(2), m.zeros(2)),
+        "bits",
+        "RuntimeError, where expected condition to be a boolean tensor (PyTorch takes a uint8 condition, with a"
+        " deprecation warning: [1., 0.])",
+    ),
+    "int8 ** 300": (
+        lambda m: m.tensor([3], dtype=m.int8) ** 300,
+        "bits",
+        "[113]: the exponent is not converted to the tensor's dtype, checked (PyTorch: RuntimeError, value cannot"
+        " be converted to type int8_t without overflow); int32's a ** 2**53, float16's a ** 70000 and bfloat16's"
+        " a ** 1e39 too; uint8's a ** -2 takes -2 as 254 (PyTorch: Integers to negative integer powers are not"
+        " allowed)",
+    ),
+}
 
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "where(c, int16, 1)": (
+        lambda m: m.where(m.tensor([False]), m.zeros(1, dtype=m.int16), 1),
+        "bits",
+        "KeyError: DType.int16 (PyTorch: [1], int16); int8 and uint8 too",
+    ),
+    "add(int32, bool, alpha=2)": (
+        lambda m: m.add(m.tensor([0], dtype=m.int32), m.tensor([True]), alpha=2),
+        "bits",
+        "int64: alpha * b was taken in b's dtype first (PyTorch: [2], int32)",
+    ),
+    "sub(uint8 3, int8 119, alpha=-3)": (
+        lambda m: m.tensor(3, dtype=m.uint8).sub(m.tensor(119, dtype=m.int8), alpha=-3),
+        "bits",
+        "104: alpha * b wrapped around in int8 (PyTorch: 360 in int16, the result's dtype)",
+    ),
+    "clamp(uint8, 1, -1)": (
+        lambda m: m.clamp(m.tensor([0], dtype=m.uint8), 1, -1),
+        "bits",
+        "[255]: the bounds were taken as int64 (PyTorch converts them to uint8 first, -1 to 255: [1]); int8's"
+        " clamp(x, 1000) gave a result (PyTorch: RuntimeError, value cannot be converted to type int8_t without"
+        " overflow), int32's too; clamp_ as well",
+    ),
+    "gelu(float16 -3)": (
+        lambda m: m.nn.functional.gelu(m.tensor([-3.0], dtype=m.float16)),
+        "close",
+        "-0.004395: each step rounded to float16 (PyTorch computes in float32 and rounds once: -0.00405)",
+    ),
     "std([1.2e-38, 0], correction=2)": (
         lambda m: m.tensor([1.1754943508222875e-38, 0.0]).std(correction=2),
         "close",

@@ -9,7 +9,20 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from test_fuzz import DTYPES, NUMBERS, SIDES, check, fuzz, needs_torch, operands, reproducers, shapes, torch
+from test_fuzz import (
+    BFLOAT16,
+    DTYPES,
+    FLOATS,
+    NUMBERS,
+    SIDES,
+    check,
+    fuzz,
+    needs_torch,
+    operands,
+    reproducers,
+    shapes,
+    torch,
+)
 
 pytestmark = needs_torch
 
@@ -186,18 +199,21 @@ def test_cat_and_stack(name, data, count):
 @fuzz(80)
 @given(data=st.data(), target=DTYPES, how=st.sampled_from(["to", "method"]))
 def test_casts(data, target, how):
-    """Float to int64 is checked where the value fits (elsewhere C++ and PyTorch leave it undefined)."""
+    """Float to an integer dtype is checked where the value fits int64 (int32 for the narrower ones: PyTorch
+    goes through int32, and elsewhere C++ and PyTorch leave it undefined)."""
     x = data.draw(operands(data.draw(shapes())))
-    names = {np.float32: "float", np.float64: "double", np.int64: "long", np.bool_: "bool"}
+    names = {np.float32: "float", np.float64: "double", np.int64: "long", np.bool_: "bool", np.int32: "int"}
+    names.update({np.int16: "short", np.int8: "char", np.uint8: "byte", np.float16: "half", BFLOAT16: "bfloat16"})
+    dtype_names = {np.int8: "int8", np.uint8: "uint8"}  # (there is no torch.char or torch.byte)
 
     def run(m):
         t = x.build(m)
-        return t.to(getattr(m, names[target])) if how == "to" else getattr(t, names[target])()
+        return t.to(getattr(m, dtype_names.get(target, names[target]))) if how == "to" else getattr(t, names[target])()
 
     undefined = None
-    if target == np.int64 and x.dtype in (np.float32, np.float64):
-        v = x.values.astype(np.float64)
-        undefined = np.where(np.isfinite(v) & (np.abs(v) < 2.0**63), 0.0, np.inf)
+    if target not in FLOATS and target != np.bool_ and x.dtype in FLOATS:
+        v, limit = x.values.astype(np.float64), 2.0**63 if target == np.int64 else 2.0**31
+        undefined = np.where(np.isfinite(v) & (np.abs(v) < limit), 0.0, np.inf)
     check(
         data,
         "layout",

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from test_fuzz import (
-    DTYPES,
+    WIDE,
     Operand,
     broadcast_shapes,
     check,
@@ -85,7 +85,7 @@ def class_problem(draw):
     classes = draw(st.sampled_from([1, 2, 3, 5, 0]))
     shape = batch[:1] + (classes,) + batch[1:] if batch else (classes,)
     target_shape = batch if draw(st.integers(0, 7)) else draw(shapes(max_dims=3))
-    logits = draw(operands(shape, draw(DTYPES)))
+    logits = draw(operands(shape, draw(WIDE)))
     labels = st.one_of(st.integers(0, max(classes - 1, 0)), st.sampled_from([-100, -1, classes, 1]))
     target = draw(operands(target_shape, np.int64 if draw(st.integers(0, 7)) else np.float32, elements=labels))
     weight_dtype = logits.dtype if logits.dtype in (np.float32, np.float64) else np.float32
@@ -147,12 +147,12 @@ def test_class_losses(name, data, problem, reduction, ignore_index, smoothing):
 @given(data=st.data(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.2]))
 def test_cross_entropy_with_probabilities(name, data, reduction, smoothing):
     shape = data.draw(st.sampled_from([(3,), (2, 3), (4, 2, 3), (0, 3), (2, 0)]))
-    logits = data.draw(operands(shape))
+    logits = data.draw(operands(shape, data.draw(WIDE)))
     probabilities = data.draw(st.booleans())
     target = data.draw(
         operands(
             shape if data.draw(st.integers(0, 7)) else data.draw(shapes(max_dims=3)),
-            np.float32 if probabilities else None,
+            np.float32 if probabilities else data.draw(WIDE),
             PROBABILITIES if probabilities else None,
         )
     )
@@ -203,7 +203,7 @@ def test_pointwise_losses(name, data, reduction, has_weight, fault):
     y = data.draw(
         operands(
             shape_y,
-            data.draw(DTYPES.filter(lambda d: d != dtype)) if fault == "dtype" else dtype,
+            data.draw(WIDE.filter(lambda d: d != dtype)) if fault == "dtype" else dtype,
             PROBABILITIES if name.startswith("binary") and fault != "dtype" and data.draw(st.booleans()) else None,
         )
     )

@@ -1,14 +1,14 @@
 """Property-based fuzzing of the products (matmul and @, mm, bmm, mv, dot, linear, addmm): vectors,
 matrices and batches with broadcast batch dims, inner sizes that match and ones that don't, size-0 and
-size-1 dims, every dtype, views and extreme values, against PyTorch (numpy's matmul where PyTorch is
-missing). Strategies and the checker are test_fuzz.py's."""
+size-1 dims, the wide dtypes (float32, float64, int64, bool), views and extreme values, against PyTorch
+(numpy's matmul where PyTorch is missing). Strategies and the checker are test_fuzz.py's."""
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from test_fuzz import SIDES, broadcast_shapes, check, fuzz, operands, same_dtype_pairs, torch
+from test_fuzz import SIDES, WIDE, broadcast_shapes, check, fuzz, operands, same_dtype_pairs, torch
 from test_fuzz_reduce import _finite_abs
 
 
@@ -60,7 +60,7 @@ def test_products(name, data):
     nd = data.draw(_ndims(name))
     shape_a, shape_b = data.draw(product_shapes(tuple(max(d, 1) for d in nd)))
     shape_a, shape_b = shape_a if nd[0] else (), shape_b if nd[1] else ()  # a 0-d operand, which must raise
-    dtype_a, dtype_b = same_dtype_pairs(data)
+    dtype_a, dtype_b = same_dtype_pairs(data, WIDE)
     a, b = data.draw(operands(shape_a, dtype_a)), data.draw(operands(shape_b, dtype_b))
     floats = a.dtype in (np.float32, np.float64) and b.dtype in (np.float32, np.float64)
     check(
@@ -81,7 +81,7 @@ def test_linear(data, has_bias, x_dims):
     """x @ weight.T + bias for x of any ndim; weight (out, in), bias (out,) or broadcastable or not."""
     shape_x, shape_w = data.draw(product_shapes((x_dims, 2)))
     shape_w = shape_w[::-1] if data.draw(st.integers(0, 5)) else shape_w  # weight is (out, in)
-    dtype_x, dtype_w = same_dtype_pairs(data)
+    dtype_x, dtype_w = same_dtype_pairs(data, WIDE)
     x, w = data.draw(operands(shape_x, dtype_x)), data.draw(operands(shape_w, dtype_w))
     bias = data.draw(operands(data.draw(st.sampled_from([shape_w[:1], (), (1,), (7,)])), dtype_w)) if has_bias else None
 
@@ -109,7 +109,7 @@ def test_addmm(data, beta, alpha):
     ndims = data.draw(st.one_of(st.just((2, 2)), st.tuples(st.integers(1, 3), st.integers(1, 3))))
     shape_a, shape_b = data.draw(product_shapes(ndims))
     out = shape_a[:1] + shape_b[-1:]
-    bias = data.draw(operands(data.draw(st.sampled_from([out, out[-1:], (), (1, 1), (3,)]))))
+    bias = data.draw(operands(data.draw(st.sampled_from([out, out[-1:], (), (1, 1), (3,)])), data.draw(WIDE)))
     a, b = data.draw(operands(shape_a, bias.dtype)), data.draw(operands(shape_b, bias.dtype))
 
     def run(m):

@@ -8,7 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from test_fuzz import check, fuzz, operands, shapes
+from test_fuzz import (
+    FLOATS,
+    HALVES,
+    check,
+    crash_case,
+    finfo,
+    fuzz,
+    needs_torch,
+    operands,
+    reproducers,
+    shapes,
+)
 
 
 def _axes(ndim, dim):
@@ -33,24 +44,24 @@ def summation_slack(magnitudes, axes, keepdim, dtype, scale=1.0):
     """How far two correct float sums of these terms may lie apart, whatever their order: each is within
     n eps sum|term| of the exact sum. inf (the element is not compared) where a partial sum could overflow,
     which only the order decides."""
-    info = np.finfo(dtype)
+    info = finfo(dtype)
     total = magnitudes.sum(axis=axes, keepdims=keepdim)
     n = magnitudes.size // max(total.size, 1)
     slack = 2 * (n + 2) * info.eps * total * scale
     return np.where(total < info.max / 4, slack, np.inf)
 
 
-def _moments_slack(x, axes, keepdim, correction, root):
+def _moments_slack(x, axes, keepdim, correction, root, dtype):
     """var (std for root) of x: two-pass or Welford, each within ~n eps sum (|x| + |mean|)^2 of exact, plus
     what squares lose below the normal range (float32 squares of |x| < 1e-19 underflow; PyTorch accumulates
     float32 var in double)."""
     count = x.size // max(np.sum(x, axis=axes, keepdims=keepdim).size, 1)
     mean = _finite_abs(x).sum(axis=axes, keepdims=True) / max(count, 1)
-    underflow = 4 * count * np.finfo(x.dtype).smallest_subnormal
-    slack = (summation_slack((_finite_abs(x) + mean) ** 2, axes, keepdim, x.dtype) + underflow) / max(
+    underflow = 4 * count * np.finfo(np.float32 if dtype in HALVES else dtype).smallest_subnormal  # (accumulated)
+    slack = (summation_slack((_finite_abs(x) + mean) ** 2, axes, keepdim, dtype) + underflow) / max(
         count - correction, 1
     )
-    mean_overflows = np.isinf(summation_slack(_finite_abs(x), axes, keepdim, x.dtype))
+    mean_overflows = np.isinf(summation_slack(_finite_abs(x), axes, keepdim, dtype))
     slack = np.where(mean_overflows, np.inf, slack)
     return np.sqrt(slack) if root else slack
 
@@ -85,7 +96,7 @@ def test_reductions(name, data, keepdim, method, correction):
     tuples, reference, mode = REDUCTIONS[name]
     x = data.draw(operands(data.draw(shapes())))
     # One fault at a time, so that the error type is comparable: mean, var and std refuse integers anyway.
-    refused = name in ("mean", "var", "std") and x.dtype in (np.int64, np.bool_)
+    refused = name in ("mean", "var", "std") and x.dtype not in FLOATS
     dim = data.draw(dims(x.values.ndim, tuples, extra=0 if refused else 1))
     kwargs = {} if dim is None else dict(dim=dim, keepdim=keepdim)
     if name in ("var", "std"):
@@ -98,7 +109,7 @@ def test_reductions(name, data, keepdim, method, correction):
     def slack():
         axes = None if dim is None else _axes(x.values.ndim, dim)
         if name in ("var", "std"):
-            return _moments_slack(x.values, axes, dim is not None and keepdim, correction, name == "std")
+            return _moments_slack(x.values, axes, dim is not None and keepdim, correction, name == "std", x.dtype)
         count = x.values.size // max(np.sum(x.values, axis=axes).size, 1)
         return summation_slack(
             _finite_abs(x.values),
@@ -111,7 +122,7 @@ def test_reductions(name, data, keepdim, method, correction):
     def numpy():  # numpy raises for repeated or out-of-range axes, as PyTorch does
         return reference(x.values, _axes(x.values.ndim, dim), dim is not None and keepdim)
 
-    floats = x.dtype in (np.float32, np.float64)
+    floats = x.dtype in FLOATS
     check(
         data,
         "reduce",
@@ -124,12 +135,12 @@ def test_reductions(name, data, keepdim, method, correction):
     )
 
 
-def _log_softmax_slack(x, dim):
+def _log_softmax_slack(x, dim, dtype):
     """(x - max) - log(sum exp): eps |x - max| absolute from the subtraction, and the sum's n eps (softmax
     itself needs only a relative tolerance: its sum has positive terms)."""
     d = dim % x.ndim if x.ndim else None
     n = x.shape[d] if x.ndim else 1
-    eps = np.finfo(x.dtype).eps
+    eps = finfo(dtype).eps
     finite = _finite_abs(x)
     return 4 * eps * (finite + finite.max(axis=d, keepdims=True, initial=0.0)) + 2 * (n + 2) * eps
 
@@ -140,6 +151,7 @@ def _log_softmax_slack(x, dim):
 def test_softmax(name, data, dim, cast):
     x = data.draw(operands(data.draw(shapes())))
     log = "log" in name
+    cast &= name.startswith("F.")
     if name.startswith("F."):  # the functional form, with its dtype argument
 
         def run(m):
@@ -164,8 +176,9 @@ def test_softmax(name, data, dim, cast):
         return out.reshape(a.shape)
 
     n = x.values.shape[dim % x.values.ndim] if x.values.ndim and -x.values.ndim <= dim < x.values.ndim else 1
-    floats = x.dtype in (np.float32, np.float64) or cast and name.startswith("F.")  # a float result
+    floats = x.dtype in (np.float32, np.float64, *HALVES) or cast  # a float result
     values = x.values.astype(np.float64) if x.dtype not in (np.float32, np.float64) else x.values
+    dtype = np.float64 if cast else x.dtype
     check(
         data,
         "softmax",
@@ -175,5 +188,27 @@ def test_softmax(name, data, dim, cast):
         numpy=numpy,
         mode="close",
         ulps=2 * n + 8,
-        slack=(lambda: _log_softmax_slack(values, dim)) if floats and log else None,
+        slack=(lambda: _log_softmax_slack(values, dim, dtype)) if floats and log else None,
     )
+
+
+KNOWN = {}  # minimal cases of the bugs the properties above found: name: (run, mode, what is wrong)
+FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
+    "softmax(float16)": (
+        crash_case("m.zeros(2, dtype=m.float16).softmax(0)"),
+        "close",
+        "segmentation fault, for bfloat16 and log_softmax too (PyTorch: [0.5, 0.5] in float16)",
+    ),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("run,mode", reproducers(KNOWN))
+def test_known_bugs(run, mode):
+    check(None, "known bugs", "reproducer", run, (), mode=mode)
+
+
+@needs_torch
+@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
+def test_fixed_bugs(run, mode):
+    check(None, "fixed bugs", "reproducer", run, (), mode=mode)

@@ -117,7 +117,7 @@ def check_representable(number, d, halves=True):
     x[i] = v, masked_fill, index_fill, scatter's value; not arithmetic, whose numbers are wrapped): for an integer d
     a float outside [min, max + 1) (the range truncation maps into; nan and inf too) or an int outside [min, max];
     for a floating d a finite number past its max (inf and nan are values). A bool d holds anything. halves=False:
-    float16 and bfloat16 hold anything too, becoming inf, as PyTorch's full, fill_, x[i] = v and where make them."""
+    float16 and bfloat16 hold anything too, becoming inf, as PyTorch's x[i] = v and where make them."""
     if d is bool_ or isinstance(number, (bool, np.bool_)) or (not halves and d in (float16, bfloat16)):
         return
     if d.is_floating_point:
@@ -125,9 +125,17 @@ def check_representable(number, d, halves=True):
     else:
         info = np.iinfo(d.numpy)
         whole = isinstance(number, (int, np.integer))
-        fits = info.min <= number <= info.max if whole else info.min <= float(number) < info.max + 1
+        # c10 lets an int into an unsigned type wrap from below as far as -max (uint8 takes -1 as 255)
+        lowest = -int(info.max) if whole and info.min == 0 else info.min
+        fits = lowest <= number <= info.max if whole else info.min <= float(number) < info.max + 1
     if not fits:
         raise RuntimeError(f"value cannot be converted to type {_CPP_TYPE_NAMES[d]} without overflow")
+
+
+def wrap_int(number, d):
+    """An int as integer dtype d stores it, wrapping (c10's conversion of an int already checked to fit)."""
+    info = np.iinfo(d.numpy)
+    return (int(number) - int(info.min)) % (int(info.max) - int(info.min) + 1) + int(info.min)
 
 
 _DEFAULT = object()  # finfo() with no argument: the default dtype (finfo(None) is an error, as in PyTorch)

@@ -290,7 +290,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
             if isinstance(fill_value, int)
             else _dtype.get_default_dtype()
         )
-    _dtype.check_representable(fill_value, dtype, halves=False)
+    _dtype.check_representable(fill_value, dtype)
     return _filled(_size([size] if isinstance(size, int) else [size]), fill_value, dtype._c, requires_grad, device)
 
 

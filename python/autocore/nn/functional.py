@@ -2,6 +2,7 @@
 
 import math
 
+from .._dtype import bfloat16, float16
 from ..autograd import no_grad
 from ..ops.elementwise import erf, sigmoid, tanh  # noqa: F401 - part of the functional namespace
 from ..ops.elementwise import leaky_relu as _leaky_relu
@@ -65,6 +66,8 @@ def log_softmax(input, dim=None, dtype=None):
 def gelu(input, approximate="none"):
     """x * Phi(x): 0.5 x (1 + erf(x / sqrt 2)), or with approximate='tanh' PyTorch's tanh form."""
     _floating_only(input, "GeluKernelImpl")
+    if input.dtype in (float16, bfloat16) and approximate in ("none", "tanh"):  # in float32, rounded once
+        return gelu(input.float(), approximate).to(input.dtype)
     if approximate == "none":
         return input * 0.5 * (erf(input * 0.7071067811865476) + 1.0)
     if approximate == "tanh":

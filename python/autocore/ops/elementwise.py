@@ -196,18 +196,14 @@ def _times_alpha(a, b, alpha):
         return b * alpha
     if all(k == _C.DType.bool if isinstance(k, _C.DType) else isinstance(k, bool) for k in kinds):
         return b if alpha else mul(b, False)
-    # b takes a's float dtype where that is the result's: always over an integer b (a float category wins,
-    # even from a 0-d a), over a narrower float b unless a is 0-d beside a dimensioned b.
-    if (
-        isinstance(a, Tensor)
-        and isinstance(b, Tensor)
-        and a._c.dtype.is_floating_point
-        and (
-            not b._c.dtype.is_floating_point
-            or (b._c.dtype.itemsize < a._c.dtype.itemsize and (a._c.ndim > 0 or b._c.ndim == 0))
-        )
-    ):
-        b = cast(b, a._c.dtype)
+    # b takes the result's dtype (that of a + b, found on empty stand-ins with a's and b's dtypes and 0-d-ness):
+    # an int8 b beside an int64 a does not wrap, nor a bool b beside an int32 a make int64.
+    if isinstance(a, Tensor):
+        place = _dtype.device_of(a._c)
+        stand_in = lambda x: _dtype.full_c([0] if x._c.ndim else [], 0, x._c.dtype, place)  # noqa: E731
+        result = _C.add(stand_in(a), stand_in(b)).dtype
+        if result != b._c.dtype:
+            b = cast(b, result)
     return mul(b, alpha)
 
 
@@ -531,7 +527,9 @@ def leaky_relu(x, negative_slope=0.01):
     )
 
 
-def clamp(x, min=None, max=None):
+def clamp_bounds(x, min, max):
+    """clamp's bounds as its kernel takes them, checked as PyTorch checks them: an int bound converted to an
+    integer x's dtype (-1 is 255 in uint8; 1000 is refused by int8)."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
 
@@ -542,10 +540,19 @@ def clamp(x, min=None, max=None):
         else _dtype.get_default_dtype()
         if floating
         else _dtype.int64
+        if x._c.dtype == _C.DType.bool
+        else _dtype.from_c(x._c.dtype)
     )
     for bound in (min, max):
         if isinstance(bound, (int, float)) and not isinstance(bound, bool):
             _dtype.check_representable(bound, result)
+    if floating or x._c.dtype == _C.DType.bool:
+        return min, max
+    return tuple(v if v is None or isinstance(v, bool) else _dtype.wrap_int(v, result) for v in (min, max))
+
+
+def clamp(x, min=None, max=None):
+    min, max = clamp_bounds(x, min, max)
 
     def inside(dtype):
         return constant(_C.clamp_backward(_dtype.full_c([], 1.0, dtype, x.device), x._c, min, max))

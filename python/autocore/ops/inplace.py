@@ -143,6 +143,7 @@ div_ = _binary_inplace(_C.div, ew.div)
 def clamp_(self, min=None, max=None):
     if _in_graph(self):
         return _write_back(self, ew.clamp(_old_value(self), min, max))
+    min, max = ew.clamp_bounds(self, min, max)
     _C.clamp(self._c, min, max, out=self._c)
     return self
 
@@ -178,7 +179,7 @@ def fill_(self, value):
     if isinstance(value, Tensor):
         value = value.item()  # (converted as it is, unchecked, as PyTorch copies a tensor's value)
     else:
-        _dtype.check_representable(value, _dtype.from_c(self._c.dtype), halves=False)
+        _dtype.check_representable(value, _dtype.from_c(self._c.dtype))
     return _overwrite(self, lambda: self._c.fill_(value), "FillBackward0")
 
 
