@@ -9,6 +9,7 @@
 //   static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars);
 // `scalars[k]`, when not null, holds the 8 bytes of operand k, a Python number (added with add_scalar).
 #pragma once
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -117,6 +118,25 @@ struct ElementwiseEntry {
     });
   }
 
+  // PyTorch converts pow's exponent into a narrow dtype checked (int8 ** 300 is refused), after refusing a negative
+  // integer power of an integer.
+  static void check_narrow_exponent(const Scalar& s, DType dtype) {
+    AC_CHECK(is_floating(dtype) || s.kind == Scalar::Kind::Float || s.i >= 0, RuntimeError,
+             "Integers to negative integer powers are not allowed.");
+    const bool fits = dispatch_all(dtype, [&](auto zero) {
+      using T = decltype(zero);
+      if constexpr (std::is_integral_v<T>)
+        return s.i >= int64_t(std::numeric_limits<T>::min()) && s.i <= int64_t(std::numeric_limits<T>::max());
+      else  // (inf and nan are exponents a half type holds)
+        return !(std::fabs(s.f) > (std::is_same_v<T, Half> ? 65504.0 : 3.3895313892515355e38)) || std::isinf(s.f);
+    });
+    AC_CHECK(fits, RuntimeError, "value cannot be converted to type ",
+             is_floating(dtype)      ? cpp_type_name(dtype)
+             : dtype == DType::Int32 ? "int"
+                                     : dtype_name(dtype),
+             is_floating(dtype) || dtype == DType::Int32 ? "" : "_t", " without overflow");
+  }
+
   static Tensor binary_tensor_scalar(EwOp op, const Tensor& a, const Scalar& b, const Tensor* out) {
     return binary_with_scalar(op, a, b, false, out);
   }
@@ -132,9 +152,11 @@ struct ElementwiseEntry {
     promotion.add_tensor(t.dtype(), t.dim());
     promotion.add_scalar(s);
     DType dtype = compute_dtype(op, promotion.result());
-    if (is_narrow(dtype))
+    if (is_narrow(dtype)) {
+      if (op == EwOp::pow && !scalar_first) check_narrow_exponent(s, dtype);
       return narrow_back(binary_with_scalar(op, widened(t, dtype, op), widened(s, dtype, op), scalar_first, nullptr),
                          dtype, out, op);
+    }
     if (op == EwOp::pow && !scalar_first) {
       if (dtype == DType::Bool) return bool_power(t, s.i != 0, out);
       const bool float32_cannot_hold = static_cast<double>(static_cast<float>(s.f)) != s.f;

@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/convert.h"
 #include "core/kernels.h"
 #include "core/parallel.h"
 #include "core/strided_iter.h"
@@ -18,8 +19,8 @@ namespace {
 // NaN wins amax and amin, as in PyTorch.
 template <class T>
 bool takes_over(T candidate, T current, bool larger) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(candidate)) return true;
+  if constexpr (std::is_floating_point_v<T> || kHalfType<T>) {
+    if (candidate != candidate) return true;
   }
   return larger ? candidate > current : candidate < current;
 }

@@ -2,6 +2,7 @@
 with differentiable ops, so that create_graph=True gives second derivatives; the masks of piecewise
 ops (relu, abs, clamp, maximum) enter as constants, their derivative being zero almost everywhere."""
 
+import warnings
 import weakref
 
 from .. import _C, _dtype
@@ -382,7 +383,16 @@ def can_cast(from_, to):
     return from_ is _dtype.bool_ or to is not _dtype.bool_
 
 
+_UINT8_CONDITION_WARNING = (
+    "where received a uint8 condition tensor. This behavior is deprecated and will be removed in a future version of "
+    "PyTorch. Use a boolean condition instead."
+)
+
+
 def where(condition, a, b):
+    if isinstance(condition, Tensor) and condition._c.dtype == _C.DType.uint8:  # a byte mask, as before bool
+        warnings.warn(_UINT8_CONDITION_WARNING, UserWarning, stacklevel=2)
+        condition = wrap(_C.ne(condition._c, 0))
     cond = condition._c if isinstance(condition, Tensor) else condition
     ta, tb = as_input(a), as_input(b)
     place = _dtype.device_of(a._c if ta is not None else b._c if tb is not None else cond)

@@ -85,7 +85,8 @@ def _write_scatter(target, input, dim, index, src, reduce=None):
     write before reduce's name."""
     _check_tensor(index, "scatter", "index")
     if not isinstance(src, Tensor):
-        _dtype.check_representable(src, input.dtype)
+        if index._c.numel:  # (PyTorch converts the value as it writes it: with nothing to write, never)
+            _dtype.check_representable(src, input.dtype)
         src = wrap(_dtype.full_c([], src, input._c.dtype, input.device).expand(list(index._c.shape)))
     if reduce not in _KERNEL_REDUCE:
         _C.check_scatter(target, dim, index._c, src._c)
