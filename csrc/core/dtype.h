@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "core/errors.h"
 #include "core/half.h"
@@ -118,34 +119,6 @@ Loop loop_for(const Loop* table, DType dtype, const char* op) {
   return loop;
 }
 
-// Calls fn(T{}) for any dtype. Half and BFloat16 do arithmetic through float, rounding each result.
-template <class Fn>
-decltype(auto) dispatch_all(DType dtype, Fn&& fn) {
-  switch (dtype) {
-    case DType::Bool:
-      return fn(bool{});
-    case DType::Int64:
-      return fn(int64_t{});
-    case DType::Float32:
-      return fn(float{});
-    case DType::Float64:
-      return fn(double{});
-    case DType::Int32:
-      return fn(int32_t{});
-    case DType::Int8:
-      return fn(int8_t{});
-    case DType::UInt8:
-      return fn(uint8_t{});
-    case DType::Int16:
-      return fn(int16_t{});
-    case DType::Float16:
-      return fn(Half{});
-    case DType::BFloat16:
-      return fn(BFloat16{});
-  }
-  fail<RuntimeError>("unknown dtype");
-}
-
 // Calls fn(T{}) for the dtypes that have arithmetic kernels of their own (a kernel with atomics, say); the others
 // are widened before they get there (wide_dtype below), so reaching one is a bug, reported as such.
 template <class Fn>
@@ -162,7 +135,28 @@ decltype(auto) dispatch_arithmetic(DType dtype, const char* op, Fn&& fn) {
     case DType::Int32:
       return fn(int32_t{});
     default:
-      fail<RuntimeError>(op, ": no kernel for ", kDTypeNames[int(dtype)].name, " (it should have been widened)");
+      fail<RuntimeError>(op, ": no kernel for ",
+                         int(dtype) < kNumDTypes ? kDTypeNames[int(dtype)].name : "an unknown dtype",
+                         " (it should have been widened)");
+  }
+}
+
+// Calls fn(T{}) for any dtype. Half and BFloat16 do arithmetic through float, rounding each result.
+template <class Fn>
+decltype(auto) dispatch_all(DType dtype, Fn&& fn) {
+  switch (dtype) {
+    case DType::Int8:
+      return fn(int8_t{});
+    case DType::UInt8:
+      return fn(uint8_t{});
+    case DType::Int16:
+      return fn(int16_t{});
+    case DType::Float16:
+      return fn(Half{});
+    case DType::BFloat16:
+      return fn(BFloat16{});
+    default:
+      return dispatch_arithmetic(dtype, "dispatch_all", std::forward<Fn>(fn));
   }
 }
 

@@ -25,16 +25,17 @@ def _full(shape, value, like):
     return wrap(_dtype.full_c(list(shape), value, like._c.dtype, like.device))
 
 
-def _number(value, op, input):
+def _number(value, op, input, checked=True):
     """A fill value for input: a number, or a 0-d tensor's value (a tensor with dims is refused, as PyTorch does),
-    that input's dtype can hold."""
+    that input's dtype can hold (checked=False: the caller checks that later, in PyTorch's order)."""
     if isinstance(value, Tensor):
         if value._c.ndim:
             raise RuntimeError(
                 f"{op} only supports a 0-dimensional value tensor, but got tensor with {value._c.ndim} dimension(s)."
             )
         value = value.item()
-    _dtype.check_representable(value, input.dtype)
+    if checked:
+        _dtype.check_representable(value, input.dtype)
     return value
 
 
@@ -462,13 +463,14 @@ def index_copy(input, dim, index, source):
 
 
 def _index_fill_into(target, input, dim, index, value):
-    number = _number(value, "index_fill_", input)
+    number = _number(value, "index_fill_", input, checked=False)
     _check_tensor(index, "index_fill_", "index")
     if index._c.dtype != _C.DType.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
     if index._c.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
     d = _wrap_dim(dim, input._c.ndim)
+    _dtype.check_representable(number, input.dtype)  # (after the dim: PyTorch's order)
     _put_along(target, d, index, _full([], number, input), False)
     return d
 
