@@ -116,10 +116,10 @@ def _put_arguments(view, advanced, values, accumulate):
     masked_fill_, to which the value is a number: converted to view's dtype (refused if that cannot hold it), and of
     any shape. Otherwise the kernel checks values' shape, then its dtype (it must be view's), then the positions."""
     masks = [part for _, part in advanced if part._c.dtype == _C.DType.bool]
+    indices = _index_tensors(view, advanced)  # (first: PyTorch checks the mask's shape before the value)
     if not accumulate and len(advanced) == 1 and masks and values.numel() == 1 and values.device.type == "cpu":
         _dtype.check_representable(values.item(), _dtype.from_c(view._c.dtype), halves=False)
         values = reshape(values, []).to(dtype=view.dtype)
-    indices = _index_tensors(view, advanced)
     if values.device != view.device and values._c.ndim == 0:
         values = values.to(device=view.device)
     return indices, values
