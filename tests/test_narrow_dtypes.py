@@ -764,3 +764,23 @@ def test_half_families_match_pytorch():
             assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
             ulp = 2.0**-10 if name == "float16" else 2.0**-7
             np.testing.assert_allclose(to_np(a.detach()), b.detach().float().numpy(), rtol=2 * ulp, atol=ulp * 1e-2)
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_a_module_in_a_half_type_trains_forward_and_backward(name):
+    """model.half() / model.bfloat16(): parameters keep their identity in the half type; a forward pass, a loss
+    and a backward pass run in it (matmul and the loss computed in float32, rounded once)."""
+    model = ac.nn.Sequential(ac.nn.Linear(6, 4), ac.nn.Tanh(), ac.nn.Linear(4, 3))
+    first = model[0].weight
+    assert getattr(model, "half" if name == "float16" else "bfloat16")() is model
+    assert model[0].weight is first and all(p.dtype is dt(name) for p in model.parameters())
+    x = ac.randn(5, 6, dtype=dt(name))
+    loss = ac.nn.functional.cross_entropy(model(x), ac.tensor([0, 1, 2, 0, 1]))
+    assert loss.dtype is dt(name)
+    loss.backward()
+    assert all(p.grad is not None and p.grad.dtype is dt(name) for p in model.parameters())
+    w0, b0, w2, b2 = (to_np(p.detach()).astype(np.float32) for p in model.parameters())
+    hidden = _rounded(name, np.tanh(_rounded(name, to_np(x).astype(np.float32) @ w0.T + b0)))  # each op rounded once
+    expected = _rounded(name, hidden.astype(np.float32) @ w2.T + b2)
+    ulp = 2.0**-10 if name == "float16" else 2.0**-7
+    np.testing.assert_allclose(to_np(model(x).detach()), expected, rtol=2 * ulp, atol=ulp * 1e-2)

@@ -212,6 +212,12 @@ class Module:
     def double(self):
         return self.to(_dtype.float64)
 
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def bfloat16(self):
+        return self.to(_dtype.bfloat16)
+
     # ---- state ----
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         destination = OrderedDict() if destination is None else destination
