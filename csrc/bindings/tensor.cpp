@@ -121,12 +121,7 @@ void bind_tensor(py::module_& m) {
                              [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.storage()->data()); })
       .def_property_readonly("storage_nbytes", [](const Tensor& t) { return t.storage()->nbytes(); })
       .def("numpy", &to_numpy)
-      .def("view_dtype",  // the same bytes read as another dtype of the same size (bfloat16's bits as int16)
-           [](const Tensor& t, DType dtype) {
-             AC_CHECK(itemsize(dtype) == t.itemsize(), RuntimeError, "view_dtype: ", dtype_name(t.dtype()), " and ",
-                      dtype_name(dtype), " differ in size");
-             return Tensor(t.storage(), dtype, t.shape(), t.strides(), t.offset());
-           })
+      .def("view_dtype", &Tensor::view_dtype)
       .def_buffer([](const Tensor& t) {
         AC_CHECK(t.device().is_cpu(), TypeError, "can't expose a ", t.device().str(),
                  " tensor through the buffer protocol");

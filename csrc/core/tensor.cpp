@@ -188,6 +188,43 @@ bool Tensor::can_view(const Dims& shape, Dims* new_strides) const {
   return view_d == -1;
 }
 
+Tensor Tensor::view_dtype(DType dtype) const {
+  const int64_t from = int64_t(itemsize()), to = int64_t(autocore::itemsize(dtype));
+  if (from == to) return Tensor(storage_, dtype, shape_, strides_, offset_);
+  const char *from_name = scalar_type_name(dtype_), *to_name = scalar_type_name(dtype);
+  AC_CHECK(dim() > 0, RuntimeError, "self.dim() cannot be 0 to view ", from_name, " as ", to_name,
+           " (different element sizes)");
+  // In PyTorch's order of checks: a merge checks the last dim's size and the offset before the strides.
+  auto check_dense_last_dim = [&] {
+    AC_CHECK(strides_[dim() - 1] == 1, RuntimeError, "self.stride(-1) must be 1 to view ", from_name, " as ", to_name,
+             " (different element sizes), but got ", strides_[dim() - 1]);
+  };
+  Dims shape = shape_, strides = strides_;
+  int64_t offset = offset_;
+  if (from > to) {  // each element becomes `ratio` narrower ones
+    check_dense_last_dim();
+    const int64_t ratio = from / to;
+    for (int d = 0; d < dim() - 1; ++d) strides[d] *= ratio;
+    shape[dim() - 1] *= ratio;
+    offset *= ratio;
+  } else {  // every `ratio` elements of the last dim become one
+    const int64_t ratio = to / from;
+    AC_CHECK(shape_[dim() - 1] % ratio == 0, RuntimeError, "self.size(-1) must be divisible by ", ratio, " to view ",
+             from_name, " as ", to_name, " (different element sizes), but got ", shape_[dim() - 1]);
+    AC_CHECK(offset_ % ratio == 0, RuntimeError, "self.storage_offset() must be divisible by ", ratio, " to view ",
+             from_name, " as ", to_name, " (different element sizes), but got ", offset_);
+    check_dense_last_dim();
+    for (int d = 0; d < dim() - 1; ++d) {
+      AC_CHECK(strides_[d] % ratio == 0, RuntimeError, "self.stride(", d, ") must be divisible by ", ratio, " to view ",
+               from_name, " as ", to_name, " (different element sizes), but got ", strides_[d]);
+      strides[d] /= ratio;
+    }
+    shape[dim() - 1] /= ratio;
+    offset /= ratio;
+  }
+  return Tensor(storage_, dtype, shape, strides, offset);
+}
+
 Tensor Tensor::view(Dims shape) const {
   shape = infer_shape(shape);
   Dims strides;

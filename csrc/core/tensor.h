@@ -83,6 +83,8 @@ class Tensor {
   // Views: all share storage and copy nothing.
   Tensor as_strided(const Dims& shape, const Dims& strides, int64_t offset) const;
   Tensor view(Dims shape) const;  // RuntimeError when the strides cannot express it
+  // The same bytes read as another dtype; between sizes, the last dim (which must be dense) is split or merged.
+  Tensor view_dtype(DType dtype) const;
   bool can_view(const Dims& shape, Dims* strides) const;
   Tensor transpose(int64_t dim0, int64_t dim1) const;
   Tensor permute(const Dims& order) const;

@@ -2,6 +2,7 @@
 indexing), casts and copies, with their vjps. Views share memory with their input."""
 
 from .. import _C, _dtype, factories
+from ..tensor import Tensor
 from .graph import cast, expand, record, record_view
 
 
@@ -14,7 +15,13 @@ def _shape_arg(shape):
     return [int(s) for s in shape]
 
 
-def view(x, *shape):
+def view(x, *shape, dtype=None):
+    if dtype is None and len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        dtype = shape[0]
+    if dtype is not None:  # the same bytes read as another dtype: a view, but not differentiable (as in PyTorch)
+        if shape and shape[0] is not dtype:
+            raise TypeError("view() received an invalid combination of arguments: a shape and dtype=")
+        return Tensor._wrap(x._c.view_dtype(dtype._c))
     in_shape = x._c.shape
     out = x._c.view(_shape_arg(shape))
     return record_view("ViewBackward0", out, x, lambda g: (reshape(g, in_shape),), lambda t: reshape(t, out.shape))
