@@ -35,16 +35,17 @@ AC_INLINE uint16_t from_float32(float f) {
   // round the magnitude to that unit, to nearest even; the units are then the sum's low bits.
   const uint32_t subnormal = of_float(to_float(magnitude) + 0.5f) - 0x3f000000;
   uint32_t result = magnitude >= 0x38800000 ? normal : subnormal;
-  result = magnitude >= 0x477ff000 ? 0x7c00 : result;  // 65520 and above round to infinity
-  result = magnitude > 0x7f800000 ? 0x7e00 : result;   // NaN stays NaN, made quiet
+  result = magnitude >= 0x477ff000 ? 0x7c00 : result;                               // 65520 and above round to infinity
+  result = magnitude > 0x7f800000 ? 0x7e00 | ((magnitude >> 13) & 0x3ff) : result;  // NaN: quiet, payload kept
   return uint16_t(sign | result);
 }
 
 AC_INLINE float to_float32(uint16_t h) {
   const uint32_t sign = uint32_t(h & 0x8000) << 16, shifted = uint32_t(h & 0x7fff) << 13;
   const uint32_t exponent = shifted & 0x0f800000;
-  const uint32_t normal = shifted + (112u << 23);   // exponent rebiased from 15 to 127
-  const uint32_t special = shifted + (224u << 23);  // infinity and NaN: all exponent bits set
+  const uint32_t normal = shifted + (112u << 23);  // exponent rebiased from 15 to 127
+  // Infinity and NaN: all exponent bits set; a NaN comes out quiet, as F16C's conversion and PyTorch's give it.
+  const uint32_t special = (shifted + (224u << 23)) | ((shifted & 0x007fe000) != 0 ? 0x00400000u : 0u);
   const uint32_t subnormal = of_float(to_float(shifted + (113u << 23)) - 6.103515625e-05f);  // minus 2**-14
   const uint32_t magnitude = exponent == 0x0f800000 ? special : exponent == 0 ? subnormal : normal;
   return to_float(sign | magnitude);
