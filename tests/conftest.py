@@ -40,6 +40,16 @@ def isa(request):
     _C.set_active_isa(default)
 
 
+@pytest.fixture
+def restore_thread_count():
+    """Lets a test set the thread count, restoring it afterwards."""
+    threads = autocore.get_num_threads()
+    try:
+        yield
+    finally:
+        autocore.set_num_threads(threads)
+
+
 def tensor(array):
     """A C++ tensor sharing `array`'s memory (any layout numpy has)."""
     return _C.from_numpy(np.asarray(array))

@@ -209,6 +209,36 @@ def test_casts_match_pytorch():
             assert_same(to_np(ours), (theirs.float() if dst == "bfloat16" else theirs).numpy())
 
 
+def float32_bits(array):
+    return np.asarray(array, np.float32).view(np.uint32)
+
+
+def test_float16_conversions_on_every_isa(isa):
+    """Every float16 to float32, and 4M random float32 bit patterns to float16, against numpy's conversion (F16C's
+    instructions where the ISA has them, the portable rounding otherwise). A NaN comes out quiet, its payload's top
+    bits kept, as the instructions and PyTorch give it; numpy keeps a signalling NaN signalling."""
+    halves = np.arange(1 << 16, dtype=np.uint16)
+    widened = ac.tensor(halves.view(np.int16)).view(ac.float16).float()
+    expected = float32_bits(halves.view(np.float16).astype(np.float32))
+    expected = np.where(np.isnan(halves.view(np.float16)), expected | 0x00400000, expected)
+    np.testing.assert_array_equal(float32_bits(widened.numpy()), expected)
+    singles = np.random.default_rng(0).integers(0, 1 << 32, 1 << 22, dtype=np.uint64).astype(np.uint32)
+    with np.errstate(over="ignore"):
+        expected = singles.view(np.float32).astype(np.float16).view(np.uint16)
+    nan = (singles >> 16 & 0x8000 | 0x7E00 | singles >> 13 & 0x03FF).astype(np.uint16)
+    expected = np.where(np.isnan(singles.view(np.float32)), nan, expected)
+    rounded = ac.tensor(singles.view(np.float32)).half().view(ac.int16).numpy().view(np.uint16)
+    np.testing.assert_array_equal(rounded, expected)
+
+
+def test_float16_conversions_match_pytorch():
+    torch = torch_or_skip()
+    halves = np.arange(1 << 16, dtype=np.uint16).view(np.int16)
+    ours = ac.tensor(halves).view(ac.float16).float().view(ac.int32).numpy()
+    theirs = torch.tensor(halves).view(torch.float16).float().view(torch.int32).numpy()
+    np.testing.assert_array_equal(ours, theirs)
+
+
 # ---- type promotion ------------------------------------------------------------------------------------------------
 
 FLOAT_RANK = {"float16": 0, "bfloat16": 0, "float32": 1, "float64": 2}
@@ -478,6 +508,61 @@ def test_out_argument():
     out = ac.empty(3, dtype=ac.float16)
     ac.add(ac.tensor([1, 2, 100], dtype=ac.int8), 0.1, out=out)
     assert_tensor(out, "float16", np.float16([1.1, 2.1, 100.1]))
+
+
+# The CPU widens a narrow op's operands in blocks (512 elements) inside the row walk: rows longer than a block,
+# strided and broadcast operands, in-place writes and several threads all cross block edges.
+BLOCK_VALUES = {"int8": (-100, 100), "uint8": (0, 250), "int16": (-30000, 30000)}
+
+
+def blocked_operands(name, rng, shape):
+    if name in BLOCK_VALUES:
+        return np.asarray(rng.integers(*BLOCK_VALUES[name], shape), name)
+    return np_value(name, rng.standard_normal(shape) * 100)
+
+
+def wide_reference(name, op, *arrays):
+    """op in the wide dtype (int64, wrapping back; float32, rounding back once)."""
+    if name in BLOCK_VALUES:
+        return op(*(a.astype(np.int64) for a in arrays)).astype(name)
+    return narrow_op(name, op, *arrays)
+
+
+@pytest.mark.parametrize("name", NARROW)
+def test_ops_longer_than_a_widening_block(name, isa):
+    rng = np.random.default_rng(5)
+    a_np, row_np = blocked_operands(name, rng, (9, 4001)), blocked_operands(name, rng, (4001,))
+    a, row = ac.tensor(a_np.tolist(), dtype=dt(name)), ac.tensor(row_np.tolist(), dtype=dt(name))
+    with np.errstate(all="ignore"):
+        cases = [
+            (a + row, np.add, (a_np, row_np)),  # a broadcast row
+            (a[:, ::3] * a[:, 1::3], np.multiply, (a_np[:, ::3], a_np[:, 1::3])),  # strided
+            (a.t() - row[:9], np.subtract, (a_np.T, row_np[:9])),  # transposed, a broadcast column
+            (ac.maximum(a[3], row), np.maximum, (a_np[3], row_np)),
+            (-a, np.negative, (a_np,)),
+            (a * 3, lambda x: x * 3, (a_np,)),
+            (2 - a, lambda x: 2 - x, (a_np,)),
+        ]
+        for got, op, arrays in cases:
+            assert_tensor(got, name, wide_reference(name, op, *arrays))
+        assert_tensor(a > row, "bool", a_np > row_np)
+        assert_tensor(ac.where(a > row, a, row), name, np.where(a_np > row_np, a_np, row_np))
+        in_place = a.clone()
+        in_place[:, 1:].add_(row[:-1])
+        expected = a_np.copy()
+        expected[:, 1:] = wide_reference(name, np.add, a_np[:, 1:], row_np[:-1])
+        assert_tensor(in_place, name, expected)
+        assert_tensor(a.t().clone().mul_(3), name, wide_reference(name, lambda x: x * 3, a_np.T))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_blocked_widening_is_the_same_on_any_thread_count(threads, restore_thread_count):
+    ac.set_num_threads(threads)
+    x_np = np_value("float16", np.random.default_rng(6).standard_normal(100_003))
+    x = ac.tensor(x_np.tolist(), dtype=ac.float16)
+    assert_tensor(
+        x * x + x, "float16", narrow_op("float16", np.add, narrow_op("float16", np.multiply, x_np, x_np), x_np)
+    )
 
 
 # ---- reductions ----------------------------------------------------------------------------------------------------

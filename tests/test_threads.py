@@ -20,15 +20,6 @@ THREAD_COUNTS = (1, 2, 3, 4)
 
 
 @pytest.fixture
-def restore_thread_count():
-    threads = autocore.get_num_threads()
-    try:
-        yield
-    finally:
-        autocore.set_num_threads(threads)
-
-
-@pytest.fixture
 def restore_grad_mode():
     enabled = autocore.is_grad_enabled()
     try:

@@ -7,10 +7,14 @@
 //   static bool foreign(const Tensor& t, const Tensor& like);     // t must move to like's device first (a 0-d
 //   static Tensor adopt(const Tensor& t, const Tensor& like);     // CPU tensor beside a GPU one), and the move
 //   static void run(EwOp op, DType dtype, StridedIter& it, const OpParams& params, const char* const* scalars);
+//   static constexpr bool kWidensInBlocks;                        // if true, a narrow op's loop runs through
+//   static void run_widened(EwOp, DType narrow, StridedIter&, const OpParams&, const char* const* scalars,
+//                           unsigned narrow_operands);            // (bit k: operand k is stored narrow)
 // `scalars[k]`, when not null, holds the 8 bytes of operand k, a Python number (added with add_scalar).
 #pragma once
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 
 #include "core/convert.h"
@@ -39,21 +43,65 @@ struct ElementwiseEntry {
     return *out;
   }
 
-  // A narrow dtype (core/dtype.h) has no loops of its own: the op ran in the wide dtype, and its result is cast
-  // back once (a comparison's stays bool).
-  static Tensor narrow_back(const Tensor& wide, DType dtype, const Tensor* out, EwOp op) {
-    const DType final_dtype = wide.dtype() == DType::Bool ? DType::Bool : dtype;
-    if (!out && final_dtype == wide.dtype()) return wide;
-    Tensor result = make_output(out, wide.shape(), final_dtype, wide.device(), op);
-    Backend::copy_(result, wide);
+  // A narrow dtype (core/dtype.h) has no loops of its own: its op runs the wide dtype's loop, and the result is
+  // rounded back once (a comparison's is bool already). An operand is a tensor, widened on the way in when it has
+  // the op's dtype (a bool condition or an operand made wide already passes as it is), or a number's 8 bytes in
+  // the wide dtype. A backend that can (the CPU) widens block by block in cache; otherwise whole temporaries do.
+  struct NarrowOperand {
+    const Tensor* tensor;
+    const char* number;
+  };
+  static NarrowOperand operand(const Tensor& t) { return {&t, nullptr}; }
+  static NarrowOperand operand(const char* number) { return {nullptr, number}; }
+
+  static Tensor run_narrow(EwOp op, DType dtype, const Dims& shape, Device device, const Tensor* out,
+                           const OpParams& params, std::initializer_list<NarrowOperand> inputs) {
+    const DType wide = wide_dtype(dtype);
+    Backend::check_supported(op, wide);
+    const DType result_dtype = is_comparison(op) ? DType::Bool : dtype;
+    Tensor result = make_output(out, shape, result_dtype, device, op);
+    const char* numbers[kMaxOperands] = {};
+    if constexpr (Backend::kWidensInBlocks) {
+      StridedIter it(result);
+      unsigned narrow_operands = result_dtype == dtype ? 1u : 0u;  // bit k: operand k is stored in `dtype`
+      int k = 1;
+      for (const NarrowOperand& in : inputs) {
+        if (in.number) {
+          it.add_scalar(numbers[k] = in.number);
+        } else {
+          it.add_input(*in.tensor);
+          if (in.tensor->dtype() == dtype) narrow_operands |= 1u << k;
+        }
+        ++k;
+      }
+      Backend::run_widened(op, dtype, it, params, numbers, narrow_operands);
+    } else {
+      Tensor wide_result = result_dtype == DType::Bool ? result : Tensor::empty(shape, wide, device);
+      Tensor wide_inputs[kMaxOperands];
+      StridedIter it(wide_result);
+      int k = 1;
+      for (const NarrowOperand& in : inputs) {
+        if (in.number) {
+          it.add_scalar(numbers[k] = in.number);
+        } else {
+          wide_inputs[k] = in.tensor->dtype() == dtype ? Backend::to_dtype(*in.tensor, wide) : *in.tensor;
+          it.add_input(wide_inputs[k]);
+        }
+        ++k;
+      }
+      Backend::run(op, wide, it, params, numbers);
+      if (result_dtype != DType::Bool) Backend::copy_(result, wide_result);
+    }
     return finish(result, out);
   }
 
   static Tensor unary(EwOp op, const Tensor& x, const OpParams& params, const Tensor* out) {
     Backend::check_device(x, ew_op_name(op));
     DType dtype = compute_dtype(op, x.dtype());
-    if (is_narrow(dtype))
-      return narrow_back(unary(op, Backend::to_dtype(x, wide_dtype(dtype)), params, nullptr), dtype, out, op);
+    if (is_narrow(dtype)) {
+      Tensor input = Backend::to_dtype(x, dtype);
+      return run_narrow(op, dtype, x.shape(), x.device(), out, params, {operand(input)});
+    }
     Backend::check_supported(op, dtype);  // before anything is allocated
     Tensor cast;
     const Tensor& input = x.dtype() == dtype ? x : (cast = Backend::to_dtype(x, dtype));
@@ -81,7 +129,9 @@ struct ElementwiseEntry {
     }
     dtype = compute_dtype(op, dtype);
     if (is_narrow(dtype)) {
-      return narrow_back(binary(op, widened(a, dtype, op), widened(b, dtype, op), nullptr, params), dtype, out, op);
+      Tensor lhs = narrow_input(a, dtype, op), rhs = narrow_input(b, dtype, op);
+      return run_narrow(op, dtype, alike ? a.shape() : broadcast_shapes(a.shape(), b.shape()), a.device(), out, params,
+                        {operand(lhs), operand(rhs)});
     }
     Backend::check_supported(op, dtype);
     Tensor cast_a, cast_b;  // filled only when an operand needs another dtype
@@ -96,14 +146,15 @@ struct ElementwiseEntry {
     return finish(result, out);
   }
 
-  // An operand of a narrow op in the wide dtype: first cast to the op's dtype, as PyTorch casts every operand to
-  // the common dtype (so uint8 < 300 compares with 44). PyTorch's mul and div of a half type take a 0-d operand's
-  // value unrounded instead.
+  // A tensor operand of a narrow op: cast to the op's dtype first, as PyTorch casts every operand to the common
+  // dtype (so uint8 < 300 compares with 44). A 0-d operand of another dtype goes on to the wide dtype here (one
+  // element): PyTorch's mul and div of a half type take its value unrounded.
   static bool keeps_scalar_unrounded(EwOp op, DType dtype) {
     return is_floating(dtype) && (op == EwOp::mul || op == EwOp::div);
   }
-  static Tensor widened(const Tensor& t, DType dtype, EwOp op) {
-    const bool unrounded = t.dim() == 0 && keeps_scalar_unrounded(op, dtype);
+  static Tensor narrow_input(const Tensor& t, DType dtype, EwOp op) {
+    if (t.dtype() == dtype || t.dim() != 0) return Backend::to_dtype(t, dtype);
+    const bool unrounded = keeps_scalar_unrounded(op, dtype);
     return Backend::to_dtype(unrounded ? t : Backend::to_dtype(t, dtype), wide_dtype(dtype));
   }
   static Scalar widened(const Scalar& s, DType dtype, EwOp op) {
@@ -154,8 +205,12 @@ struct ElementwiseEntry {
     DType dtype = compute_dtype(op, promotion.result());
     if (is_narrow(dtype)) {
       if (op == EwOp::pow && !scalar_first) check_narrow_exponent(s, dtype);
-      return narrow_back(binary_with_scalar(op, widened(t, dtype, op), widened(s, dtype, op), scalar_first, nullptr),
-                         dtype, out, op);
+      Tensor input = Backend::to_dtype(t, dtype);
+      alignas(8) char number[8];
+      widened(s, dtype, op).store_as(wide_dtype(dtype), number);
+      const NarrowOperand tensor = operand(input), scalar = operand(number);
+      return scalar_first ? run_narrow(op, dtype, t.shape(), t.device(), out, {}, {scalar, tensor})
+                          : run_narrow(op, dtype, t.shape(), t.device(), out, {}, {tensor, scalar});
     }
     if (op == EwOp::pow && !scalar_first) {
       if (dtype == DType::Bool) return bool_power(t, s.i != 0, out);
@@ -212,8 +267,12 @@ struct ElementwiseEntry {
     ResultType promotion;
     for (const Tensor* t : {&a, &b, &c}) promotion.add_tensor(t->dtype(), t->dim());
     DType dtype = compute_dtype(op, promotion.result());
-    Backend::check_supported(op, dtype);
     Dims shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape()), c.shape());
+    if (is_narrow(dtype)) {
+      Tensor x = narrow_input(a, dtype, op), y = narrow_input(b, dtype, op), z = narrow_input(c, dtype, op);
+      return run_narrow(op, dtype, shape, a.device(), nullptr, {}, {operand(x), operand(y), operand(z)});
+    }
+    Backend::check_supported(op, dtype);
     Tensor inputs[3] = {Backend::to_dtype(a, dtype), Backend::to_dtype(b, dtype), Backend::to_dtype(c, dtype)};
     Tensor result = Tensor::empty(shape, dtype, a.device());
     StridedIter it(result);
@@ -236,12 +295,12 @@ struct ElementwiseEntry {
     promotion.add_tensor(a.dtype(), a.dim());
     promotion.add_tensor(b.dtype(), b.dim());
     DType dtype = promotion.result();
-    if (is_narrow(dtype)) {
-      const DType wide = wide_dtype(dtype);
-      return narrow_back(where(condition, Backend::to_dtype(a, wide), Backend::to_dtype(b, wide)), dtype, nullptr,
-                         EwOp::where);
-    }
     Dims shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape()), b.shape());
+    if (is_narrow(dtype)) {
+      Tensor lhs = Backend::to_dtype(a, dtype), rhs = Backend::to_dtype(b, dtype);
+      return run_narrow(EwOp::where, dtype, shape, a.device(), nullptr, {},
+                        {operand(condition), operand(lhs), operand(rhs)});
+    }
     Tensor lhs = Backend::to_dtype(a, dtype), rhs = Backend::to_dtype(b, dtype);
     Tensor result = Tensor::empty(shape, dtype, a.device());
     StridedIter it(result);

@@ -105,6 +105,8 @@ Launch find_loop(EwOp op, DType dtype) {
 // The CUDA side of core/elementwise_entry.h: scalars (Python numbers) travel inside the launch, and a 0-d CPU
 // tensor beside a GPU one is copied over (PyTorch accepts it; promotion treats it as the 0-d tensor it is).
 struct CudaBackend : CudaKernels {
+  // A narrow dtype's op runs on whole temporaries in its wide dtype (core/elementwise_entry.h's run_narrow).
+  static constexpr bool kWidensInBlocks = false;
   static void check_device(const Tensor& t, const char* op) { tensor_device(t, op); }
   static void check_supported(EwOp op, DType dtype) { find_loop(op, dtype); }
   static bool foreign(const Tensor& t, const Tensor& like) {
