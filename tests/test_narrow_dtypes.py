@@ -756,6 +756,31 @@ def test_autograd_matches_pytorch():
         assert_same(*grads)
 
 
+TWO_INPUT_GRADIENTS = {  # op, and its gradients with respect to x and y in float64 (a tie splits the gradient)
+    "div": (operator.truediv, lambda x, y: (1 / y, -x / (y * y))),
+    "pow": (operator.pow, lambda x, y: (y * x ** (y - 1), x**y * np.log(x))),
+    "maximum": (lambda x, y: x.maximum(y), lambda x, y: ((x > y) + (x == y) / 2, (x < y) + (x == y) / 2)),
+    "minimum": (lambda x, y: x.minimum(y), lambda x, y: ((x < y) + (x == y) / 2, (x > y) + (x == y) / 2)),
+}
+
+
+@pytest.mark.parametrize("op", list(TWO_INPUT_GRADIENTS))
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_gradients_of_two_input_ops(name, op):
+    """The backward rules that read both inputs run in float32 too: the gradients, rounded once, are within one
+    rounding of the exact ones."""
+    forward, gradients = TWO_INPUT_GRADIENTS[op]
+    rng = np.random.default_rng(8)
+    x_np, y_np = np_value(name, rng.uniform(0.5, 2, 600)), np_value(name, rng.uniform(0.5, 2, 600))
+    x = ac.tensor(x_np.tolist(), dtype=dt(name), requires_grad=True)
+    y = ac.tensor(y_np.tolist(), dtype=dt(name), requires_grad=True)
+    forward(x, y).sum().backward()
+    eps = float(ac.finfo(dt(name)).eps)
+    for got, exact in zip((x.grad, y.grad), gradients(x_np.astype(np.float64), y_np.astype(np.float64))):
+        assert got.dtype is dt(name)
+        np.testing.assert_allclose(to_np(got), np.asarray(exact, np.float64), rtol=eps, atol=0)
+
+
 @pytest.mark.parametrize("name", NARROW)
 def test_save_and_load(name, tmp_path):
     values = np_value(name, [1, 2, 127] if name not in FLOATS else [1 / 3, -0.0, float("nan"), 1e-6])
