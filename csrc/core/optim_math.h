@@ -64,6 +64,19 @@ AC_INLINE void apply_rule(const Rule& rule, const Arrays& a, int64_t i, const Op
   apply_rule(rule, a, i, flags, std::make_integer_sequence<int, N>{});
 }
 
+// rule(...) on element i of a float16 or bfloat16 param (CUDA; the CPU widens whole blocks): the operands widened to
+// float, the float rule applied, and the param and state rounded back (ptrs[1], the grad, is only read).
+template <class Narrow, class Rule, int N>
+AC_INLINE void apply_rule_widened(const Rule& rule, void* const* ptrs, int64_t i, const OptimFlags<N>& flags) {
+  float v[kOptimOperands] = {};
+  for (int k = 0; k < kOptimOperands; ++k)
+    if (ptrs[k]) v[k] = float(static_cast<const Narrow*>(ptrs[k])[i]);
+  const OptimArrays<float> a{&v[0], &v[1], {&v[2], &v[3], &v[4]}};
+  apply_rule(rule, a, 0, flags);
+  for (int k = 0; k < kOptimOperands; ++k)
+    if (ptrs[k] && k != 1) static_cast<Narrow*>(ptrs[k])[i] = Narrow(v[k]);
+}
+
 // fn(std::bool_constant<flag>...) for the runtime flags, so that each combination is its own loop (the CPU).
 template <int I = 0, int N, class Fn, class... Fixed>
 void with_constant_flags(const OptimFlags<N>& flags, const Fn& fn, Fixed... fixed) {

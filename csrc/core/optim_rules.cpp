@@ -36,8 +36,7 @@ void check_step_lists(const OptimStep& step, DeviceType device_type) {
   for (size_t i = 0; i < count; ++i) {
     const Tensor& p = params[i];
     AC_CHECK(p.defined(), RuntimeError, op, ": params[", i, "] is None");
-    AC_CHECK(has_float_loops(p.dtype()), RuntimeError, op, ": params[", i,
-             "] must be a float32 or float64 tensor (the optimizers have no float16 or bfloat16 loops yet), got ",
+    AC_CHECK(is_floating(p.dtype()), RuntimeError, op, ": params[", i, "] must be a floating point tensor, got ",
              dtype_name(p.dtype()));
     AC_CHECK(p.device().type == device_type, RuntimeError, op, ": params[", i, "] is on ", p.device().str(),
              "; expected a ", device_type == DeviceType::CPU ? "CPU" : "CUDA", " tensor");

@@ -28,6 +28,14 @@ __global__ void optim_kernel(OptimPtrs o, int64_t n, OptimHyper h) {
   AC_GRID_STRIDE_LOOP(i, n) optim_math::apply_rule(rule, a, i, flags);
 }
 
+// The same on a float16 or bfloat16 param: computed in float, rounded back once per step.
+template <template <class> class Rule, class Narrow>
+__global__ void widened_optim_kernel(OptimPtrs o, int64_t n, OptimHyper h) {
+  const Rule<float> rule(h);
+  const auto flags = Rule<float>::flags(h);
+  AC_GRID_STRIDE_LOOP(i, n) optim_math::apply_rule_widened<Narrow>(rule, o.ptrs, i, flags);
+}
+
 // The CUDA side of core/optim_entry.h: one launch per param, on its device's stream, with the kernel of its dtype.
 struct CudaBackend {
   static constexpr DeviceType kDevice = DeviceType::CUDA;
@@ -41,9 +49,13 @@ struct CudaBackend {
       OptimPtrs o;
       std::copy(operands.row(i), operands.row(i) + kOptimOperands, o.ptrs);
       const cudaStream_t s = stream(tensor_device(params[i], step.op));
-      if (params[i].dtype() == DType::Float32)
-        optim_kernel<Rule, float><<<blocks_for(n, 4), kThreads, 0, s>>>(o, n, step.hyper);
-      else optim_kernel<Rule, double><<<blocks_for(n, 4), kThreads, 0, s>>>(o, n, step.hyper);
+      const unsigned blocks = blocks_for(n, 4);
+      switch (params[i].dtype()) {  // (check_step_lists let only floating dtypes through)
+        case DType::Float32: optim_kernel<Rule, float><<<blocks, kThreads, 0, s>>>(o, n, step.hyper); break;
+        case DType::Float64: optim_kernel<Rule, double><<<blocks, kThreads, 0, s>>>(o, n, step.hyper); break;
+        case DType::Float16: widened_optim_kernel<Rule, Half><<<blocks, kThreads, 0, s>>>(o, n, step.hyper); break;
+        default: widened_optim_kernel<Rule, BFloat16><<<blocks, kThreads, 0, s>>>(o, n, step.hyper); break;
+      }
       AC_CUDA_CHECK_LAUNCH();
     }
   }
