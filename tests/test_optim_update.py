@@ -224,6 +224,25 @@ def test_matches_torch_optim(name, config, dtype):
         np.testing.assert_allclose(mine, p.detach().numpy(), **tol(dtype))
 
 
+@pytest.mark.parametrize("name,config", CONFIGS, ids=lambda v: str(v) if isinstance(v, dict) else v)
+def test_every_isa_gives_the_same_bits(name, config):
+    """A rule rounds as written on every instruction set: the compiler may not fuse a * b + c where the ISA has FMA
+    (SGD's momentum differed between the baseline and AVX2 builds before)."""
+    params, grads = make_problem(SHAPES + [(999,)], np.float32, seed=4)
+    default, results = _C.active_isa(), []
+    try:
+        for isa in [isa for isa in ("baseline", "avx2", "avx512") if _C.isa_supported(isa)]:
+            _C.set_active_isa(isa)
+            ours, states = [p.copy() for p in params], zero_states(name, params)
+            for step in range(1, STEPS + 1):
+                call_ours(name, ours, grads[step - 1], states, step, config)
+            results.append(np.concatenate([p.ravel() for p in ours]))
+    finally:
+        _C.set_active_isa(default)
+    for other in results[1:]:
+        np.testing.assert_array_equal(other.view(np.uint32), results[0].view(np.uint32))
+
+
 def round_to(half, values):
     """float32 values rounded to float16 or bfloat16 (to nearest, ties to even), as float32."""
     values = np.asarray(values, np.float32)
