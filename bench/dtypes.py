@@ -66,6 +66,30 @@ def cases(torch):
     return rows
 
 
+def optimizer_cases(torch):
+    """An Adam step on 1M float16 and bfloat16 params: autocore's (float32 math, rounded once) against PyTorch's
+    fused=True (the same numbers) and its default for-loop (rounding every intermediate tensor)."""
+    rows = []
+    values = np.random.default_rng(1).standard_normal(N).astype(np.float32)
+    for dtype in ("float16", "bfloat16"):
+        p = autocore.tensor(values, dtype=getattr(autocore, dtype), requires_grad=True)
+        p.grad = autocore.tensor(values, dtype=getattr(autocore, dtype))
+        fns = {"autocore": autocore.optim.Adam([p], lr=1e-3).step}
+        if torch is not None:
+            for name, fused in (("torch fused", True), ("torch", None)):
+                q = torch.tensor(values, dtype=getattr(torch, dtype), requires_grad=True)
+                q.grad = torch.tensor(values, dtype=getattr(torch, dtype))
+                fns[name] = torch.optim.Adam([q], lr=1e-3, fused=fused).step
+        times = interleaved_medians(fns)
+        ac = times["autocore"]
+        rows.append(
+            [dtype, f"{ac * 1e6:.0f}"]
+            + [f"{times[k] * 1e6:.0f}" if k in times else "-" for k in ("torch fused", "torch")]
+            + [f"{times[k] / ac:.2f}" if k in times else "-" for k in ("torch fused", "torch")]
+        )
+    return rows
+
+
 def main():
     torch = try_import_torch()
     autocore.set_num_threads(1)
@@ -74,6 +98,8 @@ def main():
     print(machine_description())
     header = ["dtype", "op", "autocore µs", "torch µs", "numpy µs", "torch / autocore", "numpy / autocore"]
     print_table(f"Narrow dtypes, {N} elements, one thread", header, cases(torch))
+    header = ["params", "autocore µs", "torch fused µs", "torch µs", "torch fused / autocore", "torch / autocore"]
+    print_table(f"Adam step, {N} half-type params, one thread", header, optimizer_cases(torch))
 
 
 if __name__ == "__main__":

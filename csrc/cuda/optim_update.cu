@@ -51,10 +51,18 @@ struct CudaBackend {
       const cudaStream_t s = stream(tensor_device(params[i], step.op));
       const unsigned blocks = blocks_for(n, 4);
       switch (params[i].dtype()) {  // (check_step_lists let only floating dtypes through)
-        case DType::Float32: optim_kernel<Rule, float><<<blocks, kThreads, 0, s>>>(o, n, step.hyper); break;
-        case DType::Float64: optim_kernel<Rule, double><<<blocks, kThreads, 0, s>>>(o, n, step.hyper); break;
-        case DType::Float16: widened_optim_kernel<Rule, Half><<<blocks, kThreads, 0, s>>>(o, n, step.hyper); break;
-        default: widened_optim_kernel<Rule, BFloat16><<<blocks, kThreads, 0, s>>>(o, n, step.hyper); break;
+        case DType::Float32:
+          optim_kernel<Rule, float><<<blocks, kThreads, 0, s>>>(o, n, step.hyper);
+          break;
+        case DType::Float64:
+          optim_kernel<Rule, double><<<blocks, kThreads, 0, s>>>(o, n, step.hyper);
+          break;
+        case DType::Float16:
+          widened_optim_kernel<Rule, Half><<<blocks, kThreads, 0, s>>>(o, n, step.hyper);
+          break;
+        default:
+          widened_optim_kernel<Rule, BFloat16><<<blocks, kThreads, 0, s>>>(o, n, step.hyper);
+          break;
       }
       AC_CUDA_CHECK_LAUNCH();
     }
