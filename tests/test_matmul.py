@@ -258,6 +258,12 @@ def test_bad_input_raises_runtime_error(call, message):
         call()
 
 
+def test_a_dtype_without_a_product_raises_not_implemented_error():
+    """PyTorch's type for a dtype its kernels lack (a subclass of RuntimeError)."""
+    with pytest.raises(NotImplementedError, match="\"addmm_impl_cpu_\" not implemented for 'Bool'"):
+        _C.matmul(tensor(np.zeros((3, 4), bool)), tensor(np.zeros((4, 2), bool)))
+
+
 # ---- property-based broadcasting ----
 
 batch = st.lists(st.integers(0, 3), min_size=0, max_size=2)

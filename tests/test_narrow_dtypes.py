@@ -565,6 +565,40 @@ def test_blocked_widening_is_the_same_on_any_thread_count(threads, restore_threa
     )
 
 
+INTEGERS = ["int8", "uint8", "int16", "int32"]
+
+
+@pytest.mark.parametrize("name", INTEGERS)
+def test_integer_products_wrap_once(name):
+    """matmul, mm, mv, dot, bmm and addmm of the narrow integers: the int64 product wrapped back, as PyTorch's
+    integer GEMM wraps."""
+    rng = np.random.default_rng(7)
+    low, high = (0, 200) if name == "uint8" else (-100, 100)
+    a_np, b_np = rng.integers(low, high, (2, 3, 50)), rng.integers(low, high, (50, 4))
+    a, b = ac.tensor(a_np, dtype=dt(name)), ac.tensor(b_np, dtype=dt(name))
+    c_np = rng.integers(low, high, (3, 4))
+    c = ac.tensor(c_np, dtype=dt(name))
+    cases = [
+        (a @ b, a_np @ b_np),
+        (ac.mm(a[1], b), a_np[1] @ b_np),
+        (ac.mv(a[0], b[:, 2]), a_np[0] @ b_np[:, 2]),
+        (ac.dot(a[0, 0], a[1, 1]), a_np[0, 0] @ a_np[1, 1]),
+        (ac.bmm(a, b.expand(2, 50, 4)), a_np @ b_np),
+        (ac.addmm(c, a[0], b, beta=2, alpha=3), 2 * c_np + 3 * (a_np[0] @ b_np)),
+    ]
+    for got, wide in cases:
+        assert_tensor(got, name, np.asarray(wide, np.int64).astype(name))
+
+
+def test_integer_products_match_pytorch():
+    torch = torch_or_skip()
+    values = np.random.default_rng(8).integers(-100, 100, (6, 30))
+    for name in INTEGERS:
+        ours = ac.tensor(values, dtype=dt(name)) @ ac.tensor(values.T, dtype=dt(name))
+        theirs = torch.tensor(values, dtype=getattr(torch, name)) @ torch.tensor(values.T, dtype=getattr(torch, name))
+        assert_same(ours.numpy(), theirs.numpy())
+
+
 # ---- reductions ----------------------------------------------------------------------------------------------------
 
 
@@ -849,7 +883,7 @@ def test_half_draws_and_families_without_loops_refuse_cleanly():
         assert drawn.dtype is dt(name) and 0 <= float(drawn.min()) and float(drawn.max()) <= 1
         assert ac.randn(3, dtype=dt(name)).dtype is dt(name)
         assert ac.empty(4, dtype=dt(name)).uniform_(2, 3).float().min().item() >= 2
-    with pytest.raises(RuntimeError, match="not implemented for 'Char'"):  # (PyTorch's message; never a crash)
+    with pytest.raises(NotImplementedError, match="not implemented for 'Char'"):  # (PyTorch's message; never a crash)
         ac.softmax(ac.ones(2, dtype=ac.int8), 0)
     integer = ac.ones(2, dtype=ac.int16)
     integer.grad = ac.ones(2, dtype=ac.int16)

@@ -693,25 +693,7 @@ def test_binary_functions_refuse_a_number_first_where_pytorch_does():
                     getattr(lib, op.name)(2, lib.tensor([1.0, 2.0]))
 
 
-@pytest.mark.parametrize(
-    "op",
-    [
-        pytest.param(
-            op,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason='pow of two bool tensors (and True ** a bool tensor) raises RuntimeError(\'"pow" not '
-                "implemented for \\'bool\\''); PyTorch raises NotImplementedError('\"pow\" not implemented for "
-                "\\'Bool\\'')",
-            ),
-        )
-        if op.name == "pow"
-        else op
-        for op in BINARY
-        if op.refuses_bool
-    ],
-    ids=lambda op: op.name,
-)
+@pytest.mark.parametrize("op", [op for op in BINARY if op.refuses_bool], ids=lambda op: op.name)
 def test_binary_refused_bool_operands_raise_pytorchs_error(op):
     torch = torch_or_skip()
     cases = [

@@ -114,8 +114,8 @@ decltype(auto) dispatch_floating(DType dtype, const char* op, Fn&& fn) {
 template <class Loop>
 Loop loop_for(const Loop* table, DType dtype, const char* op) {
   const Loop loop = table[static_cast<int>(dtype)];
-  AC_CHECK(loop != nullptr, RuntimeError, "\"", op, "\" not implemented for '", kDTypeNames[int(dtype)].scalar_type,
-           "'");
+  AC_CHECK(loop != nullptr, NotImplementedError, "\"", op, "\" not implemented for '",
+           kDTypeNames[int(dtype)].scalar_type, "'");
   return loop;
 }
 

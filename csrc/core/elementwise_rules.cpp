@@ -47,10 +47,11 @@ void check_sub_without_bool(EwOp op, bool a_is_bool, bool b_is_bool) {
 
 void fail_no_kernel(EwOp op, DType dtype) {
   if (op == EwOp::neg && dtype == DType::Bool)
-    fail<RuntimeError>(
+    fail<NotImplementedError>(
         "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
         "invert a mask, use the `~` or `logical_not()` operator instead.");
-  fail<RuntimeError>("\"", ew_op_name(op), "\" not implemented for '", dtype_name(dtype), "'");
+  if (op == EwOp::relu && dtype == DType::Bool) fail<NotImplementedError>("Boolean inputs not supported for relu");
+  fail<NotImplementedError>("\"", ew_op_name(op), "\" not implemented for '", scalar_type_name(dtype), "'");
 }
 
 bool can_cast(DType from, DType to) {

@@ -19,7 +19,7 @@ const char* pointwise_loss_name(PointwiseLoss kind) {
 std::string torch_size(const Dims& shape) { return "torch.Size(" + shape.str() + ")"; }
 
 void check_loss_floating(const Tensor& x, const char* kernel_name) {
-  AC_CHECK(is_floating(x.dtype()), RuntimeError, "\"", kernel_name, "\" not implemented for '",
+  AC_CHECK(is_floating(x.dtype()), NotImplementedError, "\"", kernel_name, "\" not implemented for '",
            scalar_type_name(x.dtype()), "'");
 }
 
@@ -175,8 +175,8 @@ PointwiseShape pointwise_shape(PointwiseLoss kind, const Tensor& input, const Te
            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
            "use the `~` or `logical_not()` operator instead.");
   plan.dtype = plan.promotes ? promote_types(input.dtype(), target.dtype()) : input.dtype();
-  AC_CHECK(is_floating(plan.dtype), RuntimeError, "\"", op, "\" not implemented for '", scalar_type_name(plan.dtype),
-           "'");
+  AC_CHECK(is_floating(plan.dtype), NotImplementedError, "\"", op, "\" not implemented for '",
+           scalar_type_name(plan.dtype), "'");
   if (!plan.promotes) check_loss_dtype(target, input.dtype());
   if (plan.promotes) {
     plan.shape = broadcast_shapes(input.shape(), target.shape());

@@ -42,7 +42,7 @@ struct MatmulEntry {
     AC_CHECK(a.dtype() == b.dtype(), RuntimeError,
              "expected m1 and m2 to have the same dtype, but got: ", cpp_type_name(a.dtype()),
              " != ", cpp_type_name(b.dtype()));
-    AC_CHECK(a.dtype() != DType::Bool, RuntimeError, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
+    AC_CHECK(a.dtype() != DType::Bool, NotImplementedError, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
     check_same_device(a, b, "matmul");
     Backend::check_device(a, "matmul");
   }
@@ -54,8 +54,20 @@ struct MatmulEntry {
     return Backend::reshape(t, Dims{rows, t.shape()[t.dim() - 1]});
   }
 
+  // The backend's gemm; int8, uint8, int16 and int32 (no loops of their own) multiply in int64 and wrap back once,
+  // which gives PyTorch's wrapped result exactly (wrapping commutes with + and *).
+  static void gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta,
+                   const Tensor* bias) {
+    if (!is_narrow(c.dtype()) || is_floating(c.dtype())) return Backend::gemm(a, b, c, alpha, beta, bias);
+    const Tensor wide = Backend::to_dtype(c, DType::Int64);
+    const Tensor wide_bias = bias ? Backend::to_dtype(*bias, DType::Int64) : Tensor();
+    Backend::gemm(Backend::to_dtype(a, DType::Int64), Backend::to_dtype(b, DType::Int64), wide, alpha, beta,
+                  bias ? &wide_bias : nullptr);
+    Backend::copy_(c, wide);
+  }
+
   static void plain_gemm(const Tensor& a, const Tensor& b, const Tensor& c) {
-    Backend::gemm(a, b, c, Scalar::from_int(1), Scalar::from_int(0), nullptr);
+    gemm(a, b, c, Scalar::from_int(1), Scalar::from_int(0), nullptr);
   }
 
   // The product of two tensors with at least 2 dims each (vectors already unsqueezed). The backwards reach
@@ -167,11 +179,11 @@ struct MatmulEntry {
     const bool row_bias = bias.dim() >= 1 && bias.numel() == n && bias.shape()[bias.dim() - 1] == n;
     if (use_bias && row_bias && beta.f == 1) {  // Linear's case: the row goes in as the product is stored
       const Tensor row = Backend::reshape(bias, Dims{n});
-      Backend::gemm(a, b, c, alpha, Scalar::from_int(0), &row);
+      gemm(a, b, c, alpha, Scalar::from_int(0), &row);
       return c;
     }
     if (use_bias) Backend::copy_(c, bias_expanded);
-    Backend::gemm(a, b, c, alpha, use_bias ? beta : Scalar::from_int(0), nullptr);
+    gemm(a, b, c, alpha, use_bias ? beta : Scalar::from_int(0), nullptr);
     return c;
   }
 
@@ -201,8 +213,7 @@ struct MatmulEntry {
                features, "], got ", bias->shape().str());
       row = bias->view(Dims{features});
     }
-    Backend::gemm(x2, weight.transpose(0, 1), c, Scalar::from_int(1), Scalar::from_int(0),
-                  row.defined() ? &row : nullptr);
+    gemm(x2, weight.transpose(0, 1), c, Scalar::from_int(1), Scalar::from_int(0), row.defined() ? &row : nullptr);
     return c.view(out_shape);
   }
 

@@ -74,7 +74,7 @@ void dispatch_gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scal
     case DType::Int64:  // float factors truncate toward zero, as PyTorch's integer addmm does
       return batched_gemm<int64_t>(a, b, c, integral(alpha), integral(beta), bias);
     default:
-      fail<RuntimeError>("\"addmm_cuda\" not implemented for '", scalar_type_name(c.dtype()), "'");
+      fail<NotImplementedError>("\"addmm_cuda\" not implemented for '", scalar_type_name(c.dtype()), "'");
   }
 }
 

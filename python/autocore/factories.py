@@ -347,7 +347,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         dtype = _dtype.int64 if integral else _dtype.get_default_dtype()
     if dtype.name == "bool":
-        raise RuntimeError("\"arange_cpu\" not implemented for 'Bool'")
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     start_value, end_value, step_value = values
     if (step_value > 0 and end_value < start_value) or (step_value < 0 and end_value > start_value):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
