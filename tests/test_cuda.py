@@ -962,6 +962,69 @@ def test_layout_and_indexing_match_cpu():
         autocore.ones(3, device=CUDA).index_select(0, autocore.tensor([3], device=CUDA))
 
 
+NARROW = ["int8", "uint8", "int16", "int32", "float16", "bfloat16"]
+EVERY_DTYPE = NARROW + ["bool", "int64", "float32", "float64"]
+
+
+def narrow_dtype_results(device):
+    """The narrow dtypes' device paths: casts between every pair, elementwise ops (widened, rounded back once),
+    reductions, masks, gathers, the accumulating writes (CUDA: compare-and-swap on the enclosing word for the 1-
+    and 2-byte types), the integer and half products and a half optimizer step; each result on the CPU as
+    {case: (dtype name, float64 values)}."""
+    rng = np.random.default_rng(21)
+    values = rng.integers(0, 50, (4, 6))
+    results = {}
+
+    def keep(name, t):
+        results[name] = (str(t.dtype), t.cpu().to(autocore.float64).numpy())
+
+    for src in EVERY_DTYPE:
+        x = autocore.tensor(values, device=device).to(getattr(autocore, src))
+        for dst in EVERY_DTYPE:
+            keep(f"{src}->{dst}", x[:, ::2].to(getattr(autocore, dst)))
+    for name in NARROW:
+        dtype = getattr(autocore, name)
+        x = autocore.tensor(values, device=device).to(dtype)
+        row = autocore.tensor(values[0], device=device).to(dtype)
+        index = autocore.tensor([0, 2, 0, 3], device=device)
+        keep(f"{name} x + row", x + row)
+        keep(f"{name} x * 3", x * 3)
+        keep(f"{name} x < row", x < row)
+        keep(f"{name} where", autocore.where(x > 20, x, row))
+        keep(f"{name} sum", x.sum(1))
+        keep(f"{name} amax", x.amax(0))
+        keep(f"{name} x[mask]", x[x > 10])
+        keep(f"{name} x[index]", x[index])
+        keep(f"{name} gather", x.gather(1, index[:, None].expand(4, 2)))
+        written = x.clone()
+        written[written > 30] = 7
+        keep(f"{name} x[mask] = 7", written)
+        accumulated = autocore.zeros(5, dtype=dtype, device=device)
+        accumulated.index_put_((index,), x[:, 0], accumulate=True)
+        keep(f"{name} index_put_ accumulate", accumulated)
+        keep(
+            f"{name} scatter_add",
+            autocore.zeros(4, 6, dtype=dtype, device=device).scatter_add(0, index[:, None].expand(4, 6), x),
+        )
+        keep(f"{name} matmul", x @ x.t())
+    half = autocore.tensor(values[0] / 7, device=device).to(autocore.float16).requires_grad_()
+    half.grad = autocore.tensor(values[1] / 9, device=device).to(autocore.float16)
+    autocore.optim.Adam([half], lr=0.1).step()
+    keep("float16 Adam step", half.detach())
+    return results
+
+
+@requires_cuda
+def test_narrow_dtypes_match_cpu():
+    expected, got = narrow_dtype_results("cpu"), narrow_dtype_results(CUDA)
+    for case, (dtype, values) in expected.items():
+        assert got[case][0] == dtype, case
+        if "sum" in case and ("float16" in case or "bfloat16" in case):  # the order of the float32 accumulation
+            np.testing.assert_allclose(got[case][1], values, rtol=1e-2, err_msg=case)
+        else:
+            np.testing.assert_array_equal(got[case][1], values, err_msg=case)
+
+
 @requires_cuda
 def test_dlpack_shares_device_memory_with_pytorch():
     torch = pytest.importorskip("torch", reason="PyTorch is not installed; parity checks skipped")
