@@ -15,7 +15,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 import autocore  # noqa: E402
 
-from common import machine_description, median_seconds, print_table, try_import_torch  # noqa: E402
+from common import interleaved_medians, machine_description, median_seconds, print_table, try_import_torch  # noqa: E402
 
 
 def lookup_cases(torch):
@@ -126,8 +126,12 @@ def run():
     if torch is not None:
         torch.set_num_threads(1)
     rows = lookup_cases(torch) + mask_cases(torch)
-    ours = median_seconds(makemore_step(autocore), repeat=15)
-    theirs = median_seconds(makemore_step(torch), repeat=15) if torch is not None else None
+    # Interleaved, sample by sample: timed one after the other, the two swung by 20% between runs.
+    steps = {"autocore": makemore_step(autocore)}
+    if torch is not None:
+        steps["torch"] = makemore_step(torch)
+    times = interleaved_medians(steps, repeat=31)
+    ours, theirs = times["autocore"], times.get("torch")
     rows.append(
         [
             "makemore MLP step (27x10 embedding, 30-200-27, batch 32)",
