@@ -186,6 +186,15 @@ void bind_random(py::module_& m) {
         return cpu::randperm(n, optional(generator));
       },
       py::arg("n"), py::kw_only(), py::arg("generator") = nullptr);
+  m.def(
+      "multinomial",  // drawn on the host from the weights' host copy, returned there (the caller moves it back)
+      [](const Tensor& probs, int64_t num_samples, bool replacement, const std::shared_ptr<Generator>& generator) {
+        const Tensor host = dispatch::to_cpu(device_of(probs), probs);
+        ReleaseGilIfLarge nogil(host.numel());
+        return cpu::multinomial(host, num_samples, replacement, optional(generator));
+      },
+      py::arg("input"), py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(),
+      py::arg("generator") = nullptr);
 }
 
 }  // namespace autocore::bindings

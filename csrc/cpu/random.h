@@ -1,4 +1,4 @@
-// Random fills from a Philox generator: uniform_, normal_, randint, bernoulli_, dropout, randperm.
+// Random fills from a Philox generator: uniform_, normal_, randint, bernoulli_, dropout, randperm, multinomial.
 // Element i of a request reads counter (offset + i / per_counter), so the numbers do not depend on how the
 // work is split over threads. Kernels: cpu/random_simd.cpp. Binding: bindings/random.cpp.
 #pragma once
@@ -41,5 +41,7 @@ Tensor bernoulli_(const Tensor& t, double p, Generator* generator);
 Tensor bernoulli_(const Tensor& t, const Tensor& p, Generator* generator);
 std::pair<Tensor, Tensor> dropout(const Tensor& x, double p, bool train, Generator* generator);  // (output, mask)
 Tensor randperm(int64_t n, Generator* generator);
+// num_samples category indices (int64) per row of probs, a 1-D or 2-D table of weights (cpu/multinomial.cpp).
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement, Generator* generator);
 
 }  // namespace autocore::cpu

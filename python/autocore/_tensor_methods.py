@@ -2,7 +2,7 @@
 ... Kept apart from tensor.py so that Tensor's definition does not depend on the ops modules or the engine."""
 
 from . import _dtype
-from .factories import bernoulli
+from .factories import bernoulli, multinomial
 from .ops import elementwise as ew
 from .ops import indexing as ix
 from .ops import inplace as ip
@@ -200,6 +200,7 @@ METHODS = {
     "uniform_": ip.uniform_,
     "bernoulli_": ip.bernoulli_,
     "bernoulli": bernoulli,
+    "multinomial": multinomial,
     "normal_": ip.normal_,
     "copy_": ip.copy_,
     "__iadd__": ip.add_,

@@ -452,6 +452,17 @@ def bernoulli(input, p=None, *, generator=None):
     return _finish(out, False, input.device)
 
 
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """num_samples category indices (int64) drawn for input, a 1-D table of non-negative weights or a 2-D one of
+    rows, with or without replacement; on input's device."""
+    if not isinstance(num_samples, int) or isinstance(num_samples, bool):
+        raise TypeError(
+            f"multinomial(): argument 'num_samples' (position 2) must be int, not {type(num_samples).__name__}"
+        )
+    gen = c_generator(generator, "multinomial", input.device)
+    return _finish(_C.multinomial(input._c, num_samples, bool(replacement), generator=gen), False, input.device)
+
+
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kwargs):
     size = _size(size, kwargs.pop("size", None))
     _no_extra(kwargs, "randn")
