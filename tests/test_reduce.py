@@ -137,3 +137,44 @@ def test_var_std_amax_gradients_at_the_edges_match_pytorch(create_graph):
             (g,) = lib.autograd.grad(y, [x], lib.ones_like(y), create_graph=create_graph and lib is autocore)
             grads.append(g.detach().numpy())
         np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-14, err_msg=f"{name} {options}")
+
+
+# ---- numpy's argument names -------------------------------------------------------------------------------------
+
+NUMPY_NAMED = [
+    ("sum", np.sum),
+    ("mean", np.mean),
+    ("amax", np.amax),
+    ("amin", np.amin),
+    ("std", lambda a, axis, keepdims: np.std(a, axis=axis, keepdims=keepdims, ddof=1)),
+    ("var", lambda a, axis, keepdims: np.var(a, axis=axis, keepdims=keepdims, ddof=1)),
+    ("argmax", np.argmax),
+    ("argmin", np.argmin),
+]
+
+
+@pytest.mark.parametrize("name, reference", NUMPY_NAMED, ids=[n for n, _ in NUMPY_NAMED])
+def test_reductions_take_numpys_axis_and_keepdims(name, reference):
+    """x.sum(axis=1, keepdims=True), as tutorials write it: PyTorch's argument parser takes numpy's names."""
+    a = np.random.default_rng(12).normal(size=(3, 4))
+    x = autocore.tensor(a)
+    for keepdims in (False, True):
+        expected = reference(a, axis=1, keepdims=keepdims)
+        np.testing.assert_allclose(getattr(x, name)(axis=1, keepdims=keepdims).numpy(), expected, rtol=1e-12)
+        np.testing.assert_allclose(getattr(autocore, name)(x, axis=1, keepdims=keepdims).numpy(), expected, rtol=1e-12)
+    with pytest.raises(TypeError, match="got multiple values for argument 'dim'"):
+        getattr(x, name)(dim=0, axis=1)
+
+
+def test_max_softmax_and_joins_take_numpys_names_too():
+    a = np.random.default_rng(13).normal(size=(2, 3))
+    x = autocore.tensor(a)
+    np.testing.assert_array_equal(x.max(axis=1, keepdims=True).values.numpy(), a.max(axis=1, keepdims=True))
+    np.testing.assert_array_equal(x.min(axis=0).indices.numpy(), a.argmin(axis=0))
+    np.testing.assert_allclose(x.softmax(axis=1).numpy(), np.exp(a) / np.exp(a).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(
+        autocore.log_softmax(x, axis=0).numpy().sum(), np.log(np.exp(a) / np.exp(a).sum(0)).sum()
+    )
+    np.testing.assert_array_equal(autocore.cat([x, x], axis=1).numpy(), np.concatenate([a, a], axis=1))
+    np.testing.assert_array_equal(autocore.stack([x, x], axis=2).numpy(), np.stack([a, a], axis=2))
+    assert x.unsqueeze(axis=1).shape == (2, 1, 3) and x[:1].squeeze(axis=0).shape == (3,)

@@ -9,6 +9,7 @@ from .. import _C
 from ..tensor import Tensor
 from .elementwise import div, maximum, minimum, mul, sub, where
 from .graph import cast, constant, expand, grad_enabled, record, wrap
+from .numpy_names import numpy_names
 from .shape import reshape
 
 MaxResult = collections.namedtuple("max", ["values", "indices"])
@@ -48,6 +49,7 @@ def _count(in_shape, dims):
     return n
 
 
+@numpy_names
 def sum(x, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         x = cast(x, dtype._c)
@@ -76,6 +78,7 @@ def _mean_grad(g, in_shape, dim, dims, keepdim, n):
     return wrap(_C.mean_backward(g._c, list(in_shape), dim, keepdim))
 
 
+@numpy_names
 def mean(x, dim=None, keepdim=False):
     in_shape = x._c.shape
     dims = _dims(dim, len(in_shape))
@@ -89,6 +92,7 @@ def mean(x, dim=None, keepdim=False):
     )
 
 
+@numpy_names
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     correction = _correction(unbiased, correction)
     in_shape = x._c.shape
@@ -109,6 +113,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     return record("VarBackward0", out_c, (x,), vjp, (x._c,), jvp)
 
 
+@numpy_names
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     correction = _correction(unbiased, correction)
     in_shape = x._c.shape
@@ -154,10 +159,12 @@ def _extreme_share(x, out_c, dims, keepdim):
     return constant(_C.div(hits_f, counts))
 
 
+@numpy_names
 def amax(x, dim=(), keepdim=False):
     return _amax(x, dim, keepdim, _C.amax, "AmaxBackward0")
 
 
+@numpy_names
 def amin(x, dim=(), keepdim=False):
     return _amax(x, dim, keepdim, _C.amin, "AminBackward0")
 
@@ -182,10 +189,12 @@ def _amax(x, dim, keepdim, kernel, name):
     )
 
 
+@numpy_names
 def max(x, dim=None, keepdim=False):
     return _max(x, dim, keepdim, True)
 
 
+@numpy_names
 def min(x, dim=None, keepdim=False):
     return _max(x, dim, keepdim, False)
 
@@ -233,9 +242,11 @@ def _take(t, indices_c, d, keepdim):
     return wrap(taken if keepdim else taken.squeeze(d))
 
 
+@numpy_names
 def argmax(x, dim=None, keepdim=False):
     return wrap(_C.argmax(x._c, dim, keepdim))
 
 
+@numpy_names
 def argmin(x, dim=None, keepdim=False):
     return wrap(_C.argmin(x._c, dim, keepdim))

@@ -4,6 +4,7 @@ indexing), casts and copies, with their vjps. Views share memory with their inpu
 from .. import _C, _dtype, factories
 from ..tensor import Tensor
 from .graph import cast, expand, record, record_view
+from .numpy_names import numpy_names
 
 
 def _shape_arg(shape):
@@ -79,6 +80,7 @@ def permute(x, *dims):
     )
 
 
+@numpy_names
 def unsqueeze(x, dim):
     n = x._c.ndim + 1
     d = dim % n if -n <= dim < n else dim
@@ -87,6 +89,7 @@ def unsqueeze(x, dim):
     )
 
 
+@numpy_names
 def squeeze(x, dim=None):
     in_shape = x._c.shape
     if isinstance(dim, (tuple, list)):
@@ -220,6 +223,7 @@ def index_select(x, dim, index):
     )
 
 
+@numpy_names
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -247,6 +251,7 @@ def cat(tensors, dim=0):
     return record("CatBackward0", out_c, tuple(tensors), vjp, jvp=jvp)
 
 
+@numpy_names
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:

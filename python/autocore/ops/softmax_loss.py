@@ -5,9 +5,11 @@ from .. import _C
 from .elementwise import exp, mul, own_node, own_output, sub
 from .graph import grad_enabled, record, wrap
 from .halves import in_float32
+from .numpy_names import numpy_names
 from .reduce import sum as sum_
 
 
+@numpy_names
 @in_float32
 def softmax(x, dim):
     out_c = _C.softmax(x._c, dim)
@@ -27,6 +29,7 @@ def softmax(x, dim):
     return result
 
 
+@numpy_names
 @in_float32
 def log_softmax(x, dim):
     out_c = _C.log_softmax(x._c, dim)
