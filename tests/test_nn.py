@@ -398,3 +398,39 @@ def test_batch_norm_of_an_empty_batch_is_empty_and_leaves_running_stats():
     assert F.batch_norm(autocore.zeros(2, 0), autocore.zeros(0), autocore.ones(0), training=True).shape == (2, 0)
     with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
         F.batch_norm(autocore.zeros(1, 3), mean, var, training=True)
+
+
+# ---- one_hot -------------------------------------------------------------------------------------------------------
+
+
+def test_one_hot_against_numpy():
+    labels = np.random.default_rng(14).integers(0, 5, (3, 4))
+    for classes in (-1, 5, 7):
+        width = labels.max() + 1 if classes == -1 else classes
+        got = F.one_hot(autocore.tensor(labels), classes)
+        assert got.dtype is autocore.int64 and got.shape == (3, 4, width)
+        np.testing.assert_array_equal(got.numpy(), np.eye(width, dtype=np.int64)[labels])
+    assert F.one_hot(autocore.tensor(2), 3).tolist() == [0, 0, 1]
+    assert F.one_hot(autocore.zeros(0, dtype=autocore.int64), 3).shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda m: m.nn.functional.one_hot(m.tensor([0.0, 1.0])), "only applicable to index tensor of type LongTensor"),
+        (lambda m: m.nn.functional.one_hot(m.tensor([-1, 1])), "Class values must be non-negative."),
+        (lambda m: m.nn.functional.one_hot(m.tensor([3, 1]), 3), "Class values must be smaller than num_classes."),
+        (lambda m: m.nn.functional.one_hot(m.zeros(0, dtype=m.int64)), "Can not infer total number of classes"),
+    ],
+)
+def test_one_hot_refuses_as_pytorch_does(make, message):
+    libraries = [autocore]
+    try:
+        import torch
+
+        libraries.append(torch)
+    except ImportError:
+        pass
+    for lib in libraries:
+        with pytest.raises(RuntimeError, match=message):
+            make(lib)
