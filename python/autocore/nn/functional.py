@@ -2,12 +2,13 @@
 
 import math
 
-from .._dtype import bfloat16, float16, int64
+from .. import _C
+from .._dtype import bfloat16, float16
 from ..autograd import no_grad
-from ..factories import zeros
 from ..ops.elementwise import erf, sigmoid, tanh  # noqa: F401 - part of the functional namespace
 from ..ops.elementwise import leaky_relu as _leaky_relu
 from ..ops.elementwise import relu as _relu
+from ..ops.graph import wrap
 from ..ops.losses import (  # noqa: F401  # noqa: F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -110,16 +111,4 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def one_hot(tensor, num_classes=-1):
     """Each class index of an int64 tensor as a row of num_classes int64 zeros with a one at the index; num_classes
     -1 takes one more than the largest index."""
-    if tensor.dtype is not int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
-        if tensor.numel() == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(tensor.max()) + 1
-    if tensor.numel() > 0:
-        if int(tensor.min()) < 0:
-            raise RuntimeError("Class values must be non-negative.")
-        if int(tensor.max()) >= num_classes:
-            raise RuntimeError("Class values must be smaller than num_classes.")
-    out = zeros(*tensor.shape, num_classes, dtype=int64, device=tensor.device)
-    return out.scatter_(-1, tensor.unsqueeze(-1), value=1)
+    return wrap(_C.one_hot(tensor._c, num_classes))
