@@ -239,6 +239,24 @@ def test_float16_conversions_match_pytorch():
     np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_a_half_default_dtype(name):
+    """set_default_dtype takes the half types: Python floats and the float factories then make them (bfloat16,
+    which numpy lacks, included)."""
+    try:
+        ac.set_default_dtype(dt(name))
+        assert ac.get_default_dtype() is dt(name)
+        made = [ac.tensor([1.5]), ac.tensor(0.1), ac.as_tensor([[0.1, 2]]), ac.ones(2), ac.arange(0.0, 2), ac.rand(3)]
+        assert all(t.dtype is dt(name) for t in made)
+        assert_tensor(ac.tensor([0.1, 1 / 3]), name, np_value(name, [0.1, 1 / 3]))
+        assert ac.tensor([1, 2]).dtype is ac.int64 and (ac.tensor([1, 2]) / 2).dtype is dt(name)
+        assert ac.tensor(np.float32([1.5])).dtype is ac.float32  # numpy's dtype stays
+    finally:
+        ac.set_default_dtype(ac.float32)
+    with pytest.raises(TypeError, match="only floating-point types are supported as the default type"):
+        ac.set_default_dtype(ac.int16)
+
+
 # ---- type promotion ------------------------------------------------------------------------------------------------
 
 FLOAT_RANK = {"float16": 0, "bfloat16": 0, "float32": 1, "float64": 2}

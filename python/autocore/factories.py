@@ -251,16 +251,25 @@ def _type_name(value):
     return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
+def _inferred_bfloat16(data, dtype, array):
+    """dtype, or bfloat16 where Python floats took a bfloat16 default dtype: numpy has no bfloat16, so the inference
+    gave its float32 stand-in."""
+    if dtype is not None or array.dtype != np.float32 or _dtype.get_default_dtype() is not _dtype.bfloat16:
+        return dtype
+    return None if isinstance(data, (np.ndarray, np.generic, Tensor)) else _dtype.bfloat16
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False):
     array = np.array(_infer_numpy(data, dtype), copy=True, order="C")
-    return _finish(_C.from_numpy(array), requires_grad, device, dtype)
+    return _finish(_C.from_numpy(array), requires_grad, device, _inferred_bfloat16(data, dtype, array))
 
 
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
     # (np.asarray keeps a 0-d array 0-d; np.ascontiguousarray makes it 1-d)
-    return _finish(_C.from_numpy(np.asarray(_infer_numpy(data, dtype), order="C")), False, device, dtype)
+    array = np.asarray(_infer_numpy(data, dtype), order="C")
+    return _finish(_C.from_numpy(array), False, device, _inferred_bfloat16(data, dtype, array))
 
 
 def from_numpy(array):
