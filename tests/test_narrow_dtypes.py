@@ -257,6 +257,31 @@ def test_a_half_default_dtype(name):
         ac.set_default_dtype(ac.int16)
 
 
+def test_signed_and_complex_flags():
+    for name in ALL:
+        signed = name not in ("bool", "uint8")
+        assert dt(name).is_signed is signed and dt(name).is_complex is False
+        assert ac.zeros(1, dtype=dt(name)).is_signed() is signed and not ac.zeros(1, dtype=dt(name)).is_complex()
+
+
+def test_random_draws_in_the_half_types_and_refusals_elsewhere():
+    for name in ("float16", "bfloat16"):
+        drawn = ac.bernoulli(ac.full((20_000,), 0.3, dtype=dt(name)))
+        assert drawn.dtype is dt(name)
+        values = to_np(drawn)
+        assert set(np.unique(values)) <= {0.0, 1.0} and abs(values.mean() - 0.3) < 0.02
+        assert abs(to_np(ac.zeros(20_000, dtype=dt(name)).bernoulli_(0.7)).mean() - 0.7) < 0.02
+    for call, message in [
+        (lambda: ac.rand(3, dtype=ac.int8), "\"check_uniform_bounds\" not implemented for 'Char'"),
+        (lambda: ac.randn(3, dtype=ac.int32), "\"normal_kernel_cpu\" not implemented for 'Int'"),
+        (lambda: ac.zeros(2, dtype=ac.int64).uniform_(), "\"check_uniform_bounds\" not implemented for 'Long'"),
+        (lambda: ac.bernoulli(ac.ones(3, dtype=ac.int8)), "\"bernoulli_tensor_cpu_p_\" not implemented for 'Char'"),
+        (lambda: ac.randperm(3, dtype=ac.bool), "\"randperm\" not implemented for 'Bool'"),
+    ]:
+        with pytest.raises(NotImplementedError, match=message):
+            call()
+
+
 # ---- type promotion ------------------------------------------------------------------------------------------------
 
 FLOAT_RANK = {"float16": 0, "bfloat16": 0, "float32": 1, "float64": 2}

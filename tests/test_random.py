@@ -361,8 +361,8 @@ def test_bad_inputs_raise_like_torch():
         _C.bernoulli_(x, tensor(np.full(4, 0.5)))
     with pytest.raises(RuntimeError, match="negative dimension -1"):
         _C.randperm(-1)
-    for fill in (_C.uniform_, _C.normal_):
-        with pytest.raises(RuntimeError, match="floating point"):
+    for fill, kernel in ((_C.uniform_, "check_uniform_bounds"), (_C.normal_, "normal_kernel_cpu")):
+        with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'Long'"):
             fill(tensor(np.zeros(3, np.int64)))
     with pytest.raises(RuntimeError, match="bernoulli_"):
         _C.bernoulli_(tensor(np.zeros(3, np.int64)), 0.5)

@@ -56,6 +56,8 @@ Tensor drawn_in_float32(const Tensor& t, const std::function<void(const Tensor&)
 
 Tensor uniform_(const Tensor& t, double from, double to, Generator* generator) {
   check_output(t, "uniform_");
+  AC_CHECK(is_floating(t.dtype()), NotImplementedError, "\"check_uniform_bounds\" not implemented for '",
+           scalar_type_name(t.dtype()), "'");
   if (is_narrow(t.dtype()) && is_floating(t.dtype()))
     return drawn_in_float32(t, [&](const Tensor& wide) { uniform_(wide, from, to, generator); });
   dispatch_floating(t.dtype(), "uniform_", [&](auto zero) {
@@ -75,6 +77,8 @@ Tensor uniform_(const Tensor& t, double from, double to, Generator* generator) {
 
 Tensor normal_(const Tensor& t, double mean, double std, Generator* generator) {
   check_output(t, "normal_");
+  AC_CHECK(is_floating(t.dtype()), NotImplementedError, "\"normal_kernel_cpu\" not implemented for '",
+           scalar_type_name(t.dtype()), "'");
   if (is_narrow(t.dtype()) && is_floating(t.dtype()))
     return drawn_in_float32(t, [&](const Tensor& wide) { normal_(wide, mean, std, generator); });
   dispatch_floating(t.dtype(), "normal_", [](auto) {});
@@ -111,6 +115,8 @@ void check_bernoulli_output(const Tensor& t) {
 
 Tensor bernoulli_(const Tensor& t, double p, Generator* generator) {
   check_bernoulli_output(t);
+  if (is_narrow(t.dtype()) && is_floating(t.dtype()))  // (0 and 1 are exact in every dtype)
+    return drawn_in_float32(t, [&](const Tensor& wide) { bernoulli_(wide, p, generator); });
   AC_CHECK(p >= 0 && p <= 1, RuntimeError, "bernoulli_ expects p to be in [0, 1], but got p=", p);
   RandomParams params;
   params.a = p;
@@ -121,8 +127,10 @@ Tensor bernoulli_(const Tensor& t, double p, Generator* generator) {
 Tensor bernoulli_(const Tensor& t, const Tensor& p, Generator* generator) {
   check_bernoulli_output(t);
   check_cpu(p, "bernoulli_");
-  AC_CHECK(is_floating(p.dtype()), RuntimeError, "bernoulli_: expected p to be a float32 or float64 tensor, got ",
-           dtype_name(p.dtype()));
+  AC_CHECK(is_floating(p.dtype()), NotImplementedError, "\"bernoulli_tensor_cpu_p_\" not implemented for '",
+           scalar_type_name(p.dtype()), "'");
+  if (is_narrow(t.dtype()) && is_floating(t.dtype()))
+    return drawn_in_float32(t, [&](const Tensor& wide) { bernoulli_(wide, p, generator); });
   AC_CHECK(broadcast_shapes(t.shape(), p.shape()) == t.shape(), RuntimeError, "bernoulli_: p of shape ",
            p.shape().str(), " cannot be broadcast to the output's shape ", t.shape().str());
   // Padded to whole counters: the loop reads a counter's two probabilities even when only one is used.

@@ -8,12 +8,14 @@ from . import _C, cuda
 
 
 class dtype:
-    __slots__ = ("name", "_c", "is_floating_point", "itemsize", "numpy")
+    __slots__ = ("name", "_c", "is_floating_point", "is_signed", "is_complex", "itemsize", "numpy")
 
     def __init__(self, name, c_dtype, numpy_dtype):
         self.name = name
         self._c = c_dtype
         self.is_floating_point = c_dtype.is_floating_point
+        self.is_signed = name not in ("bool", "uint8")
+        self.is_complex = False  # (no complex dtypes yet)
         self.itemsize = c_dtype.itemsize
         self.numpy = np.dtype(numpy_dtype)  # numpy's, or for bfloat16 (numpy has none) the float32 values pass through
 

@@ -508,5 +508,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
 
 
 def randperm(n, generator=None, dtype=None, device=None):
+    if dtype is _dtype.bool_:
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
     c = _C.randperm(n, generator=c_generator(generator, "randperm", device))
     return _finish(c if dtype in (None, _dtype.int64) else c.to_dtype(dtype._c), False, device)

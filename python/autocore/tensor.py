@@ -73,6 +73,12 @@ class Tensor:
     def is_floating_point(self):
         return self._c.dtype.is_floating_point
 
+    def is_signed(self):
+        return self.dtype.is_signed
+
+    def is_complex(self):
+        return False  # (no complex dtypes yet)
+
     @property
     def is_leaf(self):
         return self.grad_fn is None
