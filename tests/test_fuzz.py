@@ -77,6 +77,24 @@ def reproducers(bugs, fixed=False):
     ]
 
 
+def reproducer_tests(known, fixed):
+    """A fuzz file's test_known_bugs (its KNOWN cases, each a strict xfail) and test_fixed_bugs (its FIXED cases,
+    kept as regression tests), each case checked against PyTorch:
+    test_known_bugs, test_fixed_bugs = reproducer_tests(KNOWN, FIXED)."""
+
+    @needs_torch
+    @pytest.mark.parametrize("run,mode", reproducers(known))
+    def test_known_bugs(run, mode):
+        check(None, "known bugs", "reproducer", run, (), mode=mode)
+
+    @needs_torch
+    @pytest.mark.parametrize("run,mode", reproducers(fixed, fixed=True))
+    def test_fixed_bugs(run, mode):
+        check(None, "fixed bugs", "reproducer", run, (), mode=mode)
+
+    return test_known_bugs, test_fixed_bugs
+
+
 def sidestep(bug, hit, known=None, crashes=False):
     """Skip a case that hits a known bug (known[bug], the calling file's KNOWN, test_fuzz's by default: its
     minimal case, a strict xfail in test_known_bugs) in the default run, so that the property goes on checking
@@ -831,13 +849,4 @@ FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: na
 }
 
 
-@needs_torch
-@pytest.mark.parametrize("run,mode", reproducers(KNOWN))
-def test_known_bugs(run, mode):
-    check(None, "known bugs", "reproducer", run, (), mode=mode)
-
-
-@needs_torch
-@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
-def test_fixed_bugs(run, mode):
-    check(None, "fixed bugs", "reproducer", run, (), mode=mode)
+test_known_bugs, test_fixed_bugs = reproducer_tests(KNOWN, FIXED)

@@ -19,7 +19,7 @@ from test_fuzz import (
     fuzz,
     needs_torch,
     operands,
-    reproducers,
+    reproducer_tests,
     shapes,
     torch,
 )
@@ -292,11 +292,6 @@ KNOWN = {  # minimal cases of the bugs the properties above found: name: (run, m
 }
 
 
-@pytest.mark.parametrize("run,mode", reproducers(KNOWN))
-def test_known_bugs(run, mode):
-    check(None, "known bugs", "reproducer", run, (), mode=mode)
-
-
 FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: name: (run, mode, what was wrong)
     "zeros(1, 5, 0, 1)[[-1], ..., empty mask]": (
         lambda m: m.zeros(1, 5, 0, 1)[[-1], ..., m.tensor([], dtype=m.bool)],
@@ -383,6 +378,4 @@ FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: na
 }
 
 
-@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
-def test_fixed_bugs(run, mode):
-    check(None, "fixed bugs", "reproducer", run, (), mode=mode)
+test_known_bugs, test_fixed_bugs = reproducer_tests(KNOWN, FIXED)

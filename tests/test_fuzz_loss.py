@@ -16,7 +16,7 @@ from test_fuzz import (
     fuzz,
     needs_torch,
     operands,
-    reproducers,
+    reproducer_tests,
     shapes,
     torch,
 )
@@ -435,11 +435,4 @@ FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: na
 }
 
 
-@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
-def test_fixed_bugs(run, mode):
-    check(None, "fixed bugs", "reproducer", run, (), mode=mode)
-
-
-@pytest.mark.parametrize("run,mode", reproducers(KNOWN))
-def test_known_bugs(run, mode):
-    check(None, "known bugs", "reproducer", run, (), mode=mode)
+test_known_bugs, test_fixed_bugs = reproducer_tests(KNOWN, FIXED)

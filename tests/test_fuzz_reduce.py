@@ -15,9 +15,8 @@ from test_fuzz import (
     crash_case,
     finfo,
     fuzz,
-    needs_torch,
     operands,
-    reproducers,
+    reproducer_tests,
     shapes,
 )
 
@@ -202,13 +201,4 @@ FIXED = {  # minimal cases of bugs found and fixed, kept as regression tests: na
 }
 
 
-@needs_torch
-@pytest.mark.parametrize("run,mode", reproducers(KNOWN))
-def test_known_bugs(run, mode):
-    check(None, "known bugs", "reproducer", run, (), mode=mode)
-
-
-@needs_torch
-@pytest.mark.parametrize("run,mode", reproducers(FIXED, fixed=True))
-def test_fixed_bugs(run, mode):
-    check(None, "fixed bugs", "reproducer", run, (), mode=mode)
+test_known_bugs, test_fixed_bugs = reproducer_tests(KNOWN, FIXED)
