@@ -59,7 +59,9 @@ struct MatmulEntry {
   static void gemm(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta,
                    const Tensor* bias) {
     if (!is_narrow(c.dtype()) || is_floating(c.dtype())) return Backend::gemm(a, b, c, alpha, beta, bias);
-    const Tensor wide = Backend::to_dtype(c, DType::Int64);
+    const bool reads_c = beta.f != 0;  // (a plain product's c holds nothing yet: no copy to widen)
+    const Tensor wide =
+        reads_c ? Backend::to_dtype(c, DType::Int64) : Tensor::empty(c.shape(), DType::Int64, c.device());
     const Tensor wide_bias = bias ? Backend::to_dtype(*bias, DType::Int64) : Tensor();
     Backend::gemm(Backend::to_dtype(a, DType::Int64), Backend::to_dtype(b, DType::Int64), wide, alpha, beta,
                   bias ? &wide_bias : nullptr);
